@@ -1,0 +1,56 @@
+//! Configuration: built-in defaults, then `xieshang.toml` (or `--config FILE`),
+//! then `XIESHANG_*` environment variables (and `DATABASE_URL`), then CLI flags.
+
+use std::path::Path;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// A file path for SQLite, or `postgres://…`.
+    pub database_url: String,
+    pub listen: String,
+    /// Reader connections (SQLite) or the pool size (PostgreSQL).
+    pub db_pool_size: u32,
+    /// Log out after this many minutes without a request.
+    pub session_idle_minutes: i64,
+    /// Send cookies with `Secure`; turn on behind TLS.
+    pub secure_cookies: bool,
+    pub request_timeout_secs: u64,
+    /// Largest request body outside the upload routes.
+    pub body_limit_bytes: usize,
+    /// Background-job workers in this process.
+    pub workers: usize,
+    pub log_json: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_url: "data/xieshang.db".into(),
+            listen: "127.0.0.1:8080".into(),
+            db_pool_size: 8,
+            session_idle_minutes: 30,
+            secure_cookies: false,
+            request_timeout_secs: 30,
+            body_limit_bytes: 1024 * 1024,
+            workers: 2,
+            log_json: false,
+        }
+    }
+}
+
+impl Config {
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
+        let file = file.unwrap_or(Path::new("xieshang.toml"));
+        let cfg = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::file(file))
+            .merge(Env::raw().only(&["DATABASE_URL"]))
+            .merge(Env::prefixed("XIESHANG_"))
+            .extract()?;
+        Ok(cfg)
+    }
+}

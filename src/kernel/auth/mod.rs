@@ -1,0 +1,74 @@
+//! Accounts, roles, sessions, login and the account-management pages.
+
+pub mod model;
+pub mod password;
+pub mod routes;
+pub mod session_store;
+pub mod store;
+
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use tower_sessions::Session;
+
+use crate::app::AppState;
+use crate::kernel::ids::UserId;
+pub use model::{Actor, OfficeScope, Role};
+
+pub const USER_KEY: &str = "uid";
+
+/// Marks a request whose user must change an initial password first.
+#[derive(Clone, Copy)]
+struct MustChangePassword;
+
+/// Loads the session's user on every request. A disabled or deleted account ends
+/// the session at once; an initial password sends the user to change it.
+pub async fn load_user(State(st): State<AppState>, session: Session, mut req: Request, next: Next) -> Response {
+    if let Ok(Some(uid)) = session.get::<i64>(USER_KEY).await {
+        let request_id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        match st.db.read(move |c| store::find(c, UserId(uid))).await {
+            Ok(Some(u)) if !u.disabled => {
+                if let Some(actor) = u.actor(request_id) {
+                    req.extensions_mut().insert(actor);
+                    if u.must_change_password {
+                        req.extensions_mut().insert(MustChangePassword);
+                    }
+                }
+            }
+            Ok(_) => {
+                let _ = session.flush().await;
+            }
+            Err(e) => return e.into_response(),
+        }
+    }
+    let path = req.uri().path();
+    if req.extensions().get::<MustChangePassword>().is_some()
+        && path != routes::PASSWORD_PATH
+        && path != "/logout"
+        && !path.starts_with("/lang/")
+        && !path.starts_with("/ui/")
+    {
+        return Redirect::to(routes::PASSWORD_PATH).into_response();
+    }
+    next.run(req).await
+}
+
+/// A handler argument that requires a logged-in user; anonymous visitors are
+/// sent to the login page and come back afterwards.
+pub struct CurrentUser(pub Actor);
+
+impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        match parts.extensions.get::<Actor>() {
+            Some(a) => Ok(CurrentUser(a.clone())),
+            None => {
+                let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+                let q = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
+                Err(Redirect::to(&format!("/login?{q}")).into_response())
+            }
+        }
+    }
+}

@@ -1,0 +1,239 @@
+//! Who may do what: roles, the acting user and their data scope, the password
+//! policy and the lockout rule. No I/O here, so unit tests reach every rule.
+
+use chrono::{Duration, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+
+use crate::kernel::ids::{CommitteeId, OfficeId, UserId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    DistrictAdmin,
+    OfficeStaff,
+    Member,
+    Department,
+    Leader,
+    Auditor,
+    Sysadmin,
+}
+
+impl Role {
+    pub const ALL: [Role; 7] = [
+        Role::DistrictAdmin,
+        Role::OfficeStaff,
+        Role::Member,
+        Role::Department,
+        Role::Leader,
+        Role::Auditor,
+        Role::Sysadmin,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::DistrictAdmin => "district_admin",
+            Role::OfficeStaff => "office_staff",
+            Role::Member => "member",
+            Role::Department => "department",
+            Role::Leader => "leader",
+            Role::Auditor => "auditor",
+            Role::Sysadmin => "sysadmin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// Translation key of the role's name.
+    pub fn label_key(self) -> String {
+        format!("role.{}", self.as_str())
+    }
+
+    /// Office staff belong to exactly one office; the other roles may not have one
+    /// (a member's office comes with the roster, not the account).
+    pub fn needs_office(self) -> bool {
+        matches!(self, Role::OfficeStaff)
+    }
+}
+
+/// Which offices' records an actor may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OfficeScope {
+    /// Every office of the actor's committee.
+    All,
+    /// One office only.
+    One(OfficeId),
+    /// No office records at all (accounts and audit roles, departments).
+    None,
+}
+
+/// The logged-in user on whose behalf a store function runs. Store functions take
+/// it and filter by it, so a handler that forgets a check still cannot leak.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: UserId,
+    pub committee_id: CommitteeId,
+    pub office_id: Option<OfficeId>,
+    pub role: Role,
+    pub username: String,
+    pub display_name: String,
+    pub request_id: Option<String>,
+}
+
+impl Actor {
+    pub fn office_scope(&self) -> OfficeScope {
+        match self.role {
+            Role::DistrictAdmin | Role::Leader => OfficeScope::All,
+            Role::OfficeStaff | Role::Member => match self.office_id {
+                Some(o) => OfficeScope::One(o),
+                None => OfficeScope::None,
+            },
+            // 三权分立: the system administrator and the auditor do not read
+            // business records; departments see only what is assigned to them.
+            Role::Department | Role::Auditor | Role::Sysadmin => OfficeScope::None,
+        }
+    }
+
+    pub fn can_manage_accounts(&self) -> bool {
+        self.role == Role::Sysadmin
+    }
+
+    pub fn can_read_audit(&self) -> bool {
+        self.role == Role::Auditor
+    }
+}
+
+/// Why a password was refused; each is a translation key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordProblem {
+    TooShort,
+    TooFewClasses,
+    ContainsUsername,
+    TooLong,
+}
+
+impl PasswordProblem {
+    pub fn message_key(self) -> &'static str {
+        match self {
+            PasswordProblem::TooShort => "password.too_short",
+            PasswordProblem::TooFewClasses => "password.too_few_classes",
+            PasswordProblem::ContainsUsername => "password.contains_username",
+            PasswordProblem::TooLong => "password.too_long",
+        }
+    }
+}
+
+pub const MIN_PASSWORD_CHARS: usize = 10;
+/// Argon2 hashes any length, but a cap keeps a login request cheap to refuse.
+pub const MAX_PASSWORD_CHARS: usize = 128;
+
+/// 等保2.0 level 3: at least 10 characters from at least three of the four classes
+/// (lower case, upper case, digits, symbols), not containing the user name.
+pub fn check_password_policy(password: &str, username: &str) -> Result<(), PasswordProblem> {
+    let len = password.chars().count();
+    if len < MIN_PASSWORD_CHARS {
+        return Err(PasswordProblem::TooShort);
+    }
+    if len > MAX_PASSWORD_CHARS {
+        return Err(PasswordProblem::TooLong);
+    }
+    let classes = [
+        password.chars().any(|c| c.is_ascii_lowercase()),
+        password.chars().any(|c| c.is_ascii_uppercase()),
+        password.chars().any(|c| c.is_ascii_digit()),
+        password.chars().any(|c| !c.is_ascii_alphanumeric()),
+    ];
+    if classes.iter().filter(|&&b| b).count() < 3 {
+        return Err(PasswordProblem::TooFewClasses);
+    }
+    if !username.is_empty() && password.to_lowercase().contains(&username.to_lowercase()) {
+        return Err(PasswordProblem::ContainsUsername);
+    }
+    Ok(())
+}
+
+pub const MAX_FAILED_LOGINS: i32 = 5;
+pub const LOCKOUT_MINUTES: i64 = 15;
+
+/// The account's lockout state after one more failed login.
+pub fn after_failed_login(failed_before: i32, now: NaiveDateTime) -> (i32, Option<NaiveDateTime>) {
+    let failed = failed_before + 1;
+    if failed >= MAX_FAILED_LOGINS { (0, Some(now + Duration::minutes(LOCKOUT_MINUTES))) } else { (failed, None) }
+}
+
+pub fn is_locked(locked_until: Option<NaiveDateTime>, now: NaiveDateTime) -> bool {
+    locked_until.is_some_and(|t| t > now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn t0() -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2026, 11, 28).and_then(|d| d.and_hms_opt(9, 0, 0)).expect("valid date")
+    }
+
+    #[test]
+    fn password_policy() {
+        assert_eq!(check_password_policy("Ab1!", "x"), Err(PasswordProblem::TooShort));
+        assert_eq!(check_password_policy("abcdefghij", "x"), Err(PasswordProblem::TooFewClasses));
+        assert_eq!(check_password_policy("abcdefghi1", "x"), Err(PasswordProblem::TooFewClasses));
+        assert_eq!(check_password_policy("abcdefgh1!", "x"), Ok(()));
+        assert_eq!(check_password_policy("Abcdefgh12", "x"), Ok(()));
+        assert_eq!(check_password_policy("Zhangsan2026!", "zhangsan"), Err(PasswordProblem::ContainsUsername));
+        assert_eq!(check_password_policy(&"aB1!".repeat(40), "x"), Err(PasswordProblem::TooLong));
+        // Chinese characters count as symbols and as characters, not bytes.
+        assert_eq!(check_password_policy("湖滨政协ab12345", "x"), Ok(()));
+    }
+
+    #[test]
+    fn five_failures_lock_for_fifteen_minutes() {
+        let mut failed = 0;
+        for _ in 0..4 {
+            let (f, until) = after_failed_login(failed, t0());
+            assert!(until.is_none());
+            failed = f;
+        }
+        let (f, until) = after_failed_login(failed, t0());
+        assert_eq!(f, 0);
+        let until = until.expect("locked after the fifth failure");
+        assert!(is_locked(Some(until), t0() + Duration::minutes(14)));
+        assert!(!is_locked(Some(until), t0() + Duration::minutes(15)));
+        assert!(!is_locked(None, t0()));
+    }
+
+    #[test]
+    fn scope_follows_role() {
+        let mut a = Actor {
+            user_id: UserId(1),
+            committee_id: CommitteeId(1),
+            office_id: Some(OfficeId(3)),
+            role: Role::OfficeStaff,
+            username: "u".into(),
+            display_name: "u".into(),
+            request_id: None,
+        };
+        assert_eq!(a.office_scope(), OfficeScope::One(OfficeId(3)));
+        a.role = Role::DistrictAdmin;
+        assert_eq!(a.office_scope(), OfficeScope::All);
+        for r in [Role::Sysadmin, Role::Auditor, Role::Department] {
+            a.role = r;
+            assert_eq!(a.office_scope(), OfficeScope::None);
+        }
+        a.role = Role::OfficeStaff;
+        a.office_id = None;
+        assert_eq!(a.office_scope(), OfficeScope::None);
+        assert!(!a.can_manage_accounts());
+        assert!(!a.can_read_audit());
+    }
+
+    #[test]
+    fn roles_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+        }
+        assert_eq!(Role::parse("root"), None);
+    }
+}

@@ -1,0 +1,126 @@
+//! tower-sessions' store over our own database, so that sessions survive a
+//! restart and are shared by every app instance.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{self, SessionStore};
+
+use crate::kernel::db::schema::sessions;
+use crate::kernel::db::{Db, is_unique_violation};
+use crate::kernel::error::AppError;
+
+#[derive(Clone)]
+pub struct DbSessionStore {
+    db: Db,
+}
+
+impl std::fmt::Debug for DbSessionStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DbSessionStore")
+    }
+}
+
+impl DbSessionStore {
+    pub fn new(db: Db) -> Self {
+        DbSessionStore { db }
+    }
+}
+
+fn naive(t: time::OffsetDateTime) -> NaiveDateTime {
+    DateTime::<Utc>::from_timestamp(t.unix_timestamp(), 0).unwrap_or_default().naive_utc()
+}
+
+fn backend(e: AppError) -> session_store::Error {
+    session_store::Error::Backend(e.to_string())
+}
+
+fn encode(r: &Record) -> session_store::Result<String> {
+    serde_json::to_string(&r.data).map_err(|e| session_store::Error::Encode(e.to_string()))
+}
+
+#[async_trait::async_trait]
+impl SessionStore for DbSessionStore {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        // A new id on the (astronomically unlikely) collision.
+        for _ in 0..3 {
+            let (id, data, expiry) = (record.id.to_string(), encode(record)?, naive(record.expiry_date));
+            let inserted = self
+                .db
+                .write(move |c| {
+                    match diesel::insert_into(sessions::table)
+                        .values((sessions::id.eq(id), sessions::data.eq(data), sessions::expiry_date.eq(expiry)))
+                        .execute(c)
+                    {
+                        Ok(_) => Ok(true),
+                        Err(e) if is_unique_violation(&e) => Ok(false),
+                        Err(e) => Err(e.into()),
+                    }
+                })
+                .await
+                .map_err(backend)?;
+            if inserted {
+                return Ok(());
+            }
+            record.id = Id::default();
+        }
+        Err(session_store::Error::Backend("session id collision".into()))
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        let (id, data, expiry) = (record.id.to_string(), encode(record)?, naive(record.expiry_date));
+        self.db
+            .write(move |c| {
+                let n = diesel::update(sessions::table.find(&id))
+                    .set((sessions::data.eq(&data), sessions::expiry_date.eq(expiry)))
+                    .execute(c)?;
+                if n == 0 {
+                    diesel::insert_into(sessions::table)
+                        .values((sessions::id.eq(&id), sessions::data.eq(&data), sessions::expiry_date.eq(expiry)))
+                        .execute(c)?;
+                }
+                Ok(())
+            })
+            .await
+            .map_err(backend)
+    }
+
+    async fn load(&self, session_id: &Id) -> session_store::Result<Option<Record>> {
+        let id = session_id.to_string();
+        let now = Utc::now().naive_utc();
+        let row: Option<(String, NaiveDateTime)> = self
+            .db
+            .read(move |c| {
+                Ok(sessions::table
+                    .find(id)
+                    .filter(sessions::expiry_date.gt(now))
+                    .select((sessions::data, sessions::expiry_date))
+                    .first(c)
+                    .optional()?)
+            })
+            .await
+            .map_err(backend)?;
+        let Some((data, expiry)) = row else { return Ok(None) };
+        let data = serde_json::from_str(&data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        let expiry_date = time::OffsetDateTime::from_unix_timestamp(expiry.and_utc().timestamp())
+            .map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        Ok(Some(Record { id: *session_id, data, expiry_date }))
+    }
+
+    async fn delete(&self, session_id: &Id) -> session_store::Result<()> {
+        let id = session_id.to_string();
+        self.db
+            .write(move |c| {
+                diesel::delete(sessions::table.find(id)).execute(c)?;
+                Ok(())
+            })
+            .await
+            .map_err(backend)
+    }
+}
+
+/// Deletes expired sessions; run by the `sessions.purge` job.
+pub fn purge_expired(c: &mut crate::kernel::db::DbConn) -> Result<usize, AppError> {
+    let now = Utc::now().naive_utc();
+    Ok(diesel::delete(sessions::table.filter(sessions::expiry_date.le(now))).execute(c)?)
+}

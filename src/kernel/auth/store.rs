@@ -1,0 +1,341 @@
+//! Accounts in the database. Every function that reads or changes other users
+//! takes the acting user and checks its permission here, not in the handler.
+
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::model::{self, Actor, PasswordProblem, Role};
+use super::password;
+use crate::kernel::audit::{self, Change, store::Who};
+use crate::kernel::db::schema::{offices, users};
+use crate::kernel::db::{DbConn, is_unique_violation};
+use crate::kernel::error::{AppError, AppResult};
+use crate::kernel::ids::{CommitteeId, OfficeId, UserId};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: UserId,
+    pub committee_id: CommitteeId,
+    pub office_id: Option<OfficeId>,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub password_hash: String,
+    pub must_change_password: bool,
+    pub failed_logins: i32,
+    pub locked_until: Option<NaiveDateTime>,
+    pub disabled: bool,
+    pub last_login_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// What the audit log and the account list show of a user: never the hash.
+#[derive(Debug, Clone, Serialize)]
+pub struct UserSummary {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub office_id: Option<OfficeId>,
+    pub office_name: Option<String>,
+    pub disabled: bool,
+    pub locked_until: Option<NaiveDateTime>,
+    pub must_change_password: bool,
+    pub last_login_at: Option<NaiveDateTime>,
+}
+
+impl User {
+    pub fn role(&self) -> Option<Role> {
+        Role::parse(&self.role)
+    }
+
+    pub fn actor(&self, request_id: Option<String>) -> Option<Actor> {
+        Some(Actor {
+            user_id: self.id,
+            committee_id: self.committee_id,
+            office_id: self.office_id,
+            role: self.role()?,
+            username: self.username.clone(),
+            display_name: self.display_name.clone(),
+            request_id,
+        })
+    }
+
+    fn summary(&self, office_name: Option<String>) -> UserSummary {
+        UserSummary {
+            id: self.id,
+            username: self.username.clone(),
+            display_name: self.display_name.clone(),
+            role: self.role.clone(),
+            office_id: self.office_id,
+            office_name,
+            disabled: self.disabled,
+            locked_until: self.locked_until,
+            must_change_password: self.must_change_password,
+            last_login_at: self.last_login_at,
+        }
+    }
+}
+
+fn now() -> NaiveDateTime {
+    Utc::now().naive_utc()
+}
+
+pub fn find(conn: &mut DbConn, id: UserId) -> AppResult<Option<User>> {
+    Ok(users::table.find(id).select(User::as_select()).first(conn).optional()?)
+}
+
+pub fn find_by_username(conn: &mut DbConn, username: &str) -> AppResult<Option<User>> {
+    Ok(users::table.filter(users::username.eq(username)).select(User::as_select()).first(conn).optional()?)
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum LoginOutcome {
+    Ok(UserId),
+    WrongCredentials,
+    Locked,
+    Disabled,
+}
+
+/// Checks a password and keeps the lockout counter, in one transaction.
+pub fn login(conn: &mut DbConn, username: &str, pw: &str) -> AppResult<LoginOutcome> {
+    let Some(user) = find_by_username(conn, username.trim())? else {
+        password::verify(pw, password::dummy_hash());
+        return Ok(LoginOutcome::WrongCredentials);
+    };
+    let now = now();
+    if user.disabled {
+        return Ok(LoginOutcome::Disabled);
+    }
+    if model::is_locked(user.locked_until, now) {
+        return Ok(LoginOutcome::Locked);
+    }
+    let who = Who::System { committee_id: Some(user.committee_id), name: &user.username };
+    if pw.chars().count() <= model::MAX_PASSWORD_CHARS && password::verify(pw, &user.password_hash) {
+        diesel::update(users::table.find(user.id))
+            .set((
+                users::failed_logins.eq(0),
+                users::locked_until.eq(None::<NaiveDateTime>),
+                users::last_login_at.eq(Some(now)),
+            ))
+            .execute(conn)?;
+        audit::record(conn, who, Change::new("auth.login", "user", user.id))?;
+        return Ok(LoginOutcome::Ok(user.id));
+    }
+    let (failed, locked_until) = model::after_failed_login(user.failed_logins, now);
+    diesel::update(users::table.find(user.id))
+        .set((users::failed_logins.eq(failed), users::locked_until.eq(locked_until)))
+        .execute(conn)?;
+    let action = if locked_until.is_some() { "auth.locked" } else { "auth.login_failed" };
+    audit::record(conn, who, Change::new(action, "user", user.id))?;
+    Ok(if locked_until.is_some() { LoginOutcome::Locked } else { LoginOutcome::WrongCredentials })
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum ChangePasswordError {
+    WrongCurrent,
+    SameAsOld,
+    Policy(PasswordProblem),
+}
+
+/// A user changes their own password (also the forced change after a reset).
+pub fn change_own_password(
+    conn: &mut DbConn,
+    actor: &Actor,
+    current: &str,
+    new: &str,
+) -> AppResult<Result<(), ChangePasswordError>> {
+    let user = find(conn, actor.user_id)?.ok_or(AppError::NotFound)?;
+    if !password::verify(current, &user.password_hash) {
+        return Ok(Err(ChangePasswordError::WrongCurrent));
+    }
+    if current == new {
+        return Ok(Err(ChangePasswordError::SameAsOld));
+    }
+    if let Err(p) = model::check_password_policy(new, &user.username) {
+        return Ok(Err(ChangePasswordError::Policy(p)));
+    }
+    diesel::update(users::table.find(user.id))
+        .set((
+            users::password_hash.eq(password::hash(new)?),
+            users::must_change_password.eq(false),
+            users::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    audit::record(conn, Who::User(actor), Change::new("user.password_changed", "user", user.id))?;
+    Ok(Ok(()))
+}
+
+/// The sysadmin's account list for their committee.
+pub fn list(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<UserSummary>> {
+    if !actor.can_manage_accounts() {
+        return Err(AppError::Forbidden);
+    }
+    let rows: Vec<(User, Option<String>)> = users::table
+        .left_join(offices::table)
+        .filter(users::committee_id.eq(actor.committee_id))
+        .order(users::username.asc())
+        .select((User::as_select(), offices::name.nullable()))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(u, o)| u.summary(o)).collect())
+}
+
+/// Loads a user of the actor's committee for account management; anything else
+/// is "not found", so ids of other committees reveal nothing.
+fn managed_user(conn: &mut DbConn, actor: &Actor, id: UserId) -> AppResult<User> {
+    if !actor.can_manage_accounts() {
+        return Err(AppError::Forbidden);
+    }
+    users::table
+        .find(id)
+        .filter(users::committee_id.eq(actor.committee_id))
+        .select(User::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(AppError::NotFound)
+}
+
+pub struct NewAccount {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub office_id: Option<OfficeId>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = users)]
+struct NewUserRow<'a> {
+    committee_id: CommitteeId,
+    office_id: Option<OfficeId>,
+    username: &'a str,
+    display_name: &'a str,
+    role: &'a str,
+    password_hash: String,
+    must_change_password: bool,
+    failed_logins: i32,
+    disabled: bool,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+/// Validates a user name: 3–32 of a–z, 0–9, '.', '_', '-'.
+pub fn valid_username(u: &str) -> bool {
+    (3..=32).contains(&u.len()) && u.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
+}
+
+/// Inserts a user with a given password; used by account management, the CLI
+/// and the demo loader. Returns the new id. Checks only data, not permission.
+pub fn insert(
+    conn: &mut DbConn,
+    who: Who<'_>,
+    committee_id: CommitteeId,
+    acc: &NewAccount,
+    pw: &str,
+    must_change: bool,
+) -> AppResult<UserId> {
+    if !valid_username(&acc.username) {
+        return Err(AppError::BadRequest("account.bad_username"));
+    }
+    if acc.display_name.trim().is_empty() || acc.display_name.chars().count() > 50 {
+        return Err(AppError::BadRequest("account.bad_name"));
+    }
+    if acc.role.needs_office() && acc.office_id.is_none() {
+        return Err(AppError::BadRequest("account.office_required"));
+    }
+    if let Some(o) = acc.office_id {
+        let found: i64 = offices::table
+            .filter(offices::id.eq(o).and(offices::committee_id.eq(committee_id)))
+            .count()
+            .get_result(conn)?;
+        if found == 0 {
+            return Err(AppError::BadRequest("account.bad_office"));
+        }
+    }
+    let now = now();
+    let id: UserId = diesel::insert_into(users::table)
+        .values(NewUserRow {
+            committee_id,
+            office_id: acc.office_id,
+            username: &acc.username,
+            display_name: acc.display_name.trim(),
+            role: acc.role.as_str(),
+            password_hash: password::hash(pw)?,
+            must_change_password: must_change,
+            failed_logins: 0,
+            disabled: false,
+            created_at: now,
+            updated_at: now,
+        })
+        .returning(users::id)
+        .get_result(conn)
+        .map_err(|e| if is_unique_violation(&e) { AppError::Conflict("account.username_taken") } else { e.into() })?;
+    let after = find(conn, id)?.map(|u| u.summary(None));
+    audit::record(conn, who, Change::new("user.create", "user", id).after(after))?;
+    Ok(id)
+}
+
+/// A sysadmin creates an account; returns the generated initial password, which
+/// the new user must change at first login.
+pub fn create(conn: &mut DbConn, actor: &Actor, acc: &NewAccount) -> AppResult<(UserId, String)> {
+    if !actor.can_manage_accounts() {
+        return Err(AppError::Forbidden);
+    }
+    let pw = password::generate_initial();
+    let id = insert(conn, Who::User(actor), actor.committee_id, acc, &pw, true)?;
+    Ok((id, pw))
+}
+
+/// A sysadmin resets a password: a new initial password, unlocked, must change.
+pub fn reset_password(conn: &mut DbConn, actor: &Actor, id: UserId) -> AppResult<String> {
+    let user = managed_user(conn, actor, id)?;
+    let pw = password::generate_initial();
+    set_initial_password(conn, Who::User(actor), &user, &pw)?;
+    Ok(pw)
+}
+
+pub fn set_initial_password(conn: &mut DbConn, who: Who<'_>, user: &User, pw: &str) -> AppResult<()> {
+    diesel::update(users::table.find(user.id))
+        .set((
+            users::password_hash.eq(password::hash(pw)?),
+            users::must_change_password.eq(true),
+            users::failed_logins.eq(0),
+            users::locked_until.eq(None::<NaiveDateTime>),
+            users::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    audit::record(conn, who, Change::new("user.password_reset", "user", user.id))?;
+    Ok(())
+}
+
+/// A sysadmin disables (锁定) or re-enables an account. A sysadmin cannot lock
+/// themselves out.
+pub fn set_disabled(conn: &mut DbConn, actor: &Actor, id: UserId, disabled: bool) -> AppResult<()> {
+    let user = managed_user(conn, actor, id)?;
+    if user.id == actor.user_id {
+        return Err(AppError::BadRequest("account.cannot_lock_self"));
+    }
+    set_disabled_unchecked(conn, Who::User(actor), &user, disabled)
+}
+
+pub fn set_disabled_unchecked(conn: &mut DbConn, who: Who<'_>, user: &User, disabled: bool) -> AppResult<()> {
+    diesel::update(users::table.find(user.id))
+        .set((
+            users::disabled.eq(disabled),
+            users::locked_until.eq(None::<NaiveDateTime>),
+            users::failed_logins.eq(0),
+            users::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    let action = if disabled { "user.disable" } else { "user.enable" };
+    audit::record(
+        conn,
+        who,
+        Change::new(action, "user", user.id)
+            .before(serde_json::json!({ "disabled": user.disabled }))
+            .after(serde_json::json!({ "disabled": disabled })),
+    )?;
+    Ok(())
+}

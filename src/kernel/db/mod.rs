@@ -1,0 +1,202 @@
+//! The database: one `MultiConnection` over SQLite and PostgreSQL, pools, migrations.
+//!
+//! SQLite gets one writer connection and a pool of read-only readers (WAL lets
+//! readers run beside the writer); PostgreSQL gets one pool for both.
+
+pub mod schema;
+
+use std::path::Path;
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::kernel::error::AppError;
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Sqlite(diesel::SqliteConnection),
+    Pg(diesel::PgConnection),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of_url(url: &str) -> Backend {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+}
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Opens the right backend by the URL's scheme (r2d2's generic manager would try
+/// every backend in turn, and SQLite accepts any string as a file name).
+#[derive(Debug, Clone)]
+struct Manager {
+    url: String,
+    backend: Backend,
+    read_only: bool,
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, r2d2::Error> {
+        match self.backend {
+            Backend::Postgres => {
+                diesel::PgConnection::establish(&self.url).map(DbConn::Pg).map_err(r2d2::Error::ConnectionError)
+            }
+            Backend::Sqlite => {
+                let mut c = diesel::SqliteConnection::establish(&self.url).map_err(r2d2::Error::ConnectionError)?;
+                // FULL: an acknowledged write survives a power cut (NORMAL could lose
+                // the last commits in WAL mode). Readers refuse writes outright.
+                let pragmas = format!(
+                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+                     PRAGMA query_only = {};",
+                    if self.read_only { 1 } else { 0 }
+                );
+                c.batch_execute(&pragmas).map_err(r2d2::Error::QueryError)?;
+                Ok(DbConn::Sqlite(c))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        false
+    }
+}
+
+type Pool = r2d2::Pool<Manager>;
+
+/// Handle to the database, cheap to clone. All calls run on tokio's blocking pool.
+#[derive(Clone)]
+pub struct Db {
+    writer: Pool,
+    reader: Pool,
+    pub backend: Backend,
+}
+
+impl Db {
+    /// Connects (creating the SQLite file and its folder if needed) and migrates.
+    pub fn open(url: &str, pool_size: u32) -> anyhow::Result<Db> {
+        let backend = Backend::of_url(url);
+        let url = match backend {
+            Backend::Sqlite => {
+                let path = url.strip_prefix("sqlite://").unwrap_or(url);
+                if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir)?;
+                }
+                path.to_string()
+            }
+            Backend::Postgres => url.to_string(),
+        };
+        let build = |read_only: bool, size: u32| {
+            r2d2::Pool::builder().max_size(size).connection_timeout(Duration::from_secs(15)).build(Manager {
+                url: url.clone(),
+                backend,
+                read_only,
+            })
+        };
+        let db = match backend {
+            Backend::Sqlite => {
+                let writer = build(false, 1)?;
+                // The writer creates the file and switches it to WAL before readers open it.
+                migrate(&mut *writer.get()?)?;
+                let reader = build(true, pool_size.max(1))?;
+                Db { writer, reader, backend }
+            }
+            Backend::Postgres => {
+                let pool = build(false, pool_size.max(2))?;
+                migrate(&mut *pool.get()?)?;
+                Db { writer: pool.clone(), reader: pool, backend }
+            }
+        };
+        Ok(db)
+    }
+
+    /// Runs `f` on a reader connection.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+    {
+        let pool = self.reader.clone();
+        run_blocking(move || f(&mut *pool.get()?)).await
+    }
+
+    /// Runs `f` in one transaction on the writer: all of it commits, or none of it.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+    {
+        let pool = self.writer.clone();
+        run_blocking(move || {
+            let mut conn = pool.get()?;
+            conn.transaction(|c| f(c))
+        })
+        .await
+    }
+
+    /// For the CLI and tests: `write` without a runtime.
+    pub fn write_blocking<T>(&self, f: impl FnOnce(&mut DbConn) -> Result<T, AppError>) -> Result<T, AppError> {
+        let mut conn = self.writer.get()?;
+        conn.transaction(|c| f(c))
+    }
+
+    /// For the CLI and tests: `read` without a runtime.
+    pub fn read_blocking<T>(&self, f: impl FnOnce(&mut DbConn) -> Result<T, AppError>) -> Result<T, AppError> {
+        f(&mut *self.reader.get()?)
+    }
+}
+
+async fn run_blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, AppError> + Send + 'static,
+) -> Result<T, AppError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
+}
+
+/// Applies pending migrations. On PostgreSQL an advisory lock keeps several
+/// starting instances from migrating at once.
+pub fn migrate(conn: &mut DbConn) -> anyhow::Result<()> {
+    match conn {
+        DbConn::Sqlite(c) => {
+            c.run_pending_migrations(SQLITE_MIGRATIONS).map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+        }
+        DbConn::Pg(c) => {
+            c.batch_execute("SELECT pg_advisory_lock(7204853)")?;
+            let done = c
+                .run_pending_migrations(PG_MIGRATIONS)
+                .map(|_| ())
+                .map_err(|e| anyhow::anyhow!("migration failed: {e}"));
+            c.batch_execute("SELECT pg_advisory_unlock(7204853)")?;
+            done?;
+        }
+    }
+    Ok(())
+}
+
+/// True when a write failed on a unique constraint (a duplicate username, say).
+pub fn is_unique_violation(e: &DieselError) -> bool {
+    matches!(e, DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))
+}

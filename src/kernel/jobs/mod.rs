@@ -1,0 +1,7 @@
+//! The background-job queue (architecture.md "Work in the background").
+
+pub mod model;
+pub mod store;
+pub mod worker;
+
+pub use worker::{JobCtx, Registry, Worker};

@@ -1,0 +1,25 @@
+//! Time is stored in UTC and shown in Asia/Shanghai.
+
+use chrono::{NaiveDateTime, Utc};
+use chrono_tz::Asia::Shanghai;
+
+pub fn now() -> NaiveDateTime {
+    Utc::now().naive_utc()
+}
+
+pub fn local(t: &NaiveDateTime) -> String {
+    t.and_utc().with_timezone(&Shanghai).format("%Y-%m-%d %H:%M").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn shows_beijing_time() {
+        let t = NaiveDate::from_ymd_opt(2026, 12, 31).and_then(|d| d.and_hms_opt(17, 30, 0)).expect("valid");
+        // 17:30 UTC on New Year's Eve is already the next day in Beijing.
+        assert_eq!(local(&t), "2027-01-01 01:30");
+    }
+}

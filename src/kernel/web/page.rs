@@ -1,0 +1,139 @@
+//! What every page's layout needs: language, the user, the CSRF token, a flash
+//! message, the navigation of the user's role.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::CookieJar;
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
+
+use super::i18n::Lang;
+use crate::kernel::auth::model::{Actor, Role};
+use crate::kernel::auth::password::random_token;
+use crate::kernel::error::AppError;
+
+pub const CSRF_KEY: &str = "csrf";
+const FLASH_KEY: &str = "flash";
+pub const LARGE_COOKIE: &str = "large";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Flash {
+    pub ok: bool,
+    pub key: String,
+}
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label_key: &'static str,
+}
+
+pub struct Page {
+    pub lang: Lang,
+    /// 适老化: large type, high contrast.
+    pub large: bool,
+    pub csrf: String,
+    pub user: Option<Actor>,
+    pub path: String,
+    pub flash: Option<Flash>,
+}
+
+impl Page {
+    pub fn t(&self, key: &str) -> String {
+        self.lang.t(key)
+    }
+
+    pub fn lang_code(&self) -> &'static str {
+        self.lang.code()
+    }
+
+    pub fn other_lang(&self) -> Lang {
+        match self.lang {
+            Lang::Zh => Lang::En,
+            Lang::En => Lang::Zh,
+        }
+    }
+
+    pub fn role_label(&self) -> String {
+        self.user.as_ref().map(|u| self.t(&u.role.label_key())).unwrap_or_default()
+    }
+
+    /// Date and time in Asia/Shanghai, as staff read it.
+    pub fn time(&self, t: &NaiveDateTime) -> String {
+        crate::kernel::time::local(t)
+    }
+
+    pub fn time_opt(&self, t: &Option<NaiveDateTime>) -> String {
+        t.as_ref().map(crate::kernel::time::local).unwrap_or_else(|| "—".into())
+    }
+
+    pub fn nav(&self) -> Vec<NavItem> {
+        let Some(u) = &self.user else { return vec![] };
+        let mut items = vec![NavItem { href: "/", label_key: "nav.home" }];
+        match u.role {
+            Role::DistrictAdmin | Role::Leader | Role::OfficeStaff | Role::Member => {
+                items.push(NavItem { href: "/offices", label_key: "nav.offices" });
+            }
+            Role::Sysadmin => items.push(NavItem { href: "/admin/users", label_key: "nav.accounts" }),
+            Role::Auditor => items.push(NavItem { href: "/audit", label_key: "nav.audit" }),
+            Role::Department => {}
+        }
+        items.push(NavItem { href: "/account/password", label_key: "nav.password" });
+        items
+    }
+
+    pub fn is_current(&self, href: &str) -> bool {
+        if href == "/" { self.path == "/" } else { self.path.starts_with(href) }
+    }
+
+    /// Builds the page context from a request; also used by the error renderer.
+    pub async fn from_parts_and_session(parts: &Parts, session: Option<&Session>) -> Page {
+        let jar = CookieJar::from_headers(&parts.headers);
+        let lang = Lang::from_headers(&parts.headers);
+        let large = jar.get(LARGE_COOKIE).is_some_and(|c| c.value() == "1");
+        let (csrf, flash) = match session {
+            Some(s) => (csrf_token(s).await, s.remove::<Flash>(FLASH_KEY).await.ok().flatten()),
+            None => (String::new(), None),
+        };
+        Page {
+            lang,
+            large,
+            csrf,
+            user: parts.extensions.get::<Actor>().cloned(),
+            path: parts.uri.path().to_string(),
+            flash,
+        }
+    }
+}
+
+/// The session's CSRF token, created on first use.
+pub async fn csrf_token(session: &Session) -> String {
+    if let Ok(Some(t)) = session.get::<String>(CSRF_KEY).await {
+        return t;
+    }
+    let t = random_token(32);
+    if let Err(e) = session.insert(CSRF_KEY, &t).await {
+        tracing::warn!(error = %e, "could not store csrf token");
+    }
+    t
+}
+
+/// Shows a message on the next page the user sees (after a redirect).
+pub async fn flash(session: &Session, ok: bool, key: &str) {
+    let f = Flash { ok, key: key.to_string() };
+    if let Err(e) = session.insert(FLASH_KEY, f).await {
+        tracing::warn!(error = %e, "could not store flash message");
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Page {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let session = Session::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::Internal(anyhow::anyhow!("session layer missing")).into_response())?;
+        Ok(Page::from_parts_and_session(parts, Some(&session)).await)
+    }
+}

@@ -1,0 +1,12 @@
+//! xieshang (协商): the platform a CPPCC committee and its township offices run
+//! their grassroots consultation work on. See README.md and docs/.
+
+// Translations from locales/*.yml, compiled in; zh-CN is the fallback.
+rust_i18n::i18n!("locales", fallback = "zh-CN");
+
+pub mod app;
+pub mod config;
+pub mod dashboard;
+pub mod demo;
+pub mod kernel;
+pub mod org;

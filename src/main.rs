@@ -1,0 +1,192 @@
+//! The `xieshang` command: serve the app, migrate, load the demo, manage accounts.
+
+use std::path::PathBuf;
+
+use anyhow::bail;
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+use xieshang::config::Config;
+use xieshang::kernel::audit::store::Who;
+use xieshang::kernel::auth::Role;
+use xieshang::kernel::auth::password;
+use xieshang::kernel::auth::store::{self as users, NewAccount};
+use xieshang::kernel::db::Db;
+use xieshang::org::store as org;
+
+#[derive(Parser)]
+#[command(name = "xieshang", version, about = "协商 — grassroots consultation platform")]
+struct Cli {
+    /// Configuration file (default: ./xieshang.toml if present).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Database: a SQLite file path or postgres://… (default: data/xieshang.db).
+    #[arg(long, global = true, env = "DATABASE_URL")]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web app and run the background workers (migrates first).
+    Serve {
+        /// Load the Hubin demo committee if the database has none, and print the logins.
+        #[arg(long)]
+        demo: bool,
+        /// Address to listen on (default 127.0.0.1:8080).
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Apply database migrations.
+    Migrate,
+    /// Load the Hubin demo committee into the database.
+    Demo,
+    /// Manage accounts (the first administrator, recovery).
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account; prints its initial password, to be changed at first login.
+    Add {
+        username: String,
+        /// district_admin, office_staff, member, department, leader, auditor or sysadmin.
+        #[arg(long)]
+        role: String,
+        /// The committee's code (e.g. hubin).
+        #[arg(long)]
+        committee: String,
+        /// Create the committee with this name if it does not exist yet.
+        #[arg(long)]
+        committee_name: Option<String>,
+        /// The office's name, for office staff.
+        #[arg(long)]
+        office: Option<String>,
+        /// The person's name as shown in the app.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Give an account a new initial password (and unlock it).
+    Reset { username: String },
+    /// Lock an account, or unlock it with --unlock.
+    Lock {
+        username: String,
+        #[arg(long)]
+        unlock: bool,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let mut config = Config::load(cli.config.as_deref())?;
+    if let Some(url) = cli.database_url {
+        config.database_url = url;
+    }
+    init_tracing(config.log_json);
+    match cli.command {
+        Command::Serve { demo, listen } => {
+            if let Some(l) = listen {
+                config.listen = l;
+            }
+            tokio::runtime::Runtime::new()?.block_on(xieshang::app::serve(config, demo))
+        }
+        Command::Migrate => {
+            Db::open(&config.database_url, 1)?;
+            println!("migrations applied to {}", config.database_url);
+            Ok(())
+        }
+        Command::Demo => {
+            let db = Db::open(&config.database_url, 1)?;
+            if xieshang::demo::load(&db)? {
+                println!("{}", xieshang::demo::logins_banner("(start with: xieshang serve)"));
+            } else {
+                println!("the demo committee is already loaded");
+            }
+            Ok(())
+        }
+        Command::User(cmd) => user_command(&Db::open(&config.database_url, 1)?, cmd),
+    }
+}
+
+fn user_command(db: &Db, cmd: UserCommand) -> anyhow::Result<()> {
+    let who = || Who::System { committee_id: None, name: "cli" };
+    match cmd {
+        UserCommand::Add { username, role, committee, committee_name, office, name } => {
+            let Some(role) = Role::parse(&role) else {
+                bail!(
+                    "unknown role {role}: use one of district_admin, office_staff, member, department, leader, auditor, sysadmin"
+                );
+            };
+            let pw = password::generate_initial();
+            db.write_blocking(|c| {
+                let committee_id = match (org::committee_by_code(c, &committee)?, &committee_name) {
+                    (Some(cm), _) => cm.id,
+                    (None, Some(n)) => org::create_committee(c, who(), &committee, n)?,
+                    (None, None) => {
+                        return Err(xieshang::kernel::error::AppError::BadRequest("cli.no_committee"));
+                    }
+                };
+                let office_id = match &office {
+                    Some(n) => Some(
+                        org::office_by_name(c, committee_id, n)?
+                            .ok_or(xieshang::kernel::error::AppError::BadRequest("account.bad_office"))?
+                            .id,
+                    ),
+                    None => None,
+                };
+                let acc = NewAccount {
+                    username: username.to_lowercase(),
+                    display_name: name.clone().unwrap_or_else(|| username.clone()),
+                    role,
+                    office_id,
+                };
+                users::insert(c, who(), committee_id, &acc, &pw, true)
+            })
+            .map_err(cli_error)?;
+            println!("created {username}; initial password (must be changed at first login): {pw}");
+        }
+        UserCommand::Reset { username } => {
+            let pw = password::generate_initial();
+            db.write_blocking(|c| {
+                let u = users::find_by_username(c, &username)?.ok_or(xieshang::kernel::error::AppError::NotFound)?;
+                users::set_initial_password(c, who(), &u, &pw)
+            })
+            .map_err(cli_error)?;
+            println!("new initial password for {username} (must be changed at next login): {pw}");
+        }
+        UserCommand::Lock { username, unlock } => {
+            db.write_blocking(|c| {
+                let u = users::find_by_username(c, &username)?.ok_or(xieshang::kernel::error::AppError::NotFound)?;
+                users::set_disabled_unchecked(c, who(), &u, !unlock)
+            })
+            .map_err(cli_error)?;
+            println!("{username} {}", if unlock { "unlocked" } else { "locked" });
+        }
+    }
+    Ok(())
+}
+
+/// CLI errors in both languages: the message key's zh-CN and English texts.
+fn cli_error(e: xieshang::kernel::error::AppError) -> anyhow::Error {
+    use xieshang::kernel::error::AppError;
+    use xieshang::kernel::web::i18n::Lang;
+    match e {
+        AppError::Internal(e) => e.context("internal error"),
+        e => {
+            let key = e.message_key();
+            anyhow::anyhow!("{} / {}", Lang::Zh.t(key), Lang::En.t(key))
+        }
+    }
+    .context("xieshang user")
+}
+
+fn init_tracing(json: bool) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tower_http=info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}

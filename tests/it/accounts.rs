@@ -1,0 +1,151 @@
+//! Account management, the audit log, and scope checks in the data layer.
+
+use xieshang::kernel::audit::store::{self as audit, Who};
+use xieshang::kernel::auth::store::{self as users, NewAccount};
+use xieshang::kernel::auth::{Actor, Role};
+use xieshang::kernel::error::AppError;
+use xieshang::kernel::ids::UserId;
+use xieshang::org::store as org;
+
+use crate::on_both_databases;
+use crate::support::{DEMO_PASSWORD, TestApp};
+
+on_both_databases!(
+    sysadmin_resets_and_locks_accounts,
+    store_refuses_out_of_scope_calls,
+    audit_log_is_append_only_and_complete,
+);
+
+fn actor(app: &TestApp, username: &str) -> Actor {
+    let u = username.to_string();
+    app.db
+        .read_blocking(|c| Ok(users::find_by_username(c, &u)?.and_then(|u| u.actor(None))))
+        .expect("read")
+        .expect("user exists")
+}
+
+async fn sysadmin_resets_and_locks_accounts(app: TestApp) {
+    let admin = app.login_as("sysadmin").await;
+    let (_, list) = admin.get_text("/admin/users").await;
+    for u in ["admin", "gaomiao", "jianhe", "member", "dept", "leader", "auditor", "sysadmin"] {
+        assert!(list.contains(&format!("id=\"user-{u}\"")), "{u} listed");
+    }
+    // Bad input: a clear Chinese message, nothing created.
+    let body = admin
+        .post_form("/admin/users", &[("username", "Bad Name"), ("display_name", "x"), ("role", "member")])
+        .await
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(body.contains("用户名须为3–32位"));
+    let body = admin
+        .post_form("/admin/users", &[("username", "staff2"), ("display_name", "x"), ("role", "office_staff")])
+        .await
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(body.contains("必须选择所属工作办公室"));
+    let body = admin
+        .post_form("/admin/users", &[("username", "admin"), ("display_name", "x"), ("role", "member")])
+        .await
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(body.contains("该用户名已被使用"));
+
+    // A logged-in member is thrown out as soon as the account is disabled.
+    let member = app.login_as("member").await;
+    assert_eq!(member.get("/").await.status(), 200);
+    let member_id = actor(&app, "member").user_id;
+    let r = admin.post_form(&format!("/admin/users/{member_id}/lock"), &[]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(member.get("/").await.status(), 303);
+    let body = app.client().login("member", DEMO_PASSWORD).await.text().await.unwrap_or_default();
+    assert!(body.contains("账号已停用"));
+    admin.post_form(&format!("/admin/users/{member_id}/unlock"), &[]).await;
+    assert_eq!(app.client().login("member", DEMO_PASSWORD).await.status(), 303);
+
+    // A reset issues a new initial password; the old one stops working.
+    let body = admin.post_form(&format!("/admin/users/{member_id}/reset"), &[]).await.text().await.unwrap_or_default();
+    assert!(body.contains("id=\"issued-password\""));
+    assert_eq!(app.client().login("member", DEMO_PASSWORD).await.status(), 200);
+
+    // The sysadmin cannot disable themselves.
+    let me = actor(&app, "sysadmin").user_id;
+    let r = admin.post_form(&format!("/admin/users/{me}/lock"), &[]).await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap_or_default().contains("不能停用自己的账号"));
+}
+
+/// A handler that calls the store with the wrong actor gets nothing: the checks
+/// live in the data layer.
+async fn store_refuses_out_of_scope_calls(app: TestApp) {
+    let gaomiao = actor(&app, "gaomiao");
+    let admin = actor(&app, "admin");
+    let sysadmin = actor(&app, "sysadmin");
+    let jianhe_office = actor(&app, "jianhe").office_id.expect("office");
+
+    let r = app.db.read_blocking(|c| org::get_office(c, &gaomiao, jianhe_office)).expect("read");
+    assert!(r.is_none(), "office staff read another office");
+    let r = app.db.read_blocking(|c| org::list_offices(c, &gaomiao)).expect("read");
+    assert_eq!(r.len(), 1);
+    assert!(matches!(app.db.read_blocking(|c| users::list(c, &admin)), Err(AppError::Forbidden)));
+    assert!(matches!(app.db.read_blocking(|c| audit::list(c, &admin, None, None)), Err(AppError::Forbidden)));
+    let r = app.db.write_blocking(|c| users::reset_password(c, &gaomiao, admin.user_id));
+    assert!(matches!(r, Err(AppError::Forbidden)));
+
+    // Another committee on the same deployment is invisible to Hubin's sysadmin.
+    let other_user = app
+        .db
+        .write_blocking(|c| {
+            let who = || Who::System { committee_id: None, name: "test" };
+            let cm = org::create_committee(c, who(), "lingbao", "灵宝市政协")?;
+            let acc = NewAccount {
+                username: "lingbao-admin".into(),
+                display_name: "外地管理员".into(),
+                role: Role::Sysadmin,
+                office_id: None,
+            };
+            users::insert(c, who(), cm, &acc, "Lingbao-2026!", false)
+        })
+        .expect("second committee");
+    let listed = app.db.read_blocking(|c| users::list(c, &sysadmin)).expect("list");
+    assert!(listed.iter().all(|u| u.username != "lingbao-admin"));
+    let r = app.db.write_blocking(|c| users::reset_password(c, &sysadmin, other_user));
+    assert!(matches!(r, Err(AppError::NotFound)));
+    let r = app.db.write_blocking(|c| users::set_disabled(c, &sysadmin, UserId(other_user.0), true));
+    assert!(matches!(r, Err(AppError::NotFound)));
+    // Hubin's office ids mean nothing to the other committee's staff.
+    let lingbao = actor(&app, "lingbao-admin");
+    let as_district = Actor { role: Role::DistrictAdmin, ..lingbao };
+    assert!(app.db.read_blocking(|c| org::get_office(c, &as_district, jianhe_office)).expect("read").is_none());
+    assert!(app.db.read_blocking(|c| org::list_offices(c, &as_district)).expect("read").is_empty());
+}
+
+async fn audit_log_is_append_only_and_complete(app: TestApp) {
+    let admin = app.login_as("sysadmin").await;
+    admin.post_form("/admin/users", &[("username", "audited"), ("display_name", "孙审"), ("role", "leader")]).await;
+    let auditor = app.login_as("auditor").await;
+    let (status, log) = auditor.get_text("/audit?action=user.create").await;
+    assert_eq!(status, 200);
+    assert!(log.contains("user.create"));
+    assert!(log.contains("马超 (sysadmin)"), "who did it");
+    assert!(log.contains("audited"), "what was created");
+    assert!(!log.contains("argon2"), "no password hashes in the log");
+    // There is no route that changes the log, and the database refuses too.
+    assert_eq!(auditor.post_form("/audit", &[]).await.status(), 405);
+    let r = app.db.write_blocking(|c| {
+        use diesel::prelude::*;
+        use xieshang::kernel::db::schema::audit_log;
+        Ok(diesel::update(audit_log::table).set(audit_log::actor_name.eq("nobody")).execute(c)?)
+    });
+    assert!(r.is_err(), "update refused");
+    let r = app.db.write_blocking(|c| {
+        use diesel::prelude::*;
+        use xieshang::kernel::db::schema::audit_log;
+        Ok(diesel::delete(audit_log::table).execute(c)?)
+    });
+    assert!(r.is_err(), "delete refused");
+    let (_, log) = auditor.get_text("/audit").await;
+    assert!(log.contains("马超 (sysadmin)"));
+}

@@ -1,0 +1,233 @@
+//! The running skeleton over HTTP: probes, login and lockout, CSRF, password
+//! policy, error pages, language, scope.
+
+use crate::on_both_databases;
+use crate::support::{DEMO_PASSWORD, TestApp, location};
+
+on_both_databases!(
+    health_and_metrics,
+    login_home_logout,
+    five_wrong_passwords_lock_the_account,
+    forms_without_csrf_token_are_refused,
+    initial_password_must_be_changed_by_policy,
+    office_staff_see_only_their_office,
+    error_pages_in_chinese_and_english,
+    limits_and_request_ids,
+    roles_see_their_own_home,
+);
+
+async fn health_and_metrics(app: TestApp) {
+    let c = app.client();
+    let (status, body) = c.get_text("/healthz").await;
+    assert_eq!((status, body.as_str()), (200, "ok"));
+    c.get("/login").await;
+    let (status, _) = c.get_text("/metrics").await;
+    assert_eq!(status, 200);
+    let css = c.get("/static/app.css").await;
+    assert_eq!(css.status(), 200);
+    assert!(css.headers()["content-type"].to_str().unwrap_or("").starts_with("text/css"));
+    assert_eq!(c.get("/static/htmx.min.js").await.status(), 200);
+    assert_eq!(c.get("/static/nope.js").await.status(), 404);
+}
+
+async fn login_home_logout(app: TestApp) {
+    let c = app.client();
+    // Anonymous visitors go to the login page and come back afterwards.
+    let r = c.get("/offices").await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/login?next=%2Foffices");
+
+    let r = c.login("admin", DEMO_PASSWORD).await;
+    assert_eq!(r.status(), 303);
+    let (status, home) = c.get_text("/").await;
+    assert_eq!(status, 200);
+    assert!(home.contains("您好，王建国"), "{home}");
+    assert!(home.contains("三门峡市湖滨区政协"));
+    assert!(home.contains("高庙乡") && home.contains("涧河街道"));
+
+    let r = c.post_form("/logout", &[]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/login");
+    assert_eq!(c.get("/").await.status(), 303);
+
+    // Wrong password: a clear Chinese message, no session.
+    let r = c.login("admin", "wrong-password").await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap_or_default().contains("用户名或密码错误"));
+    assert_eq!(c.get("/").await.status(), 303);
+    // An unknown user gets the very same message.
+    let body = c.login("nobody", "whatever").await.text().await.unwrap_or_default();
+    assert!(body.contains("用户名或密码错误"));
+}
+
+async fn five_wrong_passwords_lock_the_account(app: TestApp) {
+    let c = app.client();
+    for i in 1..=4 {
+        let body = c.login("gaomiao", "Wrong-pass-123").await.text().await.unwrap_or_default();
+        assert!(body.contains("用户名或密码错误"), "attempt {i}");
+    }
+    let body = c.login("gaomiao", "Wrong-pass-123").await.text().await.unwrap_or_default();
+    assert!(body.contains("已被锁定"), "fifth failure locks: {body}");
+    // Even the right password is refused while locked.
+    let r = c.login("gaomiao", DEMO_PASSWORD).await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap_or_default().contains("已被锁定"));
+    // Other accounts are not affected.
+    assert_eq!(c.login("jianhe", DEMO_PASSWORD).await.status(), 303);
+    // The auditor sees the lock in the audit log.
+    let auditor = app.login_as("auditor").await;
+    let (_, log) = auditor.get_text("/audit?action=auth.").await;
+    assert!(log.contains("auth.locked"));
+    assert!(log.contains("auth.login_failed"));
+}
+
+async fn forms_without_csrf_token_are_refused(app: TestApp) {
+    let c = app.client();
+    c.get("/login").await;
+    let r = c.post_raw("/login", &[("username", "admin"), ("password", DEMO_PASSWORD)]).await;
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap_or_default().contains("页面已过期"));
+    let r = c.post_raw("/login", &[("_csrf", "forged"), ("username", "admin"), ("password", DEMO_PASSWORD)]).await;
+    assert_eq!(r.status(), 403);
+    // Logged in, a forged state change is refused and changes nothing.
+    let c = app.login_as("sysadmin").await;
+    let r = c.post_raw("/admin/users", &[("username", "mallory"), ("display_name", "x"), ("role", "sysadmin")]).await;
+    assert_eq!(r.status(), 403);
+    let (_, list) = c.get_text("/admin/users").await;
+    assert!(!list.contains("mallory"));
+}
+
+async fn initial_password_must_be_changed_by_policy(app: TestApp) {
+    let admin = app.login_as("sysadmin").await;
+    let r = admin
+        .post_form(
+            "/admin/users",
+            &[("username", "newstaff"), ("display_name", "钱小红"), ("role", "member"), ("office_id", "")],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let body = r.text().await.unwrap_or_default();
+    let marker = "id=\"issued-password\">";
+    let start = body.find(marker).expect("initial password shown") + marker.len();
+    let initial = body[start..body[start..].find('<').expect("end") + start].to_string();
+
+    let c = app.client();
+    assert_eq!(c.login("newstaff", &initial).await.status(), 303);
+    // Every page sends the user to change the initial password first.
+    let r = c.get("/").await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/account/password");
+    let (_, page) = c.get_text("/account/password").await;
+    assert!(page.contains("请先设置新密码"));
+
+    let change = |new: &'static str| {
+        let initial = initial.clone();
+        let c = &c;
+        async move {
+            c.post_form("/account/password", &[("current", initial.as_str()), ("new", new), ("confirm", new)])
+                .await
+                .text()
+                .await
+                .unwrap_or_default()
+        }
+    };
+    assert!(change("short1A").await.contains("至少需要10位"));
+    assert!(change("alllowercase").await.contains("至少三类"));
+    assert!(change("Newstaff-2026").await.contains("不能包含用户名"));
+    let r = c
+        .post_form(
+            "/account/password",
+            &[("current", "wrong"), ("new", "Hubin-River-2026"), ("confirm", "Hubin-River-2026")],
+        )
+        .await;
+    assert!(r.text().await.unwrap_or_default().contains("当前密码不正确"));
+    let r = c
+        .post_form(
+            "/account/password",
+            &[("current", &initial), ("new", "Hubin-River-2026"), ("confirm", "Hubin-River-2026")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let (status, home) = c.get_text("/").await;
+    assert_eq!(status, 200);
+    assert!(home.contains("密码已修改"));
+    // The old password no longer works; the new one does.
+    let c2 = app.client();
+    assert_eq!(c2.login("newstaff", &initial).await.status(), 200);
+    assert_eq!(c2.login("newstaff", "Hubin-River-2026").await.status(), 303);
+}
+
+async fn office_staff_see_only_their_office(app: TestApp) {
+    let c = app.login_as("gaomiao").await;
+    let (_, list) = c.get_text("/offices").await;
+    assert!(list.contains("高庙乡"));
+    assert!(!list.contains("涧河街道"), "another office leaked: {list}");
+    let ids: Vec<(i64, String)> = {
+        use diesel::prelude::*;
+        use xieshang::kernel::db::schema::offices;
+        app.db.read_blocking(|c| Ok(offices::table.select((offices::id, offices::name)).load(c)?)).expect("offices")
+    };
+    let id_of = |n: &str| ids.iter().find(|(_, name)| name == n).map(|(id, _)| *id).expect("office");
+    assert_eq!(c.get(&format!("/offices/{}", id_of("高庙乡"))).await.status(), 200);
+    let (status, body) = c.get_text(&format!("/offices/{}", id_of("涧河街道"))).await;
+    assert_eq!(status, 404);
+    assert!(!body.contains("涧河街道"));
+    // The district sees both.
+    let d = app.login_as("admin").await;
+    assert_eq!(d.get(&format!("/offices/{}", id_of("涧河街道"))).await.status(), 200);
+    // Accounts and audit pages are for their roles only.
+    assert_eq!(d.get("/admin/users").await.status(), 403);
+    assert_eq!(d.get("/audit").await.status(), 403);
+    // The sysadmin manages accounts but does not read office records (三权分立).
+    let s = app.login_as("sysadmin").await;
+    let (_, offices_page) = s.get_text("/offices").await;
+    assert!(offices_page.contains("暂无工作办公室"));
+    assert_eq!(s.get(&format!("/offices/{}", id_of("高庙乡"))).await.status(), 404);
+}
+
+async fn error_pages_in_chinese_and_english(app: TestApp) {
+    let c = app.client();
+    let (status, body) = c.get_text("/no/such/page").await;
+    assert_eq!(status, 404);
+    assert!(body.contains("页面不存在"));
+    assert!(body.contains("<html lang=\"zh-CN\">"));
+    let r = c.get("/lang/en?next=/no/such/page").await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/no/such/page");
+    let (_, body) = c.get_text("/no/such/page").await;
+    assert!(body.contains("This page does not exist"));
+    let (_, login) = c.get_text("/login").await;
+    assert!(login.contains("Log in") && login.contains("<html lang=\"en\">"));
+    // Open redirects are refused.
+    assert_eq!(location(&c.get("/lang/zh-CN?next=//evil.example").await), "/");
+    // Elder-friendly mode is one click away.
+    c.get("/ui/large/on?next=/login").await;
+    assert!(c.get_text("/login").await.1.contains("<body class=\"large\""));
+}
+
+async fn limits_and_request_ids(app: TestApp) {
+    let c = app.client();
+    let r = c.get("/login").await;
+    assert!(r.headers().contains_key("x-request-id"));
+    let big = "x".repeat(2 * 1024 * 1024);
+    let r = c.post_raw("/login", &[("username", big.as_str())]).await;
+    assert_eq!(r.status(), 413);
+}
+
+async fn roles_see_their_own_home(app: TestApp) {
+    for (user, role, nav) in [
+        ("admin", "区政协工作人员", "/offices"),
+        ("gaomiao", "工作办公室人员", "/offices"),
+        ("member", "政协委员", "/offices"),
+        ("dept", "承办单位", "/account/password"),
+        ("leader", "主席/领导", "/offices"),
+        ("auditor", "安全审计员", "/audit"),
+        ("sysadmin", "系统管理员", "/admin/users"),
+    ] {
+        let c = app.login_as(user).await;
+        let (status, home) = c.get_text("/").await;
+        assert_eq!(status, 200, "{user}");
+        assert!(home.contains(&format!("<dd id=\"role\">{role}</dd>")), "{user}: {home}");
+        assert!(home.contains(&format!("href=\"{nav}\"")), "{user} nav");
+    }
+}

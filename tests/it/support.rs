@@ -1,0 +1,196 @@
+//! `TestApp`: the real app on a fresh database (a temp SQLite file, or a new
+//! PostgreSQL database that is dropped afterwards), plus an HTTP client.
+
+use std::net::SocketAddr;
+
+use diesel::prelude::*;
+use reqwest::redirect::Policy;
+use xieshang::app::{AppState, router};
+use xieshang::config::Config;
+use xieshang::kernel::db::Db;
+
+pub const PG_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+pub const DEMO_PASSWORD: &str = xieshang::demo::PASSWORD;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub db_url: String,
+    pub db: Db,
+    _tmp: Option<tempfile::TempDir>,
+    pg_name: Option<String>,
+}
+
+/// A fresh database of the given kind: its URL and what must be cleaned up.
+/// `None` when PostgreSQL is wanted but skipped (XIESHANG_SKIP_PG=1).
+pub fn fresh_database(kind: Kind) -> Option<(String, Option<tempfile::TempDir>, Option<String>)> {
+    match kind {
+        Kind::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = dir.path().join("test.db").to_string_lossy().into_owned();
+            Some((url, Some(dir), None))
+        }
+        Kind::Postgres => {
+            let mut admin = match PgConnection::establish(PG_ADMIN_URL) {
+                Ok(c) => c,
+                Err(e) => {
+                    if std::env::var("XIESHANG_SKIP_PG").as_deref() == Ok("1") {
+                        eprintln!("skipped: PostgreSQL not reachable and XIESHANG_SKIP_PG=1");
+                        return None;
+                    }
+                    panic!(
+                        "PostgreSQL is not reachable at {PG_ADMIN_URL} ({e}). Start it, or set \
+                         XIESHANG_SKIP_PG=1 to skip the PostgreSQL tests on this machine."
+                    );
+                }
+            };
+            let name = format!("xs_test_{}", xieshang::kernel::auth::password::random_token(12).to_lowercase());
+            diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).expect("create database");
+            Some((format!("postgres://postgres@127.0.0.1:5432/{name}"), None, Some(name)))
+        }
+    }
+}
+
+pub fn drop_pg_database(name: &str) {
+    if let Ok(mut admin) = PgConnection::establish(PG_ADMIN_URL) {
+        let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin);
+    }
+}
+
+impl TestApp {
+    /// The app with the Hubin demo committee loaded, serving on a free port.
+    pub async fn spawn(kind: Kind) -> Option<TestApp> {
+        let (url, tmp, pg_name) = fresh_database(kind)?;
+        let config = Config { database_url: url.clone(), db_pool_size: 4, ..Config::default() };
+        let db_url = url.clone();
+        let db = tokio::task::spawn_blocking(move || {
+            let db = Db::open(&url, 4).expect("open database");
+            xieshang::demo::load(&db).expect("load demo");
+            db
+        })
+        .await
+        .expect("setup");
+        let state = AppState::new(db.clone(), config);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move {
+            let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+            axum::serve(listener, app).await.expect("serve");
+        });
+        Some(TestApp { addr, db_url, db, _tmp: tmp, pg_name })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// A client with its own cookie jar (one browser), not following redirects.
+    pub fn client(&self) -> Client {
+        let http = reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().expect("client");
+        Client { http, base: format!("http://{}", self.addr) }
+    }
+
+    /// A client logged in as one of the demo users.
+    pub async fn login_as(&self, username: &str) -> Client {
+        let c = self.client();
+        let res = c.login(username, DEMO_PASSWORD).await;
+        assert_eq!(res.status(), 303, "login as {username} failed");
+        c
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(name) = self.pg_name.take() {
+            drop_pg_database(&name);
+        }
+    }
+}
+
+pub struct Client {
+    pub http: reqwest::Client,
+    pub base: String,
+}
+
+impl Client {
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http.get(format!("{}{}", self.base, path)).send().await.expect("GET")
+    }
+
+    pub async fn get_text(&self, path: &str) -> (u16, String) {
+        let r = self.get(path).await;
+        let s = r.status().as_u16();
+        (s, r.text().await.expect("body"))
+    }
+
+    /// The CSRF token of this client's session, as a page would embed it.
+    pub async fn csrf(&self) -> String {
+        // The login page, or wherever it sends a logged-in user, embeds it.
+        let mut path = "/login".to_string();
+        for _ in 0..5 {
+            let r = self.get(&path).await;
+            if r.status().is_redirection() {
+                path = location(&r);
+                continue;
+            }
+            let body = r.text().await.expect("body");
+            return extract_csrf(&body).expect("csrf token on the page");
+        }
+        panic!("too many redirects looking for a csrf token")
+    }
+
+    /// Posts a form with the session's CSRF token added.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let token = self.csrf().await;
+        let mut all: Vec<(&str, &str)> = vec![("_csrf", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post_raw(path, &all).await
+    }
+
+    /// Posts exactly these fields (no CSRF token unless given).
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.http.post(format!("{}{}", self.base, path)).form(fields).send().await.expect("POST")
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> reqwest::Response {
+        self.post_form("/login", &[("username", username), ("password", password), ("next", "/")]).await
+    }
+}
+
+pub fn extract_csrf(html: &str) -> Option<String> {
+    let marker = "name=\"_csrf\" value=\"";
+    let start = html.find(marker)? + marker.len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_string())
+}
+
+pub fn location(r: &reqwest::Response) -> String {
+    r.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_string()
+}
+
+/// Defines `mod NAME { sqlite, postgres }`: the async test fn `NAME(TestApp)`
+/// runs once on each database.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            use $crate::support::{Kind, TestApp};
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = TestApp::spawn(Kind::Sqlite).await.expect("sqlite app");
+                super::$name(app).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(app) = TestApp::spawn(Kind::Postgres).await {
+                    super::$name(app).await;
+                }
+            }
+        }
+    )*};
+}
