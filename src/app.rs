@@ -5,12 +5,16 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use axum::Router;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderName, Request, StatusCode};
-use axum::middleware::{from_fn, from_fn_with_state};
+use axum::middleware::{Next, from_fn, from_fn_with_state};
+use axum::response::Response;
 use axum::routing::get;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use tokio::sync::watch;
-use tower::ServiceBuilder;
+use tower::{Layer, ServiceBuilder, ServiceExt};
+use tower_http::body::Limited;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -24,6 +28,7 @@ use crate::config::Config;
 use crate::kernel::audit;
 use crate::kernel::auth::{self, session_store::DbSessionStore};
 use crate::kernel::db::Db;
+use crate::kernel::files::FileStore;
 use crate::kernel::jobs::{self, Registry, Worker};
 use crate::kernel::web::{assets, csrf, errors, prefs, probes};
 use crate::{dashboard, org};
@@ -33,11 +38,13 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
     pub metrics: PrometheusHandle,
+    pub files: FileStore,
 }
 
 impl AppState {
     pub fn new(db: Db, config: Config) -> AppState {
-        AppState { db, config: Arc::new(config), metrics: metrics_handle() }
+        let files = FileStore::new(&config.data_dir);
+        AppState { db, config: Arc::new(config), metrics: metrics_handle(), files }
     }
 }
 
@@ -91,6 +98,7 @@ pub fn router(state: AppState) -> Router {
         .route_layer(from_fn(probes::track));
 
     let request_id = HeaderName::from_static("x-request-id");
+    let limits = BodyLimits { body: cfg.body_limit_bytes, upload: cfg.upload_limit_bytes };
     Router::new().merge(plain).merge(pages).with_state(state).layer(
         ServiceBuilder::new()
             .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
@@ -101,12 +109,32 @@ pub fn router(state: AppState) -> Router {
             .layer(PropagateRequestIdLayer::new(request_id))
             .layer(CatchPanicLayer::new())
             .layer(CompressionLayer::new())
-            .layer(RequestBodyLimitLayer::new(cfg.body_limit_bytes))
+            .layer(from_fn_with_state(limits, body_limit))
             .layer(TimeoutLayer::with_status_code(
                 StatusCode::REQUEST_TIMEOUT,
                 Duration::from_secs(cfg.request_timeout_secs),
             )),
     )
+}
+
+#[derive(Clone, Copy)]
+struct BodyLimits {
+    body: usize,
+    upload: usize,
+}
+
+/// The body limit by kind of request: `upload_limit_bytes` for multipart forms
+/// (photos), `body_limit_bytes` for everything else. tower-http's layer does the
+/// work (413 at once from `Content-Length`, or when a streamed body runs over);
+/// only the number is chosen here. axum's own per-extractor default (2 MB) is
+/// switched off: it would refuse uploads, and this limit already holds.
+async fn body_limit(State(limits): State<BodyLimits>, req: Request<Body>, next: Next) -> Response {
+    let limit = if csrf::is_multipart(req.headers()) { limits.upload } else { limits.body };
+    let inner = DefaultBodyLimit::disable().layer(next.map_request(|r: Request<Limited<Body>>| r.map(Body::new)));
+    match RequestBodyLimitLayer::new(limit).layer(inner).oneshot(req).await {
+        Ok(res) => res.map(Body::new),
+        Err(never) => match never {},
+    }
 }
 
 /// Starts `n` job workers and the periodic scheduler; they stop when `shutdown`
@@ -183,4 +211,71 @@ async fn shutdown_signal() {
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
     tracing::info!("shutting down: finishing in-flight requests");
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::extract::Multipart;
+    use axum::routing::post;
+
+    use super::*;
+    use crate::kernel::files::read_multipart;
+
+    async fn upload(mp: Multipart) -> Result<String, crate::kernel::error::AppError> {
+        let (fields, files) = read_multipart(mp, 2).await?;
+        Ok(format!("{} {} {}", fields["note"], files.len(), files.iter().map(|f| f.bytes.len()).sum::<usize>()))
+    }
+
+    fn app() -> Router {
+        let limits = BodyLimits { body: 1024, upload: 8 * 1024 * 1024 };
+        Router::new()
+            .route("/up", post(upload))
+            .route("/form", post(|body: String| async move { body.len().to_string() }))
+            .layer(from_fn_with_state(limits, body_limit))
+    }
+
+    fn multipart(files: &[usize]) -> Request<Body> {
+        let mut b = b"--B\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhi\r\n".to_vec();
+        for (i, n) in files.iter().enumerate() {
+            b.extend_from_slice(
+                format!("--B\r\nContent-Disposition: form-data; name=\"f\"; filename=\"{i}.jpg\"\r\n\r\n").as_bytes(),
+            );
+            b.extend(std::iter::repeat_n(b'x', *n));
+            b.extend_from_slice(b"\r\n");
+        }
+        b.extend_from_slice(b"--B--\r\n");
+        Request::post("/up")
+            .header("content-type", "multipart/form-data; boundary=B")
+            .body(Body::from(b))
+            .expect("request")
+    }
+
+    async fn send(req: Request<Body>) -> (StatusCode, String) {
+        let res = app().oneshot(req).await.expect("infallible");
+        let status = res.status();
+        let body = axum::body::to_bytes(res.into_body(), usize::MAX).await.expect("body");
+        (status, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    #[tokio::test]
+    async fn uploads_get_their_own_limit() {
+        // 3 MiB in two files: over the small limit and over axum's 2 MB default.
+        let (status, body) = send(multipart(&[2 * 1024 * 1024, 1024 * 1024])).await;
+        assert_eq!((status, body.as_str()), (StatusCode::OK, "hi 2 3145728"));
+        // An empty file input (nothing chosen) is not a file.
+        assert_eq!(send(multipart(&[0, 5])).await.1, "hi 1 5");
+        assert_eq!(send(multipart(&[1, 1, 1])).await.1, "file.too_many");
+        // Over the upload limit: at once when the length is declared (browsers
+        // do), else when the parser runs into it.
+        let mut big = multipart(&[9 * 1024 * 1024]);
+        assert_eq!(send(multipart(&[9 * 1024 * 1024])).await.1, "file.form_too_large");
+        let n = axum::body::to_bytes(std::mem::take(big.body_mut()), usize::MAX).await.expect("body");
+        big.headers_mut().insert("content-length", n.len().into());
+        *big.body_mut() = Body::from(n);
+        assert_eq!(send(big).await.0, StatusCode::PAYLOAD_TOO_LARGE);
+        // Everything else keeps the small limit.
+        let form = |n: usize| Request::post("/form").body(Body::from("x".repeat(n))).expect("request");
+        assert_eq!(send(form(1000)).await, (StatusCode::OK, "1000".to_string()));
+        assert_eq!(send(form(2000)).await.0, StatusCode::PAYLOAD_TOO_LARGE);
+    }
 }

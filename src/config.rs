@@ -1,7 +1,7 @@
 //! Configuration: built-in defaults, then `xieshang.toml` (or `--config FILE`),
 //! then `XIESHANG_*` environment variables (and `DATABASE_URL`), then CLI flags.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
@@ -20,8 +20,12 @@ pub struct Config {
     /// Send cookies with `Secure`; turn on behind TLS.
     pub secure_cookies: bool,
     pub request_timeout_secs: u64,
-    /// Largest request body outside the upload routes.
+    /// Largest request body, except multipart uploads.
     pub body_limit_bytes: usize,
+    /// Largest multipart/form-data request (a form with several photos).
+    pub upload_limit_bytes: usize,
+    /// Uploaded files live in `<data_dir>/files`.
+    pub data_dir: PathBuf,
     /// Background-job workers in this process.
     pub workers: usize,
     pub log_json: bool,
@@ -37,6 +41,8 @@ impl Default for Config {
             secure_cookies: false,
             request_timeout_secs: 30,
             body_limit_bytes: 1024 * 1024,
+            upload_limit_bytes: 64 * 1024 * 1024,
+            data_dir: PathBuf::from("data"),
             workers: 2,
             log_json: false,
         }

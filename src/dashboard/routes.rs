@@ -8,6 +8,8 @@ use crate::app::AppState;
 use crate::kernel::auth::CurrentUser;
 use crate::kernel::error::AppResult;
 use crate::kernel::web::{Page, render};
+use crate::org::store::liaisons::{self, MemberLink};
+use crate::org::store::members::{self, Member};
 use crate::org::store::{self as org_store, Committee, Office};
 
 #[derive(Template)]
@@ -16,10 +18,23 @@ struct HomeTemplate {
     page: Page,
     committee: Committee,
     offices: Vec<Office>,
+    /// A member's own record and liaison points.
+    own: Option<(Member, Vec<MemberLink>)>,
 }
 
 pub async fn home(State(st): State<AppState>, CurrentUser(me): CurrentUser, page: Page) -> AppResult<Html<String>> {
-    let (committee, offices) =
-        st.db.read(move |c| Ok((org_store::committee(c, me.committee_id)?, org_store::list_offices(c, &me)?))).await?;
-    render(&HomeTemplate { page, committee, offices })
+    let (committee, offices, own) = st
+        .db
+        .read(move |c| {
+            let own = match members::own_record(c, &me)? {
+                Some(m) => {
+                    let links = liaisons::of_member(c, me.committee_id, m.id)?;
+                    Some((m, links))
+                }
+                None => None,
+            };
+            Ok((org_store::committee(c, me.committee_id)?, org_store::list_offices(c, &me)?, own))
+        })
+        .await?;
+    render(&HomeTemplate { page, committee, offices, own })
 }

@@ -17,4 +17,4 @@ macro_rules! id_type {
     )*};
 }
 
-id_type!(CommitteeId, OfficeId, UserId, JobId);
+id_type!(CommitteeId, OfficeId, UserId, JobId, SectorId, MemberId, LocalityId, LiaisonId, HomeId, HomeItemId, FileId);

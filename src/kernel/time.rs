@@ -1,10 +1,15 @@
 //! Time is stored in UTC and shown in Asia/Shanghai.
 
-use chrono::{NaiveDateTime, Utc};
+use chrono::{NaiveDate, NaiveDateTime, Utc};
 use chrono_tz::Asia::Shanghai;
 
 pub fn now() -> NaiveDateTime {
     Utc::now().naive_utc()
+}
+
+/// Today's date in Asia/Shanghai: what "today" means to staff and residents.
+pub fn today() -> NaiveDate {
+    Utc::now().with_timezone(&Shanghai).date_naive()
 }
 
 pub fn local(t: &NaiveDateTime) -> String {
@@ -14,7 +19,6 @@ pub fn local(t: &NaiveDateTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::NaiveDate;
 
     #[test]
     fn shows_beijing_time() {

@@ -3,5 +3,6 @@
 //! Members' Homes — grows here.
 
 pub mod model;
+pub mod roster;
 pub mod routes;
 pub mod store;

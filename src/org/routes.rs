@@ -1,47 +1,37 @@
-//! Office pages.
+//! The roster's pages: offices, members, localities and liaisons, sectors,
+//! Members' Homes.
 
-use askama::Template;
+mod homes;
+mod liaisons;
+mod members;
+mod offices;
+mod sectors;
+
 use axum::Router;
-use axum::extract::{Path, State};
-use axum::response::Html;
-use axum::routing::get;
+use axum::response::Redirect;
+use tower_sessions::Session;
 
-use super::store::{self, Office};
 use crate::app::AppState;
-use crate::kernel::auth::CurrentUser;
 use crate::kernel::error::{AppError, AppResult};
-use crate::kernel::ids::OfficeId;
-use crate::kernel::web::{Page, render};
+use crate::kernel::web::page::flash;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/offices", get(list)).route("/offices/{id}", get(show))
+    Router::new()
+        .merge(offices::router())
+        .merge(members::router())
+        .merge(liaisons::router())
+        .merge(sectors::router())
+        .merge(homes::router())
+        .merge(super::roster::routes::router())
 }
 
-#[derive(Template)]
-#[template(path = "org/offices.html")]
-struct OfficesTemplate {
-    page: Page,
-    offices: Vec<Office>,
-}
-
-async fn list(State(st): State<AppState>, CurrentUser(me): CurrentUser, page: Page) -> AppResult<Html<String>> {
-    let offices = st.db.read(move |c| store::list_offices(c, &me)).await?;
-    render(&OfficesTemplate { page, offices })
-}
-
-#[derive(Template)]
-#[template(path = "org/office.html")]
-struct OfficeTemplate {
-    page: Page,
-    office: Office,
-}
-
-async fn show(
-    State(st): State<AppState>,
-    CurrentUser(me): CurrentUser,
-    page: Page,
-    Path(id): Path<i64>,
-) -> AppResult<Html<String>> {
-    let office = st.db.read(move |c| store::get_office(c, &me, OfficeId(id))).await?.ok_or(AppError::NotFound)?;
-    render(&OfficeTemplate { page, office })
+/// After a form: a user mistake (bad input, a duplicate) is shown as a message
+/// on the page the user comes back to; anything else is an error page.
+async fn done(session: &Session, result: AppResult<()>, ok_key: &str, back: &str) -> AppResult<Redirect> {
+    match result {
+        Ok(()) => flash(session, true, ok_key).await,
+        Err(AppError::BadRequest(k) | AppError::Conflict(k)) => flash(session, false, k).await,
+        Err(e) => return Err(e),
+    }
+    Ok(Redirect::to(back))
 }

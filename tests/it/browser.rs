@@ -75,7 +75,10 @@ impl Browser {
         el.send_keys(value).await.expect("type");
     }
 
+    /// Clicks something that loads a new page, and waits until it has loaded
+    /// (the old document carries a marker the new one lacks).
     async fn click(&self, css: &str) {
+        self.client.execute("document.body.dataset.stale = '1'", vec![]).await.expect("mark page");
         self.client
             .find(Locator::Css(css))
             .await
@@ -83,6 +86,29 @@ impl Browser {
             .click()
             .await
             .expect("click");
+        for _ in 0..100 {
+            let fresh = self
+                .client
+                .execute(
+                    "return document.readyState === 'complete' && document.body && !document.body.dataset.stale",
+                    vec![],
+                )
+                .await;
+            if matches!(fresh, Ok(serde_json::Value::Bool(true))) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no new page after clicking {css}");
+    }
+
+    /// With XIESHANG_SCREENSHOTS=DIR set, saves what the phone shows now as
+    /// DIR/NAME.png, for a person to look at; otherwise does nothing.
+    async fn shot(&self, name: &str) {
+        if let Ok(dir) = std::env::var("XIESHANG_SCREENSHOTS") {
+            let png = self.client.screenshot().await.expect("screenshot");
+            std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png).expect("save screenshot");
+        }
     }
 
     async fn path(&self) -> String {
@@ -139,5 +165,60 @@ async fn five_wrong_passwords_lock_the_account() {
     b.login(&app, "member", DEMO_PASSWORD).await;
     assert!(b.text("#login-error").await.contains("已被锁定"), "locked even with the right password");
     assert_eq!(b.path().await, "/login");
+    b.close().await;
+}
+
+/// Issue 3's journey on a phone: office staff add a locality, link a member to
+/// it, tick a 六有 item with a photo, and see the compliance board change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn office_staff_set_up_a_point_and_a_home_item() {
+    let app = TestApp::spawn(Kind::Sqlite).await.expect("app");
+    let b = Browser::start().await;
+    b.login(&app, "gaomiao", DEMO_PASSWORD).await;
+    b.click("nav.main-nav a[href='/offices']").await;
+    b.click("table a[href^='/offices/']").await;
+    let office_path = b.path().await;
+
+    // A new village: a gap until a member is linked.
+    b.fill("#add-locality input[name=name]", "白鹤岭村").await;
+    b.click("#add-locality button[type=submit]").await;
+    assert!(b.text("p.flash").await.contains("村/社区已添加"));
+    let gap = b.text("li.point.gap").await;
+    assert!(gap.contains("白鹤岭村") && gap.contains("暂无委员联系"), "{gap}");
+    assert!(gap.contains("白鹤岭村 村"), "the kind follows the name: {gap}");
+    // Pick the first member in the new point's list and link them.
+    let select = b.client.find(Locator::Css("li.point.gap select[name=member_id]")).await.expect("select");
+    select.select_by_index(1).await.expect("choose a member");
+    b.click("li.point.gap button[type=submit]").await;
+    assert!(b.text("p.flash").await.contains("已建立定点联系"));
+    assert!(b.client.find(Locator::Css("li.point.gap")).await.is_err(), "no gap left");
+    b.shot("office").await;
+    assert_eq!(b.path().await, office_path);
+
+    // 有规章制度 with a photo.
+    b.click("a[href^='/homes/']").await;
+    let before = b.text("#item-rules h2").await;
+    assert!(before.contains("缺失") || before.contains("未达标"), "{before}");
+    let dir = tempfile::tempdir().expect("dir");
+    let photo = dir.path().join("制度牌.png");
+    std::fs::write(&photo, crate::org::PNG).expect("photo");
+    let status = b.client.find(Locator::Css("#item-rules select[name=status]")).await.expect("status");
+    status.select_by_value("met").await.expect("met");
+    b.click("#item-rules .check-form button").await;
+    let file = b.client.find(Locator::Css("#item-rules input[type=file]")).await.expect("file input");
+    file.send_keys(&photo.to_string_lossy()).await.expect("choose photo");
+    b.fill("#item-rules .evidence-form input[name=note]", "制度已上墙").await;
+    b.click("#item-rules .evidence-form button").await;
+    assert!(b.text("p.flash").await.contains("佐证已上传"));
+    assert!(b.text("#item-rules h2").await.contains("已达标"));
+    assert!(b.client.find(Locator::Css("#item-rules ul.evidence img")).await.is_ok(), "the photo shows");
+    b.shot("home").await;
+
+    // The board turns the item green and counts it.
+    b.click("a[href='/homes']").await;
+    let cell = b.client.find(Locator::Css("td[data-item=rules]")).await.expect("cell");
+    assert_eq!(cell.attr("data-state").await.expect("attr").as_deref(), Some("ok"));
+    assert!(b.text("#compliance-board td.met").await.starts_with('3'));
+    b.shot("board").await;
     b.close().await;
 }

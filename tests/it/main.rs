@@ -5,6 +5,9 @@ mod support;
 
 mod accounts;
 mod browser;
+mod files;
 mod jobs;
+mod org;
+mod roster;
 mod schema;
 mod skeleton;

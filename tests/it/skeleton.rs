@@ -14,6 +14,7 @@ on_both_databases!(
     error_pages_in_chinese_and_english,
     limits_and_request_ids,
     roles_see_their_own_home,
+    idle_sessions_expire,
 );
 
 async fn health_and_metrics(app: TestApp) {
@@ -230,4 +231,29 @@ async fn roles_see_their_own_home(app: TestApp) {
         assert!(home.contains(&format!("<dd id=\"role\">{role}</dd>")), "{user}: {home}");
         assert!(home.contains(&format!("href=\"{nav}\"")), "{user} nav");
     }
+}
+
+async fn idle_sessions_expire(app: TestApp) {
+    let c = app.login_as("leader").await;
+    let r = c.get("/").await;
+    assert_eq!(r.status(), 200);
+    // The cookie lives as long as the idle timeout, and each request renews it.
+    let cookie = r.headers().get("set-cookie").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    assert!(cookie.contains("Max-Age=1800"), "{cookie}");
+    // Thirty idle minutes later the stored session has expired: back to the login page.
+    app.db
+        .write(|c| {
+            use diesel::prelude::*;
+            use xieshang::kernel::db::schema::sessions;
+            let past = chrono::Utc::now().naive_utc() - chrono::Duration::minutes(1);
+            Ok(diesel::update(sessions::table).set(sessions::expiry_date.eq(past)).execute(c)?)
+        })
+        .await
+        .expect("age sessions");
+    let r = c.get("/").await;
+    assert_eq!(r.status(), 303);
+    assert!(location(&r).starts_with("/login"));
+    // The hourly purge removes the expired rows.
+    let n = app.db.write(xieshang::kernel::auth::session_store::purge_expired).await.expect("purge");
+    assert!(n >= 1);
 }

@@ -22,6 +22,9 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub db_url: String,
     pub db: Db,
+    /// Where this app keeps uploaded files (a temp dir, removed afterwards).
+    pub data_dir: std::path::PathBuf,
+    _data: tempfile::TempDir,
     _tmp: Option<tempfile::TempDir>,
     pg_name: Option<String>,
 }
@@ -66,7 +69,10 @@ impl TestApp {
     /// The app with the Hubin demo committee loaded, serving on a free port.
     pub async fn spawn(kind: Kind) -> Option<TestApp> {
         let (url, tmp, pg_name) = fresh_database(kind)?;
-        let config = Config { database_url: url.clone(), db_pool_size: 4, ..Config::default() };
+        let data = tempfile::tempdir().expect("data dir");
+        let data_dir = data.path().to_path_buf();
+        let config =
+            Config { database_url: url.clone(), db_pool_size: 4, data_dir: data_dir.clone(), ..Config::default() };
         let db_url = url.clone();
         let db = tokio::task::spawn_blocking(move || {
             let db = Db::open(&url, 4).expect("open database");
@@ -82,7 +88,7 @@ impl TestApp {
             let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
             axum::serve(listener, app).await.expect("serve");
         });
-        Some(TestApp { addr, db_url, db, _tmp: tmp, pg_name })
+        Some(TestApp { addr, db_url, db, data_dir, _data: data, _tmp: tmp, pg_name })
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -17,6 +17,10 @@ diesel::table! {
         name -> Text,
         kind -> Text,
         created_at -> Timestamp,
+        address -> Nullable<Text>,
+        established_on -> Nullable<Date>,
+        convener_id -> Nullable<BigInt>,
+        convener_post -> Nullable<Text>,
     }
 }
 
@@ -81,8 +85,156 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sectors (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        name -> Text,
+        sort_order -> Integer,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    members (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        office_id -> Nullable<BigInt>,
+        sector_id -> Nullable<BigInt>,
+        name -> Text,
+        gender -> Text,
+        ethnicity -> Text,
+        birth_date -> Nullable<Date>,
+        party -> Text,
+        employer -> Text,
+        post -> Text,
+        phone -> Text,
+        term -> Text,
+        status -> Text,
+        left_on -> Nullable<Date>,
+        user_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    office_staffers (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        office_id -> BigInt,
+        name -> Text,
+        phone -> Text,
+        employment -> Text,
+        user_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    localities (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        office_id -> BigInt,
+        name -> Text,
+        kind -> Text,
+        address -> Nullable<Text>,
+        latitude -> Nullable<Double>,
+        longitude -> Nullable<Double>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    liaisons (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        member_id -> BigInt,
+        locality_id -> BigInt,
+        start_on -> Date,
+        end_on -> Nullable<Date>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    members_homes (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        office_id -> BigInt,
+        name -> Text,
+        address -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    home_items (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        home_id -> BigInt,
+        item -> Text,
+        status -> Text,
+        note -> Text,
+        checked_by -> Nullable<BigInt>,
+        checked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    files (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        sha256 -> Text,
+        content_type -> Text,
+        size -> BigInt,
+        original_name -> Text,
+        uploaded_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    home_evidence (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        home_item_id -> BigInt,
+        file_id -> Nullable<BigInt>,
+        note -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(offices -> committees (committee_id));
 diesel::joinable!(users -> committees (committee_id));
 diesel::joinable!(users -> offices (office_id));
+diesel::joinable!(members -> sectors (sector_id));
+diesel::joinable!(localities -> offices (office_id));
+diesel::joinable!(liaisons -> members (member_id));
+diesel::joinable!(liaisons -> localities (locality_id));
+diesel::joinable!(members_homes -> offices (office_id));
+diesel::joinable!(home_items -> members_homes (home_id));
+diesel::joinable!(home_evidence -> home_items (home_item_id));
+diesel::joinable!(home_evidence -> files (file_id));
+diesel::joinable!(office_staffers -> offices (office_id));
 
-diesel::allow_tables_to_appear_in_same_query!(committees, offices, users, sessions, audit_log, jobs);
+diesel::allow_tables_to_appear_in_same_query!(
+    committees,
+    offices,
+    users,
+    sessions,
+    audit_log,
+    jobs,
+    sectors,
+    members,
+    office_staffers,
+    localities,
+    liaisons,
+    members_homes,
+    home_items,
+    files,
+    home_evidence,
+);

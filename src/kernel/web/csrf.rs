@@ -1,10 +1,11 @@
 //! CSRF: every state-changing request carries the session's token, either in
-//! the `_csrf` field of a form or in the `X-CSRF-Token` header (htmx). Checked
-//! here for every route, so no handler can forget it.
+//! the `_csrf` field of a form (urlencoded or multipart) or in the
+//! `X-CSRF-Token` header (htmx). Checked here for every route, so no handler
+//! can forget it.
 
-use axum::body::{Body, to_bytes};
+use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::{Request, State};
-use axum::http::{Method, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use subtle::ConstantTimeEq;
@@ -12,7 +13,7 @@ use tower_sessions::Session;
 
 use super::page::CSRF_KEY;
 use crate::app::AppState;
-use crate::kernel::error::AppError;
+use crate::kernel::error::{AppError, ErrorPage};
 
 pub const FIELD: &str = "_csrf";
 pub const HEADER: &str = "x-csrf-token";
@@ -21,33 +22,115 @@ pub async fn guard(State(st): State<AppState>, session: Session, req: Request, n
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
     }
-    let expected: Option<String> = session.get(CSRF_KEY).await.ok().flatten();
+    let Some(expected) = session.get::<String>(CSRF_KEY).await.ok().flatten() else {
+        // No token in the session, so none can match: refuse before buffering
+        // a body (up to an upload's size) for nothing.
+        tracing::warn!(path = %req.uri().path(), "csrf check failed: no session token");
+        return AppError::Csrf.into_response();
+    };
     let header_token = req.headers().get(HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let is_form = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let is_form = content_type.starts_with("application/x-www-form-urlencoded");
+    let multipart = is_multipart(req.headers()).then(|| content_type.to_owned());
     let (parts, body) = req.into_parts();
-    let (given, body) = match header_token {
-        Some(t) => (Some(t), body),
-        None if is_form => {
+    let (given, body) = match (header_token, multipart) {
+        (Some(t), _) => (Some(t), body),
+        (None, Some(content_type)) => {
+            // An upload form without JavaScript: the whole body is buffered (the
+            // body-limit layer already capped it) to find the field, then
+            // handed on untouched.
+            let Ok(bytes) = to_bytes(body, st.config.upload_limit_bytes).await else {
+                return too_large("file.form_too_large");
+            };
+            (multipart_token(&content_type, bytes.clone()).await, Body::from(bytes))
+        }
+        (None, None) if is_form => {
             let Ok(bytes) = to_bytes(body, st.config.body_limit_bytes).await else {
-                return AppError::BadRequest("error.too_large").into_response();
+                return too_large("error.too_large");
             };
             let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
             let t = fields.into_iter().find(|(k, _)| k == FIELD).map(|(_, v)| v);
             (t, Body::from(bytes))
         }
-        None => (None, body),
+        (None, None) => (None, body),
     };
-    let ok = match (expected, given) {
-        (Some(e), Some(g)) => e.as_bytes().ct_eq(g.as_bytes()).into(),
-        _ => false,
-    };
+    let ok = given.is_some_and(|g| expected.as_bytes().ct_eq(g.as_bytes()).into());
     if !ok {
         tracing::warn!(path = %parts.uri.path(), "csrf check failed");
         return AppError::Csrf.into_response();
     }
     next.run(Request::from_parts(parts, body)).await
+}
+
+pub fn is_multipart(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"))
+}
+
+/// The `_csrf` text field of a buffered multipart body, wherever it is among
+/// the parts (our forms put it first; nothing relies on that).
+async fn multipart_token(content_type: &str, bytes: Bytes) -> Option<String> {
+    let boundary = multer::parse_boundary(content_type).ok()?;
+    let mut mp = multer::Multipart::new(Body::from(bytes).into_data_stream(), boundary);
+    // Parts before it are skipped by `next_field`; a malformed body is no token.
+    while let Ok(Some(field)) = mp.next_field().await {
+        if field.name() == Some(FIELD) && field.file_name().is_none() {
+            return field.text().await.ok();
+        }
+    }
+    None
+}
+
+/// A 413 that the error-page middleware renders with `key`.
+fn too_large(key: &'static str) -> Response {
+    let mut res = AppError::BadRequest(key).into_response();
+    *res.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+    res.extensions_mut().insert(ErrorPage { status: StatusCode::PAYLOAD_TOO_LARGE, message_key: key });
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(parts: &[(&str, Option<&str>, &str)]) -> Bytes {
+        let mut b = String::new();
+        for (name, file, value) in parts {
+            b.push_str("--XyZ\r\n");
+            match file {
+                Some(f) => b.push_str(&format!(
+                    "Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: image/png\r\n\r\n"
+                )),
+                None => b.push_str(&format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n")),
+            }
+            b.push_str(value);
+            b.push_str("\r\n");
+        }
+        b.push_str("--XyZ--\r\n");
+        Bytes::from(b)
+    }
+
+    #[tokio::test]
+    async fn finds_the_token_in_any_part() {
+        let ct = "multipart/form-data; boundary=XyZ";
+        let first = body(&[("_csrf", None, "tok1"), ("photo", Some("a.png"), "....")]);
+        assert_eq!(multipart_token(ct, first).await.as_deref(), Some("tok1"));
+        let last = body(&[("note", None, "hi"), ("photo", Some("a.png"), "...."), ("_csrf", None, "tok2")]);
+        assert_eq!(multipart_token(ct, last).await.as_deref(), Some("tok2"));
+        // A file part named _csrf is not a token.
+        let file = body(&[("_csrf", Some("x.txt"), "tok3")]);
+        assert_eq!(multipart_token(ct, file).await, None);
+        assert_eq!(multipart_token("multipart/form-data", body(&[("_csrf", None, "t")])).await, None);
+        assert_eq!(multipart_token(ct, Bytes::from_static(b"garbage")).await, None);
+    }
+
+    #[test]
+    fn multipart_by_content_type() {
+        let mut h = HeaderMap::new();
+        assert!(!is_multipart(&h));
+        h.insert(header::CONTENT_TYPE, axum::http::HeaderValue::from_static("Multipart/Form-Data; boundary=x"));
+        assert!(is_multipart(&h));
+    }
 }

@@ -24,10 +24,11 @@ pub async fn render_errors(session: Session, req: Request, next: Next) -> Respon
     let res = next.run(Request::from_parts(parts.clone(), body)).await;
     let info = match res.extensions().get::<ErrorPage>() {
         Some(p) => *p,
-        None if res.status() == StatusCode::NOT_FOUND || res.status().is_server_error() => ErrorPage {
-            status: res.status(),
-            message_key: if res.status() == StatusCode::NOT_FOUND { "error.not_found" } else { "error.internal" },
-        },
+        // Bare errors from the framework (a form that does not parse, an unknown
+        // route or method, a body too large) get the same friendly page.
+        None if (res.status().is_client_error() || res.status().is_server_error()) && !is_html(&res) => {
+            ErrorPage { status: res.status(), message_key: bare_error_key(res.status()) }
+        }
         None => return res,
     };
     let page = Page::from_parts_and_session(&parts, Some(&session)).await;
@@ -36,6 +37,25 @@ pub async fn render_errors(session: Session, req: Request, next: Next) -> Respon
     match tpl.render() {
         Ok(html) => (info.status, Html(html)).into_response(),
         Err(_) => res,
+    }
+}
+
+/// A handler that answers with its own page (a form shown again with its
+/// errors, status 400) is left alone.
+fn is_html(res: &Response) -> bool {
+    res.headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"))
+}
+
+fn bare_error_key(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED => "error.not_found",
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => "error.forbidden",
+        StatusCode::PAYLOAD_TOO_LARGE => "error.too_large",
+        s if s.is_server_error() => "error.internal",
+        _ => "error.bad_request",
     }
 }
 

@@ -3,6 +3,7 @@
 pub mod assets;
 pub mod csrf;
 pub mod errors;
+pub mod form;
 pub mod i18n;
 pub mod page;
 pub mod prefs;

@@ -70,16 +70,29 @@ impl Page {
 
     pub fn nav(&self) -> Vec<NavItem> {
         let Some(u) = &self.user else { return vec![] };
-        let mut items = vec![NavItem { href: "/", label_key: "nav.home" }];
+        let nav = |href, label_key| NavItem { href, label_key };
+        let mut items = vec![nav("/", "nav.home")];
         match u.role {
-            Role::DistrictAdmin | Role::Leader | Role::OfficeStaff | Role::Member => {
-                items.push(NavItem { href: "/offices", label_key: "nav.offices" });
-            }
-            Role::Sysadmin => items.push(NavItem { href: "/admin/users", label_key: "nav.accounts" }),
-            Role::Auditor => items.push(NavItem { href: "/audit", label_key: "nav.audit" }),
+            Role::DistrictAdmin | Role::Leader => items.extend([
+                nav("/offices", "nav.offices"),
+                nav("/members", "nav.members"),
+                nav("/liaisons", "nav.liaisons"),
+                nav("/homes", "nav.homes"),
+                nav("/sectors", "nav.sectors"),
+                nav("/roster", "roster.nav"),
+            ]),
+            Role::OfficeStaff => items.extend([
+                nav("/offices", "nav.my_office"),
+                nav("/members", "nav.members"),
+                nav("/homes", "nav.homes"),
+                nav("/roster", "roster.nav"),
+            ]),
+            Role::Member => items.push(nav("/offices", "nav.offices")),
+            Role::Sysadmin => items.push(nav("/admin/users", "nav.accounts")),
+            Role::Auditor => items.push(nav("/audit", "nav.audit")),
             Role::Department => {}
         }
-        items.push(NavItem { href: "/account/password", label_key: "nav.password" });
+        items.push(nav("/account/password", "nav.password"));
         items
     }
 

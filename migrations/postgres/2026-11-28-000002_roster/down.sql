@@ -1,0 +1,13 @@
+DROP TABLE home_evidence;
+DROP TABLE files;
+DROP TABLE home_items;
+DROP TABLE members_homes;
+DROP TABLE liaisons;
+DROP TABLE localities;
+DROP TABLE office_staffers;
+ALTER TABLE offices DROP COLUMN convener_post;
+ALTER TABLE offices DROP COLUMN convener_id;
+ALTER TABLE offices DROP COLUMN established_on;
+ALTER TABLE offices DROP COLUMN address;
+DROP TABLE members;
+DROP TABLE sectors;

@@ -1,0 +1,147 @@
+//! Files over HTTP: reading upload forms, sending files back.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::Multipart;
+use axum::extract::multipart::MultipartError;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use super::{MAX_FILE_BYTES, Upload};
+use crate::kernel::error::{AppError, AppResult};
+use crate::kernel::files::FileRow;
+
+/// The longest text field in an upload form (a description, a note).
+pub const MAX_FIELD_CHARS: usize = 10_000;
+
+fn multipart_error(e: MultipartError) -> AppError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::BadRequest("file.form_too_large")
+    } else {
+        AppError::BadRequest("file.bad_form")
+    }
+}
+
+/// Reads a multipart form: its text fields (the last value of a repeated name
+/// wins) and its files. Inputs left empty (no file chosen) are skipped. More
+/// than `max_files` files, a file over the size limit or a text over
+/// `MAX_FIELD_CHARS` stop the reading at once, before the rest is buffered.
+pub async fn read_multipart(mut mp: Multipart, max_files: usize) -> AppResult<(HashMap<String, String>, Vec<Upload>)> {
+    let mut fields = HashMap::new();
+    let mut uploads = Vec::new();
+    while let Some(mut field) = mp.next_field().await.map_err(multipart_error)? {
+        let name = field.name().unwrap_or("").to_string();
+        let file_name = field.file_name().map(str::to_owned);
+        // Up to 4 bytes a character in UTF-8.
+        let cap = if file_name.is_some() { MAX_FILE_BYTES } else { MAX_FIELD_CHARS * 4 };
+        let mut buf = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+            if buf.len() + chunk.len() > cap {
+                return Err(AppError::BadRequest(if file_name.is_some() {
+                    "file.too_large"
+                } else {
+                    "file.field_too_long"
+                }));
+            }
+            buf.extend_from_slice(&chunk);
+        }
+        match file_name {
+            Some(file_name) => {
+                if buf.is_empty() {
+                    continue;
+                }
+                if uploads.len() == max_files {
+                    return Err(AppError::BadRequest("file.too_many"));
+                }
+                uploads.push(Upload { field: name, file_name, bytes: Bytes::from(buf) });
+            }
+            None => {
+                let text = String::from_utf8(buf).map_err(|_| AppError::BadRequest("file.bad_form"))?;
+                if text.chars().count() > MAX_FIELD_CHARS {
+                    return Err(AppError::BadRequest("file.field_too_long"));
+                }
+                fields.insert(name, text);
+            }
+        }
+    }
+    Ok((fields, uploads))
+}
+
+/// The response for a stored file. Images open in the browser; everything else
+/// downloads under its original name. `nosniff` keeps the browser from
+/// guessing a type other than the one we checked.
+pub fn download(row: &FileRow, bytes: Vec<u8>) -> Response {
+    let content_type = HeaderValue::from_str(&row.content_type)
+        .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
+    let inline = row.content_type.starts_with("image/");
+    let disposition = content_disposition(if inline { "inline" } else { "attachment" }, &row.original_name);
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, content_type);
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    // Files are behind a login: no shared caches. A row's content never
+    // changes, so the browser may keep it for a while.
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=3600"));
+    res
+}
+
+/// `inline; filename="ASCII fallback"; filename*=UTF-8''percent-encoded`
+/// (RFC 6266 with RFC 5987 encoding): every current browser uses the UTF-8
+/// name, so Chinese names arrive intact; the fallback has `_` for the rest.
+fn content_disposition(kind: &str, name: &str) -> String {
+    let fallback: String =
+        name.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' }).collect();
+    let mut encoded = String::new();
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+            encoded.push(char::from(b));
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!("{kind}; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::ids::{CommitteeId, FileId};
+
+    fn row(content_type: &str, name: &str) -> FileRow {
+        FileRow {
+            id: FileId(1),
+            committee_id: CommitteeId(1),
+            sha256: "0".repeat(64),
+            content_type: content_type.into(),
+            size: 3,
+            original_name: name.into(),
+            uploaded_by: None,
+            created_at: chrono::NaiveDateTime::default(),
+        }
+    }
+
+    fn header(r: &Response, h: header::HeaderName) -> &str {
+        r.headers().get(h).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+
+    #[test]
+    fn images_inline_documents_as_attachments_with_utf8_names() {
+        let r = download(&row("image/jpeg", "活动 1.jpg"), vec![1, 2, 3]);
+        assert_eq!(header(&r, header::CONTENT_TYPE), "image/jpeg");
+        assert_eq!(
+            header(&r, header::CONTENT_DISPOSITION),
+            "inline; filename=\"__ 1.jpg\"; filename*=UTF-8''%E6%B4%BB%E5%8A%A8%201.jpg"
+        );
+        assert_eq!(header(&r, header::X_CONTENT_TYPE_OPTIONS), "nosniff");
+        assert!(header(&r, header::CACHE_CONTROL).starts_with("private"));
+        let r = download(&row("application/pdf", "a\"b;c.pdf"), vec![]);
+        assert_eq!(
+            header(&r, header::CONTENT_DISPOSITION),
+            "attachment; filename=\"a_b;c.pdf\"; filename*=UTF-8''a%22b%3Bc.pdf"
+        );
+    }
+}

@@ -1,0 +1,737 @@
+//! The roster spreadsheet's layout (sheets, columns, headers) and the parsing
+//! of its rows into typed values. Pure: the xlsx reader hands over cells, the
+//! planner (`plan.rs`) resolves names against the database's snapshot.
+//!
+//! The export writes exactly these columns, so export → import is a no-op.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::org::model::{Gender, LocalityKind, PARTIES, Phone, parse_date};
+
+pub const MEMBERS: &str = "委员";
+pub const LOCALITIES: &str = "村社区";
+pub const LIAISONS: &str = "定点联系";
+pub const HELP: &str = "说明";
+
+/// The whole file may hold at most this many rows (all sheets together): a
+/// province-sized roster fits; anything bigger is a mistake or an attack.
+pub const MAX_ROWS: usize = 60_000;
+
+/// A row whose first cell starts with this is the template's example and is
+/// skipped, so a user who forgets to delete it imports nothing invented.
+pub const EXAMPLE_MARK: &str = "示例";
+
+/// One cell as read from the file, whatever program wrote it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Empty,
+    Text(String),
+    Number(f64),
+    /// A real Excel date (a number with a date format).
+    Date(NaiveDate),
+    Bool(bool),
+}
+
+impl Cell {
+    /// The cell as text, trimmed. Whole numbers lose their ".0" (a phone typed
+    /// as a number arrives as 13839801234.0).
+    pub fn text(&self) -> String {
+        match self {
+            Cell::Empty => String::new(),
+            Cell::Text(s) => s.trim().to_string(),
+            Cell::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => format!("{n:.0}"),
+            Cell::Number(n) => n.to_string(),
+            Cell::Date(d) => d.format("%Y-%m-%d").to_string(),
+            Cell::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
+        }
+    }
+
+    pub fn is_blank(&self) -> bool {
+        self.text().is_empty()
+    }
+}
+
+/// A column of a sheet: its header (written with `*` when required) and the
+/// explanation the template's 说明 sheet gives.
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    pub header: &'static str,
+    pub required: bool,
+    pub help: &'static str,
+    pub kind: ColumnKind,
+}
+
+/// How the writer formats a column's cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnKind {
+    Text,
+    /// Kept as text so Excel does not turn 13839801234 into 1.38E+10.
+    Phone,
+    Date,
+    Number,
+}
+
+const fn col(header: &'static str, required: bool, kind: ColumnKind, help: &'static str) -> Column {
+    Column { header, required, help, kind }
+}
+
+use ColumnKind::{Date, Number, Phone as PhoneCol, Text};
+
+/// Column positions in `MEMBER_COLUMNS`.
+pub mod m {
+    pub const NAME: usize = 0;
+    pub const GENDER: usize = 1;
+    pub const ETHNICITY: usize = 2;
+    pub const BIRTH: usize = 3;
+    pub const PARTY: usize = 4;
+    pub const SECTOR: usize = 5;
+    pub const EMPLOYER: usize = 6;
+    pub const POST: usize = 7;
+    pub const PHONE: usize = 8;
+    pub const TERM: usize = 9;
+    pub const OFFICE: usize = 10;
+}
+
+pub const MEMBER_COLUMNS: [Column; 11] = [
+    col("姓名", true, Text, "委员的姓名，最多30个字。"),
+    col("性别", true, Text, "填“男”或“女”。"),
+    col("民族", true, Text, "如：汉族。"),
+    col("出生日期", false, Date, "如：1968-05-12。可以不填。"),
+    col("政治面貌", true, Text, "从下拉列表中选，可选写法见本表右侧。"),
+    col("界别", false, Text, "必须是本届政协已有的界别，可选名称见本表右侧。可以不填。"),
+    col("工作单位", false, Text, "最多100个字。可以不填。"),
+    col("职务", false, Text, "最多100个字。可以不填。"),
+    col("手机号码", true, PhoneCol, "11位手机号码。系统用它认出同一位委员：同一个号码再次导入时更新这位委员的信息。"),
+    col("届次", true, Text, "如：第十届。"),
+    col("所属工作办公室", false, Text, "必须是系统中已有的政协工作办公室，可选名称见本表右侧。可以不填。"),
+];
+
+/// Column positions in `LOCALITY_COLUMNS`.
+pub mod l {
+    pub const OFFICE: usize = 0;
+    pub const NAME: usize = 1;
+    pub const KIND: usize = 2;
+    pub const ADDRESS: usize = 3;
+    pub const LATITUDE: usize = 4;
+    pub const LONGITUDE: usize = 5;
+}
+
+pub const LOCALITY_COLUMNS: [Column; 6] = [
+    col("所属工作办公室", true, Text, "必须是系统中已有的政协工作办公室。"),
+    col(
+        "名称",
+        true,
+        Text,
+        "村或社区的名称，如：五原路社区。同一工作办公室下名称相同的是同一个村社区，再次导入时更新它。",
+    ),
+    col("类型", true, Text, "填“村”或“社区”。"),
+    col("地址", false, Text, "最多200个字。可以不填。"),
+    col("纬度", false, Number, "如：34.7726。纬度和经度要么都填，要么都不填。"),
+    col("经度", false, Number, "如：111.2005。"),
+];
+
+/// Column positions in `LIAISON_COLUMNS`.
+pub mod k {
+    pub const PHONE: usize = 0;
+    pub const NAME: usize = 1;
+    pub const OFFICE: usize = 2;
+    pub const LOCALITY: usize = 3;
+    pub const START: usize = 4;
+    pub const END: usize = 5;
+}
+
+pub const LIAISON_COLUMNS: [Column; 6] = [
+    col("委员手机号码", true, PhoneCol, "委员的手机号码：系统中已有的委员，或本文件“委员”表中的委员。"),
+    col("委员姓名", false, Text, "可以不填；填了的话，系统核对它与手机号码是否是同一位委员。"),
+    col("所属工作办公室", true, Text, "村社区所属的政协工作办公室。"),
+    col("村社区名称", true, Text, "系统中已有的村社区，或本文件“村社区”表中的村社区。"),
+    col("开始日期", true, Date, "如：2026-03-01。"),
+    col("结束日期", false, Date, "联系结束的日期；仍在联系的不填。"),
+];
+
+/// A sheet as read: its header row and data rows, each with the row number
+/// Excel shows (1-based).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SheetData {
+    pub header_row: u32,
+    pub headers: Vec<String>,
+    pub rows: Vec<(u32, Vec<Cell>)>,
+}
+
+/// The three sheets the import reads; any may be absent.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Workbook {
+    pub members: Option<SheetData>,
+    pub localities: Option<SheetData>,
+    pub liaisons: Option<SheetData>,
+}
+
+/// One problem in the file: where (sheet, Excel row, column header) and what
+/// (a message key of `roster.err.*`, with `%{v}` filled from `arg`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    pub sheet: String,
+    pub row: u32,
+    pub column: String,
+    pub key: String,
+    pub arg: String,
+}
+
+impl Problem {
+    pub fn new(sheet: &str, row: u32, column: &str, key: &str, arg: impl Into<String>) -> Problem {
+        Problem { sheet: sheet.into(), row, column: column.into(), key: key.into(), arg: arg.into() }
+    }
+}
+
+/// "姓名*", " 姓名 ", "姓名＊" all name the column 姓名.
+pub fn normalize_header(h: &str) -> String {
+    h.trim().trim_end_matches(['*', '＊']).trim().to_string()
+}
+
+/// Where each of `columns` sits in the sheet (None: absent). A missing
+/// required column is a problem at the header row.
+fn locate(
+    sheet_name: &str,
+    sheet: &SheetData,
+    columns: &[Column],
+    problems: &mut Vec<Problem>,
+) -> Option<Vec<Option<usize>>> {
+    let found: Vec<String> = sheet.headers.iter().map(|h| normalize_header(h)).collect();
+    let mut at = Vec::with_capacity(columns.len());
+    let mut ok = true;
+    for c in columns {
+        let pos = found.iter().position(|h| h == c.header);
+        if pos.is_none() && c.required {
+            problems.push(Problem::new(sheet_name, sheet.header_row, c.header, "roster.err.missing_column", c.header));
+            ok = false;
+        }
+        at.push(pos);
+    }
+    ok.then_some(at)
+}
+
+/// The data rows worth reading: not blank, not the template's example.
+/// Returns them and how many example rows were skipped.
+fn data_rows(sheet: &SheetData) -> (Vec<&(u32, Vec<Cell>)>, usize) {
+    let mut skipped = 0;
+    let rows = sheet
+        .rows
+        .iter()
+        .filter(|(_, cells)| cells.iter().any(|c| !c.is_blank()))
+        .filter(|(_, cells)| {
+            let example = cells.first().is_some_and(|c| c.text().starts_with(EXAMPLE_MARK));
+            if example {
+                skipped += 1;
+            }
+            !example
+        })
+        .collect();
+    (rows, skipped)
+}
+
+/// Reads the cells of one row, recording each problem with its cell.
+struct Fields<'a> {
+    sheet: &'static str,
+    row: u32,
+    cells: &'a [Cell],
+    at: &'a [Option<usize>],
+    columns: &'a [Column],
+    problems: &'a mut Vec<Problem>,
+    bad: bool,
+}
+
+impl Fields<'_> {
+    fn cell(&self, i: usize) -> &Cell {
+        self.at[i].and_then(|p| self.cells.get(p)).unwrap_or(&Cell::Empty)
+    }
+
+    fn problem(&mut self, i: usize, key: &str, arg: impl Into<String>) {
+        self.problems.push(Problem::new(self.sheet, self.row, self.columns[i].header, key, arg));
+        self.bad = true;
+    }
+
+    /// The text of a cell; blank in a required column is a problem.
+    fn text(&mut self, i: usize) -> String {
+        let t = self.cell(i).text();
+        if t.is_empty() && self.columns[i].required {
+            self.problem(i, "roster.err.required", "");
+        }
+        t
+    }
+
+    fn text_max(&mut self, i: usize, max: usize) -> String {
+        let t = self.text(i);
+        if t.chars().count() > max {
+            self.problem(i, "roster.err.too_long", max.to_string());
+        }
+        t
+    }
+
+    fn opt_text(&mut self, i: usize, max: usize) -> Option<String> {
+        Some(self.text_max(i, max)).filter(|t| !t.is_empty())
+    }
+
+    fn phone(&mut self, i: usize) -> Option<Phone> {
+        let t = self.text(i);
+        if t.is_empty() {
+            return None;
+        }
+        let p = Phone::parse(&t);
+        if p.is_none() {
+            self.problem(i, "roster.err.phone", t);
+        }
+        p
+    }
+
+    /// A real Excel date, or text as people write dates.
+    fn date(&mut self, i: usize) -> Option<NaiveDate> {
+        let cell = self.cell(i).clone();
+        match cell {
+            Cell::Date(d) => Some(d),
+            other => {
+                let t = self.text(i);
+                if t.is_empty() {
+                    return None;
+                }
+                let d = parse_date(&t);
+                if d.is_none() {
+                    let shown = if matches!(other, Cell::Number(_)) { format!("{t}（数字）") } else { t };
+                    self.problem(i, "roster.err.date", shown);
+                }
+                d
+            }
+        }
+    }
+
+    fn number(&mut self, i: usize) -> Option<f64> {
+        match self.cell(i).clone() {
+            Cell::Number(n) => Some(n),
+            _ => {
+                let t = self.text(i);
+                if t.is_empty() {
+                    return None;
+                }
+                let n = t.parse::<f64>().ok().filter(|n| n.is_finite());
+                if n.is_none() {
+                    self.problem(i, "roster.err.number", t);
+                }
+                n
+            }
+        }
+    }
+}
+
+/// A member row, checked cell by cell; names of sector and office are resolved
+/// later.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemberRow {
+    pub row: u32,
+    pub name: String,
+    pub gender: Gender,
+    pub ethnicity: String,
+    pub birth_date: Option<NaiveDate>,
+    pub party: String,
+    pub sector: Option<String>,
+    pub employer: String,
+    pub post: String,
+    pub phone: Phone,
+    pub term: String,
+    pub office: Option<String>,
+}
+
+/// What the members sheet gave: good rows, every phone it mentions (rows with
+/// problems too, so a liaison naming such a member is not blamed twice), and
+/// the example rows skipped.
+#[derive(Debug, Default)]
+pub struct Members {
+    pub rows: Vec<MemberRow>,
+    pub phones: HashSet<String>,
+    pub examples: usize,
+}
+
+pub fn parse_members(sheet: &SheetData, problems: &mut Vec<Problem>) -> Members {
+    let mut out = Members::default();
+    let Some(at) = locate(MEMBERS, sheet, &MEMBER_COLUMNS, problems) else {
+        return out;
+    };
+    let (rows, examples) = data_rows(sheet);
+    out.examples = examples;
+    let mut first_row_of: HashMap<String, u32> = HashMap::new();
+    for (row, cells) in rows {
+        let mut f =
+            Fields { sheet: MEMBERS, row: *row, cells, at: &at, columns: &MEMBER_COLUMNS, problems, bad: false };
+        let name = f.text_max(m::NAME, 30);
+        let gender_text = f.text(m::GENDER);
+        let gender = Gender::from_label(&gender_text);
+        if gender.is_none() && !gender_text.is_empty() {
+            f.problem(m::GENDER, "roster.err.gender", gender_text);
+        }
+        let ethnicity = f.text_max(m::ETHNICITY, 20);
+        let birth_date = f.date(m::BIRTH);
+        let party = f.text(m::PARTY);
+        if !party.is_empty() && !PARTIES.contains(&party.as_str()) {
+            f.problem(m::PARTY, "roster.err.party", party.clone());
+        }
+        let sector = f.opt_text(m::SECTOR, 40);
+        let employer = f.text_max(m::EMPLOYER, 100);
+        let post = f.text_max(m::POST, 100);
+        let phone = f.phone(m::PHONE);
+        let term = f.text_max(m::TERM, 30);
+        let office = f.opt_text(m::OFFICE, 50);
+        if let Some(p) = &phone {
+            match first_row_of.get(p.as_str()) {
+                Some(first) => f.problem(m::PHONE, "roster.err.phone_dup", first.to_string()),
+                None => {
+                    first_row_of.insert(p.as_str().to_string(), *row);
+                }
+            }
+            out.phones.insert(p.as_str().to_string());
+        }
+        if f.bad {
+            continue;
+        }
+        let (Some(gender), Some(phone)) = (gender, phone) else { continue };
+        out.rows.push(MemberRow {
+            row: *row,
+            name,
+            gender,
+            ethnicity,
+            birth_date,
+            party,
+            sector,
+            employer,
+            post,
+            phone,
+            term,
+            office,
+        });
+    }
+    out
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocalityRow {
+    pub row: u32,
+    pub office: String,
+    pub name: String,
+    pub kind: LocalityKind,
+    pub address: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+}
+
+#[derive(Debug, Default)]
+pub struct Localities {
+    pub rows: Vec<LocalityRow>,
+    /// (office name, locality name) of every row, good or not.
+    pub keys: HashSet<(String, String)>,
+    pub examples: usize,
+}
+
+pub fn parse_localities(sheet: &SheetData, problems: &mut Vec<Problem>) -> Localities {
+    let mut out = Localities::default();
+    let Some(at) = locate(LOCALITIES, sheet, &LOCALITY_COLUMNS, problems) else {
+        return out;
+    };
+    let (rows, examples) = data_rows(sheet);
+    out.examples = examples;
+    let mut first_row_of: HashMap<(String, String), u32> = HashMap::new();
+    for (row, cells) in rows {
+        let mut f =
+            Fields { sheet: LOCALITIES, row: *row, cells, at: &at, columns: &LOCALITY_COLUMNS, problems, bad: false };
+        let office = f.text_max(l::OFFICE, 50);
+        let name = f.text_max(l::NAME, 50);
+        let kind_text = f.text(l::KIND);
+        let kind = LocalityKind::from_label(&kind_text);
+        if kind.is_none() && !kind_text.is_empty() {
+            f.problem(l::KIND, "roster.err.kind", kind_text);
+        }
+        let address = f.opt_text(l::ADDRESS, 200);
+        let before = f.problems.len();
+        let latitude = f.number(l::LATITUDE);
+        let longitude = f.number(l::LONGITUDE);
+        // One message per cell: "not a number" says enough.
+        let unreadable = f.problems.len() > before;
+        match (latitude, longitude) {
+            _ if unreadable => {}
+            (None, None) => {}
+            (Some(lat), Some(lng)) if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lng) => {}
+            (Some(_), Some(_)) => f.problem(l::LATITUDE, "roster.err.coordinates", ""),
+            (Some(_), None) => f.problem(l::LONGITUDE, "roster.err.coordinates", ""),
+            (None, Some(_)) => f.problem(l::LATITUDE, "roster.err.coordinates", ""),
+        }
+        if !office.is_empty() && !name.is_empty() {
+            let key = (office.clone(), name.clone());
+            match first_row_of.get(&key) {
+                Some(first) => f.problem(l::NAME, "roster.err.locality_dup", first.to_string()),
+                None => {
+                    first_row_of.insert(key.clone(), *row);
+                }
+            }
+            out.keys.insert(key);
+        }
+        if f.bad {
+            continue;
+        }
+        let Some(kind) = kind else { continue };
+        out.rows.push(LocalityRow { row: *row, office, name, kind, address, latitude, longitude });
+    }
+    out
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiaisonRow {
+    pub row: u32,
+    pub phone: Phone,
+    pub member_name: Option<String>,
+    pub office: String,
+    pub locality: String,
+    pub start: NaiveDate,
+    pub end: Option<NaiveDate>,
+}
+
+#[derive(Debug, Default)]
+pub struct Liaisons {
+    pub rows: Vec<LiaisonRow>,
+    pub examples: usize,
+}
+
+pub fn parse_liaisons(sheet: &SheetData, problems: &mut Vec<Problem>) -> Liaisons {
+    let mut out = Liaisons::default();
+    let Some(at) = locate(LIAISONS, sheet, &LIAISON_COLUMNS, problems) else {
+        return out;
+    };
+    let (rows, examples) = data_rows(sheet);
+    out.examples = examples;
+    let mut first_row_of: HashMap<(String, String, String, NaiveDate), u32> = HashMap::new();
+    for (row, cells) in rows {
+        let mut f =
+            Fields { sheet: LIAISONS, row: *row, cells, at: &at, columns: &LIAISON_COLUMNS, problems, bad: false };
+        let phone = f.phone(k::PHONE);
+        let member_name = f.opt_text(k::NAME, 30);
+        let office = f.text_max(k::OFFICE, 50);
+        let locality = f.text_max(k::LOCALITY, 50);
+        let start = f.date(k::START);
+        let end = f.date(k::END);
+        if let (Some(s), Some(e)) = (start, end)
+            && e < s
+        {
+            f.problem(k::END, "roster.err.end_before_start", "");
+        }
+        if let (Some(p), Some(s)) = (&phone, start)
+            && !office.is_empty()
+            && !locality.is_empty()
+        {
+            let key = (p.as_str().to_string(), office.clone(), locality.clone(), s);
+            match first_row_of.get(&key) {
+                Some(first) => f.problem(k::START, "roster.err.liaison_dup", first.to_string()),
+                None => {
+                    first_row_of.insert(key, *row);
+                }
+            }
+        }
+        if f.bad {
+            continue;
+        }
+        let (Some(phone), Some(start)) = (phone, start) else { continue };
+        out.rows.push(LiaisonRow { row: *row, phone, member_name, office, locality, start, end });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> Cell {
+        Cell::Text(s.into())
+    }
+
+    fn sheet(columns: &[Column], rows: Vec<Vec<Cell>>) -> SheetData {
+        let headers = columns.iter().map(|c| if c.required { format!("{}*", c.header) } else { c.header.into() });
+        SheetData {
+            header_row: 1,
+            headers: headers.collect(),
+            rows: rows.into_iter().enumerate().map(|(i, r)| (i as u32 + 2, r)).collect(),
+        }
+    }
+
+    fn member(name: &str, phone: Cell) -> Vec<Cell> {
+        vec![
+            t(name),
+            t("女"),
+            t("汉族"),
+            Cell::Date(NaiveDate::from_ymd_opt(1970, 5, 1).expect("date")),
+            t("中共党员"),
+            t("教育界"),
+            t("湖滨区实验小学"),
+            t("校长"),
+            phone,
+            t("第十届"),
+            t("高庙乡"),
+        ]
+    }
+
+    #[test]
+    fn cells_as_text() {
+        assert_eq!(Cell::Number(13839801234.0).text(), "13839801234");
+        assert_eq!(Cell::Number(34.5).text(), "34.5");
+        assert_eq!(Cell::Text("  高庙乡 ".into()).text(), "高庙乡");
+        assert_eq!(Cell::Date(NaiveDate::from_ymd_opt(2026, 3, 1).expect("date")).text(), "2026-03-01");
+        assert!(Cell::Text("   ".into()).is_blank());
+        assert_eq!(normalize_header(" 姓名* "), "姓名");
+        assert_eq!(normalize_header("姓名＊"), "姓名");
+    }
+
+    #[test]
+    fn a_good_member_row_parses_and_a_numeric_phone_is_accepted() {
+        let mut problems = vec![];
+        let s = sheet(&MEMBER_COLUMNS, vec![member("李秀兰", Cell::Number(13839801234.0))]);
+        let got = parse_members(&s, &mut problems);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(got.rows.len(), 1);
+        let r = &got.rows[0];
+        assert_eq!((r.row, r.name.as_str(), r.phone.as_str()), (2, "李秀兰", "13839801234"));
+        assert_eq!(r.gender, Gender::Female);
+        assert_eq!(r.sector.as_deref(), Some("教育界"));
+        assert_eq!(r.birth_date, NaiveDate::from_ymd_opt(1970, 5, 1));
+    }
+
+    #[test]
+    fn each_bad_cell_is_named_by_row_and_column() {
+        let mut problems = vec![];
+        let mut bad = member("", t("1383980123"));
+        bad[m::GENDER] = t("男性");
+        bad[m::BIRTH] = t("1970年13月1日");
+        bad[m::PARTY] = t("党员");
+        let s = sheet(&MEMBER_COLUMNS, vec![member("王强", t("13839801234")), bad]);
+        let got = parse_members(&s, &mut problems);
+        assert_eq!(got.rows.len(), 1);
+        let found: Vec<(u32, &str, &str)> =
+            problems.iter().map(|p| (p.row, p.column.as_str(), p.key.as_str())).collect();
+        assert_eq!(
+            found,
+            vec![
+                (3, "姓名", "roster.err.required"),
+                (3, "性别", "roster.err.gender"),
+                (3, "出生日期", "roster.err.date"),
+                (3, "政治面貌", "roster.err.party"),
+                (3, "手机号码", "roster.err.phone"),
+            ]
+        );
+        assert_eq!(problems[2].arg, "1970年13月1日");
+    }
+
+    #[test]
+    fn a_phone_twice_in_the_file_points_at_the_first_row() {
+        let mut problems = vec![];
+        let s = sheet(&MEMBER_COLUMNS, vec![member("甲", t("13839801234")), member("乙", t("138 3980 1234"))]);
+        let got = parse_members(&s, &mut problems);
+        assert_eq!(got.rows.len(), 1);
+        assert_eq!(problems.len(), 1);
+        assert_eq!(
+            (problems[0].row, problems[0].key.as_str(), problems[0].arg.as_str()),
+            (3, "roster.err.phone_dup", "2")
+        );
+    }
+
+    #[test]
+    fn blank_and_example_rows_are_skipped_and_columns_found_by_header() {
+        let mut problems = vec![];
+        let mut s = sheet(&MEMBER_COLUMNS, vec![member("示例：李明", t("13800000000")), vec![Cell::Empty, t(" ")]]);
+        // Columns in another order, with an extra one, are found by their headers.
+        s.headers.reverse();
+        s.headers.push("备注".into());
+        for (_, r) in &mut s.rows {
+            r.reverse();
+        }
+        s.rows.push((9, {
+            let mut r = member("赵六", t("13900001111"));
+            r.reverse();
+            r
+        }));
+        let got = parse_members(&s, &mut problems);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(got.examples, 0, "reversed: the example mark is no longer in the first cell");
+        assert_eq!(got.rows.len(), 2);
+
+        let mut problems = vec![];
+        let s = sheet(&MEMBER_COLUMNS, vec![member("示例：李明", t("13800000000")), vec![]]);
+        let got = parse_members(&s, &mut problems);
+        assert_eq!((got.rows.len(), got.examples), (0, 1));
+    }
+
+    #[test]
+    fn a_missing_required_column_is_reported_once_at_the_header() {
+        let mut problems = vec![];
+        let mut s = sheet(&MEMBER_COLUMNS, vec![member("王强", t("13839801234"))]);
+        s.headers[m::PHONE] = "电话".into();
+        let got = parse_members(&s, &mut problems);
+        assert!(got.rows.is_empty());
+        assert_eq!(problems, vec![Problem::new(MEMBERS, 1, "手机号码", "roster.err.missing_column", "手机号码")]);
+    }
+
+    #[test]
+    fn localities_check_kind_coordinates_and_duplicates() {
+        let mut problems = vec![];
+        let row =
+            |name: &str, kind: &str, lat: Cell, lng: Cell| vec![t("涧河街道"), t(name), t(kind), Cell::Empty, lat, lng];
+        let s = sheet(
+            &LOCALITY_COLUMNS,
+            vec![
+                row("五原路社区", "社区", Cell::Number(34.77), t("111.2")),
+                row("高庙村", "乡", Cell::Empty, Cell::Empty),
+                row("后川村", "村", Cell::Number(34.7), Cell::Empty),
+                row("五原路社区", "社区", Cell::Empty, Cell::Empty),
+                row("大营村", "村", t("北纬34度"), t("111")),
+            ],
+        );
+        let got = parse_localities(&s, &mut problems);
+        assert_eq!(got.rows.len(), 1);
+        assert_eq!(got.rows[0].longitude, Some(111.2));
+        let found: Vec<(u32, &str, &str)> =
+            problems.iter().map(|p| (p.row, p.column.as_str(), p.key.as_str())).collect();
+        assert_eq!(
+            found,
+            vec![
+                (3, "类型", "roster.err.kind"),
+                (4, "经度", "roster.err.coordinates"),
+                (5, "名称", "roster.err.locality_dup"),
+                (6, "纬度", "roster.err.number"),
+            ]
+        );
+        assert_eq!(got.keys.len(), 4);
+    }
+
+    #[test]
+    fn liaisons_check_dates() {
+        let mut problems = vec![];
+        let d = |s: &str| Cell::Date(parse_date(s).expect("date"));
+        let s = sheet(
+            &LIAISON_COLUMNS,
+            vec![
+                vec![t("13839801234"), Cell::Empty, t("涧河街道"), t("五原路社区"), t("2026/3/1"), Cell::Empty],
+                vec![t("13839801234"), t("王强"), t("涧河街道"), t("五原路社区"), d("2025-01-01"), d("2024-12-31")],
+                vec![t("13839801234"), Cell::Empty, t("涧河街道"), t("五原路社区"), d("2026-03-01"), Cell::Empty],
+                vec![t("13839801234"), Cell::Empty, t("涧河街道"), t("五原路社区"), Cell::Number(45000.0), Cell::Empty],
+            ],
+        );
+        let got = parse_liaisons(&s, &mut problems);
+        assert_eq!(got.rows.len(), 1);
+        assert_eq!(got.rows[0].start, NaiveDate::from_ymd_opt(2026, 3, 1).expect("date"));
+        let found: Vec<(u32, &str, &str)> =
+            problems.iter().map(|p| (p.row, p.column.as_str(), p.key.as_str())).collect();
+        assert_eq!(
+            found,
+            vec![
+                (3, "结束日期", "roster.err.end_before_start"),
+                (4, "开始日期", "roster.err.liaison_dup"),
+                (5, "开始日期", "roster.err.date"),
+            ]
+        );
+        assert_eq!(problems[2].arg, "45000（数字）");
+    }
+}

@@ -1,0 +1,449 @@
+//! Members (委员). Never deleted once they have records: they leave (离任) and
+//! keep their history.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::kernel::audit::{self, Change, store::Who};
+use crate::kernel::auth::{Actor, Role};
+use crate::kernel::db::schema::{liaisons, members, offices, sectors};
+use crate::kernel::db::{DbConn, is_unique_violation};
+use crate::kernel::error::{AppError, AppResult};
+use crate::kernel::ids::{CommitteeId, MemberId, OfficeId, SectorId, UserId};
+use crate::kernel::time::now;
+use crate::org::model::{self, Gender, MemberStatus, Phone, mask_phone};
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = members)]
+pub struct Member {
+    pub id: MemberId,
+    pub committee_id: CommitteeId,
+    pub office_id: Option<OfficeId>,
+    pub sector_id: Option<SectorId>,
+    pub name: String,
+    pub gender: String,
+    pub ethnicity: String,
+    pub birth_date: Option<NaiveDate>,
+    pub party: String,
+    pub employer: String,
+    pub post: String,
+    pub phone: String,
+    pub term: String,
+    pub status: String,
+    pub left_on: Option<NaiveDate>,
+    pub user_id: Option<UserId>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl Member {
+    pub fn is_active(&self) -> bool {
+        self.status == MemberStatus::Active.as_str()
+    }
+    pub fn gender_label_key(&self) -> String {
+        Gender::parse(&self.gender).map(|g| g.label_key()).unwrap_or_default()
+    }
+    pub fn status_label_key(&self) -> String {
+        MemberStatus::parse(&self.status).map(|s| s.label_key()).unwrap_or_default()
+    }
+}
+
+/// What a form or an imported row gives for a member.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct MemberData {
+    pub name: String,
+    pub gender: Gender,
+    pub ethnicity: String,
+    pub birth_date: Option<NaiveDate>,
+    pub party: String,
+    pub sector_id: Option<SectorId>,
+    pub employer: String,
+    pub post: String,
+    #[serde(skip)]
+    pub phone: Phone,
+    pub term: String,
+    pub office_id: Option<OfficeId>,
+}
+
+impl MemberData {
+    /// Required fields and lengths; each problem is a message key.
+    pub fn check(&self) -> Result<(), &'static str> {
+        let name = self.name.trim().chars().count();
+        if name == 0 || name > 30 {
+            return Err("member.bad_name");
+        }
+        if self.ethnicity.trim().is_empty() || self.ethnicity.chars().count() > 20 {
+            return Err("member.bad_ethnicity");
+        }
+        if self.party.trim().is_empty() || self.party.chars().count() > 30 {
+            return Err("member.bad_party");
+        }
+        if self.employer.chars().count() > 100 || self.post.chars().count() > 100 || self.term.chars().count() > 30 {
+            return Err("member.too_long");
+        }
+        if self.term.trim().is_empty() {
+            return Err("member.bad_term");
+        }
+        Ok(())
+    }
+}
+
+/// A row of the member list: personal data masked.
+#[derive(Debug, Clone, Serialize)]
+pub struct MemberRow {
+    pub id: MemberId,
+    pub name: String,
+    pub gender: String,
+    pub party: String,
+    pub sector: Option<String>,
+    pub office: Option<String>,
+    pub phone_masked: String,
+    pub status: String,
+}
+
+impl MemberRow {
+    pub fn gender_label_key(&self) -> String {
+        Gender::parse(&self.gender).map(|g| g.label_key()).unwrap_or_default()
+    }
+    pub fn status_label_key(&self) -> String {
+        MemberStatus::parse(&self.status).map(|s| s.label_key()).unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct MemberFilter {
+    /// Part of the name, or of the phone number.
+    pub q: Option<String>,
+    pub sector: Option<SectorId>,
+    pub office: Option<OfficeId>,
+    pub party: Option<String>,
+    pub status: Option<MemberStatus>,
+    /// 1-based.
+    pub page: i64,
+}
+
+pub const PAGE_SIZE: i64 = 30;
+
+/// The member list the actor may see, filtered and paginated; returns the page
+/// and the total count. District and leaders see all; office staff their
+/// office's members; a member only themselves; other roles nothing.
+pub fn search(conn: &mut DbConn, actor: &Actor, f: &MemberFilter) -> AppResult<(Vec<MemberRow>, i64)> {
+    let mut q = members::table.filter(members::committee_id.eq(actor.committee_id)).into_boxed();
+    let mut count_q = members::table.filter(members::committee_id.eq(actor.committee_id)).into_boxed();
+    match actor.role {
+        Role::DistrictAdmin | Role::Leader => {}
+        Role::OfficeStaff => {
+            let office = actor.office_id.ok_or(AppError::Forbidden)?;
+            q = q.filter(members::office_id.eq(office));
+            count_q = count_q.filter(members::office_id.eq(office));
+        }
+        Role::Member => {
+            q = q.filter(members::user_id.eq(actor.user_id));
+            count_q = count_q.filter(members::user_id.eq(actor.user_id));
+        }
+        _ => return Ok((vec![], 0)),
+    }
+    if let Some(text) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let pattern = format!("%{}%", text.replace(['%', '_'], ""));
+        q = q.filter(members::name.like(pattern.clone()).or(members::phone.like(pattern.clone())));
+        count_q = count_q.filter(members::name.like(pattern.clone()).or(members::phone.like(pattern)));
+    }
+    if let Some(s) = f.sector {
+        q = q.filter(members::sector_id.eq(s));
+        count_q = count_q.filter(members::sector_id.eq(s));
+    }
+    if let Some(o) = f.office {
+        q = q.filter(members::office_id.eq(o));
+        count_q = count_q.filter(members::office_id.eq(o));
+    }
+    if let Some(p) = f.party.as_deref().filter(|p| !p.is_empty()) {
+        q = q.filter(members::party.eq(p.to_string()));
+        count_q = count_q.filter(members::party.eq(p.to_string()));
+    }
+    if let Some(s) = f.status {
+        q = q.filter(members::status.eq(s.as_str()));
+        count_q = count_q.filter(members::status.eq(s.as_str()));
+    }
+    let total: i64 = count_q.count().get_result(conn)?;
+    let page = f.page.max(1);
+    let rows: Vec<Member> = q
+        .order(members::id.asc())
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+        .select(Member::as_select())
+        .load(conn)?;
+    // Names of the page's sectors and offices in two small queries, not one per row.
+    let sector_ids: Vec<SectorId> = rows.iter().filter_map(|m| m.sector_id).collect();
+    let office_ids: Vec<OfficeId> = rows.iter().filter_map(|m| m.office_id).collect();
+    let sector_names: Vec<(SectorId, String)> =
+        sectors::table.filter(sectors::id.eq_any(sector_ids)).select((sectors::id, sectors::name)).load(conn)?;
+    let office_names: Vec<(OfficeId, String)> =
+        offices::table.filter(offices::id.eq_any(office_ids)).select((offices::id, offices::name)).load(conn)?;
+    let rows = rows
+        .into_iter()
+        .map(|m| MemberRow {
+            id: m.id,
+            sector: m.sector_id.and_then(|s| sector_names.iter().find(|(id, _)| *id == s).map(|(_, n)| n.clone())),
+            office: m.office_id.and_then(|o| office_names.iter().find(|(id, _)| *id == o).map(|(_, n)| n.clone())),
+            phone_masked: mask_phone(&m.phone),
+            name: m.name,
+            gender: m.gender,
+            party: m.party,
+            status: m.status,
+        })
+        .collect();
+    Ok((rows, total))
+}
+
+/// One member, if the actor may see them (same rules as `search`).
+pub fn get(conn: &mut DbConn, actor: &Actor, id: MemberId) -> AppResult<Option<Member>> {
+    let m: Option<Member> = members::table
+        .find(id)
+        .filter(members::committee_id.eq(actor.committee_id))
+        .select(Member::as_select())
+        .first(conn)
+        .optional()?;
+    Ok(m.filter(|m| match actor.role {
+        Role::DistrictAdmin | Role::Leader => true,
+        Role::OfficeStaff => actor.office_id.is_some() && m.office_id == actor.office_id,
+        Role::Member => m.user_id == Some(actor.user_id),
+        _ => false,
+    }))
+}
+
+/// The member record of a logged-in member.
+pub fn own_record(conn: &mut DbConn, actor: &Actor) -> AppResult<Option<Member>> {
+    Ok(members::table
+        .filter(members::user_id.eq(actor.user_id).and(members::committee_id.eq(actor.committee_id)))
+        .select(Member::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+fn check_refs(conn: &mut DbConn, committee_id: CommitteeId, d: &MemberData) -> AppResult<()> {
+    d.check().map_err(AppError::BadRequest)?;
+    if let Some(s) = d.sector_id {
+        let n: i64 = sectors::table
+            .filter(sectors::id.eq(s).and(sectors::committee_id.eq(committee_id)))
+            .count()
+            .get_result(conn)?;
+        if n == 0 {
+            return Err(AppError::BadRequest("member.bad_sector"));
+        }
+    }
+    if let Some(o) = d.office_id {
+        let n: i64 = offices::table
+            .filter(offices::id.eq(o).and(offices::committee_id.eq(committee_id)))
+            .count()
+            .get_result(conn)?;
+        if n == 0 {
+            return Err(AppError::BadRequest("member.bad_office"));
+        }
+    }
+    Ok(())
+}
+
+fn phone_conflict(e: diesel::result::Error) -> AppError {
+    if is_unique_violation(&e) { AppError::Conflict("member.phone_taken") } else { e.into() }
+}
+
+/// Inserts a member; permission is the caller's (the district's form, the
+/// import, the demo).
+pub fn insert(conn: &mut DbConn, who: Who<'_>, committee_id: CommitteeId, d: &MemberData) -> AppResult<MemberId> {
+    check_refs(conn, committee_id, d)?;
+    let now = now();
+    let id: MemberId = diesel::insert_into(members::table)
+        .values((
+            members::committee_id.eq(committee_id),
+            members::office_id.eq(d.office_id),
+            members::sector_id.eq(d.sector_id),
+            members::name.eq(d.name.trim()),
+            members::gender.eq(d.gender.as_str()),
+            members::ethnicity.eq(d.ethnicity.trim()),
+            members::birth_date.eq(d.birth_date),
+            members::party.eq(d.party.trim()),
+            members::employer.eq(d.employer.trim()),
+            members::post.eq(d.post.trim()),
+            members::phone.eq(d.phone.as_str()),
+            members::term.eq(d.term.trim()),
+            members::status.eq(MemberStatus::Active.as_str()),
+            members::created_at.eq(now),
+            members::updated_at.eq(now),
+        ))
+        .returning(members::id)
+        .get_result(conn)
+        .map_err(phone_conflict)?;
+    audit::record(conn, who, Change::new("member.create", "member", id).after(d))?;
+    Ok(id)
+}
+
+pub fn create(conn: &mut DbConn, actor: &Actor, d: &MemberData) -> AppResult<MemberId> {
+    if !model::can_manage_roster(actor) {
+        return Err(AppError::Forbidden);
+    }
+    insert(conn, Who::User(actor), actor.committee_id, d)
+}
+
+/// Writes a member's fields; returns whether anything changed (an unchanged
+/// re-import writes nothing, not even an audit entry).
+pub fn write(conn: &mut DbConn, who: Who<'_>, existing: &Member, d: &MemberData) -> AppResult<bool> {
+    check_refs(conn, existing.committee_id, d)?;
+    let same = existing.name == d.name.trim()
+        && existing.gender == d.gender.as_str()
+        && existing.ethnicity == d.ethnicity.trim()
+        && existing.birth_date == d.birth_date
+        && existing.party == d.party.trim()
+        && existing.sector_id == d.sector_id
+        && existing.employer == d.employer.trim()
+        && existing.post == d.post.trim()
+        && existing.phone == d.phone.as_str()
+        && existing.term == d.term.trim()
+        && existing.office_id == d.office_id;
+    if same {
+        return Ok(false);
+    }
+    diesel::update(members::table.find(existing.id))
+        .set((
+            members::office_id.eq(d.office_id),
+            members::sector_id.eq(d.sector_id),
+            members::name.eq(d.name.trim()),
+            members::gender.eq(d.gender.as_str()),
+            members::ethnicity.eq(d.ethnicity.trim()),
+            members::birth_date.eq(d.birth_date),
+            members::party.eq(d.party.trim()),
+            members::employer.eq(d.employer.trim()),
+            members::post.eq(d.post.trim()),
+            members::phone.eq(d.phone.as_str()),
+            members::term.eq(d.term.trim()),
+            members::updated_at.eq(now()),
+        ))
+        .execute(conn)
+        .map_err(phone_conflict)?;
+    audit::record(conn, who, Change::new("member.update", "member", existing.id).before(existing).after(d))?;
+    Ok(true)
+}
+
+pub fn update(conn: &mut DbConn, actor: &Actor, id: MemberId, d: &MemberData) -> AppResult<()> {
+    if !model::can_manage_roster(actor) {
+        return Err(AppError::Forbidden);
+    }
+    let existing = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
+    write(conn, Who::User(actor), &existing, d)?;
+    Ok(())
+}
+
+/// 离任: the member leaves on `on`; their current liaisons end that day. Their
+/// records stay.
+pub fn leave(conn: &mut DbConn, actor: &Actor, id: MemberId, on: NaiveDate) -> AppResult<()> {
+    if !model::can_manage_roster(actor) {
+        return Err(AppError::Forbidden);
+    }
+    get(conn, actor, id)?.ok_or(AppError::NotFound)?;
+    mark_left(conn, Who::User(actor), id, on)
+}
+
+/// Records that a member left; permission is the caller's.
+pub fn mark_left(conn: &mut DbConn, who: Who<'_>, id: MemberId, on: NaiveDate) -> AppResult<()> {
+    let m: Member = members::table.find(id).select(Member::as_select()).first(conn)?;
+    if !m.is_active() {
+        return Err(AppError::Conflict("member.already_left"));
+    }
+    diesel::update(members::table.find(id))
+        .set((
+            members::status.eq(MemberStatus::Left.as_str()),
+            members::left_on.eq(Some(on)),
+            members::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    let ended = diesel::update(liaisons::table.filter(liaisons::member_id.eq(id).and(liaisons::end_on.is_null())))
+        .set(liaisons::end_on.eq(Some(on)))
+        .execute(conn)?;
+    audit::record(
+        conn,
+        who,
+        Change::new("member.leave", "member", id)
+            .before(serde_json::json!({ "status": m.status }))
+            .after(serde_json::json!({ "status": "left", "left_on": on, "liaisons_ended": ended })),
+    )?;
+    Ok(())
+}
+
+/// Links a member record to a login (the member then sees their own record).
+pub fn link_user(conn: &mut DbConn, who: Who<'_>, id: MemberId, user: UserId) -> AppResult<()> {
+    diesel::update(members::table.find(id)).set(members::user_id.eq(Some(user))).execute(conn)?;
+    audit::record(
+        conn,
+        who,
+        Change::new("member.link_user", "member", id).after(serde_json::json!({ "user_id": user })),
+    )?;
+    Ok(())
+}
+
+/// The district links a member record to a login of role `member` (or unlinks
+/// it with `None`); one login belongs to one member.
+pub fn set_login(conn: &mut DbConn, actor: &Actor, id: MemberId, username: Option<&str>) -> AppResult<()> {
+    if !model::can_manage_roster(actor) {
+        return Err(AppError::Forbidden);
+    }
+    let m = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
+    let user = match username.map(str::trim).filter(|u| !u.is_empty()) {
+        None => None,
+        Some(u) => {
+            let user = crate::kernel::auth::store::find_by_username(conn, &u.to_lowercase())?
+                .filter(|x| x.committee_id == actor.committee_id)
+                .ok_or(AppError::BadRequest("member.no_such_login"))?;
+            if user.role() != Some(Role::Member) {
+                return Err(AppError::BadRequest("member.login_not_member"));
+            }
+            Some(user.id)
+        }
+    };
+    diesel::update(members::table.find(id))
+        .set(members::user_id.eq(user))
+        .execute(conn)
+        .map_err(|e| if is_unique_violation(&e) { AppError::Conflict("member.login_taken") } else { e.into() })?;
+    audit::record(
+        conn,
+        Who::User(actor),
+        Change::new("member.link_user", "member", id)
+            .before(serde_json::json!({ "user_id": m.user_id }))
+            .after(serde_json::json!({ "user_id": user })),
+    )?;
+    Ok(())
+}
+
+/// The user name of a member's login, if linked.
+pub fn login_name(conn: &mut DbConn, m: &Member) -> AppResult<Option<String>> {
+    use crate::kernel::db::schema::users;
+    match m.user_id {
+        None => Ok(None),
+        Some(u) => Ok(users::table.find(u).select(users::username).first(conn).optional()?),
+    }
+}
+
+pub fn by_phone(conn: &mut DbConn, committee_id: CommitteeId, phone: &str) -> AppResult<Option<Member>> {
+    Ok(members::table
+        .filter(members::committee_id.eq(committee_id).and(members::phone.eq(phone)))
+        .select(Member::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Active members for choosing (a convener, a liaison): id and name, by office first.
+pub fn choices(conn: &mut DbConn, actor: &Actor, office: Option<OfficeId>) -> AppResult<Vec<(MemberId, String)>> {
+    if !matches!(actor.role, Role::DistrictAdmin | Role::OfficeStaff) {
+        return Ok(vec![]);
+    }
+    // Office staff link members of any office to their localities: liaison
+    // points are not always in the member's own township.
+    let mut q = members::table
+        .filter(members::committee_id.eq(actor.committee_id).and(members::status.eq(MemberStatus::Active.as_str())))
+        .into_boxed();
+    if let Some(o) = office {
+        q = q.order((members::office_id.eq(o).desc(), members::name.asc()));
+    } else {
+        q = q.order(members::name.asc());
+    }
+    Ok(q.select((members::id, members::name)).load(conn)?)
+}
