@@ -9,7 +9,7 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::done;
+use super::{LocalityForm, done};
 use crate::app::AppState;
 use crate::kernel::auth::CurrentUser;
 use crate::kernel::error::{AppError, AppResult};
@@ -17,7 +17,7 @@ use crate::kernel::ids::{LiaisonId, LocalityId, MemberId};
 use crate::kernel::web::{Page, form, render};
 use crate::org::model::{self, LocalityKind};
 use crate::org::store::liaisons::{self, Point};
-use crate::org::store::localities::{self, Locality, LocalityData};
+use crate::org::store::localities::{self, Locality};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -90,15 +90,6 @@ async fn show(
     render(&tpl)
 }
 
-#[derive(Deserialize)]
-struct LocalityForm {
-    name: String,
-    kind: String,
-    address: Option<String>,
-    latitude: Option<String>,
-    longitude: Option<String>,
-}
-
 async fn update(
     State(st): State<AppState>,
     session: Session,
@@ -107,13 +98,7 @@ async fn update(
     Form(f): Form<LocalityForm>,
 ) -> AppResult<Redirect> {
     let result = async {
-        let d = LocalityData {
-            kind: LocalityKind::parse(&f.kind).ok_or(AppError::BadRequest("locality.bad_kind"))?,
-            name: f.name,
-            address: form::text(&f.address),
-            latitude: form::number(&f.latitude)?,
-            longitude: form::number(&f.longitude)?,
-        };
+        let d = f.data()?;
         st.db.write(move |c| localities::update(c, &me, LocalityId(id), &d)).await
     }
     .await;

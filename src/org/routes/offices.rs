@@ -9,15 +9,15 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::done;
+use super::{LocalityForm, done};
 use crate::app::AppState;
 use crate::kernel::auth::{Actor, CurrentUser};
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{MemberId, OfficeId};
 use crate::kernel::web::{Page, form, render};
-use crate::org::model::{self, Employment, LocalityKind, Phone};
+use crate::org::model::{self, Employment, Phone};
 use crate::org::store::liaisons::{self, Point};
-use crate::org::store::localities::{self, LocalityData};
+use crate::org::store::localities;
 use crate::org::store::{self, Office, OfficeUpdate, Staffer, homes, members};
 
 pub fn router() -> Router<AppState> {
@@ -195,15 +195,6 @@ async fn remove_staffer(
     done(&session, result, "staffer.removed", &format!("/offices/{id}")).await
 }
 
-#[derive(Deserialize)]
-struct LocalityForm {
-    name: String,
-    kind: String,
-    address: Option<String>,
-    latitude: Option<String>,
-    longitude: Option<String>,
-}
-
 async fn add_locality(
     State(st): State<AppState>,
     session: Session,
@@ -212,15 +203,7 @@ async fn add_locality(
     Form(f): Form<LocalityForm>,
 ) -> AppResult<Redirect> {
     let result = async {
-        let d = LocalityData {
-            kind: LocalityKind::parse(&f.kind)
-                .or_else(|| LocalityKind::from_name(&f.name))
-                .ok_or(AppError::BadRequest("locality.bad_kind"))?,
-            name: f.name,
-            address: form::text(&f.address),
-            latitude: form::number(&f.latitude)?,
-            longitude: form::number(&f.longitude)?,
-        };
+        let d = f.data()?;
         st.db.write(move |c| localities::create(c, &me, OfficeId(id), &d).map(|_| ())).await
     }
     .await;
