@@ -30,6 +30,7 @@ use crate::kernel::auth::{self, session_store::DbSessionStore};
 use crate::kernel::db::Db;
 use crate::kernel::files::FileStore;
 use crate::kernel::jobs::{self, Registry, Worker};
+use crate::kernel::personal::Vault;
 use crate::kernel::web::{assets, csrf, errors, prefs, probes};
 use crate::{dashboard, org};
 
@@ -39,12 +40,17 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub metrics: PrometheusHandle,
     pub files: FileStore,
+    /// Encrypts, indexes and derives keys for residents' personal data.
+    pub personal: Vault,
 }
 
 impl AppState {
-    pub fn new(db: Db, config: Config) -> AppState {
+    /// Fails when the personal-data key is malformed or its file cannot be read
+    /// or created: better not to start than to store data under a wrong key.
+    pub fn new(db: Db, config: Config) -> anyhow::Result<AppState> {
         let files = FileStore::new(&config.data_dir);
-        AppState { db, config: Arc::new(config), metrics: metrics_handle(), files }
+        let personal = Vault::from_config(&config)?;
+        Ok(AppState { db, config: Arc::new(config), metrics: metrics_handle(), files, personal })
     }
 }
 
@@ -77,7 +83,9 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(dashboard::routes::home))
         .merge(auth::routes::router())
         .merge(audit::routes::router())
+        .merge(crate::kernel::calendar::routes::router())
         .merge(org::routes::router())
+        .merge(crate::opinions::routes::router())
         .merge(prefs::router())
         .fallback(errors::not_found)
         .route_layer(from_fn(probes::track))
@@ -137,10 +145,18 @@ async fn body_limit(State(limits): State<BodyLimits>, req: Request<Body>, next: 
     }
 }
 
+/// Every job kind the app runs: the kernel's and the areas'.
+pub fn job_registry(state: &AppState) -> Registry {
+    let mut r = Registry::standard();
+    crate::opinions::jobs::register(&mut r, state.personal.clone());
+    r
+}
+
 /// Starts `n` job workers and the periodic scheduler; they stop when `shutdown`
 /// turns true.
-pub fn spawn_workers(db: &Db, n: usize, shutdown: watch::Receiver<bool>) -> Vec<tokio::task::JoinHandle<()>> {
-    let registry = Arc::new(Registry::standard());
+pub fn spawn_workers(state: &AppState, n: usize, shutdown: watch::Receiver<bool>) -> Vec<tokio::task::JoinHandle<()>> {
+    let db = &state.db;
+    let registry = Arc::new(job_registry(state));
     let host = std::process::id();
     let mut handles: Vec<_> = (0..n)
         .map(|i| {
@@ -168,15 +184,15 @@ pub fn spawn_workers(db: &Db, n: usize, shutdown: watch::Receiver<bool>) -> Vec<
 /// SIGTERM, then finish in-flight requests and the jobs in hand.
 pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let db = Db::open(&config.database_url, config.db_pool_size)?;
+    let state = AppState::new(db.clone(), config)?;
     if demo {
         let loaded = crate::demo::load(&db)?;
         tracing::info!(loaded, "demo committee ready");
     }
-    let listener = tokio::net::TcpListener::bind(&config.listen).await?;
+    let listener = tokio::net::TcpListener::bind(&state.config.listen).await?;
     let addr = listener.local_addr()?;
     let (stop_tx, stop_rx) = watch::channel(false);
-    let workers = spawn_workers(&db, config.workers, stop_rx);
-    let state = AppState::new(db, config);
+    let workers = spawn_workers(&state, state.config.workers, stop_rx);
     let url = format!("http://{addr}/");
     if demo {
         println!("{}", crate::demo::logins_banner(&url));

@@ -29,6 +29,13 @@ pub struct Config {
     /// Background-job workers in this process.
     pub workers: usize,
     pub log_json: bool,
+    /// Base64 of 32 random bytes: the master key for residents' personal data.
+    /// Unset, `<data_dir>/personal.key` is used (created on first start); several
+    /// instances must share one key, so set it explicitly for them.
+    pub personal_data_key: Option<String>,
+    /// Take the client address from `X-Forwarded-For` (set only behind a reverse
+    /// proxy that writes the header, else clients could pick their own address).
+    pub trust_proxy_headers: bool,
 }
 
 impl Default for Config {
@@ -45,6 +52,8 @@ impl Default for Config {
             data_dir: PathBuf::from("data"),
             workers: 2,
             log_json: false,
+            personal_data_key: None,
+            trust_proxy_headers: false,
         }
     }
 }

@@ -9,4 +9,6 @@ pub mod config;
 pub mod dashboard;
 pub mod demo;
 pub mod kernel;
+pub mod opinions;
 pub mod org;
+pub mod setup;

@@ -122,7 +122,7 @@ fn user_command(db: &Db, cmd: UserCommand) -> anyhow::Result<()> {
             db.write_blocking(|c| {
                 let committee_id = match (org::committee_by_code(c, &committee)?, &committee_name) {
                     (Some(cm), _) => cm.id,
-                    (None, Some(n)) => org::create_committee(c, who(), &committee, n)?,
+                    (None, Some(n)) => xieshang::setup::new_committee(c, who, &committee, n)?,
                     (None, None) => {
                         return Err(xieshang::kernel::error::AppError::BadRequest("cli.no_committee"));
                     }

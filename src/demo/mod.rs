@@ -3,6 +3,7 @@
 //! sectors linked to 47 villages and 47 communities, Members' Homes at various
 //! stages of the 六有 standard, and one login per role. People's names are invented.
 
+mod opinions;
 mod roster;
 
 use chrono::NaiveDate;
@@ -51,8 +52,7 @@ pub fn load(db: &Db) -> AppResult<bool> {
             return Ok(false);
         }
         let who = || Who::System { committee_id: None, name: "demo" };
-        let committee = org::create_committee(c, who(), COMMITTEE_CODE, COMMITTEE_NAME)?;
-        sectors::seed_standard(c, who, committee)?;
+        let committee = crate::setup::new_committee(c, who, COMMITTEE_CODE, COMMITTEE_NAME)?;
         let mut office_ids = vec![];
         for name in OFFICES {
             let kind = OfficeKind::from_name(name).unwrap_or(OfficeKind::Street);
@@ -67,6 +67,7 @@ pub fn load(db: &Db) -> AppResult<bool> {
             users::insert(c, who(), committee, &acc, PASSWORD, false)?;
         }
         load_roster(c, committee, &office_ids)?;
+        opinions::load(c, committee, &office_ids)?;
         Ok(true)
     })
 }

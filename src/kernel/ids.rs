@@ -17,4 +17,19 @@ macro_rules! id_type {
     )*};
 }
 
-id_type!(CommitteeId, OfficeId, UserId, JobId, SectorId, MemberId, LocalityId, LiaisonId, HomeId, HomeItemId, FileId);
+id_type!(
+    CommitteeId,
+    OfficeId,
+    UserId,
+    JobId,
+    SectorId,
+    MemberId,
+    LocalityId,
+    LiaisonId,
+    HomeId,
+    HomeItemId,
+    FileId,
+    DepartmentId,
+    CategoryId,
+    OpinionId,
+);

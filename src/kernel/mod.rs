@@ -2,10 +2,14 @@
 
 pub mod audit;
 pub mod auth;
+pub mod calendar;
 pub mod db;
 pub mod error;
 pub mod files;
+pub mod guard;
 pub mod ids;
 pub mod jobs;
+pub mod personal;
+pub mod search;
 pub mod time;
 pub mod web;

@@ -12,6 +12,16 @@ pub fn today() -> NaiveDate {
     Utc::now().with_timezone(&Shanghai).date_naive()
 }
 
+/// The UTC instant at which `day` begins in Asia/Shanghai (for date filters).
+pub fn start_of_local_day(day: NaiveDate) -> NaiveDateTime {
+    use chrono::TimeZone;
+    Shanghai
+        .from_local_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default())
+        .single()
+        .map(|t| t.naive_utc())
+        .unwrap_or_else(|| day.and_hms_opt(0, 0, 0).unwrap_or_default() - chrono::Duration::hours(8))
+}
+
 pub fn local(t: &NaiveDateTime) -> String {
     t.and_utc().with_timezone(&Shanghai).format("%Y-%m-%d %H:%M").to_string()
 }

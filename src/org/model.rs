@@ -259,16 +259,8 @@ impl Phone {
     }
 }
 
-/// 138****5678: how a phone number shows in lists.
-pub fn mask_phone(p: &str) -> String {
-    let chars: Vec<char> = p.chars().collect();
-    if chars.len() < 7 {
-        return "*".repeat(chars.len());
-    }
-    let head: String = chars[..3].iter().collect();
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("{head}****{tail}")
-}
+/// 138****5678: how a phone number shows in lists (one implementation for the app).
+pub use crate::kernel::personal::mask_phone;
 
 /// Dates as people write them in a roster: 2026-03-01, 2026/3/1, 2026.3.1, 20260301.
 pub fn parse_date(s: &str) -> Option<NaiveDate> {

@@ -8,14 +8,12 @@ mod offices;
 mod sectors;
 
 use axum::Router;
-use axum::response::Redirect;
 use serde::Deserialize;
-use tower_sessions::Session;
 
 use crate::app::AppState;
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::web::form;
-use crate::kernel::web::page::flash;
+use crate::kernel::web::page::form_done as done;
 use crate::org::model::LocalityKind;
 use crate::org::store::localities::LocalityData;
 
@@ -27,17 +25,6 @@ pub fn router() -> Router<AppState> {
         .merge(sectors::router())
         .merge(homes::router())
         .merge(super::roster::routes::router())
-}
-
-/// After a form: a user mistake (bad input, a duplicate) is shown as a message
-/// on the page the user comes back to; anything else is an error page.
-async fn done(session: &Session, result: AppResult<()>, ok_key: &str, back: &str) -> AppResult<Redirect> {
-    match result {
-        Ok(()) => flash(session, true, ok_key).await,
-        Err(AppError::BadRequest(k) | AppError::Conflict(k)) => flash(session, false, k).await,
-        Err(e) => return Err(e),
-    }
-    Ok(Redirect::to(back))
 }
 
 /// A village or community as its add and edit forms send it.

@@ -5,9 +5,13 @@ mod support;
 
 mod accounts;
 mod browser;
+mod calendar;
 mod files;
+mod guard;
 mod jobs;
+mod opinions;
 mod org;
 mod roster;
 mod schema;
+mod search;
 mod skeleton;

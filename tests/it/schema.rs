@@ -16,12 +16,16 @@ struct Col {
     column_name: String,
 }
 
+/// SQLite's FTS5 index `search_fts` and its shadow tables (`search_fts_data`,
+/// `_idx`, `_docsize`, `_config`) have no PostgreSQL counterpart (a GIN index does
+/// that job there), so they are left out; every regular table must match.
 fn columns(conn: &mut DbConn) -> BTreeSet<(String, String)> {
     let rows: Vec<Col> = match conn {
         DbConn::Sqlite(c) => diesel::sql_query(
             "SELECT m.name AS table_name, p.name AS column_name \
              FROM sqlite_master m JOIN pragma_table_info(m.name) p \
-             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '__diesel%'",
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '__diesel%' \
+             AND m.name NOT LIKE 'search_fts%'",
         )
         .load(c),
         DbConn::Pg(c) => diesel::sql_query(

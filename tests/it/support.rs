@@ -20,6 +20,8 @@ pub enum Kind {
 
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// The app's state, shared with the server (its vault, files, config).
+    pub state: AppState,
     pub db_url: String,
     pub db: Db,
     /// Where this app keeps uploaded files (a temp dir, removed afterwards).
@@ -81,14 +83,15 @@ impl TestApp {
         })
         .await
         .expect("setup");
-        let state = AppState::new(db.clone(), config);
+        let state = AppState::new(db.clone(), config).expect("app state");
+        let served = state.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         tokio::spawn(async move {
-            let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+            let app = router(served).into_make_service_with_connect_info::<SocketAddr>();
             axum::serve(listener, app).await.expect("serve");
         });
-        Some(TestApp { addr, db_url, db, data_dir, _data: data, _tmp: tmp, pg_name })
+        Some(TestApp { addr, state, db_url, db, data_dir, _data: data, _tmp: tmp, pg_name })
     }
 
     pub fn url(&self, path: &str) -> String {

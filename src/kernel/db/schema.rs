@@ -40,6 +40,7 @@ diesel::table! {
         last_login_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        department_id -> Nullable<BigInt>,
     }
 }
 
@@ -208,6 +209,160 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    departments (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        name -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    opinion_categories (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        parent_id -> Nullable<BigInt>,
+        code -> Text,
+        name -> Text,
+        sort_order -> Integer,
+        active -> Bool,
+    }
+}
+
+diesel::table! {
+    opinion_routes (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        category_id -> BigInt,
+        office_id -> Nullable<BigInt>,
+        assignee_kind -> Text,
+        assignee_id -> BigInt,
+        answer_days -> Integer,
+    }
+}
+
+diesel::table! {
+    opinions (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        office_id -> Nullable<BigInt>,
+        locality_id -> Nullable<BigInt>,
+        category_id -> Nullable<BigInt>,
+        code -> Text,
+        source -> Text,
+        heard_by -> Nullable<BigInt>,
+        body -> Text,
+        status -> Text,
+        submitter_name -> Nullable<Text>,
+        submitter_phone -> Nullable<Text>,
+        phone_index -> Nullable<Text>,
+        merged_into -> Nullable<BigInt>,
+        assignee_kind -> Nullable<Text>,
+        assignee_id -> Nullable<BigInt>,
+        assigned_at -> Nullable<Timestamp>,
+        due_at -> Nullable<Timestamp>,
+        signed_at -> Nullable<Timestamp>,
+        extension_state -> Nullable<Text>,
+        reopened -> Bool,
+        answer -> Nullable<Text>,
+        answered_at -> Nullable<Timestamp>,
+        rating -> Nullable<Text>,
+        rating_comment -> Nullable<Text>,
+        reject_reason -> Nullable<Text>,
+        public -> Bool,
+        escalated_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    opinion_events (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        opinion_id -> BigInt,
+        kind -> Text,
+        status -> Nullable<Text>,
+        actor_id -> Nullable<BigInt>,
+        actor_name -> Text,
+        public -> Bool,
+        note -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    opinion_files (id) {
+        id -> BigInt,
+        opinion_id -> BigInt,
+        file_id -> BigInt,
+        role -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    rate_limits (key, window_secs, window_start) {
+        key -> Text,
+        window_secs -> Integer,
+        window_start -> Timestamp,
+        count -> Integer,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    calendar_days (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        day -> Date,
+        kind -> Text,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        channel -> Text,
+        recipient -> Text,
+        recipient_masked -> Text,
+        subject -> Text,
+        body -> Text,
+        status -> Text,
+        attempts -> Integer,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    search_docs (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        kind -> Text,
+        ref_id -> BigInt,
+        terms -> Text,
+        simhash -> BigInt,
+        band0 -> Integer,
+        band1 -> Integer,
+        band2 -> Integer,
+        band3 -> Integer,
+    }
+}
+
+diesel::table! {
+    search_pending (doc_id) {
+        doc_id -> BigInt,
+    }
+}
+
 diesel::joinable!(offices -> committees (committee_id));
 diesel::joinable!(users -> committees (committee_id));
 diesel::joinable!(users -> offices (office_id));
@@ -220,6 +375,9 @@ diesel::joinable!(home_items -> members_homes (home_id));
 diesel::joinable!(home_evidence -> home_items (home_item_id));
 diesel::joinable!(home_evidence -> files (file_id));
 diesel::joinable!(office_staffers -> offices (office_id));
+diesel::joinable!(opinion_events -> opinions (opinion_id));
+diesel::joinable!(opinion_files -> opinions (opinion_id));
+diesel::joinable!(opinion_files -> files (file_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     committees,
@@ -237,4 +395,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     home_items,
     files,
     home_evidence,
+    departments,
+    opinion_categories,
+    opinion_routes,
+    opinions,
+    opinion_events,
+    opinion_files,
+    rate_limits,
+    calendar_days,
+    search_docs,
+    search_pending,
 );

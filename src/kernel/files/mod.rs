@@ -24,7 +24,7 @@ use tokio::sync::Semaphore;
 pub use check::Kind;
 pub use http::{download, read_multipart};
 pub use reencode::{MAX_PIXELS, MAX_SIDE};
-pub use store::{FileRow, find_row, insert_row};
+pub use store::{FileRow, find_row, insert_public_row, insert_row};
 
 use crate::kernel::error::{AppError, AppResult};
 

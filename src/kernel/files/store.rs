@@ -56,6 +56,28 @@ pub fn insert_row(conn: &mut DbConn, actor: &Actor, stored: &Stored) -> AppResul
     Ok(id)
 }
 
+/// Records a file a resident sent through a public form (no account).
+pub fn insert_public_row(conn: &mut DbConn, committee_id: CommitteeId, stored: &Stored) -> AppResult<FileId> {
+    let id: FileId = diesel::insert_into(files::table)
+        .values(NewRow {
+            committee_id,
+            sha256: &stored.sha256,
+            content_type: &stored.content_type,
+            size: stored.size,
+            original_name: &stored.original_name,
+            uploaded_by: None,
+            created_at: Utc::now().naive_utc(),
+        })
+        .returning(files::id)
+        .get_result(conn)?;
+    audit::record(
+        conn,
+        Who::System { committee_id: Some(committee_id), name: "public form" },
+        Change::new("file.upload", "file", id).after(stored),
+    )?;
+    Ok(id)
+}
+
 /// A file row of the actor's committee; any other committee's id is `None`.
 /// Office scope is the business of the record the file belongs to: callers
 /// reach a file through that record, and this is the second fence.

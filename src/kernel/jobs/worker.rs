@@ -47,6 +47,8 @@ impl Registry {
             tracing::info!(deleted = n, "expired sessions purged");
             Ok(())
         });
+        r.register(crate::kernel::guard::PURGE_JOB, crate::kernel::guard::purge_job);
+        crate::kernel::search::register_jobs(&mut r);
         r
     }
 }
@@ -131,5 +133,8 @@ pub async fn schedule_periodic(db: &Db) -> AppResult<()> {
     let key = format!("{PURGE_SESSIONS}:{}", now.format("%Y%m%d%H"));
     let at = now.with_minute(0).unwrap_or(now);
     db.write(move |c| store::enqueue(c, PURGE_SESSIONS, &serde_json::json!({}), at, Some(&key))).await?;
+    let guard_key = format!("{}:{}", crate::kernel::guard::PURGE_JOB, now.format("%Y%m%d%H"));
+    db.write(move |c| store::enqueue(c, crate::kernel::guard::PURGE_JOB, &serde_json::json!({}), at, Some(&guard_key)))
+        .await?;
     Ok(())
 }

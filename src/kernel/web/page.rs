@@ -74,23 +74,26 @@ impl Page {
         let mut items = vec![nav("/", "nav.home")];
         match u.role {
             Role::DistrictAdmin | Role::Leader => items.extend([
+                nav("/opinions", "nav.opinions"),
                 nav("/offices", "nav.offices"),
                 nav("/members", "nav.members"),
                 nav("/liaisons", "nav.liaisons"),
                 nav("/homes", "nav.homes"),
                 nav("/sectors", "nav.sectors"),
+                nav("/calendar", "nav.calendar"),
                 nav("/roster", "roster.nav"),
             ]),
             Role::OfficeStaff => items.extend([
+                nav("/opinions", "nav.opinions"),
                 nav("/offices", "nav.my_office"),
                 nav("/members", "nav.members"),
                 nav("/homes", "nav.homes"),
                 nav("/roster", "roster.nav"),
             ]),
-            Role::Member => items.push(nav("/offices", "nav.offices")),
+            Role::Member => items.extend([nav("/opinions", "nav.my_cases"), nav("/offices", "nav.offices")]),
             Role::Sysadmin => items.push(nav("/admin/users", "nav.accounts")),
             Role::Auditor => items.push(nav("/audit", "nav.audit")),
-            Role::Department => {}
+            Role::Department => items.push(nav("/opinions", "nav.my_cases")),
         }
         items.push(nav("/account/password", "nav.password"));
         items
@@ -138,6 +141,23 @@ pub async fn flash(session: &Session, ok: bool, key: &str) {
     if let Err(e) = session.insert(FLASH_KEY, f).await {
         tracing::warn!(error = %e, "could not store flash message");
     }
+}
+
+/// After a form: a user mistake (bad input, a duplicate, a wrong state) is
+/// shown as a message on the page the user goes back to; anything else is an
+/// error page.
+pub async fn form_done(
+    session: &Session,
+    result: crate::kernel::error::AppResult<()>,
+    ok_key: &str,
+    back: &str,
+) -> crate::kernel::error::AppResult<axum::response::Redirect> {
+    match result {
+        Ok(()) => flash(session, true, ok_key).await,
+        Err(AppError::BadRequest(k) | AppError::Conflict(k)) => flash(session, false, k).await,
+        Err(e) => return Err(e),
+    }
+    Ok(axum::response::Redirect::to(back))
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Page {

@@ -1,0 +1,27 @@
+-- Full-text search and near-duplicates (src/kernel/search/).
+-- id = ref_id * 256 + the kind's code (search::text::KINDS), as on SQLite.
+CREATE TABLE search_docs (
+    id BIGINT PRIMARY KEY,
+    committee_id BIGINT NOT NULL REFERENCES committees(id),
+    kind TEXT NOT NULL,
+    ref_id BIGINT NOT NULL,
+    terms TEXT NOT NULL,
+    simhash BIGINT NOT NULL,
+    band0 INTEGER NOT NULL,
+    band1 INTEGER NOT NULL,
+    band2 INTEGER NOT NULL,
+    band3 INTEGER NOT NULL
+);
+-- Newest first within a committee and kind; the GIN index finds the terms.
+CREATE INDEX search_docs_recent ON search_docs (committee_id, kind, ref_id);
+CREATE INDEX search_docs_terms ON search_docs USING gin (to_tsvector('simple', terms));
+CREATE INDEX search_docs_band0 ON search_docs (committee_id, kind, band0);
+CREATE INDEX search_docs_band1 ON search_docs (committee_id, kind, band1);
+CREATE INDEX search_docs_band2 ON search_docs (committee_id, kind, band2);
+CREATE INDEX search_docs_band3 ON search_docs (committee_id, kind, band3);
+
+-- Used on SQLite only (FTS5 is filled in batches); PostgreSQL's GIN index is
+-- updated with the row. Kept so that both backends have the same tables.
+CREATE TABLE search_pending (
+    doc_id BIGINT PRIMARY KEY
+);

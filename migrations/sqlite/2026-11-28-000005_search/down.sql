@@ -1,0 +1,3 @@
+DROP TABLE search_fts;
+DROP TABLE search_pending;
+DROP TABLE search_docs;

@@ -1,0 +1,58 @@
+//! How personal data shows in lists: enough to tell rows apart, not enough to
+//! identify the person. Counted in characters, never bytes (Chinese names).
+
+/// 张三丰 → 张**, 欧阳娜娜 → 欧***: the first character only. A one-character
+/// name would be shown whole by that rule, so it is masked entirely.
+pub fn mask_name(name: &str) -> String {
+    let name = name.trim();
+    let mut chars = name.chars();
+    match (chars.next(), chars.count()) {
+        (None, _) => String::new(),
+        (Some(_), 0) => "*".into(),
+        (Some(first), rest) => format!("{first}{}", "*".repeat(rest)),
+    }
+}
+
+/// 138****5678: how a phone number shows in lists. Shorter numbers (a landline
+/// without its area code) keep only the last four, and anything under eight
+/// characters is masked entirely, so that at least four characters stay hidden.
+pub fn mask_phone(p: &str) -> String {
+    let chars: Vec<char> = p.trim().chars().collect();
+    let n = chars.len();
+    let tail = |k: usize| chars[n - k..].iter().collect::<String>();
+    match n {
+        0..8 => "*".repeat(n),
+        8..11 => format!("****{}", tail(4)),
+        _ => format!("{}****{}", chars[..3].iter().collect::<String>(), tail(4)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert_eq!(mask_name("张三丰"), "张**");
+        assert_eq!(mask_name("欧阳娜娜"), "欧***");
+        assert_eq!(mask_name("张三"), "张*");
+        assert_eq!(mask_name("买买提·艾力"), "买*****");
+        assert_eq!(mask_name(" 李四 "), "李*");
+        assert_eq!(mask_name("Zoë"), "Z**");
+        assert_eq!(mask_name("张"), "*");
+        assert_eq!(mask_name(""), "");
+        assert_eq!(mask_name("  "), "");
+    }
+
+    #[test]
+    fn phones() {
+        assert_eq!(mask_phone("13839805678"), "138****5678");
+        assert_eq!(mask_phone("0398-2812345"), "039****2345");
+        assert_eq!(mask_phone("１３８３９８０５６７８"), "１３８****５６７８");
+        assert_eq!(mask_phone(" 13839805678 "), "138****5678");
+        assert_eq!(mask_phone("28123456"), "****3456");
+        assert_eq!(mask_phone("1234567"), "*******");
+        assert_eq!(mask_phone("123"), "***");
+        assert_eq!(mask_phone(""), "");
+    }
+}

@@ -1,0 +1,824 @@
+//! Opinion cases: intake, the scoped inbox, every move of the state machine
+//! with its timeline event and audit entry, personal data access.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::catalog;
+use crate::kernel::audit::{self, Change, store::Who};
+use crate::kernel::auth::{Actor, Role};
+use crate::kernel::db::schema::{
+    files, localities, members, offices, opinion_categories, opinion_events, opinion_files, opinions,
+};
+use crate::kernel::db::{DbConn, is_unique_violation};
+use crate::kernel::error::{AppError, AppResult};
+use crate::kernel::ids::{CategoryId, CommitteeId, DepartmentId, FileId, LocalityId, MemberId, OfficeId, OpinionId};
+use crate::kernel::jobs::store as jobs;
+use crate::kernel::time::now;
+use crate::opinions::model::{
+    self, Action, AssigneeKind, DEFAULT_ANSWER_DAYS, MAX_BODY_CHARS, Party, Rating, Source, Status,
+};
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = opinions)]
+pub struct Opinion {
+    pub id: OpinionId,
+    pub committee_id: CommitteeId,
+    pub office_id: Option<OfficeId>,
+    pub locality_id: Option<LocalityId>,
+    pub category_id: Option<CategoryId>,
+    pub code: String,
+    pub source: String,
+    pub heard_by: Option<MemberId>,
+    pub body: String,
+    pub status: String,
+    #[serde(skip)]
+    pub submitter_name: Option<String>,
+    #[serde(skip)]
+    pub submitter_phone: Option<String>,
+    #[serde(skip)]
+    pub phone_index: Option<String>,
+    pub merged_into: Option<OpinionId>,
+    pub assignee_kind: Option<String>,
+    pub assignee_id: Option<i64>,
+    pub assigned_at: Option<NaiveDateTime>,
+    pub due_at: Option<NaiveDateTime>,
+    pub signed_at: Option<NaiveDateTime>,
+    pub extension_state: Option<String>,
+    pub reopened: bool,
+    pub answer: Option<String>,
+    pub answered_at: Option<NaiveDateTime>,
+    pub rating: Option<String>,
+    pub rating_comment: Option<String>,
+    pub reject_reason: Option<String>,
+    pub public: bool,
+    pub escalated_at: Option<NaiveDateTime>,
+    pub closed_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl Opinion {
+    pub fn status(&self) -> Status {
+        Status::parse(&self.status).unwrap_or(Status::Submitted)
+    }
+    pub fn status_label_key(&self) -> String {
+        self.status().label_key()
+    }
+    pub fn source_label_key(&self) -> String {
+        Source::parse(&self.source).map(|s| s.label_key()).unwrap_or_default()
+    }
+    pub fn rating_label_key(&self) -> Option<String> {
+        self.rating.as_deref().and_then(Rating::parse).map(|r| r.label_key())
+    }
+    pub fn assignee(&self) -> Option<(AssigneeKind, i64)> {
+        Some((AssigneeKind::parse(self.assignee_kind.as_deref()?)?, self.assignee_id?))
+    }
+    pub fn is_overdue(&self, at: NaiveDateTime) -> bool {
+        self.status().deadline_runs() && self.due_at.is_some_and(|d| d < at)
+    }
+    /// The handler has not signed within a working day of being assigned.
+    pub fn sign_late(&self, sign_due: Option<NaiveDateTime>, at: NaiveDateTime) -> bool {
+        self.status() == Status::Assigned && self.signed_at.is_none() && sign_due.is_some_and(|d| d < at)
+    }
+}
+
+/// A new case as the box or a staff member gives it; personal data arrives
+/// already encrypted (the store never sees it in clear).
+#[derive(Debug, Clone, Default)]
+pub struct NewOpinion {
+    pub office_id: Option<OfficeId>,
+    pub locality_id: Option<LocalityId>,
+    pub category_id: Option<CategoryId>,
+    pub source: Option<Source>,
+    pub heard_by: Option<MemberId>,
+    pub body: String,
+    pub name_enc: Option<String>,
+    pub phone_enc: Option<String>,
+    pub phone_index: Option<String>,
+}
+
+fn check_refs(conn: &mut DbConn, committee_id: CommitteeId, n: &NewOpinion) -> AppResult<()> {
+    let chars = n.body.trim().chars().count();
+    if chars == 0 {
+        return Err(AppError::BadRequest("opinion.empty"));
+    }
+    if chars > MAX_BODY_CHARS {
+        return Err(AppError::BadRequest("opinion.too_long"));
+    }
+    if let Some(o) = n.office_id {
+        let ok: i64 = offices::table
+            .filter(offices::id.eq(o).and(offices::committee_id.eq(committee_id)))
+            .count()
+            .get_result(conn)?;
+        if ok == 0 {
+            return Err(AppError::BadRequest("opinion.bad_place"));
+        }
+    }
+    if let Some(l) = n.locality_id {
+        let office: Option<OfficeId> = localities::table
+            .filter(localities::id.eq(l).and(localities::committee_id.eq(committee_id)))
+            .select(localities::office_id)
+            .first(conn)
+            .optional()?;
+        match office {
+            Some(o) if n.office_id.is_none_or(|x| x == o) => {}
+            _ => return Err(AppError::BadRequest("opinion.bad_place")),
+        }
+    }
+    if let Some(c) = n.category_id {
+        let ok: i64 = opinion_categories::table
+            .filter(opinion_categories::id.eq(c).and(opinion_categories::committee_id.eq(committee_id)))
+            .count()
+            .get_result(conn)?;
+        if ok == 0 {
+            return Err(AppError::BadRequest("opinion.bad_category"));
+        }
+    }
+    if let Some(m) = n.heard_by {
+        let ok: i64 = members::table
+            .filter(members::id.eq(m).and(members::committee_id.eq(committee_id)))
+            .count()
+            .get_result(conn)?;
+        if ok == 0 {
+            return Err(AppError::BadRequest("opinion.bad_member"));
+        }
+    }
+    Ok(())
+}
+
+/// Files a new case and its first timeline event; returns its id and tracking
+/// code. `by` is the staff member entering a paper slip or an activity's
+/// opinion; `None` for a resident at the box.
+pub fn submit(
+    conn: &mut DbConn,
+    committee_id: CommitteeId,
+    n: &NewOpinion,
+    by: Option<&Actor>,
+) -> AppResult<(OpinionId, String)> {
+    check_refs(conn, committee_id, n)?;
+    // A locality implies its office.
+    let office_id = match (n.office_id, n.locality_id) {
+        (Some(o), _) => Some(o),
+        (None, Some(l)) => Some(localities::table.find(l).select(localities::office_id).first::<OfficeId>(conn)?),
+        (None, None) => None,
+    };
+    let source = n.source.unwrap_or(Source::Web);
+    let t = now();
+    for _ in 0..5 {
+        let code = model::new_tracking_code();
+        let inserted = conn.transaction(|c| {
+            diesel::insert_into(opinions::table)
+                .values((
+                    opinions::committee_id.eq(committee_id),
+                    opinions::office_id.eq(office_id),
+                    opinions::locality_id.eq(n.locality_id),
+                    opinions::category_id.eq(n.category_id),
+                    opinions::code.eq(&code),
+                    opinions::source.eq(source.as_str()),
+                    opinions::heard_by.eq(n.heard_by),
+                    opinions::body.eq(n.body.trim()),
+                    opinions::status.eq(Status::Submitted.as_str()),
+                    opinions::submitter_name.eq(&n.name_enc),
+                    opinions::submitter_phone.eq(&n.phone_enc),
+                    opinions::phone_index.eq(&n.phone_index),
+                    opinions::reopened.eq(false),
+                    opinions::public.eq(false),
+                    opinions::created_at.eq(t),
+                    opinions::updated_at.eq(t),
+                ))
+                .returning(opinions::id)
+                .get_result::<OpinionId>(c)
+        });
+        match inserted {
+            Ok(id) => {
+                crate::kernel::search::index(conn, committee_id, "opinion", id.0, n.body.trim())?;
+                let who = by.map(|a| a.display_name.clone()).unwrap_or_else(|| "群众".into());
+                event(conn, committee_id, id, "submitted", Some(Status::Submitted), by, &who, true, "")?;
+                let audit_who = match by {
+                    Some(a) => Who::User(a),
+                    None => Who::System { committee_id: Some(committee_id), name: "opinion box" },
+                };
+                audit::record(
+                    conn,
+                    audit_who,
+                    Change::new("opinion.submit", "opinion", id)
+                        .after(serde_json::json!({ "source": source.as_str(), "office_id": office_id })),
+                )?;
+                return Ok((id, code));
+            }
+            Err(e) if is_unique_violation(&e) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(AppError::Internal(anyhow::anyhow!("no free tracking code after 5 tries")))
+}
+
+pub fn attach_file(conn: &mut DbConn, id: OpinionId, file: FileId, role: &str) -> AppResult<()> {
+    diesel::insert_into(opinion_files::table)
+        .values((
+            opinion_files::opinion_id.eq(id),
+            opinion_files::file_id.eq(file),
+            opinion_files::role.eq(role),
+            opinion_files::created_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Which cases an actor may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    /// An office's own cases and those assigned to it.
+    Office(OfficeId),
+    Department(DepartmentId),
+    /// Assigned to the member, or heard by them.
+    Member(MemberId),
+    Nothing,
+}
+
+pub fn scope(conn: &mut DbConn, actor: &Actor) -> AppResult<Scope> {
+    Ok(match actor.role {
+        Role::DistrictAdmin | Role::Leader => Scope::All,
+        Role::OfficeStaff => actor.office_id.map(Scope::Office).unwrap_or(Scope::Nothing),
+        Role::Department => catalog::department_of(conn, actor)?.map(Scope::Department).unwrap_or(Scope::Nothing),
+        Role::Member => {
+            crate::org::store::members::own_record(conn, actor)?.map(|m| Scope::Member(m.id)).unwrap_or(Scope::Nothing)
+        }
+        Role::Auditor | Role::Sysadmin => Scope::Nothing,
+    })
+}
+
+type Boxed<'a> = opinions::BoxedQuery<'a, crate::kernel::db::MultiBackend>;
+
+fn scoped<'a>(q: Boxed<'a>, committee_id: CommitteeId, scope: Scope) -> Option<Boxed<'a>> {
+    let q = q.filter(opinions::committee_id.eq(committee_id));
+    Some(match scope {
+        Scope::All => q,
+        Scope::Office(o) => q.filter(
+            opinions::office_id
+                .eq(o)
+                .or(opinions::assignee_kind.eq(AssigneeKind::Office.as_str()).and(opinions::assignee_id.eq(o.0))),
+        ),
+        Scope::Department(d) => {
+            q.filter(opinions::assignee_kind.eq(AssigneeKind::Department.as_str()).and(opinions::assignee_id.eq(d.0)))
+        }
+        Scope::Member(m) => q.filter(
+            opinions::heard_by
+                .eq(m)
+                .or(opinions::assignee_kind.eq(AssigneeKind::Member.as_str()).and(opinions::assignee_id.eq(m.0))),
+        ),
+        Scope::Nothing => return None,
+    })
+}
+
+/// One case, if the actor may see it.
+pub fn get(conn: &mut DbConn, actor: &Actor, id: OpinionId) -> AppResult<Option<Opinion>> {
+    let scope = scope(conn, actor)?;
+    let Some(q) = scoped(opinions::table.into_boxed(), actor.committee_id, scope) else { return Ok(None) };
+    Ok(q.filter(opinions::id.eq(id)).select(Opinion::as_select()).first(conn).optional()?)
+}
+
+/// A case by its tracking code: the code is the resident's key to it.
+pub fn by_code(conn: &mut DbConn, code: &str) -> AppResult<Option<Opinion>> {
+    Ok(opinions::table.filter(opinions::code.eq(code)).select(Opinion::as_select()).first(conn).optional()?)
+}
+
+/// A case by id with no scope check: only for following a merged duplicate to
+/// its case on the resident's own tracking page.
+pub fn by_code_id(conn: &mut DbConn, id: OpinionId) -> AppResult<Option<Opinion>> {
+    Ok(opinions::table.find(id).select(Opinion::as_select()).first(conn).optional()?)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct InboxFilter {
+    pub status: Option<Status>,
+    pub office: Option<OfficeId>,
+    pub category: Option<CategoryId>,
+    pub overdue: bool,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// Ids found by full-text search (the caller ran it), newest first.
+    pub ids: Option<Vec<OpinionId>>,
+    /// Keyset paging: cases older than this id.
+    pub before: Option<OpinionId>,
+}
+
+pub const INBOX_PAGE: i64 = 50;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InboxRow {
+    pub opinion: Opinion,
+    pub office: Option<String>,
+    pub category: Option<String>,
+    pub overdue: bool,
+}
+
+impl InboxRow {
+    pub fn excerpt(&self) -> String {
+        let s: String = self.opinion.body.chars().take(60).collect();
+        if self.opinion.body.chars().count() > 60 { format!("{s}…") } else { s }
+    }
+}
+
+/// The staff inbox: the actor's cases, filtered, newest first, a page at a time.
+pub fn inbox(conn: &mut DbConn, actor: &Actor, f: &InboxFilter) -> AppResult<Vec<InboxRow>> {
+    let scope = scope(conn, actor)?;
+    let Some(mut q) = scoped(opinions::table.into_boxed(), actor.committee_id, scope) else { return Ok(vec![]) };
+    let t = now();
+    if let Some(s) = f.status {
+        q = q.filter(opinions::status.eq(s.as_str()));
+    }
+    if let Some(o) = f.office {
+        q = q.filter(opinions::office_id.eq(o));
+    }
+    if let Some(c) = f.category {
+        // A major class includes its subclasses.
+        let subs: Vec<CategoryId> = opinion_categories::table
+            .filter(opinion_categories::parent_id.eq(c))
+            .select(opinion_categories::id)
+            .load(conn)?;
+        let mut all = subs;
+        all.push(c);
+        q = q.filter(opinions::category_id.eq_any(all));
+    }
+    if f.overdue {
+        q = q
+            .filter(opinions::status.eq_any([Status::Assigned.as_str(), Status::InProgress.as_str()]))
+            .filter(opinions::due_at.lt(t));
+    }
+    if let Some(d) = f.from {
+        q = q.filter(opinions::created_at.ge(crate::kernel::time::start_of_local_day(d)));
+    }
+    if let Some(d) = f.to {
+        q = q.filter(opinions::created_at.lt(crate::kernel::time::start_of_local_day(d + chrono::Duration::days(1))));
+    }
+    if let Some(ids) = &f.ids {
+        q = q.filter(opinions::id.eq_any(ids.clone()));
+    }
+    if let Some(b) = f.before {
+        q = q.filter(opinions::id.lt(b));
+    }
+    let rows: Vec<Opinion> = q.order(opinions::id.desc()).limit(INBOX_PAGE).select(Opinion::as_select()).load(conn)?;
+    let office_ids: Vec<OfficeId> = rows.iter().filter_map(|o| o.office_id).collect();
+    let cat_ids: Vec<CategoryId> = rows.iter().filter_map(|o| o.category_id).collect();
+    let office_names: Vec<(OfficeId, String)> =
+        offices::table.filter(offices::id.eq_any(office_ids)).select((offices::id, offices::name)).load(conn)?;
+    let cat_names: Vec<(CategoryId, String)> = opinion_categories::table
+        .filter(opinion_categories::id.eq_any(cat_ids))
+        .select((opinion_categories::id, opinion_categories::name))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|o| InboxRow {
+            office: o.office_id.and_then(|x| office_names.iter().find(|(id, _)| *id == x).map(|(_, n)| n.clone())),
+            category: o.category_id.and_then(|x| cat_names.iter().find(|(id, _)| *id == x).map(|(_, n)| n.clone())),
+            overdue: o.is_overdue(t),
+            opinion: o,
+        })
+        .collect())
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = opinion_events)]
+pub struct Event {
+    pub id: i64,
+    pub committee_id: CommitteeId,
+    pub opinion_id: OpinionId,
+    pub kind: String,
+    pub status: Option<String>,
+    pub actor_id: Option<crate::kernel::ids::UserId>,
+    pub actor_name: String,
+    pub public: bool,
+    pub note: String,
+    pub created_at: NaiveDateTime,
+}
+
+impl Event {
+    pub fn label_key(&self) -> String {
+        format!("opinion_event.{}", self.kind)
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn event(
+    conn: &mut DbConn,
+    committee_id: CommitteeId,
+    id: OpinionId,
+    kind: &str,
+    status: Option<Status>,
+    actor: Option<&Actor>,
+    actor_name: &str,
+    public: bool,
+    note: &str,
+) -> AppResult<i64> {
+    Ok(diesel::insert_into(opinion_events::table)
+        .values((
+            opinion_events::committee_id.eq(committee_id),
+            opinion_events::opinion_id.eq(id),
+            opinion_events::kind.eq(kind),
+            opinion_events::status.eq(status.map(|s| s.as_str())),
+            opinion_events::actor_id.eq(actor.map(|a| a.user_id)),
+            opinion_events::actor_name.eq(actor_name),
+            opinion_events::public.eq(public),
+            opinion_events::note.eq(note),
+            opinion_events::created_at.eq(now()),
+        ))
+        .returning(opinion_events::id)
+        .get_result(conn)?)
+}
+
+/// The timeline, oldest first; `public_only` for the resident's view.
+pub fn events(conn: &mut DbConn, id: OpinionId, public_only: bool) -> AppResult<Vec<Event>> {
+    let mut q = opinion_events::table.filter(opinion_events::opinion_id.eq(id)).into_boxed();
+    if public_only {
+        q = q.filter(opinion_events::public.eq(true));
+    }
+    Ok(q.order(opinion_events::id.asc()).select(Event::as_select()).load(conn)?)
+}
+
+/// Photos and attachments of a case: (file id, role, name, content type).
+pub fn attachments(conn: &mut DbConn, id: OpinionId) -> AppResult<Vec<(FileId, String, String, String)>> {
+    Ok(opinion_files::table
+        .inner_join(files::table)
+        .filter(opinion_files::opinion_id.eq(id))
+        .order(opinion_files::id.asc())
+        .select((files::id, opinion_files::role, files::original_name, files::content_type))
+        .load(conn)?)
+}
+
+/// What the actor is to this case: its dispatcher, its handler, or both.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Roles {
+    pub dispatcher: bool,
+    pub handler: bool,
+}
+
+pub fn roles(conn: &mut DbConn, actor: &Actor, o: &Opinion) -> AppResult<Roles> {
+    if o.committee_id != actor.committee_id {
+        return Ok(Roles::default());
+    }
+    let dispatcher = match actor.role {
+        Role::DistrictAdmin => true,
+        Role::OfficeStaff => actor.office_id.is_some() && o.office_id == actor.office_id,
+        _ => false,
+    };
+    let handler = match (o.assignee(), actor.role) {
+        (Some((AssigneeKind::Department, d)), Role::Department) => {
+            catalog::department_of(conn, actor)? == Some(DepartmentId(d))
+        }
+        (Some((AssigneeKind::Office, off)), Role::OfficeStaff) => actor.office_id == Some(OfficeId(off)),
+        (Some((AssigneeKind::Member, m)), Role::Member) => {
+            crate::org::store::members::own_record(conn, actor)?.is_some_and(|r| r.id == MemberId(m))
+        }
+        _ => false,
+    };
+    Ok(Roles { dispatcher, handler })
+}
+
+/// One step on a case, with what it needs.
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub action: Action,
+    /// The reason, the answer or the rating comment.
+    pub note: String,
+    pub assignee: Option<(AssigneeKind, i64)>,
+    /// Working days to answer (assign), or extra days (extension).
+    pub days: Option<u32>,
+    pub merge_into: Option<OpinionId>,
+}
+
+impl Step {
+    pub fn new(action: Action) -> Step {
+        Step { action, note: String::new(), assignee: None, days: None, merge_into: None }
+    }
+}
+
+fn party_for(action: Action, r: Roles, resident: bool) -> Option<Party> {
+    use Action::*;
+    match action {
+        Sign | Return | Answer => r.handler.then_some(Party::Handler),
+        Rate(_) if resident => Some(Party::Resident),
+        AutoClose => None,
+        _ => r.dispatcher.then_some(Party::Dispatcher),
+    }
+}
+
+fn check_assignee(conn: &mut DbConn, committee_id: CommitteeId, kind: AssigneeKind, id: i64) -> AppResult<String> {
+    use crate::kernel::db::schema::departments;
+    let name: Option<String> = match kind {
+        AssigneeKind::Department => departments::table
+            .filter(
+                departments::id
+                    .eq(id)
+                    .and(departments::committee_id.eq(committee_id))
+                    .and(departments::active.eq(true)),
+            )
+            .select(departments::name)
+            .first(conn)
+            .optional()?,
+        AssigneeKind::Office => offices::table
+            .filter(offices::id.eq(id).and(offices::committee_id.eq(committee_id)))
+            .select(offices::name)
+            .first(conn)
+            .optional()?,
+        AssigneeKind::Member => members::table
+            .filter(members::id.eq(id).and(members::committee_id.eq(committee_id)).and(members::status.eq("active")))
+            .select(members::name)
+            .first(conn)
+            .optional()?,
+    };
+    name.ok_or(AppError::BadRequest("opinion.bad_assignee"))
+}
+
+/// A step by a logged-in user (staff, a handler, or staff recording a callback).
+pub fn act(conn: &mut DbConn, actor: &Actor, id: OpinionId, step: &Step) -> AppResult<Status> {
+    let o = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
+    let r = roles(conn, actor, &o)?;
+    let party = party_for(step.action, r, false).ok_or(AppError::Forbidden)?;
+    apply(conn, Some(actor), &o, party, step)
+}
+
+/// A step by the resident through the tracking code (rating the answer).
+pub fn act_as_resident(conn: &mut DbConn, code: &str, step: &Step) -> AppResult<Status> {
+    let o = by_code(conn, code)?.ok_or(AppError::NotFound)?;
+    if !matches!(step.action, Action::Rate(_)) {
+        return Err(AppError::Forbidden);
+    }
+    apply(conn, None, &o, Party::Resident, step)
+}
+
+/// The background worker's steps (auto-close).
+pub fn act_as_system(conn: &mut DbConn, id: OpinionId, step: &Step) -> AppResult<Status> {
+    let o: Opinion = opinions::table.find(id).select(Opinion::as_select()).first(conn)?;
+    apply(conn, None, &o, Party::System, step)
+}
+
+fn require_note(step: &Step, key: &'static str) -> AppResult<String> {
+    let n = step.note.trim();
+    if n.is_empty() {
+        return Err(AppError::BadRequest(key));
+    }
+    if n.chars().count() > MAX_BODY_CHARS {
+        return Err(AppError::BadRequest("opinion.note_too_long"));
+    }
+    Ok(n.to_string())
+}
+
+fn apply(conn: &mut DbConn, actor: Option<&Actor>, o: &Opinion, party: Party, step: &Step) -> AppResult<Status> {
+    use Action::*;
+    let from = o.status();
+    let to = model::next(from, step.action, party, o.reopened).map_err(|e| match e {
+        model::Refused::WrongState => AppError::Conflict("opinion.wrong_state"),
+        model::Refused::NotYours => AppError::Forbidden,
+    })?;
+    let t = now();
+    let name = actor.map(|a| a.display_name.clone()).unwrap_or_else(|| match party {
+        Party::Resident => "群众".into(),
+        _ => "系统".into(),
+    });
+    let target = opinions::table.find(o.id);
+    // (event kind, public?, the note the timeline shows)
+    let (kind, public, note): (&str, bool, String) = match step.action {
+        Accept => ("accepted", true, String::new()),
+        Reject => {
+            let reason = require_note(step, "opinion.reason_required")?;
+            diesel::update(target)
+                .set((opinions::reject_reason.eq(&reason), opinions::closed_at.eq(Some(t))))
+                .execute(conn)?;
+            ("rejected", true, reason)
+        }
+        Assign | Reassign => {
+            let (k, who) = step.assignee.ok_or(AppError::BadRequest("opinion.choose_assignee"))?;
+            let who_name = check_assignee(conn, o.committee_id, k, who)?;
+            let route_days =
+                catalog::route_for(conn, o.committee_id, o.category_id, o.office_id)?.map(|r| r.answer_days as u32);
+            let days = step.days.filter(|d| (1..=60).contains(d)).or(route_days).unwrap_or(DEFAULT_ANSWER_DAYS);
+            let due = super::deadline::due_at(conn, o.committee_id, t, days)?;
+            diesel::update(target)
+                .set((
+                    opinions::assignee_kind.eq(Some(k.as_str())),
+                    opinions::assignee_id.eq(Some(who)),
+                    opinions::assigned_at.eq(Some(t)),
+                    opinions::due_at.eq(Some(due)),
+                    opinions::signed_at.eq(None::<NaiveDateTime>),
+                    opinions::escalated_at.eq(None::<NaiveDateTime>),
+                    opinions::extension_state.eq(None::<String>),
+                ))
+                .execute(conn)?;
+            let kind = if step.action == Assign { "assigned" } else { "reassigned" };
+            // The resident sees which unit handles it; a member's name stays internal.
+            let note = if k == AssigneeKind::Member { String::new() } else { who_name };
+            (kind, true, note)
+        }
+        Sign => {
+            diesel::update(target).set(opinions::signed_at.eq(Some(t))).execute(conn)?;
+            ("signed", true, String::new())
+        }
+        Return => {
+            let reason = require_note(step, "opinion.reason_required")?;
+            diesel::update(target)
+                .set((
+                    opinions::assignee_kind.eq(None::<String>),
+                    opinions::assignee_id.eq(None::<i64>),
+                    opinions::due_at.eq(None::<NaiveDateTime>),
+                    opinions::signed_at.eq(None::<NaiveDateTime>),
+                ))
+                .execute(conn)?;
+            ("returned", false, reason)
+        }
+        Answer => {
+            let answer = require_note(step, "opinion.answer_required")?;
+            diesel::update(target)
+                .set((opinions::answer.eq(Some(&answer)), opinions::answered_at.eq(Some(t))))
+                .execute(conn)?;
+            ("answer_submitted", false, answer)
+        }
+        ApproveAnswer => {
+            // The resident's 15 days to rate run from now.
+            diesel::update(target).set(opinions::answered_at.eq(Some(t))).execute(conn)?;
+            ("answered", true, o.answer.clone().unwrap_or_default())
+        }
+        SendBack => {
+            let reason = require_note(step, "opinion.reason_required")?;
+            ("sent_back", false, reason)
+        }
+        Rate(rating) => {
+            let comment = step.note.trim().chars().take(500).collect::<String>();
+            diesel::update(target)
+                .set((opinions::rating.eq(Some(rating.as_str())), opinions::rating_comment.eq(Some(&comment))))
+                .execute(conn)?;
+            if to == Status::InProgress {
+                // 不满意 reopens once, with the same handler and a fresh deadline.
+                let due = super::deadline::due_at(conn, o.committee_id, t, DEFAULT_ANSWER_DAYS)?;
+                diesel::update(target)
+                    .set((
+                        opinions::reopened.eq(true),
+                        opinions::due_at.eq(Some(due)),
+                        opinions::escalated_at.eq(None::<NaiveDateTime>),
+                    ))
+                    .execute(conn)?;
+                ("reopened", true, comment)
+            } else {
+                diesel::update(target).set(opinions::closed_at.eq(Some(t))).execute(conn)?;
+                ("rated", true, comment)
+            }
+        }
+        AutoClose => {
+            diesel::update(target)
+                .set((opinions::rating.eq(Some(Rating::Unrated.as_str())), opinions::closed_at.eq(Some(t))))
+                .execute(conn)?;
+            ("auto_closed", true, String::new())
+        }
+        MergeInto => {
+            let into = step.merge_into.ok_or(AppError::BadRequest("opinion.choose_merge"))?;
+            let master: Opinion = match actor {
+                Some(a) => get(conn, a, into)?,
+                None => None,
+            }
+            .ok_or(AppError::BadRequest("opinion.choose_merge"))?;
+            if master.id == o.id || master.status() == Status::Merged || master.status() == Status::Rejected {
+                return Err(AppError::BadRequest("opinion.choose_merge"));
+            }
+            diesel::update(target).set(opinions::merged_into.eq(Some(master.id))).execute(conn)?;
+            event(conn, master.committee_id, master.id, "merged_in", None, actor, &name, false, &o.code)?;
+            ("merged", true, master.code.clone())
+        }
+    };
+    diesel::update(target).set((opinions::status.eq(to.as_str()), opinions::updated_at.eq(t))).execute(conn)?;
+    let event_id = event(conn, o.committee_id, o.id, kind, Some(to), actor, &name, public, &note)?;
+    let who = match actor {
+        Some(a) => Who::User(a),
+        None => Who::System { committee_id: Some(o.committee_id), name: &name },
+    };
+    audit::record(
+        conn,
+        who,
+        Change::new(&format!("opinion.{kind}"), "opinion", o.id)
+            .before(serde_json::json!({ "status": from.as_str() }))
+            .after(serde_json::json!({ "status": to.as_str() })),
+    )?;
+    if public {
+        notify_followers(conn, o, event_id)?;
+    }
+    Ok(to)
+}
+
+/// One message per public status change to the submitter, and to everyone
+/// whose duplicate was merged into this case. The dedupe key makes it once.
+fn notify_followers(conn: &mut DbConn, o: &Opinion, event_id: i64) -> AppResult<()> {
+    let mut ids: Vec<OpinionId> = opinions::table
+        .filter(opinions::merged_into.eq(o.id))
+        .filter(opinions::submitter_phone.is_not_null())
+        .select(opinions::id)
+        .load(conn)?;
+    if o.submitter_phone.is_some() {
+        ids.push(o.id);
+    }
+    for target in ids {
+        let key = format!("notify:{}:{}", target, event_id);
+        jobs::enqueue(
+            conn,
+            super::super::jobs::NOTIFY_RESIDENT,
+            &serde_json::json!({ "opinion_id": target, "event_id": event_id }),
+            now(),
+            Some(&key),
+        )?;
+    }
+    Ok(())
+}
+
+/// The handler asks once for more time, with a reason.
+pub fn request_extension(conn: &mut DbConn, actor: &Actor, id: OpinionId, days: u32, reason: &str) -> AppResult<()> {
+    let o = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
+    if !roles(conn, actor, &o)?.handler {
+        return Err(AppError::Forbidden);
+    }
+    if !o.status().deadline_runs() {
+        return Err(AppError::Conflict("opinion.wrong_state"));
+    }
+    if o.extension_state.is_some() {
+        return Err(AppError::Conflict("opinion.extension_once"));
+    }
+    let reason = require_note(&Step { note: reason.into(), ..Step::new(Action::Sign) }, "opinion.reason_required")?;
+    if !(1..=30).contains(&days) {
+        return Err(AppError::BadRequest("opinion.bad_days"));
+    }
+    diesel::update(opinions::table.find(id))
+        .set((opinions::extension_state.eq(Some(format!("requested:{days}"))), opinions::updated_at.eq(now())))
+        .execute(conn)?;
+    event(
+        conn,
+        o.committee_id,
+        id,
+        "extension_requested",
+        None,
+        Some(actor),
+        &actor.display_name,
+        false,
+        &format!("{days} · {reason}"),
+    )?;
+    audit::record(conn, Who::User(actor), Change::new("opinion.extension_request", "opinion", id))?;
+    Ok(())
+}
+
+/// Staff approve or refuse a requested extension.
+pub fn decide_extension(conn: &mut DbConn, actor: &Actor, id: OpinionId, approve: bool) -> AppResult<()> {
+    let o = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
+    if !roles(conn, actor, &o)?.dispatcher {
+        return Err(AppError::Forbidden);
+    }
+    let days: u32 = o
+        .extension_state
+        .as_deref()
+        .and_then(|s| s.strip_prefix("requested:"))
+        .and_then(|d| d.parse().ok())
+        .ok_or(AppError::Conflict("opinion.no_extension"))?;
+    let (state, kind) = if approve { ("approved", "extension_approved") } else { ("refused", "extension_refused") };
+    let mut due = o.due_at;
+    if approve && let Some(d) = o.due_at {
+        due = Some(super::deadline::extend(conn, o.committee_id, d, days)?);
+    }
+    diesel::update(opinions::table.find(id))
+        .set((
+            opinions::extension_state.eq(Some(state)),
+            opinions::due_at.eq(due),
+            opinions::escalated_at.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?;
+    event(conn, o.committee_id, id, kind, None, Some(actor), &actor.display_name, false, "")?;
+    audit::record(conn, Who::User(actor), Change::new(&format!("opinion.{kind}"), "opinion", id))?;
+    Ok(())
+}
+
+/// Staff mark a closed case for the public results wall (no personal data).
+pub fn set_public(conn: &mut DbConn, actor: &Actor, id: OpinionId, public: bool) -> AppResult<()> {
+    let o = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
+    if !roles(conn, actor, &o)?.dispatcher {
+        return Err(AppError::Forbidden);
+    }
+    if public && o.status() != Status::Closed {
+        return Err(AppError::Conflict("opinion.public_when_closed"));
+    }
+    diesel::update(opinions::table.find(id)).set(opinions::public.eq(public)).execute(conn)?;
+    audit::record(
+        conn,
+        Who::User(actor),
+        Change::new("opinion.public", "opinion", id).after(serde_json::json!({ "public": public })),
+    )?;
+    Ok(())
+}
+
+/// The encrypted name and phone of the submitter, for those handling the case;
+/// every look is audited.
+pub fn personal_data(conn: &mut DbConn, actor: &Actor, id: OpinionId) -> AppResult<(Option<String>, Option<String>)> {
+    let o = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
+    let r = roles(conn, actor, &o)?;
+    if !(r.dispatcher || r.handler) {
+        return Err(AppError::Forbidden);
+    }
+    audit::record(conn, Who::User(actor), Change::new("opinion.personal_view", "opinion", id))?;
+    Ok((o.submitter_name, o.submitter_phone))
+}

@@ -1,0 +1,6 @@
+//! The opinion box in the database.
+
+pub mod cases;
+pub mod catalog;
+pub mod deadline;
+pub mod outbox;

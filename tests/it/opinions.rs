@@ -1,0 +1,431 @@
+//! The opinion box over HTTP on both databases: a resident's concern from the
+//! box to a rated answer, and the rules around it.
+
+use diesel::prelude::*;
+use xieshang::kernel::db::schema::{audit_log, departments, jobs, offices, opinion_events, opinions, outbox};
+
+use crate::on_both_databases;
+use crate::support::{Client, TestApp, location};
+
+on_both_databases!(
+    a_concern_goes_from_the_box_to_a_rated_answer,
+    bad_input_is_refused_and_nothing_is_written,
+    departments_see_only_their_cases_and_offices_only_theirs,
+    personal_data_is_encrypted_masked_and_its_views_audited,
+    repeated_submissions_meet_a_question_then_a_limit,
+    unsatisfied_reopens_once,
+    duplicates_merge_and_every_submitter_hears,
+    overdue_cases_escalate_once_and_unrated_ones_close,
+    search_finds_cases_by_chinese_words,
+);
+
+fn id_of(app: &TestApp, code: &str) -> i64 {
+    let code = code.to_string();
+    app.db
+        .read_blocking(move |c| Ok(opinions::table.filter(opinions::code.eq(&code)).select(opinions::id).first(c)?))
+        .expect("case")
+}
+
+fn status_of(app: &TestApp, id: i64) -> String {
+    app.db.read_blocking(move |c| Ok(opinions::table.find(id).select(opinions::status).first(c)?)).expect("status")
+}
+
+fn dept_id(app: &TestApp, name: &str) -> i64 {
+    let name = name.to_string();
+    app.db
+        .read_blocking(move |c| {
+            Ok(departments::table.filter(departments::name.eq(&name)).select(departments::id).first(c)?)
+        })
+        .expect("department")
+}
+
+fn office_id(app: &TestApp, name: &str) -> i64 {
+    let name = name.to_string();
+    app.db
+        .read_blocking(move |c| Ok(offices::table.filter(offices::name.eq(&name)).select(offices::id).first(c)?))
+        .expect("office")
+}
+
+/// A resident submits through the box; returns the tracking code.
+async fn submit(c: &Client, fields: &[(&str, &str)], photo: Option<&[u8]>) -> reqwest::Response {
+    let token = c.csrf().await;
+    let mut form = reqwest::multipart::Form::new().text("_csrf", token);
+    for (k, v) in fields {
+        form = form.text(k.to_string(), v.to_string());
+    }
+    if let Some(p) = photo {
+        form = form.part(
+            "photo",
+            reqwest::multipart::Part::bytes(p.to_vec()).file_name("路灯.png").mime_str("image/png").expect("mime"),
+        );
+    }
+    c.http.post(format!("{}/box/hubin", c.base)).multipart(form).send().await.expect("submit")
+}
+
+async fn submit_ok(c: &Client, body: &str, phone: &str) -> String {
+    let r = submit(c, &[("body", body), ("phone", phone), ("name", "王秀兰")], None).await;
+    assert_eq!(r.status(), 303, "submitted");
+    let loc = location(&r);
+    loc.trim_start_matches("/track/").trim_end_matches("?new=1").to_string()
+}
+
+async fn act(c: &Client, id: i64, fields: &[(&str, &str)]) -> String {
+    let r = c.post_form(&format!("/opinions/{id}/act"), fields).await;
+    assert_eq!(r.status(), 303, "{fields:?}");
+    c.get_text(&location(&r)).await.1
+}
+
+async fn a_concern_goes_from_the_box_to_a_rated_answer(app: TestApp) {
+    let resident = app.client();
+    let locality: i64 = app
+        .db
+        .read_blocking(|c| {
+            use xieshang::kernel::db::schema::localities;
+            Ok(localities::table.filter(localities::name.eq("五原路社区")).select(localities::id).first(c)?)
+        })
+        .expect("locality");
+    // Through the locality's QR code: the place is filled in.
+    let (_, page) = resident.get_text(&format!("/box/hubin?locality={locality}")).await;
+    assert!(page.contains("五原路社区") && page.contains("涧河街道"));
+    let r = submit(
+        &resident,
+        &[
+            ("body", "金河湾小区3号楼前的路灯坏了，晚上很黑。"),
+            ("phone", "139 0398 0001"),
+            ("locality", &locality.to_string()),
+        ],
+        Some(crate::org::PNG),
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let track = location(&r);
+    assert!(track.starts_with("/track/") && track.ends_with("?new=1"));
+    let code = track.trim_start_matches("/track/").trim_end_matches("?new=1").to_string();
+    assert_eq!(code.len(), 10);
+    // Acknowledged means committed: the case is in the database now.
+    let id = id_of(&app, &code);
+    let (_, page) = resident.get_text(&track).await;
+    assert!(page.contains("提交成功") && page.contains(&code) && page.contains("已收到"));
+    assert!(!page.contains("13903980001"), "no personal data on the public page");
+
+    // Staff accept and assign to the housing bureau with a working-day deadline.
+    let admin = app.login_as("admin").await;
+    let (_, inbox) = admin.get_text("/opinions?status=submitted").await;
+    assert!(inbox.contains("金河湾小区3号楼前的路灯坏了"));
+    act(&admin, id, &[("action", "accept")]).await;
+    let housing = dept_id(&app, "区住房和城乡建设局");
+    let page =
+        act(&admin, id, &[("action", "assign"), ("assignee", &format!("department:{housing}")), ("days", "5")]).await;
+    assert!(page.contains("已交办") && page.contains("区住房和城乡建设局"));
+    let due: Option<chrono::NaiveDateTime> =
+        app.db.read_blocking(move |c| Ok(opinions::table.find(id).select(opinions::due_at).first(c)?)).expect("due");
+    let due = due.expect("deadline set");
+    assert!(due > chrono::Utc::now().naive_utc() + chrono::Duration::days(4), "five working days is at least a week");
+
+    // The department signs, answers; staff review and release the answer.
+    let dept = app.login_as("dept").await;
+    let (_, mine) = dept.get_text("/opinions").await;
+    assert!(mine.contains("金河湾小区3号楼前的路灯坏了"));
+    act(&dept, id, &[("action", "sign")]).await;
+    act(&dept, id, &[("action", "answer"), ("note", "已更换灯具，3号楼前路灯已恢复照明。")]).await;
+    assert_eq!(status_of(&app, id), "answer_review");
+    let (_, page) = resident.get_text(&format!("/track/{code}")).await;
+    assert!(!page.contains("已更换灯具"), "the resident sees the answer only after review");
+    act(&admin, id, &[("action", "approve")]).await;
+
+    // The resident sees the answer and rates it; the case closes.
+    let (_, page) = resident.get_text(&format!("/track/{code}")).await;
+    assert!(page.contains("已更换灯具") && page.contains("您对答复满意吗"));
+    let r = resident.post_form(&format!("/track/{code}/rate"), &[("rating", "satisfied"), ("comment", "谢谢")]).await;
+    assert_eq!(r.status(), 303);
+    let (_, page) = resident.get_text(&format!("/track/{code}")).await;
+    assert!(page.contains("谢谢您的评价") && page.contains("已办结"));
+    assert_eq!(status_of(&app, id), "closed");
+    // Every step is on the staff timeline; the resident's shows the public part.
+    let (_, detail) = admin.get_text(&format!("/opinions/{id}")).await;
+    for step in ["已受理", "承办单位已签收", "承办单位提交答复，待审核", "已答复", "已评价，办结"]
+    {
+        assert!(detail.contains(step), "{step}");
+    }
+    assert!(!page.contains("承办单位提交答复，待审核"), "internal steps stay internal");
+    // One message per public status change to the phone that was left.
+    let sent: i64 = {
+        let w = xieshang::kernel::jobs::Worker::new(app.db.clone(), std::sync::Arc::new(test_registry(&app)), "t");
+        while w.run_once().await.expect("run") {}
+        app.db.read_blocking(|c| Ok(outbox::table.count().get_result(c)?)).expect("outbox")
+    };
+    let public_events: i64 = app
+        .db
+        .read_blocking(move |c| {
+            Ok(opinion_events::table
+                .filter(opinion_events::opinion_id.eq(id).and(opinion_events::public.eq(true)))
+                .count()
+                .get_result(c)?)
+        })
+        .expect("events");
+    assert_eq!(sent, public_events - 1, "a message for each public change after submitting");
+    // Its photo is there for staff.
+    assert!(detail.contains(&format!("/opinions/{id}/files/")));
+}
+
+fn test_registry(app: &TestApp) -> xieshang::kernel::jobs::Registry {
+    xieshang::app::job_registry(&app.state)
+}
+
+async fn bad_input_is_refused_and_nothing_is_written(app: TestApp) {
+    let before: i64 = app.db.read_blocking(|c| Ok(opinions::table.count().get_result(c)?)).expect("count");
+    let c = app.client();
+    let r = submit(&c, &[("body", "   ")], None).await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap_or_default().contains("请写下您要反映的问题"));
+    let long = "很".repeat(2001);
+    let r = submit(&c, &[("body", &long)], None).await;
+    assert!(r.text().await.unwrap_or_default().contains("最多2000字"));
+    let r = submit(&c, &[("body", "路灯坏了"), ("phone", "12345")], None).await;
+    let body = r.text().await.unwrap_or_default();
+    assert!(body.contains("手机号码应为11位数字"));
+    assert!(body.contains("路灯坏了"), "what was typed comes back");
+    let r = submit(&c, &[("body", "照片不对"), ("photo_name", "x")], Some(b"not a photo")).await;
+    assert_eq!(r.status(), 400);
+    let after: i64 = app.db.read_blocking(|c| Ok(opinions::table.count().get_result(c)?)).expect("count");
+    assert_eq!(before, after);
+    assert_eq!(c.get("/box/nosuchcommittee").await.status(), 404);
+    // A wrong tracking code is explained, an unknown one is not found.
+    assert!(c.get_text("/track?code=abc").await.1.contains("查询码应为10位"));
+    assert_eq!(c.get("/track/ZZZZZZZZZZ").await.status(), 404);
+}
+
+async fn departments_see_only_their_cases_and_offices_only_theirs(app: TestApp) {
+    let dept = app.login_as("dept").await;
+    let (_, mine) = dept.get_text("/opinions").await;
+    // The demo walks its cases through the housing bureau.
+    assert!(mine.contains("五原路社区金河湾小区老人多"));
+    let other = app.client();
+    let code = submit_ok(&other, "会兴街道菜市场门口积水严重。", "13903980002").await;
+    let id = id_of(&app, &code);
+    assert_eq!(dept.get(&format!("/opinions/{id}")).await.status(), 404, "not assigned to them");
+    // Office staff of 高庙乡 never see a 涧河街道 case.
+    let jianhe = office_id(&app, "涧河街道");
+    let resident = app.client();
+    let r = submit(&resident, &[("body", "涧河街道的事情"), ("office", &jianhe.to_string())], None).await;
+    let jcode = location(&r).trim_start_matches("/track/").trim_end_matches("?new=1").to_string();
+    let jid = id_of(&app, &jcode);
+    let gaomiao = app.login_as("gaomiao").await;
+    assert_eq!(gaomiao.get(&format!("/opinions/{jid}")).await.status(), 404);
+    assert!(!gaomiao.get_text("/opinions").await.1.contains("涧河街道的事情"));
+    let jianhe_staff = app.login_as("jianhe").await;
+    assert_eq!(jianhe_staff.get(&format!("/opinions/{jid}")).await.status(), 200);
+    // A department cannot act as dispatcher, nor sign a case not theirs.
+    let r = dept.post_form(&format!("/opinions/{jid}/act"), &[("action", "accept")]).await;
+    assert_eq!(r.status(), 404);
+    // The auditor and the sysadmin read no cases.
+    assert!(app.login_as("auditor").await.get_text("/opinions").await.1.contains("没有符合条件的意见"));
+}
+
+async fn personal_data_is_encrypted_masked_and_its_views_audited(app: TestApp) {
+    let c = app.client();
+    let code = submit_ok(&c, "楼下垃圾站太臭了。", "13903981234").await;
+    let id = id_of(&app, &code);
+    let (name, phone): (Option<String>, Option<String>) = app
+        .db
+        .read_blocking(move |c| {
+            Ok(opinions::table.find(id).select((opinions::submitter_name, opinions::submitter_phone)).first(c)?)
+        })
+        .expect("row");
+    let (name, phone) = (name.expect("name"), phone.expect("phone"));
+    assert!(!phone.contains("13903981234") && !name.contains("王秀兰"), "encrypted at rest");
+    let admin = app.login_as("admin").await;
+    let (_, page) = admin.get_text(&format!("/opinions/{id}")).await;
+    assert!(page.contains("139****1234") && page.contains("王**"), "masked by default");
+    assert!(!page.contains("13903981234"));
+    let r = admin.post_form(&format!("/opinions/{id}/personal"), &[]).await;
+    let page = r.text().await.unwrap_or_default();
+    assert!(page.contains("13903981234") && page.contains("王秀兰"));
+    let views: i64 = app
+        .db
+        .read_blocking(move |c| {
+            Ok(audit_log::table
+                .filter(audit_log::action.eq("opinion.personal_view").and(audit_log::entity_id.eq(id.to_string())))
+                .count()
+                .get_result(c)?)
+        })
+        .expect("audit");
+    assert_eq!(views, 1, "every view of personal data is audited");
+    // A leader reads the case but not the personal data.
+    let leader = app.login_as("leader").await;
+    assert_eq!(leader.post_form(&format!("/opinions/{id}/personal"), &[]).await.status(), 403);
+}
+
+/// Answers the box's arithmetic question as a person would: reads it off the page.
+async fn challenge(c: &Client) -> (String, String) {
+    let (_, page) = c.get_text("/box/hubin").await;
+    let q = page.split("<strong>").nth(1).and_then(|x| x.split("</strong>").next()).expect("a question");
+    let nums: Vec<u32> = q.split(|ch: char| !ch.is_ascii_digit()).filter_map(|x| x.parse().ok()).collect();
+    let token =
+        page.split("name=\"challenge_token\" value=\"").nth(1).and_then(|x| x.split('"').next()).expect("token");
+    (token.to_string(), (nums[0] + nums[1]).to_string())
+}
+
+async fn repeated_submissions_meet_a_question_then_a_limit(app: TestApp) {
+    let count = || app.db.read_blocking(|c| Ok(opinions::table.count().get_result::<i64>(c)?)).expect("count");
+    let c = app.client();
+    for i in 0..3 {
+        submit_ok(&c, &format!("第{i}次反映：路面坑洼。"), "").await;
+    }
+    // The fourth from the same address must answer a question first.
+    let (_, page) = c.get_text("/box/hubin").await;
+    assert!(page.contains("为防止恶意提交，请回答"));
+    let before = count();
+    let r = submit(&c, &[("body", "第四次")], None).await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap_or_default().contains("请回答"), "asked again, with a new question");
+    let (token, _) = challenge(&c).await;
+    let r = submit(&c, &[("body", "第四次"), ("challenge_token", &token), ("challenge_answer", "99")], None).await;
+    assert_eq!(r.status(), 400, "a wrong answer is refused");
+    assert_eq!(count(), before);
+
+    // With the right answer it goes through; one phone at most 5 times a day.
+    for i in 0..5 {
+        let (token, answer) = challenge(&c).await;
+        let r = submit(
+            &c,
+            &[
+                ("body", &format!("同一个电话第{i}次")),
+                ("phone", "13903985555"),
+                ("challenge_token", &token),
+                ("challenge_answer", &answer),
+            ],
+            None,
+        )
+        .await;
+        assert_eq!(r.status(), 303, "submission {i} with the phone");
+    }
+    let (token, answer) = challenge(&c).await;
+    let r = submit(
+        &c,
+        &[("body", "第六次"), ("phone", "13903985555"), ("challenge_token", &token), ("challenge_answer", &answer)],
+        None,
+    )
+    .await;
+    assert_eq!(r.status(), 429);
+    assert!(r.text().await.unwrap_or_default().contains("提交太频繁"));
+    // One address at most 10 an hour (this was its 9th try: the 10th passes, the 11th not).
+    let (token, answer) = challenge(&c).await;
+    let r = submit(&c, &[("body", "第十次"), ("challenge_token", &token), ("challenge_answer", &answer)], None).await;
+    assert_eq!(r.status(), 303);
+    let (token, answer) = challenge(&c).await;
+    let r = submit(&c, &[("body", "第十一次"), ("challenge_token", &token), ("challenge_answer", &answer)], None).await;
+    assert_eq!(r.status(), 429);
+    assert_eq!(count(), before + 6, "refused submissions wrote nothing");
+}
+
+async fn walk_to_answered(app: &TestApp, admin: &Client, dept: &Client, id: i64) {
+    let housing = dept_id(app, "区住房和城乡建设局");
+    act(admin, id, &[("action", "assign"), ("assignee", &format!("department:{housing}"))]).await;
+    act(dept, id, &[("action", "sign")]).await;
+    act(dept, id, &[("action", "answer"), ("note", "已处理。")]).await;
+    act(admin, id, &[("action", "approve")]).await;
+}
+
+async fn unsatisfied_reopens_once(app: TestApp) {
+    let resident = app.client();
+    let code = submit_ok(&resident, "小区门口下水道堵了。", "13903980003").await;
+    let id = id_of(&app, &code);
+    let (admin, dept) = (app.login_as("admin").await, app.login_as("dept").await);
+    walk_to_answered(&app, &admin, &dept, id).await;
+    resident.post_form(&format!("/track/{code}/rate"), &[("rating", "unsatisfied"), ("comment", "还是堵")]).await;
+    assert_eq!(status_of(&app, id), "in_progress", "reopened");
+    act(&dept, id, &[("action", "answer"), ("note", "已彻底疏通并更换管道。")]).await;
+    act(&admin, id, &[("action", "approve")]).await;
+    resident.post_form(&format!("/track/{code}/rate"), &[("rating", "unsatisfied")]).await;
+    assert_eq!(status_of(&app, id), "closed", "the second 不满意 closes");
+    // A closed case cannot be rated again.
+    let r = resident.post_form(&format!("/track/{code}/rate"), &[("rating", "satisfied")]).await;
+    let page = resident.get_text(&location(&r)).await.1;
+    assert!(page.contains("当前的状态不能这样办理"));
+}
+
+async fn duplicates_merge_and_every_submitter_hears(app: TestApp) {
+    let (a, b) = (app.client(), app.client());
+    let first = submit_ok(&a, "幸福路和建设路交叉口红绿灯坏了，车辆乱行很危险。", "13903980011").await;
+    let second = submit_ok(&b, "幸福路建设路交叉口的红绿灯坏了，车辆乱行很危险！", "13903980012").await;
+    let (m, d) = (id_of(&app, &first), id_of(&app, &second));
+    let admin = app.login_as("admin").await;
+    let (_, page) = admin.get_text(&format!("/opinions/{d}")).await;
+    assert!(page.contains("内容相近的意见") && page.contains(&first), "the duplicate is suggested");
+    act(&admin, d, &[("action", "merge"), ("merge_code", &first)]).await;
+    assert_eq!(status_of(&app, d), "merged");
+    // The second submitter follows the merged case and is told of its progress.
+    act(&admin, m, &[("action", "accept")]).await;
+    let (_, page) = b.get_text(&format!("/track/{second}")).await;
+    assert!(page.contains("已受理"));
+    let queued: Vec<String> = app
+        .db
+        .read_blocking(|c| Ok(jobs::table.filter(jobs::kind.eq("opinions.notify")).select(jobs::payload).load(c)?))
+        .expect("jobs");
+    assert!(queued.iter().any(|p| p.contains(&format!("\"opinion_id\":{d}"))), "the merged submitter is notified");
+    assert!(queued.iter().any(|p| p.contains(&format!("\"opinion_id\":{m}"))));
+}
+
+async fn overdue_cases_escalate_once_and_unrated_ones_close(app: TestApp) {
+    let resident = app.client();
+    let code = submit_ok(&resident, "村里自来水三天没来了。", "").await;
+    let id = id_of(&app, &code);
+    let (admin, dept) = (app.login_as("admin").await, app.login_as("dept").await);
+    let housing = dept_id(&app, "区住房和城乡建设局");
+    act(&admin, id, &[("action", "assign"), ("assignee", &format!("department:{housing}")), ("days", "1")]).await;
+    // The deadline passes.
+    let now = chrono::Utc::now().naive_utc();
+    app.db
+        .write_blocking(move |c| {
+            Ok(diesel::update(opinions::table.find(id))
+                .set(opinions::due_at.eq(Some(now - chrono::Duration::hours(1))))
+                .execute(c)?)
+        })
+        .expect("age");
+    for _ in 0..2 {
+        app.db.write_blocking(|c| xieshang::opinions::jobs::sweep(c, chrono::Utc::now().naive_utc())).expect("sweep");
+    }
+    let escalations: i64 = app
+        .db
+        .read_blocking(move |c| {
+            Ok(opinion_events::table
+                .filter(opinion_events::opinion_id.eq(id).and(opinion_events::kind.eq("escalated")))
+                .count()
+                .get_result(c)?)
+        })
+        .expect("events");
+    assert_eq!(escalations, 1, "escalated once");
+    let (_, page) = admin.get_text(&format!("/opinions/{id}")).await;
+    assert!(page.contains("已督办") && page.contains("超期督办"));
+    assert!(admin.get_text("/opinions?overdue=1").await.1.contains("村里自来水三天没来了"));
+    // Answered and never rated: closed as 未评价 after 15 days.
+    act(&dept, id, &[("action", "sign")]).await;
+    act(&dept, id, &[("action", "answer"), ("note", "已修复管道。")]).await;
+    act(&admin, id, &[("action", "approve")]).await;
+    app.db.write_blocking(|c| xieshang::opinions::jobs::sweep(c, chrono::Utc::now().naive_utc())).expect("sweep");
+    assert_eq!(status_of(&app, id), "answered", "not yet: the resident has 15 days");
+    let later = chrono::Utc::now().naive_utc() + chrono::Duration::days(16);
+    app.db.write_blocking(|c| xieshang::opinions::jobs::sweep(c, later)).expect("sweep");
+    assert_eq!(status_of(&app, id), "closed");
+    let rating: Option<String> =
+        app.db.read_blocking(move |c| Ok(opinions::table.find(id).select(opinions::rating).first(c)?)).expect("rating");
+    assert_eq!(rating.as_deref(), Some("unrated"));
+}
+
+async fn search_finds_cases_by_chinese_words(app: TestApp) {
+    let c = app.client();
+    submit_ok(&c, "建设路的路灯晚上不亮，已经一个月了。", "").await;
+    // Let the background indexer run (SQLite fills its FTS index off the request path).
+    let w = xieshang::kernel::jobs::Worker::new(app.db.clone(), std::sync::Arc::new(test_registry(&app)), "t");
+    for _ in 0..20 {
+        while w.run_once().await.expect("run") {}
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let admin = app.login_as("admin").await;
+    let (_, found) = admin.get_text("/opinions?q=路灯%20一个月").await;
+    assert!(found.contains("建设路的路灯晚上不亮"), "two-word search finds it");
+    assert!(!found.contains("小区物业不管事"), "and not the others");
+    let (_, none) = admin.get_text("/opinions?q=飞机场").await;
+    assert!(none.contains("没有符合条件的意见"));
+}
