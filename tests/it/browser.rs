@@ -102,6 +102,17 @@ impl Browser {
         panic!("no new page after clicking {css}");
     }
 
+    /// Clicks something on the page that does not load a new one (a radio button).
+    async fn click_no_wait(&self, css: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .click()
+            .await
+            .expect("click");
+    }
+
     /// With XIESHANG_SCREENSHOTS=DIR set, saves what the phone shows now as
     /// DIR/NAME.png, for a person to look at; otherwise does nothing.
     async fn shot(&self, name: &str) {
@@ -220,5 +231,97 @@ async fn office_staff_set_up_a_point_and_a_home_item() {
     assert_eq!(cell.attr("data-state").await.expect("attr").as_deref(), Some("ok"));
     assert!(b.text("#compliance-board td.met").await.starts_with('3'));
     b.shot("board").await;
+    b.close().await;
+}
+
+/// Issue 4: a resident drops a concern from a phone, with a photo, through a
+/// locality's QR link, and follows it with the tracking code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resident_submits_from_a_phone_and_follows_the_code() {
+    let app = TestApp::spawn(Kind::Sqlite).await.expect("app");
+    let locality: i64 = app
+        .db
+        .read_blocking(|c| {
+            use diesel::prelude::*;
+            use xieshang::kernel::db::schema::localities;
+            Ok(localities::table.filter(localities::name.eq("五原路社区")).select(localities::id).first(c)?)
+        })
+        .expect("locality");
+    let b = Browser::start().await;
+    b.client.goto(&app.url(&format!("/box/hubin?locality={locality}"))).await.expect("open box");
+    assert!(b.text("section.box p.lead").await.contains("五原路社区"));
+    b.fill("textarea[name=body]", "金河湾小区3号楼前的路灯坏了，晚上很黑，老人出门不方便。").await;
+    let dir = tempfile::tempdir().expect("dir");
+    let photo = dir.path().join("路灯.png");
+    std::fs::write(&photo, crate::org::PNG).expect("photo");
+    let file = b.client.find(Locator::Css("input[name=photo]")).await.expect("photo input");
+    file.send_keys(&photo.to_string_lossy()).await.expect("choose photo");
+    b.fill("input[name=phone]", "13903980001").await;
+    b.shot("box").await;
+    b.click("#box-form button[type=submit]").await;
+    let code = b.text("#tracking-code").await.replace(' ', "");
+    assert_eq!(code.len(), 10, "a tracking code: {code}");
+    assert!(b.text("#submitted").await.contains("提交成功"));
+    b.shot("submitted").await;
+
+    // Later, from the tracking page, with the code typed in lower case.
+    b.client.goto(&app.url("/track")).await.expect("open tracking");
+    b.fill("input[name=code]", &code.to_lowercase()).await;
+    b.click("form[action='/track'] button").await;
+    assert_eq!(b.text("#case-status").await, "已收到");
+    assert!(b.text("#timeline").await.contains("已收到您的意见"));
+    b.close().await;
+}
+
+/// Issue 4: staff triage and assign, the department signs and answers, staff
+/// release the answer, the resident rates it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_assign_a_department_answers_the_resident_rates() {
+    let app = TestApp::spawn(Kind::Sqlite).await.expect("app");
+    let b = Browser::start().await;
+    b.client.goto(&app.url("/box/hubin")).await.expect("open box");
+    b.fill("textarea[name=body]", "建设路与和平路路口下水道井盖丢失，很危险。").await;
+    b.click("#box-form button[type=submit]").await;
+    let code = b.text("#tracking-code").await.replace(' ', "");
+
+    // 受理 and 交办 to the housing bureau.
+    b.login(&app, "admin", DEMO_PASSWORD).await;
+    b.client.goto(&app.url("/opinions?status=submitted")).await.expect("inbox");
+    b.click("#inbox a[href^='/opinions/']").await;
+    assert!(b.text("#case-body").await.contains("井盖丢失"));
+    b.click("#do-accept").await;
+    assert!(b.text("p.flash").await.contains("已办理"));
+    let select = b.client.find(Locator::Css("#assign-form select[name=assignee]")).await.expect("assignee");
+    select.select_by_label("区住房和城乡建设局").await.expect("choose the bureau");
+    b.click("#assign-form button[type=submit]").await;
+    assert_eq!(b.text("#assignee").await, "区住房和城乡建设局");
+    let case_path = b.path().await;
+    b.click("header form[action='/logout'] button").await;
+
+    // The bureau signs for it and answers.
+    b.login(&app, "dept", DEMO_PASSWORD).await;
+    b.client.goto(&app.url(&case_path)).await.expect("case");
+    b.click("#do-sign").await;
+    b.fill("#answer-form textarea[name=note]", "已补装井盖并设置警示标志，同时排查了周边井盖。").await;
+    b.click("#answer-form button[type=submit]").await;
+    assert_eq!(b.text("#case-status").await, "答复审核中");
+    b.click("header form[action='/logout'] button").await;
+
+    // Staff release the answer.
+    b.login(&app, "admin", DEMO_PASSWORD).await;
+    b.client.goto(&app.url(&case_path)).await.expect("case");
+    b.click("#do-approve").await;
+    assert_eq!(b.text("#case-status").await, "已答复");
+    b.click("header form[action='/logout'] button").await;
+
+    // The resident reads the answer and rates it.
+    b.client.goto(&app.url(&format!("/track/{code}"))).await.expect("track");
+    assert!(b.text("#answer").await.contains("已补装井盖"));
+    b.click_no_wait("#rate input[value=satisfied]").await;
+    b.click("#rate button[type=submit]").await;
+    assert!(b.text("p.flash").await.contains("谢谢您的评价"));
+    assert_eq!(b.text("#case-status").await, "已办结");
+    assert_eq!(b.text("#rating").await, "满意");
+    b.shot("rated").await;
     b.close().await;
 }

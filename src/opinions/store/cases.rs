@@ -66,6 +66,11 @@ impl Opinion {
     pub fn status_label_key(&self) -> String {
         self.status().label_key()
     }
+    /// The code as two groups of five, easier to read aloud and copy down.
+    pub fn code_spaced(&self) -> String {
+        let (a, b) = self.code.split_at(self.code.len() / 2);
+        format!("{a} {b}")
+    }
     pub fn source_label_key(&self) -> String {
         Source::parse(&self.source).map(|s| s.label_key()).unwrap_or_default()
     }
@@ -345,8 +350,10 @@ pub fn inbox(conn: &mut DbConn, actor: &Actor, f: &InboxFilter) -> AppResult<Vec
         q = q.filter(opinions::category_id.eq_any(all));
     }
     if f.overdue {
+        // Spelled out, not bound: only literal terms let the database use the
+        // partial index `opinions_open` (a constant, no user input).
         q = q
-            .filter(opinions::status.eq_any([Status::Assigned.as_str(), Status::InProgress.as_str()]))
+            .filter(diesel::dsl::sql::<diesel::sql_types::Bool>("opinions.status IN ('assigned', 'in_progress')"))
             .filter(opinions::due_at.lt(t));
     }
     if let Some(d) = f.from {
@@ -403,7 +410,7 @@ impl Event {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn event(
+pub(crate) fn event(
     conn: &mut DbConn,
     committee_id: CommitteeId,
     id: OpinionId,
