@@ -36,6 +36,9 @@ pub struct Config {
     /// Take the client address from `X-Forwarded-For` (set only behind a reverse
     /// proxy that writes the header, else clients could pick their own address).
     pub trust_proxy_headers: bool,
+    /// The address residents reach the site at, e.g. `https://xs.example.gov.cn`:
+    /// printed on posters and in their QR codes. Unset, the request's `Host` is used.
+    pub public_base_url: Option<String>,
 }
 
 impl Default for Config {
@@ -54,6 +57,7 @@ impl Default for Config {
             log_json: false,
             personal_data_key: None,
             trust_proxy_headers: false,
+            public_base_url: None,
         }
     }
 }

@@ -1,23 +1,32 @@
 //! Background work of the opinion box: one push per public status change to
-//! the resident, and the hourly sweep (reminders, escalation 督办, auto-close).
+//! the resident, the hourly sweep (reminders, escalation 督办, auto-close, the
+//! 签收超时 flag), and the staff's morning digest.
 
-use chrono::Duration;
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::model::{AUTO_CLOSE_DAYS, Action, Status};
-use super::store::cases::{self, Step};
-use super::store::outbox::{self, NewMessage};
+use super::model::{self, AUTO_CLOSE_DAYS, Action, AssigneeKind, Status};
+use super::store::cases::{self, Opinion, Step};
+use super::store::outbox::{self, Message, NewMessage};
 use crate::kernel::audit::{self, Change, store::Who};
-use crate::kernel::db::DbConn;
-use crate::kernel::db::schema::{committees, opinion_events, opinions};
+use crate::kernel::auth::{Actor, Role};
+use crate::kernel::calendar::model::shanghai_date;
+use crate::kernel::db::schema::{committees, departments, offices, opinion_events, opinions, outbox as outbox_t};
+use crate::kernel::db::{Db, DbConn};
 use crate::kernel::error::AppResult;
-use crate::kernel::ids::OpinionId;
+use crate::kernel::ids::{CommitteeId, OpinionId};
 use crate::kernel::jobs::{JobCtx, Registry};
 use crate::kernel::personal::{Vault, mask_phone};
-use crate::kernel::time::now;
+use crate::kernel::time::{now, start_of_local_day};
+use crate::kernel::web::i18n::Lang;
 
 pub const NOTIFY_RESIDENT: &str = "opinions.notify";
 pub const SWEEP: &str = "opinions.sweep";
+pub const DIGEST: &str = "opinions.digest";
+/// The timeline event of a case not signed for within its working day.
+pub const SIGN_LATE: &str = "sign_late";
 
 /// Delivers a text to a phone. Production plugs an SMS gateway in here; the
 /// default driver writes the message to the log (it is in the outbox either way).
@@ -49,6 +58,11 @@ pub fn register(registry: &mut Registry, vault: Vault) {
     registry.register(SWEEP, |ctx: JobCtx, _| async move {
         let n = ctx.db.write(|c| sweep(c, now())).await?;
         tracing::info!(reminded = n.0, escalated = n.1, auto_closed = n.2, "opinion sweep");
+        Ok(())
+    });
+    registry.register(DIGEST, |ctx: JobCtx, _| async move {
+        let n = ctx.db.write(|c| digest(c, now())).await?;
+        tracing::info!(units = n, "opinion digest");
         Ok(())
     });
 }
@@ -166,7 +180,273 @@ pub fn sweep(conn: &mut DbConn, at: chrono::NaiveDateTime) -> AppResult<(usize, 
     for id in &stale {
         cases::act_as_system(conn, *id, &Step::new(Action::AutoClose))?;
     }
+    let sign_late = flag_sign_late(conn, at)?;
+    if sign_late > 0 {
+        tracing::info!(sign_late, "cases not signed for in time");
+    }
     Ok((reminded, late.len(), stale.len()))
+}
+
+/// Assigned and not signed for within a working day: one internal `sign_late`
+/// event per assignment (a reassignment starts a new day to sign). Returns how
+/// many cases were flagged now.
+fn flag_sign_late(conn: &mut DbConn, at: NaiveDateTime) -> AppResult<usize> {
+    use diesel::dsl::{exists, not};
+    // The sign-for deadline ends a whole working day after the day of
+    // assignment, so at least 24 hours later: younger cases cannot be late yet.
+    let flagged = opinion_events::table
+        .filter(opinion_events::opinion_id.eq(opinions::id))
+        .filter(opinion_events::kind.eq(SIGN_LATE))
+        .filter(opinion_events::created_at.nullable().ge(opinions::assigned_at));
+    let candidates: Vec<(OpinionId, i64, Option<NaiveDateTime>)> = opinions::table
+        .filter(opinions::status.eq(Status::Assigned.as_str()))
+        .filter(opinions::signed_at.is_null())
+        .filter(opinions::assigned_at.le(at - Duration::hours(24)))
+        .filter(not(exists(flagged)))
+        .select((opinions::id, opinions::committee_id, opinions::assigned_at))
+        .load(conn)?;
+    let mut n = 0;
+    for (id, committee, assigned) in candidates {
+        let Some(assigned) = assigned else { continue };
+        let due =
+            super::store::deadline::due_at(conn, CommitteeId(committee), assigned, model::SIGN_WITHIN_WORKING_DAYS)?;
+        if due >= at {
+            continue;
+        }
+        internal_event(conn, committee, id, SIGN_LATE)?;
+        audit::record(
+            conn,
+            Who::System { committee_id: Some(CommitteeId(committee)), name: "签收超时" },
+            Change::new("opinion.sign_late", "opinion", id),
+        )?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// A case wears the 签收超时 tag while it still waits to be signed for and the
+/// sweep flagged it after its current assignment (`flags`: when it was flagged).
+pub fn shows_sign_late(
+    status: Status,
+    assigned_at: Option<NaiveDateTime>,
+    flags: impl IntoIterator<Item = NaiveDateTime>,
+) -> bool {
+    status == Status::Assigned && assigned_at.is_some_and(|a| flags.into_iter().any(|f| f >= a))
+}
+
+/// The cases among `rows` that wear the 签收超时 tag (one query for a page).
+pub fn sign_late_among<'a>(
+    conn: &mut DbConn,
+    rows: impl IntoIterator<Item = &'a Opinion>,
+) -> AppResult<HashSet<OpinionId>> {
+    let waiting: Vec<&Opinion> = rows.into_iter().filter(|o| o.status() == Status::Assigned).collect();
+    if waiting.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let flags: Vec<(OpinionId, NaiveDateTime)> = opinion_events::table
+        .filter(opinion_events::opinion_id.eq_any(waiting.iter().map(|o| o.id).collect::<Vec<_>>()))
+        .filter(opinion_events::kind.eq(SIGN_LATE))
+        .select((opinion_events::opinion_id, opinion_events::created_at))
+        .load(conn)?;
+    Ok(waiting
+        .into_iter()
+        .filter(|o| shows_sign_late(o.status(), o.assigned_at, flags.iter().filter(|(id, _)| *id == o.id).map(|f| f.1)))
+        .map(|o| o.id)
+        .collect())
+}
+
+// The morning digest: one in-app message a working day per handling unit with
+// work waiting, instead of one message per case.
+
+/// When a day's digest runs (08:00 Asia/Shanghai, as naive UTC) and the job's
+/// dedupe key (the Beijing date), for the day `now` falls on in Beijing.
+pub fn digest_slot(now: NaiveDateTime) -> (NaiveDateTime, String) {
+    let day = shanghai_date(now);
+    (start_of_local_day(day) + Duration::hours(8), format!("{DIGEST}:{}", day.format("%Y%m%d")))
+}
+
+/// Queues today's digest; any number of instances calling this queue it once.
+pub async fn schedule_digest(db: &Db, now: NaiveDateTime) -> AppResult<()> {
+    let (at, key) = digest_slot(now);
+    db.write(move |c| crate::kernel::jobs::store::enqueue(c, DIGEST, &serde_json::json!({}), at, Some(&key))).await?;
+    Ok(())
+}
+
+/// What one unit has waiting.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct DigestCounts {
+    /// Its township's cases waiting to be accepted or assigned (offices only).
+    pub new: usize,
+    /// Assigned to it, not signed for.
+    pub to_sign: usize,
+    /// Its cases due by the end of the second working day from today.
+    pub due_soon: usize,
+    pub overdue: usize,
+    /// Every case it holds with a deadline running.
+    pub in_hand: usize,
+}
+
+impl DigestCounts {
+    pub fn is_empty(&self) -> bool {
+        self.new == 0 && self.in_hand == 0
+    }
+
+    /// The message, in the committee's language like every outgoing message.
+    pub fn body(&self) -> String {
+        Lang::Zh
+            .t("digest.body")
+            .replace("%{new}", &self.new.to_string())
+            .replace("%{to_sign}", &self.to_sign.to_string())
+            .replace("%{due_soon}", &self.due_soon.to_string())
+            .replace("%{overdue}", &self.overdue.to_string())
+            .replace("%{in_hand}", &self.in_hand.to_string())
+    }
+}
+
+/// An open case as the digest counts it.
+#[derive(Debug, Clone)]
+pub struct OpenCase {
+    pub status: Status,
+    pub office: Option<i64>,
+    pub assignee: Option<(AssigneeKind, i64)>,
+    pub due_at: Option<NaiveDateTime>,
+}
+
+/// The digest's counts per unit (`department:3`, `office:5`) at `at`;
+/// `soon_until` is the end of the second working day from `at`. Cases held by
+/// a member are not in the digest (members read their own list).
+pub fn tally(cases: &[OpenCase], at: NaiveDateTime, soon_until: NaiveDateTime) -> BTreeMap<String, DigestCounts> {
+    let mut units: BTreeMap<String, DigestCounts> = BTreeMap::new();
+    for c in cases {
+        if matches!(c.status, Status::Submitted | Status::Accepted)
+            && let Some(o) = c.office
+        {
+            units.entry(format!("office:{o}")).or_default().new += 1;
+        }
+        let Some((kind @ (AssigneeKind::Department | AssigneeKind::Office), id)) = c.assignee else { continue };
+        if !c.status.deadline_runs() {
+            continue;
+        }
+        let u = units.entry(format!("{}:{id}", kind.as_str())).or_default();
+        u.in_hand += 1;
+        if c.status == Status::Assigned {
+            u.to_sign += 1;
+        }
+        match c.due_at {
+            Some(d) if d < at => u.overdue += 1,
+            Some(d) if d <= soon_until => u.due_soon += 1,
+            _ => {}
+        }
+    }
+    units.retain(|_, c| !c.is_empty());
+    units
+}
+
+/// Writes the day's digest for every committee whose working day `at` is: one
+/// in-app outbox row per unit with work waiting. Returns the rows written; a
+/// second run on the same day writes none.
+pub fn digest(conn: &mut DbConn, at: NaiveDateTime) -> AppResult<usize> {
+    let day = shanghai_date(at);
+    let subject = format!("digest:{day}");
+    let open = [Status::Submitted, Status::Accepted, Status::Assigned, Status::InProgress].map(|s| s.as_str());
+    type Row = (i64, String, Option<i64>, Option<String>, Option<i64>, Option<NaiveDateTime>);
+    let rows: Vec<Row> = opinions::table
+        .filter(opinions::status.eq_any(open))
+        .select((
+            opinions::committee_id,
+            opinions::status,
+            opinions::office_id,
+            opinions::assignee_kind,
+            opinions::assignee_id,
+            opinions::due_at,
+        ))
+        .load(conn)?;
+    let mut by_committee: BTreeMap<i64, Vec<OpenCase>> = BTreeMap::new();
+    for (committee, status, office, kind, assignee, due_at) in rows {
+        let Some(status) = Status::parse(&status) else { continue };
+        let assignee = kind.as_deref().and_then(AssigneeKind::parse).zip(assignee);
+        by_committee.entry(committee).or_default().push(OpenCase { status, office, assignee, due_at });
+    }
+    let mut written = 0;
+    for (committee, cases) in by_committee {
+        let committee = CommitteeId(committee);
+        if !is_working_day(conn, committee, day)? {
+            continue;
+        }
+        let soon_until = super::store::deadline::due_at(conn, committee, at, 2)?;
+        let units = tally(&cases, at, soon_until);
+        if units.is_empty() {
+            continue;
+        }
+        let dept_names: Vec<(i64, String)> = departments::table
+            .filter(departments::committee_id.eq(committee))
+            .select((departments::id, departments::name))
+            .load(conn)?;
+        let office_names: Vec<(i64, String)> = offices::table
+            .filter(offices::committee_id.eq(committee))
+            .select((offices::id, offices::name))
+            .load(conn)?;
+        for (unit, counts) in units {
+            let sent: i64 = outbox_t::table
+                .filter(outbox_t::committee_id.eq(committee))
+                .filter(outbox_t::recipient.eq(&unit).and(outbox_t::subject.eq(&subject)))
+                .count()
+                .get_result(conn)?;
+            if sent > 0 {
+                continue;
+            }
+            let name = unit
+                .split_once(':')
+                .and_then(|(kind, id)| {
+                    let id: i64 = id.parse().ok()?;
+                    let names = if kind == "department" { &dept_names } else { &office_names };
+                    names.iter().find(|(x, _)| *x == id).map(|(_, n)| n.clone())
+                })
+                .unwrap_or_else(|| unit.clone());
+            let body = counts.body();
+            let msg = NewMessage {
+                committee_id: committee,
+                channel: "inapp",
+                // A unit, not a person: nothing here is personal data.
+                recipient: &unit,
+                recipient_masked: &name,
+                subject: &subject,
+                body: &body,
+            };
+            let id = outbox::queue(conn, &msg)?;
+            // Delivered by being there: the unit's inbox shows its latest digest.
+            outbox::mark(conn, id, None)?;
+            written += 1;
+        }
+    }
+    Ok(written)
+}
+
+fn is_working_day(conn: &mut DbConn, committee: CommitteeId, day: NaiveDate) -> AppResult<bool> {
+    let cal = crate::kernel::calendar::store::load(conn, committee, day.year(), day.year())?;
+    Ok(cal.is_working_day(day))
+}
+
+/// The unit a user reads digests for: their department, or their office.
+pub fn digest_unit(conn: &mut DbConn, actor: &Actor) -> AppResult<Option<String>> {
+    Ok(match actor.role {
+        Role::Department => super::store::catalog::department_of(conn, actor)?.map(|d| format!("department:{d}")),
+        Role::OfficeStaff => actor.office_id.map(|o| format!("office:{o}")),
+        _ => None,
+    })
+}
+
+/// The latest digest for the actor's unit, if any.
+pub fn latest_digest(conn: &mut DbConn, actor: &Actor) -> AppResult<Option<Message>> {
+    let Some(unit) = digest_unit(conn, actor)? else { return Ok(None) };
+    Ok(outbox_t::table
+        .filter(outbox_t::committee_id.eq(actor.committee_id))
+        .filter(outbox_t::channel.eq("inapp").and(outbox_t::recipient.eq(unit)))
+        .filter(outbox_t::subject.like("digest:%"))
+        .order(outbox_t::id.desc())
+        .select(Message::as_select())
+        .first(conn)
+        .optional()?)
 }
 
 fn internal_event(conn: &mut DbConn, committee: i64, id: OpinionId, kind: &str) -> AppResult<()> {
@@ -182,4 +462,60 @@ fn internal_event(conn: &mut DbConn, committee: i64, id: OpinionId, kind: &str) 
         ))
         .execute(conn)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("time")
+    }
+
+    #[test]
+    fn the_digest_runs_at_eight_beijing_time() {
+        // 23:30 UTC on the 30th is already 07:30 on 1 December in Beijing.
+        assert_eq!(digest_slot(t("2026-11-30 23:30")), (t("2026-12-01 00:00"), "opinions.digest:20261201".into()));
+        assert_eq!(digest_slot(t("2026-12-01 15:59")), (t("2026-12-01 00:00"), "opinions.digest:20261201".into()));
+        assert_eq!(digest_slot(t("2026-12-01 16:00")).1, "opinions.digest:20261202");
+    }
+
+    #[test]
+    fn the_digest_counts_what_each_unit_has_waiting() {
+        let at = t("2026-12-01 00:00");
+        let soon = t("2026-12-03 15:59");
+        let case =
+            |status, office, assignee, due: Option<&str>| OpenCase { status, office, assignee, due_at: due.map(t) };
+        let d3 = Some((AssigneeKind::Department, 3));
+        let cases = vec![
+            case(Status::Submitted, Some(5), None, None),
+            case(Status::Accepted, Some(5), None, None),
+            // Waiting for the district (no office): nobody's digest.
+            case(Status::Submitted, None, None, None),
+            case(Status::Assigned, Some(5), d3, Some("2026-12-10 15:59")),
+            case(Status::InProgress, Some(6), d3, Some("2026-12-02 15:59")),
+            case(Status::InProgress, Some(6), d3, Some("2026-11-30 15:59")),
+            case(Status::Assigned, Some(6), Some((AssigneeKind::Office, 6)), Some("2026-12-03 15:59")),
+            // A member's case and a case under answer review are not counted.
+            case(Status::Assigned, Some(7), Some((AssigneeKind::Member, 9)), Some("2026-11-30 15:59")),
+            case(Status::AnswerReview, Some(7), Some((AssigneeKind::Department, 4)), Some("2026-11-30 15:59")),
+        ];
+        let units = tally(&cases, at, soon);
+        assert_eq!(units.len(), 3, "{units:?}");
+        assert_eq!(units["office:5"], DigestCounts { new: 2, ..Default::default() });
+        assert_eq!(units["department:3"], DigestCounts { new: 0, to_sign: 1, due_soon: 1, overdue: 1, in_hand: 3 });
+        assert_eq!(units["office:6"], DigestCounts { to_sign: 1, due_soon: 1, in_hand: 1, ..Default::default() });
+        assert!(!units.contains_key("office:7") && !units.contains_key("department:4"));
+        let body = units["department:3"].body();
+        assert!(body.contains("待签收 1 件") && body.contains("已超期 1 件"), "{body}");
+    }
+
+    #[test]
+    fn the_tag_follows_the_current_assignment() {
+        let assigned = t("2026-12-01 02:00");
+        assert!(shows_sign_late(Status::Assigned, Some(assigned), [t("2026-12-03 01:00")]));
+        assert!(!shows_sign_late(Status::Assigned, Some(assigned), [t("2026-11-20 01:00")]), "an earlier assignment's");
+        assert!(!shows_sign_late(Status::InProgress, Some(assigned), [t("2026-12-03 01:00")]), "signed since");
+        assert!(!shows_sign_late(Status::Assigned, Some(assigned), []));
+    }
 }

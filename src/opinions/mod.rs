@@ -5,5 +5,7 @@
 
 pub mod jobs;
 pub mod model;
+pub mod reports;
 pub mod routes;
+pub mod stats;
 pub mod store;

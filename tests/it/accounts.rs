@@ -53,6 +53,47 @@ async fn sysadmin_resets_and_locks_accounts(app: TestApp) {
         .unwrap_or_default();
     assert!(body.contains("该用户名已被使用"));
 
+    // A department account must name its unit, and then sees that unit's cases.
+    let body = admin
+        .post_form("/admin/users", &[("username", "jianshe2"), ("display_name", "吴工"), ("role", "department")])
+        .await
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(body.contains("必须选择所属承办单位"));
+    let housing: i64 = app
+        .db
+        .read_blocking(|c| {
+            use diesel::prelude::*;
+            use xieshang::kernel::db::schema::departments;
+            Ok(departments::table
+                .filter(departments::name.eq("区住房和城乡建设局"))
+                .select(departments::id)
+                .first(c)?)
+        })
+        .expect("department");
+    let body = admin
+        .post_form(
+            "/admin/users",
+            &[
+                ("username", "jianshe2"),
+                ("display_name", "吴工"),
+                ("role", "department"),
+                ("department_id", &housing.to_string()),
+            ],
+        )
+        .await
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(body.contains("id=\"issued-password\""));
+    let new_dept = actor(&app, "jianshe2");
+    let visible = app.db.read_blocking(move |c| xieshang::opinions::store::cases::scope(c, &new_dept)).expect("scope");
+    assert_eq!(
+        visible,
+        xieshang::opinions::store::cases::Scope::Department(xieshang::kernel::ids::DepartmentId(housing))
+    );
+
     // A logged-in member is thrown out as soon as the account is disabled.
     let member = app.login_as("member").await;
     assert_eq!(member.get("/").await.status(), 200);

@@ -195,6 +195,13 @@ async fn dedupe_and_stale_jobs(app: TestApp) {
         .await
         .expect("count");
     assert_eq!(purges, 1);
+    // The opinion box's hourly sweep (reminders, escalation, auto-close) is queued too.
+    let sweeps: i64 = app
+        .db
+        .read(|c| Ok(jobs::table.filter(jobs::kind.eq(xieshang::opinions::jobs::SWEEP)).count().get_result(c)?))
+        .await
+        .expect("count");
+    assert_eq!(sweeps, 1);
     let worker = Worker::new(app.db.clone(), Arc::new(Registry::standard()), "std");
     while worker.run_once().await.expect("run") {}
     let status: String = app

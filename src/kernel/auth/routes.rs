@@ -151,6 +151,7 @@ struct AccountsTemplate {
     page: Page,
     users: Vec<UserSummary>,
     offices: Vec<(OfficeId, String)>,
+    departments: Vec<(crate::kernel::ids::DepartmentId, String)>,
     roles: Vec<Role>,
     error: Option<String>,
     issued: Option<(String, String)>,
@@ -164,9 +165,18 @@ async fn accounts_view(
     issued: Option<(String, String)>,
 ) -> AppResult<Response> {
     let actor = me.clone();
-    let (users, offices) =
-        st.db.read(move |c| Ok((store::list(c, &actor)?, org::store::names_for_accounts(c, &actor)?))).await?;
-    let tpl = AccountsTemplate { page, users, offices, roles: Role::ALL.to_vec(), error, issued };
+    let (users, offices, departments) = st
+        .db
+        .read(move |c| {
+            let departments = crate::opinions::store::catalog::departments(c, actor.committee_id)?
+                .into_iter()
+                .filter(|d| d.active)
+                .map(|d| (d.id, d.name))
+                .collect();
+            Ok((store::list(c, &actor)?, org::store::names_for_accounts(c, &actor)?, departments))
+        })
+        .await?;
+    let tpl = AccountsTemplate { page, users, offices, departments, roles: Role::ALL.to_vec(), error, issued };
     Ok(render(&tpl)?.into_response())
 }
 
@@ -180,6 +190,8 @@ struct NewAccountForm {
     display_name: String,
     role: String,
     office_id: Option<String>,
+    /// The handling unit (承办单位) of a department account.
+    department_id: Option<String>,
 }
 
 async fn create_account(
@@ -201,9 +213,35 @@ async fn create_account(
         role,
         office_id,
     };
+    let department = crate::kernel::web::form::id(&f.department_id)?.map(crate::kernel::ids::DepartmentId);
     let username = acc.username.clone();
     let actor = me.clone();
-    match st.db.write(move |c| store::create(c, &actor, &acc)).await {
+    let created = st.db.write(move |c| {
+        // A department account sees the cases assigned to its unit: it needs one.
+        let dept = match (role, department) {
+            (Role::Department, None) => return Err(AppError::BadRequest("account.department_required")),
+            (Role::Department, Some(d)) => {
+                let ours =
+                    crate::opinions::store::catalog::departments(c, actor.committee_id)?.iter().any(|x| x.id == d);
+                if !ours {
+                    return Err(AppError::BadRequest("account.bad_department"));
+                }
+                Some(d)
+            }
+            _ => None,
+        };
+        let (id, pw) = store::create(c, &actor, &acc)?;
+        if let Some(d) = dept {
+            crate::opinions::store::catalog::set_user_department(
+                c,
+                crate::kernel::audit::store::Who::User(&actor),
+                id,
+                d,
+            )?;
+        }
+        Ok((id, pw))
+    });
+    match created.await {
         Ok((_, pw)) => accounts_view(&st, &me, page, None, Some((username, pw))).await,
         Err(AppError::BadRequest(k) | AppError::Conflict(k)) => {
             let error = Some(page.t(k));

@@ -406,3 +406,61 @@ diesel::allow_tables_to_appear_in_same_query!(
     search_docs,
     search_pending,
 );
+
+// 社情民意信息 reports (opinions::reports).
+diesel::table! {
+    opinion_reports (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        office_id -> Nullable<BigInt>,
+        title -> Text,
+        situation -> Text,
+        analysis -> Text,
+        suggestion -> Text,
+        reporter_member_id -> Nullable<BigInt>,
+        reporter_name -> Text,
+        status -> Text,
+        sent_to -> Nullable<Text>,
+        adopted_level -> Nullable<Text>,
+        instruction -> Nullable<Text>,
+        instruction_by -> Nullable<Text>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    opinion_report_cases (report_id, opinion_id) {
+        report_id -> BigInt,
+        opinion_id -> BigInt,
+    }
+}
+
+diesel::joinable!(opinion_report_cases -> opinion_reports (report_id));
+diesel::allow_tables_to_appear_in_same_query!(opinion_reports, opinion_report_cases);
+
+// Figures of the opinion loop (opinions::stats).
+diesel::table! {
+    opinion_stats (committee_id, month, office_id, category_id, measure) {
+        committee_id -> BigInt,
+        month -> Text,
+        office_id -> BigInt,
+        category_id -> BigInt,
+        measure -> Text,
+        n -> BigInt,
+    }
+}
+
+diesel::table! {
+    opinion_event_units (event_id) {
+        event_id -> BigInt,
+        committee_id -> BigInt,
+        opinion_id -> BigInt,
+        assignee_kind -> Nullable<Text>,
+        assignee_id -> Nullable<BigInt>,
+        due_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(opinion_event_units, opinion_events);

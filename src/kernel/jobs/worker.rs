@@ -136,5 +136,11 @@ pub async fn schedule_periodic(db: &Db) -> AppResult<()> {
     let guard_key = format!("{}:{}", crate::kernel::guard::PURGE_JOB, now.format("%Y%m%d%H"));
     db.write(move |c| store::enqueue(c, crate::kernel::guard::PURGE_JOB, &serde_json::json!({}), at, Some(&guard_key)))
         .await?;
+    // Reminders, escalation (督办), sign-late flags and auto-close of opinion cases.
+    let sweep = crate::opinions::jobs::SWEEP;
+    let sweep_key = format!("{sweep}:{}", now.format("%Y%m%d%H"));
+    db.write(move |c| store::enqueue(c, sweep, &serde_json::json!({}), at, Some(&sweep_key))).await?;
+    // The opinion box's digest for staff: once a day at 08:00 Beijing time.
+    crate::opinions::jobs::schedule_digest(db, now).await?;
     Ok(())
 }

@@ -15,7 +15,7 @@ use diesel::sql_types::{BigInt, Text};
 
 use super::text;
 use crate::kernel::db::DbConn;
-use crate::kernel::db::schema::{search_docs, search_pending};
+use crate::kernel::db::schema::{jobs as jobs_table, search_docs, search_pending};
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::CommitteeId;
 use crate::kernel::jobs;
@@ -97,7 +97,12 @@ fn schedule_sync(conn: &mut DbConn) -> AppResult<()> {
     let now = now();
     let at = now.duration_trunc(second).unwrap_or(now) + second;
     let key = format!("{SYNC_JOB}:{}", at.format("%Y%m%d%H%M%S"));
-    jobs::store::enqueue(conn, SYNC_JOB, &serde_json::json!({}), at, Some(&key))?;
+    // Look first: most calls find the job queued, and `enqueue`'s savepoint for a
+    // duplicate key costs far more than this read.
+    let queued: i64 = jobs_table::table.filter(jobs_table::dedupe_key.eq(&key)).count().get_result(conn)?;
+    if queued == 0 {
+        jobs::store::enqueue(conn, SYNC_JOB, &serde_json::json!({}), at, Some(&key))?;
+    }
     Ok(())
 }
 

@@ -45,7 +45,8 @@ const MAX_TERM_CHARS: usize = 32;
 
 // Function words that occur in almost every text: indexing them costs space and
 // searching for them finds everything.
-const STOPWORDS: &[&str] = &[
+static STOPWORDS: LazyLock<HashSet<&str>> = LazyLock::new(|| STOPWORD_LIST.iter().copied().collect());
+const STOPWORD_LIST: &[&str] = &[
     "的", "了", "是", "在", "和", "与", "及", "也", "都", "就", "而", "或", "并", "之", "其", "此", "把", "被", "对",
     "从", "到", "让", "给", "向", "以", "于", "为", "着", "过", "吗", "呢", "吧", "啊", "呀", "哦", "嗯", "么", "个",
     "这", "那", "我", "你", "您", "他", "她", "它", "们", "很", "又", "还", "等", "将", "则", "即", "地", "得", "所",
@@ -71,7 +72,7 @@ fn normalize(text: &str) -> String {
 /// exactly one token, and never a stopword.
 fn push_terms<'a>(word: &'a str, seen: &mut HashSet<&'a str>, out: &mut Vec<&'a str>) {
     for part in word.split(|c: char| !c.is_alphanumeric()) {
-        if !part.is_empty() && part.chars().count() <= MAX_TERM_CHARS && !STOPWORDS.contains(&part) && seen.insert(part)
+        if !part.is_empty() && part.chars().count() <= MAX_TERM_CHARS && !STOPWORDS.contains(part) && seen.insert(part)
         {
             out.push(part);
         }

@@ -75,6 +75,8 @@ impl Page {
         match u.role {
             Role::DistrictAdmin | Role::Leader => items.extend([
                 nav("/opinions", "nav.opinions"),
+                nav("/opinions/reports", "nav.reports"),
+                nav("/opinions/stats", "nav.opinion_stats"),
                 nav("/offices", "nav.offices"),
                 nav("/members", "nav.members"),
                 nav("/liaisons", "nav.liaisons"),
@@ -99,8 +101,11 @@ impl Page {
         items
     }
 
+    /// The nav item for this page: the longest href the path starts with (so
+    /// /opinions/reports marks 社情民意信息, not 社情民意 too).
     pub fn is_current(&self, href: &str) -> bool {
-        if href == "/" { self.path == "/" } else { self.path.starts_with(href) }
+        let matches = |h: &str| if h == "/" { self.path == "/" } else { self.path.starts_with(h) };
+        matches(href) && !self.nav().iter().any(|n| n.href.len() > href.len() && matches(n.href))
     }
 
     /// Builds the page context from a request; also used by the error renderer.

@@ -329,7 +329,7 @@ async fn track(
             let o = cases::by_code(c, &code)?.ok_or(AppError::NotFound)?;
             // A merged duplicate shows its case's progress.
             let shown = match o.merged_into {
-                Some(m) => cases::by_code_id(c, m)?.unwrap_or(o.clone()),
+                Some(m) => cases::by_id_unscoped(c, m)?.unwrap_or(o.clone()),
                 None => o.clone(),
             };
             let mut events = cases::events(c, o.id, true)?;

@@ -19,6 +19,7 @@ use crate::kernel::web::{Page, form, render};
 use crate::opinions::model::{self, Action, AssigneeKind, Rating, Source, Status};
 use crate::opinions::store::cases::{self, Event, InboxFilter, InboxRow, NewOpinion, Opinion, Roles, Step};
 use crate::opinions::store::catalog::{self, Category, Department};
+use crate::opinions::store::outbox::Message;
 use crate::org::model::Phone;
 use crate::org::store::{self as org, Office};
 
@@ -94,6 +95,16 @@ struct InboxTemplate {
     statuses: &'static [Status],
     dispatcher: bool,
     error: Option<String>,
+    /// The latest morning digest of the user's unit.
+    digest: Option<Message>,
+    /// Rows flagged 签收超时.
+    sign_late: std::collections::HashSet<OpinionId>,
+}
+
+impl InboxTemplate {
+    fn is_sign_late(&self, id: &OpinionId) -> bool {
+        self.sign_late.contains(id)
+    }
 }
 
 async fn inbox(
@@ -109,17 +120,21 @@ async fn inbox(
     };
     let query = form::text(&q.q);
     let dispatcher = model::is_dispatcher(&me);
-    let (rows, offices, categories, departments) = st
+    let (rows, offices, categories, departments, digest, sign_late) = st
         .db
         .read(move |c| {
             if let Some(text) = &query {
                 filter.ids = Some(search_ids(c, &me, text, filter.before)?);
             }
+            let rows = cases::inbox(c, &me, &filter)?;
+            let sign_late = crate::opinions::jobs::sign_late_among(c, rows.iter().map(|r| &r.opinion))?;
             Ok((
-                cases::inbox(c, &me, &filter)?,
+                rows,
                 org::list_offices(c, &me)?,
                 catalog::categories(c, me.committee_id)?,
-                catalog::departments(c, me.committee_id)?,
+                catalog::departments(c, me.committee_id)?.into_iter().filter(|d| d.active).collect(),
+                crate::opinions::jobs::latest_digest(c, &me)?,
+                sign_late,
             ))
         })
         .await?;
@@ -135,6 +150,8 @@ async fn inbox(
         statuses: Status::ALL,
         dispatcher,
         error,
+        digest,
+        sign_late,
     };
     render(&tpl)
 }
@@ -172,6 +189,10 @@ struct DetailTemplate {
     similar: Vec<(OpinionId, String, String)>,
     ratings: Vec<Rating>,
     overdue: bool,
+    /// The routing table's handler for an unassigned case (`department:3`),
+    /// preselected in the assign form.
+    default_assignee: Option<String>,
+    sign_late: bool,
 }
 
 impl DetailTemplate {
@@ -185,6 +206,9 @@ impl DetailTemplate {
     }
     fn can_request_extension(&self) -> bool {
         self.roles.handler && self.o.status().deadline_runs() && self.o.extension_state.is_none()
+    }
+    fn is_default(&self, kind: &str, id: &i64) -> bool {
+        self.default_assignee.as_deref() == Some(format!("{kind}:{id}").as_str())
     }
     fn extension_pending(&self) -> bool {
         self.roles.dispatcher && self.o.extension_state.as_deref().is_some_and(|s| s.starts_with("requested"))
@@ -244,11 +268,33 @@ async fn detail_page(st: &AppState, me: Actor, page: Page, id: OpinionId, reveal
                 vec![]
             };
             let overdue = o.is_overdue(crate::kernel::time::now());
+            let departments: Vec<Department> =
+                catalog::departments(c, me.committee_id)?.into_iter().filter(|d| d.active).collect();
+            let offices = org::list_offices(c, &me)?;
+            // Only a handler the form offers can be preselected (members and
+            // deactivated departments are not in it).
+            let default_assignee = match o.assignee() {
+                Some(_) => None,
+                None => catalog::route_for(c, o.committee_id, o.category_id, o.office_id)?.and_then(|r| {
+                    let offered = match AssigneeKind::parse(&r.assignee_kind)? {
+                        AssigneeKind::Department => departments.iter().any(|d| d.id.0 == r.assignee_id),
+                        AssigneeKind::Office => offices.iter().any(|x| x.id.0 == r.assignee_id),
+                        AssigneeKind::Member => false,
+                    };
+                    offered.then(|| format!("{}:{}", r.assignee_kind, r.assignee_id))
+                }),
+            };
+            let events = cases::events(c, id, false)?;
+            let sign_late = crate::opinions::jobs::shows_sign_late(
+                o.status(),
+                o.assigned_at,
+                events.iter().filter(|e| e.kind == crate::opinions::jobs::SIGN_LATE).map(|e| e.created_at),
+            );
             Ok(DetailTemplate {
-                events: cases::events(c, id, false)?,
+                events,
                 photos: cases::attachments(c, id)?,
-                departments: catalog::departments(c, me.committee_id)?,
-                offices: org::list_offices(c, &me)?,
+                departments,
+                offices,
                 ratings: vec![Rating::Satisfied, Rating::Basic, Rating::Unsatisfied],
                 page,
                 roles,
@@ -261,6 +307,8 @@ async fn detail_page(st: &AppState, me: Actor, page: Page, id: OpinionId, reveal
                 revealed: reveal,
                 similar,
                 overdue,
+                default_assignee,
+                sign_late,
                 o,
             })
         })

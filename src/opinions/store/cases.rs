@@ -211,6 +211,7 @@ pub fn submit(
                     Change::new("opinion.submit", "opinion", id)
                         .after(serde_json::json!({ "source": source.as_str(), "office_id": office_id })),
                 )?;
+                crate::opinions::stats::on_submit(conn, id)?;
                 return Ok((id, code));
             }
             Err(e) if is_unique_violation(&e) => continue,
@@ -293,7 +294,7 @@ pub fn by_code(conn: &mut DbConn, code: &str) -> AppResult<Option<Opinion>> {
 
 /// A case by id with no scope check: only for following a merged duplicate to
 /// its case on the resident's own tracking page.
-pub fn by_code_id(conn: &mut DbConn, id: OpinionId) -> AppResult<Option<Opinion>> {
+pub fn by_id_unscoped(conn: &mut DbConn, id: OpinionId) -> AppResult<Option<Opinion>> {
     Ok(opinions::table.find(id).select(Opinion::as_select()).first(conn).optional()?)
 }
 
@@ -710,6 +711,7 @@ fn apply(conn: &mut DbConn, actor: Option<&Actor>, o: &Opinion, party: Party, st
     if public {
         notify_followers(conn, o, event_id)?;
     }
+    crate::opinions::stats::on_step(conn, o, event_id)?;
     Ok(to)
 }
 

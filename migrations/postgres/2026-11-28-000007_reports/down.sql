@@ -1,0 +1,2 @@
+DROP TABLE opinion_report_cases;
+DROP TABLE opinion_reports;

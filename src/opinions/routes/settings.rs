@@ -1,0 +1,256 @@
+//! The district's settings for the box: the category code list, the handling
+//! departments, and the routing table that preselects a case's handler.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{Html, Redirect};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use crate::app::AppState;
+use crate::kernel::auth::CurrentUser;
+use crate::kernel::error::{AppError, AppResult};
+use crate::kernel::ids::{CategoryId, DepartmentId, OfficeId};
+use crate::kernel::web::page::form_done;
+use crate::kernel::web::{Page, form, render};
+use crate::opinions::model::{AssigneeKind, DEFAULT_ANSWER_DAYS};
+use crate::opinions::store::catalog::{self, Category, Department};
+use crate::org::store::{self as org, Office};
+
+const BACK: &str = "/opinions/settings";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/opinions/settings", get(show))
+        .route("/opinions/settings/categories", post(add_category))
+        .route("/opinions/settings/categories/{id}", post(rename_category))
+        .route("/opinions/settings/categories/{id}/active", post(category_active))
+        .route("/opinions/settings/departments", post(add_department))
+        .route("/opinions/settings/departments/{id}/active", post(department_active))
+        .route("/opinions/settings/routes", post(set_route))
+        .route("/opinions/settings/routes/{id}/delete", post(remove_route))
+}
+
+/// A routing-table row with names to show.
+struct RouteRow {
+    id: i64,
+    category: String,
+    office: Option<String>,
+    assignee: String,
+    days: i32,
+}
+
+#[derive(Template)]
+#[template(path = "opinions/settings.html")]
+struct SettingsTemplate {
+    page: Page,
+    categories: Vec<Category>,
+    departments: Vec<Department>,
+    offices: Vec<Office>,
+    routes: Vec<RouteRow>,
+    default_days: u32,
+}
+
+impl SettingsTemplate {
+    fn majors(&self) -> Vec<&Category> {
+        self.categories.iter().filter(|c| c.parent_id.is_none()).collect()
+    }
+}
+
+async fn show(State(st): State<AppState>, CurrentUser(me): CurrentUser, page: Page) -> AppResult<Html<String>> {
+    let (categories, departments, offices, routes) = st
+        .db
+        .read(move |c| {
+            // The routing table is the district's: this refuses everyone else.
+            let routes = catalog::routes(c, &me)?;
+            Ok((
+                catalog::categories(c, me.committee_id)?,
+                catalog::departments(c, me.committee_id)?,
+                org::list_offices(c, &me)?,
+                routes,
+            ))
+        })
+        .await?;
+    let category = |id: CategoryId| {
+        categories.iter().find(|c| c.id == id).map(|c| format!("{} {}", c.code, c.name)).unwrap_or_default()
+    };
+    let office = |id: i64| offices.iter().find(|o| o.id.0 == id).map(|o| o.name.clone());
+    let routes = routes
+        .into_iter()
+        .map(|r| {
+            let assignee = match AssigneeKind::parse(&r.assignee_kind) {
+                Some(AssigneeKind::Department) => {
+                    departments.iter().find(|d| d.id.0 == r.assignee_id).map(|d| d.name.clone())
+                }
+                Some(AssigneeKind::Office) => office(r.assignee_id),
+                _ => None,
+            }
+            .unwrap_or_else(|| format!("{}:{}", r.assignee_kind, r.assignee_id));
+            RouteRow {
+                id: r.id,
+                category: category(r.category_id),
+                office: r.office_id.and_then(|o| office(o.0)),
+                assignee,
+                days: r.answer_days,
+            }
+        })
+        .collect();
+    render(&SettingsTemplate { page, categories, departments, offices, routes, default_days: DEFAULT_ANSWER_DAYS })
+}
+
+#[derive(Deserialize)]
+struct CategoryForm {
+    parent: Option<String>,
+    code: Option<String>,
+    name: String,
+}
+
+async fn add_category(
+    State(st): State<AppState>,
+    session: Session,
+    CurrentUser(me): CurrentUser,
+    Form(f): Form<CategoryForm>,
+) -> AppResult<Redirect> {
+    let result = async {
+        let parent = form::id(&f.parent)?.map(CategoryId);
+        let code = form::text(&f.code);
+        st.db.write(move |c| catalog::add_category(c, &me, parent, code.as_deref(), &f.name).map(|_| ())).await
+    }
+    .await;
+    form_done(&session, result, "settings.saved", &format!("{BACK}#categories")).await
+}
+
+#[derive(Deserialize)]
+struct NameForm {
+    name: String,
+}
+
+async fn rename_category(
+    State(st): State<AppState>,
+    session: Session,
+    CurrentUser(me): CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<NameForm>,
+) -> AppResult<Redirect> {
+    let result = st.db.write(move |c| catalog::rename_category(c, &me, CategoryId(id), &f.name)).await;
+    form_done(&session, result, "settings.saved", &format!("{BACK}#categories")).await
+}
+
+#[derive(Deserialize)]
+struct ActiveForm {
+    active: String,
+}
+
+async fn category_active(
+    State(st): State<AppState>,
+    session: Session,
+    CurrentUser(me): CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<ActiveForm>,
+) -> AppResult<Redirect> {
+    let active = f.active == "1";
+    let result = st.db.write(move |c| catalog::set_category_active(c, &me, CategoryId(id), active)).await;
+    form_done(&session, result, "settings.saved", &format!("{BACK}#categories")).await
+}
+
+async fn add_department(
+    State(st): State<AppState>,
+    session: Session,
+    CurrentUser(me): CurrentUser,
+    Form(f): Form<NameForm>,
+) -> AppResult<Redirect> {
+    let result = st.db.write(move |c| catalog::add_department(c, &me, &f.name).map(|_| ())).await;
+    form_done(&session, result, "settings.saved", &format!("{BACK}#departments")).await
+}
+
+async fn department_active(
+    State(st): State<AppState>,
+    session: Session,
+    CurrentUser(me): CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<ActiveForm>,
+) -> AppResult<Redirect> {
+    let active = f.active == "1";
+    let result = st.db.write(move |c| catalog::set_department_active(c, &me, DepartmentId(id), active)).await;
+    form_done(&session, result, "settings.saved", &format!("{BACK}#departments")).await
+}
+
+#[derive(Deserialize)]
+struct RouteForm {
+    category: Option<String>,
+    /// Blank: the committee-wide route.
+    office: Option<String>,
+    /// `department:3` or `office:5`.
+    assignee: Option<String>,
+    days: Option<String>,
+}
+
+fn parse_route(f: &RouteForm) -> AppResult<(CategoryId, Option<OfficeId>, AssigneeKind, i64, u32)> {
+    let category = form::id(&f.category)?.map(CategoryId).ok_or(AppError::BadRequest("settings.choose_category"))?;
+    let office = form::id(&f.office)?.map(OfficeId);
+    let (kind, id) = form::text(&f.assignee)
+        .and_then(|v| {
+            let (k, id) = v.split_once(':')?;
+            Some((AssigneeKind::parse(k)?, id.parse::<i64>().ok()?))
+        })
+        .ok_or(AppError::BadRequest("opinion.choose_assignee"))?;
+    let days = match form::text(&f.days) {
+        None => DEFAULT_ANSWER_DAYS,
+        Some(d) => d.parse().ok().filter(|d| (1..=60).contains(d)).ok_or(AppError::BadRequest("opinion.bad_days"))?,
+    };
+    Ok((category, office, kind, id, days))
+}
+
+async fn set_route(
+    State(st): State<AppState>,
+    session: Session,
+    CurrentUser(me): CurrentUser,
+    Form(f): Form<RouteForm>,
+) -> AppResult<Redirect> {
+    let result = async {
+        let (category, office, kind, id, days) = parse_route(&f)?;
+        st.db.write(move |c| catalog::set_route(c, &me, category, office, kind, id, days)).await
+    }
+    .await;
+    form_done(&session, result, "settings.saved", &format!("{BACK}#routes")).await
+}
+
+async fn remove_route(
+    State(st): State<AppState>,
+    session: Session,
+    CurrentUser(me): CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Redirect> {
+    let result = st.db.write(move |c| catalog::remove_route(c, &me, id)).await;
+    form_done(&session, result, "settings.saved", &format!("{BACK}#routes")).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(category: &str, office: &str, assignee: &str, days: &str) -> RouteForm {
+        RouteForm {
+            category: Some(category.into()),
+            office: Some(office.into()),
+            assignee: Some(assignee.into()),
+            days: Some(days.into()),
+        }
+    }
+
+    #[test]
+    fn route_forms() {
+        let ok = parse_route(&f("7", "", "department:3", "")).ok();
+        assert_eq!(ok, Some((CategoryId(7), None, AssigneeKind::Department, 3, DEFAULT_ANSWER_DAYS)));
+        let ok = parse_route(&f("7", "2", "office:2", "5")).ok();
+        assert_eq!(ok, Some((CategoryId(7), Some(OfficeId(2)), AssigneeKind::Office, 2, 5)));
+        assert!(matches!(parse_route(&f("", "", "department:3", "")), Err(AppError::BadRequest(_))));
+        assert!(matches!(parse_route(&f("7", "", "nobody:3", "")), Err(AppError::BadRequest(_))));
+        assert!(matches!(
+            parse_route(&f("7", "", "department:3", "61")),
+            Err(AppError::BadRequest("opinion.bad_days"))
+        ));
+    }
+}
