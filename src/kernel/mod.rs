@@ -1,6 +1,7 @@
 //! What every domain area uses.
 
 pub mod audit;
+pub mod code_enum;
 pub mod auth;
 pub mod calendar;
 pub mod db;

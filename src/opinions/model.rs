@@ -9,31 +9,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::code_enum;
+
 use crate::kernel::auth::{Actor, Role};
-
-macro_rules! code_enum {
-    ($(#[$m:meta])* $name:ident, $prefix:literal { $($(#[$vm:meta])* $v:ident = $s:literal),* $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        pub enum $name { $($(#[$vm])* $v),* }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$v),*];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$v => $s),* }
-            }
-
-            pub fn parse(s: &str) -> Option<$name> {
-                Self::ALL.iter().copied().find(|k| k.as_str() == s)
-            }
-
-            pub fn label_key(self) -> String {
-                format!(concat!($prefix, ".{}"), self.as_str())
-            }
-        }
-    };
-}
 
 code_enum!(
     Status, "opinion_status" {

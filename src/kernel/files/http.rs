@@ -89,6 +89,20 @@ pub fn download(row: &FileRow, bytes: Vec<u8>) -> Response {
     res
 }
 
+/// A document the app generated (an export, a report) as a download under its
+/// Chinese name; never cached, since such files hold personal data.
+pub fn attachment(bytes: Vec<u8>, kind: super::Kind, name: &str) -> Response {
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind.content_type()));
+    if let Ok(v) = HeaderValue::from_str(&content_disposition("attachment", name)) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    res
+}
+
 /// `inline; filename="ASCII fallback"; filename*=UTF-8''percent-encoded`
 /// (RFC 6266 with RFC 5987 encoding): every current browser uses the UTF-8
 /// name, so Chinese names arrive intact; the fallback has `_` for the rest.

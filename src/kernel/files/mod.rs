@@ -22,7 +22,7 @@ use serde::Serialize;
 use tokio::sync::Semaphore;
 
 pub use check::Kind;
-pub use http::{download, read_multipart};
+pub use http::{attachment, download, read_multipart};
 pub use reencode::{MAX_PIXELS, MAX_SIDE};
 pub use store::{FileRow, find_row, insert_public_row, insert_row};
 

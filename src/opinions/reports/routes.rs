@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -327,30 +327,7 @@ async fn download(st: &AppState, me: Actor, id: ReportId) -> AppResult<Response>
     let bytes = tokio::task::spawn_blocking(move || docx::render(&printed))
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("writing the report failed: {e}")))??;
-    Ok(docx_response(bytes, &name))
-}
-
-/// A download with its Chinese name intact (RFC 6266/5987); `private`: the
-/// report is for those who may see it.
-fn docx_response(bytes: Vec<u8>, name: &str) -> Response {
-    let mut encoded = String::new();
-    for b in name.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._".contains(&b) {
-            encoded.push(char::from(b));
-        } else {
-            encoded.push_str(&format!("%{b:02X}"));
-        }
-    }
-    let disposition = format!("attachment; filename=\"report.docx\"; filename*=UTF-8''{encoded}");
-    let mut res = bytes.into_response();
-    let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(crate::kernel::files::Kind::Docx.content_type()));
-    if let Ok(v) = HeaderValue::from_str(&disposition) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    res
+    Ok(crate::kernel::files::attachment(bytes, crate::kernel::files::Kind::Docx, &name))
 }
 
 async fn update(

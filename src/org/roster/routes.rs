@@ -8,7 +8,7 @@ use askama::Template;
 use axum::Form;
 use axum::Router;
 use axum::extract::{Multipart, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
@@ -230,7 +230,7 @@ async fn template(State(st): State<AppState>, CurrentUser(me): CurrentUser) -> A
     let bytes = tokio::task::spawn_blocking(move || xlsx::write(&choices, Content::Template))
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("writing the template failed: {e}")))??;
-    Ok(xlsx_response(bytes, "委员花名册导入模板.xlsx"))
+    Ok(crate::kernel::files::attachment(bytes, Kind::Xlsx, "委员花名册导入模板.xlsx"))
 }
 
 async fn export(State(st): State<AppState>, CurrentUser(me): CurrentUser) -> AppResult<Response> {
@@ -239,28 +239,5 @@ async fn export(State(st): State<AppState>, CurrentUser(me): CurrentUser) -> App
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("writing the export failed: {e}")))??;
     let name = format!("委员花名册-{}.xlsx", crate::kernel::time::today().format("%Y-%m-%d"));
-    Ok(xlsx_response(bytes, &name))
-}
-
-/// A download with its Chinese name intact (RFC 6266/5987), never cached: the
-/// roster holds members' phone numbers.
-fn xlsx_response(bytes: Vec<u8>, name: &str) -> Response {
-    let mut encoded = String::new();
-    for b in name.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._".contains(&b) {
-            encoded.push(char::from(b));
-        } else {
-            encoded.push_str(&format!("%{b:02X}"));
-        }
-    }
-    let disposition = format!("attachment; filename=\"roster.xlsx\"; filename*=UTF-8''{encoded}");
-    let mut res = bytes.into_response();
-    let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(Kind::Xlsx.content_type()));
-    if let Ok(v) = HeaderValue::from_str(&disposition) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    res
+    Ok(crate::kernel::files::attachment(bytes, Kind::Xlsx, &name))
 }
