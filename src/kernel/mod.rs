@@ -1,9 +1,9 @@
 //! What every domain area uses.
 
 pub mod audit;
-pub mod code_enum;
 pub mod auth;
 pub mod calendar;
+pub mod code_enum;
 pub mod db;
 pub mod error;
 pub mod files;

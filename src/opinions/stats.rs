@@ -872,7 +872,7 @@ pub struct Count {
     pub received: i64,
     /// Of those, closed now (办结).
     pub closed: i64,
-    /// Of those, still with staff or a handler.
+    /// Of those, not final yet (an answer waiting for its rating included).
     pub open: i64,
     /// Ratings given (满意, 基本满意, 不满意) and the satisfied ones.
     pub rated: i64,

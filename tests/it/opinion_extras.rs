@@ -5,8 +5,7 @@
 use chrono::{Duration, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use xieshang::kernel::db::schema::{
-    audit_log, departments, jobs, localities, offices, opinion_categories, opinion_events, opinion_routes, opinions,
-    outbox,
+    audit_log, jobs, localities, opinion_categories, opinion_events, opinion_routes, opinions, outbox,
 };
 
 use crate::on_both_databases;
@@ -18,29 +17,6 @@ on_both_databases!(
     the_digest_writes_one_message_per_unit_with_open_cases,
     a_case_not_signed_in_time_is_flagged_once_per_assignment,
 );
-
-fn id_of(app: &TestApp, code: &str) -> i64 {
-    let code = code.to_string();
-    app.db
-        .read_blocking(move |c| Ok(opinions::table.filter(opinions::code.eq(&code)).select(opinions::id).first(c)?))
-        .expect("case")
-}
-
-fn dept_id(app: &TestApp, name: &str) -> i64 {
-    let name = name.to_string();
-    app.db
-        .read_blocking(move |c| {
-            Ok(departments::table.filter(departments::name.eq(&name)).select(departments::id).first(c)?)
-        })
-        .expect("department")
-}
-
-fn office_id(app: &TestApp, name: &str) -> i64 {
-    let name = name.to_string();
-    app.db
-        .read_blocking(move |c| Ok(offices::table.filter(offices::name.eq(&name)).select(offices::id).first(c)?))
-        .expect("office")
-}
 
 fn category_id(app: &TestApp, code: &str) -> i64 {
     let code = code.to_string();
@@ -64,7 +40,7 @@ async fn submit(app: &TestApp, c: &Client, fields: &[(&str, &str)]) -> i64 {
     let r = c.http.post(format!("{}/box/hubin", c.base)).multipart(form).send().await.expect("submit");
     assert_eq!(r.status(), 303, "submitted");
     let code = location(&r).trim_start_matches("/track/").trim_end_matches("?new=1").to_string();
-    id_of(app, &code)
+    app.opinion_id(&code)
 }
 
 async fn post_ok(c: &Client, path: &str, fields: &[(&str, &str)]) -> String {
@@ -81,7 +57,7 @@ fn audited(app: &TestApp, action: &str) -> i64 {
 }
 
 async fn posters_show_the_qr_code_and_the_box_address_of_their_place(app: TestApp) {
-    let (jianhe, gaomiao) = (office_id(&app, "涧河街道"), office_id(&app, "高庙乡"));
+    let (jianhe, gaomiao) = (app.office_id("涧河街道"), app.office_id("高庙乡"));
     let (wuyuan, other): (i64, i64) = app
         .db
         .read_blocking(move |c| {
@@ -123,8 +99,8 @@ async fn posters_show_the_qr_code_and_the_box_address_of_their_place(app: TestAp
 
 async fn the_district_sets_categories_and_routes_and_the_case_page_preselects(app: TestApp) {
     let admin = app.login_as("admin").await;
-    let (jianhe, huixing) = (office_id(&app, "涧河街道"), office_id(&app, "会兴街道"));
-    let (housing, civil) = (dept_id(&app, "区住房和城乡建设局"), dept_id(&app, "区民政局"));
+    let (jianhe, huixing) = (app.office_id("涧河街道"), app.office_id("会兴街道"));
+    let (housing, civil) = (app.department_id("区住房和城乡建设局"), app.department_id("区民政局"));
     let (status, page) = admin.get_text("/opinions/settings").await;
     assert_eq!(status, 200);
     assert!(page.contains("分派规则") && page.contains("0101") && page.contains("区住房和城乡建设局"));
@@ -221,7 +197,7 @@ async fn the_district_sets_categories_and_routes_and_the_case_page_preselects(ap
     assert!(!resident.get_text("/box/hubin").await.1.contains("电梯安全"));
     // A new department, then deactivated: no longer offered for assigning.
     post_ok(&admin, "/opinions/settings/departments", &[("name", "区水利局")]).await;
-    let water = dept_id(&app, "区水利局");
+    let water = app.department_id("区水利局");
     assert!(admin.get_text(&format!("/opinions/{third}")).await.1.contains(&format!("department:{water}")));
     post_ok(&admin, &format!("/opinions/settings/departments/{water}/active"), &[("active", "0")]).await;
     assert!(!admin.get_text(&format!("/opinions/{third}")).await.1.contains(&format!("department:{water}")));
@@ -253,9 +229,8 @@ async fn the_digest_writes_one_message_per_unit_with_open_cases(app: TestApp) {
             Ok(units)
         })
         .expect("open cases");
-    let housing = dept_id(&app, "区住房和城乡建设局");
-    let (huixing, jianhe, gaomiao) =
-        (office_id(&app, "会兴街道"), office_id(&app, "涧河街道"), office_id(&app, "高庙乡"));
+    let housing = app.department_id("区住房和城乡建设局");
+    let (huixing, jianhe, gaomiao) = (app.office_id("会兴街道"), app.office_id("涧河街道"), app.office_id("高庙乡"));
     assert!(expected.contains(&format!("department:{housing}")) && expected.contains(&format!("office:{huixing}")));
 
     let written = app.db.write_blocking(|c| xieshang::opinions::jobs::digest(c, tuesday_morning())).expect("digest");
@@ -324,7 +299,7 @@ async fn a_case_not_signed_in_time_is_flagged_once_per_assignment(app: TestApp) 
     let resident = app.client();
     let id = submit(&app, &resident, &[("body", "小区门口的井盖丢了，很危险。")]).await;
     let admin = app.login_as("admin").await;
-    let housing = dept_id(&app, "区住房和城乡建设局");
+    let housing = app.department_id("区住房和城乡建设局");
     post_ok(
         &admin,
         &format!("/opinions/{id}/act"),
@@ -351,7 +326,7 @@ async fn a_case_not_signed_in_time_is_flagged_once_per_assignment(app: TestApp) 
     assert!(row(&inbox, id).contains("签收超时"), "the handler sees it too");
 
     // A reassignment starts a new working day to sign: no tag, then a new flag.
-    let civil = dept_id(&app, "区民政局");
+    let civil = app.department_id("区民政局");
     post_ok(
         &admin,
         &format!("/opinions/{id}/act"),

@@ -6,7 +6,7 @@ use std::io::Read;
 
 use chrono::Datelike;
 use diesel::prelude::*;
-use xieshang::kernel::db::schema::{audit_log, members, offices, opinion_events, opinion_reports, opinions, users};
+use xieshang::kernel::db::schema::{audit_log, members, opinion_events, opinion_reports, opinions, users};
 
 use crate::on_both_databases;
 use crate::support::{Client, TestApp, location};
@@ -28,13 +28,6 @@ fn case_with(app: &TestApp, text: &str) -> i64 {
             Ok(opinions::table.filter(opinions::body.like(&pattern)).select(opinions::id).first(c)?)
         })
         .expect("demo case")
-}
-
-fn office_id(app: &TestApp, name: &str) -> i64 {
-    let name = name.to_string();
-    app.db
-        .read_blocking(move |c| Ok(offices::table.filter(offices::name.eq(&name)).select(offices::id).first(c)?))
-        .expect("office")
 }
 
 fn report_status(app: &TestApp, id: i64) -> String {
@@ -346,7 +339,7 @@ async fn reports_count_for_the_reporting_member(app: TestApp) {
         .expect("the member login's record");
     let admin = app.login_as("admin").await;
     // An opinion the member heard at an activity in 高庙乡.
-    let gaomiao = office_id(&app, "高庙乡");
+    let gaomiao = app.office_id("高庙乡");
     let r = admin
         .post_form(
             "/opinions",

@@ -6,7 +6,7 @@ use calamine::{Data, Reader, Xlsx};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use xieshang::kernel::auth::Actor;
-use xieshang::kernel::db::schema::{departments, offices, opinion_events, opinions};
+use xieshang::kernel::db::schema::{opinion_events, opinions};
 use xieshang::opinions::stats::{self, Month};
 
 use crate::on_both_databases;
@@ -17,29 +17,6 @@ on_both_databases!(
     each_role_sees_its_own_rows,
     the_wall_shows_published_answers_without_personal_data,
 );
-
-fn id_of(app: &TestApp, code: &str) -> i64 {
-    let code = code.to_string();
-    app.db
-        .read_blocking(move |c| Ok(opinions::table.filter(opinions::code.eq(&code)).select(opinions::id).first(c)?))
-        .expect("case")
-}
-
-fn dept_id(app: &TestApp, name: &str) -> i64 {
-    let name = name.to_string();
-    app.db
-        .read_blocking(move |c| {
-            Ok(departments::table.filter(departments::name.eq(&name)).select(departments::id).first(c)?)
-        })
-        .expect("department")
-}
-
-fn office_id(app: &TestApp, name: &str) -> i64 {
-    let name = name.to_string();
-    app.db
-        .read_blocking(move |c| Ok(offices::table.filter(offices::name.eq(&name)).select(offices::id).first(c)?))
-        .expect("office")
-}
 
 fn actor(app: &TestApp, username: &str) -> Actor {
     let username = username.to_string();
@@ -119,9 +96,9 @@ fn row_of<'a>(page: &'a str, table_id: &str, name: &str) -> &'a str {
 /// bureau, all moved to March 2026.
 async fn a_month_of_cases(app: &TestApp) {
     let (admin, dept) = (app.login_as("admin").await, app.login_as("dept").await);
-    let housing = format!("department:{}", dept_id(app, "区住房和城乡建设局"));
-    let city = format!("department:{}", dept_id(app, "区城市管理局"));
-    let jianhe = office_id(app, "涧河街道").to_string();
+    let housing = format!("department:{}", app.department_id("区住房和城乡建设局"));
+    let city = format!("department:{}", app.department_id("区城市管理局"));
+    let jianhe = app.office_id("涧河街道").to_string();
     let mut ids = vec![];
     // (signed?, sent back once?, rating)
     for (i, (signs, send_back, rating)) in [
@@ -247,12 +224,12 @@ async fn each_role_sees_its_own_rows(app: TestApp) {
 async fn the_wall_shows_published_answers_without_personal_data(app: TestApp) {
     let resident = app.client();
     let (admin, dept) = (app.login_as("admin").await, app.login_as("dept").await);
-    let housing = format!("department:{}", dept_id(&app, "区住房和城乡建设局"));
+    let housing = format!("department:{}", app.department_id("区住房和城乡建设局"));
     let mut cases = vec![];
     for body in ["金河湾小区电梯经常停运，电话13903980077。", "幸福路下水道井盖丢了，很危险。"]
     {
         let code = submit_ok(&resident, &[("body", body), ("name", "王秀兰"), ("phone", "13903980077")]).await;
-        let id = id_of(&app, &code);
+        let id = app.opinion_id(&code);
         act(&admin, id, &[("action", "assign"), ("assignee", &housing)]).await;
         act(&dept, id, &[("action", "sign")]).await;
         let note = format!("已处理：{}", body.chars().take(4).collect::<String>());

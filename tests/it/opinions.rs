@@ -2,7 +2,7 @@
 //! box to a rated answer, and the rules around it.
 
 use diesel::prelude::*;
-use xieshang::kernel::db::schema::{audit_log, departments, jobs, offices, opinion_events, opinions, outbox};
+use xieshang::kernel::db::schema::{audit_log, jobs, opinion_events, opinions, outbox};
 
 use crate::on_both_databases;
 use crate::support::{Client, TestApp, location};
@@ -19,31 +19,8 @@ on_both_databases!(
     search_finds_cases_by_chinese_words,
 );
 
-fn id_of(app: &TestApp, code: &str) -> i64 {
-    let code = code.to_string();
-    app.db
-        .read_blocking(move |c| Ok(opinions::table.filter(opinions::code.eq(&code)).select(opinions::id).first(c)?))
-        .expect("case")
-}
-
 fn status_of(app: &TestApp, id: i64) -> String {
     app.db.read_blocking(move |c| Ok(opinions::table.find(id).select(opinions::status).first(c)?)).expect("status")
-}
-
-fn dept_id(app: &TestApp, name: &str) -> i64 {
-    let name = name.to_string();
-    app.db
-        .read_blocking(move |c| {
-            Ok(departments::table.filter(departments::name.eq(&name)).select(departments::id).first(c)?)
-        })
-        .expect("department")
-}
-
-fn office_id(app: &TestApp, name: &str) -> i64 {
-    let name = name.to_string();
-    app.db
-        .read_blocking(move |c| Ok(offices::table.filter(offices::name.eq(&name)).select(offices::id).first(c)?))
-        .expect("office")
 }
 
 /// A resident submits through the box; returns the tracking code.
@@ -103,7 +80,7 @@ async fn a_concern_goes_from_the_box_to_a_rated_answer(app: TestApp) {
     let code = track.trim_start_matches("/track/").trim_end_matches("?new=1").to_string();
     assert_eq!(code.len(), 10);
     // Acknowledged means committed: the case is in the database now.
-    let id = id_of(&app, &code);
+    let id = app.opinion_id(&code);
     let (_, page) = resident.get_text(&track).await;
     assert!(page.contains("提交成功") && page.contains(&code) && page.contains("已收到"));
     assert!(!page.contains("13903980001"), "no personal data on the public page");
@@ -113,7 +90,7 @@ async fn a_concern_goes_from_the_box_to_a_rated_answer(app: TestApp) {
     let (_, inbox) = admin.get_text("/opinions?status=submitted").await;
     assert!(inbox.contains("金河湾小区3号楼前的路灯坏了"));
     act(&admin, id, &[("action", "accept")]).await;
-    let housing = dept_id(&app, "区住房和城乡建设局");
+    let housing = app.department_id("区住房和城乡建设局");
     let page =
         act(&admin, id, &[("action", "assign"), ("assignee", &format!("department:{housing}")), ("days", "5")]).await;
     assert!(page.contains("已交办") && page.contains("区住房和城乡建设局"));
@@ -202,14 +179,14 @@ async fn departments_see_only_their_cases_and_offices_only_theirs(app: TestApp) 
     assert!(mine.contains("五原路社区金河湾小区老人多"));
     let other = app.client();
     let code = submit_ok(&other, "会兴街道菜市场门口积水严重。", "13903980002").await;
-    let id = id_of(&app, &code);
+    let id = app.opinion_id(&code);
     assert_eq!(dept.get(&format!("/opinions/{id}")).await.status(), 404, "not assigned to them");
     // Office staff of 高庙乡 never see a 涧河街道 case.
-    let jianhe = office_id(&app, "涧河街道");
+    let jianhe = app.office_id("涧河街道");
     let resident = app.client();
     let r = submit(&resident, &[("body", "涧河街道的事情"), ("office", &jianhe.to_string())], None).await;
     let jcode = location(&r).trim_start_matches("/track/").trim_end_matches("?new=1").to_string();
-    let jid = id_of(&app, &jcode);
+    let jid = app.opinion_id(&jcode);
     let gaomiao = app.login_as("gaomiao").await;
     assert_eq!(gaomiao.get(&format!("/opinions/{jid}")).await.status(), 404);
     assert!(!gaomiao.get_text("/opinions").await.1.contains("涧河街道的事情"));
@@ -225,7 +202,7 @@ async fn departments_see_only_their_cases_and_offices_only_theirs(app: TestApp) 
 async fn personal_data_is_encrypted_masked_and_its_views_audited(app: TestApp) {
     let c = app.client();
     let code = submit_ok(&c, "楼下垃圾站太臭了。", "13903981234").await;
-    let id = id_of(&app, &code);
+    let id = app.opinion_id(&code);
     let (name, phone): (Option<String>, Option<String>) = app
         .db
         .read_blocking(move |c| {
@@ -320,7 +297,7 @@ async fn repeated_submissions_meet_a_question_then_a_limit(app: TestApp) {
 }
 
 async fn walk_to_answered(app: &TestApp, admin: &Client, dept: &Client, id: i64) {
-    let housing = dept_id(app, "区住房和城乡建设局");
+    let housing = app.department_id("区住房和城乡建设局");
     act(admin, id, &[("action", "assign"), ("assignee", &format!("department:{housing}"))]).await;
     act(dept, id, &[("action", "sign")]).await;
     act(dept, id, &[("action", "answer"), ("note", "已处理。")]).await;
@@ -330,7 +307,7 @@ async fn walk_to_answered(app: &TestApp, admin: &Client, dept: &Client, id: i64)
 async fn unsatisfied_reopens_once(app: TestApp) {
     let resident = app.client();
     let code = submit_ok(&resident, "小区门口下水道堵了。", "13903980003").await;
-    let id = id_of(&app, &code);
+    let id = app.opinion_id(&code);
     let (admin, dept) = (app.login_as("admin").await, app.login_as("dept").await);
     walk_to_answered(&app, &admin, &dept, id).await;
     resident.post_form(&format!("/track/{code}/rate"), &[("rating", "unsatisfied"), ("comment", "还是堵")]).await;
@@ -349,7 +326,7 @@ async fn duplicates_merge_and_every_submitter_hears(app: TestApp) {
     let (a, b) = (app.client(), app.client());
     let first = submit_ok(&a, "幸福路和建设路交叉口红绿灯坏了，车辆乱行很危险。", "13903980011").await;
     let second = submit_ok(&b, "幸福路建设路交叉口的红绿灯坏了，车辆乱行很危险！", "13903980012").await;
-    let (m, d) = (id_of(&app, &first), id_of(&app, &second));
+    let (m, d) = (app.opinion_id(&first), app.opinion_id(&second));
     let admin = app.login_as("admin").await;
     let (_, page) = admin.get_text(&format!("/opinions/{d}")).await;
     assert!(page.contains("内容相近的意见") && page.contains(&first), "the duplicate is suggested");
@@ -370,9 +347,9 @@ async fn duplicates_merge_and_every_submitter_hears(app: TestApp) {
 async fn overdue_cases_escalate_once_and_unrated_ones_close(app: TestApp) {
     let resident = app.client();
     let code = submit_ok(&resident, "村里自来水三天没来了。", "").await;
-    let id = id_of(&app, &code);
+    let id = app.opinion_id(&code);
     let (admin, dept) = (app.login_as("admin").await, app.login_as("dept").await);
-    let housing = dept_id(&app, "区住房和城乡建设局");
+    let housing = app.department_id("区住房和城乡建设局");
     act(&admin, id, &[("action", "assign"), ("assignee", &format!("department:{housing}")), ("days", "1")]).await;
     // The deadline passes.
     let now = chrono::Utc::now().naive_utc();

@@ -2,7 +2,7 @@
 //! who leave, search, the 六有 board with evidence, sectors.
 
 use diesel::prelude::*;
-use xieshang::kernel::db::schema::{home_evidence, liaisons, localities, members, offices, sectors};
+use xieshang::kernel::db::schema::{home_evidence, liaisons, localities, members, sectors};
 
 use crate::on_both_databases;
 use crate::support::{Client, TestApp, location};
@@ -16,13 +16,6 @@ on_both_databases!(
     evidence_turns_an_item_met_on_the_board,
     sectors_are_prefilled_and_editable_by_the_district,
 );
-
-fn office_id(app: &TestApp, name: &str) -> i64 {
-    let name = name.to_string();
-    app.db
-        .read_blocking(move |c| Ok(offices::table.filter(offices::name.eq(&name)).select(offices::id).first(c)?))
-        .expect("office")
-}
 
 fn locality_of(app: &TestApp, office: i64) -> i64 {
     app.db
@@ -55,14 +48,14 @@ async fn demo_roster_is_the_article_s(app: TestApp) {
     assert!(overview.contains("五原路社区"));
     let (_, offices_page) = admin.get_text("/offices").await;
     assert!(!offices_page.contains("未设召集人"), "every office has a convener");
-    let (_, office) = admin.get_text(&format!("/offices/{}", office_id(&app, "高庙乡"))).await;
+    let (_, office) = admin.get_text(&format!("/offices/{}", app.office_id("高庙乡"))).await;
     assert!(office.contains("专职党委副书记"));
     assert!(office.contains("刘晓燕"), "the staffer");
 }
 
 async fn office_staff_manage_only_their_own_office(app: TestApp) {
     let gaomiao = app.login_as("gaomiao").await;
-    let (own, other) = (office_id(&app, "高庙乡"), office_id(&app, "涧河街道"));
+    let (own, other) = (app.office_id("高庙乡"), app.office_id("涧河街道"));
     let other_loc = locality_of(&app, other);
     let links_before: i64 = count(&app, |c| liaisons::table.count().get_result(c));
 
@@ -108,7 +101,7 @@ async fn office_staff_manage_only_their_own_office(app: TestApp) {
 
 async fn a_new_locality_is_a_gap_until_linked(app: TestApp) {
     let staff = app.login_as("gaomiao").await;
-    let own = office_id(&app, "高庙乡");
+    let own = app.office_id("高庙乡");
     // Bad input: a clear message, nothing written.
     let page = after(
         &staff,
@@ -175,7 +168,7 @@ async fn a_new_locality_is_a_gap_until_linked(app: TestApp) {
 
 async fn a_member_who_left_keeps_history(app: TestApp) {
     let admin = app.login_as("admin").await;
-    let own = office_id(&app, "高庙乡");
+    let own = app.office_id("高庙乡");
     let (member, name): (i64, String) = count(&app, |c| {
         members::table
             .filter(members::office_id.eq(own).and(members::status.eq("active")).and(members::user_id.is_null()))
@@ -231,7 +224,7 @@ async fn member_search_filters_and_scope(app: TestApp) {
     assert!(all.contains("第 1 / 5 页"));
     assert!(all.contains("139****"), "phones masked in the list");
     assert!(!all.contains("13939801000"));
-    let jianhe = office_id(&app, "涧河街道");
+    let jianhe = app.office_id("涧河街道");
     let (_, by_office) = admin.get_text(&format!("/members?office={jianhe}")).await;
     assert!(by_office.contains("共 13 人"), "{}", by_office.len());
     let sector: i64 =
@@ -314,7 +307,7 @@ pub const PNG: &[u8] = &[
 
 async fn evidence_turns_an_item_met_on_the_board(app: TestApp) {
     let staff = app.login_as("gaomiao").await;
-    let own = office_id(&app, "高庙乡");
+    let own = app.office_id("高庙乡");
     let (_, board) = staff.get_text("/homes").await;
     assert!(board.contains("高庙乡") && !board.contains("涧河街道"), "staff see their own home only");
     assert!(board.contains("2/6"));
@@ -376,7 +369,7 @@ async fn evidence_turns_an_item_met_on_the_board(app: TestApp) {
     assert!(page.contains("flash bad"));
     assert_eq!(count(&app, |c| home_evidence::table.count().get_result::<i64>(c)), before);
     // Another office's home cannot be changed.
-    let other = office_id(&app, "涧河街道");
+    let other = app.office_id("涧河街道");
     let r = staff.post_form(&format!("/homes/{other}/items/rules"), &[("status", "missing")]).await;
     assert_eq!(r.status(), 403);
 }

@@ -94,6 +94,37 @@ impl TestApp {
         Some(TestApp { addr, state, db_url, db, data_dir, _data: data, _tmp: tmp, pg_name })
     }
 
+    /// An opinion's id by its tracking code.
+    pub fn opinion_id(&self, code: &str) -> i64 {
+        use xieshang::kernel::db::schema::opinions;
+        let code = code.to_string();
+        self.db
+            .read_blocking(move |c| {
+                Ok(opinions::table.filter(opinions::code.eq(&code)).select(opinions::id).first(c)?)
+            })
+            .expect("case")
+    }
+
+    /// A handling department's id by its name.
+    pub fn department_id(&self, name: &str) -> i64 {
+        use xieshang::kernel::db::schema::departments;
+        let name = name.to_string();
+        self.db
+            .read_blocking(move |c| {
+                Ok(departments::table.filter(departments::name.eq(&name)).select(departments::id).first(c)?)
+            })
+            .expect("department")
+    }
+
+    /// An office's id by its name.
+    pub fn office_id(&self, name: &str) -> i64 {
+        use xieshang::kernel::db::schema::offices;
+        let name = name.to_string();
+        self.db
+            .read_blocking(move |c| Ok(offices::table.filter(offices::name.eq(&name)).select(offices::id).first(c)?))
+            .expect("office")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }

@@ -15,10 +15,11 @@ CREATE TABLE search_docs (
 -- Newest first within a committee and kind; the GIN index finds the terms.
 CREATE INDEX search_docs_recent ON search_docs (committee_id, kind, ref_id);
 CREATE INDEX search_docs_terms ON search_docs USING gin (to_tsvector('simple', terms));
-CREATE INDEX search_docs_band0 ON search_docs (committee_id, kind, band0);
-CREATE INDEX search_docs_band1 ON search_docs (committee_id, kind, band1);
-CREATE INDEX search_docs_band2 ON search_docs (committee_id, kind, band2);
-CREATE INDEX search_docs_band3 ON search_docs (committee_id, kind, band3);
+-- SimHash bands for near-duplicates, covering (index-only scans).
+CREATE INDEX search_docs_band0 ON search_docs (committee_id, kind, band0) INCLUDE (id, simhash);
+CREATE INDEX search_docs_band1 ON search_docs (committee_id, kind, band1) INCLUDE (id, simhash);
+CREATE INDEX search_docs_band2 ON search_docs (committee_id, kind, band2) INCLUDE (id, simhash);
+CREATE INDEX search_docs_band3 ON search_docs (committee_id, kind, band3) INCLUDE (id, simhash);
 
 -- Used on SQLite only (FTS5 is filled in batches); PostgreSQL's GIN index is
 -- updated with the row. Kept so that both backends have the same tables.

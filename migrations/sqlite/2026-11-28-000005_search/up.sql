@@ -13,10 +13,12 @@ CREATE TABLE search_docs (
     band2 INTEGER NOT NULL,
     band3 INTEGER NOT NULL
 );
-CREATE INDEX search_docs_band0 ON search_docs (committee_id, kind, band0);
-CREATE INDEX search_docs_band1 ON search_docs (committee_id, kind, band1);
-CREATE INDEX search_docs_band2 ON search_docs (committee_id, kind, band2);
-CREATE INDEX search_docs_band3 ON search_docs (committee_id, kind, band3);
+-- SimHash bands for near-duplicates; with simhash (and the rowid, always there) the
+-- lookups never touch the table.
+CREATE INDEX search_docs_band0 ON search_docs (committee_id, kind, band0, simhash);
+CREATE INDEX search_docs_band1 ON search_docs (committee_id, kind, band1, simhash);
+CREATE INDEX search_docs_band2 ON search_docs (committee_id, kind, band2, simhash);
+CREATE INDEX search_docs_band3 ON search_docs (committee_id, kind, band3, simhash);
 
 -- Documents written but not yet in search_fts: the search.sync job moves them in
 -- batches, off the transaction that wrote them.

@@ -220,7 +220,8 @@ pub fn similar(
         let q = search_docs::table
             .filter(search_docs::committee_id.eq(committee_id))
             .filter(search_docs::kind.eq(kind))
-            .select((search_docs::ref_id, search_docs::simhash))
+            // id rather than ref_id: the band indexes cover it.
+            .select((search_docs::id, search_docs::simhash))
             .limit(BAND_CANDIDATES);
         let rows: Vec<(i64, i64)> = match band {
             0 => q.filter(search_docs::band0.eq(b[0])).load(conn)?,
@@ -228,10 +229,10 @@ pub fn similar(
             2 => q.filter(search_docs::band2.eq(b[2])).load(conn)?,
             _ => q.filter(search_docs::band3.eq(b[3])).load(conn)?,
         };
-        for (ref_id, other) in rows {
+        for (id, other) in rows {
             let d = text::hamming(hash, other as u64);
             if d <= max_distance {
-                found.insert(ref_id, d);
+                found.insert(text::ref_of(id), d);
             }
         }
     }

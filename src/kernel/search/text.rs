@@ -8,6 +8,7 @@
 //! ("五原路社区的路灯不亮" is cut 路 / 灯不亮 in precise mode, and still has 路灯).
 
 use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::LazyLock;
 
 use jieba_rs::Jieba;
@@ -41,11 +42,10 @@ pub fn ref_of(doc_id: i64) -> i64 {
 /// At most this many words of a query are used (a pasted paragraph is not a query).
 pub const MAX_QUERY_TERMS: usize = 12;
 // Longer runs of letters and digits (pasted links, hashes) are not useful terms.
-const MAX_TERM_CHARS: usize = 32;
+const MAX_TERM_BYTES: usize = 64;
 
 // Function words that occur in almost every text: indexing them costs space and
-// searching for them finds everything.
-static STOPWORDS: LazyLock<HashSet<&str>> = LazyLock::new(|| STOPWORD_LIST.iter().copied().collect());
+// searching for them finds everything. Every one is one or two characters.
 const STOPWORD_LIST: &[&str] = &[
     "的", "了", "是", "在", "和", "与", "及", "也", "都", "就", "而", "或", "并", "之", "其", "此", "把", "被", "对",
     "从", "到", "让", "给", "向", "以", "于", "为", "着", "过", "吗", "呢", "吧", "啊", "呀", "哦", "嗯", "么", "个",
@@ -54,59 +54,124 @@ const STOPWORD_LIST: &[&str] = &[
     "如果", "还是", "或者", "已经", "就是", "以及", "什么", "怎么",
 ];
 
+/// A word of one or two characters as a number (None for longer words): a text
+/// yields hundreds of tokens, and comparing numbers is much cheaper than strings.
+fn short_key(word: &str) -> Option<u64> {
+    let mut chars = word.chars();
+    let a = chars.next()?;
+    let b = chars.next().map_or(0, u64::from);
+    chars.next().is_none().then_some(u64::from(a) << 21 | b)
+}
+
+static STOPWORDS: LazyLock<Vec<u64>> = LazyLock::new(|| {
+    let mut v: Vec<u64> = STOPWORD_LIST.iter().filter_map(|w| short_key(w)).collect();
+    v.sort_unstable();
+    v
+});
+
+fn is_stopword(word: &str) -> bool {
+    // Stopwords are at most two three-byte characters.
+    word.len() <= 6 && short_key(word).is_some_and(|k| STOPWORDS.binary_search(&k).is_ok())
+}
+
+/// CJK ideographs and ASCII first: they are nearly all of the text, and the
+/// general Unicode lookups are slow.
+fn is_word_char(c: char) -> bool {
+    match c {
+        '\u{4E00}'..='\u{9FFF}' => true,
+        c if c.is_ascii() => c.is_ascii_alphanumeric(),
+        c => c.is_alphanumeric(),
+    }
+}
+
 /// Full-width letters, digits and punctuation (common in Chinese input) to their
 /// ASCII forms, the ideographic space to a space, everything lowercased.
 fn normalize(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let c = match c {
             '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
             '\u{3000}' => ' ',
             c => c,
-        })
-        .flat_map(char::to_lowercase)
-        .collect()
+        };
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
+            out.push(c);
+        } else {
+            out.extend(c.to_lowercase());
+        }
+    }
+    out
 }
 
 /// Splits jieba's tokens into the pieces kept as terms: runs of letters and digits
 /// only, so that both FTS5's tokenizer and PostgreSQL's parser see each term as
 /// exactly one token, and never a stopword.
-fn push_terms<'a>(word: &'a str, seen: &mut HashSet<&'a str>, out: &mut Vec<&'a str>) {
-    for part in word.split(|c: char| !c.is_alphanumeric()) {
-        if !part.is_empty() && part.chars().count() <= MAX_TERM_CHARS && !STOPWORDS.contains(part) && seen.insert(part)
-        {
+fn push_terms<'a>(word: &'a str, out: &mut Vec<&'a str>) {
+    for part in word.split(|c: char| !is_word_char(c)) {
+        if !part.is_empty() && part.len() <= MAX_TERM_BYTES && !is_stopword(part) {
             out.push(part);
         }
     }
 }
 
+/// Each term once, in order of first appearance.
+fn dedupe(terms: Vec<&str>) -> Vec<&str> {
+    let mut seen: HashSet<&str, BuildHasherDefault<Fnv>> =
+        HashSet::with_capacity_and_hasher(terms.len(), Default::default());
+    terms.into_iter().filter(|t| seen.insert(*t)).collect()
+}
+
+/// FNV-1a for the de-duplicating set: the terms are short and not chosen by an
+/// attacker who could profit from collisions, and SipHash dominated the cost.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { FNV_OFFSET } else { self.0 };
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(FNV_PRIME);
+        }
+        self.0 = h;
+    }
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+
 /// The terms of a document, space-separated, each once, in order of appearance.
 pub fn terms(text: &str) -> String {
     let text = normalize(text);
-    let (mut seen, mut out) = (HashSet::new(), Vec::new());
+    let mut out = Vec::new();
     for token in JIEBA.cut_all(&text) {
-        push_terms(token.word, &mut seen, &mut out);
+        push_terms(token.word, &mut out);
     }
-    out.join(" ")
+    dedupe(out).join(" ")
 }
 
 /// The words of a query, each once, at most `MAX_QUERY_TERMS`.
 pub fn query_terms(query: &str) -> Vec<String> {
     let query = normalize(query);
-    let (mut seen, mut out) = (HashSet::new(), Vec::new());
+    let mut out = Vec::new();
     for token in JIEBA.cut(&query, false) {
-        push_terms(token.word, &mut seen, &mut out);
+        push_terms(token.word, &mut out);
     }
-    out.into_iter().take(MAX_QUERY_TERMS).map(str::to_string).collect()
+    dedupe(out).into_iter().take(MAX_QUERY_TERMS).map(str::to_string).collect()
 }
 
 /// A stable 64-bit hash (FNV-1a, then murmur3's finaliser so that every bit depends
 /// on every byte). Stored SimHashes depend on it: never change it without
 /// re-indexing.
 fn hash64(s: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut h = FNV_OFFSET;
     for b in s.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        h = (h ^ u64::from(b)).wrapping_mul(FNV_PRIME);
     }
     h ^= h >> 33;
     h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
@@ -122,7 +187,8 @@ pub fn simhash(terms: &str) -> u64 {
     for term in terms.split_whitespace() {
         let h = hash64(term);
         for (bit, v) in votes.iter_mut().enumerate() {
-            *v += if h >> bit & 1 == 1 { 1 } else { -1 };
+            // +1 for a set bit, -1 for a clear one; branch-free, so it vectorises.
+            *v += ((h >> bit & 1) as i32) * 2 - 1;
         }
     }
     votes.iter().enumerate().filter(|(_, v)| **v > 0).fold(0, |acc, (bit, _)| acc | 1 << bit)

@@ -5,8 +5,7 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, Response};
 use axum::routing::get;
 use chrono::NaiveDateTime;
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
@@ -126,7 +125,7 @@ async fn ranking_xlsx(
         .await?;
     let bytes = ranking_workbook(&page, &committee, &figures, sort).map_err(xlsx_error)?;
     let name = format!("{}-{month}.xlsx", page.t("stats.file_name"));
-    Ok(xlsx_response(bytes, &name))
+    Ok(crate::kernel::files::attachment(bytes, crate::kernel::files::Kind::Xlsx, &name))
 }
 
 fn xlsx_error(e: XlsxError) -> AppError {
@@ -225,28 +224,6 @@ fn write_sheet(
     }
     ws.set_freeze_panes(4, 2)?;
     Ok(())
-}
-
-/// A download with its Chinese name intact (RFC 6266/5987), never cached.
-fn xlsx_response(bytes: Vec<u8>, name: &str) -> Response {
-    let mut encoded = String::new();
-    for b in name.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._".contains(&b) {
-            encoded.push(char::from(b));
-        } else {
-            encoded.push_str(&format!("%{b:02X}"));
-        }
-    }
-    let disposition = format!("attachment; filename=\"ranking.xlsx\"; filename*=UTF-8''{encoded}");
-    let mut res = bytes.into_response();
-    let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(crate::kernel::files::Kind::Xlsx.content_type()));
-    if let Ok(v) = HeaderValue::from_str(&disposition) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    res
 }
 
 #[derive(Deserialize, Default)]
