@@ -104,8 +104,15 @@ async fn a_concern_goes_from_the_box_to_a_rated_answer(app: TestApp) {
     let (_, mine) = dept.get_text("/opinions").await;
     assert!(mine.contains("金河湾小区3号楼前的路灯坏了"));
     act(&dept, id, &[("action", "sign")]).await;
-    act(&dept, id, &[("action", "answer"), ("note", "已更换灯具，3号楼前路灯已恢复照明。")]).await;
+    // The answer goes with a photo of the repair.
+    let form = reqwest::multipart::Form::new()
+        .text("_csrf", dept.csrf().await)
+        .text("note", "已更换灯具，3号楼前路灯已恢复照明。")
+        .part("file", reqwest::multipart::Part::bytes(crate::org::PNG.to_vec()).file_name("修好的路灯.png"));
+    let r = dept.http.post(format!("{}/opinions/{id}/answer", dept.base)).multipart(form).send().await.expect("answer");
+    assert_eq!(r.status(), 303);
     assert_eq!(status_of(&app, id), "answer_review");
+    assert!(admin.get_text(&format!("/opinions/{id}")).await.1.contains("修好的路灯.png"), "the answer's attachment");
     let (_, page) = resident.get_text(&format!("/track/{code}")).await;
     assert!(!page.contains("已更换灯具"), "the resident sees the answer only after review");
     act(&admin, id, &[("action", "approve")]).await;
@@ -330,6 +337,7 @@ async fn duplicates_merge_and_every_submitter_hears(app: TestApp) {
     let admin = app.login_as("admin").await;
     let (_, page) = admin.get_text(&format!("/opinions/{d}")).await;
     assert!(page.contains("内容相近的意见") && page.contains(&first), "the duplicate is suggested");
+    assert!(page.contains("value=\"member:"), "members are offered as handlers too");
     act(&admin, d, &[("action", "merge"), ("merge_code", &first)]).await;
     assert_eq!(status_of(&app, d), "merged");
     // The second submitter follows the merged case and is told of its progress.

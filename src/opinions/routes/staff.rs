@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/opinions/bulk", post(bulk))
         .route("/opinions/{id}", get(detail))
         .route("/opinions/{id}/act", post(act))
+        .route("/opinions/{id}/answer", post(answer))
         .route("/opinions/{id}/personal", post(personal))
         .route("/opinions/{id}/extension", post(request_extension))
         .route("/opinions/{id}/extension/decide", post(decide_extension))
@@ -187,6 +188,8 @@ struct DetailTemplate {
     departments: Vec<Department>,
     offices: Vec<Office>,
     similar: Vec<(OpinionId, String, String)>,
+    /// Members a case may be assigned to (the district and office staff pick).
+    members: Vec<(MemberId, String)>,
     ratings: Vec<Rating>,
     overdue: bool,
     /// The routing table's handler for an unassigned case (`department:3`),
@@ -296,6 +299,11 @@ async fn detail_page(st: &AppState, me: Actor, page: Page, id: OpinionId, reveal
                 departments,
                 offices,
                 ratings: vec![Rating::Satisfied, Rating::Basic, Rating::Unsatisfied],
+                members: if roles.dispatcher {
+                    crate::org::store::members::choices(c, &me, o.office_id)?
+                } else {
+                    vec![]
+                },
                 page,
                 roles,
                 office,
@@ -626,4 +634,37 @@ async fn create(
         }
         Err(e) => Err(e),
     }
+}
+
+/// The handler's answer with its attachments (photos of the repair, a
+/// document): files are checked and stored first, then the answer and the
+/// file rows commit together.
+async fn answer(
+    State(st): State<AppState>,
+    session: Session,
+    CurrentUser(me): CurrentUser,
+    Path(id): Path<i64>,
+    mp: axum::extract::Multipart,
+) -> AppResult<Redirect> {
+    let result = async {
+        let (fields, uploads) = crate::kernel::files::read_multipart(mp, model::MAX_PHOTOS).await?;
+        let mut stored = vec![];
+        for u in uploads {
+            stored.push(st.files.put(u, crate::kernel::files::Accept::ImagesAndDocuments).await?);
+        }
+        let mut step = Step::new(Action::Answer);
+        step.note = fields.get("note").cloned().unwrap_or_default();
+        st.db
+            .write(move |c| {
+                cases::act(c, &me, OpinionId(id), &step)?;
+                for s in &stored {
+                    let f = crate::kernel::files::insert_row(c, &me, s)?;
+                    cases::attach_file(c, OpinionId(id), f, "answer")?;
+                }
+                Ok(())
+            })
+            .await
+    }
+    .await;
+    form_done(&session, result, "opinion.done", &format!("/opinions/{id}")).await
 }
