@@ -1101,14 +1101,18 @@ pub fn mask_numbers(text: &str) -> String {
 /// The committee's public cases, newest closed first, one page (from 1), and
 /// how many there are.
 pub fn wall(conn: &mut DbConn, committee: CommitteeId, page: i64) -> AppResult<(Vec<PublicCase>, i64)> {
-    let public = opinions::table
-        .filter(opinions::committee_id.eq(committee))
-        .filter(opinions::public.eq(true))
-        .filter(opinions::status.eq(Status::Closed.as_str()));
-    let total: i64 = public.count().get_result(conn)?;
+    let public = || {
+        opinions::table
+            .filter(opinions::committee_id.eq(committee))
+            // Spelled out, not bound, so the partial index `opinions_public` applies.
+            .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+                "opinions.public = TRUE AND opinions.status = 'closed'",
+            ))
+    };
+    let total: i64 = public().count().get_result(conn)?;
     // Only these columns are read: the submitter's name and phone never leave the database here.
     type WallRow = (Option<OfficeId>, Option<CategoryId>, String, Option<String>, Option<NaiveDateTime>);
-    let rows: Vec<WallRow> = public
+    let rows: Vec<WallRow> = public()
         .order((opinions::closed_at.desc(), opinions::id.desc()))
         .limit(WALL_PAGE)
         .offset((page.max(1) - 1).saturating_mul(WALL_PAGE))

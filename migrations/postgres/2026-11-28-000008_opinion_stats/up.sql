@@ -31,9 +31,10 @@ CREATE INDEX opinion_event_units_case ON opinion_event_units (opinion_id);
 
 -- A month's assignments, answers and ratings without reading other events.
 CREATE INDEX opinion_events_month ON opinion_events (committee_id, kind, created_at, opinion_id);
--- The public results wall, newest first; the count of published cases reads
--- the index alone.
-CREATE INDEX opinions_public ON opinions (committee_id, public, status, closed_at, id);
+-- The public results wall, newest closed first. Partial, so that it holds only
+-- the published cases and never competes with the inbox's (committee_id, id):
+-- a full-width version of it made the inbox's first page sort 10^6 rows.
+CREATE INDEX opinions_public ON opinions (committee_id, closed_at, id) WHERE public = TRUE AND status = 'closed';
 
 -- Counters for the cases already there.
 INSERT INTO opinion_stats (committee_id, month, office_id, category_id, measure, n)
