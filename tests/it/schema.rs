@@ -18,12 +18,13 @@ struct Col {
 
 /// SQLite's FTS5 index `search_fts` and its shadow tables (`search_fts_data`,
 /// `_idx`, `_docsize`, `_config`) have no PostgreSQL counterpart (a GIN index does
-/// that job there), so they are left out; every regular table must match.
+/// that job there), so they are left out; every regular table must match,
+/// generated columns included (`table_xinfo`: `table_info` hides them).
 fn columns(conn: &mut DbConn) -> BTreeSet<(String, String)> {
     let rows: Vec<Col> = match conn {
         DbConn::Sqlite(c) => diesel::sql_query(
             "SELECT m.name AS table_name, p.name AS column_name \
-             FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+             FROM sqlite_master m JOIN pragma_table_xinfo(m.name) p \
              WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '__diesel%' \
              AND m.name NOT LIKE 'search_fts%'",
         )

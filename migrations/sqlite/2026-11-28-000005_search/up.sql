@@ -11,7 +11,10 @@ CREATE TABLE search_docs (
     band0 INTEGER NOT NULL,
     band1 INTEGER NOT NULL,
     band2 INTEGER NOT NULL,
-    band3 INTEGER NOT NULL
+    band3 INTEGER NOT NULL,
+    -- PostgreSQL stores the terms' tsvector here; on SQLite search_fts is the
+    -- index, and this is only an alias (virtual: no storage) for schema parity.
+    tsv TEXT GENERATED ALWAYS AS (terms) VIRTUAL
 );
 -- SimHash bands for near-duplicates; with simhash (and the rowid, always there) the
 -- lookups never touch the table.

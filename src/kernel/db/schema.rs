@@ -342,6 +342,8 @@ diesel::table! {
     }
 }
 
+// search_docs.tsv (generated; a tsvector on PostgreSQL) is left out: only the
+// search module's raw SQL reads it.
 diesel::table! {
     search_docs (id) {
         id -> BigInt,

@@ -4,7 +4,7 @@
 //! Any area indexes its documents by kind and id; a search returns ids, newest
 //! first, and the area loads and authorises the records itself:
 //!
-//! ```ignore
+//! ```text
 //! search::index(conn, committee_id, "opinion", opinion_id, &body)?;   // in the submit transaction
 //! let ids = search::search(conn, committee_id, "opinion", "路灯 维修", 20, None)?;
 //! let dups = search::similar(conn, committee_id, "opinion", &body, 3, 10)?;

@@ -1,6 +1,6 @@
 //! The search tables. `search_docs` holds each document's terms and SimHash bands
-//! on both backends. Full text: PostgreSQL's GIN index over
-//! `to_tsvector('simple', terms)` follows the row; SQLite's FTS5 table `search_fts`
+//! on both backends. Full text: PostgreSQL's GIN index over the stored
+//! `tsv = to_tsvector('simple', terms)` follows the row; SQLite's FTS5 table `search_fts`
 //! is filled in batches by `sync` (the `search.sync` job), because indexing each
 //! row in its own transaction costs FTS5 several times the insert itself.
 //!
@@ -182,7 +182,7 @@ pub fn search(
         DbConn::Pg(c) => diesel::sql_query(
             "SELECT ref_id AS id FROM search_docs \
              WHERE committee_id = $1 AND kind = $2 AND ref_id < $3 \
-             AND to_tsvector('simple', terms) @@ plainto_tsquery('simple', $4) \
+             AND tsv @@ plainto_tsquery('simple', $4) \
              ORDER BY ref_id DESC LIMIT $5",
         )
         .bind::<BigInt, _>(committee_id.0)
