@@ -148,7 +148,7 @@ async fn body_limit(State(limits): State<BodyLimits>, req: Request<Body>, next: 
 /// Every job kind the app runs: the kernel's and the areas'.
 pub fn job_registry(state: &AppState) -> Registry {
     let mut r = Registry::standard();
-    crate::opinions::jobs::register(&mut r, state.personal.clone());
+    crate::opinions::jobs::register(&mut r, state.personal.clone(), state.config.public_base_url.clone());
     r
 }
 

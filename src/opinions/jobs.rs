@@ -48,12 +48,15 @@ impl SmsChannel for LogSms {
     }
 }
 
-pub fn register(registry: &mut Registry, vault: Vault) {
+/// `base_url`: the public address (config `public_base_url`); when set, each
+/// message carries the link to the tracking page, where the resident rates.
+pub fn register(registry: &mut Registry, vault: Vault, base_url: Option<String>) {
     let channel: std::sync::Arc<dyn SmsChannel> = std::sync::Arc::new(LogSms);
     registry.register(NOTIFY_RESIDENT, move |ctx: JobCtx, payload| {
         let vault = vault.clone();
         let channel = channel.clone();
-        async move { notify(ctx, payload, vault, channel).await }
+        let base_url = base_url.clone();
+        async move { notify(ctx, payload, vault, channel, base_url).await }
     });
     registry.register(SWEEP, |ctx: JobCtx, _| async move {
         let n = ctx.db.write(|c| sweep(c, now())).await?;
@@ -68,7 +71,7 @@ pub fn register(registry: &mut Registry, vault: Vault) {
 }
 
 /// The text a resident gets for a public event of their case.
-fn message(committee: &str, code: &str, kind: &str) -> String {
+fn message(committee: &str, code: &str, kind: &str, base_url: Option<&str>) -> String {
     let what = match kind {
         "accepted" => "已受理",
         "rejected" => "未予受理，原因可凭查询码查看",
@@ -80,7 +83,13 @@ fn message(committee: &str, code: &str, kind: &str) -> String {
         "merged" => "已与相同问题合并办理",
         _ => "有新进展",
     };
-    format!("【{committee}】您反映的问题（查询码 {code}）{what}。")
+    match base_url {
+        Some(base) => format!(
+            "【{committee}】您反映的问题（查询码 {code}）{what}。查看：{}/track/{code}",
+            base.trim_end_matches('/')
+        ),
+        None => format!("【{committee}】您反映的问题（查询码 {code}）{what}。"),
+    }
 }
 
 async fn notify(
@@ -88,6 +97,7 @@ async fn notify(
     payload: serde_json::Value,
     vault: Vault,
     channel: std::sync::Arc<dyn SmsChannel>,
+    base_url: Option<String>,
 ) -> anyhow::Result<()> {
     let id = OpinionId(payload["opinion_id"].as_i64().unwrap_or_default());
     let event_id = payload["event_id"].as_i64().unwrap_or_default();
@@ -108,7 +118,7 @@ async fn notify(
         .await?;
     let Some((code, phone_enc, committee, kind, committee_name)) = found else { return Ok(()) };
     let phone = vault.decrypt(&phone_enc)?;
-    let text = message(&committee_name, &code, &kind);
+    let text = message(&committee_name, &code, &kind, base_url.as_deref());
     let masked = mask_phone(&phone);
     let subject = format!("opinion:{}", id.0);
     let (channel_name, body, masked2) = (channel.name(), text.clone(), masked.clone());
@@ -467,6 +477,14 @@ fn internal_event(conn: &mut DbConn, committee: i64, id: OpinionId, kind: &str) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_text_names_the_code_and_links_when_it_can() {
+        let plain = message("湖滨区政协", "ABCDE23456", "answered", None);
+        assert_eq!(plain, "【湖滨区政协】您反映的问题（查询码 ABCDE23456）已有答复，请凭查询码查看并评价。");
+        let linked = message("湖滨区政协", "ABCDE23456", "answered", Some("https://xs.example.cn/"));
+        assert!(linked.ends_with("查看：https://xs.example.cn/track/ABCDE23456"), "{linked}");
+    }
 
     fn t(s: &str) -> NaiveDateTime {
         NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("time")
