@@ -42,15 +42,19 @@ pub struct AppState {
     pub files: FileStore,
     /// Encrypts, indexes and derives keys for residents' personal data.
     pub personal: Vault,
+    /// Texts to residents' phones.
+    pub sms: Arc<crate::kernel::notify::Sms>,
 }
 
 impl AppState {
     /// Fails when the personal-data key is malformed or its file cannot be read
-    /// or created: better not to start than to store data under a wrong key.
+    /// or created (better not to start than to store data under a wrong key),
+    /// or when the SMS gateway is misconfigured.
     pub fn new(db: Db, config: Config) -> anyhow::Result<AppState> {
         let files = FileStore::new(&config.data_dir);
         let personal = Vault::from_config(&config)?;
-        Ok(AppState { db, config: Arc::new(config), metrics: metrics_handle(), files, personal })
+        let sms = Arc::new(crate::kernel::notify::Sms::from_config(&config)?);
+        Ok(AppState { db, config: Arc::new(config), metrics: metrics_handle(), files, personal, sms })
     }
 }
 
@@ -148,7 +152,12 @@ async fn body_limit(State(limits): State<BodyLimits>, req: Request<Body>, next: 
 /// Every job kind the app runs: the kernel's and the areas'.
 pub fn job_registry(state: &AppState) -> Registry {
     let mut r = Registry::standard();
-    crate::opinions::jobs::register(&mut r, state.personal.clone(), state.config.public_base_url.clone());
+    crate::opinions::jobs::register(
+        &mut r,
+        state.personal.clone(),
+        state.sms.clone(),
+        state.config.public_base_url.clone(),
+    );
     r
 }
 
@@ -189,6 +198,8 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         let loaded = crate::demo::load(&db)?;
         tracing::info!(loaded, "demo committee ready");
     }
+    // Off the startup path: the server answers while the dictionary loads.
+    tokio::task::spawn_blocking(crate::kernel::search::text::warm_up);
     let listener = tokio::net::TcpListener::bind(&state.config.listen).await?;
     let addr = listener.local_addr()?;
     let (stop_tx, stop_rx) = watch::channel(false);

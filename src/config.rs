@@ -39,6 +39,14 @@ pub struct Config {
     /// The address residents reach the site at, e.g. `https://xs.example.gov.cn`:
     /// printed on posters and in their QR codes. Unset, the request's `Host` is used.
     pub public_base_url: Option<String>,
+    /// Texts to residents: `log` (development: written to the log, the number
+    /// masked) or `http` (the gateway at `sms_gateway_url`; docs/operations.md).
+    pub sms_driver: String,
+    pub sms_gateway_url: Option<String>,
+    /// Sent as `Authorization: Bearer …` when set.
+    pub sms_gateway_token: Option<String>,
+    /// Give up on one request after this long (the job is retried later).
+    pub sms_timeout_secs: u64,
 }
 
 impl Default for Config {
@@ -58,6 +66,10 @@ impl Default for Config {
             personal_data_key: None,
             trust_proxy_headers: false,
             public_base_url: None,
+            sms_driver: "log".into(),
+            sms_gateway_url: None,
+            sms_gateway_token: None,
+            sms_timeout_secs: 10,
         }
     }
 }

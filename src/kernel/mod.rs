@@ -10,6 +10,7 @@ pub mod files;
 pub mod guard;
 pub mod ids;
 pub mod jobs;
+pub mod notify;
 pub mod personal;
 pub mod search;
 pub mod time;

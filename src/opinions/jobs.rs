@@ -3,6 +3,7 @@
 //! 签收超时 flag), and the staff's morning digest.
 
 use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -18,6 +19,7 @@ use crate::kernel::db::{Db, DbConn};
 use crate::kernel::error::AppResult;
 use crate::kernel::ids::{CommitteeId, OpinionId};
 use crate::kernel::jobs::{JobCtx, Registry};
+use crate::kernel::notify::{Failure, Sms};
 use crate::kernel::personal::{Vault, mask_phone};
 use crate::kernel::time::{now, start_of_local_day};
 use crate::kernel::web::i18n::Lang;
@@ -28,30 +30,10 @@ pub const DIGEST: &str = "opinions.digest";
 /// The timeline event of a case not signed for within its working day.
 pub const SIGN_LATE: &str = "sign_late";
 
-/// Delivers a text to a phone. Production plugs an SMS gateway in here; the
-/// default driver writes the message to the log (it is in the outbox either way).
-pub trait SmsChannel: Send + Sync {
-    fn name(&self) -> &'static str;
-    fn send(&self, phone: &str, text: &str) -> anyhow::Result<()>;
-}
-
-/// Development and demo: the message goes to the log, the number masked.
-pub struct LogSms;
-
-impl SmsChannel for LogSms {
-    fn name(&self) -> &'static str {
-        "sms-log"
-    }
-    fn send(&self, phone: &str, text: &str) -> anyhow::Result<()> {
-        tracing::info!(to = %mask_phone(phone), %text, "sms");
-        Ok(())
-    }
-}
-
-/// `base_url`: the public address (config `public_base_url`); when set, each
-/// message carries the link to the tracking page, where the resident rates.
-pub fn register(registry: &mut Registry, vault: Vault, base_url: Option<String>) {
-    let channel: std::sync::Arc<dyn SmsChannel> = std::sync::Arc::new(LogSms);
+/// `sms`: the configured driver (kernel::notify); `base_url`: the public
+/// address (config `public_base_url`); when set, each message carries the link
+/// to the tracking page, where the resident rates.
+pub fn register(registry: &mut Registry, vault: Vault, channel: Arc<Sms>, base_url: Option<String>) {
     registry.register(NOTIFY_RESIDENT, move |ctx: JobCtx, payload| {
         let vault = vault.clone();
         let channel = channel.clone();
@@ -92,11 +74,13 @@ fn message(committee: &str, code: &str, kind: &str, base_url: Option<&str>) -> S
     }
 }
 
+/// One text for one public event. Its outbox row is made on the first attempt
+/// and reused by retries; once the gateway accepted it, a retry sends nothing.
 async fn notify(
     ctx: JobCtx,
     payload: serde_json::Value,
     vault: Vault,
-    channel: std::sync::Arc<dyn SmsChannel>,
+    channel: Arc<Sms>,
     base_url: Option<String>,
 ) -> anyhow::Result<()> {
     let id = OpinionId(payload["opinion_id"].as_i64().unwrap_or_default());
@@ -121,27 +105,40 @@ async fn notify(
     let text = message(&committee_name, &code, &kind, base_url.as_deref());
     let masked = mask_phone(&phone);
     let subject = format!("opinion:{}", id.0);
-    let (channel_name, body, masked2) = (channel.name(), text.clone(), masked.clone());
-    let msg_id = ctx
+    let key = format!("notify:{}:{event_id}", id.0);
+    let (channel_name, body) = (channel.name(), text.clone());
+    let (msg_id, done) = ctx
         .db
         .write(move |c| {
-            outbox::queue(
+            outbox::queue_once(
                 c,
                 &NewMessage {
                     committee_id: crate::kernel::ids::CommitteeId(committee),
                     channel: channel_name,
                     recipient: &phone_enc,
-                    recipient_masked: &masked2,
+                    recipient_masked: &masked,
                     subject: &subject,
                     body: &body,
                 },
+                &key,
             )
         })
         .await?;
-    let sent = channel.send(&phone, &text);
+    if done {
+        return Ok(());
+    }
+    let sent = channel.send(&format!("xs-{msg_id}"), &phone, &text).await;
     let err = sent.as_ref().err().map(|e| e.to_string());
     ctx.db.write(move |c| outbox::mark(c, msg_id, err.as_deref())).await?;
-    sent
+    match sent {
+        Ok(()) => Ok(()),
+        // Marked failed for staff to see; retrying would be refused again.
+        Err(Failure::Permanent(why)) => {
+            tracing::warn!(message = msg_id, %why, "sms refused by the gateway");
+            Ok(())
+        }
+        Err(Failure::Transient(why)) => Err(anyhow::anyhow!(why)),
+    }
 }
 
 /// The hourly sweep; returns (reminded, escalated, auto-closed).
@@ -437,11 +434,13 @@ fn is_working_day(conn: &mut DbConn, committee: CommitteeId, day: NaiveDate) -> 
     Ok(cal.is_working_day(day))
 }
 
-/// The unit a user reads digests for: their department, or their office.
+/// The unit a user reads digests and urgent alerts for: their department,
+/// their office, or (a member handling cases) their own member record.
 pub fn digest_unit(conn: &mut DbConn, actor: &Actor) -> AppResult<Option<String>> {
     Ok(match actor.role {
         Role::Department => super::store::catalog::department_of(conn, actor)?.map(|d| format!("department:{d}")),
         Role::OfficeStaff => actor.office_id.map(|o| format!("office:{o}")),
+        Role::Member => crate::org::store::members::own_record(conn, actor)?.map(|m| format!("member:{}", m.id)),
         _ => None,
     })
 }

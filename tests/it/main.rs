@@ -6,6 +6,7 @@ mod support;
 mod accounts;
 mod browser;
 mod calendar;
+mod delivery;
 mod files;
 mod guard;
 mod jobs;

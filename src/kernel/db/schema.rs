@@ -276,6 +276,7 @@ diesel::table! {
         closed_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        urgent -> Bool,
     }
 }
 
@@ -339,6 +340,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        dedupe_key -> Nullable<Text>,
     }
 }
 

@@ -252,6 +252,7 @@ async fn submit(
         name_enc: (!name.is_empty()).then(|| st.personal.encrypt(&name)),
         phone_enc: phone.as_ref().map(|p| st.personal.encrypt(p.as_str())),
         phone_index,
+        urgent: false,
     };
     let committee_code = code.clone();
     let result = st

@@ -20,6 +20,7 @@ use crate::opinions::model::{self, Action, AssigneeKind, Rating, Source, Status}
 use crate::opinions::store::cases::{self, Event, InboxFilter, InboxRow, NewOpinion, Opinion, Roles, Step};
 use crate::opinions::store::catalog::{self, Category, Department};
 use crate::opinions::store::outbox::Message;
+use crate::opinions::store::urgent;
 use crate::org::model::Phone;
 use crate::org::store::{self as org, Office};
 
@@ -35,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .route("/opinions/{id}/extension", post(request_extension))
         .route("/opinions/{id}/extension/decide", post(decide_extension))
         .route("/opinions/{id}/public", post(set_public))
+        .route("/opinions/{id}/urgent", post(set_urgent))
         .route("/opinions/{id}/files/{file}", get(file))
 }
 
@@ -44,6 +46,7 @@ struct InboxQuery {
     office: Option<String>,
     category: Option<String>,
     overdue: Option<String>,
+    urgent: Option<String>,
     from: Option<String>,
     to: Option<String>,
     q: Option<String>,
@@ -57,6 +60,7 @@ impl InboxQuery {
             office: form::id(&self.office)?.map(OfficeId),
             category: form::id(&self.category)?.map(CategoryId),
             overdue: self.overdue.as_deref() == Some("1"),
+            urgent: self.urgent.as_deref() == Some("1"),
             from: form::date(&self.from)?,
             to: form::date(&self.to)?,
             ids: None,
@@ -70,6 +74,7 @@ impl InboxQuery {
             ("office", self.office.clone().unwrap_or_default()),
             ("category", self.category.clone().unwrap_or_default()),
             ("overdue", self.overdue.clone().unwrap_or_default()),
+            ("urgent", self.urgent.clone().unwrap_or_default()),
             ("from", self.from.clone().unwrap_or_default()),
             ("to", self.to.clone().unwrap_or_default()),
             ("q", self.q.clone().unwrap_or_default()),
@@ -98,6 +103,8 @@ struct InboxTemplate {
     error: Option<String>,
     /// The latest morning digest of the user's unit.
     digest: Option<Message>,
+    /// Urgent cases waiting for the user's unit to sign for them.
+    alerts: Vec<urgent::Alert>,
     /// Rows flagged 签收超时.
     sign_late: std::collections::HashSet<OpinionId>,
 }
@@ -121,7 +128,7 @@ async fn inbox(
     };
     let query = form::text(&q.q);
     let dispatcher = model::is_dispatcher(&me);
-    let (rows, offices, categories, departments, digest, sign_late) = st
+    let (rows, offices, categories, departments, digest, alerts, sign_late) = st
         .db
         .read(move |c| {
             if let Some(text) = &query {
@@ -129,12 +136,17 @@ async fn inbox(
             }
             let rows = cases::inbox(c, &me, &filter)?;
             let sign_late = crate::opinions::jobs::sign_late_among(c, rows.iter().map(|r| &r.opinion))?;
+            let alerts = match crate::opinions::jobs::digest_unit(c, &me)? {
+                Some(unit) => urgent::waiting(c, &me, &unit)?,
+                None => vec![],
+            };
             Ok((
                 rows,
                 org::list_offices(c, &me)?,
                 catalog::categories(c, me.committee_id)?,
                 catalog::departments(c, me.committee_id)?.into_iter().filter(|d| d.active).collect(),
                 crate::opinions::jobs::latest_digest(c, &me)?,
+                alerts,
                 sign_late,
             ))
         })
@@ -152,6 +164,7 @@ async fn inbox(
         dispatcher,
         error,
         digest,
+        alerts,
         sign_late,
     };
     render(&tpl)
@@ -212,6 +225,9 @@ impl DetailTemplate {
     }
     fn is_default(&self, kind: &str, id: &i64) -> bool {
         self.default_assignee.as_deref() == Some(format!("{kind}:{id}").as_str())
+    }
+    fn can_mark_urgent(&self) -> bool {
+        !matches!(self.o.status(), Status::Closed | Status::Rejected | Status::Merged)
     }
     fn extension_pending(&self) -> bool {
         self.roles.dispatcher && self.o.extension_state.as_deref().is_some_and(|s| s.starts_with("requested"))
@@ -479,6 +495,24 @@ async fn set_public(
     form_done(&session, result, "opinion.done", &format!("/opinions/{id}")).await
 }
 
+#[derive(Deserialize)]
+struct UrgentForm {
+    urgent: Option<String>,
+}
+
+/// Marking a case urgent alerts its handler at once.
+async fn set_urgent(
+    State(st): State<AppState>,
+    session: Session,
+    CurrentUser(me): CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<UrgentForm>,
+) -> AppResult<Redirect> {
+    let on = f.urgent.as_deref() == Some("1");
+    let result = st.db.write(move |c| urgent::set(c, &me, OpinionId(id), on)).await;
+    form_done(&session, result, "opinion.done", &format!("/opinions/{id}")).await
+}
+
 /// A case's photo, for those who may see the case.
 async fn file(
     State(st): State<AppState>,
@@ -580,6 +614,7 @@ struct NewForm {
     body: String,
     name: Option<String>,
     phone: Option<String>,
+    urgent: Option<String>,
 }
 
 /// Staff enter a paper slip or an opinion heard at an activity.
@@ -619,6 +654,7 @@ async fn create(
             name_enc: form::text(&f.name).map(|n| vault.encrypt(&n)),
             phone_enc: phone.as_ref().map(|p| vault.encrypt(p.as_str())),
             phone_index: phone.as_ref().map(|p| vault.blind_index(p.as_str())),
+            urgent: f.urgent.as_deref() == Some("1"),
         };
         st.db.write(move |c| cases::submit(c, me.committee_id, &new, Some(&me)).map(|(id, _)| id)).await
     }

@@ -57,6 +57,8 @@ pub struct Opinion {
     pub closed_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// 紧急件: its handler is alerted at once (`urgent::alert`).
+    pub urgent: bool,
 }
 
 impl Opinion {
@@ -102,6 +104,8 @@ pub struct NewOpinion {
     pub name_enc: Option<String>,
     pub phone_enc: Option<String>,
     pub phone_index: Option<String>,
+    /// Staff entering a slip may mark it urgent; the public box cannot.
+    pub urgent: bool,
 }
 
 fn check_refs(conn: &mut DbConn, committee_id: CommitteeId, n: &NewOpinion) -> AppResult<()> {
@@ -192,6 +196,7 @@ pub fn submit(
                     opinions::public.eq(false),
                     opinions::created_at.eq(t),
                     opinions::updated_at.eq(t),
+                    opinions::urgent.eq(n.urgent && by.is_some()),
                 ))
                 .returning(opinions::id)
                 .get_result::<OpinionId>(c)
@@ -304,6 +309,7 @@ pub struct InboxFilter {
     pub office: Option<OfficeId>,
     pub category: Option<CategoryId>,
     pub overdue: bool,
+    pub urgent: bool,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
     /// Ids found by full-text search (the caller ran it), newest first.
@@ -356,6 +362,9 @@ pub fn inbox(conn: &mut DbConn, actor: &Actor, f: &InboxFilter) -> AppResult<Vec
         q = q
             .filter(diesel::dsl::sql::<diesel::sql_types::Bool>("opinions.status IN ('assigned', 'in_progress')"))
             .filter(opinions::due_at.lt(t));
+    }
+    if f.urgent {
+        q = q.filter(opinions::urgent.eq(true));
     }
     if let Some(d) = f.from {
         q = q.filter(opinions::created_at.ge(crate::kernel::time::start_of_local_day(d)));
@@ -710,6 +719,9 @@ fn apply(conn: &mut DbConn, actor: Option<&Actor>, o: &Opinion, party: Party, st
     )?;
     if public {
         notify_followers(conn, o, event_id)?;
+    }
+    if o.urgent && matches!(step.action, Assign | Reassign) {
+        super::urgent::alert(conn, o.id)?;
     }
     crate::opinions::stats::on_step(conn, o, event_id)?;
     Ok(to)

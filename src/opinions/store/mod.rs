@@ -4,3 +4,4 @@ pub mod cases;
 pub mod catalog;
 pub mod deadline;
 pub mod outbox;
+pub mod urgent;

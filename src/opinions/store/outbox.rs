@@ -41,6 +41,20 @@ pub struct NewMessage<'a> {
     pub body: &'a str,
 }
 
+/// The row for one delivery, created on the first attempt and found again on
+/// each retry: (its id, already sent?). A retried job thus never sends twice
+/// what the channel accepted, and the outbox shows one row with its attempts.
+pub fn queue_once(conn: &mut DbConn, m: &NewMessage<'_>, key: &str) -> AppResult<(i64, bool)> {
+    let found: Option<(i64, String)> =
+        outbox::table.filter(outbox::dedupe_key.eq(key)).select((outbox::id, outbox::status)).first(conn).optional()?;
+    if let Some((id, status)) = found {
+        return Ok((id, status == "sent"));
+    }
+    let id = queue(conn, m)?;
+    diesel::update(outbox::table.find(id)).set(outbox::dedupe_key.eq(Some(key))).execute(conn)?;
+    Ok((id, false))
+}
+
 pub fn queue(conn: &mut DbConn, m: &NewMessage<'_>) -> AppResult<i64> {
     Ok(diesel::insert_into(outbox::table)
         .values((

@@ -1,0 +1,3 @@
+DROP INDEX outbox_dedupe_key;
+ALTER TABLE outbox DROP COLUMN dedupe_key;
+ALTER TABLE opinions DROP COLUMN urgent;

@@ -1,0 +1,197 @@
+//! Urgent cases (紧急件). Handlers normally learn of their queue from the
+//! morning digest; an urgent case instead alerts its handling unit at once, in
+//! the same transaction as the assignment, and the alert stays at the top of the
+//! unit's inbox until the case is signed for.
+
+use diesel::prelude::*;
+
+use super::cases::{self, Opinion};
+use super::outbox::{self, NewMessage};
+use crate::kernel::audit::{self, Change, store::Who};
+use crate::kernel::auth::Actor;
+use crate::kernel::db::DbConn;
+use crate::kernel::db::schema::{opinions, outbox as outbox_t};
+use crate::kernel::error::{AppError, AppResult};
+use crate::kernel::ids::OpinionId;
+use crate::kernel::time::{local, now};
+use crate::kernel::web::i18n::Lang;
+use crate::opinions::model::Status;
+
+/// The outbox subject of a case's alert; one alert per case and unit.
+fn subject(id: OpinionId) -> String {
+    format!("urgent:{id}")
+}
+
+/// The unit string of a case's handler (`department:3`, `office:5`, `member:9`),
+/// as the digest and `jobs::digest_unit` name units.
+fn unit_of(o: &Opinion) -> Option<String> {
+    o.assignee().map(|(kind, id)| format!("{}:{id}", kind.as_str()))
+}
+
+/// The alert's text: the code, the first words of the case and its deadline.
+pub fn text(o: &Opinion) -> String {
+    let excerpt: String = o.body.chars().take(40).collect();
+    let more = if o.body.chars().count() > 40 { "…" } else { "" };
+    Lang::Zh
+        .t("urgent.alert")
+        .replace("%{code}", &o.code)
+        .replace("%{excerpt}", &format!("{excerpt}{more}"))
+        .replace("%{due}", &o.due_at.as_ref().map(local).unwrap_or_default())
+}
+
+/// Alerts the handler of an urgent case that is waiting for them; does
+/// nothing for a case that is not urgent, has no handler yet, or whose unit was
+/// already alerted. Returns whether an alert was written.
+pub fn alert(conn: &mut DbConn, id: OpinionId) -> AppResult<bool> {
+    let o: Opinion = opinions::table.find(id).select(Opinion::as_select()).first(conn)?;
+    if !o.urgent || !o.status().deadline_runs() {
+        return Ok(false);
+    }
+    let Some(unit) = unit_of(&o) else { return Ok(false) };
+    let subject = subject(id);
+    let sent: i64 = outbox_t::table
+        .filter(outbox_t::committee_id.eq(o.committee_id))
+        .filter(outbox_t::recipient.eq(&unit).and(outbox_t::subject.eq(&subject)))
+        .count()
+        .get_result(conn)?;
+    if sent > 0 {
+        return Ok(false);
+    }
+    let body = text(&o);
+    let msg_id = outbox::queue(
+        conn,
+        &NewMessage {
+            committee_id: o.committee_id,
+            channel: "inapp",
+            // A unit, not a person: nothing here is personal data.
+            recipient: &unit,
+            recipient_masked: &unit,
+            subject: &subject,
+            body: &body,
+        },
+    )?;
+    // Delivered by being there: the unit's inbox lists it until the case is signed.
+    outbox::mark(conn, msg_id, None)?;
+    Ok(true)
+}
+
+/// Staff mark an open case urgent, or clear the mark; an assigned case alerts
+/// its handler at once.
+pub fn set(conn: &mut DbConn, actor: &Actor, id: OpinionId, urgent: bool) -> AppResult<()> {
+    let o = cases::get(conn, actor, id)?.ok_or(AppError::NotFound)?;
+    if !cases::roles(conn, actor, &o)?.dispatcher {
+        return Err(AppError::Forbidden);
+    }
+    if matches!(o.status(), Status::Closed | Status::Rejected | Status::Merged) {
+        return Err(AppError::Conflict("opinion.wrong_state"));
+    }
+    if o.urgent == urgent {
+        return Ok(());
+    }
+    diesel::update(opinions::table.find(id))
+        .set((opinions::urgent.eq(urgent), opinions::updated_at.eq(now())))
+        .execute(conn)?;
+    let kind = if urgent { "marked_urgent" } else { "unmarked_urgent" };
+    cases::event(conn, o.committee_id, id, kind, None, Some(actor), &actor.display_name, false, "")?;
+    audit::record(
+        conn,
+        Who::User(actor),
+        Change::new("opinion.urgent", "opinion", id).after(serde_json::json!({ "urgent": urgent })),
+    )?;
+    if urgent {
+        alert(conn, id)?;
+    }
+    Ok(())
+}
+
+/// An alert in a handler's inbox.
+#[derive(Debug, Clone)]
+pub struct Alert {
+    pub opinion_id: OpinionId,
+    pub body: String,
+    pub at: chrono::NaiveDateTime,
+}
+
+/// The alerts for `unit` whose cases still wait to be signed for by it,
+/// newest first.
+pub fn waiting(conn: &mut DbConn, actor: &Actor, unit: &str) -> AppResult<Vec<Alert>> {
+    let rows: Vec<(String, String, chrono::NaiveDateTime)> = outbox_t::table
+        .filter(outbox_t::committee_id.eq(actor.committee_id))
+        .filter(outbox_t::channel.eq("inapp").and(outbox_t::recipient.eq(unit)))
+        .filter(outbox_t::subject.like("urgent:%"))
+        .order(outbox_t::id.desc())
+        .limit(50)
+        .select((outbox_t::subject, outbox_t::body, outbox_t::created_at))
+        .load(conn)?;
+    let ids: Vec<OpinionId> =
+        rows.iter().filter_map(|(s, _, _)| s.strip_prefix("urgent:")?.parse().ok().map(OpinionId)).collect();
+    let (kind, id) = unit.split_once(':').unwrap_or_default();
+    let still: Vec<OpinionId> = opinions::table
+        .filter(opinions::id.eq_any(&ids))
+        .filter(opinions::committee_id.eq(actor.committee_id))
+        .filter(opinions::status.eq(Status::Assigned.as_str()))
+        .filter(opinions::assignee_kind.eq(kind).and(opinions::assignee_id.eq(id.parse::<i64>().unwrap_or(-1))))
+        .select(opinions::id)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(s, body, at)| {
+            let id = OpinionId(s.strip_prefix("urgent:")?.parse().ok()?);
+            still.contains(&id).then_some(Alert { opinion_id: id, body, at })
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::ids::CommitteeId;
+
+    fn case(body: &str) -> Opinion {
+        let t = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).and_then(|d| d.and_hms_opt(9, 0, 0)).expect("time");
+        Opinion {
+            id: OpinionId(7),
+            committee_id: CommitteeId(1),
+            office_id: None,
+            locality_id: None,
+            category_id: None,
+            code: "ABCDE23456".into(),
+            source: "paper".into(),
+            heard_by: None,
+            body: body.into(),
+            status: "assigned".into(),
+            submitter_name: None,
+            submitter_phone: None,
+            phone_index: None,
+            merged_into: None,
+            assignee_kind: Some("department".into()),
+            assignee_id: Some(3),
+            assigned_at: Some(t),
+            due_at: Some(t),
+            signed_at: None,
+            extension_state: None,
+            reopened: false,
+            answer: None,
+            answered_at: None,
+            rating: None,
+            rating_comment: None,
+            reject_reason: None,
+            public: false,
+            escalated_at: None,
+            closed_at: None,
+            created_at: t,
+            updated_at: t,
+            urgent: true,
+        }
+    }
+
+    #[test]
+    fn the_alert_names_the_case_and_its_deadline() {
+        let o = case("五原路社区燃气管道漏气，请马上处理");
+        assert_eq!(unit_of(&o).as_deref(), Some("department:3"));
+        let t = text(&o);
+        assert!(t.contains("ABCDE23456") && t.contains("燃气管道漏气") && t.contains("2026-12-01 17:00"), "{t}");
+        let long = case(&"漏".repeat(100));
+        assert!(text(&long).contains(&format!("{}…", "漏".repeat(40))));
+    }
+}
