@@ -90,6 +90,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::kernel::calendar::routes::router())
         .merge(org::routes::router())
         .merge(crate::opinions::routes::router())
+        .merge(crate::activities::routes::router())
         .merge(prefs::router())
         .fallback(errors::not_found)
         .route_layer(from_fn(probes::track))
@@ -158,6 +159,7 @@ pub fn job_registry(state: &AppState) -> Registry {
         state.sms.clone(),
         state.config.public_base_url.clone(),
     );
+    crate::activities::jobs::register(&mut r);
     r
 }
 

@@ -4,6 +4,7 @@
 // Translations from locales/*.yml, compiled in; zh-CN is the fallback.
 rust_i18n::i18n!("locales", fallback = "zh-CN");
 
+pub mod activities;
 pub mod app;
 pub mod config;
 pub mod dashboard;

@@ -4,10 +4,13 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::Html;
 
+use crate::activities::store::activities::Activity;
+use crate::activities::store::attendance::{self, Attendee};
 use crate::app::AppState;
 use crate::kernel::auth::CurrentUser;
 use crate::kernel::error::AppResult;
 use crate::kernel::web::{Page, render};
+use crate::opinions::store::outbox::Message;
 use crate::org::store::liaisons::{self, MemberLink};
 use crate::org::store::members::{self, Member};
 use crate::org::store::{self as org_store, Committee, Office};
@@ -20,10 +23,14 @@ struct HomeTemplate {
     offices: Vec<Office>,
     /// A member's own record and liaison points.
     own: Option<(Member, Vec<MemberLink>)>,
+    /// A member's invitations to come, with their reply.
+    invitations: Vec<(Activity, Attendee)>,
+    /// Reminders about liaison points for the user's office, record or district.
+    notices: Vec<Message>,
 }
 
 pub async fn home(State(st): State<AppState>, CurrentUser(me): CurrentUser, page: Page) -> AppResult<Html<String>> {
-    let (committee, offices, own) = st
+    let (committee, offices, own, invitations, notices) = st
         .db
         .read(move |c| {
             let own = match members::own_record(c, &me)? {
@@ -33,8 +40,14 @@ pub async fn home(State(st): State<AppState>, CurrentUser(me): CurrentUser, page
                 }
                 None => None,
             };
-            Ok((org_store::committee(c, me.committee_id)?, org_store::list_offices(c, &me)?, own))
+            Ok((
+                org_store::committee(c, me.committee_id)?,
+                org_store::list_offices(c, &me)?,
+                own,
+                attendance::upcoming(c, &me)?,
+                crate::activities::jobs::notices(c, &me)?,
+            ))
         })
         .await?;
-    render(&HomeTemplate { page, committee, offices, own })
+    render(&HomeTemplate { page, committee, offices, own, invitations, notices })
 }

@@ -3,6 +3,7 @@
 //! sectors linked to 47 villages and 47 communities, Members' Homes at various
 //! stages of the 六有 standard, and one login per role. People's names are invented.
 
+mod activities;
 mod opinions;
 mod roster;
 
@@ -68,6 +69,7 @@ pub fn load(db: &Db) -> AppResult<bool> {
         }
         load_roster(c, committee, &office_ids)?;
         opinions::load(c, committee, &office_ids)?;
+        activities::load(c, &office_ids)?;
         Ok(true)
     })
 }

@@ -32,4 +32,5 @@ id_type!(
     DepartmentId,
     CategoryId,
     OpinionId,
+    ActivityId,
 );

@@ -325,3 +325,96 @@ async fn staff_assign_a_department_answers_the_resident_rates() {
     b.shot("rated").await;
     b.close().await;
 }
+
+/// Issue 6: office staff plan a visit to a village, the member signs in on
+/// their phone through the QR link, staff write the record with a photo, the
+/// coverage board turns the point to held and the Home's public page shows it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_liaison_visit_from_plan_to_public_page() {
+    use diesel::prelude::*;
+    use xieshang::kernel::db::schema::{liaisons, members, members_homes, users};
+    let app = TestApp::spawn(Kind::Sqlite).await.expect("app");
+    let (point, home): (i64, i64) = app
+        .db
+        .read_blocking(|c| {
+            let m: i64 = members::table
+                .inner_join(users::table.on(members::user_id.eq(users::id.nullable())))
+                .filter(users::username.eq("member"))
+                .select(members::id)
+                .first(c)?;
+            let point = liaisons::table.filter(liaisons::member_id.eq(m)).select(liaisons::locality_id).first(c)?;
+            let office: i64 = members::table.find(m).select(members::office_id).first::<Option<i64>>(c)?.unwrap_or(0);
+            let home =
+                members_homes::table.filter(members_homes::office_id.eq(office)).select(members_homes::id).first(c)?;
+            Ok((point, home))
+        })
+        .expect("demo point");
+    let b = Browser::start().await;
+
+    // Staff plan the visit; the point's members come ticked.
+    b.login(&app, "gaomiao", DEMO_PASSWORD).await;
+    b.client.goto(&app.url(&format!("/activities/new?locality={point}"))).await.expect("plan");
+    let today = (chrono::Utc::now().naive_utc() + chrono::Duration::hours(8)).format("%Y-%m-%d").to_string();
+    let now = (chrono::Utc::now().naive_utc() + chrono::Duration::hours(8)).format("%H:%M").to_string();
+    b.client
+        .execute(
+            "document.querySelector('#plan-form input[name=date]').value = arguments[0];
+             document.querySelector('#plan-form input[name=time]').value = arguments[1];",
+            vec![serde_json::json!(today), serde_json::json!(now)],
+        )
+        .await
+        .expect("date");
+    b.click("#plan-form button[type=submit]").await;
+    assert!(b.text("p.flash").await.contains("活动已安排"));
+    let activity = b.path().await;
+    let link = b.text("#signin-link").await;
+    b.shot("activity-planned").await;
+    b.click("header form[action='/logout'] button").await;
+
+    // The member scans the code with their phone: logs in, comes back, signs in.
+    b.client.goto(&link).await.expect("scan");
+    b.fill("input[name=username]", "member").await;
+    b.fill("input[name=password]", DEMO_PASSWORD).await;
+    b.click("form[action='/login'] button[type=submit]").await;
+    b.click("#signin-form button[type=submit]").await;
+    assert!(b.text("#signed-in").await.contains("签到成功"));
+    b.shot("activity-signed-in").await;
+    b.click("header form[action='/logout'] button").await;
+
+    // Staff write the record and add a photo.
+    b.login(&app, "gaomiao", DEMO_PASSWORD).await;
+    b.client.goto(&app.url(&activity)).await.expect("activity");
+    assert!(b.text("#attendees").await.contains("扫码签到"));
+    b.fill("#record-form textarea[name=minutes]", "在村委会与群众座谈，听取了对村道硬化和饮水的意见。").await;
+    b.fill("#record-form textarea[name=outcomes]", "村道硬化列入乡里明年计划。").await;
+    b.click("#record-form button[type=submit]").await;
+    assert!(b.text("p.flash").await.contains("活动记录已保存"));
+    let dir = tempfile::tempdir().expect("dir");
+    let photo = dir.path().join("座谈.png");
+    std::fs::write(&photo, crate::org::PNG).expect("photo");
+    let file = b.client.find(Locator::Css("#photo-form input[type=file]")).await.expect("file input");
+    file.send_keys(&photo.to_string_lossy()).await.expect("choose photo");
+    b.click("#photo-form button[type=submit]").await;
+    assert!(b.client.find(Locator::Css("#files img.thumb")).await.is_ok(), "the photo shows");
+
+    // The coverage board turns the point to held.
+    b.client.goto(&app.url("/activities/coverage")).await.expect("board");
+    let class = b
+        .client
+        .find(Locator::Css(&format!("#point-{point}")))
+        .await
+        .expect("point row")
+        .attr("class")
+        .await
+        .expect("class");
+    assert_eq!(class.as_deref(), Some("mark-held"));
+    b.shot("activity-coverage").await;
+    b.click("header form[action='/logout'] button").await;
+
+    // Anyone sees it on the Members' Home page.
+    b.client.goto(&app.url(&format!("/box/hubin/homes/{home}"))).await.expect("public page");
+    assert!(b.text("main").await.contains("村道硬化列入乡里明年计划"));
+    assert!(b.client.find(Locator::Css("article img.thumb")).await.is_ok());
+    b.shot("activity-public").await;
+    b.close().await;
+}

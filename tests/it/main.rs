@@ -4,6 +4,8 @@
 mod support;
 
 mod accounts;
+mod activities;
+mod activity_exports;
 mod browser;
 mod calendar;
 mod delivery;

@@ -117,6 +117,7 @@ diesel::table! {
         user_id -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        public_name -> Bool,
     }
 }
 
@@ -409,6 +410,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     calendar_days,
     search_docs,
     search_pending,
+    activities,
+    activity_members,
+    activity_files,
+    activity_opinions,
 );
 
 // 社情民意信息 reports (opinions::reports).
@@ -468,3 +473,73 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(opinion_event_units, opinion_events);
+
+// Liaison activities (activities::).
+diesel::table! {
+    activities (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        office_id -> BigInt,
+        kind -> Text,
+        title -> Text,
+        locality_id -> Nullable<BigInt>,
+        home_id -> Nullable<BigInt>,
+        venue -> Text,
+        planned_at -> Timestamp,
+        held_at -> Nullable<Timestamp>,
+        status -> Text,
+        topic -> Text,
+        findings -> Text,
+        minutes -> Text,
+        outcomes -> Text,
+        residents_count -> Integer,
+        other_participants -> Text,
+        public -> Bool,
+        signin_token -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    activity_members (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        activity_id -> BigInt,
+        member_id -> BigInt,
+        invited -> Bool,
+        reply -> Text,
+        reply_note -> Text,
+        attended -> Bool,
+        signed_in_at -> Nullable<Timestamp>,
+        signed_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    activity_files (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        activity_id -> BigInt,
+        file_id -> BigInt,
+        role -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    activity_opinions (id) {
+        id -> BigInt,
+        activity_id -> BigInt,
+        opinion_id -> BigInt,
+    }
+}
+
+diesel::joinable!(activity_members -> activities (activity_id));
+diesel::joinable!(activity_members -> members (member_id));
+diesel::joinable!(activity_files -> activities (activity_id));
+diesel::joinable!(activity_files -> files (file_id));
+diesel::joinable!(activity_opinions -> activities (activity_id));
+diesel::joinable!(activity_opinions -> opinions (opinion_id));
+diesel::joinable!(activities -> offices (office_id));

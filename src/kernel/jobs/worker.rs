@@ -142,5 +142,7 @@ pub async fn schedule_periodic(db: &Db) -> AppResult<()> {
     db.write(move |c| store::enqueue(c, sweep, &serde_json::json!({}), at, Some(&sweep_key))).await?;
     // The opinion box's digest for staff: once a day at 08:00 Beijing time.
     crate::opinions::jobs::schedule_digest(db, now).await?;
+    // Liaison points with nothing planned near the quarter's end: once a day.
+    crate::activities::jobs::schedule(db, now).await?;
     Ok(())
 }

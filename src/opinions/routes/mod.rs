@@ -1,6 +1,6 @@
 //! The opinion box's pages.
 
-mod posters;
+pub(crate) mod posters;
 mod public;
 mod settings;
 mod staff;

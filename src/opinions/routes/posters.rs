@@ -79,7 +79,7 @@ fn locality_target(c: &mut DbConn, me: &Actor, id: LocalityId) -> AppResult<Targ
 /// this request came to (a staff member printing on the intranet address
 /// should set `public_base_url`). A `Host` that is not a plain host name is
 /// not trusted into a printed address.
-fn base_url(configured: Option<&str>, headers: &HeaderMap) -> String {
+pub(crate) fn base_url(configured: Option<&str>, headers: &HeaderMap) -> String {
     if let Some(u) = configured.map(|u| u.trim().trim_end_matches('/')).filter(|u| !u.is_empty()) {
         return u.to_string();
     }
@@ -106,7 +106,7 @@ fn box_url(base: &str, committee_code: &str, query: &str) -> String {
 
 /// The QR code as an SVG document. Level Q (25 % redundancy): the poster
 /// hangs outdoors and gets dirty; the address is short, so the code stays coarse.
-fn qr_svg(url: &str) -> AppResult<String> {
+pub(crate) fn qr_svg(url: &str) -> AppResult<String> {
     use qrcode::render::svg;
     let code = qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::Q)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("qr code for {url}: {e}")))?;
@@ -114,7 +114,7 @@ fn qr_svg(url: &str) -> AppResult<String> {
 }
 
 /// The SVG without its XML declaration, to sit inside the HTML page.
-fn inline(svg: &str) -> &str {
+pub(crate) fn inline(svg: &str) -> &str {
     svg.find("<svg").map(|i| &svg[i..]).unwrap_or(svg)
 }
 

@@ -480,6 +480,7 @@ mod tests {
             user_id: None,
             created_at: now,
             updated_at: now,
+            public_name: false,
         };
         let locality = Locality {
             id: LocalityId(5),

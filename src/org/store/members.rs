@@ -35,6 +35,8 @@ pub struct Member {
     pub user_id: Option<UserId>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Agreed to have their name on public pages (activity results).
+    pub public_name: bool,
 }
 
 impl Member {

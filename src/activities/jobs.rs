@@ -1,0 +1,126 @@
+//! Reminders about liaison points (a daily job at 09:00 Beijing time): 30 days
+//! before a quarter ends, each point with nothing planned or held reminds its
+//! office and its linked members; once a quarter has ended with gaps, the
+//! district hears of it. Each message is written once (outbox dedupe keys),
+//! however often the job runs.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::model::{Mark, Quarter, reminder_from};
+use super::store::coverage;
+use crate::kernel::auth::{Actor, Role};
+use crate::kernel::calendar::model::shanghai_date;
+use crate::kernel::db::schema::{committees, outbox};
+use crate::kernel::db::{Db, DbConn};
+use crate::kernel::error::AppResult;
+use crate::kernel::ids::CommitteeId;
+use crate::kernel::jobs::Registry;
+use crate::kernel::time::start_of_local_day;
+use crate::kernel::web::i18n::Lang;
+use crate::opinions::store::outbox::{Message, NewMessage, mark, queue_once};
+
+pub const REMINDERS: &str = "activities.reminders";
+
+pub fn register(registry: &mut Registry) {
+    registry.register(REMINDERS, |ctx, _| async move {
+        let (points, district) = ctx.db.write(|c| remind(c, crate::kernel::time::now())).await?;
+        tracing::info!(points, district, "activity reminders");
+        Ok(())
+    });
+}
+
+/// Queues today's run; any number of instances queue it once.
+pub async fn schedule(db: &Db, now: NaiveDateTime) -> AppResult<()> {
+    let day = shanghai_date(now);
+    let at = start_of_local_day(day) + Duration::hours(9);
+    let key = format!("{REMINDERS}:{}", day.format("%Y%m%d"));
+    db.write(move |c| crate::kernel::jobs::store::enqueue(c, REMINDERS, &serde_json::json!({}), at, Some(&key)))
+        .await?;
+    Ok(())
+}
+
+fn note(conn: &mut DbConn, committee: CommitteeId, to: &str, subject: &str, body: &str, key: &str) -> AppResult<bool> {
+    let msg = NewMessage {
+        committee_id: committee,
+        channel: "inapp",
+        // A unit or a member's id, never a phone: nothing here is personal data.
+        recipient: to,
+        recipient_masked: to,
+        subject,
+        body,
+    };
+    let (id, done) = queue_once(conn, &msg, key)?;
+    if !done {
+        // In-app messages are delivered by being there.
+        mark(conn, id, None)?;
+    }
+    Ok(!done)
+}
+
+/// Writes the reminders due at `at`; returns (point reminders, district
+/// notices) newly written.
+pub fn remind(conn: &mut DbConn, at: NaiveDateTime) -> AppResult<(usize, usize)> {
+    let today = shanghai_date(at);
+    let q = Quarter::of(today);
+    let committees: Vec<CommitteeId> = committees::table.select(committees::id).load(conn)?;
+    let (mut points, mut district) = (0, 0);
+    for committee in committees {
+        if today >= reminder_from(q) {
+            let l = coverage::load(conn, committee, None, q)?;
+            for (loc, name, office) in &l.places {
+                if l.coverage.points.get(loc) != Some(&Mark::Missing) {
+                    continue;
+                }
+                let body = Lang::Zh
+                    .t("activity.reminder_body")
+                    .replace("%{place}", name)
+                    .replace("%{quarter}", &q.to_string())
+                    .replace("%{last}", &q.last_day().to_string());
+                let subject = format!("activity-gap:{q}:{loc}");
+                let office_to = format!("office:{office}");
+                if note(conn, committee, &office_to, &subject, &body, &format!("{subject}:{office_to}"))? {
+                    points += 1;
+                }
+                for m in l.links.get(loc).into_iter().flatten() {
+                    let to = format!("member:{m}");
+                    note(conn, committee, &to, &subject, &body, &format!("{subject}:{to}"))?;
+                }
+            }
+        }
+        let prev = q.prev();
+        let l = coverage::load(conn, committee, None, prev)?;
+        let missing = l.coverage.count(Mark::Missing);
+        if missing > 0 {
+            let body = Lang::Zh
+                .t("activity.gaps_body")
+                .replace("%{quarter}", &prev.to_string())
+                .replace("%{missing}", &missing.to_string())
+                .replace("%{points}", &l.coverage.points.len().to_string())
+                .replace("%{members}", &l.coverage.members_without.len().to_string());
+            let subject = format!("activity-gaps:{prev}");
+            if note(conn, committee, "district", &subject, &body, &format!("{subject}:{committee}"))? {
+                district += 1;
+            }
+        }
+    }
+    Ok((points, district))
+}
+
+/// The recent activity reminders for the actor (their office, their member
+/// record, or the district), newest first.
+pub fn notices(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<Message>> {
+    let unit = match actor.role {
+        Role::DistrictAdmin => Some("district".to_string()),
+        _ => crate::opinions::jobs::digest_unit(conn, actor)?,
+    };
+    let Some(unit) = unit else { return Ok(vec![]) };
+    Ok(outbox::table
+        .filter(outbox::committee_id.eq(actor.committee_id))
+        .filter(outbox::channel.eq("inapp").and(outbox::recipient.eq(unit)))
+        .filter(outbox::subject.like("activity-%"))
+        .order(outbox::id.desc())
+        .limit(10)
+        .select(Message::as_select())
+        .load(conn)?)
+}

@@ -1,0 +1,250 @@
+//! The rules of activities, with no I/O: kinds and states, quarters in Beijing
+//! time, when a member may sign in, and the coverage of liaison points.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
+
+use crate::code_enum;
+use crate::kernel::calendar::model::shanghai_date;
+use crate::kernel::ids::{LocalityId, MemberId};
+use crate::kernel::time::start_of_local_day;
+
+code_enum!(
+    /// What an activity is.
+    Kind, "activity_kind" {
+        /// 听民声、察民情、知民意、解民忧: the quarterly visit to a liaison point.
+        Liaison = "liaison",
+        Study = "study",
+        Training = "training",
+        Consultation = "consultation",
+        /// 调研, with a topic and findings.
+        Research = "research",
+        Other = "other",
+    }
+);
+
+code_enum!(
+    Status, "activity_status" {
+        Planned = "planned",
+        Held = "held",
+        Cancelled = "cancelled",
+    }
+);
+
+code_enum!(
+    /// A member's answer to an invitation.
+    Reply, "activity_reply" {
+        Pending = "pending",
+        Confirmed = "confirmed",
+        /// 请假
+        Apology = "apology",
+    }
+);
+
+/// Longest texts: minutes and findings are long, names and venues short.
+pub const MAX_TITLE: usize = 100;
+pub const MAX_TEXT: usize = 10_000;
+pub const MAX_PHOTOS: usize = 12;
+
+/// A quarter of a year, as offices plan and report by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Quarter {
+    pub year: i32,
+    /// 1–4
+    pub q: u32,
+}
+
+impl Quarter {
+    pub fn of(day: NaiveDate) -> Quarter {
+        Quarter { year: day.year(), q: (day.month() - 1) / 3 + 1 }
+    }
+
+    /// The quarter a UTC instant falls in, in Beijing time.
+    pub fn at(utc: NaiveDateTime) -> Quarter {
+        Quarter::of(shanghai_date(utc))
+    }
+
+    /// `2026Q4`; `None` for anything else.
+    pub fn parse(s: &str) -> Option<Quarter> {
+        let (y, q) = s.split_once('Q')?;
+        let (year, q) = (y.parse().ok()?, q.parse().ok()?);
+        ((1..=4).contains(&q) && (2000..=2100).contains(&year)).then_some(Quarter { year, q })
+    }
+
+    pub fn first_day(self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.year, (self.q - 1) * 3 + 1, 1).unwrap_or_default()
+    }
+
+    pub fn next(self) -> Quarter {
+        if self.q == 4 { Quarter { year: self.year + 1, q: 1 } } else { Quarter { year: self.year, q: self.q + 1 } }
+    }
+
+    pub fn prev(self) -> Quarter {
+        if self.q == 1 { Quarter { year: self.year - 1, q: 4 } } else { Quarter { year: self.year, q: self.q - 1 } }
+    }
+
+    pub fn last_day(self) -> NaiveDate {
+        self.next().first_day() - Duration::days(1)
+    }
+
+    /// [start, end) as UTC instants: Beijing midnight to Beijing midnight.
+    pub fn bounds(self) -> (NaiveDateTime, NaiveDateTime) {
+        (start_of_local_day(self.first_day()), start_of_local_day(self.next().first_day()))
+    }
+
+    pub fn contains(self, utc: NaiveDateTime) -> bool {
+        let (a, b) = self.bounds();
+        a <= utc && utc < b
+    }
+}
+
+impl std::fmt::Display for Quarter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}Q{}", self.year, self.q)
+    }
+}
+
+/// Members sign in from two hours before the planned start until the end of
+/// that day in Beijing, or on the day it was actually held.
+pub fn may_sign_in(planned_at: NaiveDateTime, held_at: Option<NaiveDateTime>, now: NaiveDateTime) -> bool {
+    let day_of = |t: NaiveDateTime| shanghai_date(t) == shanghai_date(now);
+    (now >= planned_at - Duration::hours(2) && day_of(planned_at)) || held_at.is_some_and(day_of)
+}
+
+/// One liaison visit as coverage counts it.
+#[derive(Debug, Clone)]
+pub struct Visit {
+    pub locality: LocalityId,
+    pub status: Status,
+    /// Held: when; planned: the planned time.
+    pub at: NaiveDateTime,
+    /// Members present (held visits).
+    pub present: Vec<MemberId>,
+}
+
+/// Where a point stands in a quarter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    Held,
+    Planned,
+    Missing,
+}
+
+impl Mark {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mark::Held => "held",
+            Mark::Planned => "planned",
+            Mark::Missing => "missing",
+        }
+    }
+}
+
+/// The quarter's coverage: each point (a locality with linked members) held,
+/// planned or missing, and the linked members present at no held visit.
+#[derive(Debug, Clone, Default)]
+pub struct Coverage {
+    pub points: BTreeMap<LocalityId, Mark>,
+    pub members_without: BTreeSet<MemberId>,
+}
+
+impl Coverage {
+    pub fn count(&self, mark: Mark) -> usize {
+        self.points.values().filter(|m| **m == mark).count()
+    }
+}
+
+/// `links`: each point and the members linked to it during the quarter;
+/// `visits`: liaison activities (held or planned; cancelled ones left out by
+/// the caller or ignored here) at those points.
+pub fn coverage(quarter: Quarter, links: &BTreeMap<LocalityId, Vec<MemberId>>, visits: &[Visit]) -> Coverage {
+    let mut c = Coverage::default();
+    let mut present: BTreeSet<MemberId> = BTreeSet::new();
+    for (loc, _) in links.iter().filter(|(_, m)| !m.is_empty()) {
+        let here = visits.iter().filter(|v| v.locality == *loc && quarter.contains(v.at));
+        let mut mark = Mark::Missing;
+        for v in here {
+            match v.status {
+                Status::Held => {
+                    mark = Mark::Held;
+                    present.extend(v.present.iter().copied());
+                }
+                Status::Planned if mark == Mark::Missing => mark = Mark::Planned,
+                _ => {}
+            }
+        }
+        c.points.insert(*loc, mark);
+    }
+    c.members_without =
+        links.values().flatten().copied().filter(|m| !present.contains(m)).collect::<BTreeSet<MemberId>>();
+    c
+}
+
+/// The day reminders start for points with nothing planned: 30 days before the
+/// quarter ends.
+pub fn reminder_from(quarter: Quarter) -> NaiveDate {
+    quarter.last_day() - Duration::days(30)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("time")
+    }
+
+    #[test]
+    fn quarters_follow_beijing_time() {
+        // 31 December 17:00 UTC is already 1 January in Beijing.
+        assert_eq!(Quarter::at(t("2026-12-31 15:59")), Quarter { year: 2026, q: 4 });
+        assert_eq!(Quarter::at(t("2026-12-31 16:00")), Quarter { year: 2027, q: 1 });
+        let q = Quarter { year: 2026, q: 4 };
+        assert_eq!(q.bounds(), (t("2026-09-30 16:00"), t("2026-12-31 16:00")));
+        assert!(q.contains(t("2026-09-30 16:00")) && !q.contains(t("2026-09-30 15:59")));
+        assert_eq!(q.last_day(), NaiveDate::from_ymd_opt(2026, 12, 31).expect("day"));
+        assert_eq!(q.next(), Quarter { year: 2027, q: 1 });
+        assert_eq!(Quarter { year: 2027, q: 1 }.prev(), q);
+        assert_eq!(Quarter::parse("2026Q4"), Some(q));
+        assert_eq!(q.to_string(), "2026Q4");
+        for bad in ["2026Q5", "2026Q0", "Q1", "abc", "20261"] {
+            assert_eq!(Quarter::parse(bad), None, "{bad}");
+        }
+        assert_eq!(reminder_from(q), NaiveDate::from_ymd_opt(2026, 12, 1).expect("day"));
+    }
+
+    #[test]
+    fn sign_in_is_open_on_the_day() {
+        let planned = t("2026-12-01 01:00"); // 09:00 in Beijing
+        assert!(!may_sign_in(planned, None, t("2026-11-30 22:59")), "more than two hours early");
+        assert!(may_sign_in(planned, None, t("2026-11-30 23:00")));
+        assert!(may_sign_in(planned, None, t("2026-12-01 15:59")), "until Beijing midnight");
+        assert!(!may_sign_in(planned, None, t("2026-12-01 16:00")), "the next day in Beijing");
+        // Held on another day than planned: that day counts.
+        assert!(may_sign_in(planned, Some(t("2026-12-03 02:00")), t("2026-12-03 08:00")));
+    }
+
+    #[test]
+    fn coverage_marks_points_and_members() {
+        let (a, b, c) = (LocalityId(1), LocalityId(2), LocalityId(3));
+        let (m1, m2, m3, m4) = (MemberId(1), MemberId(2), MemberId(3), MemberId(4));
+        let links = BTreeMap::from([(a, vec![m1, m2]), (b, vec![m3]), (c, vec![m4]), (LocalityId(9), vec![])]);
+        let q = Quarter { year: 2026, q: 4 };
+        let visits = vec![
+            Visit { locality: a, status: Status::Held, at: t("2026-10-10 02:00"), present: vec![m1] },
+            Visit { locality: a, status: Status::Planned, at: t("2026-12-10 02:00"), present: vec![] },
+            Visit { locality: b, status: Status::Planned, at: t("2026-12-10 02:00"), present: vec![] },
+            // Held, but in the last quarter (Beijing time): does not count.
+            Visit { locality: c, status: Status::Held, at: t("2026-09-30 15:00"), present: vec![m4] },
+            Visit { locality: c, status: Status::Cancelled, at: t("2026-11-10 02:00"), present: vec![] },
+        ];
+        let cov = coverage(q, &links, &visits);
+        assert_eq!(cov.points.get(&a), Some(&Mark::Held));
+        assert_eq!(cov.points.get(&b), Some(&Mark::Planned));
+        assert_eq!(cov.points.get(&c), Some(&Mark::Missing));
+        assert!(!cov.points.contains_key(&LocalityId(9)), "a place with nobody linked is not a point");
+        assert_eq!((cov.count(Mark::Held), cov.count(Mark::Planned), cov.count(Mark::Missing)), (1, 1, 1));
+        assert_eq!(cov.members_without, BTreeSet::from([m2, m3, m4]), "m1 was present");
+    }
+}

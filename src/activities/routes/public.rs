@@ -1,0 +1,78 @@
+//! The public page of a Members' Home: its recent activities (活动成果展示),
+//! with photos, summary and outcomes; no login, no personal data.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+
+use crate::activities::store::public::{self, Shown};
+use crate::app::AppState;
+use crate::kernel::auth::CurrentUser;
+use crate::kernel::error::{AppError, AppResult};
+use crate::kernel::ids::{ActivityId, FileId, HomeId, OfficeId};
+use crate::kernel::web::{Page, render};
+use crate::org::store as org;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/box/{code}/homes/{home}", get(home))
+        .route("/box/{code}/activities/{id}/photos/{file}", get(photo))
+        .route("/homes/{office}/public", get(public_address))
+}
+
+/// From a Home's staff page to its public page (whose address carries the
+/// committee's code).
+async fn public_address(
+    State(st): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    Path(office): Path<i64>,
+) -> AppResult<Redirect> {
+    let (code, home) = st
+        .db
+        .read(move |c| {
+            let code = org::committee(c, me.committee_id)?.code;
+            let home = public::home_of(c, me.committee_id, OfficeId(office))?.ok_or(AppError::NotFound)?;
+            Ok((code, home))
+        })
+        .await?;
+    Ok(Redirect::to(&format!("/box/{code}/homes/{home}")))
+}
+
+#[derive(Template)]
+#[template(path = "activities/public.html")]
+struct HomeTemplate {
+    page: Page,
+    committee: String,
+    code: String,
+    name: String,
+    address: Option<String>,
+    shown: Vec<Shown>,
+}
+
+async fn home(State(st): State<AppState>, page: Page, Path((code, home)): Path<(String, i64)>) -> AppResult<Response> {
+    let code2 = code.clone();
+    let (committee, name, address, shown) = st
+        .db
+        .read(move |c| {
+            let committee = org::committee_by_code(c, &code2)?.ok_or(AppError::NotFound)?;
+            let (name, address, office) = public::home(c, committee.id, HomeId(home))?.ok_or(AppError::NotFound)?;
+            Ok((committee.name, name, address, public::recent(c, committee.id, office)?))
+        })
+        .await?;
+    render(&HomeTemplate { page, committee, code, name, address, shown }).map(IntoResponse::into_response)
+}
+
+async fn photo(State(st): State<AppState>, Path((code, id, file)): Path<(String, i64, i64)>) -> AppResult<Response> {
+    let row = st
+        .db
+        .read(move |c| {
+            let committee = org::committee_by_code(c, &code)?.ok_or(AppError::NotFound)?;
+            public::photo(c, committee.id, ActivityId(id), FileId(file))
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let bytes = st.files.read(&row.sha256).await?;
+    Ok(crate::kernel::files::download(&row, bytes))
+}

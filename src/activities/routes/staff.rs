@@ -1,0 +1,480 @@
+//! Office staff and the district: the list, planning, one activity with its
+//! record, attendance, photos and the opinions heard there.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use crate::activities::model::{self, Kind, Quarter, Reply, Status};
+use crate::activities::store::activities::{self as store, Activity, Attachment, Filter, Plan, Record, Row};
+use crate::activities::store::attendance::{self, Attendee};
+use crate::activities::store::heard::{self, Heard};
+use crate::app::AppState;
+use crate::kernel::auth::{Actor, CurrentUser};
+use crate::kernel::error::{AppError, AppResult};
+use crate::kernel::ids::{ActivityId, CategoryId, FileId, LocalityId, MemberId, OfficeId, OpinionId};
+use crate::kernel::web::page::form_done;
+use crate::kernel::web::{Page, form, render};
+use crate::opinions::routes::posters::{base_url, inline, qr_svg};
+use crate::opinions::store::catalog::{self, Category};
+use crate::org::model::Phone;
+use crate::org::store::{self as org, Office, liaisons, localities::Locality};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/activities", get(list).post(create))
+        .route("/activities/new", get(new_form))
+        .route("/activities/{id}", get(detail))
+        .route("/activities/{id}/record", post(record))
+        .route("/activities/{id}/attendance", post(attendance_form))
+        .route("/activities/{id}/photos", post(photos))
+        .route("/activities/{id}/files/{file}", get(file))
+        .route("/activities/{id}/cancel", post(cancel))
+        .route("/activities/{id}/opinions", post(add_opinion))
+}
+
+/// Beijing wall-clock date and time to the stored UTC instant.
+pub(super) fn to_utc(day: NaiveDate, time: NaiveTime) -> NaiveDateTime {
+    crate::kernel::time::start_of_local_day(day) + (time - NaiveTime::MIN)
+}
+
+fn parse_time(v: &Option<String>) -> AppResult<Option<NaiveTime>> {
+    match form::text(v) {
+        None => Ok(None),
+        Some(s) => NaiveTime::parse_from_str(&s, "%H:%M").map(Some).map_err(|_| AppError::BadRequest("form.bad_time")),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct ListQuery {
+    office: Option<String>,
+    quarter: Option<String>,
+    year: Option<String>,
+    kind: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "activities/list.html")]
+struct ListTemplate {
+    page: Page,
+    rows: Vec<Row>,
+    offices: Vec<Office>,
+    kinds: &'static [Kind],
+    office: Option<OfficeId>,
+    quarter: String,
+    year: String,
+    kind: String,
+    can_plan: bool,
+}
+
+async fn list(
+    State(st): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    page: Page,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Response> {
+    let office = form::id(&q.office)?.map(OfficeId);
+    let quarter = form::text(&q.quarter);
+    let filter = Filter {
+        office,
+        quarter: match &quarter {
+            Some(s) => Some(Quarter::parse(s).ok_or(AppError::BadRequest("activity.bad_quarter"))?),
+            None => None,
+        },
+        year: form::text(&q.year).and_then(|y| y.parse().ok()),
+        kind: q.kind.as_deref().and_then(Kind::parse),
+    };
+    let can_plan = matches!(me.role, crate::kernel::auth::Role::DistrictAdmin | crate::kernel::auth::Role::OfficeStaff);
+    let (rows, offices) = st.db.read(move |c| Ok((store::list(c, &me, &filter)?, org::list_offices(c, &me)?))).await?;
+    render(&ListTemplate {
+        page,
+        rows,
+        offices,
+        kinds: Kind::ALL,
+        office,
+        quarter: quarter.unwrap_or_default(),
+        year: q.year.unwrap_or_default(),
+        kind: q.kind.unwrap_or_default(),
+        can_plan,
+    })
+    .map(IntoResponse::into_response)
+}
+
+#[derive(Deserialize, Default)]
+struct NewQuery {
+    office: Option<String>,
+    locality: Option<String>,
+    kind: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "activities/new.html")]
+struct NewTemplate {
+    page: Page,
+    offices: Vec<Office>,
+    office: Option<OfficeId>,
+    localities: Vec<Locality>,
+    locality: Option<LocalityId>,
+    members: Vec<(MemberId, String)>,
+    /// Linked to the chosen point: ticked to start with.
+    linked: Vec<MemberId>,
+    kinds: &'static [Kind],
+    kind: Kind,
+}
+
+impl NewTemplate {
+    fn is_linked(&self, m: &MemberId) -> bool {
+        self.linked.contains(m)
+    }
+}
+
+async fn new_form(
+    State(st): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    page: Page,
+    Query(q): Query<NewQuery>,
+) -> AppResult<Response> {
+    let office = me.office_id.or(form::id(&q.office)?.map(OfficeId));
+    if office.is_some_and(|o| !store::can_manage(&me, o)) || !crate::opinions::model::is_dispatcher(&me) {
+        return Err(AppError::Forbidden);
+    }
+    let locality = form::id(&q.locality)?.map(LocalityId);
+    let kind = q.kind.as_deref().and_then(Kind::parse).unwrap_or(Kind::Liaison);
+    let tpl = st
+        .db
+        .read(move |c| {
+            let offices = org::list_offices(c, &me)?;
+            let localities = match office {
+                Some(o) => org::localities::list(c, &me, Some(o))?,
+                None => vec![],
+            };
+            let members = crate::org::store::members::choices(c, &me, office)?;
+            let linked = match locality {
+                Some(l) => liaisons::points(c, &me, office)?
+                    .into_iter()
+                    .filter(|p| p.locality.id == l)
+                    .flat_map(|p| p.members.into_iter().map(|m| m.member_id))
+                    .collect(),
+                None => vec![],
+            };
+            Ok(NewTemplate { page, offices, office, localities, locality, members, linked, kinds: Kind::ALL, kind })
+        })
+        .await?;
+    render(&tpl).map(IntoResponse::into_response)
+}
+
+/// The plan form as sent; `member` repeats, so it is read from the raw pairs.
+fn plan_from(pairs: &[(String, String)], me: &Actor) -> AppResult<Plan> {
+    let get = |k: &str| pairs.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone());
+    let office = me
+        .office_id
+        .filter(|_| me.role == crate::kernel::auth::Role::OfficeStaff)
+        .or(form::id(&get("office"))?.map(OfficeId))
+        .ok_or(AppError::BadRequest("activity.bad_office"))?;
+    let day = form::date(&get("date"))?.ok_or(AppError::BadRequest("activity.date_required"))?;
+    let time = parse_time(&get("time"))?.unwrap_or(NaiveTime::from_hms_opt(9, 0, 0).unwrap_or(NaiveTime::MIN));
+    let members = pairs
+        .iter()
+        .filter(|(k, _)| k == "member")
+        .map(|(_, v)| v.parse().map(MemberId).map_err(|_| AppError::BadRequest("activity.bad_member")))
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok(Plan {
+        office_id: office,
+        kind: get("kind").as_deref().and_then(Kind::parse).ok_or(AppError::BadRequest("form.bad_choice"))?,
+        title: get("title").unwrap_or_default(),
+        locality_id: form::id(&get("locality"))?.map(LocalityId),
+        venue: get("venue").unwrap_or_default(),
+        planned_at: to_utc(day, time),
+        topic: get("topic").unwrap_or_default(),
+        members,
+    })
+}
+
+async fn create(
+    State(st): State<AppState>,
+    session: Session,
+    CurrentUser(me): CurrentUser,
+    axum::extract::RawForm(raw): axum::extract::RawForm,
+) -> AppResult<Redirect> {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_bytes(&raw).map_err(|_| AppError::BadRequest("form.bad_choice"))?;
+    let result = async {
+        let plan = plan_from(&pairs, &me)?;
+        st.db.write(move |c| store::plan(c, &me, &plan)).await
+    }
+    .await;
+    match result {
+        Ok(id) => {
+            crate::kernel::web::page::flash(&session, true, "activity.planned").await;
+            Ok(Redirect::to(&format!("/activities/{id}")))
+        }
+        Err(AppError::BadRequest(k) | AppError::Conflict(k)) => {
+            crate::kernel::web::page::flash(&session, false, k).await;
+            Ok(Redirect::to("/activities/new"))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "activities/detail.html")]
+struct DetailTemplate {
+    page: Page,
+    a: Activity,
+    office: String,
+    locality: Option<String>,
+    home: Option<String>,
+    attendees: Vec<Attendee>,
+    files: Vec<Attachment>,
+    heard: Vec<(OpinionId, String, String, String)>,
+    manage: bool,
+    /// The sign-in QR code (inline SVG) and its link, for staff to show.
+    qr: Option<(String, String)>,
+    /// The viewer's own line, when they are a listed member.
+    mine: Option<Attendee>,
+    members: Vec<(MemberId, String)>,
+    categories: Vec<Category>,
+    replies: [Reply; 2],
+}
+
+impl DetailTemplate {
+    fn is_present(&self, m: &MemberId) -> bool {
+        self.attendees.iter().any(|x| x.member_id == *m && x.attended)
+    }
+    fn planned(&self) -> bool {
+        self.a.status() == Status::Planned
+    }
+    fn cancelled(&self) -> bool {
+        self.a.status() == Status::Cancelled
+    }
+    fn research(&self) -> bool {
+        self.a.kind() == Kind::Research
+    }
+    fn date_value(&self) -> String {
+        crate::kernel::calendar::model::shanghai_date(self.a.when()).to_string()
+    }
+    fn time_value(&self) -> String {
+        crate::kernel::time::local(&self.a.when()).split_off(11)
+    }
+    fn opinion_status_key(&self, s: &str) -> String {
+        crate::opinions::model::Status::parse(s).map(|x| x.label_key()).unwrap_or_default()
+    }
+}
+
+async fn detail(
+    State(st): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    page: Page,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let base = base_url(st.config.public_base_url.as_deref(), &headers);
+    let tpl = st
+        .db
+        .read(move |c| {
+            let id = ActivityId(id);
+            let a = store::get(c, &me, id)?.ok_or(AppError::NotFound)?;
+            let manage = store::can_manage(&me, a.office_id);
+            let (office, locality, home) = store::place_names(c, &a)?;
+            let attendees = attendance::list(c, id)?;
+            let own = crate::org::store::members::own_record(c, &me)?.map(|m| m.id);
+            let mine = attendees.iter().find(|x| Some(x.member_id) == own).cloned();
+            let qr = if manage && a.status() != Status::Cancelled {
+                let url = format!("{base}/activities/{id}/signin?t={}", a.signin_token);
+                Some((inline(&qr_svg(&url)?).to_string(), url))
+            } else {
+                None
+            };
+            let members = if manage { crate::org::store::members::choices(c, &me, Some(a.office_id))? } else { vec![] };
+            Ok(DetailTemplate {
+                files: store::attachments(c, id)?,
+                heard: heard::list(c, id)?,
+                categories: if manage { catalog::categories(c, me.committee_id)? } else { vec![] },
+                page,
+                office,
+                locality,
+                home,
+                attendees,
+                manage,
+                qr,
+                mine,
+                members,
+                replies: [Reply::Confirmed, Reply::Apology],
+                a,
+            })
+        })
+        .await?;
+    render(&tpl).map(IntoResponse::into_response)
+}
+
+#[derive(Deserialize)]
+struct RecordForm {
+    date: Option<String>,
+    time: Option<String>,
+    minutes: Option<String>,
+    outcomes: Option<String>,
+    topic: Option<String>,
+    findings: Option<String>,
+    residents_count: Option<String>,
+    other_participants: Option<String>,
+    public: Option<String>,
+}
+
+async fn record(
+    State(st): State<AppState>,
+    session: Session,
+    CurrentUser(me): CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<RecordForm>,
+) -> AppResult<Redirect> {
+    let result = async {
+        let held_at = match (form::date(&f.date)?, parse_time(&f.time)?) {
+            (Some(d), t) => Some(to_utc(d, t.unwrap_or(NaiveTime::MIN))),
+            (None, _) => None,
+        };
+        let residents_count = match form::text(&f.residents_count) {
+            None => 0,
+            Some(s) => s.parse().map_err(|_| AppError::BadRequest("activity.bad_count"))?,
+        };
+        let r = Record {
+            held_at,
+            minutes: f.minutes.unwrap_or_default(),
+            outcomes: f.outcomes.unwrap_or_default(),
+            topic: f.topic.unwrap_or_default(),
+            findings: f.findings.unwrap_or_default(),
+            residents_count,
+            other_participants: f.other_participants.unwrap_or_default(),
+            public: f.public.as_deref() == Some("1"),
+        };
+        st.db.write(move |c| store::record(c, &me, ActivityId(id), &r)).await
+    }
+    .await;
+    form_done(&session, result, "activity.recorded", &format!("/activities/{id}")).await
+}
+
+async fn attendance_form(
+    State(st): State<AppState>,
+    session: Session,
+    CurrentUser(me): CurrentUser,
+    Path(id): Path<i64>,
+    axum::extract::RawForm(raw): axum::extract::RawForm,
+) -> AppResult<Redirect> {
+    let result = async {
+        let pairs: Vec<(String, String)> =
+            serde_urlencoded::from_bytes(&raw).map_err(|_| AppError::BadRequest("form.bad_choice"))?;
+        let present = pairs
+            .iter()
+            .filter(|(k, _)| k == "present")
+            .map(|(_, v)| v.parse().map(MemberId).map_err(|_| AppError::BadRequest("activity.bad_member")))
+            .collect::<AppResult<Vec<_>>>()?;
+        st.db.write(move |c| attendance::set_present(c, &me, ActivityId(id), &present)).await
+    }
+    .await;
+    form_done(&session, result, "activity.attendance_saved", &format!("/activities/{id}#attendance")).await
+}
+
+/// Photos and documents of the record: checked and stored first, then the
+/// rows commit together.
+async fn photos(
+    State(st): State<AppState>,
+    session: Session,
+    CurrentUser(me): CurrentUser,
+    Path(id): Path<i64>,
+    mp: axum::extract::Multipart,
+) -> AppResult<Redirect> {
+    let result = async {
+        let (_, uploads) = crate::kernel::files::read_multipart(mp, model::MAX_PHOTOS).await?;
+        if uploads.is_empty() {
+            return Err(AppError::BadRequest("activity.no_file"));
+        }
+        let mut stored = vec![];
+        for u in uploads {
+            stored.push(st.files.put(u, crate::kernel::files::Accept::ImagesAndDocuments).await?);
+        }
+        st.db
+            .write(move |c| {
+                for s in &stored {
+                    let f = crate::kernel::files::insert_row(c, &me, s)?;
+                    let role = if s.content_type.starts_with("image/") { "photo" } else { "attachment" };
+                    store::attach(c, &me, ActivityId(id), f, role)?;
+                }
+                Ok(())
+            })
+            .await
+    }
+    .await;
+    form_done(&session, result, "activity.files_added", &format!("/activities/{id}#files")).await
+}
+
+async fn file(
+    State(st): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    Path((id, file)): Path<(i64, i64)>,
+) -> AppResult<Response> {
+    let row = st
+        .db
+        .read(move |c| {
+            store::get(c, &me, ActivityId(id))?.ok_or(AppError::NotFound)?;
+            if !store::attachments(c, ActivityId(id))?.iter().any(|(f, ..)| f.0 == file) {
+                return Err(AppError::NotFound);
+            }
+            crate::kernel::files::find_row(c, &me, FileId(file))
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let bytes = st.files.read(&row.sha256).await?;
+    Ok(crate::kernel::files::download(&row, bytes))
+}
+
+async fn cancel(
+    State(st): State<AppState>,
+    session: Session,
+    CurrentUser(me): CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Redirect> {
+    let result = st.db.write(move |c| store::cancel(c, &me, ActivityId(id))).await;
+    form_done(&session, result, "activity.cancelled_done", &format!("/activities/{id}")).await
+}
+
+#[derive(Deserialize)]
+struct HeardForm {
+    heard_by: Option<String>,
+    category: Option<String>,
+    body: String,
+    name: Option<String>,
+    phone: Option<String>,
+}
+
+async fn add_opinion(
+    State(st): State<AppState>,
+    session: Session,
+    CurrentUser(me): CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<HeardForm>,
+) -> AppResult<Redirect> {
+    let vault = st.personal.clone();
+    let result = async {
+        let heard_by = form::id(&f.heard_by)?.map(MemberId).ok_or(AppError::BadRequest("opinion.heard_by_required"))?;
+        let phone = match form::text(&f.phone) {
+            None => None,
+            Some(p) => Some(Phone::parse(&p).ok_or(AppError::BadRequest("form.bad_phone"))?),
+        };
+        let h = Heard {
+            heard_by,
+            category_id: form::id(&f.category)?.map(CategoryId),
+            body: f.body.clone(),
+            name_enc: form::text(&f.name).map(|n| vault.encrypt(&n)),
+            phone_enc: phone.as_ref().map(|p| vault.encrypt(p.as_str())),
+            phone_index: phone.as_ref().map(|p| vault.blind_index(p.as_str())),
+        };
+        st.db.write(move |c| heard::add(c, &me, ActivityId(id), h).map(|_| ())).await
+    }
+    .await;
+    form_done(&session, result, "activity.opinion_added", &format!("/activities/{id}#heard")).await
+}

@@ -1,0 +1,419 @@
+//! Activities in the database: planning, the record, photos, and the scoped
+//! lists. Who may do what is checked here, not in the handlers.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use rand::Rng;
+use serde::Serialize;
+
+use crate::activities::model::{self, Kind, Quarter, Status};
+use crate::kernel::audit::{self, Change, store::Who};
+use crate::kernel::auth::{Actor, OfficeScope, Role};
+use crate::kernel::db::DbConn;
+use crate::kernel::db::schema::{activities, activity_files, files, localities, members, members_homes, offices};
+use crate::kernel::error::{AppError, AppResult};
+use crate::kernel::ids::{ActivityId, CommitteeId, FileId, HomeId, LocalityId, MemberId, OfficeId, UserId};
+use crate::kernel::time::now;
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = activities)]
+pub struct Activity {
+    pub id: ActivityId,
+    pub committee_id: CommitteeId,
+    pub office_id: OfficeId,
+    pub kind: String,
+    pub title: String,
+    pub locality_id: Option<LocalityId>,
+    pub home_id: Option<HomeId>,
+    pub venue: String,
+    pub planned_at: NaiveDateTime,
+    pub held_at: Option<NaiveDateTime>,
+    pub status: String,
+    pub topic: String,
+    pub findings: String,
+    pub minutes: String,
+    pub outcomes: String,
+    pub residents_count: i32,
+    pub other_participants: String,
+    pub public: bool,
+    #[serde(skip)]
+    pub signin_token: String,
+    pub created_by: Option<UserId>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl Activity {
+    pub fn kind(&self) -> Kind {
+        Kind::parse(&self.kind).unwrap_or(Kind::Other)
+    }
+    pub fn status(&self) -> Status {
+        Status::parse(&self.status).unwrap_or(Status::Planned)
+    }
+    pub fn kind_label_key(&self) -> String {
+        self.kind().label_key()
+    }
+    pub fn status_label_key(&self) -> String {
+        self.status().label_key()
+    }
+    /// When it took place, or is to.
+    pub fn when(&self) -> NaiveDateTime {
+        self.held_at.unwrap_or(self.planned_at)
+    }
+    pub fn quarter(&self) -> Quarter {
+        Quarter::at(self.when())
+    }
+}
+
+/// What staff fill in to plan an activity.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub office_id: OfficeId,
+    pub kind: Kind,
+    pub title: String,
+    pub locality_id: Option<LocalityId>,
+    pub venue: String,
+    pub planned_at: NaiveDateTime,
+    pub topic: String,
+    /// Invited members (the point's linked members are suggested by the form).
+    pub members: Vec<MemberId>,
+}
+
+/// What staff record after the activity.
+#[derive(Debug, Clone, Default)]
+pub struct Record {
+    pub held_at: Option<NaiveDateTime>,
+    pub minutes: String,
+    pub outcomes: String,
+    pub topic: String,
+    pub findings: String,
+    pub residents_count: i32,
+    pub other_participants: String,
+    pub public: bool,
+}
+
+/// District staff manage every office's activities, office staff their own.
+pub fn can_manage(actor: &Actor, office: OfficeId) -> bool {
+    match actor.role {
+        Role::DistrictAdmin => true,
+        Role::OfficeStaff => actor.office_id == Some(office),
+        _ => false,
+    }
+}
+
+fn manage(actor: &Actor, a: &Activity) -> AppResult<()> {
+    if can_manage(actor, a.office_id) { Ok(()) } else { Err(AppError::Forbidden) }
+}
+
+fn text(s: &str, max: usize, key: &'static str) -> AppResult<String> {
+    let s = s.trim();
+    if s.chars().count() > max {
+        return Err(AppError::BadRequest(key));
+    }
+    Ok(s.to_string())
+}
+
+/// A random token for the sign-in QR code: it proves the phone scanned this
+/// activity's own code.
+fn new_token() -> String {
+    let alphabet = crate::opinions::model::CODE_ALPHABET;
+    let mut rng = rand::rng();
+    (0..16).map(|_| char::from(alphabet[rng.random_range(0..alphabet.len())])).collect()
+}
+
+/// Plans an activity and invites its members.
+pub fn plan(conn: &mut DbConn, actor: &Actor, p: &Plan) -> AppResult<ActivityId> {
+    if !can_manage(actor, p.office_id) {
+        return Err(AppError::Forbidden);
+    }
+    let office_ok: i64 = offices::table
+        .filter(offices::id.eq(p.office_id).and(offices::committee_id.eq(actor.committee_id)))
+        .count()
+        .get_result(conn)?;
+    if office_ok == 0 {
+        return Err(AppError::BadRequest("activity.bad_office"));
+    }
+    let title = text(&p.title, model::MAX_TITLE, "activity.title_too_long")?;
+    if title.is_empty() {
+        return Err(AppError::BadRequest("activity.title_required"));
+    }
+    if p.kind == Kind::Liaison && p.locality_id.is_none() {
+        return Err(AppError::BadRequest("activity.locality_required"));
+    }
+    if let Some(l) = p.locality_id {
+        let ok: i64 = localities::table
+            .filter(localities::id.eq(l).and(localities::office_id.eq(p.office_id)))
+            .count()
+            .get_result(conn)?;
+        if ok == 0 {
+            return Err(AppError::BadRequest("activity.bad_locality"));
+        }
+    }
+    let home: Option<HomeId> = members_homes::table
+        .filter(members_homes::office_id.eq(p.office_id))
+        .select(members_homes::id)
+        .first(conn)
+        .optional()?;
+    let mut invited = p.members.clone();
+    invited.sort();
+    invited.dedup();
+    let found: i64 = members::table
+        .filter(members::id.eq_any(&invited))
+        .filter(members::committee_id.eq(actor.committee_id).and(members::status.eq("active")))
+        .count()
+        .get_result(conn)?;
+    if found != invited.len() as i64 {
+        return Err(AppError::BadRequest("activity.bad_member"));
+    }
+    let t = now();
+    let id: ActivityId = diesel::insert_into(activities::table)
+        .values((
+            activities::committee_id.eq(actor.committee_id),
+            activities::office_id.eq(p.office_id),
+            activities::kind.eq(p.kind.as_str()),
+            activities::title.eq(&title),
+            activities::locality_id.eq(p.locality_id),
+            // A visit to a village is not at the Home; everything else defaults to it.
+            activities::home_id.eq(if p.kind == Kind::Liaison { None } else { home }),
+            activities::venue.eq(text(&p.venue, model::MAX_TITLE, "activity.venue_too_long")?),
+            activities::planned_at.eq(p.planned_at),
+            activities::status.eq(Status::Planned.as_str()),
+            activities::topic.eq(text(&p.topic, model::MAX_TITLE, "activity.topic_too_long")?),
+            activities::findings.eq(""),
+            activities::minutes.eq(""),
+            activities::outcomes.eq(""),
+            activities::residents_count.eq(0),
+            activities::other_participants.eq(""),
+            activities::public.eq(false),
+            activities::signin_token.eq(new_token()),
+            activities::created_by.eq(Some(actor.user_id)),
+            activities::created_at.eq(t),
+            activities::updated_at.eq(t),
+        ))
+        .returning(activities::id)
+        .get_result(conn)?;
+    for m in &invited {
+        super::attendance::invite(conn, actor.committee_id, id, *m)?;
+    }
+    audit::record(
+        conn,
+        Who::User(actor),
+        Change::new("activity.plan", "activity", id).after(serde_json::json!({
+            "kind": p.kind.as_str(), "title": title, "planned_at": p.planned_at, "members": invited,
+        })),
+    )?;
+    Ok(id)
+}
+
+/// An activity the actor may see: the committee's for the district and
+/// leaders, the office's for its staff and members.
+pub fn get(conn: &mut DbConn, actor: &Actor, id: ActivityId) -> AppResult<Option<Activity>> {
+    let a: Option<Activity> = activities::table
+        .find(id)
+        .filter(activities::committee_id.eq(actor.committee_id))
+        .select(Activity::as_select())
+        .first(conn)
+        .optional()?;
+    Ok(a.filter(|a| visible(actor, a.office_id)))
+}
+
+fn visible(actor: &Actor, office: OfficeId) -> bool {
+    match actor.office_scope() {
+        OfficeScope::All => true,
+        OfficeScope::One(o) => o == office,
+        OfficeScope::None => false,
+    }
+}
+
+/// The list's filters.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub office: Option<OfficeId>,
+    pub quarter: Option<Quarter>,
+    pub year: Option<i32>,
+    pub kind: Option<Kind>,
+}
+
+/// A row of the list, with names.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub activity: Activity,
+    pub office: String,
+    pub locality: Option<String>,
+    pub present: i64,
+    pub invited: i64,
+}
+
+/// The actor's activities by time (newest first), filtered.
+pub fn list(conn: &mut DbConn, actor: &Actor, f: &Filter) -> AppResult<Vec<Row>> {
+    use crate::kernel::db::schema::activity_members as am;
+    let mut q = activities::table.filter(activities::committee_id.eq(actor.committee_id)).into_boxed();
+    match actor.office_scope() {
+        OfficeScope::All => {}
+        OfficeScope::One(o) => q = q.filter(activities::office_id.eq(o)),
+        OfficeScope::None => return Ok(vec![]),
+    }
+    if let Some(o) = f.office {
+        q = q.filter(activities::office_id.eq(o));
+    }
+    if let Some(k) = f.kind {
+        q = q.filter(activities::kind.eq(k.as_str()));
+    }
+    // An activity belongs to the period it was held in, or is planned for.
+    let range = match (f.quarter, f.year) {
+        (Some(qr), _) => Some(qr.bounds()),
+        (None, Some(y)) => Some((Quarter { year: y, q: 1 }.bounds().0, Quarter { year: y, q: 4 }.bounds().1)),
+        _ => None,
+    };
+    if let Some((a, b)) = range {
+        q = q.filter(
+            activities::held_at
+                .ge(a)
+                .and(activities::held_at.lt(b))
+                .or(activities::held_at.is_null().and(activities::planned_at.ge(a)).and(activities::planned_at.lt(b))),
+        );
+    }
+    let rows: Vec<Activity> = q
+        .order((activities::planned_at.desc(), activities::id.desc()))
+        .limit(500)
+        .select(Activity::as_select())
+        .load(conn)?;
+    let ids: Vec<ActivityId> = rows.iter().map(|a| a.id).collect();
+    let counts: Vec<(ActivityId, bool, bool)> = am::table
+        .filter(am::activity_id.eq_any(&ids))
+        .select((am::activity_id, am::invited, am::attended))
+        .load(conn)?;
+    let office_names: Vec<(OfficeId, String)> = offices::table
+        .filter(offices::committee_id.eq(actor.committee_id))
+        .select((offices::id, offices::name))
+        .load(conn)?;
+    let loc_ids: Vec<LocalityId> = rows.iter().filter_map(|a| a.locality_id).collect();
+    let loc_names: Vec<(LocalityId, String)> = localities::table
+        .filter(localities::id.eq_any(loc_ids))
+        .select((localities::id, localities::name))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|a| Row {
+            office: office_names.iter().find(|(i, _)| *i == a.office_id).map(|(_, n)| n.clone()).unwrap_or_default(),
+            locality: a.locality_id.and_then(|l| loc_names.iter().find(|(i, _)| *i == l).map(|(_, n)| n.clone())),
+            present: counts.iter().filter(|(i, _, at)| *i == a.id && *at).count() as i64,
+            invited: counts.iter().filter(|(i, inv, _)| *i == a.id && *inv).count() as i64,
+            activity: a,
+        })
+        .collect())
+}
+
+/// Records what happened: the activity is then held (and may be corrected later).
+pub fn record(conn: &mut DbConn, actor: &Actor, id: ActivityId, r: &Record) -> AppResult<()> {
+    let a = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
+    manage(actor, &a)?;
+    if a.status() == Status::Cancelled {
+        return Err(AppError::Conflict("activity.cancelled"));
+    }
+    let held_at = r.held_at.unwrap_or(a.planned_at);
+    if held_at > now() + chrono::Duration::hours(1) {
+        return Err(AppError::BadRequest("activity.held_in_future"));
+    }
+    if !(0..=100_000).contains(&r.residents_count) {
+        return Err(AppError::BadRequest("activity.bad_count"));
+    }
+    let minutes = text(&r.minutes, model::MAX_TEXT, "activity.text_too_long")?;
+    if minutes.is_empty() {
+        return Err(AppError::BadRequest("activity.minutes_required"));
+    }
+    diesel::update(activities::table.find(id))
+        .set((
+            activities::status.eq(Status::Held.as_str()),
+            activities::held_at.eq(Some(held_at)),
+            activities::minutes.eq(&minutes),
+            activities::outcomes.eq(text(&r.outcomes, model::MAX_TEXT, "activity.text_too_long")?),
+            activities::topic.eq(text(&r.topic, model::MAX_TITLE, "activity.topic_too_long")?),
+            activities::findings.eq(text(&r.findings, model::MAX_TEXT, "activity.text_too_long")?),
+            activities::residents_count.eq(r.residents_count),
+            activities::other_participants.eq(text(&r.other_participants, 1000, "activity.text_too_long")?),
+            activities::public.eq(r.public),
+            activities::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    audit::record(
+        conn,
+        Who::User(actor),
+        Change::new("activity.record", "activity", id)
+            .before(serde_json::json!({ "status": a.status, "held_at": a.held_at }))
+            .after(serde_json::json!({ "status": "held", "held_at": held_at, "public": r.public })),
+    )?;
+    crate::kernel::search::index(
+        conn,
+        a.committee_id,
+        "activity",
+        id.0,
+        &format!("{} {} {}", a.title, minutes, r.outcomes),
+    )?;
+    Ok(())
+}
+
+/// Cancels a planned activity (kept, with its invitations, for the record).
+pub fn cancel(conn: &mut DbConn, actor: &Actor, id: ActivityId) -> AppResult<()> {
+    let a = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
+    manage(actor, &a)?;
+    if a.status() != Status::Planned {
+        return Err(AppError::Conflict("activity.not_planned"));
+    }
+    diesel::update(activities::table.find(id))
+        .set((activities::status.eq(Status::Cancelled.as_str()), activities::updated_at.eq(now())))
+        .execute(conn)?;
+    audit::record(conn, Who::User(actor), Change::new("activity.cancel", "activity", id))?;
+    Ok(())
+}
+
+/// Attaches an uploaded photo or document to the activity's record.
+pub fn attach(conn: &mut DbConn, actor: &Actor, id: ActivityId, file: FileId, role: &str) -> AppResult<()> {
+    let a = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
+    manage(actor, &a)?;
+    let n: i64 = activity_files::table.filter(activity_files::activity_id.eq(id)).count().get_result(conn)?;
+    if n >= (model::MAX_PHOTOS * 2) as i64 {
+        return Err(AppError::BadRequest("activity.too_many_files"));
+    }
+    diesel::insert_into(activity_files::table)
+        .values((
+            activity_files::committee_id.eq(a.committee_id),
+            activity_files::activity_id.eq(id),
+            activity_files::file_id.eq(file),
+            activity_files::role.eq(role),
+            activity_files::created_at.eq(now()),
+        ))
+        .execute(conn)?;
+    audit::record(
+        conn,
+        Who::User(actor),
+        Change::new("activity.attach", "activity", id).after(serde_json::json!({ "file": file })),
+    )?;
+    Ok(())
+}
+
+/// A photo or attachment: (file id, role, name, content type).
+pub type Attachment = (FileId, String, String, String);
+
+pub fn attachments(conn: &mut DbConn, id: ActivityId) -> AppResult<Vec<Attachment>> {
+    Ok(activity_files::table
+        .inner_join(files::table)
+        .filter(activity_files::activity_id.eq(id))
+        .order(activity_files::id.asc())
+        .select((files::id, activity_files::role, files::original_name, files::content_type))
+        .load(conn)?)
+}
+
+/// Names for the page: office, locality, Members' Home.
+pub fn place_names(conn: &mut DbConn, a: &Activity) -> AppResult<(String, Option<String>, Option<String>)> {
+    let office: String = offices::table.find(a.office_id).select(offices::name).first(conn)?;
+    let locality = match a.locality_id {
+        Some(l) => localities::table.find(l).select(localities::name).first(conn).optional()?,
+        None => None,
+    };
+    let home = match a.home_id {
+        Some(h) => members_homes::table.find(h).select(members_homes::name).first(conn).optional()?,
+        None => None,
+    };
+    Ok((office, locality, home))
+}

@@ -1,0 +1,60 @@
+//! Opinions heard at an activity: entered from the activity, they become cases
+//! in the opinion box (source "activity", with the member who heard them) and
+//! stay listed on the activity.
+
+use diesel::prelude::*;
+
+use super::activities;
+use crate::kernel::auth::Actor;
+use crate::kernel::db::DbConn;
+use crate::kernel::db::schema::{activity_opinions, opinions};
+use crate::kernel::error::{AppError, AppResult};
+use crate::kernel::ids::{ActivityId, CategoryId, MemberId, OpinionId};
+use crate::opinions::model::Source;
+use crate::opinions::store::cases::{self, NewOpinion};
+
+/// What staff type in for one opinion heard.
+pub struct Heard {
+    pub heard_by: MemberId,
+    pub category_id: Option<CategoryId>,
+    pub body: String,
+    /// Encrypted by the caller, like every resident's contact.
+    pub name_enc: Option<String>,
+    pub phone_enc: Option<String>,
+    pub phone_index: Option<String>,
+}
+
+pub fn add(conn: &mut DbConn, actor: &Actor, id: ActivityId, h: Heard) -> AppResult<(OpinionId, String)> {
+    let a = activities::get(conn, actor, id)?.ok_or(AppError::NotFound)?;
+    if !activities::can_manage(actor, a.office_id) {
+        return Err(AppError::Forbidden);
+    }
+    let new = NewOpinion {
+        office_id: Some(a.office_id),
+        locality_id: a.locality_id,
+        category_id: h.category_id,
+        source: Some(Source::Activity),
+        heard_by: Some(h.heard_by),
+        body: h.body,
+        name_enc: h.name_enc,
+        phone_enc: h.phone_enc,
+        phone_index: h.phone_index,
+        urgent: false,
+    };
+    let (opinion, code) = cases::submit(conn, a.committee_id, &new, Some(actor))?;
+    diesel::insert_into(activity_opinions::table)
+        .values((activity_opinions::activity_id.eq(id), activity_opinions::opinion_id.eq(opinion)))
+        .execute(conn)?;
+    Ok((opinion, code))
+}
+
+/// The cases raised at an activity: (id, code, status, first words).
+pub fn list(conn: &mut DbConn, id: ActivityId) -> AppResult<Vec<(OpinionId, String, String, String)>> {
+    let rows: Vec<(OpinionId, String, String, String)> = activity_opinions::table
+        .inner_join(opinions::table)
+        .filter(activity_opinions::activity_id.eq(id))
+        .order(opinions::id.asc())
+        .select((opinions::id, opinions::code, opinions::status, opinions::body))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(i, c, s, b)| (i, c, s, b.chars().take(40).collect())).collect())
+}

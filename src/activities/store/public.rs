@@ -1,0 +1,106 @@
+//! What the public sees of activities (活动成果展示): held activities that staff
+//! published, per Members' Home, without personal data; members by name only
+//! where they agreed.
+
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::activities::Activity;
+use crate::activities::model::Status;
+use crate::kernel::db::DbConn;
+use crate::kernel::db::schema::{
+    activities, activity_files, activity_members, files, localities, members, members_homes,
+};
+use crate::kernel::error::AppResult;
+use crate::kernel::files::FileRow;
+use crate::kernel::ids::{ActivityId, CommitteeId, FileId, HomeId, OfficeId};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Shown {
+    pub activity: Activity,
+    pub place: Option<String>,
+    pub photos: Vec<FileId>,
+    /// Members present who agreed to be named.
+    pub named: Vec<String>,
+    /// Everyone present, named or not.
+    pub present: usize,
+}
+
+/// A Home with its address: (name, address, office).
+pub fn home(
+    conn: &mut DbConn,
+    committee: CommitteeId,
+    id: HomeId,
+) -> AppResult<Option<(String, Option<String>, OfficeId)>> {
+    Ok(members_homes::table
+        .find(id)
+        .filter(members_homes::committee_id.eq(committee))
+        .select((members_homes::name, members_homes::address, members_homes::office_id))
+        .first(conn)
+        .optional()?)
+}
+
+/// The Members' Home of an office.
+pub fn home_of(conn: &mut DbConn, committee: CommitteeId, office: OfficeId) -> AppResult<Option<HomeId>> {
+    Ok(members_homes::table
+        .filter(members_homes::committee_id.eq(committee).and(members_homes::office_id.eq(office)))
+        .select(members_homes::id)
+        .first(conn)
+        .optional()?)
+}
+
+/// The office's latest published activities (up to 20).
+pub fn recent(conn: &mut DbConn, committee: CommitteeId, office: OfficeId) -> AppResult<Vec<Shown>> {
+    let rows: Vec<Activity> = activities::table
+        .filter(activities::committee_id.eq(committee).and(activities::office_id.eq(office)))
+        .filter(activities::status.eq(Status::Held.as_str()).and(activities::public.eq(true)))
+        .order(activities::held_at.desc())
+        .limit(20)
+        .select(Activity::as_select())
+        .load(conn)?;
+    let mut out = vec![];
+    for a in rows {
+        let place = match a.locality_id {
+            Some(l) => localities::table.find(l).select(localities::name).first(conn).optional()?,
+            None => None,
+        };
+        let photos = activity_files::table
+            .filter(activity_files::activity_id.eq(a.id).and(activity_files::role.eq("photo")))
+            .order(activity_files::id.asc())
+            .select(activity_files::file_id)
+            .load(conn)?;
+        let present: Vec<(String, bool)> = activity_members::table
+            .inner_join(members::table)
+            .filter(activity_members::activity_id.eq(a.id).and(activity_members::attended.eq(true)))
+            .order(members::name.asc())
+            .select((members::name, members::public_name))
+            .load(conn)?;
+        out.push(Shown {
+            place,
+            photos,
+            named: present.iter().filter(|(_, ok)| *ok).map(|(n, _)| n.clone()).collect(),
+            present: present.len(),
+            activity: a,
+        });
+    }
+    Ok(out)
+}
+
+/// A photo of a published activity, for the public page; nothing else.
+pub fn photo(conn: &mut DbConn, committee: CommitteeId, id: ActivityId, file: FileId) -> AppResult<Option<FileRow>> {
+    let shown: i64 = activities::table
+        .find(id)
+        .filter(activities::committee_id.eq(committee))
+        .filter(activities::status.eq(Status::Held.as_str()).and(activities::public.eq(true)))
+        .count()
+        .get_result(conn)?;
+    let attached: i64 = activity_files::table
+        .filter(activity_files::activity_id.eq(id).and(activity_files::file_id.eq(file)))
+        .filter(activity_files::role.eq("photo"))
+        .count()
+        .get_result(conn)?;
+    if shown == 0 || attached == 0 {
+        return Ok(None);
+    }
+    Ok(files::table.find(file).select(FileRow::as_select()).first(conn).optional()?)
+}
