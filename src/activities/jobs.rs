@@ -1,6 +1,6 @@
 //! Reminders about liaison points (a daily job at 09:00 Beijing time): 30 days
 //! before a quarter ends, each point with nothing planned or held reminds its
-//! office and its linked members; once a quarter has ended with gaps, the
+//! office, its convener and its linked members; once a quarter has ended with gaps, the
 //! district hears of it. Each message is written once (outbox dedupe keys),
 //! however often the job runs.
 
@@ -11,10 +11,10 @@ use super::model::{Mark, Quarter, reminder_from};
 use super::store::coverage;
 use crate::kernel::auth::{Actor, Role};
 use crate::kernel::calendar::model::shanghai_date;
-use crate::kernel::db::schema::{committees, outbox};
+use crate::kernel::db::schema::{committees, offices, outbox};
 use crate::kernel::db::{Db, DbConn};
 use crate::kernel::error::AppResult;
-use crate::kernel::ids::CommitteeId;
+use crate::kernel::ids::{CommitteeId, MemberId};
 use crate::kernel::jobs::Registry;
 use crate::kernel::time::start_of_local_day;
 use crate::kernel::web::i18n::Lang;
@@ -82,7 +82,10 @@ pub fn remind(conn: &mut DbConn, at: NaiveDateTime) -> AppResult<(usize, usize)>
                 if note(conn, committee, &office_to, &subject, &body, &format!("{subject}:{office_to}"))? {
                     points += 1;
                 }
-                for m in l.links.get(loc).into_iter().flatten() {
+                // The point's members, and the office's convener (召集人).
+                let convener: Option<MemberId> =
+                    offices::table.find(*office).select(offices::convener_id).first(conn)?;
+                for m in l.links.get(loc).into_iter().flatten().chain(convener.as_ref()) {
                     let to = format!("member:{m}");
                     note(conn, committee, &to, &subject, &body, &format!("{subject}:{to}"))?;
                 }

@@ -224,6 +224,15 @@ async fn reminders_are_queued_once(app: TestApp) {
     assert!(office_notes.iter().any(|(to, _)| *to == format!("office:{gaomiao}")));
     let (me, _) = member_and_point(&app);
     assert!(office_notes.iter().any(|(to, _)| *to == format!("member:{me}")), "the linked member too");
+    let convener: Option<i64> = app
+        .db
+        .read_blocking(move |c| {
+            use xieshang::kernel::db::schema::offices;
+            Ok(offices::table.find(gaomiao).select(offices::convener_id).first(c)?)
+        })
+        .expect("convener");
+    let convener = convener.expect("the demo office has a convener");
+    assert!(office_notes.iter().any(|(to, _)| *to == format!("member:{convener}")), "and the convener");
     assert_eq!(notes(&app, "activity-gaps:2026Q3").len(), 1);
     // They show on the home pages.
     let (_, home) = app.login_as("gaomiao").await.get_text("/").await;
@@ -294,12 +303,13 @@ async fn opinions_heard_become_cases_and_the_public_page_shows_the_record(app: T
     let r =
         staff.http.post(format!("{}/activities/{id}/photos", staff.base)).multipart(form).send().await.expect("upload");
     assert_eq!(r.status(), 303);
-    // Only one of the two present members agreed to be named.
-    app.db
-        .write_blocking(move |c| {
-            Ok(diesel::update(members::table.find(me)).set(members::public_name.eq(true)).execute(c)?)
-        })
-        .expect("consent");
+    // Only one of the two present members agreed to be named, on their own
+    // page; nobody agrees for another.
+    let member = app.login_as("member").await;
+    let page = post_ok(&member, &format!("/members/{me}/public-name"), &[("public_name", "1")]).await;
+    assert!(page.contains("本人已同意在委员之家活动展示等公开页面显示姓名"));
+    let r = member.post_form(&format!("/members/{other}/public-name"), &[("public_name", "1")]).await;
+    assert_eq!(r.status(), 403);
     let (my_name, other_name): (String, String) = app
         .db
         .read_blocking(move |c| {

@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/members/{id}/edit", get(edit_form))
         .route("/members/{id}/leave", post(leave))
         .route("/members/{id}/login", post(set_login))
+        .route("/members/{id}/public-name", post(set_public_name))
 }
 
 #[derive(Deserialize, Default)]
@@ -130,6 +131,8 @@ struct MemberTemplate {
     links: Vec<MemberLink>,
     login: Option<String>,
     can_edit: bool,
+    /// The member's own record: they choose whether their name is public.
+    own: bool,
     today: String,
 }
 
@@ -151,7 +154,9 @@ async fn show(
             };
             let links = liaisons::of_member(c, me.committee_id, member.id)?;
             let login = members::login_name(c, &member)?;
+            let own = members::own_record(c, &me)?.is_some_and(|m| m.id == member.id);
             Ok(MemberTemplate {
+                own,
                 login,
                 can_edit: model::can_manage_roster(&me),
                 today: crate::kernel::time::today().to_string(),
@@ -352,6 +357,23 @@ async fn leave(
 #[derive(Deserialize)]
 struct LoginForm {
     username: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct PublicNameForm {
+    public_name: Option<String>,
+}
+
+async fn set_public_name(
+    State(st): State<AppState>,
+    session: Session,
+    CurrentUser(me): CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<PublicNameForm>,
+) -> AppResult<Redirect> {
+    let on = f.public_name.as_deref() == Some("1");
+    let result = st.db.write(move |c| members::set_public_name(c, &me, MemberId(id), on)).await;
+    done(&session, result, "member.public_name_saved", &format!("/members/{id}")).await
 }
 
 async fn set_login(

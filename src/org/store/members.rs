@@ -335,6 +335,25 @@ pub fn update(conn: &mut DbConn, actor: &Actor, id: MemberId, d: &MemberData) ->
     Ok(())
 }
 
+/// Whether the member's name may appear on public pages (activity results):
+/// their own choice, or recorded by roster staff on their word.
+pub fn set_public_name(conn: &mut DbConn, actor: &Actor, id: MemberId, on: bool) -> AppResult<()> {
+    let own = own_record(conn, actor)?.is_some_and(|m| m.id == id);
+    if !own && !model::can_manage_roster(actor) {
+        return Err(AppError::Forbidden);
+    }
+    if !own {
+        get(conn, actor, id)?.ok_or(AppError::NotFound)?;
+    }
+    diesel::update(members::table.find(id)).set(members::public_name.eq(on)).execute(conn)?;
+    audit::record(
+        conn,
+        Who::User(actor),
+        Change::new("member.public_name", "member", id).after(serde_json::json!({ "public_name": on })),
+    )?;
+    Ok(())
+}
+
 /// 离任: the member leaves on `on`; their current liaisons end that day. Their
 /// records stay.
 pub fn leave(conn: &mut DbConn, actor: &Actor, id: MemberId, on: NaiveDate) -> AppResult<()> {
