@@ -240,6 +240,35 @@ async fn idle_sessions_expire(app: TestApp) {
     // The cookie lives as long as the idle timeout, and each request renews it.
     let cookie = r.headers().get("set-cookie").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     assert!(cookie.contains("Max-Age=1800"), "{cookie}");
+    // A page view within the minute writes nothing (the expiry lags by less than
+    // a minute); one after a stored expiry older than a minute renews it.
+    let stored = || {
+        app.db
+            .read_blocking(|c| {
+                use diesel::prelude::*;
+                use xieshang::kernel::db::schema::sessions;
+                Ok(sessions::table
+                    .select(sessions::expiry_date)
+                    .order(sessions::expiry_date.desc())
+                    .first::<chrono::NaiveDateTime>(c)?)
+            })
+            .expect("session")
+    };
+    let before = stored();
+    assert_eq!(c.get("/").await.status(), 200);
+    assert_eq!(stored(), before, "no write for a page view within the minute");
+    app.db
+        .write(|c| {
+            use diesel::prelude::*;
+            use xieshang::kernel::db::schema::sessions;
+            let lagging = chrono::Utc::now().naive_utc() + chrono::Duration::minutes(28);
+            Ok(diesel::update(sessions::table).set(sessions::expiry_date.eq(lagging)).execute(c)?)
+        })
+        .await
+        .expect("lag");
+    let lagging = stored();
+    assert_eq!(c.get("/").await.status(), 200);
+    assert!(stored() > lagging + chrono::Duration::minutes(1), "renewed");
     // Thirty idle minutes later the stored session has expired: back to the login page.
     app.db
         .write(|c| {

@@ -10,6 +10,9 @@ use crate::kernel::db::schema::sessions;
 use crate::kernel::db::{Db, is_unique_violation};
 use crate::kernel::error::AppError;
 
+/// How far the stored idle expiry may lag before a page view writes it.
+const REFRESH_AFTER_SECS: i64 = 60;
+
 #[derive(Clone)]
 pub struct DbSessionStore {
     db: Db,
@@ -69,6 +72,26 @@ impl SessionStore for DbSessionStore {
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let (id, data, expiry) = (record.id.to_string(), encode(record)?, naive(record.expiry_date));
+        // Every page view moves the idle expiry on by seconds; writing that each
+        // time would queue every page view behind the one writer (on SQLite an
+        // fsync each). Unchanged data and an expiry less than a minute behind:
+        // nothing to write (a session may end up to a minute early).
+        let (rid, rdata) = (id.clone(), data.clone());
+        let stored: Option<NaiveDateTime> = self
+            .db
+            .read(move |c| {
+                Ok(sessions::table
+                    .find(rid)
+                    .filter(sessions::data.eq(rdata))
+                    .select(sessions::expiry_date)
+                    .first(c)
+                    .optional()?)
+            })
+            .await
+            .map_err(backend)?;
+        if stored.is_some_and(|s| s <= expiry && expiry - s < chrono::Duration::seconds(REFRESH_AFTER_SECS)) {
+            return Ok(());
+        }
         self.db
             .write(move |c| {
                 let n = diesel::update(sessions::table.find(&id))

@@ -14,6 +14,7 @@ use chrono::Duration;
 use serde::Deserialize;
 
 use crate::app::AppState;
+use crate::kernel::db::DbConn;
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::files::{self, Accept};
 use crate::kernel::guard::{self, Challenge};
@@ -146,6 +147,29 @@ async fn show_box(st: &AppState, page: Page, code: String, w: Where, shown: Show
     Ok((status, render(&tpl)?).into_response())
 }
 
+/// The per-phone counter's key: the phone's blind index, never the number.
+fn phone_key(index: &str) -> String {
+    format!("submit:phone:{index}")
+}
+
+/// Counts one submission against its address and phone; false when either is
+/// over its limit.
+fn count_attempt(c: &mut DbConn, ip_key: &str, phone_index: Option<&str>) -> AppResult<bool> {
+    let by_ip = guard::hit(c, ip_key, Duration::hours(1), PER_IP_PER_HOUR)?;
+    let by_phone = match phone_index {
+        Some(p) => guard::hit(c, &phone_key(p), Duration::days(1), PER_PHONE_PER_DAY)?,
+        None => true,
+    };
+    Ok(by_ip && by_phone)
+}
+
+/// Refused for too many submissions, what was typed kept.
+async fn too_many(st: &AppState, page: Page, code: String, w: Where, typed: Typed) -> AppResult<Response> {
+    let shown =
+        Shown { error: Some(page.t("guard.too_many")), typed, challenge: false, status: StatusCode::TOO_MANY_REQUESTS };
+    show_box(st, page, code, w, shown).await
+}
+
 async fn box_page(
     State(st): State<AppState>,
     page: Page,
@@ -211,21 +235,26 @@ async fn submit(
         }
     }
     let phone_index = phone.as_ref().map(|p| st.personal.blind_index(p.as_str()));
+    // Over a limit already: refused before any photo is stored. The counters
+    // move in the case's own transaction below (one commit, not two), which
+    // checks them again for submissions racing this one.
     let (k, pk) = (ip_key.clone(), phone_index.clone());
-    let allowed = st
+    let over = st
         .db
-        .write(move |c| {
-            let by_ip = guard::hit(c, &k, Duration::hours(1), PER_IP_PER_HOUR)?;
+        .read(move |c| {
+            let by_ip = guard::count(c, &k, Duration::hours(1))? >= PER_IP_PER_HOUR;
             let by_phone = match &pk {
-                Some(p) => guard::hit(c, &format!("submit:phone:{p}"), Duration::days(1), PER_PHONE_PER_DAY)?,
-                None => true,
+                Some(p) => guard::count(c, &phone_key(p), Duration::days(1))? >= PER_PHONE_PER_DAY,
+                None => false,
             };
-            Ok(by_ip && by_phone)
+            Ok(by_ip || by_phone)
         })
         .await?;
-    if !allowed {
-        let shown = refuse(typed, "guard.too_many", false, StatusCode::TOO_MANY_REQUESTS);
-        return show_box(&st, page, code, w, shown).await;
+    if over {
+        // Refused attempts count too: an address that keeps trying stays limited.
+        let (k, pk) = (ip_key.clone(), phone_index.clone());
+        st.db.write(move |c| count_attempt(c, &k, pk.as_deref())).await?;
+        return too_many(&st, page, code, w, typed).await;
     }
 
     // Photos are checked and stored first; the case and its photo rows then
@@ -255,20 +284,25 @@ async fn submit(
         urgent: false,
     };
     let committee_code = code.clone();
+    let pk = new.phone_index.clone();
     let result = st
         .db
         .write(move |c| {
+            if !count_attempt(c, &ip_key, pk.as_deref())? {
+                return Ok(None);
+            }
             let committee = org::committee_by_code(c, &committee_code)?.ok_or(AppError::NotFound)?;
             let (id, tracking) = cases::submit(c, committee.id, &new, None)?;
             for s in &stored {
                 let f = files::insert_public_row(c, committee.id, s)?;
                 cases::attach_file(c, id, f, "photo")?;
             }
-            Ok(tracking)
+            Ok(Some(tracking))
         })
         .await;
     match result {
-        Ok(tracking) => Ok(Redirect::to(&format!("/track/{tracking}?new=1")).into_response()),
+        Ok(Some(tracking)) => Ok(Redirect::to(&format!("/track/{tracking}?new=1")).into_response()),
+        Ok(None) => too_many(&st, page, code, w, typed).await,
         Err(AppError::BadRequest(k)) => {
             let shown = refuse(typed, k, false, StatusCode::BAD_REQUEST);
             show_box(&st, page, code, w, shown).await
