@@ -91,6 +91,7 @@ pub fn router(state: AppState) -> Router {
         .merge(org::routes::router())
         .merge(crate::opinions::routes::router())
         .merge(crate::activities::routes::router())
+        .merge(crate::consultations::routes::router())
         .merge(prefs::router())
         .fallback(errors::not_found)
         .route_layer(from_fn(probes::track))
@@ -160,6 +161,7 @@ pub fn job_registry(state: &AppState) -> Registry {
         state.config.public_base_url.clone(),
     );
     crate::activities::jobs::register(&mut r);
+    crate::consultations::jobs::register(&mut r);
     r
 }
 

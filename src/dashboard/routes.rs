@@ -27,10 +27,20 @@ struct HomeTemplate {
     invitations: Vec<(Activity, Attendee)>,
     /// Reminders about liaison points for the user's office, record or district.
     notices: Vec<Message>,
+    /// A member's consultation invitations to come, with their reply.
+    consultations: Vec<(crate::consultations::store::consultations::Consultation, String)>,
+    /// Consultation invitations, item reminders and overdue items for the user's unit.
+    consultation_notices: Vec<Message>,
+}
+
+impl HomeTemplate {
+    fn reply_key(&self, r: &str) -> String {
+        crate::consultations::model::Reply::parse(r).map(|r| r.label_key()).unwrap_or_default()
+    }
 }
 
 pub async fn home(State(st): State<AppState>, CurrentUser(me): CurrentUser, page: Page) -> AppResult<Html<String>> {
-    let (committee, offices, own, invitations, notices) = st
+    let (committee, offices, own, invitations, notices, consultations, consultation_notices) = st
         .db
         .read(move |c| {
             let own = match members::own_record(c, &me)? {
@@ -46,8 +56,10 @@ pub async fn home(State(st): State<AppState>, CurrentUser(me): CurrentUser, page
                 own,
                 attendance::upcoming(c, &me)?,
                 crate::activities::jobs::notices(c, &me)?,
+                crate::consultations::store::consultations::upcoming(c, &me)?,
+                crate::consultations::jobs::notices(c, &me)?,
             ))
         })
         .await?;
-    render(&HomeTemplate { page, committee, offices, own, invitations, notices })
+    render(&HomeTemplate { page, committee, offices, own, invitations, notices, consultations, consultation_notices })
 }

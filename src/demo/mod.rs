@@ -4,6 +4,7 @@
 //! stages of the 六有 standard, and one login per role. People's names are invented.
 
 mod activities;
+mod consultations;
 mod opinions;
 mod roster;
 
@@ -70,6 +71,7 @@ pub fn load(db: &Db) -> AppResult<bool> {
         load_roster(c, committee, &office_ids)?;
         opinions::load(c, committee, &office_ids)?;
         activities::load(c, &office_ids)?;
+        consultations::load(c, committee)?;
         Ok(true)
     })
 }

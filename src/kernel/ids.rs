@@ -33,4 +33,6 @@ id_type!(
     CategoryId,
     OpinionId,
     ActivityId,
+    ConsultationId,
+    ItemId,
 );

@@ -63,6 +63,8 @@ fn message(committee: &str, code: &str, kind: &str, base_url: Option<&str>) -> S
         "reopened" => "已重新办理",
         "rated" | "auto_closed" => "已办结，感谢您的参与",
         "merged" => "已与相同问题合并办理",
+        "consultation_held" => "已列入协商议事，协商会已召开",
+        "consultation_closed" => "相关协商已形成成果并公开，可凭查询码查看",
         _ => "有新进展",
     };
     match base_url {

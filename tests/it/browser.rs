@@ -418,3 +418,78 @@ async fn a_liaison_visit_from_plan_to_public_page() {
     b.shot("activity-public").await;
     b.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_consultation_from_topic_to_a_closed_item_and_the_public_page() {
+    let app = TestApp::spawn(Kind::Sqlite).await.expect("app");
+    let b = Browser::start().await;
+    b.login(&app, "gaomiao", DEMO_PASSWORD).await;
+
+    // The office proposes a topic and approves it.
+    b.client.goto(&app.url("/consultations")).await.expect("list");
+    b.fill("#propose-form input[name=title]", "老旧小区加装电梯协商").await;
+    b.click("#propose-form button[type=submit]").await;
+    assert!(b.text("p.flash").await.contains("议题已提出"));
+    let consultation = b.path().await;
+    b.click("#decide-form button[value=approve]").await;
+    assert!(b.text("#consultation-status").await.contains("已立项"));
+
+    // Planning: a member invited, now, at the Members' Home.
+    b.click("#plan-link").await;
+    let beijing = chrono::Utc::now().naive_utc() + chrono::Duration::hours(8);
+    let (today, now) = (beijing.format("%Y-%m-%d").to_string(), beijing.format("%H:%M").to_string());
+    b.client
+        .execute(
+            "document.querySelector('#plan-form input[name=date]').value = arguments[0];
+             document.querySelector('#plan-form input[name=time]').value = arguments[1];
+             document.querySelector('#plan-form input[name=member]').checked = true;",
+            vec![serde_json::json!(today), serde_json::json!(now)],
+        )
+        .await
+        .expect("plan fields");
+    b.fill("#plan-form input[name=place]", "高庙乡委员之家").await;
+    b.click("#plan-form button[type=submit]").await;
+    assert!(b.text("p.flash").await.contains("协商已安排"));
+
+    // The record, an agreed item owned by the office, the results.
+    b.fill("#record-form textarea[name=record]", "居民和委员同意分批加装电梯。").await;
+    b.click("#record-form button[type=submit]").await;
+    assert!(b.text("p.flash").await.contains("协商纪要已保存"));
+    let deadline = (chrono::Utc::now().naive_utc() + chrono::Duration::days(60)).format("%Y-%m-%d").to_string();
+    b.client
+        .execute(
+            "document.querySelector('#item-form input[name=deadline]').value = arguments[0];
+             const s = document.querySelector('#item-form select[name=owner]');
+             s.value = [...s.options].find(o => o.value.startsWith('office:') && o.text === '高庙乡').value;",
+            vec![serde_json::json!(deadline)],
+        )
+        .await
+        .expect("item fields");
+    b.fill("#item-form textarea[name=body]", "首批两栋楼完成加装").await;
+    b.click("#item-form button[type=submit]").await;
+    assert!(b.text("p.flash").await.contains("事项已添加"));
+    b.fill("#close-form textarea[name=results]", "同意分批加装电梯，首批两栋楼年内完成。").await;
+    b.click("#close-form button[type=submit]").await;
+    assert!(b.text("#consultation-status").await.contains("已公开成果"));
+    b.shot("consultation-closed").await;
+
+    // The office follows its item up until done.
+    b.click("#items li a").await;
+    b.fill("#progress-form textarea[name=note]", "首批两栋楼已开工。").await;
+    b.click("#progress-form button[type=submit]").await;
+    assert!(b.text("#notes").await.contains("首批两栋楼已开工"));
+    b.click("#finish-form button[value=done]").await;
+    assert!(b.text("#item-status").await.contains("已办结"));
+    b.client.goto(&app.url(&consultation)).await.expect("consultation");
+    assert!(b.text("#effective").await.contains("有实效"));
+    b.click("#public-link").await;
+    b.click("header form[action='/logout'] button").await;
+
+    // Anyone sees what was agreed and what has been done.
+    let id = consultation.trim_start_matches("/consultations/");
+    b.client.goto(&app.url(&format!("/box/hubin/consultations/{id}"))).await.expect("public page");
+    let main = b.text("main").await;
+    assert!(main.contains("首批两栋楼完成加装") && main.contains("有实效") && main.contains("已办结"));
+    b.shot("consultation-public").await;
+    b.close().await;
+}

@@ -8,6 +8,7 @@ mod activities;
 mod activity_exports;
 mod browser;
 mod calendar;
+mod consultations;
 mod delivery;
 mod files;
 mod guard;

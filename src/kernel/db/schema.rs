@@ -414,6 +414,16 @@ diesel::allow_tables_to_appear_in_same_query!(
     activity_members,
     activity_files,
     activity_opinions,
+    consultations,
+    consultation_sectors,
+    consultation_localities,
+    consultation_members,
+    consultation_departments,
+    consultation_speakers,
+    consultation_files,
+    consultation_opinions,
+    consultation_items,
+    consultation_item_notes,
 );
 
 // 社情民意信息 reports (opinions::reports).
@@ -543,3 +553,144 @@ diesel::joinable!(activity_files -> files (file_id));
 diesel::joinable!(activity_opinions -> activities (activity_id));
 diesel::joinable!(activity_opinions -> opinions (opinion_id));
 diesel::joinable!(activities -> offices (office_id));
+
+// Consultations (consultations::).
+diesel::table! {
+    consultations (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        office_id -> BigInt,
+        title -> Text,
+        background -> Text,
+        status -> Text,
+        proposer_kind -> Text,
+        proposed_by -> Nullable<BigInt>,
+        decision_note -> Text,
+        format -> Text,
+        planned_at -> Nullable<Timestamp>,
+        place -> Text,
+        host -> Text,
+        residents -> Text,
+        materials -> Text,
+        held_at -> Nullable<Timestamp>,
+        record -> Text,
+        residents_count -> Integer,
+        results -> Text,
+        closed_at -> Nullable<Timestamp>,
+        signin_token -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    consultation_sectors (id) {
+        id -> BigInt,
+        consultation_id -> BigInt,
+        sector_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    consultation_localities (id) {
+        id -> BigInt,
+        consultation_id -> BigInt,
+        locality_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    consultation_members (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        consultation_id -> BigInt,
+        member_id -> BigInt,
+        invited -> Bool,
+        reply -> Text,
+        attended -> Bool,
+        signed_in_at -> Nullable<Timestamp>,
+        signed_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    consultation_departments (id) {
+        id -> BigInt,
+        consultation_id -> BigInt,
+        department_id -> BigInt,
+        reply -> Text,
+    }
+}
+
+diesel::table! {
+    consultation_speakers (id) {
+        id -> BigInt,
+        consultation_id -> BigInt,
+        name -> Text,
+        points -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    consultation_files (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        consultation_id -> BigInt,
+        file_id -> BigInt,
+        role -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    consultation_opinions (id) {
+        id -> BigInt,
+        consultation_id -> BigInt,
+        opinion_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    consultation_items (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        consultation_id -> BigInt,
+        body -> Text,
+        owner_department_id -> Nullable<BigInt>,
+        owner_office_id -> Nullable<BigInt>,
+        deadline -> Date,
+        status -> Text,
+        explanation -> Text,
+        created_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    consultation_item_notes (id) {
+        id -> BigInt,
+        item_id -> BigInt,
+        note -> Text,
+        file_id -> Nullable<BigInt>,
+        author -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(consultation_sectors -> consultations (consultation_id));
+diesel::joinable!(consultation_sectors -> sectors (sector_id));
+diesel::joinable!(consultation_localities -> consultations (consultation_id));
+diesel::joinable!(consultation_localities -> localities (locality_id));
+diesel::joinable!(consultation_members -> consultations (consultation_id));
+diesel::joinable!(consultation_members -> members (member_id));
+diesel::joinable!(consultation_departments -> consultations (consultation_id));
+diesel::joinable!(consultation_departments -> departments (department_id));
+diesel::joinable!(consultation_speakers -> consultations (consultation_id));
+diesel::joinable!(consultation_files -> consultations (consultation_id));
+diesel::joinable!(consultation_files -> files (file_id));
+diesel::joinable!(consultation_opinions -> consultations (consultation_id));
+diesel::joinable!(consultation_opinions -> opinions (opinion_id));
+diesel::joinable!(consultation_items -> consultations (consultation_id));
+diesel::joinable!(consultation_item_notes -> consultation_items (item_id));
+diesel::joinable!(consultations -> offices (office_id));

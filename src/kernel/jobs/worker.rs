@@ -144,5 +144,7 @@ pub async fn schedule_periodic(db: &Db) -> AppResult<()> {
     crate::opinions::jobs::schedule_digest(db, now).await?;
     // Liaison points with nothing planned near the quarter's end: once a day.
     crate::activities::jobs::schedule(db, now).await?;
+    // Agreed items near or past their deadline: once a day.
+    crate::consultations::jobs::schedule(db, now).await?;
     Ok(())
 }

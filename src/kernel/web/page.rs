@@ -79,6 +79,9 @@ impl Page {
                 nav("/opinions/stats", "nav.opinion_stats"),
                 nav("/activities", "nav.activities"),
                 nav("/activities/coverage", "nav.coverage"),
+                nav("/consultations", "nav.consultations"),
+                nav("/consultations/items", "nav.consultation_items"),
+                nav("/consultations/overview", "nav.consultation_overview"),
                 nav("/offices", "nav.offices"),
                 nav("/members", "nav.members"),
                 nav("/liaisons", "nav.liaisons"),
@@ -91,6 +94,8 @@ impl Page {
                 nav("/opinions", "nav.opinions"),
                 nav("/activities", "nav.activities"),
                 nav("/activities/coverage", "nav.coverage"),
+                nav("/consultations", "nav.consultations"),
+                nav("/consultations/items", "nav.consultation_items"),
                 nav("/offices", "nav.my_office"),
                 nav("/members", "nav.members"),
                 nav("/homes", "nav.homes"),
@@ -99,11 +104,14 @@ impl Page {
             Role::Member => items.extend([
                 nav("/opinions", "nav.my_cases"),
                 nav("/activities", "nav.activities"),
+                nav("/consultations", "nav.consultations"),
                 nav("/offices", "nav.offices"),
             ]),
             Role::Sysadmin => items.push(nav("/admin/users", "nav.accounts")),
             Role::Auditor => items.push(nav("/audit", "nav.audit")),
-            Role::Department => items.push(nav("/opinions", "nav.my_cases")),
+            Role::Department => {
+                items.extend([nav("/opinions", "nav.my_cases"), nav("/consultations/items", "nav.consultation_items")])
+            }
         }
         items.push(nav("/account/password", "nav.password"));
         items

@@ -727,6 +727,17 @@ fn apply(conn: &mut DbConn, actor: Option<&Actor>, o: &Opinion, party: Party, st
     Ok(to)
 }
 
+/// A public note on a case from another area (a consultation held on the
+/// topic the case raised, its published results): on the resident's timeline,
+/// and pushed to its submitter and to everyone merged into it, as a public
+/// step of the case is. The case must be in the actor's committee.
+pub fn public_note(conn: &mut DbConn, actor: &Actor, id: OpinionId, kind: &str, note: &str) -> AppResult<i64> {
+    let o = by_id_unscoped(conn, id)?.filter(|o| o.committee_id == actor.committee_id).ok_or(AppError::NotFound)?;
+    let event_id = event(conn, o.committee_id, o.id, kind, None, Some(actor), &actor.display_name, true, note)?;
+    notify_followers(conn, &o, event_id)?;
+    Ok(event_id)
+}
+
 /// One message per public status change to the submitter, and to everyone
 /// whose duplicate was merged into this case. The dedupe key makes it once.
 fn notify_followers(conn: &mut DbConn, o: &Opinion, event_id: i64) -> AppResult<()> {

@@ -1,0 +1,10 @@
+DROP TABLE consultation_item_notes;
+DROP TABLE consultation_items;
+DROP TABLE consultation_opinions;
+DROP TABLE consultation_files;
+DROP TABLE consultation_speakers;
+DROP TABLE consultation_departments;
+DROP TABLE consultation_members;
+DROP TABLE consultation_localities;
+DROP TABLE consultation_sectors;
+DROP TABLE consultations;

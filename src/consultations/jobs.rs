@@ -1,0 +1,93 @@
+//! Reminders about agreed items (a daily job at 09:00 Beijing time): from
+//! three days before its deadline an open item reminds its owner (the
+//! department or the office) once; once it is overdue, the district hears of
+//! it once (督办). Each message is written once (outbox dedupe keys), however
+//! often the job runs.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::model::{ItemStatus, overdue, reminder_due};
+use super::store::consultations::note;
+use super::store::items;
+use crate::kernel::auth::{Actor, Role};
+use crate::kernel::calendar::model::shanghai_date;
+use crate::kernel::db::schema::outbox;
+use crate::kernel::db::{Db, DbConn};
+use crate::kernel::error::AppResult;
+use crate::kernel::jobs::Registry;
+use crate::kernel::time::start_of_local_day;
+use crate::kernel::web::i18n::Lang;
+use crate::opinions::store::outbox::Message;
+
+pub const REMINDERS: &str = "consultations.reminders";
+
+pub fn register(registry: &mut Registry) {
+    registry.register(REMINDERS, |ctx, _| async move {
+        let (reminded, escalated) = ctx.db.write(|c| remind(c, crate::kernel::time::now())).await?;
+        tracing::info!(reminded, escalated, "consultation item reminders");
+        Ok(())
+    });
+}
+
+/// Queues today's run; any number of instances queue it once.
+pub async fn schedule(db: &Db, now: NaiveDateTime) -> AppResult<()> {
+    let day = shanghai_date(now);
+    let at = start_of_local_day(day) + Duration::hours(9);
+    let key = format!("{REMINDERS}:{}", day.format("%Y%m%d"));
+    db.write(move |c| crate::kernel::jobs::store::enqueue(c, REMINDERS, &serde_json::json!({}), at, Some(&key)))
+        .await?;
+    Ok(())
+}
+
+/// Writes the reminders and escalations due at `at`; returns (reminders,
+/// escalations) newly written.
+pub fn remind(conn: &mut DbConn, at: NaiveDateTime) -> AppResult<(usize, usize)> {
+    let today = shanghai_date(at);
+    let (mut reminded, mut escalated) = (0, 0);
+    for (item, title) in items::open_items(conn)? {
+        let status = ItemStatus::Open;
+        if reminder_due(status, item.deadline, today) {
+            let body = Lang::Zh
+                .t("consultation.item_due_body")
+                .replace("%{title}", &title)
+                .replace("%{item}", &item.body)
+                .replace("%{deadline}", &item.deadline.to_string());
+            let to = item.owner_unit();
+            let subject = format!("consultation-item-due:{}", item.id);
+            if note(conn, item.committee_id, &to, &subject, &body, &format!("{subject}:{to}"))? {
+                reminded += 1;
+            }
+        }
+        if overdue(status, item.deadline, today) {
+            let body = Lang::Zh
+                .t("consultation.item_overdue_body")
+                .replace("%{title}", &title)
+                .replace("%{item}", &item.body)
+                .replace("%{deadline}", &item.deadline.to_string());
+            let subject = format!("consultation-item-overdue:{}", item.id);
+            if note(conn, item.committee_id, "district", &subject, &body, &subject)? {
+                escalated += 1;
+            }
+        }
+    }
+    Ok((reminded, escalated))
+}
+
+/// The recent consultation messages for the actor (their department, office,
+/// member record, or the district), newest first.
+pub fn notices(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<Message>> {
+    let unit = match actor.role {
+        Role::DistrictAdmin => Some("district".to_string()),
+        _ => crate::opinions::jobs::digest_unit(conn, actor)?,
+    };
+    let Some(unit) = unit else { return Ok(vec![]) };
+    Ok(outbox::table
+        .filter(outbox::committee_id.eq(actor.committee_id))
+        .filter(outbox::channel.eq("inapp").and(outbox::recipient.eq(unit)))
+        .filter(outbox::subject.like("consultation-%"))
+        .order(outbox::id.desc())
+        .limit(10)
+        .select(Message::as_select())
+        .load(conn)?)
+}

@@ -1,0 +1,170 @@
+//! A consultation's report (协商议事情况报告) as a Word file, in the page
+//! layout of the activity record sheet (A4, GB/T 9704 margins, 方正小标宋
+//! title, 仿宋 text): a two-column table of label and content — topic, office,
+//! format, time and place, host, sectors, who took part (by sector, with
+//! counts), departments, residents, the cases it came from, the speakers'
+//! points, the record, the agreed items with owner, deadline and state, and
+//! the published results.
+
+use chrono::NaiveDate;
+use docx_rs::{
+    AlignmentType, Docx, LineSpacing, PageMargin, Paragraph, Run, RunFonts, Shading, Table, TableCell, TableRow,
+    VAlignType, WidthType,
+};
+
+use crate::consultations::store::consultations as store;
+use crate::consultations::store::items;
+use crate::kernel::auth::Actor;
+use crate::kernel::db::DbConn;
+use crate::kernel::error::{AppError, AppResult};
+use crate::kernel::ids::ConsultationId;
+use crate::kernel::web::i18n::Lang;
+use crate::opinions::reports::model::chinese_date;
+
+const BODY_FONT: &str = "仿宋_GB2312";
+const TITLE_FONT: &str = "方正小标宋简体";
+const LABEL_FONT: &str = "黑体";
+const TITLE_SIZE: usize = 44;
+const SUBTITLE_SIZE: usize = 32;
+const CELL_SIZE: usize = 28;
+const TEXT_WIDTH: usize = 8844;
+const LABEL_WIDTH: usize = 2000;
+
+/// What the report shows, gathered by the scoped stores.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub title: String,
+    pub office: String,
+    pub rows: Vec<(&'static str, Vec<String>)>,
+    pub printed: NaiveDate,
+}
+
+fn or_none(lines: Vec<String>) -> Vec<String> {
+    let lines: Vec<String> = lines.into_iter().map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect();
+    if lines.is_empty() { vec!["无".into()] } else { lines }
+}
+
+/// Gathers a held or closed consultation the actor may see.
+pub fn gather(conn: &mut DbConn, actor: &Actor, id: ConsultationId, printed: NaiveDate) -> AppResult<Report> {
+    let c = store::get(conn, actor, id)?.ok_or(AppError::NotFound)?;
+    if c.held_at.is_none() {
+        return Err(AppError::Conflict("consultation.wrong_state"));
+    }
+    let zh = Lang::Zh;
+    let office = store::office_name(conn, c.office_id)?;
+    let present: Vec<store::Attendee> = store::attendees(conn, id)?.into_iter().filter(|a| a.attended).collect();
+    let mut by_sector: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for a in &present {
+        by_sector.entry(a.sector.clone().unwrap_or_else(|| "其他".into())).or_default().push(a.name.clone());
+    }
+    let took_part: Vec<String> =
+        by_sector.iter().map(|(s, names)| format!("{s}（{}人）：{}", names.len(), names.join("、"))).collect();
+    let items: Vec<String> = items::of_consultation(conn, id)?
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let mut s = format!(
+                "{}. {}（{}，{}前，{}）",
+                i + 1,
+                r.item.body,
+                r.owner,
+                chinese_date(r.item.deadline),
+                zh.t(&r.item.status_label_key())
+            );
+            if !r.item.explanation.is_empty() {
+                s.push_str(&format!("：{}", r.item.explanation));
+            }
+            s
+        })
+        .collect();
+    let when = c.held_at.map(|t| crate::kernel::time::local(&t)).unwrap_or_default();
+    let rows: Vec<(&'static str, Vec<String>)> = vec![
+        ("议题", vec![c.title.clone()]),
+        ("议题说明", c.background.lines().map(str::to_string).collect()),
+        ("协商形式", vec![zh.t(&c.format_label_key())]),
+        ("时间", vec![when]),
+        ("地点", vec![c.place.clone()]),
+        ("主持人", vec![c.host.clone()]),
+        ("邀请界别", vec![store::sectors_of(conn, id)?.into_iter().map(|(_, n)| n).collect::<Vec<_>>().join("、")]),
+        (
+            "出席委员",
+            if took_part.is_empty() { vec![] } else { [vec![format!("共{}人", present.len())], took_part].concat() },
+        ),
+        (
+            "邀请部门",
+            vec![store::invited_departments(conn, id)?.into_iter().map(|(_, n, _)| n).collect::<Vec<_>>().join("、")],
+        ),
+        ("参加群众", vec![format!("{}人", c.residents_count), c.residents.clone()]),
+        (
+            "来自社情民意",
+            vec![store::cases_of(conn, id)?.into_iter().map(|(_, code, _)| code).collect::<Vec<_>>().join("、")],
+        ),
+        ("发言要点", store::speakers(conn, id)?.into_iter().map(|(n, p)| format!("{n}：{p}")).collect()),
+        ("协商纪要", c.record.lines().map(str::to_string).collect()),
+        ("协商成果事项", items),
+        ("成果公开", c.results.lines().map(str::to_string).collect()),
+    ];
+    Ok(Report { title: c.title, office, rows: rows.into_iter().map(|(l, v)| (l, or_none(v))).collect(), printed })
+}
+
+fn fonts(name: &str) -> RunFonts {
+    RunFonts::new().east_asia(name).ascii(name).hi_ansi(name)
+}
+
+fn run(text: &str, font: &str, size: usize) -> Run {
+    Run::new().add_text(text).fonts(fonts(font)).size(size)
+}
+
+/// The .docx bytes of a report.
+pub fn render(r: &Report) -> AppResult<Vec<u8>> {
+    let title = Paragraph::new()
+        .add_run(run("协商议事情况报告", TITLE_FONT, TITLE_SIZE))
+        .align(AlignmentType::Center)
+        .line_spacing(LineSpacing::new().after(120));
+    let office = Paragraph::new()
+        .add_run(run(&format!("{}政协工作办公室", r.office), BODY_FONT, SUBTITLE_SIZE))
+        .align(AlignmentType::Center)
+        .line_spacing(LineSpacing::new().after(240));
+    let rows: Vec<TableRow> = r
+        .rows
+        .iter()
+        .map(|(label, lines)| {
+            let label_cell = TableCell::new()
+                .add_paragraph(Paragraph::new().add_run(run(label, LABEL_FONT, CELL_SIZE)).align(AlignmentType::Center))
+                .width(LABEL_WIDTH, WidthType::Dxa)
+                .vertical_align(VAlignType::Center)
+                .shading(Shading::new().fill("F2F2F2"));
+            let mut content = TableCell::new().width(TEXT_WIDTH - LABEL_WIDTH, WidthType::Dxa);
+            for l in lines {
+                content = content.add_paragraph(Paragraph::new().add_run(run(l, BODY_FONT, CELL_SIZE)));
+            }
+            TableRow::new(vec![label_cell, content]).cant_split()
+        })
+        .collect();
+    let table =
+        Table::new(rows).set_grid(vec![LABEL_WIDTH, TEXT_WIDTH - LABEL_WIDTH]).width(TEXT_WIDTH, WidthType::Dxa);
+    let printed = Paragraph::new()
+        .add_run(run(&format!("填表日期：{}", chinese_date(r.printed)), BODY_FONT, CELL_SIZE))
+        .align(AlignmentType::Right)
+        .line_spacing(LineSpacing::new().before(240));
+    let doc = Docx::new()
+        .page_size(11906, 16838)
+        .page_margin(PageMargin::new().top(2098).bottom(1985).left(1588).right(1474))
+        .default_fonts(fonts(BODY_FONT))
+        .default_size(CELL_SIZE)
+        .add_paragraph(title)
+        .add_paragraph(office)
+        .add_table(table)
+        .add_paragraph(printed);
+    let mut out = std::io::Cursor::new(Vec::new());
+    doc.build()
+        .pack(&mut out)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("writing the consultation docx: {e}")))?;
+    Ok(out.into_inner())
+}
+
+/// `协商议事_<title>.docx`
+pub fn file_name(r: &Report) -> String {
+    let title: String = r.title.chars().filter(|c| !"/\\:*?\"<>|".contains(*c)).take(40).collect();
+    format!("协商议事_{title}.docx")
+}

@@ -1,0 +1,158 @@
+//! The agreed items' follow-up: the list of the items the user owns or
+//! oversees (a department sees only its own), one item with its notes, and
+//! progress, done or explained.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use crate::app::AppState;
+use crate::consultations::store::consultations::Consultation;
+use crate::consultations::store::items::{self, Item, ItemRow, Note};
+use crate::kernel::auth::CurrentUser;
+use crate::kernel::error::{AppError, AppResult};
+use crate::kernel::ids::{FileId, ItemId};
+use crate::kernel::web::page::form_done;
+use crate::kernel::web::{Page, render};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/consultations/items", get(list))
+        .route("/consultations/items/{id}", get(detail))
+        .route("/consultations/items/{id}/progress", post(progress))
+        .route("/consultations/items/{id}/finish", post(finish))
+        .route("/consultations/items/{id}/files/{file}", get(file))
+}
+
+#[derive(Template)]
+#[template(path = "consultations/items.html")]
+struct ListTemplate {
+    page: Page,
+    rows: Vec<ItemRow>,
+    /// A department's invitations to planned consultations, with its reply.
+    invitations: Vec<(Consultation, String)>,
+    replies: [crate::consultations::model::Reply; 2],
+}
+
+impl ListTemplate {
+    fn reply_key(&self, r: &str) -> String {
+        crate::consultations::model::Reply::parse(r).map(|r| r.label_key()).unwrap_or_default()
+    }
+}
+
+async fn list(State(st): State<AppState>, CurrentUser(me): CurrentUser, page: Page) -> AppResult<Response> {
+    let (rows, invitations) = st
+        .db
+        .read(move |c| {
+            Ok((items::mine(c, &me)?, crate::consultations::store::consultations::department_invitations(c, &me)?))
+        })
+        .await?;
+    let replies = [crate::consultations::model::Reply::Accepted, crate::consultations::model::Reply::Declined];
+    render(&ListTemplate { page, rows, invitations, replies }).map(IntoResponse::into_response)
+}
+
+#[derive(Template)]
+#[template(path = "consultations/item.html")]
+struct ItemTemplate {
+    page: Page,
+    item: Item,
+    c: Consultation,
+    may_update: bool,
+    notes: Vec<Note>,
+}
+
+async fn detail(
+    State(st): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    page: Page,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let tpl = st
+        .db
+        .read(move |conn| {
+            let (item, c, may) = items::get(conn, &me, ItemId(id))?.ok_or(AppError::NotFound)?;
+            let notes = items::notes_of(conn, item.id)?;
+            Ok(ItemTemplate { page, may_update: may && item.is_open(), item, c, notes })
+        })
+        .await?;
+    render(&tpl).map(IntoResponse::into_response)
+}
+
+/// A progress note with an optional evidence file (photo or document).
+async fn progress(
+    State(st): State<AppState>,
+    session: Session,
+    CurrentUser(me): CurrentUser,
+    Path(id): Path<i64>,
+    mp: axum::extract::Multipart,
+) -> AppResult<Redirect> {
+    let result = async {
+        let (fields, uploads) = crate::kernel::files::read_multipart(mp, 1).await?;
+        let note = fields.get("note").cloned().unwrap_or_default();
+        let mut stored = None;
+        if let Some(u) = uploads.into_iter().next() {
+            stored = Some(st.files.put(u, crate::kernel::files::Accept::ImagesAndDocuments).await?);
+        }
+        st.db
+            .write(move |c| {
+                let file = match &stored {
+                    Some(s) => Some(crate::kernel::files::insert_row(c, &me, s)?),
+                    None => None,
+                };
+                items::progress(c, &me, ItemId(id), &note, file)
+            })
+            .await
+    }
+    .await;
+    form_done(&session, result, "consultation.progress_saved", &format!("/consultations/items/{id}")).await
+}
+
+#[derive(Deserialize)]
+struct FinishForm {
+    outcome: String,
+    explanation: Option<String>,
+}
+
+async fn finish(
+    State(st): State<AppState>,
+    session: Session,
+    CurrentUser(me): CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<FinishForm>,
+) -> AppResult<Redirect> {
+    let result = async {
+        let done = match f.outcome.as_str() {
+            "done" => true,
+            "explained" => false,
+            _ => return Err(AppError::BadRequest("form.bad_choice")),
+        };
+        let explanation = f.explanation.unwrap_or_default();
+        st.db.write(move |c| items::finish(c, &me, ItemId(id), done, &explanation)).await
+    }
+    .await;
+    form_done(&session, result, "consultation.item_finished", &format!("/consultations/items/{id}")).await
+}
+
+async fn file(
+    State(st): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    Path((id, file)): Path<(i64, i64)>,
+) -> AppResult<Response> {
+    let row = st
+        .db
+        .read(move |c| {
+            items::get(c, &me, ItemId(id))?.ok_or(AppError::NotFound)?;
+            if !items::notes_of(c, ItemId(id))?.iter().any(|n| n.1 == Some(FileId(file))) {
+                return Err(AppError::NotFound);
+            }
+            crate::kernel::files::find_row(c, &me, FileId(file))
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let bytes = st.files.read(&row.sha256).await?;
+    Ok(crate::kernel::files::download(&row, bytes))
+}

@@ -1,0 +1,923 @@
+//! Topics, planning with invitations, the session (sign-in, attendance,
+//! speakers, record, photos) and closing; every function takes the acting
+//! user and checks its scope.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use rand::Rng;
+use serde::Serialize;
+use subtle::ConstantTimeEq;
+
+use crate::consultations::model::{self, Action, Format, Proposer, Reply, Status};
+use crate::kernel::audit::{self, Change, store::Who};
+use crate::kernel::auth::{Actor, OfficeScope, Role};
+use crate::kernel::db::DbConn;
+use crate::kernel::db::schema::{
+    consultation_departments as cd, consultation_files as cf, consultation_localities as cl,
+    consultation_members as cm, consultation_opinions as co, consultation_sectors as cs, consultation_speakers as csp,
+    consultations, departments, files, liaisons, localities, members, offices, opinions, sectors,
+};
+use crate::kernel::error::{AppError, AppResult};
+use crate::kernel::ids::{
+    CommitteeId, ConsultationId, DepartmentId, FileId, LocalityId, MemberId, OfficeId, OpinionId, SectorId, UserId,
+};
+use crate::kernel::time::now;
+use crate::opinions::store::outbox::{NewMessage, mark, queue_once};
+use crate::org::store::members as member_store;
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = consultations)]
+pub struct Consultation {
+    pub id: ConsultationId,
+    pub committee_id: CommitteeId,
+    pub office_id: OfficeId,
+    pub title: String,
+    pub background: String,
+    pub status: String,
+    pub proposer_kind: String,
+    pub proposed_by: Option<UserId>,
+    pub decision_note: String,
+    pub format: String,
+    pub planned_at: Option<NaiveDateTime>,
+    pub place: String,
+    pub host: String,
+    pub residents: String,
+    pub materials: String,
+    pub held_at: Option<NaiveDateTime>,
+    pub record: String,
+    pub residents_count: i32,
+    pub results: String,
+    pub closed_at: Option<NaiveDateTime>,
+    #[serde(skip)]
+    pub signin_token: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl Consultation {
+    pub fn status(&self) -> Status {
+        Status::parse(&self.status).unwrap_or(Status::Proposed)
+    }
+    pub fn status_label_key(&self) -> String {
+        self.status().label_key()
+    }
+    pub fn format_label_key(&self) -> String {
+        Format::parse(&self.format).map(|f| f.label_key()).unwrap_or_default()
+    }
+    pub fn proposer_label_key(&self) -> String {
+        Proposer::parse(&self.proposer_kind).map(|f| f.label_key()).unwrap_or_default()
+    }
+    /// When it took place, is to, or was proposed.
+    pub fn when(&self) -> NaiveDateTime {
+        self.held_at.or(self.planned_at).unwrap_or(self.created_at)
+    }
+}
+
+/// A topic as proposed.
+#[derive(Debug, Clone, Default)]
+pub struct Topic {
+    /// The district chooses; office staff and members propose for their own.
+    pub office_id: Option<OfficeId>,
+    pub title: String,
+    pub background: String,
+    /// Tracking codes of opinion-box cases the topic was raised from.
+    pub codes: String,
+}
+
+/// The session's plan and who is invited.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub format: Format,
+    pub planned_at: NaiveDateTime,
+    pub place: String,
+    pub host: String,
+    pub sectors: Vec<SectorId>,
+    pub localities: Vec<LocalityId>,
+    pub members: Vec<MemberId>,
+    pub departments: Vec<DepartmentId>,
+    /// Residents invited, as names or a count.
+    pub residents: String,
+    /// Materials sent beforehand.
+    pub materials: String,
+}
+
+/// The record written after the session.
+#[derive(Debug, Clone, Default)]
+pub struct Record {
+    pub held_at: Option<NaiveDateTime>,
+    pub record: String,
+    pub residents_count: i32,
+}
+
+/// District staff manage every office's consultations, office staff their own.
+pub fn can_manage(actor: &Actor, office: OfficeId) -> bool {
+    match actor.role {
+        Role::DistrictAdmin => true,
+        Role::OfficeStaff => actor.office_id == Some(office),
+        _ => false,
+    }
+}
+
+fn manage(actor: &Actor, c: &Consultation) -> AppResult<()> {
+    if can_manage(actor, c.office_id) { Ok(()) } else { Err(AppError::Forbidden) }
+}
+
+pub(crate) fn text(s: &str, max: usize, key: &'static str) -> AppResult<String> {
+    let s = s.trim();
+    if s.chars().count() > max {
+        return Err(AppError::BadRequest(key));
+    }
+    Ok(s.to_string())
+}
+
+fn new_token() -> String {
+    let alphabet = crate::opinions::model::CODE_ALPHABET;
+    let mut rng = rand::rng();
+    (0..16).map(|_| char::from(alphabet[rng.random_range(0..alphabet.len())])).collect()
+}
+
+fn step(c: &Consultation, action: Action) -> AppResult<Status> {
+    model::next(c.status(), action).ok_or(AppError::Conflict("consultation.wrong_state"))
+}
+
+/// An in-app message, written once per key; in-app messages are delivered by
+/// being there.
+pub(crate) fn note(
+    conn: &mut DbConn,
+    committee: CommitteeId,
+    to: &str,
+    subject: &str,
+    body: &str,
+    key: &str,
+) -> AppResult<bool> {
+    let msg =
+        NewMessage { committee_id: committee, channel: "inapp", recipient: to, recipient_masked: to, subject, body };
+    let (id, done) = queue_once(conn, &msg, key)?;
+    if !done {
+        mark(conn, id, None)?;
+    }
+    Ok(!done)
+}
+
+/// Proposes a topic (议题), optionally raised from opinion-box cases.
+pub fn propose(conn: &mut DbConn, actor: &Actor, t: &Topic) -> AppResult<ConsultationId> {
+    let (office, proposer) = match actor.role {
+        Role::DistrictAdmin => (t.office_id, Proposer::District),
+        Role::OfficeStaff => (actor.office_id, Proposer::Office),
+        Role::Member => (actor.office_id, Proposer::Member),
+        _ => return Err(AppError::Forbidden),
+    };
+    let office = office.ok_or(AppError::BadRequest("consultation.bad_office"))?;
+    let ok: i64 = offices::table
+        .filter(offices::id.eq(office).and(offices::committee_id.eq(actor.committee_id)))
+        .count()
+        .get_result(conn)?;
+    if ok == 0 {
+        return Err(AppError::BadRequest("consultation.bad_office"));
+    }
+    let title = text(&t.title, model::MAX_TITLE, "consultation.title_too_long")?;
+    if title.is_empty() {
+        return Err(AppError::BadRequest("consultation.title_required"));
+    }
+    let background = text(&t.background, model::MAX_TEXT, "consultation.text_too_long")?;
+    let mut cases: Vec<OpinionId> = vec![];
+    for code in model::parse_codes(&t.codes) {
+        let code =
+            crate::opinions::model::normalize_code(&code).ok_or(AppError::BadRequest("consultation.bad_code"))?;
+        let id: Option<OpinionId> = opinions::table
+            .filter(opinions::code.eq(&code).and(opinions::committee_id.eq(actor.committee_id)))
+            .select(opinions::id)
+            .first(conn)
+            .optional()?;
+        cases.push(id.ok_or(AppError::BadRequest("consultation.bad_code"))?);
+    }
+    cases.sort();
+    cases.dedup();
+    let t0 = now();
+    let id: ConsultationId = diesel::insert_into(consultations::table)
+        .values((
+            consultations::committee_id.eq(actor.committee_id),
+            consultations::office_id.eq(office),
+            consultations::title.eq(&title),
+            consultations::background.eq(&background),
+            consultations::status.eq(Status::Proposed.as_str()),
+            consultations::proposer_kind.eq(proposer.as_str()),
+            consultations::proposed_by.eq(Some(actor.user_id)),
+            consultations::decision_note.eq(""),
+            consultations::format.eq(""),
+            consultations::place.eq(""),
+            consultations::host.eq(""),
+            consultations::residents.eq(""),
+            consultations::materials.eq(""),
+            consultations::record.eq(""),
+            consultations::residents_count.eq(0),
+            consultations::results.eq(""),
+            consultations::signin_token.eq(new_token()),
+            consultations::created_at.eq(t0),
+            consultations::updated_at.eq(t0),
+        ))
+        .returning(consultations::id)
+        .get_result(conn)?;
+    for case in &cases {
+        diesel::insert_into(co::table).values((co::consultation_id.eq(id), co::opinion_id.eq(*case))).execute(conn)?;
+    }
+    audit::record(
+        conn,
+        Who::User(actor),
+        Change::new("consultation.propose", "consultation", id)
+            .after(serde_json::json!({ "title": title, "office": office, "cases": cases })),
+    )?;
+    Ok(id)
+}
+
+/// A consultation the actor may see: the committee's for the district and
+/// leaders, the office's for its staff and members.
+pub fn get(conn: &mut DbConn, actor: &Actor, id: ConsultationId) -> AppResult<Option<Consultation>> {
+    let c: Option<Consultation> = consultations::table
+        .find(id)
+        .filter(consultations::committee_id.eq(actor.committee_id))
+        .select(Consultation::as_select())
+        .first(conn)
+        .optional()?;
+    let Some(c) = c else { return Ok(None) };
+    let in_scope = match actor.office_scope() {
+        OfficeScope::All => true,
+        OfficeScope::One(o) => o == c.office_id,
+        OfficeScope::None => false,
+    };
+    // Members of other offices invited by sector, or who signed in, see it too.
+    if in_scope || listed(conn, actor, c.id)? { Ok(Some(c)) } else { Ok(None) }
+}
+
+/// Whether the actor is a member on the consultation's list.
+fn listed(conn: &mut DbConn, actor: &Actor, id: ConsultationId) -> AppResult<bool> {
+    if actor.role != Role::Member {
+        return Ok(false);
+    }
+    let Some(me) = member_store::own_record(conn, actor)? else { return Ok(false) };
+    let n: i64 = cm::table.filter(cm::consultation_id.eq(id).and(cm::member_id.eq(me.id))).count().get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// A row of the list.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub c: Consultation,
+    pub office: String,
+    pub tally: model::Tally,
+}
+
+/// The actor's consultations, newest first.
+pub fn list(conn: &mut DbConn, actor: &Actor, status: Option<Status>) -> AppResult<Vec<Row>> {
+    let mut q = consultations::table.filter(consultations::committee_id.eq(actor.committee_id)).into_boxed();
+    match actor.office_scope() {
+        OfficeScope::All => {}
+        OfficeScope::One(o) => q = q.filter(consultations::office_id.eq(o)),
+        OfficeScope::None => return Ok(vec![]),
+    }
+    if let Some(s) = status {
+        q = q.filter(consultations::status.eq(s.as_str()));
+    }
+    let rows: Vec<Consultation> =
+        q.order(consultations::id.desc()).limit(500).select(Consultation::as_select()).load(conn)?;
+    let names: Vec<(OfficeId, String)> = offices::table
+        .filter(offices::committee_id.eq(actor.committee_id))
+        .select((offices::id, offices::name))
+        .load(conn)?;
+    let ids: Vec<ConsultationId> = rows.iter().map(|c| c.id).collect();
+    let tallies = super::items::tallies(conn, &ids)?;
+    Ok(rows
+        .into_iter()
+        .map(|c| Row {
+            office: names.iter().find(|(i, _)| *i == c.office_id).map(|(_, n)| n.clone()).unwrap_or_default(),
+            tally: tallies.get(&c.id).copied().unwrap_or_default(),
+            c,
+        })
+        .collect())
+}
+
+/// The district (any) or the office's staff approve a topic, or reject it with
+/// a reason.
+pub fn decide(conn: &mut DbConn, actor: &Actor, id: ConsultationId, approve: bool, reason: &str) -> AppResult<()> {
+    let c = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
+    manage(actor, &c)?;
+    let to = step(&c, if approve { Action::Approve } else { Action::Reject })?;
+    let reason = text(reason, 500, "consultation.text_too_long")?;
+    if !approve && reason.is_empty() {
+        return Err(AppError::BadRequest("consultation.reason_required"));
+    }
+    diesel::update(consultations::table.find(id))
+        .set((
+            consultations::status.eq(to.as_str()),
+            consultations::decision_note.eq(&reason),
+            consultations::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    audit::record(
+        conn,
+        Who::User(actor),
+        Change::new("consultation.decide", "consultation", id)
+            .before(serde_json::json!({ "status": c.status }))
+            .after(serde_json::json!({ "status": to.as_str(), "reason": reason })),
+    )?;
+    Ok(())
+}
+
+/// The members to suggest for the chosen sectors and localities: active
+/// members of those sectors, and members linked to those places now.
+pub fn suggest(
+    conn: &mut DbConn,
+    committee: CommitteeId,
+    sector_ids: &[SectorId],
+    locality_ids: &[LocalityId],
+) -> AppResult<Vec<MemberId>> {
+    let mut out: Vec<MemberId> = members::table
+        .filter(members::committee_id.eq(committee).and(members::status.eq("active")))
+        .filter(members::sector_id.eq_any(sector_ids))
+        .select(members::id)
+        .load(conn)?;
+    let linked: Vec<MemberId> = liaisons::table
+        .inner_join(members::table)
+        .filter(liaisons::committee_id.eq(committee).and(liaisons::end_on.is_null()))
+        .filter(liaisons::locality_id.eq_any(locality_ids))
+        .filter(members::status.eq("active"))
+        .select(members::id)
+        .load(conn)?;
+    out.extend(linked);
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// Every active member of the committee, with their sector: (id, name, sector).
+pub fn member_choices(conn: &mut DbConn, committee: CommitteeId) -> AppResult<Vec<(MemberId, String, Option<String>)>> {
+    Ok(members::table
+        .left_join(sectors::table)
+        .filter(members::committee_id.eq(committee).and(members::status.eq("active")))
+        .order((members::sector_id.asc(), members::name.asc()))
+        .select((members::id, members::name, sectors::name.nullable()))
+        .load(conn)?)
+}
+
+fn dedup<T: Ord + Clone>(v: &[T]) -> Vec<T> {
+    let mut v = v.to_vec();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// Plans the session and sends the invitations (in-app, once per invitee).
+pub fn plan(conn: &mut DbConn, actor: &Actor, id: ConsultationId, p: &Plan) -> AppResult<()> {
+    let c = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
+    manage(actor, &c)?;
+    let to = step(&c, Action::Plan)?;
+    let place = text(&p.place, model::MAX_TITLE, "consultation.place_too_long")?;
+    if place.is_empty() {
+        return Err(AppError::BadRequest("consultation.place_required"));
+    }
+    let host = text(&p.host, model::MAX_TITLE, "consultation.place_too_long")?;
+    let residents = text(&p.residents, 1000, "consultation.text_too_long")?;
+    let materials = text(&p.materials, model::MAX_TEXT, "consultation.text_too_long")?;
+    let (sector_ids, locality_ids, member_ids, dept_ids) =
+        (dedup(&p.sectors), dedup(&p.localities), dedup(&p.members), dedup(&p.departments));
+    let committee = actor.committee_id;
+    let n: i64 = sectors::table
+        .filter(sectors::id.eq_any(&sector_ids).and(sectors::committee_id.eq(committee)))
+        .count()
+        .get_result(conn)?;
+    let l: i64 = localities::table
+        .inner_join(offices::table)
+        .filter(localities::id.eq_any(&locality_ids).and(offices::committee_id.eq(committee)))
+        .count()
+        .get_result(conn)?;
+    if n != sector_ids.len() as i64 || l != locality_ids.len() as i64 {
+        return Err(AppError::BadRequest("form.bad_choice"));
+    }
+    let m: i64 = members::table
+        .filter(members::id.eq_any(&member_ids))
+        .filter(members::committee_id.eq(committee).and(members::status.eq("active")))
+        .count()
+        .get_result(conn)?;
+    if m != member_ids.len() as i64 {
+        return Err(AppError::BadRequest("consultation.bad_member"));
+    }
+    let d: i64 = departments::table
+        .filter(departments::id.eq_any(&dept_ids))
+        .filter(departments::committee_id.eq(committee).and(departments::active.eq(true)))
+        .count()
+        .get_result(conn)?;
+    if d != dept_ids.len() as i64 {
+        return Err(AppError::BadRequest("form.bad_choice"));
+    }
+    if member_ids.is_empty() && dept_ids.is_empty() {
+        return Err(AppError::BadRequest("consultation.invite_someone"));
+    }
+    diesel::update(consultations::table.find(id))
+        .set((
+            consultations::status.eq(to.as_str()),
+            consultations::format.eq(p.format.as_str()),
+            consultations::planned_at.eq(Some(p.planned_at)),
+            consultations::place.eq(&place),
+            consultations::host.eq(&host),
+            consultations::residents.eq(&residents),
+            consultations::materials.eq(&materials),
+            consultations::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    diesel::delete(cs::table.filter(cs::consultation_id.eq(id))).execute(conn)?;
+    for s in &sector_ids {
+        diesel::insert_into(cs::table).values((cs::consultation_id.eq(id), cs::sector_id.eq(*s))).execute(conn)?;
+    }
+    diesel::delete(cl::table.filter(cl::consultation_id.eq(id))).execute(conn)?;
+    for l in &locality_ids {
+        diesel::insert_into(cl::table).values((cl::consultation_id.eq(id), cl::locality_id.eq(*l))).execute(conn)?;
+    }
+    let listed: Vec<MemberId> = cm::table.filter(cm::consultation_id.eq(id)).select(cm::member_id).load(conn)?;
+    for mid in &member_ids {
+        if listed.contains(mid) {
+            diesel::update(cm::table.filter(cm::consultation_id.eq(id).and(cm::member_id.eq(*mid))))
+                .set(cm::invited.eq(true))
+                .execute(conn)?;
+        } else {
+            diesel::insert_into(cm::table)
+                .values((
+                    cm::committee_id.eq(committee),
+                    cm::consultation_id.eq(id),
+                    cm::member_id.eq(*mid),
+                    cm::invited.eq(true),
+                    cm::reply.eq(Reply::Pending.as_str()),
+                    cm::attended.eq(false),
+                ))
+                .execute(conn)?;
+        }
+    }
+    let depts: Vec<DepartmentId> = cd::table.filter(cd::consultation_id.eq(id)).select(cd::department_id).load(conn)?;
+    for did in dept_ids.iter().filter(|d| !depts.contains(d)) {
+        diesel::insert_into(cd::table)
+            .values((cd::consultation_id.eq(id), cd::department_id.eq(*did), cd::reply.eq(Reply::Pending.as_str())))
+            .execute(conn)?;
+    }
+    let body = crate::kernel::web::i18n::Lang::Zh
+        .t("consultation.invite_body")
+        .replace("%{title}", &c.title)
+        .replace("%{time}", &crate::kernel::time::local(&p.planned_at))
+        .replace("%{place}", &place);
+    let subject = format!("consultation-invite:{id}");
+    let recipients =
+        member_ids.iter().map(|m| format!("member:{m}")).chain(dept_ids.iter().map(|d| format!("department:{d}")));
+    for to in recipients {
+        note(conn, committee, &to, &subject, &body, &format!("{subject}:{to}"))?;
+    }
+    audit::record(
+        conn,
+        Who::User(actor),
+        Change::new("consultation.plan", "consultation", id).after(serde_json::json!({
+            "format": p.format.as_str(), "planned_at": p.planned_at, "sectors": sector_ids,
+            "localities": locality_ids, "members": member_ids, "departments": dept_ids,
+        })),
+    )?;
+    Ok(())
+}
+
+/// A member on the list.
+#[derive(Debug, Clone, Serialize, Queryable)]
+pub struct Attendee {
+    pub member_id: MemberId,
+    pub name: String,
+    pub sector: Option<String>,
+    pub invited: bool,
+    pub reply: String,
+    pub attended: bool,
+    pub signed_by: Option<String>,
+}
+
+impl Attendee {
+    pub fn reply_label_key(&self) -> String {
+        Reply::parse(&self.reply).unwrap_or(Reply::Pending).label_key()
+    }
+}
+
+pub fn attendees(conn: &mut DbConn, id: ConsultationId) -> AppResult<Vec<Attendee>> {
+    Ok(cm::table
+        .inner_join(members::table.left_join(sectors::table))
+        .filter(cm::consultation_id.eq(id))
+        .order(members::name.asc())
+        .select((
+            cm::member_id,
+            members::name,
+            sectors::name.nullable(),
+            cm::invited,
+            cm::reply,
+            cm::attended,
+            cm::signed_by,
+        ))
+        .load(conn)?)
+}
+
+/// Invited departments: (id, name, reply).
+pub fn invited_departments(conn: &mut DbConn, id: ConsultationId) -> AppResult<Vec<(DepartmentId, String, String)>> {
+    Ok(cd::table
+        .inner_join(departments::table)
+        .filter(cd::consultation_id.eq(id))
+        .order(departments::name.asc())
+        .select((departments::id, departments::name, cd::reply))
+        .load(conn)?)
+}
+
+pub fn sectors_of(conn: &mut DbConn, id: ConsultationId) -> AppResult<Vec<(SectorId, String)>> {
+    Ok(cs::table
+        .inner_join(sectors::table)
+        .filter(cs::consultation_id.eq(id))
+        .order(sectors::sort_order.asc())
+        .select((sectors::id, sectors::name))
+        .load(conn)?)
+}
+
+pub fn localities_of(conn: &mut DbConn, id: ConsultationId) -> AppResult<Vec<(LocalityId, String)>> {
+    Ok(cl::table
+        .inner_join(localities::table)
+        .filter(cl::consultation_id.eq(id))
+        .order(localities::name.asc())
+        .select((localities::id, localities::name))
+        .load(conn)?)
+}
+
+/// Linked opinion-box cases: (id, code, status).
+pub fn cases_of(conn: &mut DbConn, id: ConsultationId) -> AppResult<Vec<(OpinionId, String, String)>> {
+    Ok(co::table
+        .inner_join(opinions::table)
+        .filter(co::consultation_id.eq(id))
+        .order(opinions::id.asc())
+        .select((opinions::id, opinions::code, opinions::status))
+        .load(conn)?)
+}
+
+/// Speakers and their points: (name, points).
+pub fn speakers(conn: &mut DbConn, id: ConsultationId) -> AppResult<Vec<(String, String)>> {
+    Ok(csp::table
+        .filter(csp::consultation_id.eq(id))
+        .order(csp::id.asc())
+        .select((csp::name, csp::points))
+        .load(conn)?)
+}
+
+/// A member replies to their invitation.
+pub fn reply(conn: &mut DbConn, actor: &Actor, id: ConsultationId, reply: Reply) -> AppResult<()> {
+    let me =
+        member_store::own_record(conn, actor)?.map(|m| m.id).ok_or(AppError::BadRequest("activity.not_a_member"))?;
+    let c: Consultation = consultations::table
+        .find(id)
+        .filter(consultations::committee_id.eq(actor.committee_id))
+        .select(Consultation::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(AppError::NotFound)?;
+    if c.status() != Status::Planned {
+        return Err(AppError::Conflict("consultation.wrong_state"));
+    }
+    let n = diesel::update(
+        cm::table.filter(cm::consultation_id.eq(id).and(cm::member_id.eq(me)).and(cm::invited.eq(true))),
+    )
+    .set(cm::reply.eq(reply.as_str()))
+    .execute(conn)?;
+    if n == 0 {
+        return Err(AppError::NotFound);
+    }
+    audit::record(
+        conn,
+        Who::User(actor),
+        Change::new("consultation.reply", "consultation", id)
+            .after(serde_json::json!({ "member": me, "reply": reply.as_str() })),
+    )?;
+    Ok(())
+}
+
+/// A member's invitations still to come or today, soonest first, with their reply.
+pub fn upcoming(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<(Consultation, String)>> {
+    let Some(me) = member_store::own_record(conn, actor)? else { return Ok(vec![]) };
+    let from = crate::kernel::time::start_of_local_day(crate::kernel::time::today());
+    Ok(consultations::table
+        .inner_join(cm::table)
+        .filter(cm::member_id.eq(me.id).and(cm::invited.eq(true)))
+        .filter(consultations::status.eq(Status::Planned.as_str()).and(consultations::planned_at.ge(from)))
+        .order(consultations::planned_at.asc())
+        .limit(20)
+        .select((Consultation::as_select(), cm::reply))
+        .load(conn)?)
+}
+
+/// The consultation by id for the sign-in page; the token proves the phone
+/// scanned its code.
+pub fn for_sign_in(conn: &mut DbConn, actor: &Actor, id: ConsultationId, token: &str) -> AppResult<Consultation> {
+    let c: Consultation = consultations::table
+        .find(id)
+        .filter(consultations::committee_id.eq(actor.committee_id))
+        .select(Consultation::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(AppError::NotFound)?;
+    if !bool::from(c.signin_token.as_bytes().ct_eq(token.as_bytes())) {
+        return Err(AppError::BadRequest("activity.bad_code"));
+    }
+    Ok(c)
+}
+
+pub fn may_sign_in(c: &Consultation, at: NaiveDateTime) -> bool {
+    matches!(c.status(), Status::Planned | Status::Held)
+        && c.planned_at.is_some_and(|p| crate::activities::model::may_sign_in(p, c.held_at, at))
+}
+
+/// A member signs in by the QR code, as themself, on the day.
+pub fn sign_in(conn: &mut DbConn, actor: &Actor, id: ConsultationId, token: &str) -> AppResult<()> {
+    let me =
+        member_store::own_record(conn, actor)?.map(|m| m.id).ok_or(AppError::BadRequest("activity.not_a_member"))?;
+    let c = for_sign_in(conn, actor, id, token)?;
+    let t = now();
+    if !may_sign_in(&c, t) {
+        return Err(AppError::Conflict("activity.signin_closed"));
+    }
+    let row: Option<bool> = cm::table
+        .filter(cm::consultation_id.eq(id).and(cm::member_id.eq(me)))
+        .select(cm::attended)
+        .first(conn)
+        .optional()?;
+    match row {
+        Some(true) => return Ok(()),
+        Some(false) => {
+            diesel::update(cm::table.filter(cm::consultation_id.eq(id).and(cm::member_id.eq(me))))
+                .set((cm::attended.eq(true), cm::signed_in_at.eq(Some(t)), cm::signed_by.eq(Some("self"))))
+                .execute(conn)?;
+        }
+        None => {
+            diesel::insert_into(cm::table)
+                .values((
+                    cm::committee_id.eq(c.committee_id),
+                    cm::consultation_id.eq(id),
+                    cm::member_id.eq(me),
+                    cm::invited.eq(false),
+                    cm::reply.eq(Reply::Pending.as_str()),
+                    cm::attended.eq(true),
+                    cm::signed_in_at.eq(Some(t)),
+                    cm::signed_by.eq(Some("self")),
+                ))
+                .execute(conn)?;
+        }
+    }
+    audit::record(
+        conn,
+        Who::User(actor),
+        Change::new("consultation.sign_in", "consultation", id).after(serde_json::json!({ "member": me })),
+    )?;
+    Ok(())
+}
+
+fn session_open(c: &Consultation) -> AppResult<()> {
+    if matches!(c.status(), Status::Planned | Status::Held) {
+        Ok(())
+    } else {
+        Err(AppError::Conflict("consultation.wrong_state"))
+    }
+}
+
+/// Staff tick who was there: `present` attended, every other listed member not.
+pub fn set_present(conn: &mut DbConn, actor: &Actor, id: ConsultationId, present: &[MemberId]) -> AppResult<()> {
+    let c = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
+    manage(actor, &c)?;
+    session_open(&c)?;
+    let present = dedup(present);
+    let ok: i64 = members::table
+        .filter(members::id.eq_any(&present).and(members::committee_id.eq(c.committee_id)))
+        .count()
+        .get_result(conn)?;
+    if ok != present.len() as i64 {
+        return Err(AppError::BadRequest("consultation.bad_member"));
+    }
+    let listed: Vec<(MemberId, bool)> =
+        cm::table.filter(cm::consultation_id.eq(id)).select((cm::member_id, cm::attended)).load(conn)?;
+    let t = now();
+    for (m, was) in &listed {
+        let is = present.contains(m);
+        if is != *was {
+            let target = cm::table.filter(cm::consultation_id.eq(id).and(cm::member_id.eq(*m)));
+            if is {
+                diesel::update(target)
+                    .set((cm::attended.eq(true), cm::signed_in_at.eq(Some(t)), cm::signed_by.eq(Some("staff"))))
+                    .execute(conn)?;
+            } else {
+                diesel::update(target)
+                    .set((
+                        cm::attended.eq(false),
+                        cm::signed_in_at.eq(None::<NaiveDateTime>),
+                        cm::signed_by.eq(None::<String>),
+                    ))
+                    .execute(conn)?;
+            }
+        }
+    }
+    for m in present.iter().filter(|m| !listed.iter().any(|(x, _)| x == *m)) {
+        diesel::insert_into(cm::table)
+            .values((
+                cm::committee_id.eq(c.committee_id),
+                cm::consultation_id.eq(id),
+                cm::member_id.eq(*m),
+                cm::invited.eq(false),
+                cm::reply.eq(Reply::Pending.as_str()),
+                cm::attended.eq(true),
+                cm::signed_in_at.eq(Some(t)),
+                cm::signed_by.eq(Some("staff")),
+            ))
+            .execute(conn)?;
+    }
+    audit::record(
+        conn,
+        Who::User(actor),
+        Change::new("consultation.attendance", "consultation", id).after(serde_json::json!({ "present": present })),
+    )?;
+    Ok(())
+}
+
+/// A speaker and their points (发言要点).
+pub fn add_speaker(conn: &mut DbConn, actor: &Actor, id: ConsultationId, name: &str, points: &str) -> AppResult<()> {
+    let c = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
+    manage(actor, &c)?;
+    session_open(&c)?;
+    let name = text(name, 50, "consultation.name_too_long")?;
+    let points = text(points, 2000, "consultation.text_too_long")?;
+    if name.is_empty() || points.is_empty() {
+        return Err(AppError::BadRequest("consultation.speaker_required"));
+    }
+    diesel::insert_into(csp::table)
+        .values((csp::consultation_id.eq(id), csp::name.eq(&name), csp::points.eq(&points), csp::created_at.eq(now())))
+        .execute(conn)?;
+    audit::record(
+        conn,
+        Who::User(actor),
+        Change::new("consultation.speaker", "consultation", id).after(serde_json::json!({ "name": name })),
+    )?;
+    Ok(())
+}
+
+/// The title's note on each linked case's public timeline, pushed to its
+/// submitter.
+fn tell_cases(conn: &mut DbConn, actor: &Actor, c: &Consultation, kind: &str, note: &str) -> AppResult<()> {
+    for (case, _, _) in cases_of(conn, c.id)? {
+        crate::opinions::store::cases::public_note(conn, actor, case, kind, note)?;
+    }
+    Ok(())
+}
+
+/// Records the session (纪要): it is then held. The first time, the residents
+/// whose cases raised the topic are told.
+pub fn record(conn: &mut DbConn, actor: &Actor, id: ConsultationId, r: &Record) -> AppResult<()> {
+    let c = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
+    manage(actor, &c)?;
+    let to = step(&c, Action::Hold)?;
+    let held_at = r.held_at.or(c.planned_at).unwrap_or_else(now);
+    if held_at > now() + chrono::Duration::hours(1) {
+        return Err(AppError::BadRequest("activity.held_in_future"));
+    }
+    if !(0..=100_000).contains(&r.residents_count) {
+        return Err(AppError::BadRequest("activity.bad_count"));
+    }
+    let record = text(&r.record, model::MAX_TEXT, "consultation.text_too_long")?;
+    if record.is_empty() {
+        return Err(AppError::BadRequest("consultation.record_required"));
+    }
+    diesel::update(consultations::table.find(id))
+        .set((
+            consultations::status.eq(to.as_str()),
+            consultations::held_at.eq(Some(held_at)),
+            consultations::record.eq(&record),
+            consultations::residents_count.eq(r.residents_count),
+            consultations::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    audit::record(
+        conn,
+        Who::User(actor),
+        Change::new("consultation.record", "consultation", id)
+            .before(serde_json::json!({ "status": c.status }))
+            .after(serde_json::json!({ "status": to.as_str(), "held_at": held_at })),
+    )?;
+    if c.status() == Status::Planned {
+        tell_cases(conn, actor, &c, "consultation_held", &format!("《{}》", c.title))?;
+    }
+    crate::kernel::search::index(conn, c.committee_id, "consultation", id.0, &format!("{} {}", c.title, record))?;
+    Ok(())
+}
+
+/// Publishes the results and closes the consultation; it needs its agreed
+/// items. The residents whose cases raised the topic are told.
+pub fn close(conn: &mut DbConn, actor: &Actor, id: ConsultationId, results: &str) -> AppResult<()> {
+    let c = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
+    manage(actor, &c)?;
+    let to = step(&c, Action::Close)?;
+    let results = text(results, model::MAX_TEXT, "consultation.text_too_long")?;
+    if results.is_empty() {
+        return Err(AppError::BadRequest("consultation.results_required"));
+    }
+    if super::items::of_consultation(conn, id)?.is_empty() {
+        return Err(AppError::BadRequest("consultation.no_items"));
+    }
+    let t = now();
+    diesel::update(consultations::table.find(id))
+        .set((
+            consultations::status.eq(to.as_str()),
+            consultations::results.eq(&results),
+            consultations::closed_at.eq(Some(t)),
+            consultations::updated_at.eq(t),
+        ))
+        .execute(conn)?;
+    audit::record(
+        conn,
+        Who::User(actor),
+        Change::new("consultation.close", "consultation", id).after(serde_json::json!({ "status": to.as_str() })),
+    )?;
+    let summary: String = results.chars().take(200).collect();
+    tell_cases(conn, actor, &c, "consultation_closed", &format!("《{}》{}", c.title, summary))?;
+    Ok(())
+}
+
+/// Attaches an uploaded photo or document to the record.
+pub fn attach(conn: &mut DbConn, actor: &Actor, id: ConsultationId, file: FileId, role: &str) -> AppResult<()> {
+    let c = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
+    manage(actor, &c)?;
+    session_open(&c)?;
+    let n: i64 = cf::table.filter(cf::consultation_id.eq(id)).count().get_result(conn)?;
+    if n >= (model::MAX_PHOTOS * 2) as i64 {
+        return Err(AppError::BadRequest("activity.too_many_files"));
+    }
+    diesel::insert_into(cf::table)
+        .values((
+            cf::committee_id.eq(c.committee_id),
+            cf::consultation_id.eq(id),
+            cf::file_id.eq(file),
+            cf::role.eq(role),
+            cf::created_at.eq(now()),
+        ))
+        .execute(conn)?;
+    audit::record(
+        conn,
+        Who::User(actor),
+        Change::new("consultation.attach", "consultation", id).after(serde_json::json!({ "file": file })),
+    )?;
+    Ok(())
+}
+
+/// (file id, role, name, content type)
+pub type Attachment = (FileId, String, String, String);
+
+pub fn attachments(conn: &mut DbConn, id: ConsultationId) -> AppResult<Vec<Attachment>> {
+    Ok(cf::table
+        .inner_join(files::table)
+        .filter(cf::consultation_id.eq(id))
+        .order(cf::id.asc())
+        .select((files::id, cf::role, files::original_name, files::content_type))
+        .load(conn)?)
+}
+
+pub fn office_name(conn: &mut DbConn, office: OfficeId) -> AppResult<String> {
+    Ok(offices::table.find(office).select(offices::name).first(conn)?)
+}
+
+/// A department's invitations to planned consultations, soonest first, with its reply.
+pub fn department_invitations(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<(Consultation, String)>> {
+    let Some(dept) = crate::opinions::store::catalog::department_of(conn, actor)? else { return Ok(vec![]) };
+    Ok(consultations::table
+        .inner_join(cd::table)
+        .filter(cd::department_id.eq(dept).and(consultations::committee_id.eq(actor.committee_id)))
+        .filter(consultations::status.eq(Status::Planned.as_str()))
+        .order(consultations::planned_at.asc())
+        .limit(20)
+        .select((Consultation::as_select(), cd::reply))
+        .load(conn)?)
+}
+
+/// A department replies to its invitation (it sees the invitation, not the
+/// consultation's page).
+pub fn department_reply(conn: &mut DbConn, actor: &Actor, id: ConsultationId, reply: Reply) -> AppResult<()> {
+    let dept = crate::opinions::store::catalog::department_of(conn, actor)?.ok_or(AppError::Forbidden)?;
+    let status: Option<String> = consultations::table
+        .find(id)
+        .filter(consultations::committee_id.eq(actor.committee_id))
+        .select(consultations::status)
+        .first(conn)
+        .optional()?;
+    let status = status.ok_or(AppError::NotFound)?;
+    if status != Status::Planned.as_str() {
+        return Err(AppError::Conflict("consultation.wrong_state"));
+    }
+    let n = diesel::update(cd::table.filter(cd::consultation_id.eq(id).and(cd::department_id.eq(dept))))
+        .set(cd::reply.eq(reply.as_str()))
+        .execute(conn)?;
+    if n == 0 {
+        return Err(AppError::NotFound);
+    }
+    audit::record(
+        conn,
+        Who::User(actor),
+        Change::new("consultation.reply", "consultation", id)
+            .after(serde_json::json!({ "department": dept, "reply": reply.as_str() })),
+    )?;
+    Ok(())
+}

@@ -1,0 +1,450 @@
+//! The agreed items (协商成果) and their follow-up. A department user sees and
+//! updates only the items it owns; office staff the items their office owns
+//! or whose consultation is theirs; the district all of them.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::consultations::{Consultation, can_manage, text};
+use crate::activities::model::Quarter;
+use crate::consultations::model::{self, ItemStatus, Status, Tally};
+use crate::kernel::audit::{self, Change, store::Who};
+use crate::kernel::auth::{Actor, Role};
+use crate::kernel::db::DbConn;
+use crate::kernel::db::schema::{
+    consultation_item_notes as notes, consultation_items as items, consultations, departments, files, offices,
+};
+use crate::kernel::error::{AppError, AppResult};
+use crate::kernel::ids::{CommitteeId, ConsultationId, DepartmentId, FileId, ItemId, OfficeId};
+use crate::kernel::time::{now, today};
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = items)]
+pub struct Item {
+    pub id: ItemId,
+    pub committee_id: CommitteeId,
+    pub consultation_id: ConsultationId,
+    pub body: String,
+    pub owner_department_id: Option<DepartmentId>,
+    pub owner_office_id: Option<OfficeId>,
+    pub deadline: NaiveDate,
+    pub status: String,
+    pub explanation: String,
+    pub created_at: NaiveDateTime,
+    pub closed_at: Option<NaiveDateTime>,
+}
+
+impl Item {
+    pub fn status(&self) -> ItemStatus {
+        ItemStatus::parse(&self.status).unwrap_or(ItemStatus::Open)
+    }
+    pub fn status_label_key(&self) -> String {
+        self.status().label_key()
+    }
+    pub fn overdue(&self) -> bool {
+        model::overdue(self.status(), self.deadline, today())
+    }
+    pub fn is_open(&self) -> bool {
+        self.status() == ItemStatus::Open
+    }
+    /// The outbox recipient of its owner.
+    pub fn owner_unit(&self) -> String {
+        match (self.owner_department_id, self.owner_office_id) {
+            (Some(d), _) => format!("department:{d}"),
+            (None, Some(o)) => format!("office:{o}"),
+            _ => "district".into(),
+        }
+    }
+}
+
+/// Who owns an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    Department(DepartmentId),
+    Office(OfficeId),
+}
+
+impl Owner {
+    /// `department:3` or `office:5`, as the form's select sends it.
+    pub fn parse(s: &str) -> Option<Owner> {
+        let (kind, id) = s.split_once(':')?;
+        let id: i64 = id.parse().ok()?;
+        match kind {
+            "department" => Some(Owner::Department(DepartmentId(id))),
+            "office" => Some(Owner::Office(OfficeId(id))),
+            _ => None,
+        }
+    }
+}
+
+/// An item with its names, for lists.
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemRow {
+    pub item: Item,
+    pub title: String,
+    pub owner: String,
+    pub overdue: bool,
+}
+
+/// Adds an agreed item to a held consultation.
+pub fn add(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: ConsultationId,
+    body: &str,
+    owner: Owner,
+    deadline: NaiveDate,
+) -> AppResult<ItemId> {
+    let c = super::consultations::get(conn, actor, id)?.ok_or(AppError::NotFound)?;
+    if !can_manage(actor, c.office_id) {
+        return Err(AppError::Forbidden);
+    }
+    if c.status() != Status::Held {
+        return Err(AppError::Conflict("consultation.wrong_state"));
+    }
+    let body = text(body, 1000, "consultation.text_too_long")?;
+    if body.is_empty() {
+        return Err(AppError::BadRequest("consultation.item_required"));
+    }
+    if !model::deadline_ok(deadline, today()) {
+        return Err(AppError::BadRequest("consultation.bad_deadline"));
+    }
+    let ok: i64 = match owner {
+        Owner::Department(d) => departments::table
+            .filter(departments::id.eq(d).and(departments::committee_id.eq(c.committee_id)))
+            .count()
+            .get_result(conn)?,
+        Owner::Office(o) => offices::table
+            .filter(offices::id.eq(o).and(offices::committee_id.eq(c.committee_id)))
+            .count()
+            .get_result(conn)?,
+    };
+    if ok == 0 {
+        return Err(AppError::BadRequest("consultation.bad_owner"));
+    }
+    let (dept, office) = match owner {
+        Owner::Department(d) => (Some(d), None),
+        Owner::Office(o) => (None, Some(o)),
+    };
+    let item: ItemId = diesel::insert_into(items::table)
+        .values((
+            items::committee_id.eq(c.committee_id),
+            items::consultation_id.eq(id),
+            items::body.eq(&body),
+            items::owner_department_id.eq(dept),
+            items::owner_office_id.eq(office),
+            items::deadline.eq(deadline),
+            items::status.eq(ItemStatus::Open.as_str()),
+            items::explanation.eq(""),
+            items::created_at.eq(now()),
+        ))
+        .returning(items::id)
+        .get_result(conn)?;
+    audit::record(
+        conn,
+        Who::User(actor),
+        Change::new("consultation.item", "consultation", id)
+            .after(serde_json::json!({ "item": item, "deadline": deadline, "department": dept, "office": office })),
+    )?;
+    Ok(item)
+}
+
+/// Which items the actor sees: all for the district and leaders, its own for
+/// a department, its office's (owned, or of its consultations) for office
+/// staff; nothing for anyone else.
+enum ItemScope {
+    All,
+    Department(DepartmentId),
+    Office(OfficeId),
+    Nothing,
+}
+
+fn scope(conn: &mut DbConn, actor: &Actor) -> AppResult<ItemScope> {
+    Ok(match actor.role {
+        Role::DistrictAdmin | Role::Leader => ItemScope::All,
+        Role::Department => match crate::opinions::store::catalog::department_of(conn, actor)? {
+            Some(d) => ItemScope::Department(d),
+            None => ItemScope::Nothing,
+        },
+        Role::OfficeStaff => actor.office_id.map(ItemScope::Office).unwrap_or(ItemScope::Nothing),
+        _ => ItemScope::Nothing,
+    })
+}
+
+fn in_scope(s: &ItemScope, item: &Item, consultation_office: OfficeId) -> bool {
+    match s {
+        ItemScope::All => true,
+        ItemScope::Department(d) => item.owner_department_id == Some(*d),
+        ItemScope::Office(o) => item.owner_office_id == Some(*o) || consultation_office == *o,
+        ItemScope::Nothing => false,
+    }
+}
+
+/// The items the actor sees, open ones first by deadline.
+pub fn mine(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<ItemRow>> {
+    let s = scope(conn, actor)?;
+    let mut q =
+        items::table.inner_join(consultations::table).filter(items::committee_id.eq(actor.committee_id)).into_boxed();
+    match s {
+        ItemScope::All => {}
+        ItemScope::Department(d) => q = q.filter(items::owner_department_id.eq(d)),
+        ItemScope::Office(o) => q = q.filter(items::owner_office_id.eq(o).or(consultations::office_id.eq(o))),
+        ItemScope::Nothing => return Ok(vec![]),
+    }
+    let rows: Vec<(Item, String)> = q
+        .order((items::status.desc(), items::deadline.asc(), items::id.asc()))
+        .limit(1000)
+        .select((Item::as_select(), consultations::title))
+        .load(conn)?;
+    rows_with_names(conn, actor.committee_id, rows)
+}
+
+fn rows_with_names(conn: &mut DbConn, committee: CommitteeId, rows: Vec<(Item, String)>) -> AppResult<Vec<ItemRow>> {
+    let depts: Vec<(DepartmentId, String)> = departments::table
+        .filter(departments::committee_id.eq(committee))
+        .select((departments::id, departments::name))
+        .load(conn)?;
+    let offs: Vec<(OfficeId, String)> =
+        offices::table.filter(offices::committee_id.eq(committee)).select((offices::id, offices::name)).load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(item, title)| {
+            let owner = match (item.owner_department_id, item.owner_office_id) {
+                (Some(d), _) => depts.iter().find(|(i, _)| *i == d).map(|(_, n)| n.clone()),
+                (None, Some(o)) => offs.iter().find(|(i, _)| *i == o).map(|(_, n)| n.clone()),
+                _ => None,
+            }
+            .unwrap_or_default();
+            ItemRow { overdue: item.overdue(), item, title, owner }
+        })
+        .collect())
+}
+
+/// A consultation's items, with owners' names (its page and the public page).
+pub fn of_consultation(conn: &mut DbConn, id: ConsultationId) -> AppResult<Vec<ItemRow>> {
+    let rows: Vec<(Item, String)> = items::table
+        .inner_join(consultations::table)
+        .filter(items::consultation_id.eq(id))
+        .order(items::id.asc())
+        .select((Item::as_select(), consultations::title))
+        .load(conn)?;
+    let committee = match rows.first() {
+        Some((i, _)) => i.committee_id,
+        None => return Ok(vec![]),
+    };
+    rows_with_names(conn, committee, rows)
+}
+
+/// Each consultation's tally of items.
+pub fn tallies(conn: &mut DbConn, ids: &[ConsultationId]) -> AppResult<HashMap<ConsultationId, Tally>> {
+    let rows: Vec<(ConsultationId, String, NaiveDate)> = items::table
+        .filter(items::consultation_id.eq_any(ids))
+        .select((items::consultation_id, items::status, items::deadline))
+        .load(conn)?;
+    let mut by: HashMap<ConsultationId, Vec<(ItemStatus, NaiveDate)>> = HashMap::new();
+    for (c, s, d) in rows {
+        by.entry(c).or_default().push((ItemStatus::parse(&s).unwrap_or(ItemStatus::Open), d));
+    }
+    let t = today();
+    Ok(by.into_iter().map(|(c, v)| (c, Tally::of(&v, t))).collect())
+}
+
+/// An item the actor may see, with its consultation, and whether it may update it.
+pub fn get(conn: &mut DbConn, actor: &Actor, id: ItemId) -> AppResult<Option<(Item, Consultation, bool)>> {
+    let found: Option<(Item, Consultation)> = items::table
+        .inner_join(consultations::table)
+        .filter(items::id.eq(id).and(items::committee_id.eq(actor.committee_id)))
+        .select((Item::as_select(), Consultation::as_select()))
+        .first(conn)
+        .optional()?;
+    let Some((item, c)) = found else { return Ok(None) };
+    let s = scope(conn, actor)?;
+    if !in_scope(&s, &item, c.office_id) {
+        return Ok(None);
+    }
+    // Leaders read; everyone else in scope follows the item up.
+    let may_update = actor.role != Role::Leader;
+    Ok(Some((item, c, may_update)))
+}
+
+fn for_update(conn: &mut DbConn, actor: &Actor, id: ItemId) -> AppResult<Item> {
+    let (item, _, may) = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
+    if !may {
+        return Err(AppError::Forbidden);
+    }
+    if item.status() != ItemStatus::Open {
+        return Err(AppError::Conflict("consultation.item_closed"));
+    }
+    Ok(item)
+}
+
+fn add_note(conn: &mut DbConn, actor: &Actor, item: ItemId, note: &str, file: Option<FileId>) -> AppResult<()> {
+    diesel::insert_into(notes::table)
+        .values((
+            notes::item_id.eq(item),
+            notes::note.eq(note),
+            notes::file_id.eq(file),
+            notes::author.eq(&actor.display_name),
+            notes::created_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A progress note, with an optional evidence file.
+pub fn progress(conn: &mut DbConn, actor: &Actor, id: ItemId, note: &str, file: Option<FileId>) -> AppResult<()> {
+    let item = for_update(conn, actor, id)?;
+    let note = text(note, 2000, "consultation.text_too_long")?;
+    if note.is_empty() {
+        return Err(AppError::BadRequest("consultation.note_required"));
+    }
+    add_note(conn, actor, id, &note, file)?;
+    audit::record(
+        conn,
+        Who::User(actor),
+        Change::new("consultation.progress", "consultation", item.consultation_id)
+            .after(serde_json::json!({ "item": id, "file": file })),
+    )?;
+    Ok(())
+}
+
+/// Closes an item: done, or explained (说明, which needs the explanation).
+pub fn finish(conn: &mut DbConn, actor: &Actor, id: ItemId, done: bool, explanation: &str) -> AppResult<()> {
+    let item = for_update(conn, actor, id)?;
+    let explanation = text(explanation, 2000, "consultation.text_too_long")?;
+    if !done && explanation.is_empty() {
+        return Err(AppError::BadRequest("consultation.explanation_required"));
+    }
+    let to = if done { ItemStatus::Done } else { ItemStatus::Explained };
+    diesel::update(items::table.find(id))
+        .set((items::status.eq(to.as_str()), items::explanation.eq(&explanation), items::closed_at.eq(Some(now()))))
+        .execute(conn)?;
+    if !explanation.is_empty() {
+        add_note(conn, actor, id, &explanation, None)?;
+    }
+    audit::record(
+        conn,
+        Who::User(actor),
+        Change::new("consultation.finish", "consultation", item.consultation_id)
+            .after(serde_json::json!({ "item": id, "status": to.as_str() })),
+    )?;
+    Ok(())
+}
+
+/// A follow-up note: (note, file id, file name, author, when).
+pub type Note = (String, Option<FileId>, Option<String>, String, NaiveDateTime);
+
+pub fn notes_of(conn: &mut DbConn, id: ItemId) -> AppResult<Vec<Note>> {
+    Ok(notes::table
+        .left_join(files::table.on(notes::file_id.eq(files::id.nullable())))
+        .filter(notes::item_id.eq(id))
+        .order(notes::id.asc())
+        .select((notes::note, notes::file_id, files::original_name.nullable(), notes::author, notes::created_at))
+        .load(conn)?)
+}
+
+/// Who may be named as an item's owner: (value for the form, name).
+pub fn owner_choices(conn: &mut DbConn, committee: CommitteeId) -> AppResult<Vec<(String, String)>> {
+    let mut out: Vec<(String, String)> = departments::table
+        .filter(departments::committee_id.eq(committee).and(departments::active.eq(true)))
+        .order(departments::name.asc())
+        .select((departments::id, departments::name))
+        .load::<(DepartmentId, String)>(conn)?
+        .into_iter()
+        .map(|(id, n)| (format!("department:{id}"), n))
+        .collect();
+    let offs: Vec<(OfficeId, String)> = offices::table
+        .filter(offices::committee_id.eq(committee))
+        .order(offices::id.asc())
+        .select((offices::id, offices::name))
+        .load(conn)?;
+    out.extend(offs.into_iter().map(|(id, n)| (format!("office:{id}"), n)));
+    Ok(out)
+}
+
+/// A line of the district's overview: one office in one quarter.
+#[derive(Debug, Clone, Serialize)]
+pub struct OverviewRow {
+    pub office_id: OfficeId,
+    pub office: String,
+    pub quarter: String,
+    pub consultations: usize,
+    pub held: usize,
+    pub closed: usize,
+    pub effective: usize,
+    pub tally: Tally,
+}
+
+/// Consultations per office and quarter (of when they were held, planned or
+/// proposed), with their items open, overdue, done and explained. The
+/// district and leaders only.
+pub fn overview(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<OverviewRow>> {
+    if !matches!(actor.role, Role::DistrictAdmin | Role::Leader) {
+        return Err(AppError::Forbidden);
+    }
+    let rows: Vec<(Consultation, String)> = consultations::table
+        .inner_join(offices::table)
+        .filter(consultations::committee_id.eq(actor.committee_id))
+        .filter(consultations::status.ne(Status::Rejected.as_str()))
+        .order(offices::id.asc())
+        .select((Consultation::as_select(), offices::name))
+        .load(conn)?;
+    let ids: Vec<ConsultationId> = rows.iter().map(|(c, _)| c.id).collect();
+    let tallies = tallies(conn, &ids)?;
+    let mut by: BTreeMap<(OfficeId, Quarter), OverviewRow> = BTreeMap::new();
+    for (c, office) in rows {
+        let q = Quarter::at(c.when());
+        let r = by.entry((c.office_id, q)).or_insert_with(|| OverviewRow {
+            office_id: c.office_id,
+            office,
+            quarter: q.to_string(),
+            consultations: 0,
+            held: 0,
+            closed: 0,
+            effective: 0,
+            tally: Tally::default(),
+        });
+        r.consultations += 1;
+        if matches!(c.status(), Status::Held | Status::Closed) {
+            r.held += 1;
+        }
+        if c.status() == Status::Closed {
+            r.closed += 1;
+        }
+        let t = tallies.get(&c.id).copied().unwrap_or_default();
+        if t.effective() {
+            r.effective += 1;
+        }
+        r.tally.open += t.open;
+        r.tally.overdue += t.overdue;
+        r.tally.done += t.done;
+        r.tally.explained += t.explained;
+    }
+    Ok(by.into_values().collect())
+}
+
+/// Open items of every committee: (item, consultation title), for the reminders job.
+pub fn open_items(conn: &mut DbConn) -> AppResult<Vec<(Item, String)>> {
+    Ok(items::table
+        .inner_join(consultations::table)
+        .filter(items::status.eq(ItemStatus::Open.as_str()))
+        .select((Item::as_select(), consultations::title))
+        .load(conn)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn owners_parse_from_the_form() {
+        assert_eq!(Owner::parse("department:3"), Some(Owner::Department(DepartmentId(3))));
+        assert_eq!(Owner::parse("office:5"), Some(Owner::Office(OfficeId(5))));
+        for bad in ["", "office", "office:", "office:x", "member:1", "district:1"] {
+            assert_eq!(Owner::parse(bad), None, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,6 @@
+//! Consultations in the database. Who may do what is checked here, not in the
+//! handlers.
+
+pub mod consultations;
+pub mod items;
+pub mod public;
