@@ -10,6 +10,8 @@ pub mod config;
 pub mod consultations;
 pub mod dashboard;
 pub mod demo;
+// `gen` is a reserved word in edition 2024, hence the raw identifier.
+pub mod r#gen;
 pub mod kernel;
 pub mod opinions;
 pub mod org;

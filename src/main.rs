@@ -44,6 +44,24 @@ enum Command {
     /// Manage accounts (the first administrator, recovery).
     #[command(subcommand)]
     User(UserCommand),
+    /// Generate deterministic synthetic data for benchmarks (use a fresh database).
+    Gen {
+        /// district (the Hubin demo committee) or province (150 committees).
+        #[arg(long)]
+        scale: String,
+        /// Opinions in all (default: district 5,000; province 1,000,000).
+        #[arg(long)]
+        opinions: Option<usize>,
+        /// Province only: generate the first N of its 150 committees.
+        #[arg(long)]
+        committees: Option<usize>,
+        /// The same seed (and --until) gives the same data.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// History ends at the start of this day, YYYY-MM-DD (default: today).
+        #[arg(long)]
+        until: Option<chrono::NaiveDate>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -106,7 +124,49 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(cmd) => user_command(&Db::open(&config.database_url, 1)?, cmd),
+        Command::Gen { scale, opinions, committees, seed, until } => {
+            let Some(scale) = xieshang::r#gen::Scale::parse(&scale) else {
+                bail!("unknown scale {scale}: use district or province");
+            };
+            let until = until.unwrap_or_else(xieshang::kernel::time::today);
+            let years = xieshang::r#gen::YEARS;
+            let options = xieshang::r#gen::Options { scale, opinions, committees, seed, until, years, progress: true };
+            gen_command(&config, &options)
+        }
     }
+}
+
+fn gen_command(config: &Config, options: &xieshang::r#gen::Options) -> anyhow::Result<()> {
+    let db = Db::open(&config.database_url, 1)?;
+    // The key `serve` will use, so that it can read the generated personal data.
+    let vault = xieshang::kernel::personal::Vault::from_config(config)?;
+    let s = xieshang::r#gen::run(&db, &vault, options).map_err(|e| match e {
+        xieshang::kernel::error::AppError::Conflict("gen.already_generated") => {
+            anyhow::anyhow!("this database already holds generated committees: use a fresh database")
+        }
+        e => anyhow::Error::from(e).context("xieshang gen"),
+    })?;
+    let day = |t: Option<chrono::NaiveDateTime>| t.map(|t| xieshang::kernel::time::local(&t)).unwrap_or_default();
+    println!("generated into {} ({} to {}):", config.database_url, day(s.from), day(s.until));
+    println!(
+        "  {} committees, {} offices, {} members, {} localities, {} liaison links, {} accounts",
+        s.committees, s.offices, s.members, s.localities, s.liaisons, s.accounts
+    );
+    let statuses: Vec<String> = s.by_status.iter().map(|(st, n)| format!("{st} {n}")).collect();
+    println!("  {} opinions ({}), {} public, {} timeline events", s.opinions, statuses.join(", "), s.public, s.events);
+    if s.activities > 0 {
+        println!("  {} activities ({} held)", s.activities, s.activities_held);
+    }
+    let phases: Vec<String> = s.phases.iter().map(|(p, d)| format!("{p} {:.1} s", d.as_secs_f64())).collect();
+    println!("  took {:.1} s ({})", s.total().as_secs_f64(), phases.join(", "));
+    // Where the replay's time went: the store's time per step kind, and commits.
+    let steps: Vec<String> = s
+        .steps
+        .iter()
+        .map(|(k, n, d)| format!("{k} {n} × {:.0} µs", d.as_secs_f64() * 1e6 / (*n).max(1) as f64))
+        .collect();
+    println!("  store time per step: {}; commits {:.1} s", steps.join(", "), s.commits.as_secs_f64());
+    Ok(())
 }
 
 fn user_command(db: &Db, cmd: UserCommand) -> anyhow::Result<()> {

@@ -1,15 +1,40 @@
 //! Time is stored in UTC and shown in Asia/Shanghai.
+//!
+//! `now()` and `today()` read the system clock unless the calling thread runs
+//! inside `with_clock`: the data generator (`xieshang gen`) replays five years of
+//! cases through the real store code, and each step must carry its own moment.
+
+use std::cell::Cell;
 
 use chrono::{NaiveDate, NaiveDateTime, Utc};
 use chrono_tz::Asia::Shanghai;
 
+thread_local! {
+    // Thread-local, so a replayed past never leaks into another thread's requests.
+    static CLOCK: Cell<Option<NaiveDateTime>> = const { Cell::new(None) };
+}
+
 pub fn now() -> NaiveDateTime {
-    Utc::now().naive_utc()
+    CLOCK.with(Cell::get).unwrap_or_else(|| Utc::now().naive_utc())
 }
 
 /// Today's date in Asia/Shanghai: what "today" means to staff and residents.
 pub fn today() -> NaiveDate {
-    Utc::now().with_timezone(&Shanghai).date_naive()
+    now().and_utc().with_timezone(&Shanghai).date_naive()
+}
+
+/// Runs `f` with `now()` (and `today()`) fixed at `t` (UTC) on this thread; the
+/// previous clock comes back afterwards, even if `f` panics. Store code runs on
+/// the calling thread, so everything it writes carries `t`.
+pub fn with_clock<T>(t: NaiveDateTime, f: impl FnOnce() -> T) -> T {
+    struct Restore(Option<NaiveDateTime>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            CLOCK.with(|c| c.set(self.0));
+        }
+    }
+    let _restore = Restore(CLOCK.with(|c| c.replace(Some(t))));
+    f()
 }
 
 /// The UTC instant at which `day` begins in Asia/Shanghai (for date filters).
@@ -35,5 +60,24 @@ mod tests {
         let t = NaiveDate::from_ymd_opt(2026, 12, 31).and_then(|d| d.and_hms_opt(17, 30, 0)).expect("valid");
         // 17:30 UTC on New Year's Eve is already the next day in Beijing.
         assert_eq!(local(&t), "2027-01-01 01:30");
+    }
+
+    #[test]
+    fn a_fixed_clock_holds_inside_and_only_on_this_thread() {
+        let t = NaiveDate::from_ymd_opt(2022, 3, 1).and_then(|d| d.and_hms_opt(17, 0, 0)).expect("valid");
+        let later = t + chrono::Duration::days(10);
+        with_clock(t, || {
+            assert_eq!(now(), t);
+            // 17:00 UTC is 01:00 the next morning in Beijing.
+            assert_eq!(today(), NaiveDate::from_ymd_opt(2022, 3, 2).expect("valid"));
+            with_clock(later, || assert_eq!(now(), later));
+            assert_eq!(now(), t, "the outer clock comes back");
+            let other = std::thread::spawn(now).join().expect("thread");
+            assert!(other > later + chrono::Duration::days(365), "other threads keep the real clock");
+        });
+        assert!(now() > later + chrono::Duration::days(365), "the real clock is back");
+        let caught = std::panic::catch_unwind(|| with_clock(t, || panic!("inside")));
+        assert!(caught.is_err());
+        assert!(now() > later + chrono::Duration::days(365), "restored after a panic");
     }
 }

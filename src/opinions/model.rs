@@ -211,8 +211,35 @@ pub const CODE_LEN: usize = 10;
 
 pub fn new_tracking_code() -> String {
     use rand::Rng;
-    let mut rng = rand::rng();
-    (0..CODE_LEN).map(|_| CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char).collect()
+    let draw = |rng: &mut dyn rand::RngCore| -> String {
+        (0..CODE_LEN).map(|_| CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char).collect()
+    };
+    SEEDED_CODES.with_borrow_mut(|seeded| match seeded {
+        Some(rng) => draw(rng),
+        None => draw(&mut rand::rng()),
+    })
+}
+
+thread_local! {
+    static SEEDED_CODES: std::cell::RefCell<Option<rand::rngs::StdRng>> = const { std::cell::RefCell::new(None) };
+}
+
+/// While the guard lives, this thread's tracking codes come from a generator
+/// seeded with `seed`: `xieshang gen` makes the same codes from the same seed.
+/// Synthetic data only: a seeded code is guessable by whoever knows the seed.
+pub fn seeded_codes(seed: u64) -> SeededCodes {
+    use rand::SeedableRng;
+    SEEDED_CODES.with_borrow_mut(|s| *s = Some(rand::rngs::StdRng::seed_from_u64(seed)));
+    SeededCodes(())
+}
+
+/// Back to random codes when dropped.
+pub struct SeededCodes(());
+
+impl Drop for SeededCodes {
+    fn drop(&mut self) {
+        SEEDED_CODES.with_borrow_mut(|s| *s = None);
+    }
 }
 
 /// A code as a resident types it: spaces and dashes dropped, lower case raised;
@@ -338,5 +365,20 @@ mod tests {
         assert_eq!(normalize_code(" abcd-efgh 23 "), Some("ABCDEFGH23".into()));
         assert_eq!(normalize_code("ABCDEFGH2O"), None, "O is not in the alphabet");
         assert_eq!(normalize_code("ABC"), None);
+    }
+
+    #[test]
+    fn seeded_codes_repeat_and_end_with_the_guard() {
+        let first: Vec<String> = {
+            let _g = seeded_codes(7);
+            (0..5).map(|_| new_tracking_code()).collect()
+        };
+        let again: Vec<String> = {
+            let _g = seeded_codes(7);
+            (0..5).map(|_| new_tracking_code()).collect()
+        };
+        assert_eq!(first, again);
+        let random: Vec<String> = (0..5).map(|_| new_tracking_code()).collect();
+        assert_ne!(first, random, "random again after the guard");
     }
 }

@@ -1,4 +1,4 @@
-use chrono::{NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -74,7 +74,8 @@ pub fn record(conn: &mut DbConn, who: Who<'_>, change: Change<'_>) -> AppResult<
             before: change.before.map(|v| v.to_string()),
             after: change.after.map(|v| v.to_string()),
             request_id,
-            created_at: Utc::now().naive_utc(),
+            // The kernel clock: replayed history (`xieshang gen`) is audited at its own time.
+            created_at: crate::kernel::time::now(),
         })
         .execute(conn)?;
     Ok(())

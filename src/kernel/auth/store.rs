@@ -236,6 +236,19 @@ pub fn insert(
     pw: &str,
     must_change: bool,
 ) -> AppResult<UserId> {
+    insert_hashed(conn, who, committee_id, acc, &password::hash(pw)?, must_change)
+}
+
+/// `insert` with the password already hashed: the data generator gives thousands
+/// of accounts one password and hashes it once (argon2id takes tens of ms).
+pub fn insert_hashed(
+    conn: &mut DbConn,
+    who: Who<'_>,
+    committee_id: CommitteeId,
+    acc: &NewAccount,
+    password_hash: &str,
+    must_change: bool,
+) -> AppResult<UserId> {
     if !valid_username(&acc.username) {
         return Err(AppError::BadRequest("account.bad_username"));
     }
@@ -262,7 +275,7 @@ pub fn insert(
             username: &acc.username,
             display_name: acc.display_name.trim(),
             role: acc.role.as_str(),
-            password_hash: password::hash(pw)?,
+            password_hash: password_hash.to_string(),
             must_change_password: must_change,
             failed_logins: 0,
             disabled: false,

@@ -1,0 +1,1 @@
+DROP INDEX opinions_merged_into;

@@ -1,0 +1,284 @@
+//! `xieshang gen`: deterministic synthetic data for benchmarks, written through
+//! the real store code (roster, accounts, `cases::submit`/`act`, search
+//! indexing), never with raw inserts, so every row, event, audit entry, roll-up
+//! and search term is what the app itself would have written.
+//!
+//! - **district**: the Hubin demo committee (10 offices, 148 members, 94
+//!   localities) and five years of opinions (5,000 by default).
+//! - **province**: 150 committees named after Henan's districts and counties,
+//!   25,000 members, 50,000 localities, 1,000,000 opinions by default.
+//!
+//! The same seed and `until` date give the same data (bodies, statuses, tracking
+//! codes, times); only the encrypted personal data differs (random nonces).
+//! History is replayed with the kernel clock set to each step's moment
+//! (`kernel::time::with_clock`), in transactions of a few thousand steps on one
+//! connection. See docs/decisions.md "Generated data".
+
+pub mod activities;
+pub mod names;
+pub mod opinions;
+pub mod org;
+pub mod text;
+
+use std::time::{Duration as Elapsed, Instant};
+
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use indicatif::{ProgressBar, ProgressStyle};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+use crate::kernel::db::schema::{
+    activities as acts, committees, liaisons, localities, members, offices, opinion_events, opinions as ops, users,
+};
+use crate::kernel::db::{Backend, Db, DbConn};
+use crate::kernel::error::{AppError, AppResult};
+use crate::kernel::ids::CommitteeId;
+use crate::kernel::personal::Vault;
+use crate::kernel::time::{start_of_local_day, with_clock};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scale {
+    District,
+    Province,
+}
+
+impl Scale {
+    pub fn parse(s: &str) -> Option<Scale> {
+        match s {
+            "district" => Some(Scale::District),
+            "province" => Some(Scale::Province),
+            _ => None,
+        }
+    }
+}
+
+/// The province's size (the issue's figures); `--committees` takes a part of it.
+pub const PROVINCE_COMMITTEES: usize = 150;
+pub const PROVINCE_MEMBERS: usize = 25_000;
+pub const PROVINCE_LOCALITIES: usize = 50_000;
+pub const PROVINCE_OPINIONS: usize = 1_000_000;
+pub const DISTRICT_OPINIONS: usize = 5_000;
+/// Years of history before `until`.
+pub const YEARS: i64 = 5;
+/// Store steps per transaction: few enough commits to be fast, small enough
+/// that a failure shows where.
+const BATCH: usize = 2_000;
+/// Documents moved into FTS5 per transaction at the end (large batches are
+/// several times faster than the service's 1000; nothing waits on them here).
+const SYNC_BATCH: i64 = 50_000;
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub scale: Scale,
+    /// Opinions in all; default by scale (province: 1,000,000 × committees / 150).
+    pub opinions: Option<usize>,
+    /// Province only: how many of the 150 committees (tests use a few).
+    pub committees: Option<usize>,
+    pub seed: u64,
+    /// History ends at the start of this day (Beijing) and began `years` before.
+    pub until: NaiveDate,
+    /// Years of history (`YEARS`; tests take fewer).
+    pub years: i64,
+    pub progress: bool,
+}
+
+/// What was generated, and how long each phase took.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    pub committees: i64,
+    pub offices: i64,
+    pub members: i64,
+    pub localities: i64,
+    pub liaisons: i64,
+    pub accounts: i64,
+    pub opinions: i64,
+    /// Opinions per status, in the loop's order.
+    pub by_status: Vec<(String, i64)>,
+    pub events: i64,
+    pub public: i64,
+    /// Liaison and Members' Home activities (district), and those held.
+    pub activities: i64,
+    pub activities_held: i64,
+    pub from: Option<NaiveDateTime>,
+    pub until: Option<NaiveDateTime>,
+    pub phases: Vec<(&'static str, Elapsed)>,
+    /// Store calls of the replay by kind: (kind, how many, time in the store).
+    pub steps: Vec<(&'static str, u64, Elapsed)>,
+    /// Time spent committing the replay's transactions.
+    pub commits: Elapsed,
+}
+
+impl Summary {
+    pub fn total(&self) -> Elapsed {
+        self.phases.iter().map(|p| p.1).sum()
+    }
+}
+
+fn committee_share(total: usize, committees: usize, i: usize) -> usize {
+    total / committees + usize::from(i < total % committees)
+}
+
+fn bar(show: bool, len: u64, what: &str) -> ProgressBar {
+    if !show {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::new(len);
+    let template =
+        format!("{{elapsed_precise}} {what:<9} [{{bar:40}}] {{human_pos}}/{{human_len}} ({{per_sec}}, {{eta}} left)");
+    if let Ok(style) = ProgressStyle::with_template(&template) {
+        pb.set_style(style.progress_chars("=> "));
+    }
+    pb
+}
+
+fn internal(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(anyhow::anyhow!("{e}"))
+}
+
+/// Generates the data into `db` (migrated), encrypting personal data with `vault`.
+pub fn run(db: &Db, vault: &Vault, o: &Options) -> AppResult<Summary> {
+    let until = start_of_local_day(o.until);
+    let years = o.years.max(1);
+    let start = start_of_local_day(o.until - Duration::days(365 * years + years / 4));
+    // The committees existed a month before the box opened.
+    let founded = start - Duration::days(30);
+    let mut summary = Summary { from: Some(start), until: Some(until), ..Summary::default() };
+    if db.backend == Backend::Sqlite {
+        // A bigger page cache for the writer: the indexes of 10^6 cases do not fit
+        // SQLite's default 2 MB, and every step touches several of them.
+        db.write_blocking(|c| Ok(c.batch_execute("PRAGMA cache_size = -262144")?))?;
+    }
+
+    // The organisation.
+    let clock = Instant::now();
+    let committee_ids: Vec<CommitteeId> = match o.scale {
+        Scale::District => {
+            with_clock(founded, || crate::demo::load(db))?;
+            let id = db
+                .read_blocking(|c| crate::org::store::committee_by_code(c, crate::demo::COMMITTEE_CODE))?
+                .ok_or_else(|| internal("the demo committee is missing"))?
+                .id;
+            vec![id]
+        }
+        Scale::Province => {
+            let n = o.committees.unwrap_or(PROVINCE_COMMITTEES).max(1);
+            let first = names::committee(0).0;
+            if db.read_blocking(|c| crate::org::store::committee_by_code(c, &first))?.is_some() {
+                return Err(AppError::Conflict("gen.already_generated"));
+            }
+            let pb = bar(o.progress, n as u64, "roster");
+            let mut ids = vec![];
+            for i in 0..n {
+                let mut rng = StdRng::seed_from_u64(o.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(i as u64));
+                let spec = org::CommitteeSpec {
+                    index: i,
+                    offices: rand::Rng::random_range(&mut rng, 8..=20),
+                    members: committee_share(PROVINCE_MEMBERS, PROVINCE_COMMITTEES, i % PROVINCE_COMMITTEES),
+                    localities: committee_share(PROVINCE_LOCALITIES, PROVINCE_COMMITTEES, i % PROVINCE_COMMITTEES),
+                    since: founded.date(),
+                };
+                ids.push(with_clock(founded, || db.write_blocking(|c| org::build_committee(c, &mut rng, &spec)))?);
+                pb.inc(1);
+            }
+            pb.finish_and_clear();
+            ids
+        }
+    };
+    // One password for every generated account (the demo's), hashed once.
+    let hash = crate::kernel::auth::password::hash(crate::demo::PASSWORD)?;
+    let casts = with_clock(founded, || {
+        db.write_blocking(|c| committee_ids.iter().map(|id| org::cast(c, *id, &hash)).collect::<AppResult<Vec<_>>>())
+    })?;
+    summary.phases.push(("roster", clock.elapsed()));
+
+    // Five years of cases.
+    let clock = Instant::now();
+    let n = o.opinions.unwrap_or(match o.scale {
+        Scale::District => DISTRICT_OPINIONS,
+        Scale::Province => {
+            let share = casts.len().min(PROVINCE_COMMITTEES);
+            (PROVINCE_OPINIONS * share).div_ceil(PROVINCE_COMMITTEES)
+        }
+    });
+    let mut rng = StdRng::seed_from_u64(o.seed);
+    let arrivals = opinions::arrivals(&mut rng, n, start, until, &casts);
+    let _codes = crate::opinions::model::seeded_codes(o.seed);
+    let last_job = db.read_blocking(opinions::last_job)?;
+    // The district's liaison activities (the province has none: the issue asks
+    // for its cases, and 50,000 points a quarter would dwarf them).
+    let agenda = match o.scale {
+        Scale::District => activities::agenda(&mut StdRng::seed_from_u64(o.seed ^ 0xAC71), &casts, start, until),
+        Scale::Province => activities::Agenda::default(),
+    };
+    let mut replay = opinions::Replay::new(&casts, vault, rng, arrivals, agenda, until);
+    let pb = bar(o.progress, n as u64, "opinions");
+    let mut in_batches = Elapsed::ZERO;
+    let played = loop {
+        let batch = Instant::now();
+        let more = db.write_blocking(|c| {
+            let more = replay.play(c, BATCH)?;
+            opinions::drop_replayed_jobs(c, last_job)?;
+            in_batches += batch.elapsed();
+            Ok(more)
+        });
+        summary.commits += batch.elapsed().saturating_sub(in_batches);
+        in_batches = Elapsed::ZERO;
+        pb.set_position(replay.arrived() as u64);
+        match more {
+            Ok(true) => continue,
+            done => break done,
+        }
+    };
+    played?;
+    pb.finish_and_clear();
+    summary.steps = replay.tally.by_kind.iter().map(|(k, (n, d))| (*k, *n, *d)).collect();
+    summary.phases.push(("opinions", clock.elapsed()));
+
+    // SQLite's full-text index, filled now rather than by the job queue.
+    let clock = Instant::now();
+    if db.backend == Backend::Sqlite {
+        let pending: i64 =
+            db.read_blocking(|c| Ok(crate::kernel::db::schema::search_pending::table.count().get_result(c)?))?;
+        let pb = bar(o.progress, pending.max(0) as u64, "search");
+        loop {
+            let moved = db.write_blocking(|c| crate::kernel::search::sync(c, SYNC_BATCH))?;
+            pb.inc(moved as u64);
+            if (moved as i64) < SYNC_BATCH {
+                break;
+            }
+        }
+        pb.finish_and_clear();
+        db.write_blocking(|c| Ok(c.batch_execute("PRAGMA optimize")?))?;
+    }
+    summary.phases.push(("search", clock.elapsed()));
+    db.read_blocking(|c| count(c, &committee_ids, &mut summary))?;
+    Ok(summary)
+}
+
+/// The generated committees' figures, as a user would count them.
+fn count(c: &mut DbConn, ids: &[CommitteeId], s: &mut Summary) -> AppResult<()> {
+    s.committees = committees::table.filter(committees::id.eq_any(ids)).count().get_result(c)?;
+    s.offices = offices::table.filter(offices::committee_id.eq_any(ids)).count().get_result(c)?;
+    s.members = members::table.filter(members::committee_id.eq_any(ids)).count().get_result(c)?;
+    s.localities = localities::table.filter(localities::committee_id.eq_any(ids)).count().get_result(c)?;
+    s.liaisons = liaisons::table.filter(liaisons::committee_id.eq_any(ids)).count().get_result(c)?;
+    s.accounts = users::table.filter(users::committee_id.eq_any(ids)).count().get_result(c)?;
+    let rows: Vec<(String, i64)> = ops::table
+        .filter(ops::committee_id.eq_any(ids))
+        .group_by(ops::status)
+        .select((ops::status, diesel::dsl::count_star()))
+        .load(c)?;
+    s.opinions = rows.iter().map(|r| r.1).sum();
+    s.by_status = crate::opinions::model::Status::ALL
+        .iter()
+        .filter_map(|st| rows.iter().find(|r| r.0 == st.as_str()).cloned())
+        .collect();
+    s.events = opinion_events::table.filter(opinion_events::committee_id.eq_any(ids)).count().get_result(c)?;
+    s.public = ops::table.filter(ops::committee_id.eq_any(ids).and(ops::public.eq(true))).count().get_result(c)?;
+    s.activities = acts::table.filter(acts::committee_id.eq_any(ids)).count().get_result(c)?;
+    s.activities_held =
+        acts::table.filter(acts::committee_id.eq_any(ids).and(acts::status.eq("held"))).count().get_result(c)?;
+    Ok(())
+}

@@ -1,0 +1,163 @@
+//! `xieshang gen` at a tiny size on both databases: the organisation's counts,
+//! cases at every stage of the loop, search over the generated text as staff use
+//! it, generated accounts that log in, and the same seed giving the same data.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use xieshang::r#gen::{Options, Scale, Summary, run};
+use xieshang::kernel::db::schema::{jobs, opinions};
+use xieshang::kernel::db::{Backend, Db};
+use xieshang::kernel::ids::CommitteeId;
+
+use crate::on_both_databases;
+use crate::support::{Kind, TestApp, drop_pg_database, fresh_database};
+
+on_both_databases!(the_district_s_years_of_history, a_small_province_twice_from_one_seed);
+
+fn options(scale: Scale, opinions: usize, committees: Option<usize>) -> Options {
+    Options {
+        scale,
+        opinions: Some(opinions),
+        committees,
+        seed: 7,
+        until: NaiveDate::from_ymd_opt(2026, 11, 28).expect("date"),
+        // Two years keep the district's activities (a visit per point per quarter) quick.
+        years: 2,
+        progress: false,
+    }
+}
+
+async fn generate(app: &TestApp, db: Db, o: Options) -> Summary {
+    let vault = app.state.personal.clone();
+    tokio::task::spawn_blocking(move || run(&db, &vault, &o)).await.expect("task").expect("gen")
+}
+
+fn count(s: &Summary, status: &str) -> i64 {
+    s.by_status.iter().find(|(st, _)| st == status).map_or(0, |(_, n)| *n)
+}
+
+/// (body, status, code) of a committee's cases, oldest first.
+fn cases(db: &Db, committee: CommitteeId) -> Vec<(String, String, String)> {
+    db.read_blocking(move |c| {
+        Ok(opinions::table
+            .filter(opinions::committee_id.eq(committee))
+            .order(opinions::id.asc())
+            .select((opinions::body, opinions::status, opinions::code))
+            .load(c)?)
+    })
+    .expect("cases")
+}
+
+fn committee(db: &Db, code: &str) -> CommitteeId {
+    let code = code.to_string();
+    db.read_blocking(move |c| xieshang::org::store::committee_by_code(c, &code)).expect("read").expect("committee").id
+}
+
+async fn the_district_s_years_of_history(app: TestApp) {
+    // The test app has the demo loaded already: gen adds five years of history.
+    let s = generate(&app, app.db.clone(), options(Scale::District, 200, None)).await;
+    assert_eq!((s.committees, s.offices, s.members, s.localities), (1, 10, 148, 94));
+    assert!(s.liaisons >= 94, "every locality linked: {}", s.liaisons);
+    assert_eq!(s.opinions, 200 + 12, "the demo's 12 and 200 generated");
+    for st in ["closed", "rejected", "merged"] {
+        assert!(count(&s, st) > 0, "{st} among {:?}", s.by_status);
+    }
+    assert!(count(&s, "closed") > 100, "most old cases are closed: {:?}", s.by_status);
+    assert!(s.public > 0 && s.events > 1000, "{} public, {} events", s.public, s.events);
+    // Every point visited each quarter for two years, and a monthly Home activity per office.
+    assert!(s.activities_held > 94 * 7 + 10 * 20, "{} activities held", s.activities_held);
+    assert!(s.activities > s.activities_held, "some planned or cancelled");
+    let hubin = committee(&app.db, "hubin");
+    let (ratings, oldest, reopened): (Vec<Option<String>>, chrono::NaiveDateTime, i64) = app
+        .db
+        .read_blocking(move |c| {
+            let r = opinions::table.filter(opinions::committee_id.eq(hubin)).select(opinions::rating).load(c)?;
+            let oldest = opinions::table
+                .filter(opinions::committee_id.eq(hubin))
+                .select(diesel::dsl::min(opinions::created_at))
+                .first::<Option<chrono::NaiveDateTime>>(c)?
+                .expect("cases");
+            let reopened = opinions::table.filter(opinions::reopened.eq(true)).count().get_result(c)?;
+            Ok((r, oldest, reopened))
+        })
+        .expect("ratings");
+    for r in ["satisfied", "basic", "unrated"] {
+        assert!(ratings.iter().any(|x| x.as_deref() == Some(r)), "some rated {r}");
+    }
+    assert!(reopened > 0, "不满意 reopened some");
+    assert!(
+        oldest < NaiveDate::from_ymd_opt(2025, 3, 1).and_then(|d| d.and_hms_opt(0, 0, 0)).expect("date"),
+        "two years back: {oldest}"
+    );
+
+    // No replayed pushes or sync triggers are left waiting.
+    let queued: i64 = app
+        .db
+        .read_blocking(|c| Ok(jobs::table.filter(jobs::status.eq("queued")).count().get_result(c)?))
+        .expect("jobs");
+    assert!(queued <= 2, "{queued} jobs left queued");
+
+    // Staff find generated cases by a word: every case whose text has it, newest first.
+    let admin = app.login_as("admin").await;
+    let (status, page) = admin.get_text("/opinions").await;
+    assert_eq!(status, 200);
+    assert!(page.matches("/opinions/").count() >= 50, "a full first page");
+    for word in ["物业", "垃圾", "路灯"] {
+        let like = format!("%{word}%");
+        let with_word: Vec<i64> = app
+            .db
+            .read_blocking(move |c| {
+                Ok(opinions::table
+                    .filter(opinions::committee_id.eq(hubin).and(opinions::body.like(like)))
+                    .order(opinions::id.desc())
+                    .select(opinions::id)
+                    .load::<xieshang::kernel::ids::OpinionId>(c)?
+                    .into_iter()
+                    .map(|i| i.0)
+                    .collect())
+            })
+            .expect("like");
+        let w = word.to_string();
+        let found = app
+            .db
+            .read_blocking(move |c| xieshang::kernel::search::search(c, hubin, "opinion", &w, 200, None))
+            .expect("search");
+        assert!(!with_word.is_empty(), "generated texts mention {word}");
+        assert_eq!(found, with_word, "search finds exactly the cases that say {word}");
+        let (status, page) = admin.get_text(&format!("/opinions?q={word}")).await;
+        assert_eq!(status, 200);
+        assert!(page.contains(&format!("/opinions/{}", with_word[0])), "the newest case with {word} on the page");
+    }
+}
+
+async fn a_small_province_twice_from_one_seed(app: TestApp) {
+    let kind = if app.db.backend == Backend::Sqlite { Kind::Sqlite } else { Kind::Postgres };
+    let o = options(Scale::Province, 150, Some(2));
+    let s = generate(&app, app.db.clone(), o.clone()).await;
+    // 25,000 members and 50,000 localities over 150 committees; the first ones get the remainder.
+    assert_eq!((s.committees, s.members, s.localities), (2, 2 * 167, 2 * 334));
+    assert!((16..=40).contains(&s.offices), "8–20 offices each: {}", s.offices);
+    assert_eq!(s.opinions, 150);
+    assert!(count(&s, "closed") > 50 && count(&s, "rejected") + count(&s, "merged") > 0, "{:?}", s.by_status);
+
+    // A generated account logs in with the demo password and sees its committee's cases.
+    let staff = app.login_as("c001.admin").await;
+    let (status, page) = staff.get_text("/opinions").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("/opinions/"), "cases listed");
+    assert!(!page.contains("五原路社区"), "not the demo committee's");
+
+    // Again, from the same seed, into a fresh database: the same cases.
+    let (url, _tmp, pg) = fresh_database(kind).expect("second database");
+    let db = Db::open(&url, 2).expect("open");
+    generate(&app, db.clone(), o).await;
+    for code in ["c001", "c002"] {
+        let (a, b) = (cases(&app.db, committee(&app.db, code)), cases(&db, committee(&db, code)));
+        assert_eq!(a.len(), b.len());
+        assert!(a == b, "same bodies, statuses and tracking codes in {code}");
+    }
+    drop(db);
+    if let Some(name) = pg {
+        drop_pg_database(&name);
+    }
+}
