@@ -165,6 +165,62 @@ async fn a_topic_from_the_box_goes_to_published_results(app: TestApp) {
         })
         .expect("outbox");
     assert!(invites.contains(&format!("member:{me}")) && invites.contains(&format!("department:{dept}")));
+    // Materials go out beforehand, as files the invitees open from the page.
+    let token = staff.csrf().await;
+    let form = reqwest::multipart::Form::new().text("_csrf", token).part(
+        "materials",
+        reqwest::multipart::Part::bytes(crate::org::PNG.to_vec())
+            .file_name("路口现状图.png")
+            .mime_str("image/png")
+            .expect("mime"),
+    );
+    let r = staff
+        .http
+        .post(format!("{}/consultations/{id}/materials", staff.base))
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(r.status(), 303);
+    let (_, page) = member.get_text(&format!("/consultations/{id}")).await;
+    let at = page.find("id=\"materials\"").expect("materials");
+    let section = &page[at..at + page[at..].find("</div>").expect("end")];
+    assert!(section.contains("路口现状图.png"), "{section}");
+    let link = section.find(&format!("/consultations/{id}/files/")).expect("link");
+    let url = &section[link..link + section[link..].find('"').expect("end")];
+    assert_eq!(member.get(url).await.status(), 200, "the invited member opens it");
+    // Moved to another place: everyone invited hears again, once.
+    let invites_to_me = || {
+        let to = format!("member:{me}");
+        app.db
+            .read_blocking(move |c| {
+                Ok(outbox::table
+                    .filter(outbox::subject.eq(format!("consultation-invite:{id}")).and(outbox::recipient.eq(to)))
+                    .count()
+                    .get_result::<i64>(c)?)
+            })
+            .expect("outbox")
+    };
+    assert_eq!(invites_to_me(), 1);
+    for _ in 0..2 {
+        post_ok(
+            &staff,
+            &format!("/consultations/{id}/plan"),
+            &[
+                ("format", "open_space"),
+                ("date", &date),
+                ("time", &time),
+                ("place", "五原路社区党群服务中心"),
+                ("host", "召集人"),
+                ("sector", &sector_s),
+                ("member", &me_s),
+                ("department", &dept_s),
+                ("residents", "居民代表10人"),
+            ],
+        )
+        .await;
+    }
+    assert_eq!(invites_to_me(), 2, "the new place once, not once per save");
     // The department replies from its list (it does not see the consultation's page).
     let dept_user = app.login_as("dept").await;
     let (_, list) = dept_user.get_text("/consultations/items").await;
@@ -181,6 +237,7 @@ async fn a_topic_from_the_box_goes_to_published_results(app: TestApp) {
     let at = page.find(&format!("/consultations/{id}/signin?t=")).expect("sign-in link");
     let link = page[at..at + page[at..].find('"').expect("end")].replace("&amp;", "&");
     let token = link.split_once("t=").map(|(_, t)| t.to_string()).expect("token");
+    let token_for_later = token.clone();
     let page = post_ok(&member, &format!("/consultations/{id}/signin"), &[("t", "WRONGTOKEN")]).await;
     assert!(page.contains("签到二维码不对"));
     let page = post_ok(&member, &format!("/consultations/{id}/signin"), &[("t", &token)]).await;
@@ -209,6 +266,34 @@ async fn a_topic_from_the_box_goes_to_published_results(app: TestApp) {
     assert_eq!(notify_jobs(&app, &code), before + 1, "the resident is pushed once when it is held");
     let (_, track) = app.client().get_text(&format!("/track/{code}")).await;
     assert!(track.contains("已列入协商议事"), "a public note on the case's timeline");
+    // A photo of the session, for the record and the public page.
+    let token = staff.csrf().await;
+    let form = reqwest::multipart::Form::new().text("_csrf", token).part(
+        "photos",
+        reqwest::multipart::Part::bytes(crate::org::PNG.to_vec())
+            .file_name("协商现场.png")
+            .mime_str("image/png")
+            .expect("mime"),
+    );
+    let r = staff
+        .http
+        .post(format!("{}/consultations/{id}/photos", staff.base))
+        .multipart(form)
+        .send()
+        .await
+        .expect("photo");
+    assert_eq!(r.status(), 303);
+    // Sign-in is for the day itself: three days on, the code no longer works.
+    app.db
+        .write_blocking(move |c| {
+            let past = Utc::now().naive_utc() - Duration::days(3);
+            Ok(diesel::update(consultations::table.find(id))
+                .set((consultations::planned_at.eq(Some(past)), consultations::held_at.eq(Some(past))))
+                .execute(c)?)
+        })
+        .expect("move back");
+    let page = post_ok(&member, &format!("/consultations/{id}/signin"), &[("t", &token_for_later)]).await;
+    assert!(page.contains("现在不在签到时间内"), "sign-in closed after the day");
     // Closing needs agreed items first.
     let page = post_ok(&staff, &format!("/consultations/{id}/close"), &[("results", "增设信号灯。")]).await;
     assert!(page.contains("请先添加协商成果事项"));
@@ -235,6 +320,12 @@ async fn a_topic_from_the_box_goes_to_published_results(app: TestApp) {
     let name: String =
         app.db.read_blocking(move |c| Ok(members::table.find(me).select(members::name).first(c)?)).expect("name");
     assert!(!page.contains(&name) && !page.contains("王秀兰") && !page.contains("13800138000"), "no personal data");
+    // Its photo is public with it.
+    let at = page.find(&format!("/box/hubin/consultations/{id}/photos/")).expect("public photo");
+    let url = &page[at..at + page[at..].find('"').expect("end")];
+    let r = public.get(url).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("image/png"));
     // The department closes its item: the consultation is 有实效.
     let item: i64 = app
         .db

@@ -38,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/consultations/{id}/speakers", post(speaker))
         .route("/consultations/{id}/record", post(record))
         .route("/consultations/{id}/photos", post(photos))
+        .route("/consultations/{id}/materials", post(materials))
         .route("/consultations/{id}/files/{file}", get(file))
         .route("/consultations/{id}/items", post(add_item))
         .route("/consultations/{id}/close", post(close))
@@ -163,6 +164,13 @@ impl DetailTemplate {
     }
     fn session_open(&self) -> bool {
         self.is("planned") || self.is("held")
+    }
+    /// Materials go out between approval and the session.
+    fn before_session(&self) -> bool {
+        self.is("approved") || self.is("planned")
+    }
+    fn has_materials(&self) -> bool {
+        self.files.iter().any(|(_, role, ..)| role == "material")
     }
     fn is_present(&self, m: &MemberId) -> bool {
         self.attendees.iter().any(|x| x.member_id == *m && x.attended)
@@ -453,7 +461,32 @@ async fn photos(
     Path(id): Path<i64>,
     mp: axum::extract::Multipart,
 ) -> AppResult<Redirect> {
-    let result = async {
+    let result = upload(&st, me, id, mp, None).await;
+    form_done(&session, result, "activity.files_added", &format!("/consultations/{id}#files")).await
+}
+
+/// Materials sent to the invitees before the session (documents or pictures).
+async fn materials(
+    State(st): State<AppState>,
+    session: Session,
+    CurrentUser(me): CurrentUser,
+    Path(id): Path<i64>,
+    mp: axum::extract::Multipart,
+) -> AppResult<Redirect> {
+    let result = upload(&st, me, id, mp, Some("material")).await;
+    form_done(&session, result, "activity.files_added", &format!("/consultations/{id}#materials")).await
+}
+
+/// Stores the uploads, then attaches them in one transaction; `role` None:
+/// photos as photos, other files as attachments.
+async fn upload(
+    st: &AppState,
+    me: crate::kernel::auth::Actor,
+    id: i64,
+    mp: axum::extract::Multipart,
+    role: Option<&'static str>,
+) -> AppResult<()> {
+    {
         let (_, uploads) = crate::kernel::files::read_multipart(mp, model::MAX_PHOTOS).await?;
         if uploads.is_empty() {
             return Err(AppError::BadRequest("activity.no_file"));
@@ -466,15 +499,14 @@ async fn photos(
             .write(move |c| {
                 for s in &stored {
                     let f = crate::kernel::files::insert_row(c, &me, s)?;
-                    let role = if s.content_type.starts_with("image/") { "photo" } else { "attachment" };
+                    let role =
+                        role.unwrap_or(if s.content_type.starts_with("image/") { "photo" } else { "attachment" });
                     store::attach(c, &me, ConsultationId(id), f, role)?;
                 }
                 Ok(())
             })
             .await
     }
-    .await;
-    form_done(&session, result, "activity.files_added", &format!("/consultations/{id}#files")).await
 }
 
 async fn file(

@@ -465,8 +465,11 @@ pub fn plan(conn: &mut DbConn, actor: &Actor, id: ConsultationId, p: &Plan) -> A
     let subject = format!("consultation-invite:{id}");
     let recipients =
         member_ids.iter().map(|m| format!("member:{m}")).chain(dept_ids.iter().map(|d| format!("department:{d}")));
+    // Once per invitee and arrangement: planning again with another time or
+    // place tells everyone invited again; saving the same plan tells nobody.
+    let arrangement = format!("{}:{place}", p.planned_at.and_utc().timestamp());
     for to in recipients {
-        note(conn, committee, &to, &subject, &body, &format!("{subject}:{to}"))?;
+        note(conn, committee, &to, &subject, &body, &format!("{subject}:{to}:{arrangement}"))?;
     }
     audit::record(
         conn,
@@ -839,10 +842,18 @@ pub fn close(conn: &mut DbConn, actor: &Actor, id: ConsultationId, results: &str
 }
 
 /// Attaches an uploaded photo or document to the record.
+/// `role`: `material` (sent beforehand: from approval until the session is
+/// held), `photo` or `attachment` (the session's record).
 pub fn attach(conn: &mut DbConn, actor: &Actor, id: ConsultationId, file: FileId, role: &str) -> AppResult<()> {
     let c = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     manage(actor, &c)?;
-    session_open(&c)?;
+    if role == "material" {
+        if !matches!(c.status(), Status::Approved | Status::Planned) {
+            return Err(AppError::Conflict("consultation.wrong_state"));
+        }
+    } else {
+        session_open(&c)?;
+    }
     let n: i64 = cf::table.filter(cf::consultation_id.eq(id)).count().get_result(conn)?;
     if n >= (model::MAX_PHOTOS * 2) as i64 {
         return Err(AppError::BadRequest("activity.too_many_files"));
