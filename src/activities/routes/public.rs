@@ -73,6 +73,5 @@ async fn photo(State(st): State<AppState>, Path((code, id, file)): Path<(String,
         })
         .await?
         .ok_or(AppError::NotFound)?;
-    let bytes = st.files.read(&row.sha256).await?;
-    Ok(crate::kernel::files::download(&row, bytes))
+    st.files.respond(&row).await
 }

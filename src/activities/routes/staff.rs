@@ -428,8 +428,7 @@ async fn file(
         })
         .await?
         .ok_or(AppError::NotFound)?;
-    let bytes = st.files.read(&row.sha256).await?;
-    Ok(crate::kernel::files::download(&row, bytes))
+    st.files.respond(&row).await
 }
 
 async fn cancel(

@@ -53,12 +53,10 @@ pub fn invite(conn: &mut DbConn, committee: CommitteeId, id: ActivityId, member:
     Ok(())
 }
 
-pub fn list(conn: &mut DbConn, id: ActivityId) -> AppResult<Vec<Attendee>> {
-    Ok(am::table
-        .inner_join(members::table)
-        .filter(am::activity_id.eq(id))
-        .order(members::name.asc())
-        .select((
+/// The columns of an `Attendee`, from `activity_members` joined to `members`.
+macro_rules! attendee_columns {
+    () => {
+        (
             am::member_id,
             members::name,
             am::invited,
@@ -68,7 +66,16 @@ pub fn list(conn: &mut DbConn, id: ActivityId) -> AppResult<Vec<Attendee>> {
             am::signed_in_at,
             am::signed_by,
             members::public_name,
-        ))
+        )
+    };
+}
+
+pub fn list(conn: &mut DbConn, id: ActivityId) -> AppResult<Vec<Attendee>> {
+    Ok(am::table
+        .inner_join(members::table)
+        .filter(am::activity_id.eq(id))
+        .order(members::name.asc())
+        .select(attendee_columns!())
         .load(conn)?)
 }
 
@@ -232,21 +239,15 @@ pub fn set_present(conn: &mut DbConn, actor: &Actor, id: ActivityId, present: &[
 pub fn upcoming(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<(Activity, Attendee)>> {
     let Some(me) = member_store::own_record(conn, actor)? else { return Ok(vec![]) };
     let from = crate::kernel::time::start_of_local_day(crate::kernel::time::today());
-    let rows: Vec<Activity> = act::table
-        .inner_join(am::table)
+    // One query with the member's own line (the home page runs this on every visit).
+    Ok(act::table
+        .inner_join(am::table.inner_join(members::table))
         .filter(am::member_id.eq(me.id).and(am::invited.eq(true)))
         .filter(act::status.eq(Status::Planned.as_str()).and(act::planned_at.ge(from)))
         .order(act::planned_at.asc())
         .limit(20)
-        .select(Activity::as_select())
-        .load(conn)?;
-    let mut out = vec![];
-    for a in rows {
-        if let Some(me_row) = list(conn, a.id)?.into_iter().find(|x| x.member_id == me.id) {
-            out.push((a, me_row));
-        }
-    }
-    Ok(out)
+        .select((Activity::as_select(), attendee_columns!()))
+        .load(conn)?)
 }
 
 /// A member's attended activities in a year (the duty record, 履职档案), by date.

@@ -120,6 +120,11 @@ impl FileStore {
 
     /// The bytes stored under `sha256`. A malformed hash (`../…`) is "not
     /// found", like a missing file.
+    /// The download response for a stored file row (see `download`).
+    pub async fn respond(&self, row: &FileRow) -> AppResult<axum::response::Response> {
+        Ok(download(row, self.read(&row.sha256).await?))
+    }
+
     pub async fn read(&self, sha256: &str) -> AppResult<Vec<u8>> {
         let path = disk::path_of(&self.root, sha256).ok_or(AppError::NotFound)?;
         match tokio::fs::read(&path).await {

@@ -531,8 +531,7 @@ async fn file(
         })
         .await?
         .ok_or(AppError::NotFound)?;
-    let bytes = st.files.read(&row.sha256).await?;
-    Ok(crate::kernel::files::download(&row, bytes))
+    st.files.respond(&row).await
 }
 
 /// Bulk triage from the inbox: accept, or assign many cases at once.

@@ -135,6 +135,5 @@ async fn evidence_file(
         })
         .await?
         .ok_or(AppError::NotFound)?;
-    let bytes = st.files.read(&row.sha256).await?;
-    Ok(files::download(&row, bytes))
+    st.files.respond(&row).await
 }
