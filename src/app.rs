@@ -80,7 +80,10 @@ pub fn router(state: AppState) -> Router {
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(cfg.secure_cookies)
-        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(cfg.session_idle_minutes)));
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(cfg.session_idle_minutes)))
+        // Every request moves a signed-in session's idle expiry on (the store
+        // writes it only when it lags by a minute); empty sessions are never saved.
+        .with_always_save(true);
 
     // Pages: sessions, the current user, error pages, CSRF (outermost first).
     let pages = Router::new()
@@ -98,6 +101,7 @@ pub fn router(state: AppState) -> Router {
         .layer(
             ServiceBuilder::new()
                 .layer(sessions)
+                .layer(from_fn_with_state(state.clone(), csrf::form_token))
                 .layer(from_fn_with_state(state.clone(), auth::load_user))
                 .layer(from_fn(errors::render_errors))
                 .layer(CatchPanicLayer::new())

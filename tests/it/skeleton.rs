@@ -9,6 +9,7 @@ on_both_databases!(
     login_home_logout,
     five_wrong_passwords_lock_the_account,
     forms_without_csrf_token_are_refused,
+    a_residents_visit_stores_no_session,
     initial_password_must_be_changed_by_policy,
     office_staff_see_only_their_office,
     error_pages_in_chinese_and_english,
@@ -90,6 +91,14 @@ async fn forms_without_csrf_token_are_refused(app: TestApp) {
     assert!(r.text().await.unwrap_or_default().contains("页面已过期"));
     let r = c.post_raw("/login", &[("_csrf", "forged"), ("username", "admin"), ("password", DEMO_PASSWORD)]).await;
     assert_eq!(r.status(), 403);
+    // Another browser's form token is no good here: it belongs to that browser's cookie.
+    let other = app.client().csrf().await;
+    let r = c.post_raw("/login", &[("_csrf", &other), ("username", "admin"), ("password", DEMO_PASSWORD)]).await;
+    assert_eq!(r.status(), 403);
+    let own = c.csrf().await;
+    assert_ne!(own, other);
+    let r = c.post_raw("/login", &[("_csrf", &own), ("username", "admin"), ("password", DEMO_PASSWORD)]).await;
+    assert_eq!(r.status(), 303, "this browser's own token");
     // Logged in, a forged state change is refused and changes nothing.
     let c = app.login_as("sysadmin").await;
     let r = c.post_raw("/admin/users", &[("username", "mallory"), ("display_name", "x"), ("role", "sysadmin")]).await;
@@ -285,4 +294,28 @@ async fn idle_sessions_expire(app: TestApp) {
     // The hourly purge removes the expired rows.
     let n = app.db.write(xieshang::kernel::auth::session_store::purge_expired).await.expect("purge");
     assert!(n >= 1);
+}
+
+/// The opinion box and the login page need no server-side session: a resident's
+/// visit writes only the case (see kernel/web/csrf.rs).
+async fn a_residents_visit_stores_no_session(app: TestApp) {
+    use diesel::prelude::*;
+    use xieshang::kernel::db::schema::sessions;
+    let stored = || app.db.read_blocking(|c| Ok(sessions::table.count().get_result::<i64>(c)?)).expect("count");
+    let resident = app.client();
+    let (status, page) = resident.get_text("/box/hubin").await;
+    assert_eq!(status, 200);
+    let token = crate::support::extract_csrf(&page).expect("the form's token");
+    let form = reqwest::multipart::Form::new()
+        .text("_csrf", token)
+        .text("body", "村口的路灯坏了三盏，晚上老人出门看不见路，请帮忙修一修。");
+    let r = resident.http.post(format!("{}/box/hubin", resident.base)).multipart(form).send().await.expect("submit");
+    assert_eq!(r.status(), 303, "submitted");
+    let (status, tracked) = resident.get_text(&location(&r)).await;
+    assert_eq!(status, 200);
+    assert!(tracked.contains("村口的路灯坏了三盏"));
+    assert_eq!(stored(), 0, "no session rows for a resident");
+    // Signing in still makes one, as before.
+    app.login_as("admin").await;
+    assert_eq!(stored(), 1);
 }

@@ -3,10 +3,33 @@
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use rand::seq::{IndexedRandom, SliceRandom};
+use std::sync::{Arc, LazyLock, Mutex, mpsc};
 
 use crate::kernel::error::AppError;
 
+/// Hashes a password (on the argon2 threads; blocks the calling thread).
 pub fn hash(password: &str) -> Result<String, AppError> {
+    let password = password.to_owned();
+    on_argon2_threads(move || hash_here(&password)).recv().unwrap_or_else(|_| Err(pool_gone()))
+}
+
+/// Checks a password against a stored hash (on the argon2 threads; blocks the
+/// calling thread).
+pub fn verify(password: &str, stored: &str) -> bool {
+    let (password, stored) = (password.to_owned(), stored.to_owned());
+    on_argon2_threads(move || verify_here(&password, &stored)).recv().unwrap_or(false)
+}
+
+/// `verify` for async code: waits without holding a thread.
+pub async fn verify_async(password: String, stored: String) -> bool {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    submit(Box::new(move || {
+        let _ = tx.send(verify_here(&password, &stored));
+    }));
+    rx.await.unwrap_or(false)
+}
+
+fn hash_here(password: &str) -> Result<String, AppError> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
@@ -14,10 +37,65 @@ pub fn hash(password: &str) -> Result<String, AppError> {
         .map_err(|e| AppError::Internal(anyhow::anyhow!("argon2: {e}")))
 }
 
-pub fn verify(password: &str, stored: &str) -> bool {
+fn verify_here(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored)
         .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
         .unwrap_or(false)
+}
+
+fn pool_gone() -> AppError {
+    AppError::Internal(anyhow::anyhow!("the password hashing threads have stopped"))
+}
+
+/// argon2id takes 19 MiB and tens of milliseconds a hash. Every hash runs on
+/// these two threads, so at most two run at once however many logins arrive:
+/// memory and CPU stay bounded (16 logins at once were 300 MB on tokio's
+/// blocking threads), and a login never holds a database connection meanwhile.
+const ARGON2_THREADS: usize = 2;
+
+type Task = Box<dyn FnOnce() + Send>;
+
+fn submit(task: Task) {
+    static QUEUE: LazyLock<Option<mpsc::Sender<Task>>> = LazyLock::new(|| {
+        let (tx, rx) = mpsc::channel::<Task>();
+        let rx = Arc::new(Mutex::new(rx));
+        let mut started = 0;
+        for i in 0..ARGON2_THREADS {
+            let rx = rx.clone();
+            let worker = move || {
+                loop {
+                    // The lock is held only while waiting for the next task.
+                    let next = rx.lock().map(|r| r.recv());
+                    match next {
+                        Ok(Ok(task)) => task(),
+                        _ => return,
+                    }
+                }
+            };
+            match std::thread::Builder::new().name(format!("argon2-{i}")).spawn(worker) {
+                Ok(_) => started += 1,
+                Err(e) => tracing::error!(error = %e, "could not start a password hashing thread"),
+            }
+        }
+        (started > 0).then_some(tx)
+    });
+    match &*QUEUE {
+        Some(tx) => {
+            if let Err(mpsc::SendError(task)) = tx.send(task) {
+                task();
+            }
+        }
+        // No thread could be started: hash here rather than not at all.
+        None => task(),
+    }
+}
+
+fn on_argon2_threads<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> mpsc::Receiver<T> {
+    let (tx, rx) = mpsc::channel();
+    submit(Box::new(move || {
+        let _ = tx.send(f());
+    }));
+    rx
 }
 
 /// A hash to verify against when the user does not exist, so that a wrong user
@@ -64,6 +142,13 @@ mod tests {
         assert!(verify("Correct-horse9", &h));
         assert!(!verify("correct-horse9", &h));
         assert!(!verify("x", "not a hash"));
+    }
+
+    #[tokio::test]
+    async fn async_verify_answers_like_verify() {
+        let h = hash("Correct-horse9").expect("hash");
+        assert!(verify_async("Correct-horse9".into(), h.clone()).await);
+        assert!(!verify_async("wrong".into(), h).await);
     }
 
     #[test]

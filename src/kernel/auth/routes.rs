@@ -69,7 +69,7 @@ async fn login(
 ) -> AppResult<Response> {
     let username = f.username.trim().to_lowercase();
     let (u, p) = (username.clone(), f.password);
-    let outcome = st.db.write(move |c| store::login(c, &u, &p)).await?;
+    let outcome = store::login(&st.db, &u, &p).await?;
     let error_key = match outcome {
         LoginOutcome::Ok(uid) => {
             // A fresh session id at login defeats session fixation.

@@ -9,7 +9,7 @@ use super::model::{self, Actor, PasswordProblem, Role};
 use super::password;
 use crate::kernel::audit::{self, Change, store::Who};
 use crate::kernel::db::schema::{offices, users};
-use crate::kernel::db::{DbConn, is_unique_violation};
+use crate::kernel::db::{Db, DbConn, is_unique_violation};
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{CommitteeId, OfficeId, UserId};
 
@@ -100,12 +100,31 @@ pub enum LoginOutcome {
     Disabled,
 }
 
-/// Checks a password and keeps the lockout counter, in one transaction.
-pub fn login(conn: &mut DbConn, username: &str, pw: &str) -> AppResult<LoginOutcome> {
-    let Some(user) = find_by_username(conn, username.trim())? else {
-        password::verify(pw, password::dummy_hash());
+/// Checks a password and keeps the lockout counter. The hash is checked
+/// outside any transaction (it takes tens of milliseconds, and on SQLite a
+/// transaction would hold the one writer meanwhile); the outcome is then
+/// written against the account as it is by then.
+pub async fn login(db: &Db, username: &str, pw: &str) -> AppResult<LoginOutcome> {
+    let name = username.trim().to_string();
+    let Some(user) = db.read(move |c| find_by_username(c, &name)).await? else {
+        password::verify_async(pw.to_string(), password::dummy_hash().to_string()).await;
         return Ok(LoginOutcome::WrongCredentials);
     };
+    if user.disabled {
+        return Ok(LoginOutcome::Disabled);
+    }
+    if model::is_locked(user.locked_until, now()) {
+        return Ok(LoginOutcome::Locked);
+    }
+    let ok = pw.chars().count() <= model::MAX_PASSWORD_CHARS
+        && password::verify_async(pw.to_string(), user.password_hash.clone()).await;
+    db.write(move |c| record_login(c, user.id, &user.password_hash, ok)).await
+}
+
+/// The outcome of a checked password, on the account as it is now: disabled or
+/// locked meanwhile wins, and a password changed meanwhile counts as wrong.
+fn record_login(conn: &mut DbConn, id: UserId, checked_hash: &str, ok: bool) -> AppResult<LoginOutcome> {
+    let user = find(conn, id)?.ok_or(AppError::NotFound)?;
     let now = now();
     if user.disabled {
         return Ok(LoginOutcome::Disabled);
@@ -114,7 +133,7 @@ pub fn login(conn: &mut DbConn, username: &str, pw: &str) -> AppResult<LoginOutc
         return Ok(LoginOutcome::Locked);
     }
     let who = Who::System { committee_id: Some(user.committee_id), name: &user.username };
-    if pw.chars().count() <= model::MAX_PASSWORD_CHARS && password::verify(pw, &user.password_hash) {
+    if ok && user.password_hash == checked_hash {
         diesel::update(users::table.find(user.id))
             .set((
                 users::failed_logins.eq(0),

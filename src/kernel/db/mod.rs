@@ -2,13 +2,16 @@
 //!
 //! SQLite gets one writer connection and a pool of read-only readers (WAL lets
 //! readers run beside the writer); PostgreSQL gets one pool for both.
+//! On SQLite every `write` goes through one writer thread that commits the
+//! writes waiting together (group commit, see `group`).
 
+mod group;
 pub mod schema;
 
 use std::path::Path;
 use std::time::Duration;
 
-use diesel::connection::SimpleConnection;
+use diesel::connection::{SimpleConnection, TransactionManager};
 use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -79,8 +82,9 @@ impl ManageConnection for Manager {
         conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut DbConn) -> bool {
-        false
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        // A transaction that could not be rolled back leaves the connection unusable.
+        <<DbConn as Connection>::TransactionManager as TransactionManager<DbConn>>::is_broken_transaction_manager(conn)
     }
 }
 
@@ -91,6 +95,8 @@ type Pool = r2d2::Pool<Manager>;
 pub struct Db {
     writer: Pool,
     reader: Pool,
+    /// SQLite: the group-commit writer thread's queue.
+    group: Option<group::Queue>,
     pub backend: Backend,
 }
 
@@ -121,12 +127,13 @@ impl Db {
                 // The writer creates the file and switches it to WAL before readers open it.
                 migrate(&mut *writer.get()?)?;
                 let reader = build(true, pool_size.max(1))?;
-                Db { writer, reader, backend }
+                let group = Some(group::Queue::start(writer.clone())?);
+                Db { writer, reader, group, backend }
             }
             Backend::Postgres => {
                 let pool = build(false, pool_size.max(2))?;
                 migrate(&mut *pool.get()?)?;
-                Db { writer: pool.clone(), reader: pool, backend }
+                Db { writer: pool.clone(), reader: pool, group: None, backend }
             }
         };
         Ok(db)
@@ -142,12 +149,18 @@ impl Db {
         run_blocking(move || f(&mut *pool.get()?)).await
     }
 
-    /// Runs `f` in one transaction on the writer: all of it commits, or none of it.
+    /// Runs `f` in one transaction on the writer: all of it commits, or none of
+    /// it, and the answer comes once it is durable. On SQLite `f` may share its
+    /// commit with other writes waiting at the same moment, each in its own
+    /// savepoint (an error in one rolls back only that one).
     pub async fn write<T, F>(&self, f: F) -> Result<T, AppError>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
     {
+        if let Some(group) = &self.group {
+            return group.write(f).await;
+        }
         let pool = self.writer.clone();
         run_blocking(move || {
             let mut conn = pool.get()?;

@@ -1,33 +1,82 @@
-//! CSRF: every state-changing request carries the session's token, either in
-//! the `_csrf` field of a form (urlencoded or multipart) or in the
-//! `X-CSRF-Token` header (htmx). Checked here for every route, so no handler
-//! can forget it.
+//! CSRF: every state-changing request carries a token, either in the `_csrf`
+//! field of a form (urlencoded or multipart) or in the `X-CSRF-Token` header
+//! (htmx). Checked here for every route, so no handler can forget it.
+//!
+//! Signed-in users' pages carry their session's token. Anonymous visitors (a
+//! resident at the opinion box, the login form) get no session at all: their
+//! token is an HMAC of a random `xs_form` cookie under a server key (a signed
+//! double-submit cookie), so a public page view writes nothing to the database.
+//! Another site can neither read that cookie nor compute the HMAC.
 
 use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 use subtle::ConstantTimeEq;
 use tower_sessions::Session;
 
 use super::page::CSRF_KEY;
 use crate::app::AppState;
+use crate::kernel::auth::password::random_token;
 use crate::kernel::error::{AppError, ErrorPage};
 
 pub const FIELD: &str = "_csrf";
 pub const HEADER: &str = "x-csrf-token";
+/// The anonymous visitor's random value behind their form token.
+pub const FORM_COOKIE: &str = "xs_form";
+const NONCE_LEN: usize = 24;
+
+/// The anonymous form token of this request (see the module doc), for the page
+/// to put in its forms.
+#[derive(Clone)]
+pub struct FormToken(pub String);
+
+/// Gives every page request its `FormToken`, and a new visitor its `xs_form`
+/// cookie (for the browser session; no database row).
+pub async fn form_token(State(st): State<AppState>, mut req: Request, next: Next) -> Response {
+    let jar = CookieJar::from_headers(req.headers());
+    let known = jar
+        .get(FORM_COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|v| v.len() == NONCE_LEN && v.bytes().all(|b| b.is_ascii_alphanumeric()));
+    let nonce = known.clone().unwrap_or_else(|| random_token(NONCE_LEN));
+    req.extensions_mut().insert(FormToken(sign(&st.personal.derive("web.form_token"), &nonce)));
+    let res = next.run(req).await;
+    if known.is_some() {
+        return res;
+    }
+    let cookie = Cookie::build((FORM_COOKIE, nonce))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(st.config.secure_cookies)
+        .build();
+    (CookieJar::new().add(cookie), res).into_response()
+}
+
+fn sign(key: &[u8; 32], nonce: &str) -> String {
+    let Ok(mut mac) = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(key) else { return String::new() };
+    mac.update(nonce.as_bytes());
+    mac.finalize().into_bytes().iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
 
 pub async fn guard(State(st): State<AppState>, session: Session, req: Request, next: Next) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
     }
-    let Some(expected) = session.get::<String>(CSRF_KEY).await.ok().flatten() else {
-        // No token in the session, so none can match: refuse before buffering
-        // a body (up to an upload's size) for nothing.
-        tracing::warn!(path = %req.uri().path(), "csrf check failed: no session token");
+    // Either token will do: the session's (signed in) or the form cookie's.
+    let mut expected: Vec<String> = session.get::<String>(CSRF_KEY).await.ok().flatten().into_iter().collect();
+    expected.extend(req.extensions().get::<FormToken>().map(|t| t.0.clone()).filter(|t| !t.is_empty()));
+    if expected.is_empty() {
+        // No token can match: refuse before buffering a body (up to an upload's
+        // size) for nothing.
+        tracing::warn!(path = %req.uri().path(), "csrf check failed: no token to compare with");
         return AppError::Csrf.into_response();
-    };
+    }
     let header_token = req.headers().get(HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let is_form = content_type.starts_with("application/x-www-form-urlencoded");
@@ -54,7 +103,7 @@ pub async fn guard(State(st): State<AppState>, session: Session, req: Request, n
         }
         (None, None) => (None, body),
     };
-    let ok = given.is_some_and(|g| expected.as_bytes().ct_eq(g.as_bytes()).into());
+    let ok = given.is_some_and(|g| expected.iter().any(|e| e.as_bytes().ct_eq(g.as_bytes()).into()));
     if !ok {
         tracing::warn!(path = %parts.uri.path(), "csrf check failed");
         return AppError::Csrf.into_response();

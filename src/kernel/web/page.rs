@@ -9,6 +9,7 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
+use super::csrf::FormToken;
 use super::i18n::Lang;
 use crate::kernel::auth::model::{Actor, Role};
 use crate::kernel::auth::password::random_token;
@@ -129,18 +130,22 @@ impl Page {
         let jar = CookieJar::from_headers(&parts.headers);
         let lang = Lang::from_headers(&parts.headers);
         let large = jar.get(LARGE_COOKIE).is_some_and(|c| c.value() == "1");
+        let user = parts.extensions.get::<Actor>().cloned();
+        let form_token = || parts.extensions.get::<FormToken>().map(|t| t.0.clone()).unwrap_or_default();
         let (csrf, flash) = match session {
-            Some(s) => (csrf_token(s).await, s.remove::<Flash>(FLASH_KEY).await.ok().flatten()),
-            None => (String::new(), None),
+            // Only a signed-in user's session holds a token; an anonymous visit
+            // stores nothing (see `csrf`), unless a flash message is waiting.
+            Some(s) => {
+                let csrf = if user.is_some() { csrf_token(s).await } else { form_token() };
+                let flash = s.get::<Flash>(FLASH_KEY).await.ok().flatten();
+                if flash.is_some() {
+                    let _ = s.remove::<Flash>(FLASH_KEY).await;
+                }
+                (csrf, flash)
+            }
+            None => (form_token(), None),
         };
-        Page {
-            lang,
-            large,
-            csrf,
-            user: parts.extensions.get::<Actor>().cloned(),
-            path: parts.uri.path().to_string(),
-            flash,
-        }
+        Page { lang, large, csrf, user, path: parts.uri.path().to_string(), flash }
     }
 }
 
