@@ -102,6 +102,25 @@ async fn staff_plan_members_reply_and_sign_in_by_the_qr_code(app: TestApp) {
     // The plan form ticks the point's linked members.
     let (_, form) = staff.get_text(&format!("/activities/new?locality={point}")).await;
     assert!(form.contains(&format!("name=\"member\" value=\"{me}\" checked")), "linked members are preselected");
+    // A plan without a date is refused, and the form keeps what was typed.
+    let (o, l, m) = (office.to_string(), point.to_string(), me.to_string());
+    let fields = [
+        ("office", o.as_str()),
+        ("kind", "liaison"),
+        ("title", "夏季防汛走访"),
+        ("locality", l.as_str()),
+        ("venue", "村委会二楼"),
+        ("topic", "河道清淤"),
+        ("member", m.as_str()),
+    ];
+    let r = staff.post_form("/activities", &fields).await;
+    assert_eq!(r.status(), 400);
+    let again = r.text().await.unwrap_or_default();
+    assert!(again.contains("请填写活动日期"), "the reason");
+    for typed in ["value=\"夏季防汛走访\"", "value=\"村委会二楼\"", "value=\"河道清淤\""] {
+        assert!(again.contains(typed), "{typed} kept");
+    }
+    assert!(again.contains(&format!("name=\"member\" value=\"{me}\" checked")), "the ticked member kept");
     let (date, time) = beijing(Utc::now().naive_utc());
     let id = plan(&staff, office, point, &[me], &date, &time).await;
     // The member sees the invitation at home and replies.

@@ -482,8 +482,12 @@ async fn another_office_sees_nothing_and_bad_input_changes_nothing(app: TestApp)
     assert!(page.contains("不予立项请写明理由") && page.contains("待审核"));
     let page = post_ok(&staff, &format!("/consultations/{id}/record"), &[("record", "还没开")]).await;
     assert!(page.contains("当前状态下不能进行此操作"));
-    let page = post_ok(&staff, &format!("/consultations/{id}/plan"), &[("format", "home"), ("date", "明天")]).await;
+    let plan = [("format", "home"), ("date", "明天"), ("place", "村委会二楼"), ("materials", "道路改造方案初稿")];
+    let r = staff.post_form(&format!("/consultations/{id}/plan"), &plan).await;
+    assert_eq!(r.status(), 400);
+    let page = r.text().await.unwrap_or_default();
     assert!(page.contains("日期"), "a bad date is refused");
+    assert!(page.contains("value=\"村委会二楼\"") && page.contains("道路改造方案初稿"), "and what was typed is kept");
     let page = post_ok(
         &staff,
         &format!("/consultations/{id}/decide"),

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -19,7 +19,7 @@ use crate::app::AppState;
 use crate::kernel::auth::{Actor, CurrentUser};
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{ActivityId, CategoryId, FileId, LocalityId, MemberId, OfficeId, OpinionId};
-use crate::kernel::web::page::form_done;
+use crate::kernel::web::page::{Flash, form_done};
 use crate::kernel::web::{Page, form, render};
 use crate::opinions::routes::posters::{base_url, inline, qr_svg};
 use crate::opinions::store::catalog::{self, Category};
@@ -126,6 +126,23 @@ struct NewTemplate {
     linked: Vec<MemberId>,
     kinds: &'static [Kind],
     kind: Kind,
+    typed: Typed,
+}
+
+/// What the planner typed, shown again when a plan is refused.
+struct Typed {
+    /// None: the kind's default title.
+    title: Option<String>,
+    venue: String,
+    date: String,
+    time: String,
+    topic: String,
+}
+
+impl Default for Typed {
+    fn default() -> Self {
+        Typed { title: None, venue: String::new(), date: String::new(), time: "09:00".into(), topic: String::new() }
+    }
 }
 
 impl NewTemplate {
@@ -146,8 +163,23 @@ async fn new_form(
     }
     let locality = form::id(&q.locality)?.map(LocalityId);
     let kind = q.kind.as_deref().and_then(Kind::parse).unwrap_or(Kind::Liaison);
-    let tpl = st
-        .db
+    let tpl = plan_page(&st, me, page, office, locality, kind, Typed::default(), None).await?;
+    render(&tpl).map(IntoResponse::into_response)
+}
+
+/// The plan form; `ticked` None ticks the members linked to the point.
+#[allow(clippy::too_many_arguments)]
+async fn plan_page(
+    st: &AppState,
+    me: Actor,
+    page: Page,
+    office: Option<OfficeId>,
+    locality: Option<LocalityId>,
+    kind: Kind,
+    typed: Typed,
+    ticked: Option<Vec<MemberId>>,
+) -> AppResult<NewTemplate> {
+    st.db
         .read(move |c| {
             let offices = org::list_offices(c, &me)?;
             let localities = match office {
@@ -155,18 +187,29 @@ async fn new_form(
                 None => vec![],
             };
             let members = crate::org::store::members::choices(c, &me, office)?;
-            let linked = match locality {
-                Some(l) => liaisons::points(c, &me, office)?
+            let linked = match (ticked, locality) {
+                (Some(t), _) => t,
+                (None, Some(l)) => liaisons::points(c, &me, office)?
                     .into_iter()
                     .filter(|p| p.locality.id == l)
                     .flat_map(|p| p.members.into_iter().map(|m| m.member_id))
                     .collect(),
-                None => vec![],
+                (None, None) => vec![],
             };
-            Ok(NewTemplate { page, offices, office, localities, locality, members, linked, kinds: Kind::ALL, kind })
+            Ok(NewTemplate {
+                page,
+                offices,
+                office,
+                localities,
+                locality,
+                members,
+                linked,
+                kinds: Kind::ALL,
+                kind,
+                typed,
+            })
         })
-        .await?;
-    render(&tpl).map(IntoResponse::into_response)
+        .await
 }
 
 /// The plan form as sent; `member` repeats, so it is read from the raw pairs.
@@ -200,23 +243,39 @@ async fn create(
     State(st): State<AppState>,
     session: Session,
     CurrentUser(me): CurrentUser,
+    mut page: Page,
     axum::extract::RawForm(raw): axum::extract::RawForm,
-) -> AppResult<Redirect> {
+) -> AppResult<Response> {
     let pairs: Vec<(String, String)> =
         serde_urlencoded::from_bytes(&raw).map_err(|_| AppError::BadRequest("form.bad_choice"))?;
+    let actor = me.clone();
     let result = async {
-        let plan = plan_from(&pairs, &me)?;
-        st.db.write(move |c| store::plan(c, &me, &plan)).await
+        let plan = plan_from(&pairs, &actor)?;
+        st.db.write(move |c| store::plan(c, &actor, &plan)).await
     }
     .await;
     match result {
         Ok(id) => {
             crate::kernel::web::page::flash(&session, true, "activity.planned").await;
-            Ok(Redirect::to(&format!("/activities/{id}")))
+            Ok(Redirect::to(&format!("/activities/{id}")).into_response())
         }
         Err(AppError::BadRequest(k) | AppError::Conflict(k)) => {
-            crate::kernel::web::page::flash(&session, false, k).await;
-            Ok(Redirect::to("/activities/new"))
+            // The form again, as it was typed, with the reason on top.
+            let get = |k: &str| pairs.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
+            let office = me.office_id.or(form::id(&Some(get("office"))).ok().flatten().map(OfficeId));
+            let locality = form::id(&Some(get("locality"))).ok().flatten().map(LocalityId);
+            let kind = Kind::parse(&get("kind")).unwrap_or(Kind::Liaison);
+            let ticked = pairs.iter().filter(|(k, _)| k == "member").filter_map(|(_, v)| v.parse().ok()).map(MemberId);
+            let typed = Typed {
+                title: Some(get("title")),
+                venue: get("venue"),
+                date: get("date"),
+                time: get("time"),
+                topic: get("topic"),
+            };
+            page.flash = Some(Flash { ok: false, key: k.to_string() });
+            let tpl = plan_page(&st, me, page, office, locality, kind, typed, Some(ticked.collect())).await?;
+            Ok((StatusCode::BAD_REQUEST, render(&tpl)?).into_response())
         }
         Err(e) => Err(e),
     }

@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, RawForm, RawQuery, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -22,7 +22,7 @@ use crate::consultations::store::items::{self, ItemRow, OverviewRow, Owner};
 use crate::kernel::auth::{CurrentUser, Role};
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{ConsultationId, DepartmentId, FileId, LocalityId, MemberId, OfficeId, OpinionId, SectorId};
-use crate::kernel::web::page::{flash, form_done};
+use crate::kernel::web::page::{Flash, flash, form_done};
 use crate::kernel::web::{Page, form, render};
 use crate::opinions::routes::posters::{base_url, inline, qr_svg};
 use crate::org::store::{self as org, Office};
@@ -280,7 +280,11 @@ struct PlanTemplate {
     choices: Vec<(MemberId, String, Option<String>)>,
     suggested: Vec<MemberId>,
     departments: Vec<crate::opinions::store::catalog::Department>,
+    chosen_departments: Vec<DepartmentId>,
     formats: &'static [Format],
+    /// Beijing date and time of the session: as planned, or as typed.
+    date: String,
+    time: String,
 }
 
 impl PlanTemplate {
@@ -292,6 +296,9 @@ impl PlanTemplate {
     }
     fn suggested_on(&self, m: &MemberId) -> bool {
         self.suggested.contains(m)
+    }
+    fn department_on(&self, d: &DepartmentId) -> bool {
+        self.chosen_departments.contains(d)
     }
 }
 
@@ -305,13 +312,26 @@ async fn plan_form(
     RawQuery(q): RawQuery,
 ) -> AppResult<Response> {
     let p = pairs(q.unwrap_or_default().as_bytes())?;
+    let tpl = plan_page(&st, me, page, ConsultationId(id), p, None).await?;
+    render(&tpl).map(IntoResponse::into_response)
+}
+
+/// The plan form for the sectors and localities chosen in `p`; `typed` (the
+/// refused form's fields) fills it in as it was sent.
+async fn plan_page(
+    st: &AppState,
+    me: crate::kernel::auth::Actor,
+    page: Page,
+    id: ConsultationId,
+    p: Vec<(String, String)>,
+    typed: Option<Vec<(String, String)>>,
+) -> AppResult<PlanTemplate> {
     let chosen_sectors: Vec<SectorId> = ids(&p, "sector", "form.bad_choice")?.into_iter().map(SectorId).collect();
     let chosen_localities: Vec<LocalityId> =
         ids(&p, "locality", "form.bad_choice")?.into_iter().map(LocalityId).collect();
-    let tpl = st
-        .db
+    st.db
         .read(move |conn| {
-            let c = store::get(conn, &me, ConsultationId(id))?.ok_or(AppError::NotFound)?;
+            let mut c = store::get(conn, &me, id)?.ok_or(AppError::NotFound)?;
             if !store::can_manage(&me, c.office_id) {
                 return Err(AppError::Forbidden);
             }
@@ -331,7 +351,27 @@ async fn plan_form(
             } else {
                 (chosen_sectors, chosen_localities)
             };
-            let suggested = store::suggest(conn, me.committee_id, &chosen_sectors, &chosen_localities)?;
+            let mut date = c.planned_at.map(|t| crate::kernel::calendar::model::shanghai_date(t).to_string());
+            let mut time = c.planned_at.map(|t| crate::kernel::time::local(&t).split_off(11));
+            let (suggested, chosen_departments) = match typed {
+                Some(t) => {
+                    let get = |k: &str| t.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
+                    c.format = get("format");
+                    c.place = get("place");
+                    c.host = get("host");
+                    c.residents = get("residents");
+                    c.materials = get("materials");
+                    (date, time) = (Some(get("date")), Some(get("time")));
+                    let all = |k: &'static str| -> Vec<i64> {
+                        t.iter().filter(|(x, _)| x == k).filter_map(|(_, v)| v.parse().ok()).collect()
+                    };
+                    (
+                        all("member").into_iter().map(MemberId).collect(),
+                        all("department").into_iter().map(DepartmentId).collect(),
+                    )
+                }
+                None => (store::suggest(conn, me.committee_id, &chosen_sectors, &chosen_localities)?, vec![]),
+            };
             Ok(PlanTemplate {
                 sectors: crate::org::store::sectors::list(conn, me.committee_id)?
                     .into_iter()
@@ -348,11 +388,13 @@ async fn plan_form(
                 chosen_sectors,
                 chosen_localities,
                 suggested,
+                chosen_departments,
                 formats: Format::ALL,
+                date: date.unwrap_or_default(),
+                time: time.unwrap_or_else(|| "09:00".into()),
             })
         })
-        .await?;
-    render(&tpl).map(IntoResponse::into_response)
+        .await
 }
 
 fn plan_from(p: &[(String, String)]) -> AppResult<Plan> {
@@ -377,16 +419,28 @@ async fn plan(
     State(st): State<AppState>,
     session: Session,
     CurrentUser(me): CurrentUser,
+    mut page: Page,
     Path(id): Path<i64>,
     RawForm(raw): RawForm,
-) -> AppResult<Redirect> {
+) -> AppResult<Response> {
+    let sent = pairs(&raw)?;
+    let actor = me.clone();
     let result = async {
-        let p = plan_from(&pairs(&raw)?)?;
-        st.db.write(move |c| store::plan(c, &me, ConsultationId(id), &p)).await
+        let p = plan_from(&sent)?;
+        st.db.write(move |c| store::plan(c, &actor, ConsultationId(id), &p)).await
     }
     .await;
-    let back = if result.is_ok() { format!("/consultations/{id}") } else { format!("/consultations/{id}/plan") };
-    form_done(&session, result, "consultation.planned", &back).await
+    match result {
+        Err(AppError::BadRequest(k) | AppError::Conflict(k)) => {
+            // The form again, as it was sent, with the reason on top.
+            page.flash = Some(Flash { ok: false, key: k.to_string() });
+            let tpl = plan_page(&st, me, page, ConsultationId(id), sent.clone(), Some(sent)).await?;
+            Ok((StatusCode::BAD_REQUEST, render(&tpl)?).into_response())
+        }
+        other => Ok(form_done(&session, other, "consultation.planned", &format!("/consultations/{id}"))
+            .await?
+            .into_response()),
+    }
 }
 
 async fn attendance(
