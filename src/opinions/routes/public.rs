@@ -119,18 +119,35 @@ struct Shown {
 }
 
 async fn show_box(st: &AppState, page: Page, code: String, w: Where, shown: Shown) -> AppResult<Response> {
+    show_box_counting(st, page, code, w, shown, None).await
+}
+
+/// `show_box`, asking the question too when `ip_key` has reached the count
+/// (read with the page's data, in one go).
+async fn show_box_counting(
+    st: &AppState,
+    page: Page,
+    code: String,
+    w: Where,
+    shown: Shown,
+    ip_key: Option<String>,
+) -> AppResult<Response> {
     let Shown { typed, error, challenge, status } = shown;
     let c = code.clone();
-    let (p, categories) = st
+    let (p, categories, recent) = st
         .db
         .read(move |conn| {
             let p = place(conn, &c, &w)?;
             let cats = catalog::categories(conn, p.committee)?.into_iter().filter(|c| c.active).collect();
-            Ok((p, cats))
+            let recent = match ip_key {
+                Some(k) => guard::count(conn, &k, Duration::hours(1))?,
+                None => 0,
+            };
+            Ok((p, cats, recent))
         })
         .await?;
-    let challenge =
-        challenge.then(|| guard::new_challenge(&st.personal.derive("guard.challenge"), crate::kernel::time::now()));
+    let challenge = (challenge || recent >= CHALLENGE_AFTER)
+        .then(|| guard::new_challenge(&st.personal.derive("guard.challenge"), crate::kernel::time::now()));
     let tpl = BoxTemplate {
         page,
         committee_code: code,
@@ -179,11 +196,8 @@ async fn box_page(
     Query(w): Query<Where>,
 ) -> AppResult<Response> {
     let ip = guard::client_ip(&headers, Some(peer), st.config.trust_proxy_headers);
-    let key = format!("submit:ip:{ip}");
-    let recent = st.db.read(move |c| guard::count(c, &key, Duration::hours(1))).await?;
-    let shown =
-        Shown { typed: Typed::default(), error: None, challenge: recent >= CHALLENGE_AFTER, status: StatusCode::OK };
-    show_box(&st, page, code, w, shown).await
+    let shown = Shown { typed: Typed::default(), error: None, challenge: false, status: StatusCode::OK };
+    show_box_counting(&st, page, code, w, shown, Some(format!("submit:ip:{ip}"))).await
 }
 
 async fn submit(
@@ -218,10 +232,25 @@ async fn submit(
             }
         },
     };
-    // Repeated submissions from one address must answer a question first.
+    // The address's and the phone's counts in one read. Over a limit already:
+    // refused before any photo is stored. The counters move in the case's own
+    // transaction below (one commit, not two), which checks them again for
+    // submissions racing this one.
     let ip_key = format!("submit:ip:{ip}");
-    let k = ip_key.clone();
-    let recent = st.db.read(move |c| guard::count(c, &k, Duration::hours(1))).await?;
+    let phone_index = phone.as_ref().map(|p| st.personal.blind_index(p.as_str()));
+    let (k, pk) = (ip_key.clone(), phone_index.clone());
+    let (recent, over_by_phone) = st
+        .db
+        .read(move |c| {
+            let recent = guard::count(c, &k, Duration::hours(1))?;
+            let by_phone = match &pk {
+                Some(p) => guard::count(c, &phone_key(p), Duration::days(1))? >= PER_PHONE_PER_DAY,
+                None => false,
+            };
+            Ok((recent, by_phone))
+        })
+        .await?;
+    // Repeated submissions from one address must answer a question first.
     if recent >= CHALLENGE_AFTER {
         let ok = guard::check_challenge(
             &st.personal.derive("guard.challenge"),
@@ -234,22 +263,7 @@ async fn submit(
             return show_box(&st, page, code, w, shown).await;
         }
     }
-    let phone_index = phone.as_ref().map(|p| st.personal.blind_index(p.as_str()));
-    // Over a limit already: refused before any photo is stored. The counters
-    // move in the case's own transaction below (one commit, not two), which
-    // checks them again for submissions racing this one.
-    let (k, pk) = (ip_key.clone(), phone_index.clone());
-    let over = st
-        .db
-        .read(move |c| {
-            let by_ip = guard::count(c, &k, Duration::hours(1))? >= PER_IP_PER_HOUR;
-            let by_phone = match &pk {
-                Some(p) => guard::count(c, &phone_key(p), Duration::days(1))? >= PER_PHONE_PER_DAY,
-                None => false,
-            };
-            Ok(by_ip || by_phone)
-        })
-        .await?;
+    let over = recent >= PER_IP_PER_HOUR || over_by_phone;
     if over {
         // Refused attempts count too: an address that keeps trying stays limited.
         let (k, pk) = (ip_key.clone(), phone_index.clone());
