@@ -176,6 +176,22 @@ async fn the_sync_job_makes_documents_searchable(app: TestApp) {
         assert!(done >= 1, "documents indexed in the same second share one sync job");
         let pending = db.read_blocking(|c| Ok(db_pending(c))).expect("pending");
         assert_eq!(pending, 0);
+        // The sync walks the queue and looks each document up, never the other
+        // way round (which read every document at 10^6).
+        #[derive(diesel::QueryableByName)]
+        struct Step {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            detail: String,
+        }
+        let plan: Vec<Step> = db
+            .read_blocking(|c| {
+                Ok(diesel::sql_query(format!("EXPLAIN QUERY PLAN {}", search::store::SYNC_SQL))
+                    .bind::<diesel::sql_types::BigInt, _>(1_i64)
+                    .load(c)?)
+            })
+            .expect("plan");
+        let steps: Vec<&str> = plan.iter().map(|s| s.detail.as_str()).collect();
+        assert!(steps.first().is_some_and(|s| s.starts_with("SEARCH p ")), "{steps:?}");
     }
 }
 

@@ -106,6 +106,15 @@ fn schedule_sync(conn: &mut DbConn) -> AppResult<()> {
     Ok(())
 }
 
+/// The pending documents up to `?` into FTS5. The scope token is
+/// text::scope_token(committee_id, id & 255) spelled in SQL. CROSS JOIN makes
+/// the few pending rows the outer loop: with a plain JOIN SQLite walked every
+/// document below the bound (nearly all, new ids being the highest) and looked
+/// each up in the queue — 0.5–1.5 s a run at 10^6, with the writer held.
+pub const SYNC_SQL: &str = "INSERT INTO search_fts (rowid, terms) \
+     SELECT d.id, '_c' || d.committee_id || '_k' || (d.id & 255) || ' ' || d.terms \
+     FROM search_pending p CROSS JOIN search_docs d ON d.id = p.doc_id WHERE p.doc_id <= ?";
+
 /// Moves up to `max` pending documents into FTS5, in one statement each way;
 /// returns how many. Nothing to do on PostgreSQL.
 pub fn sync(conn: &mut DbConn, max: i64) -> AppResult<usize> {
@@ -113,14 +122,7 @@ pub fn sync(conn: &mut DbConn, max: i64) -> AppResult<usize> {
     let batch: Vec<i64> =
         search_pending::table.select(search_pending::doc_id).order(search_pending::doc_id).limit(max).load(c)?;
     let Some(&last) = batch.last() else { return Ok(0) };
-    // The scope token is text::scope_token(committee_id, id & 255) spelled in SQL.
-    diesel::sql_query(
-        "INSERT INTO search_fts (rowid, terms) \
-         SELECT d.id, '_c' || d.committee_id || '_k' || (d.id & 255) || ' ' || d.terms \
-         FROM search_pending p JOIN search_docs d ON d.id = p.doc_id WHERE p.doc_id <= ?",
-    )
-    .bind::<BigInt, _>(last)
-    .execute(c)?;
+    diesel::sql_query(SYNC_SQL).bind::<BigInt, _>(last).execute(c)?;
     diesel::delete(search_pending::table.filter(search_pending::doc_id.le(last))).execute(c)?;
     Ok(batch.len())
 }
