@@ -1,0 +1,1 @@
+DROP INDEX opinion_stats_sums;
