@@ -9,10 +9,17 @@
 //!   25,000 members, 50,000 localities, 1,000,000 opinions by default.
 //!
 //! The same seed and `until` date give the same data (bodies, statuses, tracking
-//! codes, times); only the encrypted personal data differs (random nonces).
-//! History is replayed with the kernel clock set to each step's moment
-//! (`kernel::time::with_clock`), in transactions of a few thousand steps on one
-//! connection. See docs/decisions.md "Generated data".
+//! codes, times) on either database; only the encrypted personal data differs
+//! (random nonces), and on PostgreSQL how the ids of different committees
+//! interleave. History is replayed with the kernel clock set to each step's
+//! moment (`kernel::time::with_clock`), committee by committee streams merged in
+//! time order (`opinions::Stream`): on SQLite's one writer connection, on
+//! PostgreSQL over two connections at once, in transactions of 20,000 steps.
+//!
+//! It is a bulk load: gen's connections do not wait for the disk (SQLite
+//! `synchronous = OFF`, PostgreSQL `synchronous_commit = off`), so a crash or a
+//! power cut during gen may leave a damaged database — run it again on a fresh
+//! one. See docs/decisions.md "Generated data".
 
 pub mod activities;
 pub mod names;
@@ -20,10 +27,11 @@ pub mod opinions;
 pub mod org;
 pub mod text;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration as Elapsed, Instant};
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
-use diesel::connection::SimpleConnection;
+use diesel::connection::{SimpleConnection, TransactionManager};
 use diesel::prelude::*;
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::SeedableRng;
@@ -34,7 +42,7 @@ use crate::kernel::db::schema::{
 };
 use crate::kernel::db::{Backend, Db, DbConn};
 use crate::kernel::error::{AppError, AppResult};
-use crate::kernel::ids::CommitteeId;
+use crate::kernel::ids::{CommitteeId, JobId};
 use crate::kernel::personal::Vault;
 use crate::kernel::time::{start_of_local_day, with_clock};
 
@@ -62,9 +70,12 @@ pub const PROVINCE_OPINIONS: usize = 1_000_000;
 pub const DISTRICT_OPINIONS: usize = 5_000;
 /// Years of history before `until`.
 pub const YEARS: i64 = 5;
-/// Store steps per transaction: few enough commits to be fast, small enough
-/// that a failure shows where.
-const BATCH: usize = 2_000;
+/// Store steps per transaction: a page of an index touched again within one
+/// transaction is written once.
+const BATCH: usize = 20_000;
+/// PostgreSQL replays the committees over this many connections at once (the
+/// least pool `kernel::db` opens there).
+const PG_CONNECTIONS: usize = 2;
 /// Documents moved into FTS5 per transaction at the end (large batches are
 /// several times faster than the service's 1000; nothing waits on them here).
 const SYNC_BATCH: i64 = 50_000;
@@ -148,7 +159,7 @@ pub fn run(db: &Db, vault: &Vault, o: &Options) -> AppResult<Summary> {
     if db.backend == Backend::Sqlite {
         // A bigger page cache for the writer: the indexes of 10^6 cases do not fit
         // SQLite's default 2 MB, and every step touches several of them.
-        db.write_blocking(|c| Ok(c.batch_execute("PRAGMA cache_size = -262144")?))?;
+        db.write_blocking(|c| Ok(c.batch_execute("PRAGMA cache_size = -524288")?))?;
     }
 
     // The organisation.
@@ -204,7 +215,8 @@ pub fn run(db: &Db, vault: &Vault, o: &Options) -> AppResult<Summary> {
     });
     let mut rng = StdRng::seed_from_u64(o.seed);
     let arrivals = opinions::arrivals(&mut rng, n, start, until, &casts);
-    let _codes = crate::opinions::model::seeded_codes(o.seed);
+    let streams = opinions::streams(o.seed, &arrivals, casts.len());
+    drop(arrivals);
     let last_job = db.read_blocking(opinions::last_job)?;
     // The district's liaison activities (the province has none: the issue asks
     // for its cases, and 50,000 points a quarter would dwarf them).
@@ -212,28 +224,53 @@ pub fn run(db: &Db, vault: &Vault, o: &Options) -> AppResult<Summary> {
         Scale::District => activities::agenda(&mut StdRng::seed_from_u64(o.seed ^ 0xAC71), &casts, start, until),
         Scale::Province => activities::Agenda::default(),
     };
-    let mut replay = opinions::Replay::new(&casts, vault, rng, arrivals, agenda, until);
-    let pb = bar(o.progress, n as u64, "opinions");
-    let mut in_batches = Elapsed::ZERO;
-    let played = loop {
-        let batch = Instant::now();
-        let more = db.write_blocking(|c| {
-            let more = replay.play(c, BATCH)?;
-            opinions::drop_replayed_jobs(c, last_job)?;
-            in_batches += batch.elapsed();
-            Ok(more)
-        });
-        summary.commits += batch.elapsed().saturating_sub(in_batches);
-        in_batches = Elapsed::ZERO;
-        pb.set_position(replay.arrived() as u64);
-        match more {
-            Ok(true) => continue,
-            done => break done,
-        }
+    // SQLite has one writer; PostgreSQL's committees are split over connections,
+    // the largest first onto the least loaded (the activities go with the first).
+    let connections = match db.backend {
+        Backend::Sqlite => 1,
+        Backend::Postgres => PG_CONNECTIONS.min(streams.len()).max(1),
     };
-    played?;
+    let mut groups: Vec<Vec<opinions::Stream>> = (0..connections).map(|_| vec![]).collect();
+    let mut load = vec![0; connections];
+    let mut streams = streams;
+    streams.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    for stream in streams {
+        let least = (0..connections).min_by_key(|w| load[*w]).unwrap_or(0);
+        load[least] += stream.len();
+        groups[least].push(stream);
+    }
+    let mut agenda = Some(agenda);
+    let pb = bar(o.progress, n as u64, "opinions");
+    let failed = AtomicBool::new(false);
+    let played: Vec<AppResult<(opinions::Tally, Elapsed)>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = groups
+            .into_iter()
+            .map(|group| {
+                let replay = opinions::Replay::new(&casts, vault, group, agenda.take().unwrap_or_default(), until);
+                let (pb, failed) = (pb.clone(), &failed);
+                scope.spawn(move || {
+                    let played = replay_on(db, replay, last_job, connections > 1, &pb, failed);
+                    if played.is_err() {
+                        failed.store(true, Ordering::Relaxed);
+                    }
+                    played
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap_or_else(|_| Err(internal("a replay thread panicked")))).collect()
+    });
     pb.finish_and_clear();
-    summary.steps = replay.tally.by_kind.iter().map(|(k, (n, d))| (*k, *n, *d)).collect();
+    let mut by_kind = std::collections::BTreeMap::<&'static str, (u64, Elapsed)>::new();
+    for played in played {
+        let (tally, commits) = played?;
+        summary.commits += commits;
+        for (k, (n, d)) in tally.by_kind {
+            let e = by_kind.entry(k).or_default();
+            e.0 += n;
+            e.1 += d;
+        }
+    }
+    summary.steps = by_kind.into_iter().map(|(k, (n, d))| (k, n, d)).collect();
     summary.phases.push(("opinions", clock.elapsed()));
 
     // SQLite's full-text index, filled now rather than by the job queue.
@@ -242,19 +279,104 @@ pub fn run(db: &Db, vault: &Vault, o: &Options) -> AppResult<Summary> {
         let pending: i64 =
             db.read_blocking(|c| Ok(crate::kernel::db::schema::search_pending::table.count().get_result(c)?))?;
         let pb = bar(o.progress, pending.max(0) as u64, "search");
-        loop {
-            let moved = db.write_blocking(|c| crate::kernel::search::sync(c, SYNC_BATCH))?;
-            pb.inc(moved as u64);
-            if (moved as i64) < SYNC_BATCH {
-                break;
+        db.write_blocking(|c| {
+            bulk_load(c, true)?;
+            loop {
+                let moved = crate::kernel::search::sync(c, SYNC_BATCH)?;
+                commit(c)?;
+                pb.inc(moved as u64);
+                if (moved as i64) < SYNC_BATCH {
+                    break;
+                }
             }
-        }
+            bulk_load(c, false)?;
+            // Everything into the database file, the WAL emptied: what is copied
+            // (bench/run's cache) is the file alone.
+            outside_transaction(c, "PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE);")
+        })?;
         pb.finish_and_clear();
-        db.write_blocking(|c| Ok(c.batch_execute("PRAGMA optimize")?))?;
     }
     summary.phases.push(("search", clock.elapsed()));
     db.read_blocking(|c| count(c, &committee_ids, &mut summary))?;
     Ok(summary)
+}
+
+/// Replays `replay`'s committees on one writer connection, committing every
+/// `BATCH` steps; returns its tally and the time its commits took. `shared`:
+/// other connections replay other committees at the same time.
+fn replay_on(
+    db: &Db,
+    mut replay: opinions::Replay<'_>,
+    last_job: JobId,
+    shared: bool,
+    pb: &ProgressBar,
+    failed: &AtomicBool,
+) -> AppResult<(opinions::Tally, Elapsed)> {
+    let mut commits = Elapsed::ZERO;
+    db.write_blocking(|c| {
+        bulk_load(c, true)?;
+        let mut shown = 0;
+        loop {
+            if failed.load(Ordering::Relaxed) {
+                return Err(internal("stopped: another connection's replay failed"));
+            }
+            let more = replay.play(c, BATCH)?;
+            if shared && let DbConn::Pg(pg) = c {
+                // One connection at a time deletes the replay's jobs (they may
+                // be each other's), so two never wait on each other's rows.
+                pg.batch_execute("SELECT pg_advisory_xact_lock(7204854)")?;
+            }
+            opinions::drop_replayed_jobs(c, last_job)?;
+            let clock = Instant::now();
+            commit(c)?;
+            commits += clock.elapsed();
+            pb.inc((replay.arrived() - shown) as u64);
+            shown = replay.arrived();
+            if !more {
+                break;
+            }
+        }
+        bulk_load(c, false)
+    })?;
+    Ok((replay.tally, commits))
+}
+
+/// A bulk load's settings on gen's own writer connection, or back to the
+/// app's (`on: false`). Nothing here needs to survive a crash: a generation
+/// that stops half way is started again on a fresh database. So SQLite does
+/// not fsync (`synchronous = OFF`) and checkpoints its WAL every 256 MB
+/// rather than every 4 MB (a page written again before then is copied into the
+/// database once); PostgreSQL does not wait for its WAL at commit
+/// (`synchronous_commit = off`, this session only).
+fn bulk_load(c: &mut DbConn, on: bool) -> AppResult<()> {
+    match c {
+        DbConn::Sqlite(_) if on => {
+            outside_transaction(c, "PRAGMA synchronous = OFF; PRAGMA wal_autocheckpoint = 65536;")
+        }
+        // The app's settings (kernel::db) and SQLite's default checkpoint.
+        DbConn::Sqlite(_) => outside_transaction(c, "PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 1000;"),
+        DbConn::Pg(pg) if on => Ok(pg.batch_execute("SET synchronous_commit = off")?),
+        DbConn::Pg(pg) => Ok(pg.batch_execute("RESET synchronous_commit")?),
+    }
+}
+
+type Transactions = <DbConn as Connection>::TransactionManager;
+
+/// Commits the transaction `write_blocking` opened and begins the next: one
+/// connection kept for a whole phase, committed in batches.
+fn commit(c: &mut DbConn) -> AppResult<()> {
+    Transactions::commit_transaction(c)?;
+    Transactions::begin_transaction(c)?;
+    Ok(())
+}
+
+/// Runs `sql` between two transactions (`write_blocking` opened one): SQLite
+/// refuses to change `synchronous` or to checkpoint inside a transaction.
+fn outside_transaction(c: &mut DbConn, sql: &str) -> AppResult<()> {
+    Transactions::commit_transaction(c)?;
+    c.batch_execute(sql)?;
+    Transactions::begin_transaction(c)?;
+    Ok(())
 }
 
 /// The generated committees' figures, as a user would count them.

@@ -4,19 +4,25 @@
 //!
 //! Each case's fate is drawn when it arrives (accepted or rejected, merged as a
 //! duplicate, returned, extended, sent back, rated 满意/基本满意/不满意 and
-//! reopened, closed unrated, made public) as a plan of timed moves. All moves of
-//! all cases wait in one queue ordered by time, so ids, events and the audit log
-//! follow the calendar as they would in service; what would happen after
-//! `until` does not happen, which leaves the last weeks' cases open.
+//! reopened, closed unrated, made public) as a plan of timed moves. Each
+//! committee is a [`Stream`]: its arrivals, its own random generator and its
+//! cases' moves in time order, touching nothing of another committee's. A
+//! [`Replay`] plays several streams merged in time order on one connection, so
+//! ids, events and the audit log follow the calendar as they would in service
+//! (across all committees on SQLite's one writer; across each connection's
+//! committees when PostgreSQL's are split over several). A committee's data
+//! depends only on the seed, never on how the streams were split. What would
+//! happen after `until` does not happen, which leaves the last weeks' cases
+//! open.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap, VecDeque};
 
 use chrono::{Duration, NaiveDateTime, Timelike};
 use diesel::prelude::*;
-use rand::Rng;
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
+use rand::{Rng, SeedableRng};
 
 use super::activities::Agenda;
 use super::org::Cast;
@@ -68,7 +74,6 @@ enum Move {
 }
 
 struct Case {
-    cast: usize,
     office: Option<usize>,
     id: OpinionId,
     code: String,
@@ -120,20 +125,66 @@ impl Move {
     }
 }
 
-/// The replay: arrivals still to come and the moves of cases under way.
-pub struct Replay<'a> {
-    casts: &'a [Cast],
-    vault: &'a Vault,
+/// One committee's history: its arrivals (each with the seed of its tracking
+/// code), its random generator, and the moves of its cases under way.
+pub struct Stream {
+    cast: usize,
     rng: StdRng,
-    arrivals: Vec<(NaiveDateTime, usize)>,
+    arrivals: Vec<(NaiveDateTime, u64)>,
     next_arrival: usize,
     queue: BinaryHeap<Reverse<(NaiveDateTime, u64, usize)>>,
     seq: u64,
     cases: Vec<Option<Case>>,
     free: Vec<usize>,
-    /// Recent cases per (committee, office) that a duplicate may be merged into.
-    recent: HashMap<(usize, Option<usize>), VecDeque<Recent>>,
+    /// Recent cases per office that a duplicate may be merged into.
+    recent: HashMap<Option<usize>, VecDeque<Recent>>,
+}
+
+impl Stream {
+    /// Committee `cast`'s stream: `arrivals` (time, code seed) in time order.
+    pub fn new(cast: usize, rng: StdRng, arrivals: Vec<(NaiveDateTime, u64)>) -> Stream {
+        Stream {
+            cast,
+            rng,
+            arrivals,
+            next_arrival: 0,
+            queue: BinaryHeap::new(),
+            seq: 0,
+            cases: vec![],
+            free: vec![],
+            recent: HashMap::new(),
+        }
+    }
+
+    /// How many cases it will receive.
+    pub fn len(&self) -> usize {
+        self.arrivals.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.arrivals.is_empty()
+    }
+
+    /// Its next moment and what happens then (0: an arrival, 1: a case's move;
+    /// an arrival first on a tie), if before `until`.
+    fn next(&self, until: NaiveDateTime) -> Option<(NaiveDateTime, u8)> {
+        let arrival = self.arrivals.get(self.next_arrival).map(|a| (a.0, 0));
+        let step = self.queue.peek().map(|Reverse((t, _, _))| (*t, 1));
+        [arrival, step].into_iter().flatten().filter(|(t, _)| *t < until).min()
+    }
+}
+
+/// Plays committees' streams (and the district's activities) merged in time
+/// order on one connection.
+pub struct Replay<'a> {
+    casts: &'a [Cast],
+    vault: &'a Vault,
+    streams: Vec<Stream>,
+    /// Each stream's next moment: (time, kind, stream), one entry per stream
+    /// with anything left before `until`.
+    heads: BinaryHeap<Reverse<(NaiveDateTime, u8, usize)>>,
     until: NaiveDateTime,
+    arrived: usize,
     /// Liaison activities, played in the same time order (district only).
     agenda: Agenda,
     pub tally: Tally,
@@ -195,6 +246,51 @@ pub fn arrivals(
         .collect();
     out.sort_unstable();
     out
+}
+
+/// splitmix64's finaliser over `a` and `b`: well-spread seeds for the streams
+/// and the tracking codes from the one `--seed`.
+pub fn mix(a: u64, b: u64) -> u64 {
+    let mut z = a.wrapping_add(b.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Each committee's stream from `arrivals` (time, committee; in time order):
+/// its own generator and its cases' code seeds, all from `seed`.
+///
+/// Each case's tracking code comes from its own seed (`model::seeded_codes`
+/// around its submit), since committees replayed on several connections draw
+/// codes in no fixed order. A seed whose code an earlier case already has is
+/// passed over here (rare: 31^10 codes), so no submit meets a taken code and
+/// retries in an order that would depend on timing.
+pub fn streams(seed: u64, arrivals: &[(NaiveDateTime, usize)], committees: usize) -> Vec<Stream> {
+    let mut by_cast: Vec<Vec<(NaiveDateTime, u64)>> = vec![vec![]; committees];
+    let mut taken = std::collections::HashSet::with_capacity(arrivals.len());
+    let codes = mix(seed, 0xC0DE);
+    for &(t, k) in arrivals {
+        let i = by_cast[k].len() as u64;
+        let mut salt = 0;
+        let code_seed = loop {
+            let s = mix(mix(codes, k as u64), i | (salt << 40));
+            let code = {
+                let _seeded = crate::opinions::model::seeded_codes(s);
+                crate::opinions::model::new_tracking_code()
+            };
+            if taken.insert(code) {
+                break s;
+            }
+            salt += 1;
+        };
+        by_cast[k].push((t, code_seed));
+    }
+    let streams = mix(seed, 0x5743);
+    by_cast
+        .into_iter()
+        .enumerate()
+        .map(|(k, a)| Stream::new(k, StdRng::seed_from_u64(mix(streams, k as u64)), a))
+        .collect()
 }
 
 fn hours(rng: &mut impl Rng, lo: f64, hi: f64) -> Duration {
@@ -322,47 +418,46 @@ impl<'a> Replay<'a> {
     pub fn new(
         casts: &'a [Cast],
         vault: &'a Vault,
-        rng: StdRng,
-        arrivals: Vec<(NaiveDateTime, usize)>,
+        streams: Vec<Stream>,
         agenda: Agenda,
         until: NaiveDateTime,
     ) -> Replay<'a> {
-        Replay {
-            casts,
-            vault,
-            rng,
-            arrivals,
-            next_arrival: 0,
-            queue: BinaryHeap::new(),
-            seq: 0,
-            cases: vec![],
-            free: vec![],
-            recent: HashMap::new(),
-            until,
-            agenda,
-            tally: Tally::default(),
+        let mut heads = BinaryHeap::new();
+        for (i, s) in streams.iter().enumerate() {
+            if let Some((t, kind)) = s.next(until) {
+                heads.push(Reverse((t, kind, i)));
+            }
         }
+        Replay { casts, vault, streams, heads, until, arrived: 0, agenda, tally: Tally::default() }
     }
 
     /// How many cases have arrived so far (the progress bar's position).
     pub fn arrived(&self) -> usize {
-        self.next_arrival
+        self.arrived
     }
 
     /// Plays up to `max` arrivals and moves, in time order, on `conn` (the
     /// caller's transaction). Returns whether anything is left.
     pub fn play(&mut self, conn: &mut DbConn, max: usize) -> AppResult<bool> {
         for _ in 0..max {
-            // The earliest of the next arrival, the next case move and the next
-            // activity move (an arrival first on a tie).
-            let arrival = self.arrivals.get(self.next_arrival).map(|a| (a.0, 0));
-            let step = self.queue.peek().map(|Reverse((t, _, _))| (*t, 1));
-            let activity = self.agenda.next_at().map(|t| (t, 2));
-            match [arrival, step, activity].into_iter().flatten().filter(|(t, _)| *t < self.until).min() {
-                None => return Ok(false),
-                Some((_, 0)) => self.arrive(conn)?,
-                Some((_, 1)) => self.step(conn)?,
-                Some(_) => {
+            // The earliest of the streams' next moments and the next activity
+            // move (a case first on a tie).
+            let case = self.heads.peek().map(|Reverse((t, _, _))| *t);
+            let activity = self.agenda.next_at().filter(|t| *t < self.until);
+            match (case, activity) {
+                (None, None) => return Ok(false),
+                (Some(c), a) if a.is_none_or(|a| c <= a) => {
+                    let Some(Reverse((_, kind, i))) = self.heads.pop() else { return Ok(false) };
+                    if kind == 0 {
+                        self.arrive(conn, i)?;
+                    } else {
+                        self.step(conn, i)?;
+                    }
+                    if let Some((t, kind)) = self.streams[i].next(self.until) {
+                        self.heads.push(Reverse((t, kind, i)));
+                    }
+                }
+                _ => {
                     let clock = std::time::Instant::now();
                     self.agenda.play_next(conn, self.casts)?;
                     self.tally.add("activity", clock.elapsed());
@@ -371,7 +466,9 @@ impl<'a> Replay<'a> {
         }
         Ok(true)
     }
+}
 
+impl Stream {
     fn schedule(&mut self, slot: usize) {
         if let Some(Some(case)) = self.cases.get(slot)
             && let Some((t, _)) = case.plan.front()
@@ -383,18 +480,22 @@ impl<'a> Replay<'a> {
             self.free.push(slot);
         }
     }
+}
 
-    fn arrive(&mut self, conn: &mut DbConn) -> AppResult<()> {
-        let (t, k) = self.arrivals[self.next_arrival];
-        self.next_arrival += 1;
-        let cast = &self.casts[k];
-        let rng = &mut self.rng;
+impl Replay<'_> {
+    fn arrive(&mut self, conn: &mut DbConn, i: usize) -> AppResult<()> {
+        let s = &mut self.streams[i];
+        let (t, code_seed) = s.arrivals[s.next_arrival];
+        s.next_arrival += 1;
+        self.arrived += 1;
+        let cast = &self.casts[s.cast];
+        let rng = &mut s.rng;
         let office = if rng.random_bool(0.92) { Some(rng.random_range(0..cast.offices.len())) } else { None };
         let place = office.and_then(|o| cast.offices[o].places.choose(rng).filter(|_| rng.random_bool(0.85)));
         let rural = place.map_or_else(|| rng.random_bool(0.3), |p| p.rural);
         // A duplicate: another resident writes about what a recent case raised.
-        let key = (k, office);
-        let master = self
+        let key = office;
+        let master = s
             .recent
             .get(&key)
             .filter(|r| !r.is_empty() && rng.random_bool(0.03))
@@ -441,41 +542,46 @@ impl<'a> Replay<'a> {
             _ => Some(&cast.admin),
         };
         let clock = std::time::Instant::now();
-        let (id, tracking) = with_clock(t, || cases::submit(conn, cast.committee, &new, by))?;
+        // The code the store draws comes from this case's own seed (unique, see `code_seeds`).
+        let (id, tracking) = with_clock(t, || {
+            let _codes = crate::opinions::model::seeded_codes(code_seed);
+            cases::submit(conn, cast.committee, &new, by)
+        })?;
         self.tally.add("submit", clock.elapsed());
         self.tally.submitted += 1;
-        let plan = fate(&mut self.rng, t, merge_into, office, cast.dept_for(code), cast.depts.len());
+        let plan = fate(&mut s.rng, t, merge_into, office, cast.dept_for(code), cast.depts.len());
         // Duplicates are merged into cases that stay open to them (not rejected).
         if merge_into.is_none() && !plan.iter().any(|(_, m)| *m == Move::Reject) {
-            let recent = self.recent.entry(key).or_default();
+            let recent = s.recent.entry(key).or_default();
             if recent.len() >= 20 {
                 recent.pop_front();
             }
             recent.push_back((id, code, new.body));
         }
-        let case = Case { cast: k, office, id, code: tracking, office_dispatches, handler: None, plan: plan.into() };
-        let slot = match self.free.pop() {
-            Some(s) => {
-                self.cases[s] = Some(case);
-                s
+        let case = Case { office, id, code: tracking, office_dispatches, handler: None, plan: plan.into() };
+        let slot = match s.free.pop() {
+            Some(f) => {
+                s.cases[f] = Some(case);
+                f
             }
             None => {
-                self.cases.push(Some(case));
-                self.cases.len() - 1
+                s.cases.push(Some(case));
+                s.cases.len() - 1
             }
         };
-        self.schedule(slot);
+        s.schedule(slot);
         Ok(())
     }
 
-    fn step(&mut self, conn: &mut DbConn) -> AppResult<()> {
-        let Some(Reverse((t, _, slot))) = self.queue.pop() else { return Ok(()) };
-        let Some(case) = self.cases.get_mut(slot).and_then(Option::as_mut) else { return Ok(()) };
+    fn step(&mut self, conn: &mut DbConn, i: usize) -> AppResult<()> {
+        let s = &mut self.streams[i];
+        let Some(Reverse((t, _, slot))) = s.queue.pop() else { return Ok(()) };
+        let Some(case) = s.cases.get_mut(slot).and_then(Option::as_mut) else { return Ok(()) };
         let Some((_, mv)) = case.plan.pop_front() else { return Ok(()) };
         if let Move::Assign(h) = mv {
             case.handler = Some(h);
         }
-        let cast = &self.casts[case.cast];
+        let cast = &self.casts[s.cast];
         let dispatcher: &Actor = match case.office {
             Some(o) if case.office_dispatches => &cast.offices[o].staff,
             _ => &cast.admin,
@@ -485,7 +591,7 @@ impl<'a> Replay<'a> {
             Some(Handler::Dept(d)) => &cast.depts[d].staff,
             None => dispatcher,
         };
-        let rng = &mut self.rng;
+        let rng = &mut s.rng;
         let (id, code) = (case.id, case.code.clone());
         let clock = std::time::Instant::now();
         let done = with_clock(t, || -> AppResult<()> {
@@ -532,7 +638,7 @@ impl<'a> Replay<'a> {
         done.map_err(|e| AppError::Internal(anyhow::anyhow!("gen: {mv:?} on case {id} at {t} failed: {e:?}")))?;
         self.tally.add(mv.kind(), clock.elapsed());
         self.tally.steps += 1;
-        self.schedule(slot);
+        s.schedule(slot);
         Ok(())
     }
 }

@@ -13,8 +13,11 @@ use std::collections::HashMap;
 use std::fmt;
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use diesel::backend::Backend;
 use diesel::prelude::*;
-use diesel::sql_types::BigInt;
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+use diesel::serialize::ToSql;
+use diesel::sql_types::{BigInt, HasSqlType, Text};
 use serde::Serialize;
 
 use crate::kernel::auth::{Actor, Role};
@@ -745,36 +748,60 @@ pub fn rating_given(event_kind: &str, case_rating: Option<&str>) -> Option<Ratin
 fn major_class(conn: &mut DbConn, category: Option<CategoryId>) -> AppResult<i64> {
     let Some(c) = category else { return Ok(0) };
     let parent: Option<Option<CategoryId>> =
-        opinion_categories::table.find(c).select(opinion_categories::parent_id).first(conn).optional()?;
+        opinion_categories::table.find(c).select(opinion_categories::parent_id).get_result(conn).optional()?;
     Ok(parent.flatten().unwrap_or(c).0)
 }
 
+/// One counter moved by `delta` (the row made if missing):
+/// `INSERT … ON CONFLICT (…) DO UPDATE SET n = n + delta`, spelled out rather
+/// than built with diesel's `on_conflict().do_update()`, which diesel never
+/// keeps prepared: two of these per status change, prepared afresh each time,
+/// were a large part of every step's time (docs/decisions.md, "Generated data").
+struct Bump<'a> {
+    committee: i64,
+    key: &'a Key,
+    delta: i64,
+}
+
+impl<DB> QueryFragment<DB> for Bump<'_>
+where
+    DB: Backend + HasSqlType<BigInt> + HasSqlType<Text>,
+    i64: ToSql<BigInt, DB>,
+    String: ToSql<Text, DB>,
+{
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        out.push_sql("INSERT INTO opinion_stats (committee_id, month, office_id, category_id, measure, n) VALUES (");
+        out.push_bind_param::<BigInt, _>(&self.committee)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(&self.key.month)?;
+        out.push_sql(", ");
+        out.push_bind_param::<BigInt, _>(&self.key.office)?;
+        out.push_sql(", ");
+        out.push_bind_param::<BigInt, _>(&self.key.category)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(&self.key.measure)?;
+        out.push_sql(", ");
+        out.push_bind_param::<BigInt, _>(&self.delta)?;
+        out.push_sql(
+            ") ON CONFLICT (committee_id, month, office_id, category_id, measure) \
+             DO UPDATE SET n = opinion_stats.n + ",
+        );
+        out.push_bind_param::<BigInt, _>(&self.delta)
+    }
+}
+
+impl QueryId for Bump<'_> {
+    // One SQL text: the cache finds it by type, without building the text.
+    type QueryId = Bump<'static>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl<Conn> RunQueryDsl<Conn> for Bump<'_> {}
+
 fn bump(conn: &mut DbConn, mut changes: Vec<(Key, i64)>) -> AppResult<()> {
     changes.sort();
-    for (k, delta) in changes {
-        let insert = diesel::insert_into(opinion_stats::table)
-            .values((
-                opinion_stats::committee_id.eq(k.committee.0),
-                opinion_stats::month.eq(&k.month),
-                opinion_stats::office_id.eq(k.office),
-                opinion_stats::category_id.eq(k.category),
-                opinion_stats::measure.eq(&k.measure),
-                opinion_stats::n.eq(delta),
-            ))
-            .on_conflict((
-                opinion_stats::committee_id,
-                opinion_stats::month,
-                opinion_stats::office_id,
-                opinion_stats::category_id,
-                opinion_stats::measure,
-            ))
-            .do_update()
-            .set(opinion_stats::n.eq(opinion_stats::n + delta));
-        // The MultiConnection does not implement ON CONFLICT itself (as in kernel::guard).
-        match conn {
-            DbConn::Pg(c) => insert.execute(c)?,
-            DbConn::Sqlite(c) => insert.execute(c)?,
-        };
+    for (key, delta) in &changes {
+        Bump { committee: key.committee.0, key, delta: *delta }.execute(conn)?;
     }
     Ok(())
 }
@@ -796,7 +823,7 @@ pub fn on_submit(conn: &mut DbConn, id: OpinionId) -> AppResult<()> {
             opinions::status,
             opinions::created_at,
         ))
-        .first(conn)?;
+        .get_result(conn)?;
     let key = Key {
         committee,
         month: Month::of(created).to_string(),
@@ -821,9 +848,11 @@ pub fn on_step(conn: &mut DbConn, before: &Opinion, event_id: i64) -> AppResult<
     ) = opinions::table
         .find(before.id)
         .select((opinions::status, opinions::rating, opinions::assignee_kind, opinions::assignee_id, opinions::due_at))
-        .first(conn)?;
-    let (event_kind, at): (String, NaiveDateTime) =
-        opinion_events::table.find(event_id).select((opinion_events::kind, opinion_events::created_at)).first(conn)?;
+        .get_result(conn)?;
+    let (event_kind, at): (String, NaiveDateTime) = opinion_events::table
+        .find(event_id)
+        .select((opinion_events::kind, opinion_events::created_at))
+        .get_result(conn)?;
     let category = major_class(conn, before.category_id)?;
     let key = |month: Month, measure: String| Key {
         committee: before.committee_id,

@@ -5,7 +5,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::catalog;
+use super::{catalog, update};
 use crate::kernel::audit::{self, Change, store::Who};
 use crate::kernel::auth::{Actor, Role};
 use crate::kernel::db::schema::{
@@ -129,7 +129,7 @@ fn check_refs(conn: &mut DbConn, committee_id: CommitteeId, n: &NewOpinion) -> A
         let office: Option<OfficeId> = localities::table
             .filter(localities::id.eq(l).and(localities::committee_id.eq(committee_id)))
             .select(localities::office_id)
-            .first(conn)
+            .get_result(conn)
             .optional()?;
         match office {
             Some(o) if n.office_id.is_none_or(|x| x == o) => {}
@@ -170,7 +170,7 @@ pub fn submit(
     // A locality implies its office.
     let office_id = match (n.office_id, n.locality_id) {
         (Some(o), _) => Some(o),
-        (None, Some(l)) => Some(localities::table.find(l).select(localities::office_id).first::<OfficeId>(conn)?),
+        (None, Some(l)) => Some(localities::table.find(l).select(localities::office_id).get_result::<OfficeId>(conn)?),
         (None, None) => None,
     };
     let source = n.source.unwrap_or(Source::Web);
@@ -286,21 +286,25 @@ fn scoped<'a>(q: Boxed<'a>, committee_id: CommitteeId, scope: Scope) -> Option<B
 }
 
 /// One case, if the actor may see it.
+///
+/// Reads by key here and in the steps use `get_result`, not `first`: SQLite
+/// (3.53) folds a bound `LIMIT ?` into the statement and so prepares it again
+/// every time it is run, which was a quarter of a step's time.
 pub fn get(conn: &mut DbConn, actor: &Actor, id: OpinionId) -> AppResult<Option<Opinion>> {
     let scope = scope(conn, actor)?;
     let Some(q) = scoped(opinions::table.into_boxed(), actor.committee_id, scope) else { return Ok(None) };
-    Ok(q.filter(opinions::id.eq(id)).select(Opinion::as_select()).first(conn).optional()?)
+    Ok(q.filter(opinions::id.eq(id)).select(Opinion::as_select()).get_result(conn).optional()?)
 }
 
 /// A case by its tracking code: the code is the resident's key to it.
 pub fn by_code(conn: &mut DbConn, code: &str) -> AppResult<Option<Opinion>> {
-    Ok(opinions::table.filter(opinions::code.eq(code)).select(Opinion::as_select()).first(conn).optional()?)
+    Ok(opinions::table.filter(opinions::code.eq(code)).select(Opinion::as_select()).get_result(conn).optional()?)
 }
 
 /// A case by id with no scope check: only for following a merged duplicate to
 /// its case on the resident's own tracking page.
 pub fn by_id_unscoped(conn: &mut DbConn, id: OpinionId) -> AppResult<Option<Opinion>> {
-    Ok(opinions::table.find(id).select(Opinion::as_select()).first(conn).optional()?)
+    Ok(opinions::table.find(id).select(Opinion::as_select()).get_result(conn).optional()?)
 }
 
 #[derive(Debug, Clone, Default)]
@@ -534,17 +538,17 @@ fn check_assignee(conn: &mut DbConn, committee_id: CommitteeId, kind: AssigneeKi
                     .and(departments::active.eq(true)),
             )
             .select(departments::name)
-            .first(conn)
+            .get_result(conn)
             .optional()?,
         AssigneeKind::Office => offices::table
             .filter(offices::id.eq(id).and(offices::committee_id.eq(committee_id)))
             .select(offices::name)
-            .first(conn)
+            .get_result(conn)
             .optional()?,
         AssigneeKind::Member => members::table
             .filter(members::id.eq(id).and(members::committee_id.eq(committee_id)).and(members::status.eq("active")))
             .select(members::name)
-            .first(conn)
+            .get_result(conn)
             .optional()?,
     };
     name.ok_or(AppError::BadRequest("opinion.bad_assignee"))
@@ -569,7 +573,7 @@ pub fn act_as_resident(conn: &mut DbConn, code: &str, step: &Step) -> AppResult<
 
 /// The background worker's steps (auto-close).
 pub fn act_as_system(conn: &mut DbConn, id: OpinionId, step: &Step) -> AppResult<Status> {
-    let o: Opinion = opinions::table.find(id).select(Opinion::as_select()).first(conn)?;
+    let o: Opinion = opinions::table.find(id).select(Opinion::as_select()).get_result(conn)?;
     apply(conn, None, &o, Party::System, step)
 }
 
@@ -596,15 +600,17 @@ fn apply(conn: &mut DbConn, actor: Option<&Actor>, o: &Opinion, party: Party, st
         Party::Resident => "群众".into(),
         _ => "系统".into(),
     });
-    let target = opinions::table.find(o.id);
     // (event kind, public?, the note the timeline shows)
     let (kind, public, note): (&str, bool, String) = match step.action {
         Accept => ("accepted", true, String::new()),
         Reject => {
             let reason = require_note(step, "opinion.reason_required")?;
-            diesel::update(target)
-                .set((opinions::reject_reason.eq(&reason), opinions::closed_at.eq(Some(t))))
-                .execute(conn)?;
+            update(
+                opinions::table,
+                (opinions::reject_reason.eq(&reason), opinions::closed_at.eq(Some(t))),
+                opinions::id.eq(o.id),
+            )
+            .execute(conn)?;
             ("rejected", true, reason)
         }
         Assign | Reassign => {
@@ -614,8 +620,9 @@ fn apply(conn: &mut DbConn, actor: Option<&Actor>, o: &Opinion, party: Party, st
                 catalog::route_for(conn, o.committee_id, o.category_id, o.office_id)?.map(|r| r.answer_days as u32);
             let days = step.days.filter(|d| (1..=60).contains(d)).or(route_days).unwrap_or(DEFAULT_ANSWER_DAYS);
             let due = super::deadline::due_at(conn, o.committee_id, t, days)?;
-            diesel::update(target)
-                .set((
+            update(
+                opinions::table,
+                (
                     opinions::assignee_kind.eq(Some(k.as_str())),
                     opinions::assignee_id.eq(Some(who)),
                     opinions::assigned_at.eq(Some(t)),
@@ -623,39 +630,47 @@ fn apply(conn: &mut DbConn, actor: Option<&Actor>, o: &Opinion, party: Party, st
                     opinions::signed_at.eq(None::<NaiveDateTime>),
                     opinions::escalated_at.eq(None::<NaiveDateTime>),
                     opinions::extension_state.eq(None::<String>),
-                ))
-                .execute(conn)?;
+                ),
+                opinions::id.eq(o.id),
+            )
+            .execute(conn)?;
             let kind = if step.action == Assign { "assigned" } else { "reassigned" };
             // The resident sees which unit handles it; a member's name stays internal.
             let note = if k == AssigneeKind::Member { String::new() } else { who_name };
             (kind, true, note)
         }
         Sign => {
-            diesel::update(target).set(opinions::signed_at.eq(Some(t))).execute(conn)?;
+            update(opinions::table, opinions::signed_at.eq(Some(t)), opinions::id.eq(o.id)).execute(conn)?;
             ("signed", true, String::new())
         }
         Return => {
             let reason = require_note(step, "opinion.reason_required")?;
-            diesel::update(target)
-                .set((
+            update(
+                opinions::table,
+                (
                     opinions::assignee_kind.eq(None::<String>),
                     opinions::assignee_id.eq(None::<i64>),
                     opinions::due_at.eq(None::<NaiveDateTime>),
                     opinions::signed_at.eq(None::<NaiveDateTime>),
-                ))
-                .execute(conn)?;
+                ),
+                opinions::id.eq(o.id),
+            )
+            .execute(conn)?;
             ("returned", false, reason)
         }
         Answer => {
             let answer = require_note(step, "opinion.answer_required")?;
-            diesel::update(target)
-                .set((opinions::answer.eq(Some(&answer)), opinions::answered_at.eq(Some(t))))
-                .execute(conn)?;
+            update(
+                opinions::table,
+                (opinions::answer.eq(Some(&answer)), opinions::answered_at.eq(Some(t))),
+                opinions::id.eq(o.id),
+            )
+            .execute(conn)?;
             ("answer_submitted", false, answer)
         }
         ApproveAnswer => {
             // The resident's 15 days to rate run from now.
-            diesel::update(target).set(opinions::answered_at.eq(Some(t))).execute(conn)?;
+            update(opinions::table, opinions::answered_at.eq(Some(t)), opinions::id.eq(o.id)).execute(conn)?;
             ("answered", true, o.answer.clone().unwrap_or_default())
         }
         SendBack => {
@@ -664,29 +679,38 @@ fn apply(conn: &mut DbConn, actor: Option<&Actor>, o: &Opinion, party: Party, st
         }
         Rate(rating) => {
             let comment = step.note.trim().chars().take(500).collect::<String>();
-            diesel::update(target)
-                .set((opinions::rating.eq(Some(rating.as_str())), opinions::rating_comment.eq(Some(&comment))))
-                .execute(conn)?;
+            update(
+                opinions::table,
+                (opinions::rating.eq(Some(rating.as_str())), opinions::rating_comment.eq(Some(&comment))),
+                opinions::id.eq(o.id),
+            )
+            .execute(conn)?;
             if to == Status::InProgress {
                 // 不满意 reopens once, with the same handler and a fresh deadline.
                 let due = super::deadline::due_at(conn, o.committee_id, t, DEFAULT_ANSWER_DAYS)?;
-                diesel::update(target)
-                    .set((
+                update(
+                    opinions::table,
+                    (
                         opinions::reopened.eq(true),
                         opinions::due_at.eq(Some(due)),
                         opinions::escalated_at.eq(None::<NaiveDateTime>),
-                    ))
-                    .execute(conn)?;
+                    ),
+                    opinions::id.eq(o.id),
+                )
+                .execute(conn)?;
                 ("reopened", true, comment)
             } else {
-                diesel::update(target).set(opinions::closed_at.eq(Some(t))).execute(conn)?;
+                update(opinions::table, opinions::closed_at.eq(Some(t)), opinions::id.eq(o.id)).execute(conn)?;
                 ("rated", true, comment)
             }
         }
         AutoClose => {
-            diesel::update(target)
-                .set((opinions::rating.eq(Some(Rating::Unrated.as_str())), opinions::closed_at.eq(Some(t))))
-                .execute(conn)?;
+            update(
+                opinions::table,
+                (opinions::rating.eq(Some(Rating::Unrated.as_str())), opinions::closed_at.eq(Some(t))),
+                opinions::id.eq(o.id),
+            )
+            .execute(conn)?;
             ("auto_closed", true, String::new())
         }
         MergeInto => {
@@ -699,12 +723,13 @@ fn apply(conn: &mut DbConn, actor: Option<&Actor>, o: &Opinion, party: Party, st
             if master.id == o.id || master.status() == Status::Merged || master.status() == Status::Rejected {
                 return Err(AppError::BadRequest("opinion.choose_merge"));
             }
-            diesel::update(target).set(opinions::merged_into.eq(Some(master.id))).execute(conn)?;
+            update(opinions::table, opinions::merged_into.eq(Some(master.id)), opinions::id.eq(o.id)).execute(conn)?;
             event(conn, master.committee_id, master.id, "merged_in", None, actor, &name, false, &o.code)?;
             ("merged", true, master.code.clone())
         }
     };
-    diesel::update(target).set((opinions::status.eq(to.as_str()), opinions::updated_at.eq(t))).execute(conn)?;
+    update(opinions::table, (opinions::status.eq(to.as_str()), opinions::updated_at.eq(t)), opinions::id.eq(o.id))
+        .execute(conn)?;
     let event_id = event(conn, o.committee_id, o.id, kind, Some(to), actor, &name, public, &note)?;
     let who = match actor {
         Some(a) => Who::User(a),
@@ -778,9 +803,12 @@ pub fn request_extension(conn: &mut DbConn, actor: &Actor, id: OpinionId, days: 
     if !(1..=30).contains(&days) {
         return Err(AppError::BadRequest("opinion.bad_days"));
     }
-    diesel::update(opinions::table.find(id))
-        .set((opinions::extension_state.eq(Some(format!("requested:{days}"))), opinions::updated_at.eq(now())))
-        .execute(conn)?;
+    update(
+        opinions::table,
+        (opinions::extension_state.eq(Some(format!("requested:{days}"))), opinions::updated_at.eq(now())),
+        opinions::id.eq(id),
+    )
+    .execute(conn)?;
     event(
         conn,
         o.committee_id,
@@ -813,13 +841,16 @@ pub fn decide_extension(conn: &mut DbConn, actor: &Actor, id: OpinionId, approve
     if approve && let Some(d) = o.due_at {
         due = Some(super::deadline::extend(conn, o.committee_id, d, days)?);
     }
-    diesel::update(opinions::table.find(id))
-        .set((
+    update(
+        opinions::table,
+        (
             opinions::extension_state.eq(Some(state)),
             opinions::due_at.eq(due),
             opinions::escalated_at.eq(None::<NaiveDateTime>),
-        ))
-        .execute(conn)?;
+        ),
+        opinions::id.eq(id),
+    )
+    .execute(conn)?;
     event(conn, o.committee_id, id, kind, None, Some(actor), &actor.display_name, false, "")?;
     audit::record(conn, Who::User(actor), Change::new(&format!("opinion.{kind}"), "opinion", id))?;
     Ok(())
@@ -834,7 +865,7 @@ pub fn set_public(conn: &mut DbConn, actor: &Actor, id: OpinionId, public: bool)
     if public && o.status() != Status::Closed {
         return Err(AppError::Conflict("opinion.public_when_closed"));
     }
-    diesel::update(opinions::table.find(id)).set(opinions::public.eq(public)).execute(conn)?;
+    update(opinions::table, opinions::public.eq(public), opinions::id.eq(id)).execute(conn)?;
     audit::record(
         conn,
         Who::User(actor),

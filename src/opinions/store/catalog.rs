@@ -76,7 +76,7 @@ pub fn department_of(conn: &mut DbConn, actor: &Actor) -> AppResult<Option<Depar
     if actor.role != Role::Department {
         return Ok(None);
     }
-    Ok(users::table.find(actor.user_id).select(users::department_id).first::<Option<DepartmentId>>(conn)?)
+    Ok(users::table.find(actor.user_id).select(users::department_id).get_result::<Option<DepartmentId>>(conn)?)
 }
 
 pub fn set_user_department(
@@ -162,8 +162,12 @@ pub fn route_for(
     office: Option<OfficeId>,
 ) -> AppResult<Option<Route>> {
     let Some(cat) = category else { return Ok(None) };
-    let parent: Option<CategoryId> =
-        opinion_categories::table.find(cat).select(opinion_categories::parent_id).first(conn).optional()?.flatten();
+    let parent: Option<CategoryId> = opinion_categories::table
+        .find(cat)
+        .select(opinion_categories::parent_id)
+        .get_result(conn)
+        .optional()?
+        .flatten();
     let candidates: Vec<Route> = opinion_routes::table
         .filter(opinion_routes::committee_id.eq(committee_id))
         .filter(opinion_routes::category_id.eq(cat).or(opinion_routes::category_id.nullable().eq(parent)))
