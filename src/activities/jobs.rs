@@ -4,21 +4,21 @@
 //! district hears of it. Each message is written once (outbox dedupe keys),
 //! however often the job runs.
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::model::{Mark, Quarter, reminder_from};
 use super::store::coverage;
-use crate::kernel::auth::{Actor, Role};
+use crate::kernel::auth::Actor;
 use crate::kernel::calendar::model::shanghai_date;
-use crate::kernel::db::schema::{committees, offices, outbox};
+use crate::kernel::db::schema::{committees, offices};
 use crate::kernel::db::{Db, DbConn};
 use crate::kernel::error::AppResult;
 use crate::kernel::ids::{CommitteeId, MemberId};
-use crate::kernel::jobs::Registry;
-use crate::kernel::time::start_of_local_day;
+use crate::kernel::jobs::{Registry, schedule_daily};
 use crate::kernel::web::i18n::Lang;
-use crate::opinions::store::outbox::{Message, NewMessage, mark, queue_once};
+use crate::opinions::jobs::unit_notices;
+use crate::opinions::store::outbox::{Message, note_once};
 
 pub const REMINDERS: &str = "activities.reminders";
 
@@ -30,32 +30,9 @@ pub fn register(registry: &mut Registry) {
     });
 }
 
-/// Queues today's run; any number of instances queue it once.
+/// Queues today's run at 09:00 Beijing time.
 pub async fn schedule(db: &Db, now: NaiveDateTime) -> AppResult<()> {
-    let day = shanghai_date(now);
-    let at = start_of_local_day(day) + Duration::hours(9);
-    let key = format!("{REMINDERS}:{}", day.format("%Y%m%d"));
-    db.write(move |c| crate::kernel::jobs::store::enqueue(c, REMINDERS, &serde_json::json!({}), at, Some(&key)))
-        .await?;
-    Ok(())
-}
-
-fn note(conn: &mut DbConn, committee: CommitteeId, to: &str, subject: &str, body: &str, key: &str) -> AppResult<bool> {
-    let msg = NewMessage {
-        committee_id: committee,
-        channel: "inapp",
-        // A unit or a member's id, never a phone: nothing here is personal data.
-        recipient: to,
-        recipient_masked: to,
-        subject,
-        body,
-    };
-    let (id, done) = queue_once(conn, &msg, key)?;
-    if !done {
-        // In-app messages are delivered by being there.
-        mark(conn, id, None)?;
-    }
-    Ok(!done)
+    schedule_daily(db, REMINDERS, now, 9).await
 }
 
 /// Writes the reminders due at `at`; returns (point reminders, district
@@ -79,7 +56,7 @@ pub fn remind(conn: &mut DbConn, at: NaiveDateTime) -> AppResult<(usize, usize)>
                     .replace("%{last}", &q.last_day().to_string());
                 let subject = format!("activity-gap:{q}:{loc}");
                 let office_to = format!("office:{office}");
-                if note(conn, committee, &office_to, &subject, &body, &format!("{subject}:{office_to}"))? {
+                if note_once(conn, committee, &office_to, &subject, &body, &format!("{subject}:{office_to}"))? {
                     points += 1;
                 }
                 // The point's members, and the office's convener (召集人).
@@ -87,7 +64,7 @@ pub fn remind(conn: &mut DbConn, at: NaiveDateTime) -> AppResult<(usize, usize)>
                     offices::table.find(*office).select(offices::convener_id).first(conn)?;
                 for m in l.links.get(loc).into_iter().flatten().chain(convener.as_ref()) {
                     let to = format!("member:{m}");
-                    note(conn, committee, &to, &subject, &body, &format!("{subject}:{to}"))?;
+                    note_once(conn, committee, &to, &subject, &body, &format!("{subject}:{to}"))?;
                 }
             }
         }
@@ -102,7 +79,7 @@ pub fn remind(conn: &mut DbConn, at: NaiveDateTime) -> AppResult<(usize, usize)>
                 .replace("%{points}", &l.coverage.points.len().to_string())
                 .replace("%{members}", &l.coverage.members_without.len().to_string());
             let subject = format!("activity-gaps:{prev}");
-            if note(conn, committee, "district", &subject, &body, &format!("{subject}:{committee}"))? {
+            if note_once(conn, committee, "district", &subject, &body, &format!("{subject}:{committee}"))? {
                 district += 1;
             }
         }
@@ -113,17 +90,5 @@ pub fn remind(conn: &mut DbConn, at: NaiveDateTime) -> AppResult<(usize, usize)>
 /// The recent activity reminders for the actor (their office, their member
 /// record, or the district), newest first.
 pub fn notices(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<Message>> {
-    let unit = match actor.role {
-        Role::DistrictAdmin => Some("district".to_string()),
-        _ => crate::opinions::jobs::digest_unit(conn, actor)?,
-    };
-    let Some(unit) = unit else { return Ok(vec![]) };
-    Ok(outbox::table
-        .filter(outbox::committee_id.eq(actor.committee_id))
-        .filter(outbox::channel.eq("inapp").and(outbox::recipient.eq(unit)))
-        .filter(outbox::subject.like("activity-%"))
-        .order(outbox::id.desc())
-        .limit(10)
-        .select(Message::as_select())
-        .load(conn)?)
+    unit_notices(conn, actor, "activity-%")
 }

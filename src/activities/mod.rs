@@ -7,6 +7,7 @@
 
 pub mod export;
 pub mod jobs;
+pub mod meeting;
 pub mod model;
 pub mod routes;
 pub mod store;

@@ -4,21 +4,18 @@
 //! it once (督办). Each message is written once (outbox dedupe keys), however
 //! often the job runs.
 
-use chrono::{Duration, NaiveDateTime};
-use diesel::prelude::*;
+use chrono::NaiveDateTime;
 
 use super::model::{ItemStatus, overdue, reminder_due};
-use super::store::consultations::note;
 use super::store::items;
-use crate::kernel::auth::{Actor, Role};
+use crate::kernel::auth::Actor;
 use crate::kernel::calendar::model::shanghai_date;
-use crate::kernel::db::schema::outbox;
 use crate::kernel::db::{Db, DbConn};
 use crate::kernel::error::AppResult;
-use crate::kernel::jobs::Registry;
-use crate::kernel::time::start_of_local_day;
+use crate::kernel::jobs::{Registry, schedule_daily};
 use crate::kernel::web::i18n::Lang;
-use crate::opinions::store::outbox::Message;
+use crate::opinions::jobs::unit_notices;
+use crate::opinions::store::outbox::{Message, note_once};
 
 pub const REMINDERS: &str = "consultations.reminders";
 
@@ -30,14 +27,9 @@ pub fn register(registry: &mut Registry) {
     });
 }
 
-/// Queues today's run; any number of instances queue it once.
+/// Queues today's run at 09:00 Beijing time.
 pub async fn schedule(db: &Db, now: NaiveDateTime) -> AppResult<()> {
-    let day = shanghai_date(now);
-    let at = start_of_local_day(day) + Duration::hours(9);
-    let key = format!("{REMINDERS}:{}", day.format("%Y%m%d"));
-    db.write(move |c| crate::kernel::jobs::store::enqueue(c, REMINDERS, &serde_json::json!({}), at, Some(&key)))
-        .await?;
-    Ok(())
+    schedule_daily(db, REMINDERS, now, 9).await
 }
 
 /// Writes the reminders and escalations due at `at`; returns (reminders,
@@ -55,7 +47,7 @@ pub fn remind(conn: &mut DbConn, at: NaiveDateTime) -> AppResult<(usize, usize)>
                 .replace("%{deadline}", &item.deadline.to_string());
             let to = item.owner_unit();
             let subject = format!("consultation-item-due:{}", item.id);
-            if note(conn, item.committee_id, &to, &subject, &body, &format!("{subject}:{to}"))? {
+            if note_once(conn, item.committee_id, &to, &subject, &body, &format!("{subject}:{to}"))? {
                 reminded += 1;
             }
         }
@@ -66,7 +58,7 @@ pub fn remind(conn: &mut DbConn, at: NaiveDateTime) -> AppResult<(usize, usize)>
                 .replace("%{item}", &item.body)
                 .replace("%{deadline}", &item.deadline.to_string());
             let subject = format!("consultation-item-overdue:{}", item.id);
-            if note(conn, item.committee_id, "district", &subject, &body, &subject)? {
+            if note_once(conn, item.committee_id, "district", &subject, &body, &subject)? {
                 escalated += 1;
             }
         }
@@ -77,17 +69,5 @@ pub fn remind(conn: &mut DbConn, at: NaiveDateTime) -> AppResult<(usize, usize)>
 /// The recent consultation messages for the actor (their department, office,
 /// member record, or the district), newest first.
 pub fn notices(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<Message>> {
-    let unit = match actor.role {
-        Role::DistrictAdmin => Some("district".to_string()),
-        _ => crate::opinions::jobs::digest_unit(conn, actor)?,
-    };
-    let Some(unit) = unit else { return Ok(vec![]) };
-    Ok(outbox::table
-        .filter(outbox::committee_id.eq(actor.committee_id))
-        .filter(outbox::channel.eq("inapp").and(outbox::recipient.eq(unit)))
-        .filter(outbox::subject.like("consultation-%"))
-        .order(outbox::id.desc())
-        .limit(10)
-        .select(Message::as_select())
-        .load(conn)?)
+    unit_notices(conn, actor, "consultation-%")
 }

@@ -47,6 +47,11 @@ pub fn start_of_local_day(day: NaiveDate) -> NaiveDateTime {
         .unwrap_or_else(|| day.and_hms_opt(0, 0, 0).unwrap_or_default() - chrono::Duration::hours(8))
 }
 
+/// A Beijing wall-clock date and time as the stored UTC instant.
+pub fn from_local(day: NaiveDate, time: chrono::NaiveTime) -> NaiveDateTime {
+    start_of_local_day(day) + (time - chrono::NaiveTime::MIN)
+}
+
 pub fn local(t: &NaiveDateTime) -> String {
     t.and_utc().with_timezone(&Shanghai).format("%Y-%m-%d %H:%M").to_string()
 }

@@ -450,14 +450,32 @@ pub fn digest_unit(conn: &mut DbConn, actor: &Actor) -> AppResult<Option<String>
 /// The latest digest for the actor's unit, if any.
 pub fn latest_digest(conn: &mut DbConn, actor: &Actor) -> AppResult<Option<Message>> {
     let Some(unit) = digest_unit(conn, actor)? else { return Ok(None) };
+    Ok(inapp_to(conn, actor.committee_id, &unit, "digest:%", 1)?.pop())
+}
+
+/// The actor's recent in-app messages whose subject is `like` (an SQL
+/// pattern such as `activity-%`): their department's, office's or member
+/// record's, or the district's for its admins; newest first.
+pub fn unit_notices(conn: &mut DbConn, actor: &Actor, like: &str) -> AppResult<Vec<Message>> {
+    let unit = match actor.role {
+        Role::DistrictAdmin => Some("district".to_string()),
+        _ => digest_unit(conn, actor)?,
+    };
+    let Some(unit) = unit else { return Ok(vec![]) };
+    inapp_to(conn, actor.committee_id, &unit, like, 10)
+}
+
+/// The latest `limit` in-app messages to `unit` whose subject is `like`,
+/// newest first.
+fn inapp_to(conn: &mut DbConn, committee: CommitteeId, unit: &str, like: &str, limit: i64) -> AppResult<Vec<Message>> {
     Ok(outbox_t::table
-        .filter(outbox_t::committee_id.eq(actor.committee_id))
+        .filter(outbox_t::committee_id.eq(committee))
         .filter(outbox_t::channel.eq("inapp").and(outbox_t::recipient.eq(unit)))
-        .filter(outbox_t::subject.like("digest:%"))
+        .filter(outbox_t::subject.like(like))
         .order(outbox_t::id.desc())
+        .limit(limit)
         .select(Message::as_select())
-        .first(conn)
-        .optional()?)
+        .load(conn)?)
 }
 
 fn internal_event(conn: &mut DbConn, committee: i64, id: OpinionId, kind: &str) -> AppResult<()> {

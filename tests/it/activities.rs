@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use xieshang::kernel::db::schema::{activity_members, liaisons, members, members_homes, opinions, outbox, users};
 
 use crate::on_both_databases;
-use crate::support::{Client, TestApp, location};
+use crate::support::{Client, TestApp, location, post_ok};
 
 on_both_databases!(
     staff_plan_members_reply_and_sign_in_by_the_qr_code,
@@ -64,10 +64,16 @@ async fn plan(c: &Client, office: i64, locality: i64, members: &[i64], date: &st
     to.trim_start_matches("/activities/").parse().unwrap_or_else(|_| panic!("planned: {to}"))
 }
 
-async fn post_ok(c: &Client, path: &str, fields: &[(&str, &str)]) -> String {
-    let r = c.post_form(path, fields).await;
-    assert_eq!(r.status(), 303, "{path} {fields:?}");
-    c.get_text(&location(&r)).await.1
+/// A member of the office other than `me`.
+fn another_member(app: &TestApp, office: i64, me: i64) -> i64 {
+    app.db
+        .read_blocking(move |c| {
+            Ok(members::table
+                .filter(members::id.ne(me).and(members::office_id.eq(office)))
+                .select(members::id)
+                .first::<i64>(c)?)
+        })
+        .expect("another member")
 }
 
 /// The sign-in link shown to staff on the activity page (what its QR code holds).
@@ -148,15 +154,7 @@ async fn staff_plan_members_reply_and_sign_in_by_the_qr_code(app: TestApp) {
     assert!(page.contains("现在不在签到时间内"));
     // The right code signs the member in, as themself: a `member` field changes nothing.
     let token = token_of(&link);
-    let someone_else = app
-        .db
-        .read_blocking(move |c| {
-            Ok(members::table
-                .filter(members::id.ne(me).and(members::office_id.eq(office)))
-                .select(members::id)
-                .first::<i64>(c)?)
-        })
-        .expect("another member");
+    let someone_else = another_member(&app, office, me);
     let page =
         post_ok(&member, &format!("/activities/{id}/signin"), &[("t", &token), ("member", &someone_else.to_string())])
             .await;
@@ -266,15 +264,7 @@ async fn opinions_heard_become_cases_and_the_public_page_shows_the_record(app: T
     let staff = app.login_as("gaomiao").await;
     let (date, time) = beijing(Utc::now().naive_utc() - Duration::hours(2));
     let id = plan(&staff, office, point, &[me], &date, &time).await;
-    let other = app
-        .db
-        .read_blocking(move |c| {
-            Ok(members::table
-                .filter(members::id.ne(me).and(members::office_id.eq(office)))
-                .select(members::id)
-                .first::<i64>(c)?)
-        })
-        .expect("another member");
+    let other = another_member(&app, office, me);
     post_ok(
         &staff,
         &format!("/activities/{id}/attendance"),
@@ -311,16 +301,7 @@ async fn opinions_heard_become_cases_and_the_public_page_shows_the_record(app: T
         ],
     )
     .await;
-    let token = staff.csrf().await;
-    let form = reqwest::multipart::Form::new().text("_csrf", token).part(
-        "photos",
-        reqwest::multipart::Part::bytes(crate::org::PNG.to_vec())
-            .file_name("现场.png")
-            .mime_str("image/png")
-            .expect("mime"),
-    );
-    let r =
-        staff.http.post(format!("{}/activities/{id}/photos", staff.base)).multipart(form).send().await.expect("upload");
+    let r = staff.upload_png(&format!("/activities/{id}/photos"), &[], "photos", "现场.png", crate::org::PNG).await;
     assert_eq!(r.status(), 303);
     // Only one of the two present members agreed to be named, on their own
     // page; nobody agrees for another.

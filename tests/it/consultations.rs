@@ -12,7 +12,7 @@ use xieshang::kernel::db::schema::{
 };
 
 use crate::on_both_databases;
-use crate::support::{Client, TestApp, location};
+use crate::support::{Client, TestApp, location, post_ok, submit_opinion};
 
 on_both_databases!(
     a_topic_from_the_box_goes_to_published_results,
@@ -21,24 +21,11 @@ on_both_databases!(
     overdue_items_escalate_once,
 );
 
-async fn post_ok(c: &Client, path: &str, fields: &[(&str, &str)]) -> String {
-    let r = c.post_form(path, fields).await;
-    assert_eq!(r.status(), 303, "{path} {fields:?}");
-    c.get_text(&location(&r)).await.1
-}
-
 /// A resident's case in the box, with a phone (so they are told); its code.
 async fn a_case(app: &TestApp) -> String {
-    let c = app.client();
-    let token = c.csrf().await;
-    let form = reqwest::multipart::Form::new()
-        .text("_csrf", token)
-        .text("body", "小区门口的路口没有红绿灯，老人过马路很危险。")
-        .text("phone", "13800138000")
-        .text("name", "王秀兰");
-    let r = c.http.post(format!("{}/box/hubin", c.base)).multipart(form).send().await.expect("submit");
-    assert_eq!(r.status(), 303);
-    location(&r).trim_start_matches("/track/").trim_end_matches("?new=1").to_string()
+    let fields =
+        [("body", "小区门口的路口没有红绿灯，老人过马路很危险。"), ("phone", "13800138000"), ("name", "王秀兰")];
+    submit_opinion(&app.client(), &fields).await
 }
 
 /// The demo `member` login's member record and its sector.
@@ -137,22 +124,21 @@ async fn a_topic_from_the_box_goes_to_published_results(app: TestApp) {
     let dept = dept_of(&app, "dept");
     let (date, time) = beijing(Utc::now().naive_utc());
     let (me_s, dept_s, sector_s) = (me.to_string(), dept.to_string(), sector.to_string());
-    let page = post_ok(
-        &staff,
-        &format!("/consultations/{id}/plan"),
-        &[
+    // The plan, with the place given.
+    let plan = |place| {
+        [
             ("format", "open_space"),
-            ("date", &date),
-            ("time", &time),
-            ("place", "五原路社区开放空间"),
+            ("date", date.as_str()),
+            ("time", time.as_str()),
+            ("place", place),
             ("host", "召集人"),
-            ("sector", &sector_s),
-            ("member", &me_s),
-            ("department", &dept_s),
+            ("sector", sector_s.as_str()),
+            ("member", me_s.as_str()),
+            ("department", dept_s.as_str()),
             ("residents", "居民代表10人"),
-        ],
-    )
-    .await;
+        ]
+    };
+    let page = post_ok(&staff, &format!("/consultations/{id}/plan"), &plan("五原路社区开放空间")).await;
     assert!(page.contains("协商已安排") && page.contains("开放空间"));
     // Invitations: in-app, once per invitee.
     let invites: Vec<String> = app
@@ -166,21 +152,9 @@ async fn a_topic_from_the_box_goes_to_published_results(app: TestApp) {
         .expect("outbox");
     assert!(invites.contains(&format!("member:{me}")) && invites.contains(&format!("department:{dept}")));
     // Materials go out beforehand, as files the invitees open from the page.
-    let token = staff.csrf().await;
-    let form = reqwest::multipart::Form::new().text("_csrf", token).part(
-        "materials",
-        reqwest::multipart::Part::bytes(crate::org::PNG.to_vec())
-            .file_name("路口现状图.png")
-            .mime_str("image/png")
-            .expect("mime"),
-    );
     let r = staff
-        .http
-        .post(format!("{}/consultations/{id}/materials", staff.base))
-        .multipart(form)
-        .send()
-        .await
-        .expect("upload");
+        .upload_png(&format!("/consultations/{id}/materials"), &[], "materials", "路口现状图.png", crate::org::PNG)
+        .await;
     assert_eq!(r.status(), 303);
     let (_, page) = member.get_text(&format!("/consultations/{id}")).await;
     let at = page.find("id=\"materials\"").expect("materials");
@@ -203,22 +177,7 @@ async fn a_topic_from_the_box_goes_to_published_results(app: TestApp) {
     };
     assert_eq!(invites_to_me(), 1);
     for _ in 0..2 {
-        post_ok(
-            &staff,
-            &format!("/consultations/{id}/plan"),
-            &[
-                ("format", "open_space"),
-                ("date", &date),
-                ("time", &time),
-                ("place", "五原路社区党群服务中心"),
-                ("host", "召集人"),
-                ("sector", &sector_s),
-                ("member", &me_s),
-                ("department", &dept_s),
-                ("residents", "居民代表10人"),
-            ],
-        )
-        .await;
+        post_ok(&staff, &format!("/consultations/{id}/plan"), &plan("五原路社区党群服务中心")).await;
     }
     assert_eq!(invites_to_me(), 2, "the new place once, not once per save");
     // The department replies from its list (it does not see the consultation's page).
@@ -267,21 +226,8 @@ async fn a_topic_from_the_box_goes_to_published_results(app: TestApp) {
     let (_, track) = app.client().get_text(&format!("/track/{code}")).await;
     assert!(track.contains("已列入协商议事"), "a public note on the case's timeline");
     // A photo of the session, for the record and the public page.
-    let token = staff.csrf().await;
-    let form = reqwest::multipart::Form::new().text("_csrf", token).part(
-        "photos",
-        reqwest::multipart::Part::bytes(crate::org::PNG.to_vec())
-            .file_name("协商现场.png")
-            .mime_str("image/png")
-            .expect("mime"),
-    );
-    let r = staff
-        .http
-        .post(format!("{}/consultations/{id}/photos", staff.base))
-        .multipart(form)
-        .send()
-        .await
-        .expect("photo");
+    let r =
+        staff.upload_png(&format!("/consultations/{id}/photos"), &[], "photos", "协商现场.png", crate::org::PNG).await;
     assert_eq!(r.status(), 303);
     // Sign-in is for the day itself: three days on, the code no longer works.
     app.db
@@ -396,21 +342,8 @@ async fn a_department_sees_and_updates_only_its_items(app: TestApp) {
     let r = d.post_form(&format!("/consultations/items/{theirs}/finish"), &[("outcome", "done")]).await;
     assert_eq!(r.status(), 404);
     // Its own: a progress note with evidence, then explained (needs a reason).
-    let token = d.csrf().await;
-    let form = reqwest::multipart::Form::new().text("_csrf", token).text("note", "已完成一半路段。").part(
-        "evidence",
-        reqwest::multipart::Part::bytes(crate::org::PNG.to_vec())
-            .file_name("路面.png")
-            .mime_str("image/png")
-            .expect("mime"),
-    );
-    let r = d
-        .http
-        .post(format!("{}/consultations/items/{mine}/progress", d.base))
-        .multipart(form)
-        .send()
-        .await
-        .expect("progress");
+    let path = format!("/consultations/items/{mine}/progress");
+    let r = d.upload_png(&path, &[("note", "已完成一半路段。")], "evidence", "路面.png", crate::org::PNG).await;
     assert_eq!(r.status(), 303);
     let (_, page) = d.get_text(&format!("/consultations/items/{mine}")).await;
     assert!(page.contains("已完成一半路段") && page.contains("路面.png"));

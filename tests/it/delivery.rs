@@ -13,30 +13,9 @@ use xieshang::kernel::jobs::{Registry, Worker};
 use xieshang::kernel::notify::Sms;
 
 use crate::on_both_databases;
-use crate::support::{Client, TestApp, location};
+use crate::support::{TestApp, assign_to_department, location, post_ok, submit_opinion};
 
 on_both_databases!(an_urgent_case_alerts_its_handler_at_once, texts_go_through_the_http_gateway_once_each,);
-
-/// A resident submits through the box (optionally leaving a phone); returns the code.
-async fn submit(c: &Client, body: &str, phone: &str, extra: &[(&str, &str)]) -> String {
-    let token = c.csrf().await;
-    let mut form = reqwest::multipart::Form::new().text("_csrf", token).text("body", body.to_string());
-    if !phone.is_empty() {
-        form = form.text("phone", phone.to_string());
-    }
-    for (k, v) in extra {
-        form = form.text(k.to_string(), v.to_string());
-    }
-    let r = c.http.post(format!("{}/box/hubin", c.base)).multipart(form).send().await.expect("submit");
-    assert_eq!(r.status(), 303, "submitted");
-    location(&r).trim_start_matches("/track/").trim_end_matches("?new=1").to_string()
-}
-
-async fn post_ok(c: &Client, path: &str, fields: &[(&str, &str)]) -> String {
-    let r = c.post_form(path, fields).await;
-    assert_eq!(r.status(), 303, "{path} {fields:?}");
-    c.get_text(&location(&r)).await.1
-}
 
 fn urgent_alerts(app: &TestApp, id: i64) -> Vec<(String, String)> {
     let subject = format!("urgent:{id}");
@@ -57,7 +36,8 @@ fn is_urgent(app: &TestApp, id: i64) -> bool {
 async fn an_urgent_case_alerts_its_handler_at_once(app: TestApp) {
     let resident = app.client();
     // A resident cannot make their own case urgent.
-    let code = submit(&resident, "五原路社区12号楼燃气管道有异味，怕是漏气了。", "", &[("urgent", "1")]).await;
+    let code =
+        submit_opinion(&resident, &[("body", "五原路社区12号楼燃气管道有异味，怕是漏气了。"), ("urgent", "1")]).await;
     let id = app.opinion_id(&code);
     assert!(!is_urgent(&app, id));
     let (admin, dept, gaomiao) =
@@ -71,12 +51,7 @@ async fn an_urgent_case_alerts_its_handler_at_once(app: TestApp) {
     assert!(urgent_alerts(&app, id).is_empty(), "no handler yet, nobody to alert");
     // Assigned: the housing bureau is told at once, in its inbox.
     let housing = app.department_id("区住房和城乡建设局");
-    post_ok(
-        &admin,
-        &format!("/opinions/{id}/act"),
-        &[("action", "assign"), ("assignee", &format!("department:{housing}"))],
-    )
-    .await;
+    assign_to_department(&admin, id, housing).await;
     assert_eq!(urgent_alerts(&app, id), vec![(format!("department:{housing}"), "inapp".to_string())]);
     let (_, inbox) = dept.get_text("/opinions").await;
     assert!(inbox.contains("id=\"urgent-alerts\"") && inbox.contains(&code), "the alert tops the handler's inbox");
@@ -188,7 +163,9 @@ async fn texts_go_through_the_http_gateway_once_each(app: TestApp) {
     let (url, gateway) = fake_gateway().await;
     let worker = Worker::new(app.db.clone(), gateway_registry(&app, &url), "t");
     let resident = app.client();
-    let code = submit(&resident, "幸福路的下水道堵了一个星期，污水漫到路上。", "13903981234", &[]).await;
+    let code =
+        submit_opinion(&resident, &[("body", "幸福路的下水道堵了一个星期，污水漫到路上。"), ("phone", "13903981234")])
+            .await;
     let id = app.opinion_id(&code);
     let admin = app.login_as("admin").await;
     // The gateway is down at first: the text waits and is retried.
@@ -229,12 +206,7 @@ async fn texts_go_through_the_http_gateway_once_each(app: TestApp) {
     // The gateway refuses a message for good: marked failed, not retried.
     gateway.lock().expect("gateway").answers = vec![StatusCode::BAD_REQUEST];
     let housing = app.department_id("区住房和城乡建设局");
-    post_ok(
-        &admin,
-        &format!("/opinions/{id}/act"),
-        &[("action", "assign"), ("assignee", &format!("department:{housing}"))],
-    )
-    .await;
+    assign_to_department(&admin, id, housing).await;
     run_jobs(&worker).await;
     let t = texts(&app);
     assert_eq!(t.len(), 2);

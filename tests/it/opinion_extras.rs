@@ -9,7 +9,7 @@ use xieshang::kernel::db::schema::{
 };
 
 use crate::on_both_databases;
-use crate::support::{Client, TestApp, location};
+use crate::support::{TestApp, assign_to_department, post_ok, submit_opinion};
 
 on_both_databases!(
     posters_show_the_qr_code_and_the_box_address_of_their_place,
@@ -28,25 +28,6 @@ fn category_id(app: &TestApp, code: &str) -> i64 {
                 .first(c)?)
         })
         .expect("category")
-}
-
-/// A resident submits through the box; returns the case id.
-async fn submit(app: &TestApp, c: &Client, fields: &[(&str, &str)]) -> i64 {
-    let token = c.csrf().await;
-    let mut form = reqwest::multipart::Form::new().text("_csrf", token);
-    for (k, v) in fields {
-        form = form.text(k.to_string(), v.to_string());
-    }
-    let r = c.http.post(format!("{}/box/hubin", c.base)).multipart(form).send().await.expect("submit");
-    assert_eq!(r.status(), 303, "submitted");
-    let code = location(&r).trim_start_matches("/track/").trim_end_matches("?new=1").to_string();
-    app.opinion_id(&code)
-}
-
-async fn post_ok(c: &Client, path: &str, fields: &[(&str, &str)]) -> String {
-    let r = c.post_form(path, fields).await;
-    assert_eq!(r.status(), 303, "{path} {fields:?}");
-    c.get_text(&location(&r)).await.1
 }
 
 fn audited(app: &TestApp, action: &str) -> i64 {
@@ -139,30 +120,27 @@ async fn the_district_sets_categories_and_routes_and_the_case_page_preselects(ap
     // 会兴街道 one falls back to the major class's committee-wide route.
     let resident = app.client();
     let elevator_s = elevator.to_string();
-    let here = submit(
-        &app,
-        &resident,
-        &[("body", "3号楼电梯坏了一周。"), ("category", &elevator_s), ("office", &jianhe.to_string())],
-    )
-    .await;
-    let there = submit(
-        &app,
-        &resident,
-        &[("body", "电梯经常停运。"), ("category", &elevator_s), ("office", &huixing.to_string())],
-    )
-    .await;
+    let here = app.opinion_id(
+        &submit_opinion(
+            &resident,
+            &[("body", "3号楼电梯坏了一周。"), ("category", &elevator_s), ("office", &jianhe.to_string())],
+        )
+        .await,
+    );
+    let there = app.opinion_id(
+        &submit_opinion(
+            &resident,
+            &[("body", "电梯经常停运。"), ("category", &elevator_s), ("office", &huixing.to_string())],
+        )
+        .await,
+    );
     let (_, page) = admin.get_text(&format!("/opinions/{here}")).await;
     assert!(page.contains(&format!("value=\"department:{civil}\" selected")), "the office's route");
     assert_eq!(page.matches(" selected>").count(), 1, "one handler preselected");
     let (_, page) = admin.get_text(&format!("/opinions/{there}")).await;
     assert!(page.contains(&format!("value=\"department:{housing}\" selected")), "the major class's route");
     // Assigning with the preselected handler.
-    post_ok(
-        &admin,
-        &format!("/opinions/{here}/act"),
-        &[("action", "assign"), ("assignee", &format!("department:{civil}"))],
-    )
-    .await;
+    assign_to_department(&admin, here, civil).await;
     let assignee: Option<i64> = app
         .db
         .read_blocking(move |c| Ok(opinions::table.find(here).select(opinions::assignee_id).first(c)?))
@@ -179,12 +157,13 @@ async fn the_district_sets_categories_and_routes_and_the_case_page_preselects(ap
                 .first(c)?)
         })
         .expect("route");
-    let third = submit(
-        &app,
-        &resident,
-        &[("body", "电梯按钮失灵。"), ("category", &elevator_s), ("office", &jianhe.to_string())],
-    )
-    .await;
+    let third = app.opinion_id(
+        &submit_opinion(
+            &resident,
+            &[("body", "电梯按钮失灵。"), ("category", &elevator_s), ("office", &jianhe.to_string())],
+        )
+        .await,
+    );
     post_ok(&admin, &format!("/opinions/settings/routes/{route}/delete"), &[]).await;
     let (_, page) = admin.get_text(&format!("/opinions/{third}")).await;
     assert!(page.contains(&format!("value=\"department:{housing}\" selected")));
@@ -297,15 +276,10 @@ fn row(inbox: &str, id: i64) -> &str {
 
 async fn a_case_not_signed_in_time_is_flagged_once_per_assignment(app: TestApp) {
     let resident = app.client();
-    let id = submit(&app, &resident, &[("body", "小区门口的井盖丢了，很危险。")]).await;
+    let id = app.opinion_id(&submit_opinion(&resident, &[("body", "小区门口的井盖丢了，很危险。")]).await);
     let admin = app.login_as("admin").await;
     let housing = app.department_id("区住房和城乡建设局");
-    post_ok(
-        &admin,
-        &format!("/opinions/{id}/act"),
-        &[("action", "assign"), ("assignee", &format!("department:{housing}"))],
-    )
-    .await;
+    assign_to_department(&admin, id, housing).await;
     let sweep =
         |at: NaiveDateTime| app.db.write_blocking(move |c| xieshang::opinions::jobs::sweep(c, at)).expect("sweep");
 
@@ -338,13 +312,8 @@ async fn a_case_not_signed_in_time_is_flagged_once_per_assignment(app: TestApp) 
     sweep(later);
     assert_eq!(sign_late_events(&app, id), 2, "once per assignment");
     // A signed case is not flagged, however late the sweep.
-    let other = submit(&app, &resident, &[("body", "路口垃圾桶满了。")]).await;
-    post_ok(
-        &admin,
-        &format!("/opinions/{other}/act"),
-        &[("action", "assign"), ("assignee", &format!("department:{housing}"))],
-    )
-    .await;
+    let other = app.opinion_id(&submit_opinion(&resident, &[("body", "路口垃圾桶满了。")]).await);
+    assign_to_department(&admin, other, housing).await;
     post_ok(&app.login_as("dept").await, &format!("/opinions/{other}/act"), &[("action", "sign")]).await;
     sweep(later);
     assert_eq!(sign_late_events(&app, other), 0);

@@ -10,7 +10,7 @@ use xieshang::kernel::db::schema::{opinion_events, opinions};
 use xieshang::opinions::stats::{self, Month};
 
 use crate::on_both_databases;
-use crate::support::{Client, TestApp, location};
+use crate::support::{Client, TestApp, location, submit_opinion};
 
 on_both_databases!(
     the_housing_bureau_s_month_in_figures_and_in_the_ranking,
@@ -25,18 +25,6 @@ fn actor(app: &TestApp, username: &str) -> Actor {
         .expect("user")
         .and_then(|u| u.actor(None))
         .expect("actor")
-}
-
-/// A resident submits through the box; returns the tracking code.
-async fn submit_ok(c: &Client, fields: &[(&str, &str)]) -> String {
-    let token = c.csrf().await;
-    let mut form = reqwest::multipart::Form::new().text("_csrf", token);
-    for (k, v) in fields {
-        form = form.text(k.to_string(), v.to_string());
-    }
-    let r = c.http.post(format!("{}/box/hubin", c.base)).multipart(form).send().await.expect("submit");
-    assert_eq!(r.status(), 303, "submitted");
-    location(&r).trim_start_matches("/track/").trim_end_matches("?new=1").to_string()
 }
 
 async fn act(c: &Client, id: i64, fields: &[(&str, &str)]) {
@@ -228,7 +216,7 @@ async fn the_wall_shows_published_answers_without_personal_data(app: TestApp) {
     let mut cases = vec![];
     for body in ["金河湾小区电梯经常停运，电话13903980077。", "幸福路下水道井盖丢了，很危险。"]
     {
-        let code = submit_ok(&resident, &[("body", body), ("name", "王秀兰"), ("phone", "13903980077")]).await;
+        let code = submit_opinion(&resident, &[("body", body), ("name", "王秀兰"), ("phone", "13903980077")]).await;
         let id = app.opinion_id(&code);
         act(&admin, id, &[("action", "assign"), ("assignee", &housing)]).await;
         act(&dept, id, &[("action", "sign")]).await;

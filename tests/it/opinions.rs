@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use xieshang::kernel::db::schema::{audit_log, jobs, opinion_events, opinions, outbox};
 
 use crate::on_both_databases;
-use crate::support::{Client, TestApp, location};
+use crate::support::{Client, TestApp, location, post_to_box, submit_opinion};
 
 on_both_databases!(
     a_concern_goes_from_the_box_to_a_rated_answer,
@@ -23,27 +23,9 @@ fn status_of(app: &TestApp, id: i64) -> String {
     app.db.read_blocking(move |c| Ok(opinions::table.find(id).select(opinions::status).first(c)?)).expect("status")
 }
 
-/// A resident submits through the box; returns the tracking code.
-async fn submit(c: &Client, fields: &[(&str, &str)], photo: Option<&[u8]>) -> reqwest::Response {
-    let token = c.csrf().await;
-    let mut form = reqwest::multipart::Form::new().text("_csrf", token);
-    for (k, v) in fields {
-        form = form.text(k.to_string(), v.to_string());
-    }
-    if let Some(p) = photo {
-        form = form.part(
-            "photo",
-            reqwest::multipart::Part::bytes(p.to_vec()).file_name("路灯.png").mime_str("image/png").expect("mime"),
-        );
-    }
-    c.http.post(format!("{}/box/hubin", c.base)).multipart(form).send().await.expect("submit")
-}
-
+/// 王秀兰 submits through the box; returns the tracking code.
 async fn submit_ok(c: &Client, body: &str, phone: &str) -> String {
-    let r = submit(c, &[("body", body), ("phone", phone), ("name", "王秀兰")], None).await;
-    assert_eq!(r.status(), 303, "submitted");
-    let loc = location(&r);
-    loc.trim_start_matches("/track/").trim_end_matches("?new=1").to_string()
+    submit_opinion(c, &[("body", body), ("phone", phone), ("name", "王秀兰")]).await
 }
 
 async fn act(c: &Client, id: i64, fields: &[(&str, &str)]) -> String {
@@ -64,7 +46,7 @@ async fn a_concern_goes_from_the_box_to_a_rated_answer(app: TestApp) {
     // Through the locality's QR code: the place is filled in.
     let (_, page) = resident.get_text(&format!("/box/hubin?locality={locality}")).await;
     assert!(page.contains("五原路社区") && page.contains("涧河街道"));
-    let r = submit(
+    let r = post_to_box(
         &resident,
         &[
             ("body", "金河湾小区3号楼前的路灯坏了，晚上很黑。"),
@@ -159,17 +141,17 @@ fn test_registry(app: &TestApp) -> xieshang::kernel::jobs::Registry {
 async fn bad_input_is_refused_and_nothing_is_written(app: TestApp) {
     let before: i64 = app.db.read_blocking(|c| Ok(opinions::table.count().get_result(c)?)).expect("count");
     let c = app.client();
-    let r = submit(&c, &[("body", "   ")], None).await;
+    let r = post_to_box(&c, &[("body", "   ")], None).await;
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap_or_default().contains("请写下您要反映的问题"));
     let long = "很".repeat(2001);
-    let r = submit(&c, &[("body", &long)], None).await;
+    let r = post_to_box(&c, &[("body", &long)], None).await;
     assert!(r.text().await.unwrap_or_default().contains("最多2000字"));
-    let r = submit(&c, &[("body", "路灯坏了"), ("phone", "12345")], None).await;
+    let r = post_to_box(&c, &[("body", "路灯坏了"), ("phone", "12345")], None).await;
     let body = r.text().await.unwrap_or_default();
     assert!(body.contains("手机号码应为11位数字"));
     assert!(body.contains("路灯坏了"), "what was typed comes back");
-    let r = submit(&c, &[("body", "照片不对"), ("photo_name", "x")], Some(b"not a photo")).await;
+    let r = post_to_box(&c, &[("body", "照片不对"), ("photo_name", "x")], Some(b"not a photo")).await;
     assert_eq!(r.status(), 400);
     let after: i64 = app.db.read_blocking(|c| Ok(opinions::table.count().get_result(c)?)).expect("count");
     assert_eq!(before, after);
@@ -191,7 +173,7 @@ async fn departments_see_only_their_cases_and_offices_only_theirs(app: TestApp) 
     // Office staff of 高庙乡 never see a 涧河街道 case.
     let jianhe = app.office_id("涧河街道");
     let resident = app.client();
-    let r = submit(&resident, &[("body", "涧河街道的事情"), ("office", &jianhe.to_string())], None).await;
+    let r = post_to_box(&resident, &[("body", "涧河街道的事情"), ("office", &jianhe.to_string())], None).await;
     let jcode = location(&r).trim_start_matches("/track/").trim_end_matches("?new=1").to_string();
     let jid = app.opinion_id(&jcode);
     let gaomiao = app.login_as("gaomiao").await;
@@ -260,18 +242,18 @@ async fn repeated_submissions_meet_a_question_then_a_limit(app: TestApp) {
     let (_, page) = c.get_text("/box/hubin").await;
     assert!(page.contains("为防止恶意提交，请回答"));
     let before = count();
-    let r = submit(&c, &[("body", "第四次")], None).await;
+    let r = post_to_box(&c, &[("body", "第四次")], None).await;
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap_or_default().contains("请回答"), "asked again, with a new question");
     let (token, _) = challenge(&c).await;
-    let r = submit(&c, &[("body", "第四次"), ("challenge_token", &token), ("challenge_answer", "99")], None).await;
+    let r = post_to_box(&c, &[("body", "第四次"), ("challenge_token", &token), ("challenge_answer", "99")], None).await;
     assert_eq!(r.status(), 400, "a wrong answer is refused");
     assert_eq!(count(), before);
 
     // With the right answer it goes through; one phone at most 5 times a day.
     for i in 0..5 {
         let (token, answer) = challenge(&c).await;
-        let r = submit(
+        let r = post_to_box(
             &c,
             &[
                 ("body", &format!("同一个电话第{i}次")),
@@ -285,7 +267,7 @@ async fn repeated_submissions_meet_a_question_then_a_limit(app: TestApp) {
         assert_eq!(r.status(), 303, "submission {i} with the phone");
     }
     let (token, answer) = challenge(&c).await;
-    let r = submit(
+    let r = post_to_box(
         &c,
         &[("body", "第六次"), ("phone", "13903985555"), ("challenge_token", &token), ("challenge_answer", &answer)],
         None,
@@ -295,10 +277,12 @@ async fn repeated_submissions_meet_a_question_then_a_limit(app: TestApp) {
     assert!(r.text().await.unwrap_or_default().contains("提交太频繁"));
     // One address at most 10 an hour (this was its 9th try: the 10th passes, the 11th not).
     let (token, answer) = challenge(&c).await;
-    let r = submit(&c, &[("body", "第十次"), ("challenge_token", &token), ("challenge_answer", &answer)], None).await;
+    let r =
+        post_to_box(&c, &[("body", "第十次"), ("challenge_token", &token), ("challenge_answer", &answer)], None).await;
     assert_eq!(r.status(), 303);
     let (token, answer) = challenge(&c).await;
-    let r = submit(&c, &[("body", "第十一次"), ("challenge_token", &token), ("challenge_answer", &answer)], None).await;
+    let r = post_to_box(&c, &[("body", "第十一次"), ("challenge_token", &token), ("challenge_answer", &answer)], None)
+        .await;
     assert_eq!(r.status(), 429);
     assert_eq!(count(), before + 6, "refused submissions wrote nothing");
 }

@@ -200,6 +200,63 @@ impl Client {
     pub async fn login(&self, username: &str, password: &str) -> reqwest::Response {
         self.post_form("/login", &[("username", username), ("password", password), ("next", "/")]).await
     }
+
+    /// Posts a multipart form as an upload form does: the session's CSRF
+    /// token, `fields`, and one PNG file in the input `field`, named `name`.
+    pub async fn upload_png(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        field: &str,
+        name: &str,
+        png: &[u8],
+    ) -> reqwest::Response {
+        let mut form = reqwest::multipart::Form::new().text("_csrf", self.csrf().await);
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        let part = reqwest::multipart::Part::bytes(png.to_vec()).file_name(name.to_string()).mime_str("image/png");
+        form = form.part(field.to_string(), part.expect("mime"));
+        self.http.post(format!("{}{}", self.base, path)).multipart(form).send().await.expect("upload")
+    }
+}
+
+/// Posts a form that must succeed (a redirect); returns the page it leads to.
+pub async fn post_ok(c: &Client, path: &str, fields: &[(&str, &str)]) -> String {
+    let r = c.post_form(path, fields).await;
+    assert_eq!(r.status(), 303, "{path} {fields:?}");
+    c.get_text(&location(&r)).await.1
+}
+
+/// Staff assign case `id` to a department; returns the case's page.
+pub async fn assign_to_department(c: &Client, id: i64, department: i64) -> String {
+    let assignee = format!("department:{department}");
+    post_ok(c, &format!("/opinions/{id}/act"), &[("action", "assign"), ("assignee", &assignee)]).await
+}
+
+/// A resident's submission through the Hubin committee's opinion box, as its
+/// form sends it (multipart, the session's CSRF token), with a PNG photo when
+/// given.
+pub async fn post_to_box(c: &Client, fields: &[(&str, &str)], photo: Option<&[u8]>) -> reqwest::Response {
+    let mut form = reqwest::multipart::Form::new().text("_csrf", c.csrf().await);
+    for (k, v) in fields {
+        form = form.text(k.to_string(), v.to_string());
+    }
+    if let Some(p) = photo {
+        form = form.part(
+            "photo",
+            reqwest::multipart::Part::bytes(p.to_vec()).file_name("路灯.png").mime_str("image/png").expect("mime"),
+        );
+    }
+    c.http.post(format!("{}/box/hubin", c.base)).multipart(form).send().await.expect("submit")
+}
+
+/// A resident submits through the box and is taken to the case's tracking
+/// page; returns the tracking code.
+pub async fn submit_opinion(c: &Client, fields: &[(&str, &str)]) -> String {
+    let r = post_to_box(c, fields, None).await;
+    assert_eq!(r.status(), 303, "submitted");
+    location(&r).trim_start_matches("/track/").trim_end_matches("?new=1").to_string()
 }
 
 pub fn extract_csrf(html: &str) -> Option<String> {

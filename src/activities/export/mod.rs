@@ -28,6 +28,7 @@ use crate::kernel::calendar::model::shanghai_date;
 use crate::kernel::db::DbConn;
 use crate::kernel::db::schema::{members_homes, offices};
 use crate::kernel::error::{AppError, AppResult};
+use crate::kernel::files::attachments::{self, Owner};
 use crate::kernel::ids::{ActivityId, HomeId, MemberId, OfficeId};
 use crate::kernel::web::i18n::Lang;
 use crate::opinions::reports::model::chinese_date;
@@ -352,7 +353,7 @@ pub fn record_sheet(conn: &mut DbConn, actor: &Actor, id: ActivityId, today: Nai
     let a: Activity = store::get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     let (office, locality, home) = store::place_names(conn, &a)?;
     let people = attendance::list(conn, id)?;
-    let files = store::attachments(conn, id)?;
+    let files = attachments::list(conn, Owner::Activity(id))?;
     let photos = files.iter().filter(|(_, role, ..)| role == "photo").count();
     let status = a.status();
     let mut time = chinese_time(a.when());

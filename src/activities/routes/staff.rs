@@ -7,21 +7,25 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use serde::Deserialize;
 use tower_sessions::Session;
 
+use crate::activities::meeting;
 use crate::activities::model::{self, Kind, Quarter, Reply, Status};
-use crate::activities::store::activities::{self as store, Activity, Attachment, Filter, Plan, Record, Row};
+use crate::activities::store::activities::{self as store, Activity, Filter, Plan, Record, Row};
 use crate::activities::store::attendance::{self, Attendee};
 use crate::activities::store::heard::{self, Heard};
 use crate::app::AppState;
 use crate::kernel::auth::{Actor, CurrentUser};
+use crate::kernel::db::DbConn;
 use crate::kernel::error::{AppError, AppResult};
+use crate::kernel::files::Stored;
+use crate::kernel::files::attachments::{self, Attachment, Owner};
+use crate::kernel::files::routes::{download, upload};
 use crate::kernel::ids::{ActivityId, CategoryId, FileId, LocalityId, MemberId, OfficeId, OpinionId};
 use crate::kernel::web::page::{Flash, form_done};
 use crate::kernel::web::{Page, form, render};
-use crate::opinions::routes::posters::{base_url, inline, qr_svg};
+use crate::opinions::routes::posters::base_url;
 use crate::opinions::store::catalog::{self, Category};
 use crate::org::model::Phone;
 use crate::org::store::{self as org, Office, liaisons, localities::Locality};
@@ -33,22 +37,23 @@ pub fn router() -> Router<AppState> {
         .route("/activities/{id}", get(detail))
         .route("/activities/{id}/record", post(record))
         .route("/activities/{id}/attendance", post(attendance_form))
-        .route("/activities/{id}/photos", post(photos))
-        .route("/activities/{id}/files/{file}", get(file))
+        .route(
+            "/activities/{id}/photos",
+            upload(model::MAX_PHOTOS, attach_file, |id| format!("/activities/{id}#files")),
+        )
+        .route("/activities/{id}/files/{file}", download(holds_file))
         .route("/activities/{id}/cancel", post(cancel))
         .route("/activities/{id}/opinions", post(add_opinion))
 }
 
-/// Beijing wall-clock date and time to the stored UTC instant.
-pub(super) fn to_utc(day: NaiveDate, time: NaiveTime) -> NaiveDateTime {
-    crate::kernel::time::start_of_local_day(day) + (time - NaiveTime::MIN)
+/// A photo or document of the record.
+fn attach_file(c: &mut DbConn, me: &Actor, id: i64, file: FileId, s: &Stored) -> AppResult<()> {
+    store::attach(c, me, ActivityId(id), file, attachments::role_of(s))
 }
 
-fn parse_time(v: &Option<String>) -> AppResult<Option<NaiveTime>> {
-    match form::text(v) {
-        None => Ok(None),
-        Some(s) => NaiveTime::parse_from_str(&s, "%H:%M").map(Some).map_err(|_| AppError::BadRequest("form.bad_time")),
-    }
+/// A file of an activity the actor may see.
+fn holds_file(c: &mut DbConn, me: &Actor, id: i64, file: FileId) -> AppResult<bool> {
+    Ok(store::get(c, me, ActivityId(id))?.is_some() && attachments::holds(c, Owner::Activity(ActivityId(id)), file)?)
 }
 
 #[derive(Deserialize, Default)]
@@ -220,8 +225,7 @@ fn plan_from(pairs: &[(String, String)], me: &Actor) -> AppResult<Plan> {
         .filter(|_| me.role == crate::kernel::auth::Role::OfficeStaff)
         .or(form::id(&get("office"))?.map(OfficeId))
         .ok_or(AppError::BadRequest("activity.bad_office"))?;
-    let day = form::date(&get("date"))?.ok_or(AppError::BadRequest("activity.date_required"))?;
-    let time = parse_time(&get("time"))?.unwrap_or(NaiveTime::from_hms_opt(9, 0, 0).unwrap_or(NaiveTime::MIN));
+    let planned_at = meeting::planned_at(&get("date"), &get("time"))?;
     let members = pairs
         .iter()
         .filter(|(k, _)| k == "member")
@@ -233,7 +237,7 @@ fn plan_from(pairs: &[(String, String)], me: &Actor) -> AppResult<Plan> {
         title: get("title").unwrap_or_default(),
         locality_id: form::id(&get("locality"))?.map(LocalityId),
         venue: get("venue").unwrap_or_default(),
-        planned_at: to_utc(day, time),
+        planned_at,
         topic: get("topic").unwrap_or_default(),
         members,
     })
@@ -345,14 +349,13 @@ async fn detail(
             let own = crate::org::store::members::own_record(c, &me)?.map(|m| m.id);
             let mine = attendees.iter().find(|x| Some(x.member_id) == own).cloned();
             let qr = if manage && a.status() != Status::Cancelled {
-                let url = format!("{base}/activities/{id}/signin?t={}", a.signin_token);
-                Some((inline(&qr_svg(&url)?).to_string(), url))
+                Some(meeting::qr_code(&base, "activities", id.0, &a.signin_token)?)
             } else {
                 None
             };
             let members = if manage { crate::org::store::members::choices(c, &me, Some(a.office_id))? } else { vec![] };
             Ok(DetailTemplate {
-                files: store::attachments(c, id)?,
+                files: attachments::list(c, Owner::Activity(id))?,
                 heard: heard::list(c, id)?,
                 categories: if manage { catalog::categories(c, me.committee_id)? } else { vec![] },
                 page,
@@ -393,14 +396,8 @@ async fn record(
     Form(f): Form<RecordForm>,
 ) -> AppResult<Redirect> {
     let result = async {
-        let held_at = match (form::date(&f.date)?, parse_time(&f.time)?) {
-            (Some(d), t) => Some(to_utc(d, t.unwrap_or(NaiveTime::MIN))),
-            (None, _) => None,
-        };
-        let residents_count = match form::text(&f.residents_count) {
-            None => 0,
-            Some(s) => s.parse().map_err(|_| AppError::BadRequest("activity.bad_count"))?,
-        };
+        let held_at = meeting::held_at(&f.date, &f.time)?;
+        let residents_count = form::count(&f.residents_count, "activity.bad_count")?;
         let r = Record {
             held_at,
             minutes: f.minutes.unwrap_or_default(),
@@ -436,58 +433,6 @@ async fn attendance_form(
     }
     .await;
     form_done(&session, result, "activity.attendance_saved", &format!("/activities/{id}#attendance")).await
-}
-
-/// Photos and documents of the record: checked and stored first, then the
-/// rows commit together.
-async fn photos(
-    State(st): State<AppState>,
-    session: Session,
-    CurrentUser(me): CurrentUser,
-    Path(id): Path<i64>,
-    mp: axum::extract::Multipart,
-) -> AppResult<Redirect> {
-    let result = async {
-        let (_, uploads) = crate::kernel::files::read_multipart(mp, model::MAX_PHOTOS).await?;
-        if uploads.is_empty() {
-            return Err(AppError::BadRequest("activity.no_file"));
-        }
-        let mut stored = vec![];
-        for u in uploads {
-            stored.push(st.files.put(u, crate::kernel::files::Accept::ImagesAndDocuments).await?);
-        }
-        st.db
-            .write(move |c| {
-                for s in &stored {
-                    let f = crate::kernel::files::insert_row(c, &me, s)?;
-                    let role = if s.content_type.starts_with("image/") { "photo" } else { "attachment" };
-                    store::attach(c, &me, ActivityId(id), f, role)?;
-                }
-                Ok(())
-            })
-            .await
-    }
-    .await;
-    form_done(&session, result, "activity.files_added", &format!("/activities/{id}#files")).await
-}
-
-async fn file(
-    State(st): State<AppState>,
-    CurrentUser(me): CurrentUser,
-    Path((id, file)): Path<(i64, i64)>,
-) -> AppResult<Response> {
-    let row = st
-        .db
-        .read(move |c| {
-            store::get(c, &me, ActivityId(id))?.ok_or(AppError::NotFound)?;
-            if !store::attachments(c, ActivityId(id))?.iter().any(|(f, ..)| f.0 == file) {
-                return Err(AppError::NotFound);
-            }
-            crate::kernel::files::find_row(c, &me, FileId(file))
-        })
-        .await?
-        .ok_or(AppError::NotFound)?;
-    st.files.respond(&row).await
 }
 
 async fn cancel(

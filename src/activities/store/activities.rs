@@ -3,17 +3,19 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use rand::Rng;
 use serde::Serialize;
 
+use crate::activities::meeting;
 use crate::activities::model::{self, Kind, Quarter, Status};
 use crate::kernel::audit::{self, Change, store::Who};
-use crate::kernel::auth::{Actor, OfficeScope, Role};
+use crate::kernel::auth::{Actor, OfficeScope};
 use crate::kernel::db::DbConn;
-use crate::kernel::db::schema::{activities, activity_files, files, localities, members, members_homes, offices};
+use crate::kernel::db::schema::{activities, localities, members, members_homes, offices};
 use crate::kernel::error::{AppError, AppResult};
+use crate::kernel::files::attachments::{self, Owner};
 use crate::kernel::ids::{ActivityId, CommitteeId, FileId, HomeId, LocalityId, MemberId, OfficeId, UserId};
 use crate::kernel::time::now;
+use crate::kernel::web::form::bounded;
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = activities)]
@@ -93,32 +95,10 @@ pub struct Record {
 }
 
 /// District staff manage every office's activities, office staff their own.
-pub fn can_manage(actor: &Actor, office: OfficeId) -> bool {
-    match actor.role {
-        Role::DistrictAdmin => true,
-        Role::OfficeStaff => actor.office_id == Some(office),
-        _ => false,
-    }
-}
+pub use crate::org::model::can_manage_office as can_manage;
 
 fn manage(actor: &Actor, a: &Activity) -> AppResult<()> {
     if can_manage(actor, a.office_id) { Ok(()) } else { Err(AppError::Forbidden) }
-}
-
-fn text(s: &str, max: usize, key: &'static str) -> AppResult<String> {
-    let s = s.trim();
-    if s.chars().count() > max {
-        return Err(AppError::BadRequest(key));
-    }
-    Ok(s.to_string())
-}
-
-/// A random token for the sign-in QR code: it proves the phone scanned this
-/// activity's own code.
-fn new_token() -> String {
-    let alphabet = crate::opinions::model::CODE_ALPHABET;
-    let mut rng = rand::rng();
-    (0..16).map(|_| char::from(alphabet[rng.random_range(0..alphabet.len())])).collect()
 }
 
 /// Plans an activity and invites its members.
@@ -133,7 +113,7 @@ pub fn plan(conn: &mut DbConn, actor: &Actor, p: &Plan) -> AppResult<ActivityId>
     if office_ok == 0 {
         return Err(AppError::BadRequest("activity.bad_office"));
     }
-    let title = text(&p.title, model::MAX_TITLE, "activity.title_too_long")?;
+    let title = bounded(&p.title, model::MAX_TITLE, "activity.title_too_long")?;
     if title.is_empty() {
         return Err(AppError::BadRequest("activity.title_required"));
     }
@@ -175,17 +155,17 @@ pub fn plan(conn: &mut DbConn, actor: &Actor, p: &Plan) -> AppResult<ActivityId>
             activities::locality_id.eq(p.locality_id),
             // A visit to a village is not at the Home; everything else defaults to it.
             activities::home_id.eq(if p.kind == Kind::Liaison { None } else { home }),
-            activities::venue.eq(text(&p.venue, model::MAX_TITLE, "activity.venue_too_long")?),
+            activities::venue.eq(bounded(&p.venue, model::MAX_TITLE, "activity.venue_too_long")?),
             activities::planned_at.eq(p.planned_at),
             activities::status.eq(Status::Planned.as_str()),
-            activities::topic.eq(text(&p.topic, model::MAX_TITLE, "activity.topic_too_long")?),
+            activities::topic.eq(bounded(&p.topic, model::MAX_TITLE, "activity.topic_too_long")?),
             activities::findings.eq(""),
             activities::minutes.eq(""),
             activities::outcomes.eq(""),
             activities::residents_count.eq(0),
             activities::other_participants.eq(""),
             activities::public.eq(false),
-            activities::signin_token.eq(new_token()),
+            activities::signin_token.eq(meeting::new_token()),
             activities::created_by.eq(Some(actor.user_id)),
             activities::created_at.eq(t),
             activities::updated_at.eq(t),
@@ -318,7 +298,7 @@ pub fn record(conn: &mut DbConn, actor: &Actor, id: ActivityId, r: &Record) -> A
     if !(0..=100_000).contains(&r.residents_count) {
         return Err(AppError::BadRequest("activity.bad_count"));
     }
-    let minutes = text(&r.minutes, model::MAX_TEXT, "activity.text_too_long")?;
+    let minutes = bounded(&r.minutes, model::MAX_TEXT, "activity.text_too_long")?;
     if minutes.is_empty() {
         return Err(AppError::BadRequest("activity.minutes_required"));
     }
@@ -327,11 +307,11 @@ pub fn record(conn: &mut DbConn, actor: &Actor, id: ActivityId, r: &Record) -> A
             activities::status.eq(Status::Held.as_str()),
             activities::held_at.eq(Some(held_at)),
             activities::minutes.eq(&minutes),
-            activities::outcomes.eq(text(&r.outcomes, model::MAX_TEXT, "activity.text_too_long")?),
-            activities::topic.eq(text(&r.topic, model::MAX_TITLE, "activity.topic_too_long")?),
-            activities::findings.eq(text(&r.findings, model::MAX_TEXT, "activity.text_too_long")?),
+            activities::outcomes.eq(bounded(&r.outcomes, model::MAX_TEXT, "activity.text_too_long")?),
+            activities::topic.eq(bounded(&r.topic, model::MAX_TITLE, "activity.topic_too_long")?),
+            activities::findings.eq(bounded(&r.findings, model::MAX_TEXT, "activity.text_too_long")?),
             activities::residents_count.eq(r.residents_count),
-            activities::other_participants.eq(text(&r.other_participants, 1000, "activity.text_too_long")?),
+            activities::other_participants.eq(bounded(&r.other_participants, 1000, "activity.text_too_long")?),
             activities::public.eq(r.public),
             activities::updated_at.eq(now()),
         ))
@@ -371,37 +351,7 @@ pub fn cancel(conn: &mut DbConn, actor: &Actor, id: ActivityId) -> AppResult<()>
 pub fn attach(conn: &mut DbConn, actor: &Actor, id: ActivityId, file: FileId, role: &str) -> AppResult<()> {
     let a = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     manage(actor, &a)?;
-    let n: i64 = activity_files::table.filter(activity_files::activity_id.eq(id)).count().get_result(conn)?;
-    if n >= (model::MAX_PHOTOS * 2) as i64 {
-        return Err(AppError::BadRequest("activity.too_many_files"));
-    }
-    diesel::insert_into(activity_files::table)
-        .values((
-            activity_files::committee_id.eq(a.committee_id),
-            activity_files::activity_id.eq(id),
-            activity_files::file_id.eq(file),
-            activity_files::role.eq(role),
-            activity_files::created_at.eq(now()),
-        ))
-        .execute(conn)?;
-    audit::record(
-        conn,
-        Who::User(actor),
-        Change::new("activity.attach", "activity", id).after(serde_json::json!({ "file": file })),
-    )?;
-    Ok(())
-}
-
-/// A photo or attachment: (file id, role, name, content type).
-pub type Attachment = (FileId, String, String, String);
-
-pub fn attachments(conn: &mut DbConn, id: ActivityId) -> AppResult<Vec<Attachment>> {
-    Ok(activity_files::table
-        .inner_join(files::table)
-        .filter(activity_files::activity_id.eq(id))
-        .order(activity_files::id.asc())
-        .select((files::id, activity_files::role, files::original_name, files::content_type))
-        .load(conn)?)
+    attachments::attach(conn, actor, a.committee_id, Owner::Activity(id), file, role, model::MAX_PHOTOS * 2)
 }
 
 /// Names for the page: office, locality, Members' Home.

@@ -4,7 +4,6 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
-use subtle::ConstantTimeEq;
 
 use super::activities::{self, Activity};
 use crate::activities::model::{self, Reply, Status};
@@ -79,14 +78,9 @@ pub fn list(conn: &mut DbConn, id: ActivityId) -> AppResult<Vec<Attendee>> {
         .load(conn)?)
 }
 
-/// The actor's own member record, or a clear refusal.
-fn own_member(conn: &mut DbConn, actor: &Actor) -> AppResult<MemberId> {
-    member_store::own_record(conn, actor)?.map(|m| m.id).ok_or(AppError::BadRequest("activity.not_a_member"))
-}
-
 /// A member confirms or sends apologies (请假) for an activity they are invited to.
 pub fn reply(conn: &mut DbConn, actor: &Actor, id: ActivityId, reply: Reply, note: &str) -> AppResult<()> {
-    let me = own_member(conn, actor)?;
+    let me = member_store::own_id(conn, actor)?;
     let a = activities::get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     if a.status() != Status::Planned {
         return Err(AppError::Conflict("activity.not_planned"));
@@ -122,16 +116,14 @@ pub fn for_sign_in(conn: &mut DbConn, actor: &Actor, id: ActivityId, token: &str
         .first(conn)
         .optional()?
         .ok_or(AppError::NotFound)?;
-    if !bool::from(a.signin_token.as_bytes().ct_eq(token.as_bytes())) {
-        return Err(AppError::BadRequest("activity.bad_code"));
-    }
+    crate::activities::meeting::check_token(&a.signin_token, token)?;
     Ok(a)
 }
 
 /// A member signs themself in by the activity's QR code, on the day. Returns
 /// false when they had already signed in.
 pub fn sign_in(conn: &mut DbConn, actor: &Actor, id: ActivityId, token: &str) -> AppResult<bool> {
-    let me = own_member(conn, actor)?;
+    let me = member_store::own_id(conn, actor)?;
     let a = for_sign_in(conn, actor, id, token)?;
     if a.status() == Status::Cancelled {
         return Err(AppError::Conflict("activity.cancelled"));

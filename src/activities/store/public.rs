@@ -8,11 +8,10 @@ use serde::Serialize;
 use super::activities::Activity;
 use crate::activities::model::Status;
 use crate::kernel::db::DbConn;
-use crate::kernel::db::schema::{
-    activities, activity_files, activity_members, files, localities, members, members_homes,
-};
+use crate::kernel::db::schema::{activities, activity_members, localities, members, members_homes};
 use crate::kernel::error::AppResult;
 use crate::kernel::files::FileRow;
+use crate::kernel::files::attachments::{self, Owner};
 use crate::kernel::ids::{ActivityId, CommitteeId, FileId, HomeId, OfficeId};
 
 #[derive(Debug, Clone, Serialize)]
@@ -64,11 +63,7 @@ pub fn recent(conn: &mut DbConn, committee: CommitteeId, office: OfficeId) -> Ap
             Some(l) => localities::table.find(l).select(localities::name).first(conn).optional()?,
             None => None,
         };
-        let photos = activity_files::table
-            .filter(activity_files::activity_id.eq(a.id).and(activity_files::role.eq("photo")))
-            .order(activity_files::id.asc())
-            .select(activity_files::file_id)
-            .load(conn)?;
+        let photos = attachments::photos(conn, Owner::Activity(a.id))?;
         let present: Vec<(String, bool)> = activity_members::table
             .inner_join(members::table)
             .filter(activity_members::activity_id.eq(a.id).and(activity_members::attended.eq(true)))
@@ -94,13 +89,8 @@ pub fn photo(conn: &mut DbConn, committee: CommitteeId, id: ActivityId, file: Fi
         .filter(activities::status.eq(Status::Held.as_str()).and(activities::public.eq(true)))
         .count()
         .get_result(conn)?;
-    let attached: i64 = activity_files::table
-        .filter(activity_files::activity_id.eq(id).and(activity_files::file_id.eq(file)))
-        .filter(activity_files::role.eq("photo"))
-        .count()
-        .get_result(conn)?;
-    if shown == 0 || attached == 0 {
+    if shown == 0 {
         return Ok(None);
     }
-    Ok(files::table.find(file).select(FileRow::as_select()).first(conn).optional()?)
+    attachments::photo(conn, Owner::Activity(id), file)
 }

@@ -13,8 +13,10 @@ use tower_sessions::Session;
 use crate::app::AppState;
 use crate::consultations::store::consultations::Consultation;
 use crate::consultations::store::items::{self, Item, ItemRow, Note};
-use crate::kernel::auth::CurrentUser;
+use crate::kernel::auth::{Actor, CurrentUser};
+use crate::kernel::db::DbConn;
 use crate::kernel::error::{AppError, AppResult};
+use crate::kernel::files::routes::download;
 use crate::kernel::ids::{FileId, ItemId};
 use crate::kernel::web::page::form_done;
 use crate::kernel::web::{Page, render};
@@ -25,7 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/consultations/items/{id}", get(detail))
         .route("/consultations/items/{id}/progress", post(progress))
         .route("/consultations/items/{id}/finish", post(finish))
-        .route("/consultations/items/{id}/files/{file}", get(file))
+        .route("/consultations/items/{id}/files/{file}", download(holds_file))
 }
 
 #[derive(Template)]
@@ -137,21 +139,7 @@ async fn finish(
     form_done(&session, result, "consultation.item_finished", &format!("/consultations/items/{id}")).await
 }
 
-async fn file(
-    State(st): State<AppState>,
-    CurrentUser(me): CurrentUser,
-    Path((id, file)): Path<(i64, i64)>,
-) -> AppResult<Response> {
-    let row = st
-        .db
-        .read(move |c| {
-            items::get(c, &me, ItemId(id))?.ok_or(AppError::NotFound)?;
-            if !items::notes_of(c, ItemId(id))?.iter().any(|n| n.1 == Some(FileId(file))) {
-                return Err(AppError::NotFound);
-            }
-            crate::kernel::files::find_row(c, &me, FileId(file))
-        })
-        .await?
-        .ok_or(AppError::NotFound)?;
-    st.files.respond(&row).await
+/// An evidence file of an item the actor may see.
+fn holds_file(c: &mut DbConn, me: &Actor, id: i64, file: FileId) -> AppResult<bool> {
+    Ok(items::get(c, me, ItemId(id))?.is_some() && items::notes_of(c, ItemId(id))?.iter().any(|n| n.1 == Some(file)))
 }

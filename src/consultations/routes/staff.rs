@@ -8,23 +8,25 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use chrono::NaiveTime;
 use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::{ids, pairs};
+use crate::activities::meeting;
 use crate::app::AppState;
 use crate::consultations::model::{self, Format, Status, Tally};
-use crate::consultations::store::consultations::{
-    self as store, Attachment, Attendee, Consultation, Plan, Record, Row, Topic,
-};
+use crate::consultations::store::consultations::{self as store, Attendee, Consultation, Plan, Record, Row, Topic};
 use crate::consultations::store::items::{self, ItemRow, OverviewRow, Owner};
-use crate::kernel::auth::{CurrentUser, Role};
+use crate::kernel::auth::{Actor, CurrentUser, Role};
+use crate::kernel::db::DbConn;
 use crate::kernel::error::{AppError, AppResult};
+use crate::kernel::files::Stored;
+use crate::kernel::files::attachments::{self, Attachment};
+use crate::kernel::files::routes::{download, upload};
 use crate::kernel::ids::{ConsultationId, DepartmentId, FileId, LocalityId, MemberId, OfficeId, OpinionId, SectorId};
 use crate::kernel::web::page::{Flash, flash, form_done};
 use crate::kernel::web::{Page, form, render};
-use crate::opinions::routes::posters::{base_url, inline, qr_svg};
+use crate::opinions::routes::posters::base_url;
 use crate::org::store::{self as org, Office};
 
 pub fn router() -> Router<AppState> {
@@ -37,23 +39,34 @@ pub fn router() -> Router<AppState> {
         .route("/consultations/{id}/attendance", post(attendance))
         .route("/consultations/{id}/speakers", post(speaker))
         .route("/consultations/{id}/record", post(record))
-        .route("/consultations/{id}/photos", post(photos))
-        .route("/consultations/{id}/materials", post(materials))
-        .route("/consultations/{id}/files/{file}", get(file))
+        .route(
+            "/consultations/{id}/photos",
+            upload(model::MAX_PHOTOS, attach_file, |id| format!("/consultations/{id}#files")),
+        )
+        .route(
+            "/consultations/{id}/materials",
+            upload(model::MAX_PHOTOS, attach_material, |id| format!("/consultations/{id}#materials")),
+        )
+        .route("/consultations/{id}/files/{file}", download(holds_file))
         .route("/consultations/{id}/items", post(add_item))
         .route("/consultations/{id}/close", post(close))
         .route("/consultations/{id}/report.docx", get(report_docx))
 }
 
-fn parse_time(v: &Option<String>) -> AppResult<Option<NaiveTime>> {
-    match form::text(v) {
-        None => Ok(None),
-        Some(s) => NaiveTime::parse_from_str(&s, "%H:%M").map(Some).map_err(|_| AppError::BadRequest("form.bad_time")),
-    }
+/// A photo or document of the session's record.
+fn attach_file(c: &mut DbConn, me: &Actor, id: i64, file: FileId, s: &Stored) -> AppResult<()> {
+    store::attach(c, me, ConsultationId(id), file, attachments::role_of(s))
 }
 
-fn to_utc(day: chrono::NaiveDate, time: NaiveTime) -> chrono::NaiveDateTime {
-    crate::kernel::time::start_of_local_day(day) + (time - NaiveTime::MIN)
+/// Materials sent to the invitees before the session (documents or pictures).
+fn attach_material(c: &mut DbConn, me: &Actor, id: i64, file: FileId, _: &Stored) -> AppResult<()> {
+    store::attach(c, me, ConsultationId(id), file, "material")
+}
+
+/// A file of a consultation the actor may see.
+fn holds_file(c: &mut DbConn, me: &Actor, id: i64, file: FileId) -> AppResult<bool> {
+    let owner = attachments::Owner::Consultation(ConsultationId(id));
+    Ok(store::get(c, me, ConsultationId(id))?.is_some() && attachments::holds(c, owner, file)?)
 }
 
 #[derive(Deserialize, Default)]
@@ -175,8 +188,13 @@ impl DetailTemplate {
     fn is_present(&self, m: &MemberId) -> bool {
         self.attendees.iter().any(|x| x.member_id == *m && x.attended)
     }
-    fn listed(&self, m: &MemberId) -> bool {
-        self.attendees.iter().any(|x| x.member_id == *m)
+    /// The attendance form's members: those on the list.
+    fn listed_choices(&self) -> Vec<(MemberId, String)> {
+        self.choices
+            .iter()
+            .filter(|(m, ..)| self.attendees.iter().any(|x| x.member_id == *m))
+            .map(|(m, name, _)| (*m, name.clone()))
+            .collect()
     }
     fn opinion_status_key(&self, s: &str) -> String {
         crate::opinions::model::Status::parse(s).map(|x| x.label_key()).unwrap_or_default()
@@ -212,8 +230,7 @@ async fn detail(
             let own = crate::org::store::members::own_record(conn, &me)?.map(|m| m.id);
             let mine = attendees.iter().find(|x| Some(x.member_id) == own).cloned();
             let qr = if manage && matches!(c.status(), Status::Planned | Status::Held) {
-                let url = format!("{base}/consultations/{id}/signin?t={}", c.signin_token);
-                Some((inline(&qr_svg(&url)?).to_string(), url))
+                Some(meeting::qr_code(&base, "consultations", id.0, &c.signin_token)?)
             } else {
                 None
             };
@@ -228,7 +245,7 @@ async fn detail(
                 localities: store::localities_of(conn, id)?,
                 departments: store::invited_departments(conn, id)?,
                 speakers: store::speakers(conn, id)?,
-                files: store::attachments(conn, id)?,
+                files: attachments::list(conn, attachments::Owner::Consultation(id))?,
                 cases: store::cases_of(conn, id)?,
                 items: items::of_consultation(conn, id)?,
                 tally: items::tallies(conn, &[id])?.get(&id).copied().unwrap_or_default(),
@@ -320,7 +337,7 @@ async fn plan_form(
 /// refused form's fields) fills it in as it was sent.
 async fn plan_page(
     st: &AppState,
-    me: crate::kernel::auth::Actor,
+    me: Actor,
     page: Page,
     id: ConsultationId,
     p: Vec<(String, String)>,
@@ -399,11 +416,10 @@ async fn plan_page(
 
 fn plan_from(p: &[(String, String)]) -> AppResult<Plan> {
     let get = |k: &str| p.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone());
-    let day = form::date(&get("date"))?.ok_or(AppError::BadRequest("activity.date_required"))?;
-    let time = parse_time(&get("time"))?.unwrap_or(NaiveTime::from_hms_opt(9, 0, 0).unwrap_or(NaiveTime::MIN));
+    let planned_at = meeting::planned_at(&get("date"), &get("time"))?;
     Ok(Plan {
         format: get("format").as_deref().and_then(Format::parse).ok_or(AppError::BadRequest("form.bad_choice"))?,
-        planned_at: to_utc(day, time),
+        planned_at,
         place: get("place").unwrap_or_default(),
         host: get("host").unwrap_or_default(),
         sectors: ids(p, "sector", "form.bad_choice")?.into_iter().map(SectorId).collect(),
@@ -493,93 +509,13 @@ async fn record(
     Form(f): Form<RecordForm>,
 ) -> AppResult<Redirect> {
     let result = async {
-        let held_at = match (form::date(&f.date)?, parse_time(&f.time)?) {
-            (Some(d), t) => Some(to_utc(d, t.unwrap_or(NaiveTime::MIN))),
-            (None, _) => None,
-        };
-        let residents_count = match form::text(&f.residents_count) {
-            None => 0,
-            Some(s) => s.parse().map_err(|_| AppError::BadRequest("activity.bad_count"))?,
-        };
+        let held_at = meeting::held_at(&f.date, &f.time)?;
+        let residents_count = form::count(&f.residents_count, "activity.bad_count")?;
         let r = Record { held_at, record: f.record.unwrap_or_default(), residents_count };
         st.db.write(move |c| store::record(c, &me, ConsultationId(id), &r)).await
     }
     .await;
     form_done(&session, result, "consultation.recorded", &format!("/consultations/{id}#record")).await
-}
-
-async fn photos(
-    State(st): State<AppState>,
-    session: Session,
-    CurrentUser(me): CurrentUser,
-    Path(id): Path<i64>,
-    mp: axum::extract::Multipart,
-) -> AppResult<Redirect> {
-    let result = upload(&st, me, id, mp, None).await;
-    form_done(&session, result, "activity.files_added", &format!("/consultations/{id}#files")).await
-}
-
-/// Materials sent to the invitees before the session (documents or pictures).
-async fn materials(
-    State(st): State<AppState>,
-    session: Session,
-    CurrentUser(me): CurrentUser,
-    Path(id): Path<i64>,
-    mp: axum::extract::Multipart,
-) -> AppResult<Redirect> {
-    let result = upload(&st, me, id, mp, Some("material")).await;
-    form_done(&session, result, "activity.files_added", &format!("/consultations/{id}#materials")).await
-}
-
-/// Stores the uploads, then attaches them in one transaction; `role` None:
-/// photos as photos, other files as attachments.
-async fn upload(
-    st: &AppState,
-    me: crate::kernel::auth::Actor,
-    id: i64,
-    mp: axum::extract::Multipart,
-    role: Option<&'static str>,
-) -> AppResult<()> {
-    {
-        let (_, uploads) = crate::kernel::files::read_multipart(mp, model::MAX_PHOTOS).await?;
-        if uploads.is_empty() {
-            return Err(AppError::BadRequest("activity.no_file"));
-        }
-        let mut stored = vec![];
-        for u in uploads {
-            stored.push(st.files.put(u, crate::kernel::files::Accept::ImagesAndDocuments).await?);
-        }
-        st.db
-            .write(move |c| {
-                for s in &stored {
-                    let f = crate::kernel::files::insert_row(c, &me, s)?;
-                    let role =
-                        role.unwrap_or(if s.content_type.starts_with("image/") { "photo" } else { "attachment" });
-                    store::attach(c, &me, ConsultationId(id), f, role)?;
-                }
-                Ok(())
-            })
-            .await
-    }
-}
-
-async fn file(
-    State(st): State<AppState>,
-    CurrentUser(me): CurrentUser,
-    Path((id, file)): Path<(i64, i64)>,
-) -> AppResult<Response> {
-    let row = st
-        .db
-        .read(move |c| {
-            store::get(c, &me, ConsultationId(id))?.ok_or(AppError::NotFound)?;
-            if !store::attachments(c, ConsultationId(id))?.iter().any(|(f, ..)| f.0 == file) {
-                return Err(AppError::NotFound);
-            }
-            crate::kernel::files::find_row(c, &me, FileId(file))
-        })
-        .await?
-        .ok_or(AppError::NotFound)?;
-    st.files.respond(&row).await
 }
 
 #[derive(Deserialize)]

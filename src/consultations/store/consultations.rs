@@ -4,25 +4,26 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use rand::Rng;
 use serde::Serialize;
-use subtle::ConstantTimeEq;
 
+use crate::activities::meeting;
 use crate::consultations::model::{self, Action, Format, Proposer, Reply, Status};
 use crate::kernel::audit::{self, Change, store::Who};
 use crate::kernel::auth::{Actor, OfficeScope, Role};
 use crate::kernel::db::DbConn;
 use crate::kernel::db::schema::{
-    consultation_departments as cd, consultation_files as cf, consultation_localities as cl,
-    consultation_members as cm, consultation_opinions as co, consultation_sectors as cs, consultation_speakers as csp,
-    consultations, departments, files, liaisons, localities, members, offices, opinions, sectors,
+    consultation_departments as cd, consultation_localities as cl, consultation_members as cm,
+    consultation_opinions as co, consultation_sectors as cs, consultation_speakers as csp, consultations, departments,
+    liaisons, localities, members, offices, opinions, sectors,
 };
 use crate::kernel::error::{AppError, AppResult};
+use crate::kernel::files::attachments::{self, Owner};
 use crate::kernel::ids::{
     CommitteeId, ConsultationId, DepartmentId, FileId, LocalityId, MemberId, OfficeId, OpinionId, SectorId, UserId,
 };
 use crate::kernel::time::now;
-use crate::opinions::store::outbox::{NewMessage, mark, queue_once};
+use crate::kernel::web::form::bounded;
+use crate::opinions::store::outbox::note_once;
 use crate::org::store::members as member_store;
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
@@ -110,53 +111,14 @@ pub struct Record {
 }
 
 /// District staff manage every office's consultations, office staff their own.
-pub fn can_manage(actor: &Actor, office: OfficeId) -> bool {
-    match actor.role {
-        Role::DistrictAdmin => true,
-        Role::OfficeStaff => actor.office_id == Some(office),
-        _ => false,
-    }
-}
+pub use crate::org::model::can_manage_office as can_manage;
 
 fn manage(actor: &Actor, c: &Consultation) -> AppResult<()> {
     if can_manage(actor, c.office_id) { Ok(()) } else { Err(AppError::Forbidden) }
 }
 
-pub(crate) fn text(s: &str, max: usize, key: &'static str) -> AppResult<String> {
-    let s = s.trim();
-    if s.chars().count() > max {
-        return Err(AppError::BadRequest(key));
-    }
-    Ok(s.to_string())
-}
-
-fn new_token() -> String {
-    let alphabet = crate::opinions::model::CODE_ALPHABET;
-    let mut rng = rand::rng();
-    (0..16).map(|_| char::from(alphabet[rng.random_range(0..alphabet.len())])).collect()
-}
-
 fn step(c: &Consultation, action: Action) -> AppResult<Status> {
     model::next(c.status(), action).ok_or(AppError::Conflict("consultation.wrong_state"))
-}
-
-/// An in-app message, written once per key; in-app messages are delivered by
-/// being there.
-pub(crate) fn note(
-    conn: &mut DbConn,
-    committee: CommitteeId,
-    to: &str,
-    subject: &str,
-    body: &str,
-    key: &str,
-) -> AppResult<bool> {
-    let msg =
-        NewMessage { committee_id: committee, channel: "inapp", recipient: to, recipient_masked: to, subject, body };
-    let (id, done) = queue_once(conn, &msg, key)?;
-    if !done {
-        mark(conn, id, None)?;
-    }
-    Ok(!done)
 }
 
 /// Proposes a topic (议题), optionally raised from opinion-box cases.
@@ -175,11 +137,11 @@ pub fn propose(conn: &mut DbConn, actor: &Actor, t: &Topic) -> AppResult<Consult
     if ok == 0 {
         return Err(AppError::BadRequest("consultation.bad_office"));
     }
-    let title = text(&t.title, model::MAX_TITLE, "consultation.title_too_long")?;
+    let title = bounded(&t.title, model::MAX_TITLE, "consultation.title_too_long")?;
     if title.is_empty() {
         return Err(AppError::BadRequest("consultation.title_required"));
     }
-    let background = text(&t.background, model::MAX_TEXT, "consultation.text_too_long")?;
+    let background = bounded(&t.background, model::MAX_TEXT, "consultation.text_too_long")?;
     let mut cases: Vec<OpinionId> = vec![];
     for code in model::parse_codes(&t.codes) {
         let code =
@@ -212,7 +174,7 @@ pub fn propose(conn: &mut DbConn, actor: &Actor, t: &Topic) -> AppResult<Consult
             consultations::record.eq(""),
             consultations::residents_count.eq(0),
             consultations::results.eq(""),
-            consultations::signin_token.eq(new_token()),
+            consultations::signin_token.eq(meeting::new_token()),
             consultations::created_at.eq(t0),
             consultations::updated_at.eq(t0),
         ))
@@ -302,7 +264,7 @@ pub fn decide(conn: &mut DbConn, actor: &Actor, id: ConsultationId, approve: boo
     let c = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     manage(actor, &c)?;
     let to = step(&c, if approve { Action::Approve } else { Action::Reject })?;
-    let reason = text(reason, 500, "consultation.text_too_long")?;
+    let reason = bounded(reason, 500, "consultation.text_too_long")?;
     if !approve && reason.is_empty() {
         return Err(AppError::BadRequest("consultation.reason_required"));
     }
@@ -371,13 +333,13 @@ pub fn plan(conn: &mut DbConn, actor: &Actor, id: ConsultationId, p: &Plan) -> A
     let c = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     manage(actor, &c)?;
     let to = step(&c, Action::Plan)?;
-    let place = text(&p.place, model::MAX_TITLE, "consultation.place_too_long")?;
+    let place = bounded(&p.place, model::MAX_TITLE, "consultation.place_too_long")?;
     if place.is_empty() {
         return Err(AppError::BadRequest("consultation.place_required"));
     }
-    let host = text(&p.host, model::MAX_TITLE, "consultation.place_too_long")?;
-    let residents = text(&p.residents, 1000, "consultation.text_too_long")?;
-    let materials = text(&p.materials, model::MAX_TEXT, "consultation.text_too_long")?;
+    let host = bounded(&p.host, model::MAX_TITLE, "consultation.place_too_long")?;
+    let residents = bounded(&p.residents, 1000, "consultation.text_too_long")?;
+    let materials = bounded(&p.materials, model::MAX_TEXT, "consultation.text_too_long")?;
     let (sector_ids, locality_ids, member_ids, dept_ids) =
         (dedup(&p.sectors), dedup(&p.localities), dedup(&p.members), dedup(&p.departments));
     let committee = actor.committee_id;
@@ -469,7 +431,7 @@ pub fn plan(conn: &mut DbConn, actor: &Actor, id: ConsultationId, p: &Plan) -> A
     // place tells everyone invited again; saving the same plan tells nobody.
     let arrangement = format!("{}:{place}", p.planned_at.and_utc().timestamp());
     for to in recipients {
-        note(conn, committee, &to, &subject, &body, &format!("{subject}:{to}:{arrangement}"))?;
+        note_once(conn, committee, &to, &subject, &body, &format!("{subject}:{to}:{arrangement}"))?;
     }
     audit::record(
         conn,
@@ -564,17 +526,37 @@ pub fn speakers(conn: &mut DbConn, id: ConsultationId) -> AppResult<Vec<(String,
         .load(conn)?)
 }
 
-/// A member replies to their invitation.
-pub fn reply(conn: &mut DbConn, actor: &Actor, id: ConsultationId, reply: Reply) -> AppResult<()> {
-    let me =
-        member_store::own_record(conn, actor)?.map(|m| m.id).ok_or(AppError::BadRequest("activity.not_a_member"))?;
-    let c: Consultation = consultations::table
+/// A consultation of the actor's committee by id, whatever its office: an
+/// invitee or a member signing in may belong to another office.
+fn in_committee(conn: &mut DbConn, actor: &Actor, id: ConsultationId) -> AppResult<Consultation> {
+    consultations::table
         .find(id)
         .filter(consultations::committee_id.eq(actor.committee_id))
         .select(Consultation::as_select())
         .first(conn)
         .optional()?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::NotFound)
+}
+
+/// After an invitee's reply was written to `updated` rows: none means they
+/// were not invited; otherwise the audit entry, `after` naming who replied.
+fn replied(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: ConsultationId,
+    updated: usize,
+    after: serde_json::Value,
+) -> AppResult<()> {
+    if updated == 0 {
+        return Err(AppError::NotFound);
+    }
+    audit::record(conn, Who::User(actor), Change::new("consultation.reply", "consultation", id).after(after))
+}
+
+/// A member replies to their invitation.
+pub fn reply(conn: &mut DbConn, actor: &Actor, id: ConsultationId, reply: Reply) -> AppResult<()> {
+    let me = member_store::own_id(conn, actor)?;
+    let c = in_committee(conn, actor, id)?;
     if c.status() != Status::Planned {
         return Err(AppError::Conflict("consultation.wrong_state"));
     }
@@ -583,16 +565,7 @@ pub fn reply(conn: &mut DbConn, actor: &Actor, id: ConsultationId, reply: Reply)
     )
     .set(cm::reply.eq(reply.as_str()))
     .execute(conn)?;
-    if n == 0 {
-        return Err(AppError::NotFound);
-    }
-    audit::record(
-        conn,
-        Who::User(actor),
-        Change::new("consultation.reply", "consultation", id)
-            .after(serde_json::json!({ "member": me, "reply": reply.as_str() })),
-    )?;
-    Ok(())
+    replied(conn, actor, id, n, serde_json::json!({ "member": me, "reply": reply.as_str() }))
 }
 
 /// A member's invitations still to come or today, soonest first, with their reply.
@@ -612,16 +585,8 @@ pub fn upcoming(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<(Consultation
 /// The consultation by id for the sign-in page; the token proves the phone
 /// scanned its code.
 pub fn for_sign_in(conn: &mut DbConn, actor: &Actor, id: ConsultationId, token: &str) -> AppResult<Consultation> {
-    let c: Consultation = consultations::table
-        .find(id)
-        .filter(consultations::committee_id.eq(actor.committee_id))
-        .select(Consultation::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or(AppError::NotFound)?;
-    if !bool::from(c.signin_token.as_bytes().ct_eq(token.as_bytes())) {
-        return Err(AppError::BadRequest("activity.bad_code"));
-    }
+    let c = in_committee(conn, actor, id)?;
+    meeting::check_token(&c.signin_token, token)?;
     Ok(c)
 }
 
@@ -632,8 +597,7 @@ pub fn may_sign_in(c: &Consultation, at: NaiveDateTime) -> bool {
 
 /// A member signs in by the QR code, as themself, on the day.
 pub fn sign_in(conn: &mut DbConn, actor: &Actor, id: ConsultationId, token: &str) -> AppResult<()> {
-    let me =
-        member_store::own_record(conn, actor)?.map(|m| m.id).ok_or(AppError::BadRequest("activity.not_a_member"))?;
+    let me = member_store::own_id(conn, actor)?;
     let c = for_sign_in(conn, actor, id, token)?;
     let t = now();
     if !may_sign_in(&c, t) {
@@ -744,8 +708,8 @@ pub fn add_speaker(conn: &mut DbConn, actor: &Actor, id: ConsultationId, name: &
     let c = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     manage(actor, &c)?;
     session_open(&c)?;
-    let name = text(name, 50, "consultation.name_too_long")?;
-    let points = text(points, 2000, "consultation.text_too_long")?;
+    let name = bounded(name, 50, "consultation.name_too_long")?;
+    let points = bounded(points, 2000, "consultation.text_too_long")?;
     if name.is_empty() || points.is_empty() {
         return Err(AppError::BadRequest("consultation.speaker_required"));
     }
@@ -782,7 +746,7 @@ pub fn record(conn: &mut DbConn, actor: &Actor, id: ConsultationId, r: &Record) 
     if !(0..=100_000).contains(&r.residents_count) {
         return Err(AppError::BadRequest("activity.bad_count"));
     }
-    let record = text(&r.record, model::MAX_TEXT, "consultation.text_too_long")?;
+    let record = bounded(&r.record, model::MAX_TEXT, "consultation.text_too_long")?;
     if record.is_empty() {
         return Err(AppError::BadRequest("consultation.record_required"));
     }
@@ -815,7 +779,7 @@ pub fn close(conn: &mut DbConn, actor: &Actor, id: ConsultationId, results: &str
     let c = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     manage(actor, &c)?;
     let to = step(&c, Action::Close)?;
-    let results = text(results, model::MAX_TEXT, "consultation.text_too_long")?;
+    let results = bounded(results, model::MAX_TEXT, "consultation.text_too_long")?;
     if results.is_empty() {
         return Err(AppError::BadRequest("consultation.results_required"));
     }
@@ -854,37 +818,7 @@ pub fn attach(conn: &mut DbConn, actor: &Actor, id: ConsultationId, file: FileId
     } else {
         session_open(&c)?;
     }
-    let n: i64 = cf::table.filter(cf::consultation_id.eq(id)).count().get_result(conn)?;
-    if n >= (model::MAX_PHOTOS * 2) as i64 {
-        return Err(AppError::BadRequest("activity.too_many_files"));
-    }
-    diesel::insert_into(cf::table)
-        .values((
-            cf::committee_id.eq(c.committee_id),
-            cf::consultation_id.eq(id),
-            cf::file_id.eq(file),
-            cf::role.eq(role),
-            cf::created_at.eq(now()),
-        ))
-        .execute(conn)?;
-    audit::record(
-        conn,
-        Who::User(actor),
-        Change::new("consultation.attach", "consultation", id).after(serde_json::json!({ "file": file })),
-    )?;
-    Ok(())
-}
-
-/// (file id, role, name, content type)
-pub type Attachment = (FileId, String, String, String);
-
-pub fn attachments(conn: &mut DbConn, id: ConsultationId) -> AppResult<Vec<Attachment>> {
-    Ok(cf::table
-        .inner_join(files::table)
-        .filter(cf::consultation_id.eq(id))
-        .order(cf::id.asc())
-        .select((files::id, cf::role, files::original_name, files::content_type))
-        .load(conn)?)
+    attachments::attach(conn, actor, c.committee_id, Owner::Consultation(id), file, role, model::MAX_PHOTOS * 2)
 }
 
 pub fn office_name(conn: &mut DbConn, office: OfficeId) -> AppResult<String> {
@@ -921,14 +855,5 @@ pub fn department_reply(conn: &mut DbConn, actor: &Actor, id: ConsultationId, re
     let n = diesel::update(cd::table.filter(cd::consultation_id.eq(id).and(cd::department_id.eq(dept))))
         .set(cd::reply.eq(reply.as_str()))
         .execute(conn)?;
-    if n == 0 {
-        return Err(AppError::NotFound);
-    }
-    audit::record(
-        conn,
-        Who::User(actor),
-        Change::new("consultation.reply", "consultation", id)
-            .after(serde_json::json!({ "department": dept, "reply": reply.as_str() })),
-    )?;
-    Ok(())
+    replied(conn, actor, id, n, serde_json::json!({ "department": dept, "reply": reply.as_str() }))
 }

@@ -8,7 +8,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::consultations::{Consultation, can_manage, text};
+use super::consultations::{Consultation, can_manage};
 use crate::activities::model::Quarter;
 use crate::consultations::model::{self, ItemStatus, Status, Tally};
 use crate::kernel::audit::{self, Change, store::Who};
@@ -20,6 +20,7 @@ use crate::kernel::db::schema::{
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{CommitteeId, ConsultationId, DepartmentId, FileId, ItemId, OfficeId};
 use crate::kernel::time::{now, today};
+use crate::kernel::web::form::bounded;
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = items)]
@@ -105,7 +106,7 @@ pub fn add(
     if c.status() != Status::Held {
         return Err(AppError::Conflict("consultation.wrong_state"));
     }
-    let body = text(body, 1000, "consultation.text_too_long")?;
+    let body = bounded(body, 1000, "consultation.text_too_long")?;
     if body.is_empty() {
         return Err(AppError::BadRequest("consultation.item_required"));
     }
@@ -297,7 +298,7 @@ fn add_note(conn: &mut DbConn, actor: &Actor, item: ItemId, note: &str, file: Op
 /// A progress note, with an optional evidence file.
 pub fn progress(conn: &mut DbConn, actor: &Actor, id: ItemId, note: &str, file: Option<FileId>) -> AppResult<()> {
     let item = for_update(conn, actor, id)?;
-    let note = text(note, 2000, "consultation.text_too_long")?;
+    let note = bounded(note, 2000, "consultation.text_too_long")?;
     if note.is_empty() {
         return Err(AppError::BadRequest("consultation.note_required"));
     }
@@ -314,7 +315,7 @@ pub fn progress(conn: &mut DbConn, actor: &Actor, id: ItemId, note: &str, file: 
 /// Closes an item: done, or explained (说明, which needs the explanation).
 pub fn finish(conn: &mut DbConn, actor: &Actor, id: ItemId, done: bool, explanation: &str) -> AppResult<()> {
     let item = for_update(conn, actor, id)?;
-    let explanation = text(explanation, 2000, "consultation.text_too_long")?;
+    let explanation = bounded(explanation, 2000, "consultation.text_too_long")?;
     if !done && explanation.is_empty() {
         return Err(AppError::BadRequest("consultation.explanation_required"));
     }

@@ -11,11 +11,10 @@ use super::consultations::{self as cstore, Consultation};
 use super::items::{self, ItemRow};
 use crate::consultations::model::{Status, Tally};
 use crate::kernel::db::DbConn;
-use crate::kernel::db::schema::{
-    consultation_files as cf, consultation_members as cm, consultations, files, members, sectors,
-};
+use crate::kernel::db::schema::{consultation_members as cm, consultations, members, sectors};
 use crate::kernel::error::AppResult;
 use crate::kernel::files::FileRow;
+use crate::kernel::files::attachments::{self, Owner};
 use crate::kernel::ids::{CommitteeId, ConsultationId, FileId};
 
 /// A closed consultation as the public page shows it.
@@ -77,11 +76,7 @@ pub fn shown(conn: &mut DbConn, committee: CommitteeId, id: ConsultationId) -> A
         departments: cstore::invited_departments(conn, id)?.len(),
         items,
         tally,
-        photos: cf::table
-            .filter(cf::consultation_id.eq(id).and(cf::role.eq("photo")))
-            .order(cf::id.asc())
-            .select(cf::file_id)
-            .load(conn)?,
+        photos: attachments::photos(conn, Owner::Consultation(id))?,
         c,
     }))
 }
@@ -98,12 +93,8 @@ pub fn photo(
         .filter(consultations::committee_id.eq(committee).and(consultations::status.eq(Status::Closed.as_str())))
         .count()
         .get_result(conn)?;
-    let attached: i64 = cf::table
-        .filter(cf::consultation_id.eq(id).and(cf::file_id.eq(file)).and(cf::role.eq("photo")))
-        .count()
-        .get_result(conn)?;
-    if shown == 0 || attached == 0 {
+    if shown == 0 {
         return Ok(None);
     }
-    Ok(files::table.find(file).select(FileRow::as_select()).first(conn).optional()?)
+    attachments::photo(conn, Owner::Consultation(id), file)
 }

@@ -8,10 +8,12 @@
 //! upload (who, which committee, the name it came with); many rows may share
 //! one stored file.
 
+pub mod attachments;
 pub mod check;
 mod disk;
 mod http;
 mod reencode;
+pub mod routes;
 mod store;
 
 use std::path::{Path, PathBuf};

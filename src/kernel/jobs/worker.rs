@@ -7,13 +7,15 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{Timelike, Utc};
+use chrono::{NaiveDateTime, Timelike, Utc};
 use tokio::sync::watch;
 
 use super::store::{self, Job};
+use crate::kernel::calendar::model::shanghai_date;
 use crate::kernel::db::Db;
 use crate::kernel::error::AppResult;
 use crate::kernel::ids::JobId;
+use crate::kernel::time::start_of_local_day;
 
 pub struct JobCtx {
     pub db: Db,
@@ -124,6 +126,16 @@ impl Worker {
             }
         }
     }
+}
+
+/// Queues today's run of a daily job, at `hour`:00 Beijing time; the day's
+/// dedupe key means that any number of instances queue it once.
+pub async fn schedule_daily(db: &Db, kind: &'static str, now: NaiveDateTime, hour: i64) -> AppResult<()> {
+    let day = shanghai_date(now);
+    let at = start_of_local_day(day) + chrono::Duration::hours(hour);
+    let key = format!("{kind}:{}", day.format("%Y%m%d"));
+    db.write(move |c| store::enqueue(c, kind, &serde_json::json!({}), at, Some(&key))).await?;
+    Ok(())
 }
 
 /// Queues the periodic housekeeping jobs; the hourly dedupe key means that any

@@ -1,6 +1,6 @@
 //! Small helpers for HTML form fields: every field arrives as text.
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveTime};
 
 use crate::kernel::error::AppError;
 
@@ -9,11 +9,37 @@ pub fn text(v: &Option<String>) -> Option<String> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
 }
 
+/// A trimmed text no longer than `max` characters; a longer one is refused
+/// with the message `key`.
+pub fn bounded(s: &str, max: usize, key: &'static str) -> Result<String, AppError> {
+    let s = s.trim();
+    if s.chars().count() > max {
+        return Err(AppError::BadRequest(key));
+    }
+    Ok(s.to_string())
+}
+
 /// An optional date field; a non-blank field that is not a date is an error.
 pub fn date(v: &Option<String>) -> Result<Option<NaiveDate>, AppError> {
     match text(v) {
         None => Ok(None),
         Some(s) => crate::org::model::parse_date(&s).map(Some).ok_or(AppError::BadRequest("form.bad_date")),
+    }
+}
+
+/// An optional time of day (`HH:MM`).
+pub fn time(v: &Option<String>) -> Result<Option<NaiveTime>, AppError> {
+    match text(v) {
+        None => Ok(None),
+        Some(s) => NaiveTime::parse_from_str(&s, "%H:%M").map(Some).map_err(|_| AppError::BadRequest("form.bad_time")),
+    }
+}
+
+/// A count: blank is 0, anything but a whole number is refused with `key`.
+pub fn count(v: &Option<String>, key: &'static str) -> Result<i32, AppError> {
+    match text(v) {
+        None => Ok(0),
+        Some(s) => s.parse().map_err(|_| AppError::BadRequest(key)),
     }
 }
 

@@ -11,6 +11,7 @@ use tower_sessions::Session;
 
 use crate::app::AppState;
 use crate::kernel::auth::CurrentUser;
+use crate::kernel::db::DbConn;
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{CategoryId, DepartmentId, OfficeId};
 use crate::kernel::web::page::form_done;
@@ -100,6 +101,21 @@ async fn show(State(st): State<AppState>, CurrentUser(me): CurrentUser, page: Pa
     render(&SettingsTemplate { page, categories, departments, offices, routes, default_days: DEFAULT_ANSWER_DAYS })
 }
 
+/// Goes back to `section` of the settings page, with the outcome as a flash
+/// message.
+async fn back(session: &Session, result: AppResult<()>, section: &str) -> AppResult<Redirect> {
+    form_done(session, result, "settings.saved", &format!("{BACK}#{section}")).await
+}
+
+/// Writes one change, then goes `back`.
+async fn save<F>(st: &AppState, session: &Session, section: &str, change: F) -> AppResult<Redirect>
+where
+    F: FnOnce(&mut DbConn) -> AppResult<()> + Send + 'static,
+{
+    let result = st.db.write(change).await;
+    back(session, result, section).await
+}
+
 #[derive(Deserialize)]
 struct CategoryForm {
     parent: Option<String>,
@@ -119,12 +135,24 @@ async fn add_category(
         st.db.write(move |c| catalog::add_category(c, &me, parent, code.as_deref(), &f.name).map(|_| ())).await
     }
     .await;
-    form_done(&session, result, "settings.saved", &format!("{BACK}#categories")).await
+    back(&session, result, "categories").await
 }
 
 #[derive(Deserialize)]
 struct NameForm {
     name: String,
+}
+
+/// `active=1` turns an entry on, anything else off.
+#[derive(Deserialize)]
+struct ActiveForm {
+    active: String,
+}
+
+impl ActiveForm {
+    fn on(&self) -> bool {
+        self.active == "1"
+    }
 }
 
 async fn rename_category(
@@ -134,13 +162,7 @@ async fn rename_category(
     Path(id): Path<i64>,
     Form(f): Form<NameForm>,
 ) -> AppResult<Redirect> {
-    let result = st.db.write(move |c| catalog::rename_category(c, &me, CategoryId(id), &f.name)).await;
-    form_done(&session, result, "settings.saved", &format!("{BACK}#categories")).await
-}
-
-#[derive(Deserialize)]
-struct ActiveForm {
-    active: String,
+    save(&st, &session, "categories", move |c| catalog::rename_category(c, &me, CategoryId(id), &f.name)).await
 }
 
 async fn category_active(
@@ -150,9 +172,7 @@ async fn category_active(
     Path(id): Path<i64>,
     Form(f): Form<ActiveForm>,
 ) -> AppResult<Redirect> {
-    let active = f.active == "1";
-    let result = st.db.write(move |c| catalog::set_category_active(c, &me, CategoryId(id), active)).await;
-    form_done(&session, result, "settings.saved", &format!("{BACK}#categories")).await
+    save(&st, &session, "categories", move |c| catalog::set_category_active(c, &me, CategoryId(id), f.on())).await
 }
 
 async fn add_department(
@@ -161,8 +181,7 @@ async fn add_department(
     CurrentUser(me): CurrentUser,
     Form(f): Form<NameForm>,
 ) -> AppResult<Redirect> {
-    let result = st.db.write(move |c| catalog::add_department(c, &me, &f.name).map(|_| ())).await;
-    form_done(&session, result, "settings.saved", &format!("{BACK}#departments")).await
+    save(&st, &session, "departments", move |c| catalog::add_department(c, &me, &f.name).map(|_| ())).await
 }
 
 async fn department_active(
@@ -172,9 +191,7 @@ async fn department_active(
     Path(id): Path<i64>,
     Form(f): Form<ActiveForm>,
 ) -> AppResult<Redirect> {
-    let active = f.active == "1";
-    let result = st.db.write(move |c| catalog::set_department_active(c, &me, DepartmentId(id), active)).await;
-    form_done(&session, result, "settings.saved", &format!("{BACK}#departments")).await
+    save(&st, &session, "departments", move |c| catalog::set_department_active(c, &me, DepartmentId(id), f.on())).await
 }
 
 #[derive(Deserialize)]
@@ -214,7 +231,7 @@ async fn set_route(
         st.db.write(move |c| catalog::set_route(c, &me, category, office, kind, id, days)).await
     }
     .await;
-    form_done(&session, result, "settings.saved", &format!("{BACK}#routes")).await
+    back(&session, result, "routes").await
 }
 
 async fn remove_route(
@@ -223,8 +240,7 @@ async fn remove_route(
     CurrentUser(me): CurrentUser,
     Path(id): Path<i64>,
 ) -> AppResult<Redirect> {
-    let result = st.db.write(move |c| catalog::remove_route(c, &me, id)).await;
-    form_done(&session, result, "settings.saved", &format!("{BACK}#routes")).await
+    save(&st, &session, "routes", move |c| catalog::remove_route(c, &me, id)).await
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use tower_sessions::Session;
 
 use crate::app::AppState;
 use crate::kernel::auth::{Actor, CurrentUser};
+use crate::kernel::db::DbConn;
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{CategoryId, FileId, LocalityId, MemberId, OfficeId, OpinionId};
 use crate::kernel::personal::{mask_name, mask_phone};
@@ -37,7 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/opinions/{id}/extension/decide", post(decide_extension))
         .route("/opinions/{id}/public", post(set_public))
         .route("/opinions/{id}/urgent", post(set_urgent))
-        .route("/opinions/{id}/files/{file}", get(file))
+        .route("/opinions/{id}/files/{file}", crate::kernel::files::routes::download(holds_file))
 }
 
 #[derive(Deserialize, Default)]
@@ -514,24 +515,9 @@ async fn set_urgent(
 }
 
 /// A case's photo, for those who may see the case.
-async fn file(
-    State(st): State<AppState>,
-    CurrentUser(me): CurrentUser,
-    Path((id, file)): Path<(i64, i64)>,
-) -> AppResult<Response> {
-    let row = st
-        .db
-        .read(move |c| {
-            cases::get(c, &me, OpinionId(id))?.ok_or(AppError::NotFound)?;
-            let attached = cases::attachments(c, OpinionId(id))?.iter().any(|(f, ..)| f.0 == file);
-            if !attached {
-                return Err(AppError::NotFound);
-            }
-            crate::kernel::files::find_row(c, &me, FileId(file))
-        })
-        .await?
-        .ok_or(AppError::NotFound)?;
-    st.files.respond(&row).await
+fn holds_file(c: &mut DbConn, me: &Actor, id: i64, file: FileId) -> AppResult<bool> {
+    Ok(cases::get(c, me, OpinionId(id))?.is_some()
+        && cases::attachments(c, OpinionId(id))?.iter().any(|(f, ..)| *f == file))
 }
 
 /// Bulk triage from the inbox: accept, or assign many cases at once.

@@ -55,6 +55,27 @@ pub fn queue_once(conn: &mut DbConn, m: &NewMessage<'_>, key: &str) -> AppResult
     Ok((id, false))
 }
 
+/// An in-app message to a unit or a member (`office:3`, `member:7`,
+/// `district`), written once per `key` however often a job runs; returns
+/// whether it is new. In-app messages are delivered by being there.
+pub fn note_once(
+    conn: &mut DbConn,
+    committee: CommitteeId,
+    to: &str,
+    subject: &str,
+    body: &str,
+    key: &str,
+) -> AppResult<bool> {
+    // A unit or a member's id, never a phone: nothing here is personal data.
+    let msg =
+        NewMessage { committee_id: committee, channel: "inapp", recipient: to, recipient_masked: to, subject, body };
+    let (id, done) = queue_once(conn, &msg, key)?;
+    if !done {
+        mark(conn, id, None)?;
+    }
+    Ok(!done)
+}
+
 pub fn queue(conn: &mut DbConn, m: &NewMessage<'_>) -> AppResult<i64> {
     Ok(diesel::insert_into(outbox::table)
         .values((

@@ -223,6 +223,12 @@ pub fn own_record(conn: &mut DbConn, actor: &Actor) -> AppResult<Option<Member>>
         .optional()?)
 }
 
+/// The actor's own member record's id, for what only a member does (replying
+/// to an invitation, signing in); a clear refusal for other accounts.
+pub fn own_id(conn: &mut DbConn, actor: &Actor) -> AppResult<MemberId> {
+    own_record(conn, actor)?.map(|m| m.id).ok_or(AppError::BadRequest("activity.not_a_member"))
+}
+
 fn check_refs(conn: &mut DbConn, committee_id: CommitteeId, d: &MemberData) -> AppResult<()> {
     d.check().map_err(AppError::BadRequest)?;
     if let Some(s) = d.sector_id {
@@ -246,6 +252,43 @@ fn check_refs(conn: &mut DbConn, committee_id: CommitteeId, d: &MemberData) -> A
     Ok(())
 }
 
+/// The columns a member's data fills, as stored (trimmed): written alike when
+/// a member is added and when they change. `None` writes NULL, on insert as on
+/// update, so the statement's SQL stays one text.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = members, treat_none_as_default_value = false, treat_none_as_null = true)]
+struct Fields<'a> {
+    office_id: Option<OfficeId>,
+    sector_id: Option<SectorId>,
+    name: &'a str,
+    gender: &'static str,
+    ethnicity: &'a str,
+    birth_date: Option<NaiveDate>,
+    party: &'a str,
+    employer: &'a str,
+    post: &'a str,
+    phone: &'a str,
+    term: &'a str,
+}
+
+impl<'a> From<&'a MemberData> for Fields<'a> {
+    fn from(d: &'a MemberData) -> Self {
+        Fields {
+            office_id: d.office_id,
+            sector_id: d.sector_id,
+            name: d.name.trim(),
+            gender: d.gender.as_str(),
+            ethnicity: d.ethnicity.trim(),
+            birth_date: d.birth_date,
+            party: d.party.trim(),
+            employer: d.employer.trim(),
+            post: d.post.trim(),
+            phone: d.phone.as_str(),
+            term: d.term.trim(),
+        }
+    }
+}
+
 fn phone_conflict(e: diesel::result::Error) -> AppError {
     if is_unique_violation(&e) { AppError::Conflict("member.phone_taken") } else { e.into() }
 }
@@ -258,17 +301,7 @@ pub fn insert(conn: &mut DbConn, who: Who<'_>, committee_id: CommitteeId, d: &Me
     let id: MemberId = diesel::insert_into(members::table)
         .values((
             members::committee_id.eq(committee_id),
-            members::office_id.eq(d.office_id),
-            members::sector_id.eq(d.sector_id),
-            members::name.eq(d.name.trim()),
-            members::gender.eq(d.gender.as_str()),
-            members::ethnicity.eq(d.ethnicity.trim()),
-            members::birth_date.eq(d.birth_date),
-            members::party.eq(d.party.trim()),
-            members::employer.eq(d.employer.trim()),
-            members::post.eq(d.post.trim()),
-            members::phone.eq(d.phone.as_str()),
-            members::term.eq(d.term.trim()),
+            Fields::from(d),
             members::status.eq(MemberStatus::Active.as_str()),
             members::created_at.eq(now),
             members::updated_at.eq(now),
@@ -306,20 +339,7 @@ pub fn write(conn: &mut DbConn, who: Who<'_>, existing: &Member, d: &MemberData)
         return Ok(false);
     }
     diesel::update(members::table.find(existing.id))
-        .set((
-            members::office_id.eq(d.office_id),
-            members::sector_id.eq(d.sector_id),
-            members::name.eq(d.name.trim()),
-            members::gender.eq(d.gender.as_str()),
-            members::ethnicity.eq(d.ethnicity.trim()),
-            members::birth_date.eq(d.birth_date),
-            members::party.eq(d.party.trim()),
-            members::employer.eq(d.employer.trim()),
-            members::post.eq(d.post.trim()),
-            members::phone.eq(d.phone.as_str()),
-            members::term.eq(d.term.trim()),
-            members::updated_at.eq(now()),
-        ))
+        .set((Fields::from(d), members::updated_at.eq(now())))
         .execute(conn)
         .map_err(phone_conflict)?;
     audit::record(conn, who, Change::new("member.update", "member", existing.id).before(existing).after(d))?;
