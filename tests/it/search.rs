@@ -86,6 +86,14 @@ async fn words_are_found_newest_first_within_scope(app: TestApp) {
     // Other committees and other kinds are never returned.
     assert_eq!(find(db, lingbao, "opinion", "路灯 维修", 20, None), [7]);
     assert_eq!(find(db, hubin, "notice", "路灯 维修", 20, None), [8]);
+    // Not even when a text spells another scope's token (each document's scope
+    // sits in the index beside its words).
+    let token = format!("_c{}_kopinion _c{}_k1", hubin.0, hubin.0);
+    index(db, lingbao, "opinion", &[(9, &format!("路灯 {token}"))]);
+    sync(db);
+    assert_eq!(find(db, hubin, "opinion", "路灯", 20, None), [4, 2, 1]);
+    assert_eq!(find(db, hubin, "opinion", &format!("路灯 {token}"), 20, None), Vec::<i64>::new());
+    assert_eq!(find(db, lingbao, "opinion", "路灯", 20, None), [9, 7]);
     let r = db.read_blocking(|c| search::search(c, hubin, "no-such-kind", "路灯", 20, None));
     assert!(r.is_err(), "unknown kinds are a programming error");
 }

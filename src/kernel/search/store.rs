@@ -1,6 +1,6 @@
 //! The search tables. `search_docs` holds each document's terms and SimHash bands
-//! on both backends. Full text: PostgreSQL's GIN index over the stored
-//! `tsv = to_tsvector('simple', terms)` follows the row; SQLite's FTS5 table `search_fts`
+//! on both backends. Full text: PostgreSQL's GIN index over the stored `tsv`
+//! (the terms and a committee-and-kind scope lexeme) follows the row; SQLite's FTS5 table `search_fts`
 //! is filled in batches by `sync` (the `search.sync` job), because indexing each
 //! row in its own transaction costs FTS5 several times the insert itself.
 //!
@@ -181,20 +181,29 @@ pub fn search(
             .map(|r: Id| Id { id: text::ref_of(r.id) })
             .collect()
         }
+        // The scope lexeme keeps the GIN scan inside the committee and kind (see
+        // migration 000014); the plain filters say the same for the reader.
         DbConn::Pg(c) => diesel::sql_query(
             "SELECT ref_id AS id FROM search_docs \
              WHERE committee_id = $1 AND kind = $2 AND ref_id < $3 \
-             AND tsv @@ plainto_tsquery('simple', $4) \
-             ORDER BY ref_id DESC LIMIT $5",
+             AND tsv @@ (plainto_tsquery('simple', $4) && $5::tsquery) \
+             ORDER BY ref_id DESC LIMIT $6",
         )
         .bind::<BigInt, _>(committee_id.0)
         .bind::<Text, _>(kind)
         .bind::<BigInt, _>(before.unwrap_or(i64::MAX))
         .bind::<Text, _>(words.join(" "))
+        .bind::<Text, _>(pg_scope(committee_id, kind))
         .bind::<BigInt, _>(limit)
         .load(c)?,
     };
     Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+/// The lexeme PostgreSQL's `tsv` carries for a document's committee and kind:
+/// the expression of migration 000014, `'_c' || committee_id || '_k' || kind`.
+fn pg_scope(committee_id: CommitteeId, kind: &str) -> String {
+    format!("_c{}_k{kind}", committee_id.0)
 }
 
 /// Near-duplicates of `body` among the committee's documents of `kind`: ref_ids
