@@ -44,6 +44,9 @@ pub struct AppState {
     pub personal: Vault,
     /// Texts to residents' phones.
     pub sms: Arc<crate::kernel::notify::Sms>,
+    /// Signs anonymous visitors' form tokens (`kernel::web::csrf`); derived
+    /// once here rather than on every page view.
+    pub form_key: [u8; 32],
 }
 
 impl AppState {
@@ -54,7 +57,8 @@ impl AppState {
         let files = FileStore::new(&config.data_dir);
         let personal = Vault::from_config(&config)?;
         let sms = Arc::new(crate::kernel::notify::Sms::from_config(&config)?);
-        Ok(AppState { db, config: Arc::new(config), metrics: metrics_handle(), files, personal, sms })
+        let form_key = personal.derive("web.form_token");
+        Ok(AppState { db, config: Arc::new(config), metrics: metrics_handle(), files, personal, sms, form_key })
     }
 }
 

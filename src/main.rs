@@ -208,6 +208,7 @@ fn user_command(db: &Db, cmd: UserCommand) -> anyhow::Result<()> {
                 );
             };
             let pw = password::generate_initial();
+            let hash = password::hash(&pw).map_err(cli_error)?;
             db.write_blocking(|c| {
                 let committee_id = match (org::committee_by_code(c, &committee)?, &committee_name) {
                     (Some(cm), _) => cm.id,
@@ -230,16 +231,17 @@ fn user_command(db: &Db, cmd: UserCommand) -> anyhow::Result<()> {
                     role,
                     office_id,
                 };
-                users::insert(c, who(), committee_id, &acc, &pw, true)
+                users::insert(c, who(), committee_id, &acc, &hash, true)
             })
             .map_err(cli_error)?;
             println!("created {username}; initial password (must be changed at first login): {pw}");
         }
         UserCommand::Reset { username } => {
             let pw = password::generate_initial();
+            let hash = password::hash(&pw).map_err(cli_error)?;
             db.write_blocking(|c| {
                 let u = users::find_by_username(c, &username)?.ok_or(xieshang::kernel::error::AppError::NotFound)?;
-                users::set_initial_password(c, who(), &u, &pw)
+                users::set_initial_password(c, who(), &u, &hash)
             })
             .map_err(cli_error)?;
             println!("new initial password for {username} (must be changed at next login): {pw}");

@@ -49,6 +49,8 @@ pub const LOGINS: [DemoLogin; 8] = [
 
 /// Loads the demo committee unless it is already there. Returns whether it loaded.
 pub fn load(db: &Db) -> AppResult<bool> {
+    // Every demo login has the one password: hashed once, before the write.
+    let hash = crate::kernel::auth::password::hash(PASSWORD)?;
     db.write_blocking(|c| {
         if org::committee_by_code(c, COMMITTEE_CODE)?.is_some() {
             return Ok(false);
@@ -66,7 +68,7 @@ pub fn load(db: &Db) -> AppResult<bool> {
                 None => None,
             };
             let acc = NewAccount { username: l.username.into(), display_name: l.name.into(), role: l.role, office_id };
-            users::insert(c, who(), committee, &acc, PASSWORD, false)?;
+            users::insert(c, who(), committee, &acc, &hash, false)?;
         }
         load_roster(c, committee, &office_ids)?;
         opinions::load(c, committee, &office_ids)?;

@@ -220,7 +220,7 @@ pub fn cast(conn: &mut DbConn, committee: CommitteeId, password_hash: &str) -> A
             Some(id) => crate::kernel::ids::UserId(id),
             None => {
                 let acc = NewAccount { username, display_name: name, role, office_id: office };
-                users::insert_hashed(conn, who(), committee, &acc, password_hash, false)?
+                users::insert(conn, who(), committee, &acc, password_hash, false)?
             }
         };
         users::find(conn, id)?

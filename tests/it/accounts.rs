@@ -2,7 +2,7 @@
 
 use xieshang::kernel::audit::store::{self as audit, Who};
 use xieshang::kernel::auth::store::{self as users, NewAccount};
-use xieshang::kernel::auth::{Actor, Role};
+use xieshang::kernel::auth::{Actor, Role, password};
 use xieshang::kernel::error::AppError;
 use xieshang::kernel::ids::UserId;
 use xieshang::org::store as org;
@@ -14,6 +14,7 @@ on_both_databases!(
     sysadmin_resets_and_locks_accounts,
     store_refuses_out_of_scope_calls,
     audit_log_is_append_only_and_complete,
+    password_change_checked_before_the_write_and_not_overwriting_a_newer_one,
 );
 
 fn actor(app: &TestApp, username: &str) -> Actor {
@@ -22,6 +23,31 @@ fn actor(app: &TestApp, username: &str) -> Actor {
         .read_blocking(|c| Ok(users::find_by_username(c, &u)?.and_then(|u| u.actor(None))))
         .expect("read")
         .expect("user exists")
+}
+
+/// The new password is checked and hashed before the write transaction; the write
+/// stores it only if the password is still the one checked, so a change made
+/// meanwhile (another tab) is not silently overwritten.
+async fn password_change_checked_before_the_write_and_not_overwriting_a_newer_one(app: TestApp) {
+    let me = actor(&app, "member");
+    let find = |app: &TestApp| app.db.read_blocking(|c| users::find(c, me.user_id)).expect("read").expect("user");
+    let user = find(&app);
+    let checked = users::check_password_change(&user, "wrong", "Hubin-River-2026").await;
+    assert_eq!(checked, Err(users::ChangePasswordError::WrongCurrent));
+    let checked = users::check_password_change(&user, DEMO_PASSWORD, DEMO_PASSWORD).await;
+    assert_eq!(checked, Err(users::ChangePasswordError::SameAsOld));
+    assert_eq!(users::check_password_change(&user, DEMO_PASSWORD, "Hubin-River-2026").await, Ok(()));
+
+    // Meanwhile the password changes elsewhere: the stale write changes nothing.
+    let other = password::hash("Another-Tab-2026").expect("hash");
+    let newer = password::hash("Hubin-River-2026").expect("hash");
+    let stale = user.password_hash.clone();
+    app.db.write_blocking(|c| users::set_own_password(c, &me, &stale, &other)).expect("write").expect("changed");
+    let r = app.db.write_blocking(|c| users::set_own_password(c, &me, &stale, &newer)).expect("write");
+    assert_eq!(r, Err(users::ChangePasswordError::WrongCurrent));
+    assert_eq!(find(&app).password_hash, other);
+    let c = app.client();
+    assert_eq!(c.login("member", "Another-Tab-2026").await.status(), 303);
 }
 
 async fn sysadmin_resets_and_locks_accounts(app: TestApp) {
@@ -132,7 +158,7 @@ async fn store_refuses_out_of_scope_calls(app: TestApp) {
     assert_eq!(r.len(), 1);
     assert!(matches!(app.db.read_blocking(|c| users::list(c, &admin)), Err(AppError::Forbidden)));
     assert!(matches!(app.db.read_blocking(|c| audit::list(c, &admin, None, None)), Err(AppError::Forbidden)));
-    let r = app.db.write_blocking(|c| users::reset_password(c, &gaomiao, admin.user_id));
+    let r = app.db.write_blocking(|c| users::reset_password(c, &gaomiao, admin.user_id, "not-a-hash"));
     assert!(matches!(r, Err(AppError::Forbidden)));
 
     // Another committee on the same deployment is invisible to Hubin's sysadmin.
@@ -147,12 +173,12 @@ async fn store_refuses_out_of_scope_calls(app: TestApp) {
                 role: Role::Sysadmin,
                 office_id: None,
             };
-            users::insert(c, who(), cm, &acc, "Lingbao-2026!", false)
+            users::insert(c, who(), cm, &acc, &password::hash("Lingbao-2026!")?, false)
         })
         .expect("second committee");
     let listed = app.db.read_blocking(|c| users::list(c, &sysadmin)).expect("list");
     assert!(listed.iter().all(|u| u.username != "lingbao-admin"));
-    let r = app.db.write_blocking(|c| users::reset_password(c, &sysadmin, other_user));
+    let r = app.db.write_blocking(|c| users::reset_password(c, &sysadmin, other_user, "not-a-hash"));
     assert!(matches!(r, Err(AppError::NotFound)));
     let r = app.db.write_blocking(|c| users::set_disabled(c, &sysadmin, UserId(other_user.0), true));
     assert!(matches!(r, Err(AppError::NotFound)));

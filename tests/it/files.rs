@@ -4,7 +4,7 @@
 use reqwest::multipart::{Form, Part};
 use xieshang::kernel::audit::store::Who;
 use xieshang::kernel::auth::store::{self as users, NewAccount};
-use xieshang::kernel::auth::{Actor, Role};
+use xieshang::kernel::auth::{Actor, Role, password};
 use xieshang::kernel::files::{self, Accept, FileStore, Upload};
 use xieshang::org::store as org;
 
@@ -74,7 +74,7 @@ async fn stored_files_round_trip_within_the_committee(app: TestApp) {
                 role: Role::DistrictAdmin,
                 office_id: None,
             };
-            users::insert(c, who(), cm, &acc, "Lingbao-2026!", false)
+            users::insert(c, who(), cm, &acc, &password::hash("Lingbao-2026!")?, false)
         })
         .expect("second committee");
     let other = actor(&app, "lingbao-admin");

@@ -20,6 +20,16 @@ pub fn verify(password: &str, stored: &str) -> bool {
     on_argon2_threads(move || verify_here(&password, &stored)).recv().unwrap_or(false)
 }
 
+/// `hash` for async code: waits without holding a thread, and before any
+/// database transaction (a hash must never hold SQLite's one writer).
+pub async fn hash_async(password: String) -> Result<String, AppError> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    submit(Box::new(move || {
+        let _ = tx.send(hash_here(&password));
+    }));
+    rx.await.unwrap_or_else(|_| Err(pool_gone()))
+}
+
 /// `verify` for async code: waits without holding a thread.
 pub async fn verify_async(password: String, stored: String) -> bool {
     let (tx, rx) = tokio::sync::oneshot::channel();

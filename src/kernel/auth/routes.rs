@@ -10,6 +10,7 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::model::Role;
+use super::password;
 use super::store::{self, ChangePasswordError, LoginOutcome, NewAccount, UserSummary};
 use super::{CurrentUser, USER_KEY};
 use crate::app::AppState;
@@ -123,8 +124,17 @@ async fn change_password(
     let problem = if f.new != f.confirm {
         Some("password.mismatch")
     } else {
-        let actor = me.clone();
-        match st.db.write(move |c| store::change_own_password(c, &actor, &f.current, &f.new)).await? {
+        let uid = me.user_id;
+        let user = st.db.read(move |c| store::find(c, uid)).await?.ok_or(AppError::NotFound)?;
+        let changed = match store::check_password_change(&user, &f.current, &f.new).await {
+            Ok(()) => {
+                let new_hash = password::hash_async(f.new).await?;
+                let actor = me.clone();
+                st.db.write(move |c| store::set_own_password(c, &actor, &user.password_hash, &new_hash)).await?
+            }
+            Err(e) => Err(e),
+        };
+        match changed {
             Ok(()) => None,
             Err(ChangePasswordError::WrongCurrent) => Some("password.wrong_current"),
             Err(ChangePasswordError::SameAsOld) => Some("password.same_as_old"),
@@ -216,6 +226,8 @@ async fn create_account(
     let department = crate::kernel::web::form::id(&f.department_id)?.map(crate::kernel::ids::DepartmentId);
     let username = acc.username.clone();
     let actor = me.clone();
+    let pw = password::generate_initial();
+    let hash = password::hash_async(pw.clone()).await?;
     let created = st.db.write(move |c| {
         // A department account sees the cases assigned to its unit: it needs one.
         let dept = match (role, department) {
@@ -230,7 +242,7 @@ async fn create_account(
             }
             _ => None,
         };
-        let (id, pw) = store::create(c, &actor, &acc)?;
+        let id = store::create(c, &actor, &acc, &hash)?;
         if let Some(d) = dept {
             crate::opinions::store::catalog::set_user_department(
                 c,
@@ -239,10 +251,10 @@ async fn create_account(
                 d,
             )?;
         }
-        Ok((id, pw))
+        Ok(id)
     });
     match created.await {
-        Ok((_, pw)) => accounts_view(&st, &me, page, None, Some((username, pw))).await,
+        Ok(_) => accounts_view(&st, &me, page, None, Some((username, pw))).await,
         Err(AppError::BadRequest(k) | AppError::Conflict(k)) => {
             let error = Some(page.t(k));
             accounts_view(&st, &me, page, error, None).await
@@ -258,12 +270,13 @@ async fn reset_password(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     let actor = me.clone();
-    let (username, pw) = st
+    let pw = password::generate_initial();
+    let hash = password::hash_async(pw.clone()).await?;
+    let username = st
         .db
         .write(move |c| {
-            let pw = store::reset_password(c, &actor, UserId(id))?;
-            let u = store::find(c, UserId(id))?.ok_or(AppError::NotFound)?;
-            Ok((u.username, pw))
+            store::reset_password(c, &actor, UserId(id), &hash)?;
+            Ok(store::find(c, UserId(id))?.ok_or(AppError::NotFound)?.username)
         })
         .await?;
     accounts_view(&st, &me, page, None, Some((username, pw))).await

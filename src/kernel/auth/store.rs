@@ -160,31 +160,35 @@ pub enum ChangePasswordError {
     Policy(PasswordProblem),
 }
 
-/// A user changes their own password (also the forced change after a reset).
-pub fn change_own_password(
-    conn: &mut DbConn,
-    actor: &Actor,
-    current: &str,
-    new: &str,
-) -> AppResult<Result<(), ChangePasswordError>> {
-    let user = find(conn, actor.user_id)?.ok_or(AppError::NotFound)?;
-    if !password::verify(current, &user.password_hash) {
-        return Ok(Err(ChangePasswordError::WrongCurrent));
+/// Whether `user` may change their password from `current` to `new` (also the
+/// forced change after a reset). Verifies on the argon2 threads, outside any
+/// transaction; `set_own_password` then writes the new hash.
+pub async fn check_password_change(user: &User, current: &str, new: &str) -> Result<(), ChangePasswordError> {
+    if !password::verify_async(current.to_owned(), user.password_hash.clone()).await {
+        return Err(ChangePasswordError::WrongCurrent);
     }
     if current == new {
-        return Ok(Err(ChangePasswordError::SameAsOld));
+        return Err(ChangePasswordError::SameAsOld);
     }
-    if let Err(p) = model::check_password_policy(new, &user.username) {
-        return Ok(Err(ChangePasswordError::Policy(p)));
-    }
-    diesel::update(users::table.find(user.id))
-        .set((
-            users::password_hash.eq(password::hash(new)?),
-            users::must_change_password.eq(false),
-            users::updated_at.eq(now()),
-        ))
+    model::check_password_policy(new, &user.username).map_err(ChangePasswordError::Policy)
+}
+
+/// Stores the actor's new password hash, if their password is still the one
+/// `check_password_change` verified (`old_hash`): a change made meanwhile, in
+/// another tab, is not overwritten — the user is told the current one is wrong.
+pub fn set_own_password(
+    conn: &mut DbConn,
+    actor: &Actor,
+    old_hash: &str,
+    new_hash: &str,
+) -> AppResult<Result<(), ChangePasswordError>> {
+    let changed = diesel::update(users::table.find(actor.user_id).filter(users::password_hash.eq(old_hash)))
+        .set((users::password_hash.eq(new_hash), users::must_change_password.eq(false), users::updated_at.eq(now())))
         .execute(conn)?;
-    audit::record(conn, Who::User(actor), Change::new("user.password_changed", "user", user.id))?;
+    if changed == 0 {
+        return Ok(Err(ChangePasswordError::WrongCurrent));
+    }
+    audit::record(conn, Who::User(actor), Change::new("user.password_changed", "user", actor.user_id))?;
     Ok(Ok(()))
 }
 
@@ -245,22 +249,11 @@ pub fn valid_username(u: &str) -> bool {
     (3..=32).contains(&u.len()) && u.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
 }
 
-/// Inserts a user with a given password; used by account management, the CLI
-/// and the demo loader. Returns the new id. Checks only data, not permission.
+/// Inserts a user with a password hashed beforehand (argon2id takes tens of ms:
+/// callers hash before their write transaction, and the demo and the data
+/// generator hash their one password once). Used by account management, the
+/// CLI and the loaders. Returns the new id. Checks only data, not permission.
 pub fn insert(
-    conn: &mut DbConn,
-    who: Who<'_>,
-    committee_id: CommitteeId,
-    acc: &NewAccount,
-    pw: &str,
-    must_change: bool,
-) -> AppResult<UserId> {
-    insert_hashed(conn, who, committee_id, acc, &password::hash(pw)?, must_change)
-}
-
-/// `insert` with the password already hashed: the data generator gives thousands
-/// of accounts one password and hashes it once (argon2id takes tens of ms).
-pub fn insert_hashed(
     conn: &mut DbConn,
     who: Who<'_>,
     committee_id: CommitteeId,
@@ -309,29 +302,26 @@ pub fn insert_hashed(
     Ok(id)
 }
 
-/// A sysadmin creates an account; returns the generated initial password, which
-/// the new user must change at first login.
-pub fn create(conn: &mut DbConn, actor: &Actor, acc: &NewAccount) -> AppResult<(UserId, String)> {
+/// A sysadmin creates an account with an initial password (its hash given),
+/// which the new user must change at first login.
+pub fn create(conn: &mut DbConn, actor: &Actor, acc: &NewAccount, initial_hash: &str) -> AppResult<UserId> {
     if !actor.can_manage_accounts() {
         return Err(AppError::Forbidden);
     }
-    let pw = password::generate_initial();
-    let id = insert(conn, Who::User(actor), actor.committee_id, acc, &pw, true)?;
-    Ok((id, pw))
+    insert(conn, Who::User(actor), actor.committee_id, acc, initial_hash, true)
 }
 
-/// A sysadmin resets a password: a new initial password, unlocked, must change.
-pub fn reset_password(conn: &mut DbConn, actor: &Actor, id: UserId) -> AppResult<String> {
+/// A sysadmin resets a password: a new initial password (its hash given),
+/// unlocked, must change.
+pub fn reset_password(conn: &mut DbConn, actor: &Actor, id: UserId, initial_hash: &str) -> AppResult<()> {
     let user = managed_user(conn, actor, id)?;
-    let pw = password::generate_initial();
-    set_initial_password(conn, Who::User(actor), &user, &pw)?;
-    Ok(pw)
+    set_initial_password(conn, Who::User(actor), &user, initial_hash)
 }
 
-pub fn set_initial_password(conn: &mut DbConn, who: Who<'_>, user: &User, pw: &str) -> AppResult<()> {
+pub fn set_initial_password(conn: &mut DbConn, who: Who<'_>, user: &User, initial_hash: &str) -> AppResult<()> {
     diesel::update(users::table.find(user.id))
         .set((
-            users::password_hash.eq(password::hash(pw)?),
+            users::password_hash.eq(initial_hash),
             users::must_change_password.eq(true),
             users::failed_logins.eq(0),
             users::locked_until.eq(None::<NaiveDateTime>),

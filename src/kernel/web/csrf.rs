@@ -44,7 +44,7 @@ pub async fn form_token(State(st): State<AppState>, mut req: Request, next: Next
         .map(|c| c.value().to_owned())
         .filter(|v| v.len() == NONCE_LEN && v.bytes().all(|b| b.is_ascii_alphanumeric()));
     let nonce = known.clone().unwrap_or_else(|| random_token(NONCE_LEN));
-    req.extensions_mut().insert(FormToken(sign(&st.personal.derive("web.form_token"), &nonce)));
+    req.extensions_mut().insert(FormToken(sign(&st.form_key, &nonce)));
     let res = next.run(req).await;
     if known.is_some() {
         return res;
