@@ -49,7 +49,11 @@ pub const LOGINS: [DemoLogin; 8] = [
 
 /// Loads the demo committee unless it is already there. Returns whether it loaded.
 pub fn load(db: &Db) -> AppResult<bool> {
-    // Every demo login has the one password: hashed once, before the write.
+    if db.read_blocking(|c| org::committee_by_code(c, COMMITTEE_CODE))?.is_some() {
+        return Ok(false);
+    }
+    // Every demo login has the one password: hashed once, before the write
+    // (which looks again, for two processes starting at once).
     let hash = crate::kernel::auth::password::hash(PASSWORD)?;
     db.write_blocking(|c| {
         if org::committee_by_code(c, COMMITTEE_CODE)?.is_some() {

@@ -12,6 +12,7 @@ use rand::seq::IndexedRandom;
 
 use super::names;
 use crate::kernel::audit::store::Who;
+use crate::kernel::auth::password::Hashed;
 use crate::kernel::auth::store::{self as users, NewAccount};
 use crate::kernel::auth::{Actor, Role};
 use crate::kernel::db::DbConn;
@@ -206,7 +207,7 @@ impl Cast {
 /// has an account to act as (created with `password_hash`, named
 /// `<code>.dept01`, `<code>.office01`, `<code>.admin`), reusing existing ones
 /// (the demo's `admin`, `dept`, `gaomiao`…).
-pub fn cast(conn: &mut DbConn, committee: CommitteeId, password_hash: &str) -> AppResult<Cast> {
+pub fn cast(conn: &mut DbConn, committee: CommitteeId, password_hash: &Hashed) -> AppResult<Cast> {
     let code = org::committee(conn, committee)?.code;
     let who = || Who::System { committee_id: Some(committee), name: "gen" };
     let account = |conn: &mut DbConn,

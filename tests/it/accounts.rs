@@ -45,7 +45,7 @@ async fn password_change_checked_before_the_write_and_not_overwriting_a_newer_on
     app.db.write_blocking(|c| users::set_own_password(c, &me, &stale, &other)).expect("write").expect("changed");
     let r = app.db.write_blocking(|c| users::set_own_password(c, &me, &stale, &newer)).expect("write");
     assert_eq!(r, Err(users::ChangePasswordError::WrongCurrent));
-    assert_eq!(find(&app).password_hash, other);
+    assert_eq!(find(&app).password_hash, other.as_str());
     let c = app.client();
     assert_eq!(c.login("member", "Another-Tab-2026").await.status(), 303);
 }
@@ -158,7 +158,9 @@ async fn store_refuses_out_of_scope_calls(app: TestApp) {
     assert_eq!(r.len(), 1);
     assert!(matches!(app.db.read_blocking(|c| users::list(c, &admin)), Err(AppError::Forbidden)));
     assert!(matches!(app.db.read_blocking(|c| audit::list(c, &admin, None, None)), Err(AppError::Forbidden)));
-    let r = app.db.write_blocking(|c| users::reset_password(c, &gaomiao, admin.user_id, "not-a-hash"));
+    // A hash the refused calls below never store.
+    let unused = password::hash("Never-Stored-2026").expect("hash");
+    let r = app.db.write_blocking(|c| users::reset_password(c, &gaomiao, admin.user_id, &unused));
     assert!(matches!(r, Err(AppError::Forbidden)));
 
     // Another committee on the same deployment is invisible to Hubin's sysadmin.
@@ -178,7 +180,7 @@ async fn store_refuses_out_of_scope_calls(app: TestApp) {
         .expect("second committee");
     let listed = app.db.read_blocking(|c| users::list(c, &sysadmin)).expect("list");
     assert!(listed.iter().all(|u| u.username != "lingbao-admin"));
-    let r = app.db.write_blocking(|c| users::reset_password(c, &sysadmin, other_user, "not-a-hash"));
+    let r = app.db.write_blocking(|c| users::reset_password(c, &sysadmin, other_user, &unused));
     assert!(matches!(r, Err(AppError::NotFound)));
     let r = app.db.write_blocking(|c| users::set_disabled(c, &sysadmin, UserId(other_user.0), true));
     assert!(matches!(r, Err(AppError::NotFound)));

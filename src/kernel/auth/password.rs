@@ -7,8 +7,19 @@ use std::sync::{Arc, LazyLock, Mutex, mpsc};
 
 use crate::kernel::error::AppError;
 
+/// An argon2id hash as stored. Only `hash` and `hash_async` make one, so the
+/// store's functions that take it cannot be handed a plain password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hashed(String);
+
+impl Hashed {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// Hashes a password (on the argon2 threads; blocks the calling thread).
-pub fn hash(password: &str) -> Result<String, AppError> {
+pub fn hash(password: &str) -> Result<Hashed, AppError> {
     let password = password.to_owned();
     on_argon2_threads(move || hash_here(&password)).recv().unwrap_or_else(|_| Err(pool_gone()))
 }
@@ -22,7 +33,7 @@ pub fn verify(password: &str, stored: &str) -> bool {
 
 /// `hash` for async code: waits without holding a thread, and before any
 /// database transaction (a hash must never hold SQLite's one writer).
-pub async fn hash_async(password: String) -> Result<String, AppError> {
+pub async fn hash_async(password: String) -> Result<Hashed, AppError> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     submit(Box::new(move || {
         let _ = tx.send(hash_here(&password));
@@ -39,11 +50,11 @@ pub async fn verify_async(password: String, stored: String) -> bool {
     rx.await.unwrap_or(false)
 }
 
-fn hash_here(password: &str) -> Result<String, AppError> {
+fn hash_here(password: &str) -> Result<Hashed, AppError> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
+        .map(|h| Hashed(h.to_string()))
         .map_err(|e| AppError::Internal(anyhow::anyhow!("argon2: {e}")))
 }
 
@@ -112,7 +123,7 @@ fn on_argon2_threads<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) 
 /// name takes as long as a wrong password.
 pub fn dummy_hash() -> &'static str {
     static DUMMY: std::sync::LazyLock<String> =
-        std::sync::LazyLock::new(|| hash("not-a-real-password-1A!").unwrap_or_default());
+        std::sync::LazyLock::new(|| hash("not-a-real-password-1A!").map(|h| h.0).unwrap_or_default());
     &DUMMY
 }
 
@@ -148,15 +159,15 @@ mod tests {
     #[test]
     fn hash_and_verify() {
         let h = hash("Correct-horse9").expect("hash");
-        assert!(h.starts_with("$argon2id$"));
-        assert!(verify("Correct-horse9", &h));
-        assert!(!verify("correct-horse9", &h));
+        assert!(h.as_str().starts_with("$argon2id$"));
+        assert!(verify("Correct-horse9", h.as_str()));
+        assert!(!verify("correct-horse9", h.as_str()));
         assert!(!verify("x", "not a hash"));
     }
 
     #[tokio::test]
     async fn async_verify_answers_like_verify() {
-        let h = hash("Correct-horse9").expect("hash");
+        let h = hash("Correct-horse9").expect("hash").as_str().to_string();
         assert!(verify_async("Correct-horse9".into(), h.clone()).await);
         assert!(!verify_async("wrong".into(), h).await);
     }

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::model::{self, Actor, PasswordProblem, Role};
-use super::password;
+use super::password::{self, Hashed};
 use crate::kernel::audit::{self, Change, store::Who};
 use crate::kernel::db::schema::{offices, users};
 use crate::kernel::db::{Db, DbConn, is_unique_violation};
@@ -180,10 +180,14 @@ pub fn set_own_password(
     conn: &mut DbConn,
     actor: &Actor,
     old_hash: &str,
-    new_hash: &str,
+    new_hash: &Hashed,
 ) -> AppResult<Result<(), ChangePasswordError>> {
     let changed = diesel::update(users::table.find(actor.user_id).filter(users::password_hash.eq(old_hash)))
-        .set((users::password_hash.eq(new_hash), users::must_change_password.eq(false), users::updated_at.eq(now())))
+        .set((
+            users::password_hash.eq(new_hash.as_str()),
+            users::must_change_password.eq(false),
+            users::updated_at.eq(now()),
+        ))
         .execute(conn)?;
     if changed == 0 {
         return Ok(Err(ChangePasswordError::WrongCurrent));
@@ -258,7 +262,7 @@ pub fn insert(
     who: Who<'_>,
     committee_id: CommitteeId,
     acc: &NewAccount,
-    password_hash: &str,
+    password_hash: &Hashed,
     must_change: bool,
 ) -> AppResult<UserId> {
     if !valid_username(&acc.username) {
@@ -287,7 +291,7 @@ pub fn insert(
             username: &acc.username,
             display_name: acc.display_name.trim(),
             role: acc.role.as_str(),
-            password_hash: password_hash.to_string(),
+            password_hash: password_hash.as_str().to_string(),
             must_change_password: must_change,
             failed_logins: 0,
             disabled: false,
@@ -304,7 +308,7 @@ pub fn insert(
 
 /// A sysadmin creates an account with an initial password (its hash given),
 /// which the new user must change at first login.
-pub fn create(conn: &mut DbConn, actor: &Actor, acc: &NewAccount, initial_hash: &str) -> AppResult<UserId> {
+pub fn create(conn: &mut DbConn, actor: &Actor, acc: &NewAccount, initial_hash: &Hashed) -> AppResult<UserId> {
     if !actor.can_manage_accounts() {
         return Err(AppError::Forbidden);
     }
@@ -313,15 +317,15 @@ pub fn create(conn: &mut DbConn, actor: &Actor, acc: &NewAccount, initial_hash: 
 
 /// A sysadmin resets a password: a new initial password (its hash given),
 /// unlocked, must change.
-pub fn reset_password(conn: &mut DbConn, actor: &Actor, id: UserId, initial_hash: &str) -> AppResult<()> {
+pub fn reset_password(conn: &mut DbConn, actor: &Actor, id: UserId, initial_hash: &Hashed) -> AppResult<()> {
     let user = managed_user(conn, actor, id)?;
     set_initial_password(conn, Who::User(actor), &user, initial_hash)
 }
 
-pub fn set_initial_password(conn: &mut DbConn, who: Who<'_>, user: &User, initial_hash: &str) -> AppResult<()> {
+pub fn set_initial_password(conn: &mut DbConn, who: Who<'_>, user: &User, initial_hash: &Hashed) -> AppResult<()> {
     diesel::update(users::table.find(user.id))
         .set((
-            users::password_hash.eq(initial_hash),
+            users::password_hash.eq(initial_hash.as_str()),
             users::must_change_password.eq(true),
             users::failed_logins.eq(0),
             users::locked_until.eq(None::<NaiveDateTime>),

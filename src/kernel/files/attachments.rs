@@ -102,7 +102,11 @@ pub fn list(conn: &mut DbConn, owner: Owner) -> AppResult<Vec<Attachment>> {
 
 /// Whether `file` is attached to the record.
 pub fn holds(conn: &mut DbConn, owner: Owner, file: FileId) -> AppResult<bool> {
-    Ok(list(conn, owner)?.iter().any(|(f, ..)| *f == file))
+    let n: i64 = on_links!(owner, l, owner_id, id => l::table
+        .filter(owner_id.eq(id).and(l::file_id.eq(file)))
+        .count()
+        .get_result(conn)?);
+    Ok(n > 0)
 }
 
 /// The record's photos in order, for its public page.
