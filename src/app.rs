@@ -1,7 +1,7 @@
-//! Router assembly, shared state, the middleware stack, and `serve`.
+//! Router assembly, the middleware stack, the job workers, and `serve`.
 
 use std::net::SocketAddr;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -11,7 +11,6 @@ use axum::http::{HeaderName, Request, StatusCode};
 use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::Response;
 use axum::routing::get;
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use tokio::sync::watch;
 use tower::{Layer, ServiceBuilder, ServiceExt};
 use tower_http::body::Limited;
@@ -28,54 +27,10 @@ use crate::config::Config;
 use crate::kernel::audit;
 use crate::kernel::auth::{self, session_store::DbSessionStore};
 use crate::kernel::db::Db;
-use crate::kernel::files::FileStore;
-use crate::kernel::jobs::{self, Registry, Worker};
-use crate::kernel::personal::Vault;
+use crate::kernel::jobs::{Registry, Worker};
+use crate::kernel::state::AppState;
 use crate::kernel::web::{assets, csrf, errors, prefs, probes};
 use crate::{dashboard, org};
-
-#[derive(Clone)]
-pub struct AppState {
-    pub db: Db,
-    pub config: Arc<Config>,
-    pub metrics: PrometheusHandle,
-    pub files: FileStore,
-    /// Encrypts, indexes and derives keys for residents' personal data.
-    pub personal: Vault,
-    /// Texts to residents' phones.
-    pub sms: Arc<crate::kernel::notify::Sms>,
-    /// Signs anonymous visitors' form tokens (`kernel::web::csrf`); derived
-    /// once here rather than on every page view.
-    pub form_key: [u8; 32],
-}
-
-impl AppState {
-    /// Fails when the personal-data key is malformed or its file cannot be read
-    /// or created (better not to start than to store data under a wrong key),
-    /// or when the SMS gateway is misconfigured.
-    pub fn new(db: Db, config: Config) -> anyhow::Result<AppState> {
-        let files = FileStore::new(&config.data_dir);
-        let personal = Vault::from_config(&config)?;
-        let sms = Arc::new(crate::kernel::notify::Sms::from_config(&config)?);
-        let form_key = personal.derive("web.form_token");
-        Ok(AppState { db, config: Arc::new(config), metrics: metrics_handle(), files, personal, sms, form_key })
-    }
-}
-
-/// The Prometheus recorder is process-global; install it once.
-fn metrics_handle() -> PrometheusHandle {
-    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
-    HANDLE
-        .get_or_init(|| {
-            let recorder = PrometheusBuilder::new().build_recorder();
-            let handle = recorder.handle();
-            // Fails only if another recorder was installed first (tests); then
-            // this handle simply renders nothing.
-            let _ = metrics::set_global_recorder(recorder);
-            handle
-        })
-        .clone()
-}
 
 pub fn router(state: AppState) -> Router {
     let cfg = state.config.clone();
@@ -159,7 +114,8 @@ async fn body_limit(State(limits): State<BodyLimits>, req: Request<Body>, next: 
     }
 }
 
-/// Every job kind the app runs: the kernel's and the areas'.
+/// Every job kind the app runs, and which run periodically: the kernel's and
+/// the areas'.
 pub fn job_registry(state: &AppState) -> Registry {
     let mut r = Registry::standard();
     crate::opinions::jobs::register(
@@ -178,6 +134,7 @@ pub fn job_registry(state: &AppState) -> Registry {
 pub fn spawn_workers(state: &AppState, n: usize, shutdown: watch::Receiver<bool>) -> Vec<tokio::task::JoinHandle<()>> {
     let db = &state.db;
     let registry = Arc::new(job_registry(state));
+    let schedules = registry.clone();
     let host = std::process::id();
     let mut handles: Vec<_> = (0..n)
         .map(|i| {
@@ -189,7 +146,7 @@ pub fn spawn_workers(state: &AppState, n: usize, shutdown: watch::Receiver<bool>
     let mut stop = shutdown;
     handles.push(tokio::spawn(async move {
         loop {
-            if let Err(e) = jobs::worker::schedule_periodic(&db).await {
+            if let Err(e) = schedules.schedule(&db, crate::kernel::time::now()).await {
                 tracing::warn!(error = %e, "could not schedule periodic jobs");
             }
             tokio::select! {

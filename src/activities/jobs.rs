@@ -9,16 +9,15 @@ use diesel::prelude::*;
 
 use super::model::{Mark, Quarter, reminder_from};
 use super::store::coverage;
-use crate::kernel::auth::Actor;
 use crate::kernel::calendar::model::shanghai_date;
+use crate::kernel::db::DbConn;
 use crate::kernel::db::schema::{committees, offices};
-use crate::kernel::db::{Db, DbConn};
 use crate::kernel::error::AppResult;
 use crate::kernel::ids::{CommitteeId, MemberId};
-use crate::kernel::jobs::{Registry, schedule_daily};
+use crate::kernel::jobs::{Every, Registry};
+use crate::kernel::notify::Unit;
+use crate::kernel::notify::inapp::note_once;
 use crate::kernel::web::i18n::Lang;
-use crate::opinions::jobs::unit_notices;
-use crate::opinions::store::outbox::{Message, note_once};
 
 pub const REMINDERS: &str = "activities.reminders";
 
@@ -28,11 +27,7 @@ pub fn register(registry: &mut Registry) {
         tracing::info!(points, district, "activity reminders");
         Ok(())
     });
-}
-
-/// Queues today's run at 09:00 Beijing time.
-pub async fn schedule(db: &Db, now: NaiveDateTime) -> AppResult<()> {
-    schedule_daily(db, REMINDERS, now, 9).await
+    registry.periodic(REMINDERS, Every::Day { hour: 9 });
 }
 
 /// Writes the reminders due at `at`; returns (point reminders, district
@@ -55,16 +50,16 @@ pub fn remind(conn: &mut DbConn, at: NaiveDateTime) -> AppResult<(usize, usize)>
                     .replace("%{quarter}", &q.to_string())
                     .replace("%{last}", &q.last_day().to_string());
                 let subject = format!("activity-gap:{q}:{loc}");
-                let office_to = format!("office:{office}");
-                if note_once(conn, committee, &office_to, &subject, &body, &format!("{subject}:{office_to}"))? {
+                let office_to = Unit::Office(*office);
+                if note_once(conn, committee, office_to, &subject, &body, &format!("{subject}:{office_to}"))? {
                     points += 1;
                 }
                 // The point's members, and the office's convener (召集人).
                 let convener: Option<MemberId> =
                     offices::table.find(*office).select(offices::convener_id).first(conn)?;
                 for m in l.links.get(loc).into_iter().flatten().chain(convener.as_ref()) {
-                    let to = format!("member:{m}");
-                    note_once(conn, committee, &to, &subject, &body, &format!("{subject}:{to}"))?;
+                    let to = Unit::Member(*m);
+                    note_once(conn, committee, to, &subject, &body, &format!("{subject}:{to}"))?;
                 }
             }
         }
@@ -79,16 +74,10 @@ pub fn remind(conn: &mut DbConn, at: NaiveDateTime) -> AppResult<(usize, usize)>
                 .replace("%{points}", &l.coverage.points.len().to_string())
                 .replace("%{members}", &l.coverage.members_without.len().to_string());
             let subject = format!("activity-gaps:{prev}");
-            if note_once(conn, committee, "district", &subject, &body, &format!("{subject}:{committee}"))? {
+            if note_once(conn, committee, Unit::District, &subject, &body, &format!("{subject}:{committee}"))? {
                 district += 1;
             }
         }
     }
     Ok((points, district))
-}
-
-/// The recent activity reminders for the actor (their office, their member
-/// record, or the district), newest first.
-pub fn notices(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<Message>> {
-    unit_notices(conn, actor, "activity-%")
 }

@@ -14,14 +14,14 @@ use serde::Deserialize;
 use subtle::ConstantTimeEq;
 use tower_sessions::Session;
 
-use crate::app::AppState;
 use crate::kernel::auth::{Actor, CurrentUser};
 use crate::kernel::db::DbConn;
 use crate::kernel::error::{AppError, AppResult};
+use crate::kernel::state::AppState;
 use crate::kernel::time::from_local;
+use crate::kernel::web::links::qr_inline;
 use crate::kernel::web::page::form_done;
 use crate::kernel::web::{Page, form, render};
-use crate::opinions::routes::posters::{inline, qr_svg};
 
 /// When a meeting is planned, from the form's Beijing date (required) and time
 /// (09:00 when blank).
@@ -61,7 +61,7 @@ pub fn check_token(expected: &str, given: &str) -> AppResult<()> {
 /// meeting `/{area}/{id}`, addressed from `base`.
 pub fn qr_code(base: &str, area: &str, id: i64, token: &str) -> AppResult<(String, String)> {
     let url = format!("{base}/{area}/{id}/signin?t={token}");
-    Ok((inline(&qr_svg(&url)?).to_string(), url))
+    Ok((qr_inline(&url)?, url))
 }
 
 /// An invitee's reply as the form sends it.

@@ -8,14 +8,13 @@ use chrono::NaiveDateTime;
 
 use super::model::{ItemStatus, overdue, reminder_due};
 use super::store::items;
-use crate::kernel::auth::Actor;
 use crate::kernel::calendar::model::shanghai_date;
-use crate::kernel::db::{Db, DbConn};
+use crate::kernel::db::DbConn;
 use crate::kernel::error::AppResult;
-use crate::kernel::jobs::{Registry, schedule_daily};
+use crate::kernel::jobs::{Every, Registry};
+use crate::kernel::notify::Unit;
+use crate::kernel::notify::inapp::note_once;
 use crate::kernel::web::i18n::Lang;
-use crate::opinions::jobs::unit_notices;
-use crate::opinions::store::outbox::{Message, note_once};
 
 pub const REMINDERS: &str = "consultations.reminders";
 
@@ -25,11 +24,7 @@ pub fn register(registry: &mut Registry) {
         tracing::info!(reminded, escalated, "consultation item reminders");
         Ok(())
     });
-}
-
-/// Queues today's run at 09:00 Beijing time.
-pub async fn schedule(db: &Db, now: NaiveDateTime) -> AppResult<()> {
-    schedule_daily(db, REMINDERS, now, 9).await
+    registry.periodic(REMINDERS, Every::Day { hour: 9 });
 }
 
 /// Writes the reminders and escalations due at `at`; returns (reminders,
@@ -47,7 +42,7 @@ pub fn remind(conn: &mut DbConn, at: NaiveDateTime) -> AppResult<(usize, usize)>
                 .replace("%{deadline}", &item.deadline.to_string());
             let to = item.owner_unit();
             let subject = format!("consultation-item-due:{}", item.id);
-            if note_once(conn, item.committee_id, &to, &subject, &body, &format!("{subject}:{to}"))? {
+            if note_once(conn, item.committee_id, to, &subject, &body, &format!("{subject}:{to}"))? {
                 reminded += 1;
             }
         }
@@ -58,16 +53,10 @@ pub fn remind(conn: &mut DbConn, at: NaiveDateTime) -> AppResult<(usize, usize)>
                 .replace("%{item}", &item.body)
                 .replace("%{deadline}", &item.deadline.to_string());
             let subject = format!("consultation-item-overdue:{}", item.id);
-            if note_once(conn, item.committee_id, "district", &subject, &body, &subject)? {
+            if note_once(conn, item.committee_id, Unit::District, &subject, &body, &subject)? {
                 escalated += 1;
             }
         }
     }
     Ok((reminded, escalated))
-}
-
-/// The recent consultation messages for the actor (their department, office,
-/// member record, or the district), newest first.
-pub fn notices(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<Message>> {
-    unit_notices(conn, actor, "consultation-%")
 }

@@ -7,28 +7,16 @@
 //! the published results.
 
 use chrono::NaiveDate;
-use docx_rs::{
-    AlignmentType, Docx, LineSpacing, PageMargin, Paragraph, Run, RunFonts, Shading, Table, TableCell, TableRow,
-    VAlignType, WidthType,
-};
+use docx_rs::{AlignmentType, LineSpacing, Paragraph};
 
 use crate::consultations::store::consultations as store;
 use crate::consultations::store::items;
 use crate::kernel::auth::Actor;
 use crate::kernel::db::DbConn;
+use crate::kernel::docx::{self, BODY_FONT, Row, chinese_date, run, size};
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::ConsultationId;
 use crate::kernel::web::i18n::Lang;
-use crate::opinions::reports::model::chinese_date;
-
-const BODY_FONT: &str = "仿宋_GB2312";
-const TITLE_FONT: &str = "方正小标宋简体";
-const LABEL_FONT: &str = "黑体";
-const TITLE_SIZE: usize = 44;
-const SUBTITLE_SIZE: usize = 32;
-const CELL_SIZE: usize = 28;
-const TEXT_WIDTH: usize = 8844;
-const LABEL_WIDTH: usize = 2000;
 
 /// What the report shows, gathered by the scoped stores.
 #[derive(Debug, Clone)]
@@ -37,11 +25,6 @@ pub struct Report {
     pub office: String,
     pub rows: Vec<(&'static str, Vec<String>)>,
     pub printed: NaiveDate,
-}
-
-fn or_none(lines: Vec<String>) -> Vec<String> {
-    let lines: Vec<String> = lines.into_iter().map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect();
-    if lines.is_empty() { vec!["无".into()] } else { lines }
 }
 
 /// Gathers a held or closed consultation the actor may see.
@@ -104,67 +87,25 @@ pub fn gather(conn: &mut DbConn, actor: &Actor, id: ConsultationId, printed: Nai
         ("协商成果事项", items),
         ("成果公开", c.results.lines().map(str::to_string).collect()),
     ];
-    Ok(Report { title: c.title, office, rows: rows.into_iter().map(|(l, v)| (l, or_none(v))).collect(), printed })
-}
-
-fn fonts(name: &str) -> RunFonts {
-    RunFonts::new().east_asia(name).ascii(name).hi_ansi(name)
-}
-
-fn run(text: &str, font: &str, size: usize) -> Run {
-    Run::new().add_text(text).fonts(fonts(font)).size(size)
+    Ok(Report { title: c.title, office, rows: rows.into_iter().map(|(l, v)| (l, docx::or_none(v))).collect(), printed })
 }
 
 /// The .docx bytes of a report.
 pub fn render(r: &Report) -> AppResult<Vec<u8>> {
-    let title = Paragraph::new()
-        .add_run(run("协商议事情况报告", TITLE_FONT, TITLE_SIZE))
-        .align(AlignmentType::Center)
-        .line_spacing(LineSpacing::new().after(120));
-    let office = Paragraph::new()
-        .add_run(run(&format!("{}政协工作办公室", r.office), BODY_FONT, SUBTITLE_SIZE))
-        .align(AlignmentType::Center)
-        .line_spacing(LineSpacing::new().after(240));
-    let rows: Vec<TableRow> = r
-        .rows
-        .iter()
-        .map(|(label, lines)| {
-            let label_cell = TableCell::new()
-                .add_paragraph(Paragraph::new().add_run(run(label, LABEL_FONT, CELL_SIZE)).align(AlignmentType::Center))
-                .width(LABEL_WIDTH, WidthType::Dxa)
-                .vertical_align(VAlignType::Center)
-                .shading(Shading::new().fill("F2F2F2"));
-            let mut content = TableCell::new().width(TEXT_WIDTH - LABEL_WIDTH, WidthType::Dxa);
-            for l in lines {
-                content = content.add_paragraph(Paragraph::new().add_run(run(l, BODY_FONT, CELL_SIZE)));
-            }
-            TableRow::new(vec![label_cell, content]).cant_split()
-        })
-        .collect();
-    let table =
-        Table::new(rows).set_grid(vec![LABEL_WIDTH, TEXT_WIDTH - LABEL_WIDTH]).width(TEXT_WIDTH, WidthType::Dxa);
+    let rows = r.rows.iter().map(|(label, lines)| Row::new(label, lines.clone())).collect();
     let printed = Paragraph::new()
-        .add_run(run(&format!("填表日期：{}", chinese_date(r.printed)), BODY_FONT, CELL_SIZE))
+        .add_run(run(&format!("填表日期：{}", chinese_date(r.printed)), BODY_FONT, size::SIHAO))
         .align(AlignmentType::Right)
         .line_spacing(LineSpacing::new().before(240));
-    let doc = Docx::new()
-        .page_size(11906, 16838)
-        .page_margin(PageMargin::new().top(2098).bottom(1985).left(1588).right(1474))
-        .default_fonts(fonts(BODY_FONT))
-        .default_size(CELL_SIZE)
-        .add_paragraph(title)
-        .add_paragraph(office)
-        .add_table(table)
+    let doc = docx::a4(size::SIHAO)
+        .add_paragraph(docx::title("协商议事情况报告", 120))
+        .add_paragraph(docx::subtitle(&format!("{}政协工作办公室", r.office)))
+        .add_table(docx::record_table(rows))
         .add_paragraph(printed);
-    let mut out = std::io::Cursor::new(Vec::new());
-    doc.build()
-        .pack(&mut out)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("writing the consultation docx: {e}")))?;
-    Ok(out.into_inner())
+    docx::pack(doc, "consultation")
 }
 
 /// `协商议事_<title>.docx`
 pub fn file_name(r: &Report) -> String {
-    let title: String = r.title.chars().filter(|c| !"/\\:*?\"<>|".contains(*c)).take(40).collect();
-    format!("协商议事_{title}.docx")
+    docx::file_name("协商议事_", &r.title)
 }

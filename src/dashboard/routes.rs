@@ -6,11 +6,11 @@ use axum::response::Html;
 
 use crate::activities::store::activities::Activity;
 use crate::activities::store::attendance::{self, Attendee};
-use crate::app::AppState;
 use crate::kernel::auth::CurrentUser;
 use crate::kernel::error::AppResult;
+use crate::kernel::notify::Message;
+use crate::kernel::state::AppState;
 use crate::kernel::web::{Page, render};
-use crate::opinions::store::outbox::Message;
 use crate::org::store::liaisons::{self, MemberLink};
 use crate::org::store::members::{self, Member};
 use crate::org::store::{self as org_store, Committee, Office};
@@ -55,9 +55,9 @@ pub async fn home(State(st): State<AppState>, CurrentUser(me): CurrentUser, page
                 org_store::list_offices(c, &me)?,
                 own,
                 attendance::upcoming(c, &me)?,
-                crate::activities::jobs::notices(c, &me)?,
+                crate::activities::store::notices(c, &me)?,
                 crate::consultations::store::consultations::upcoming(c, &me)?,
-                crate::consultations::jobs::notices(c, &me)?,
+                crate::consultations::store::notices(c, &me)?,
             ))
         })
         .await?;

@@ -10,6 +10,7 @@ use crate::kernel::ids::{CommitteeId, OfficeId};
 use crate::opinions::model::{Action, AssigneeKind, Rating, Source};
 use crate::opinions::store::cases::{self, NewOpinion, Step};
 use crate::opinions::store::catalog;
+use crate::org::store::departments;
 
 /// The district's handling units (承办单位).
 pub const DEPARTMENTS: [&str; 10] = [
@@ -45,11 +46,11 @@ pub fn load(c: &mut DbConn, committee: CommitteeId, offices: &[OfficeId]) -> App
     let who = || Who::System { committee_id: Some(committee), name: "demo" };
     let mut depts = vec![];
     for name in DEPARTMENTS {
-        depts.push(catalog::create_department(c, who(), committee, name)?);
+        depts.push(departments::create(c, who(), committee, name)?);
     }
     // The `dept` login works for the housing and construction bureau.
     if let Some(u) = users::find_by_username(c, "dept")? {
-        catalog::set_user_department(c, who(), u.id, depts[0])?;
+        departments::set_user_department(c, who(), u.id, depts[0])?;
     }
     // Routing: each major class to its usual unit, 10 working days.
     for (code, dept) in

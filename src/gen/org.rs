@@ -24,6 +24,7 @@ use crate::kernel::ids::{CategoryId, CommitteeId, DepartmentId, LocalityId, Memb
 use crate::opinions::model::AssigneeKind;
 use crate::opinions::store::catalog;
 use crate::org::model::{Gender, LocalityKind, OfficeKind, Phone};
+use crate::org::store::departments as department_store;
 use crate::org::store::{self as org, liaisons, localities as locs, members as mems, sectors};
 
 /// A committee's handling units (承办单位), named after the committee's level
@@ -140,7 +141,7 @@ pub fn build_committee(conn: &mut DbConn, rng: &mut impl Rng, spec: &CommitteeSp
     }
     let mut depts = vec![];
     for d in DEPARTMENTS {
-        depts.push(catalog::create_department(conn, who(), committee, &format!("{level}{d}"))?);
+        depts.push(department_store::create(conn, who(), committee, &format!("{level}{d}"))?);
     }
     for (code, dept) in ROUTES {
         if let Some(cat) = catalog::category_by_code(conn, committee, code)? {
@@ -269,7 +270,7 @@ pub fn cast(conn: &mut DbConn, committee: CommitteeId, password_hash: &Hashed) -
                     format!("{code}.dept{:02}", i + 1),
                     format!("{name}经办人"),
                 )?;
-                catalog::set_user_department(conn, who(), a.user_id, id)?;
+                department_store::set_user_department(conn, who(), a.user_id, id)?;
                 a
             }
         };

@@ -1,12 +1,18 @@
 //! `code_enum!`: the enums that are stored as a short code and shown through a
-//! translation key (statuses, kinds, ratings).
+//! translation key (statuses, kinds, ratings), and `text_sql!`, which stores
+//! any such enum in a text column.
 
-/// A string-backed enum: stored as `as_str()`, shown through `label_key()`.
+/// A string-backed enum: stored as `as_str()`, shown through `label_key()`,
+/// read and written by diesel as `Text` (see `text_sql!`).
 #[macro_export]
 macro_rules! code_enum {
     ($(#[$m:meta])* $name:ident, $prefix:literal { $($(#[$vm:meta])* $v:ident = $s:literal),* $(,)? }) => {
         $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize,
+            ::diesel::expression::AsExpression, ::diesel::deserialize::FromSqlRow,
+        )]
+        #[diesel(sql_type = ::diesel::sql_types::Text)]
         pub enum $name { $($(#[$vm])* $v),* }
 
         impl $name {
@@ -22,6 +28,46 @@ macro_rules! code_enum {
 
             pub fn label_key(self) -> String {
                 format!(concat!($prefix, ".{}"), self.as_str())
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        $crate::text_sql!($name);
+    };
+}
+
+/// Stores an enum with `as_str()` and `parse()` in a `Text` column. A value
+/// the enum does not know, read from the database, is an error (logged with
+/// the request, answered with 500): never quietly taken for another value.
+/// The type must also derive `AsExpression` and `FromSqlRow` with
+/// `#[diesel(sql_type = Text)]`.
+#[macro_export]
+macro_rules! text_sql {
+    ($name:ty) => {
+        impl<DB> ::diesel::serialize::ToSql<::diesel::sql_types::Text, DB> for $name
+        where
+            DB: ::diesel::backend::Backend,
+            str: ::diesel::serialize::ToSql<::diesel::sql_types::Text, DB>,
+        {
+            fn to_sql<'b>(&'b self, out: &mut ::diesel::serialize::Output<'b, '_, DB>) -> ::diesel::serialize::Result {
+                <str as ::diesel::serialize::ToSql<::diesel::sql_types::Text, DB>>::to_sql(self.as_str(), out)
+            }
+        }
+
+        impl<DB> ::diesel::deserialize::FromSql<::diesel::sql_types::Text, DB> for $name
+        where
+            DB: ::diesel::backend::Backend,
+            String: ::diesel::deserialize::FromSql<::diesel::sql_types::Text, DB>,
+        {
+            fn from_sql(bytes: DB::RawValue<'_>) -> ::diesel::deserialize::Result<Self> {
+                let s = <String as ::diesel::deserialize::FromSql<::diesel::sql_types::Text, DB>>::from_sql(bytes)?;
+                <$name>::parse(&s)
+                    .ok_or_else(|| format!("unknown {} {:?} read from the database", stringify!($name), s).into())
             }
         }
     };

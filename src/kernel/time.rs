@@ -56,9 +56,30 @@ pub fn local(t: &NaiveDateTime) -> String {
     t.and_utc().with_timezone(&Shanghai).format("%Y-%m-%d %H:%M").to_string()
 }
 
+/// Dates as people type and write them (forms, rosters): 2026-03-01, 2026/3/1, 2026.3.1, 20260301.
+pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    let s = s.trim();
+    for fmt in ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日"] {
+        if let Ok(d) = NaiveDate::parse_from_str(s, fmt) {
+            return Some(d);
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_as_written() {
+        let d = NaiveDate::from_ymd_opt(2026, 3, 1);
+        for s in ["2026-03-01", "2026/3/1", "2026.3.1", "20260301", "2026年3月1日", " 2026-3-1 "] {
+            assert_eq!(parse_date(s), d, "{s}");
+        }
+        assert_eq!(parse_date("2026-02-30"), None);
+        assert_eq!(parse_date("昨天"), None);
+    }
 
     #[test]
     fn shows_beijing_time() {

@@ -10,18 +10,18 @@ use diesel::prelude::*;
 
 use super::model::{self, AUTO_CLOSE_DAYS, Action, AssigneeKind, Status};
 use super::store::cases::{self, Opinion, Step};
-use super::store::outbox::{self, Message, NewMessage};
 use crate::kernel::audit::{self, Change, store::Who};
-use crate::kernel::auth::{Actor, Role};
+use crate::kernel::auth::Actor;
 use crate::kernel::calendar::model::shanghai_date;
-use crate::kernel::db::schema::{committees, departments, offices, opinion_events, opinions, outbox as outbox_t};
-use crate::kernel::db::{Db, DbConn};
+use crate::kernel::db::DbConn;
+use crate::kernel::db::schema::{committees, departments, offices, opinion_events, opinions};
 use crate::kernel::error::AppResult;
-use crate::kernel::ids::{CommitteeId, OpinionId};
-use crate::kernel::jobs::{JobCtx, Registry};
-use crate::kernel::notify::{Failure, Sms};
+use crate::kernel::ids::{CommitteeId, DepartmentId, OfficeId, OpinionId};
+use crate::kernel::jobs::{Every, JobCtx, Registry};
+use crate::kernel::notify::outbox::{self, NewMessage};
+use crate::kernel::notify::{Failure, Message, Sms, Unit, inapp};
 use crate::kernel::personal::{Vault, mask_phone};
-use crate::kernel::time::{now, start_of_local_day};
+use crate::kernel::time::now;
 use crate::kernel::web::i18n::Lang;
 
 pub const NOTIFY_RESIDENT: &str = "opinions.notify";
@@ -45,11 +45,14 @@ pub fn register(registry: &mut Registry, vault: Vault, channel: Arc<Sms>, base_u
         tracing::info!(reminded = n.0, escalated = n.1, auto_closed = n.2, "opinion sweep");
         Ok(())
     });
+    registry.periodic(SWEEP, Every::Hour);
     registry.register(DIGEST, |ctx: JobCtx, _| async move {
         let n = ctx.db.write(|c| digest(c, now())).await?;
         tracing::info!(units = n, "opinion digest");
         Ok(())
     });
+    // The staff's digest: once a day at 08:00 Beijing time.
+    registry.periodic(DIGEST, Every::Day { hour: 8 });
 }
 
 /// The text a resident gets for a public event of their case.
@@ -108,7 +111,7 @@ async fn notify(
     let masked = mask_phone(&phone);
     let subject = format!("opinion:{}", id.0);
     let key = format!("notify:{}:{event_id}", id.0);
-    let (channel_name, body) = (channel.name(), text.clone());
+    let (channel_name, body) = (channel.channel(), text.clone());
     let (msg_id, done) = ctx
         .db
         .write(move |c| {
@@ -267,20 +270,6 @@ pub fn sign_late_among<'a>(
 // The morning digest: one in-app message a working day per handling unit with
 // work waiting, instead of one message per case.
 
-/// When a day's digest runs (08:00 Asia/Shanghai, as naive UTC) and the job's
-/// dedupe key (the Beijing date), for the day `now` falls on in Beijing.
-pub fn digest_slot(now: NaiveDateTime) -> (NaiveDateTime, String) {
-    let day = shanghai_date(now);
-    (start_of_local_day(day) + Duration::hours(8), format!("{DIGEST}:{}", day.format("%Y%m%d")))
-}
-
-/// Queues today's digest; any number of instances calling this queue it once.
-pub async fn schedule_digest(db: &Db, now: NaiveDateTime) -> AppResult<()> {
-    let (at, key) = digest_slot(now);
-    db.write(move |c| crate::kernel::jobs::store::enqueue(c, DIGEST, &serde_json::json!({}), at, Some(&key))).await?;
-    Ok(())
-}
-
 /// What one unit has waiting.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct DigestCounts {
@@ -321,22 +310,26 @@ pub struct OpenCase {
     pub due_at: Option<NaiveDateTime>,
 }
 
-/// The digest's counts per unit (`department:3`, `office:5`) at `at`;
-/// `soon_until` is the end of the second working day from `at`. Cases held by
-/// a member are not in the digest (members read their own list).
-pub fn tally(cases: &[OpenCase], at: NaiveDateTime, soon_until: NaiveDateTime) -> BTreeMap<String, DigestCounts> {
-    let mut units: BTreeMap<String, DigestCounts> = BTreeMap::new();
+/// The digest's counts per unit at `at`; `soon_until` is the end of the
+/// second working day from `at`. Cases held by a member are not in the digest
+/// (members read their own list).
+pub fn tally(cases: &[OpenCase], at: NaiveDateTime, soon_until: NaiveDateTime) -> BTreeMap<Unit, DigestCounts> {
+    let mut units: BTreeMap<Unit, DigestCounts> = BTreeMap::new();
     for c in cases {
         if matches!(c.status, Status::Submitted | Status::Accepted)
             && let Some(o) = c.office
         {
-            units.entry(format!("office:{o}")).or_default().new += 1;
+            units.entry(Unit::Office(OfficeId(o))).or_default().new += 1;
         }
-        let Some((kind @ (AssigneeKind::Department | AssigneeKind::Office), id)) = c.assignee else { continue };
+        let unit = match c.assignee {
+            Some((AssigneeKind::Department, id)) => Unit::Department(DepartmentId(id)),
+            Some((AssigneeKind::Office, id)) => Unit::Office(OfficeId(id)),
+            _ => continue,
+        };
         if !c.status.deadline_runs() {
             continue;
         }
-        let u = units.entry(format!("{}:{id}", kind.as_str())).or_default();
+        let u = units.entry(unit).or_default();
         u.in_hand += 1;
         if c.status == Status::Assigned {
             u.to_sign += 1;
@@ -352,13 +345,13 @@ pub fn tally(cases: &[OpenCase], at: NaiveDateTime, soon_until: NaiveDateTime) -
 }
 
 /// Writes the day's digest for every committee whose working day `at` is: one
-/// in-app outbox row per unit with work waiting. Returns the rows written; a
+/// in-app message per unit with work waiting. Returns the messages written; a
 /// second run on the same day writes none.
 pub fn digest(conn: &mut DbConn, at: NaiveDateTime) -> AppResult<usize> {
     let day = shanghai_date(at);
     let subject = format!("digest:{day}");
-    let open = [Status::Submitted, Status::Accepted, Status::Assigned, Status::InProgress].map(|s| s.as_str());
-    type Row = (i64, String, Option<i64>, Option<String>, Option<i64>, Option<NaiveDateTime>);
+    let open = [Status::Submitted, Status::Accepted, Status::Assigned, Status::InProgress];
+    type Row = (i64, Status, Option<i64>, Option<AssigneeKind>, Option<i64>, Option<NaiveDateTime>);
     let rows: Vec<Row> = opinions::table
         .filter(opinions::status.eq_any(open))
         .select((
@@ -372,8 +365,7 @@ pub fn digest(conn: &mut DbConn, at: NaiveDateTime) -> AppResult<usize> {
         .load(conn)?;
     let mut by_committee: BTreeMap<i64, Vec<OpenCase>> = BTreeMap::new();
     for (committee, status, office, kind, assignee, due_at) in rows {
-        let Some(status) = Status::parse(&status) else { continue };
-        let assignee = kind.as_deref().and_then(AssigneeKind::parse).zip(assignee);
+        let assignee = kind.zip(assignee);
         by_committee.entry(committee).or_default().push(OpenCase { status, office, assignee, due_at });
     }
     let mut written = 0;
@@ -387,44 +379,26 @@ pub fn digest(conn: &mut DbConn, at: NaiveDateTime) -> AppResult<usize> {
         if units.is_empty() {
             continue;
         }
-        let dept_names: Vec<(i64, String)> = departments::table
+        let dept_names: Vec<(DepartmentId, String)> = departments::table
             .filter(departments::committee_id.eq(committee))
             .select((departments::id, departments::name))
             .load(conn)?;
-        let office_names: Vec<(i64, String)> = offices::table
+        let office_names: Vec<(OfficeId, String)> = offices::table
             .filter(offices::committee_id.eq(committee))
             .select((offices::id, offices::name))
             .load(conn)?;
         for (unit, counts) in units {
-            let sent: i64 = outbox_t::table
-                .filter(outbox_t::committee_id.eq(committee))
-                .filter(outbox_t::recipient.eq(&unit).and(outbox_t::subject.eq(&subject)))
-                .count()
-                .get_result(conn)?;
-            if sent > 0 {
+            if inapp::has(conn, committee, unit, &subject)? {
                 continue;
             }
-            let name = unit
-                .split_once(':')
-                .and_then(|(kind, id)| {
-                    let id: i64 = id.parse().ok()?;
-                    let names = if kind == "department" { &dept_names } else { &office_names };
-                    names.iter().find(|(x, _)| *x == id).map(|(_, n)| n.clone())
-                })
-                .unwrap_or_else(|| unit.clone());
-            let body = counts.body();
-            let msg = NewMessage {
-                committee_id: committee,
-                channel: "inapp",
-                // A unit, not a person: nothing here is personal data.
-                recipient: &unit,
-                recipient_masked: &name,
-                subject: &subject,
-                body: &body,
-            };
-            let id = outbox::queue(conn, &msg)?;
+            let name = match unit {
+                Unit::Department(d) => dept_names.iter().find(|(x, _)| *x == d).map(|(_, n)| n.clone()),
+                Unit::Office(o) => office_names.iter().find(|(x, _)| *x == o).map(|(_, n)| n.clone()),
+                _ => None,
+            }
+            .unwrap_or_else(|| unit.to_string());
             // Delivered by being there: the unit's inbox shows its latest digest.
-            outbox::mark(conn, id, None)?;
+            inapp::post(conn, committee, unit, &name, &subject, &counts.body())?;
             written += 1;
         }
     }
@@ -436,46 +410,10 @@ fn is_working_day(conn: &mut DbConn, committee: CommitteeId, day: NaiveDate) -> 
     Ok(cal.is_working_day(day))
 }
 
-/// The unit a user reads digests and urgent alerts for: their department,
-/// their office, or (a member handling cases) their own member record.
-pub fn digest_unit(conn: &mut DbConn, actor: &Actor) -> AppResult<Option<String>> {
-    Ok(match actor.role {
-        Role::Department => super::store::catalog::department_of(conn, actor)?.map(|d| format!("department:{d}")),
-        Role::OfficeStaff => actor.office_id.map(|o| format!("office:{o}")),
-        Role::Member => crate::org::store::members::own_record(conn, actor)?.map(|m| format!("member:{}", m.id)),
-        _ => None,
-    })
-}
-
 /// The latest digest for the actor's unit, if any.
 pub fn latest_digest(conn: &mut DbConn, actor: &Actor) -> AppResult<Option<Message>> {
-    let Some(unit) = digest_unit(conn, actor)? else { return Ok(None) };
-    Ok(inapp_to(conn, actor.committee_id, &unit, "digest:%", 1)?.pop())
-}
-
-/// The actor's recent in-app messages whose subject is `like` (an SQL
-/// pattern such as `activity-%`): their department's, office's or member
-/// record's, or the district's for its admins; newest first.
-pub fn unit_notices(conn: &mut DbConn, actor: &Actor, like: &str) -> AppResult<Vec<Message>> {
-    let unit = match actor.role {
-        Role::DistrictAdmin => Some("district".to_string()),
-        _ => digest_unit(conn, actor)?,
-    };
-    let Some(unit) = unit else { return Ok(vec![]) };
-    inapp_to(conn, actor.committee_id, &unit, like, 10)
-}
-
-/// The latest `limit` in-app messages to `unit` whose subject is `like`,
-/// newest first.
-fn inapp_to(conn: &mut DbConn, committee: CommitteeId, unit: &str, like: &str, limit: i64) -> AppResult<Vec<Message>> {
-    Ok(outbox_t::table
-        .filter(outbox_t::committee_id.eq(committee))
-        .filter(outbox_t::channel.eq("inapp").and(outbox_t::recipient.eq(unit)))
-        .filter(outbox_t::subject.like(like))
-        .order(outbox_t::id.desc())
-        .limit(limit)
-        .select(Message::as_select())
-        .load(conn)?)
+    let Some(unit) = crate::org::store::units::handling_unit(conn, actor)? else { return Ok(None) };
+    Ok(inapp::to_unit(conn, actor.committee_id, unit, "digest:%", 1)?.pop())
 }
 
 fn internal_event(conn: &mut DbConn, committee: i64, id: OpinionId, kind: &str) -> AppResult<()> {
@@ -510,14 +448,6 @@ mod tests {
     }
 
     #[test]
-    fn the_digest_runs_at_eight_beijing_time() {
-        // 23:30 UTC on the 30th is already 07:30 on 1 December in Beijing.
-        assert_eq!(digest_slot(t("2026-11-30 23:30")), (t("2026-12-01 00:00"), "opinions.digest:20261201".into()));
-        assert_eq!(digest_slot(t("2026-12-01 15:59")), (t("2026-12-01 00:00"), "opinions.digest:20261201".into()));
-        assert_eq!(digest_slot(t("2026-12-01 16:00")).1, "opinions.digest:20261202");
-    }
-
-    #[test]
     fn the_digest_counts_what_each_unit_has_waiting() {
         let at = t("2026-12-01 00:00");
         let soon = t("2026-12-03 15:59");
@@ -539,11 +469,12 @@ mod tests {
         ];
         let units = tally(&cases, at, soon);
         assert_eq!(units.len(), 3, "{units:?}");
-        assert_eq!(units["office:5"], DigestCounts { new: 2, ..Default::default() });
-        assert_eq!(units["department:3"], DigestCounts { new: 0, to_sign: 1, due_soon: 1, overdue: 1, in_hand: 3 });
-        assert_eq!(units["office:6"], DigestCounts { to_sign: 1, due_soon: 1, in_hand: 1, ..Default::default() });
-        assert!(!units.contains_key("office:7") && !units.contains_key("department:4"));
-        let body = units["department:3"].body();
+        let (office, dept) = (|o| Unit::Office(OfficeId(o)), |d| Unit::Department(DepartmentId(d)));
+        assert_eq!(units[&office(5)], DigestCounts { new: 2, ..Default::default() });
+        assert_eq!(units[&dept(3)], DigestCounts { new: 0, to_sign: 1, due_soon: 1, overdue: 1, in_hand: 3 });
+        assert_eq!(units[&office(6)], DigestCounts { to_sign: 1, due_soon: 1, in_hand: 1, ..Default::default() });
+        assert!(!units.contains_key(&office(7)) && !units.contains_key(&dept(4)));
+        let body = units[&dept(3)].body();
         assert!(body.contains("待签收 1 件") && body.contains("已超期 1 件"), "{body}");
     }
 

@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 use crate::code_enum;
 
 use crate::kernel::auth::{Actor, Role};
+use crate::kernel::ids::{DepartmentId, MemberId, OfficeId};
+use crate::kernel::notify::Unit;
 
 code_enum!(
     Status, "opinion_status" {
@@ -66,6 +68,53 @@ code_enum!(
         Member = "member",
     }
 );
+
+/// Who holds an assigned case: a department, an office or a member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Assignee {
+    Department(DepartmentId),
+    Office(OfficeId),
+    Member(MemberId),
+}
+
+impl Assignee {
+    /// From the case's two columns (kind, id).
+    pub fn from_parts(kind: AssigneeKind, id: i64) -> Assignee {
+        match kind {
+            AssigneeKind::Department => Assignee::Department(DepartmentId(id)),
+            AssigneeKind::Office => Assignee::Office(OfficeId(id)),
+            AssigneeKind::Member => Assignee::Member(MemberId(id)),
+        }
+    }
+
+    /// The case's two columns (kind, id).
+    pub fn parts(self) -> (AssigneeKind, i64) {
+        match self {
+            Assignee::Department(d) => (AssigneeKind::Department, d.0),
+            Assignee::Office(o) => (AssigneeKind::Office, o.0),
+            Assignee::Member(m) => (AssigneeKind::Member, m.0),
+        }
+    }
+
+    /// The unit its in-app messages go to.
+    pub fn unit(self) -> Unit {
+        match self {
+            Assignee::Department(d) => Unit::Department(d),
+            Assignee::Office(o) => Unit::Office(o),
+            Assignee::Member(m) => Unit::Member(m),
+        }
+    }
+
+    /// The handler a unit is, if it can hold cases (the district cannot).
+    pub fn of_unit(u: Unit) -> Option<Assignee> {
+        match u {
+            Unit::Department(d) => Some(Assignee::Department(d)),
+            Unit::Office(o) => Some(Assignee::Office(o)),
+            Unit::Member(m) => Some(Assignee::Member(m)),
+            Unit::District => None,
+        }
+    }
+}
 
 /// Everything that moves a case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

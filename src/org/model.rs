@@ -1,8 +1,6 @@
 //! Organisation types and rules: kinds, statuses, the 六有 checklist, the
 //! standard sectors, who may manage what. No I/O here.
 
-use chrono::NaiveDate;
-
 use crate::code_enum;
 
 use crate::kernel::auth::{Actor, Role};
@@ -238,17 +236,6 @@ impl Phone {
 /// 138****5678: how a phone number shows in lists (one implementation for the app).
 pub use crate::kernel::personal::mask_phone;
 
-/// Dates as people write them in a roster: 2026-03-01, 2026/3/1, 2026.3.1, 20260301.
-pub fn parse_date(s: &str) -> Option<NaiveDate> {
-    let s = s.trim();
-    for fmt in ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日"] {
-        if let Ok(d) = NaiveDate::parse_from_str(s, fmt) {
-            return Some(d);
-        }
-    }
-    None
-}
-
 /// District staff manage the whole roster (members, sectors, offices).
 pub fn can_manage_roster(actor: &Actor) -> bool {
     actor.role == Role::DistrictAdmin
@@ -310,16 +297,6 @@ mod tests {
         assert_eq!(Phone::parse("1383980123x"), None);
         assert_eq!(mask_phone("13839805678"), "138****5678");
         assert_eq!(mask_phone("123"), "***");
-    }
-
-    #[test]
-    fn dates_as_written() {
-        let d = NaiveDate::from_ymd_opt(2026, 3, 1);
-        for s in ["2026-03-01", "2026/3/1", "2026.3.1", "20260301", "2026年3月1日", " 2026-3-1 "] {
-            assert_eq!(parse_date(s), d, "{s}");
-        }
-        assert_eq!(parse_date("2026-02-30"), None);
-        assert_eq!(parse_date("昨天"), None);
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! The roster's pages: offices, members, localities and liaisons, sectors,
-//! Members' Homes.
+//! The organisation's pages: offices, members, localities and liaisons,
+//! sectors, Members' Homes, and the sysadmin's accounts.
 
+mod accounts;
 mod homes;
 mod liaisons;
 mod members;
@@ -10,8 +11,8 @@ mod sectors;
 use axum::Router;
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::kernel::error::{AppError, AppResult};
+use crate::kernel::state::AppState;
 use crate::kernel::web::form;
 use crate::kernel::web::page::form_done as done;
 use crate::org::model::LocalityKind;
@@ -19,6 +20,7 @@ use crate::org::store::localities::LocalityData;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .merge(accounts::router())
         .merge(offices::router())
         .merge(members::router())
         .merge(liaisons::router())

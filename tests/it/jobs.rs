@@ -187,8 +187,8 @@ async fn dedupe_and_stale_jobs(app: TestApp) {
     assert_eq!(again.attempts, 2);
 
     // The periodic scheduler queues the session purge once per hour, however often it ticks.
-    xieshang::kernel::jobs::worker::schedule_periodic(&app.db).await.expect("schedule");
-    xieshang::kernel::jobs::worker::schedule_periodic(&app.db).await.expect("schedule");
+    app.schedule_periodic().await;
+    app.schedule_periodic().await;
     let purges: i64 = app
         .db
         .read(|c| Ok(jobs::table.filter(jobs::kind.eq("sessions.purge")).count().get_result(c)?))

@@ -247,7 +247,7 @@ async fn the_digest_writes_one_message_per_unit_with_open_cases(app: TestApp) {
 
     // The scheduler queues the job once a day, however often it ticks.
     for _ in 0..3 {
-        xieshang::kernel::jobs::worker::schedule_periodic(&app.db).await.expect("schedule");
+        app.schedule_periodic().await;
     }
     let queued: i64 = app
         .db

@@ -5,9 +5,10 @@ use std::net::SocketAddr;
 
 use diesel::prelude::*;
 use reqwest::redirect::Policy;
-use xieshang::app::{AppState, router};
+use xieshang::app::router;
 use xieshang::config::Config;
 use xieshang::kernel::db::Db;
+use xieshang::kernel::state::AppState;
 
 pub const PG_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 pub const DEMO_PASSWORD: &str = xieshang::demo::PASSWORD;
@@ -136,6 +137,12 @@ impl TestApp {
     }
 
     /// A client logged in as one of the demo users.
+    /// One tick of the periodic scheduler, as `serve` runs every few minutes.
+    pub async fn schedule_periodic(&self) {
+        let now = xieshang::kernel::time::now();
+        xieshang::app::job_registry(&self.state).schedule(&self.db, now).await.expect("schedule");
+    }
+
     pub async fn login_as(&self, username: &str) -> Client {
         let c = self.client();
         let res = c.login(username, DEMO_PASSWORD).await;

@@ -27,11 +27,11 @@ use crate::kernel::auth::{Actor, OfficeScope};
 use crate::kernel::calendar::model::shanghai_date;
 use crate::kernel::db::DbConn;
 use crate::kernel::db::schema::{members_homes, offices};
+use crate::kernel::docx::chinese_date;
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::files::attachments::{self, Owner};
 use crate::kernel::ids::{ActivityId, HomeId, MemberId, OfficeId};
 use crate::kernel::web::i18n::Lang;
-use crate::opinions::reports::model::chinese_date;
 use crate::org::store as org;
 
 /// Every fixed text of the exported files, in one place.

@@ -10,10 +10,10 @@ use serde::Deserialize;
 
 use crate::activities::model::Quarter;
 use crate::activities::store::coverage::{self, Board};
-use crate::app::AppState;
 use crate::kernel::auth::CurrentUser;
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::OfficeId;
+use crate::kernel::state::AppState;
 use crate::kernel::web::{Page, form, render};
 use crate::org::store::{self as org, Office};
 

@@ -11,11 +11,11 @@ use serde::Deserialize;
 
 use crate::activities::export::{self, Period, docx, xlsx};
 use crate::activities::model::Kind;
-use crate::app::AppState;
 use crate::kernel::auth::CurrentUser;
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::files::{Kind as FileKind, attachment};
 use crate::kernel::ids::{ActivityId, MemberId, OfficeId};
+use crate::kernel::state::AppState;
 use crate::kernel::time::today;
 use crate::kernel::web::form;
 

@@ -6,11 +6,11 @@ use axum::Router;
 use crate::activities::meeting::{Facts, Meeting, ReplyForm, reply_route, signin_routes};
 use crate::activities::model::{self, Reply};
 use crate::activities::store::{activities, attendance};
-use crate::app::AppState;
 use crate::kernel::auth::Actor;
 use crate::kernel::db::DbConn;
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::ActivityId;
+use crate::kernel::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -8,10 +8,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 
 use crate::activities::store::public::{self, Shown};
-use crate::app::AppState;
 use crate::kernel::auth::CurrentUser;
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{ActivityId, FileId, HomeId, OfficeId};
+use crate::kernel::state::AppState;
 use crate::kernel::web::{Page, render};
 use crate::org::store as org;
 

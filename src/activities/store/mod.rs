@@ -5,3 +5,15 @@ pub mod attendance;
 pub mod coverage;
 pub mod heard;
 pub mod public;
+
+use crate::kernel::auth::Actor;
+use crate::kernel::db::DbConn;
+use crate::kernel::error::AppResult;
+use crate::kernel::notify::Message;
+use crate::org::store::units;
+
+/// The recent activity reminders for the actor (their office, their member
+/// record, or the district), newest first.
+pub fn notices(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<Message>> {
+    units::notices(conn, actor, "activity-%")
+}

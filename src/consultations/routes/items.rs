@@ -10,7 +10,6 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use crate::app::AppState;
 use crate::consultations::store::consultations::Consultation;
 use crate::consultations::store::items::{self, Item, ItemRow, Note};
 use crate::kernel::auth::{Actor, CurrentUser};
@@ -18,6 +17,7 @@ use crate::kernel::db::DbConn;
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::files::routes::download;
 use crate::kernel::ids::{FileId, ItemId};
+use crate::kernel::state::AppState;
 use crate::kernel::web::page::form_done;
 use crate::kernel::web::{Page, render};
 

@@ -8,13 +8,13 @@ use axum::{Form, Router};
 use tower_sessions::Session;
 
 use crate::activities::meeting::{self, Facts, Meeting, reply_route, signin_routes};
-use crate::app::AppState;
 use crate::consultations::model::Reply;
 use crate::consultations::store::consultations as store;
 use crate::kernel::auth::{Actor, CurrentUser};
 use crate::kernel::db::DbConn;
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::ConsultationId;
+use crate::kernel::state::AppState;
 use crate::kernel::web::page::form_done;
 
 pub fn router() -> Router<AppState> {

@@ -7,7 +7,7 @@ mod staff;
 
 use axum::Router;
 
-use crate::app::AppState;
+use crate::kernel::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new().merge(staff::router()).merge(items::router()).merge(member::router()).merge(public::router())

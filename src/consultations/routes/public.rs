@@ -7,12 +7,12 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use crate::app::AppState;
 use crate::consultations::model::Tally;
 use crate::consultations::store::consultations::Consultation;
 use crate::consultations::store::public::{self, Shown};
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{ConsultationId, FileId};
+use crate::kernel::state::AppState;
 use crate::kernel::web::{Page, render};
 use crate::org::store as org;
 

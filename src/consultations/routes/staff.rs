@@ -13,7 +13,6 @@ use tower_sessions::Session;
 
 use super::{ids, pairs};
 use crate::activities::meeting;
-use crate::app::AppState;
 use crate::consultations::model::{self, Format, Status, Tally};
 use crate::consultations::store::consultations::{self as store, Attendee, Consultation, Plan, Record, Row, Topic};
 use crate::consultations::store::items::{self, ItemRow, OverviewRow, Owner};
@@ -24,9 +23,10 @@ use crate::kernel::files::Stored;
 use crate::kernel::files::attachments::{self, Attachment};
 use crate::kernel::files::routes::{download, upload};
 use crate::kernel::ids::{ConsultationId, DepartmentId, FileId, LocalityId, MemberId, OfficeId, OpinionId, SectorId};
+use crate::kernel::state::AppState;
+use crate::kernel::web::links::base_url;
 use crate::kernel::web::page::{Flash, flash, form_done};
 use crate::kernel::web::{Page, form, render};
-use crate::opinions::routes::posters::base_url;
 use crate::org::store::{self as org, Office};
 
 pub fn router() -> Router<AppState> {
@@ -296,7 +296,7 @@ struct PlanTemplate {
     chosen_localities: Vec<LocalityId>,
     choices: Vec<(MemberId, String, Option<String>)>,
     suggested: Vec<MemberId>,
-    departments: Vec<crate::opinions::store::catalog::Department>,
+    departments: Vec<crate::org::store::departments::Department>,
     chosen_departments: Vec<DepartmentId>,
     formats: &'static [Format],
     /// Beijing date and time of the session: as planned, or as typed.
@@ -395,7 +395,7 @@ async fn plan_page(
                     .filter(|s| s.active)
                     .collect(),
                 choices: store::member_choices(conn, me.committee_id)?,
-                departments: crate::opinions::store::catalog::departments(conn, me.committee_id)?
+                departments: crate::org::store::departments::list(conn, me.committee_id)?
                     .into_iter()
                     .filter(|d| d.active)
                     .collect(),

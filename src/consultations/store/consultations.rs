@@ -21,9 +21,10 @@ use crate::kernel::files::attachments::{self, Owner};
 use crate::kernel::ids::{
     CommitteeId, ConsultationId, DepartmentId, FileId, LocalityId, MemberId, OfficeId, OpinionId, SectorId, UserId,
 };
+use crate::kernel::notify::Unit;
+use crate::kernel::notify::inapp::note_once;
 use crate::kernel::time::now;
 use crate::kernel::web::form::bounded;
-use crate::opinions::store::outbox::note_once;
 use crate::org::store::members as member_store;
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
@@ -425,13 +426,12 @@ pub fn plan(conn: &mut DbConn, actor: &Actor, id: ConsultationId, p: &Plan) -> A
         .replace("%{time}", &crate::kernel::time::local(&p.planned_at))
         .replace("%{place}", &place);
     let subject = format!("consultation-invite:{id}");
-    let recipients =
-        member_ids.iter().map(|m| format!("member:{m}")).chain(dept_ids.iter().map(|d| format!("department:{d}")));
+    let recipients = member_ids.iter().map(|m| Unit::Member(*m)).chain(dept_ids.iter().map(|d| Unit::Department(*d)));
     // Once per invitee and arrangement: planning again with another time or
     // place tells everyone invited again; saving the same plan tells nobody.
     let arrangement = format!("{}:{place}", p.planned_at.and_utc().timestamp());
     for to in recipients {
-        note_once(conn, committee, &to, &subject, &body, &format!("{subject}:{to}:{arrangement}"))?;
+        note_once(conn, committee, to, &subject, &body, &format!("{subject}:{to}:{arrangement}"))?;
     }
     audit::record(
         conn,
@@ -827,7 +827,7 @@ pub fn office_name(conn: &mut DbConn, office: OfficeId) -> AppResult<String> {
 
 /// A department's invitations to planned consultations, soonest first, with its reply.
 pub fn department_invitations(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<(Consultation, String)>> {
-    let Some(dept) = crate::opinions::store::catalog::department_of(conn, actor)? else { return Ok(vec![]) };
+    let Some(dept) = crate::org::store::departments::department_of(conn, actor)? else { return Ok(vec![]) };
     Ok(consultations::table
         .inner_join(cd::table)
         .filter(cd::department_id.eq(dept).and(consultations::committee_id.eq(actor.committee_id)))
@@ -841,7 +841,7 @@ pub fn department_invitations(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec
 /// A department replies to its invitation (it sees the invitation, not the
 /// consultation's page).
 pub fn department_reply(conn: &mut DbConn, actor: &Actor, id: ConsultationId, reply: Reply) -> AppResult<()> {
-    let dept = crate::opinions::store::catalog::department_of(conn, actor)?.ok_or(AppError::Forbidden)?;
+    let dept = crate::org::store::departments::department_of(conn, actor)?.ok_or(AppError::Forbidden)?;
     let status: Option<String> = consultations::table
         .find(id)
         .filter(consultations::committee_id.eq(actor.committee_id))

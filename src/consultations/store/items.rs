@@ -19,6 +19,7 @@ use crate::kernel::db::schema::{
 };
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{CommitteeId, ConsultationId, DepartmentId, FileId, ItemId, OfficeId};
+use crate::kernel::notify::Unit;
 use crate::kernel::time::{now, today};
 use crate::kernel::web::form::bounded;
 
@@ -51,12 +52,12 @@ impl Item {
     pub fn is_open(&self) -> bool {
         self.status() == ItemStatus::Open
     }
-    /// The outbox recipient of its owner.
-    pub fn owner_unit(&self) -> String {
+    /// The unit its owner's messages go to.
+    pub fn owner_unit(&self) -> Unit {
         match (self.owner_department_id, self.owner_office_id) {
-            (Some(d), _) => format!("department:{d}"),
-            (None, Some(o)) => format!("office:{o}"),
-            _ => "district".into(),
+            (Some(d), _) => Unit::Department(d),
+            (None, Some(o)) => Unit::Office(o),
+            _ => Unit::District,
         }
     }
 }
@@ -166,7 +167,7 @@ enum ItemScope {
 fn scope(conn: &mut DbConn, actor: &Actor) -> AppResult<ItemScope> {
     Ok(match actor.role {
         Role::DistrictAdmin | Role::Leader => ItemScope::All,
-        Role::Department => match crate::opinions::store::catalog::department_of(conn, actor)? {
+        Role::Department => match crate::org::store::departments::department_of(conn, actor)? {
             Some(d) => ItemScope::Department(d),
             None => ItemScope::Nothing,
         },

@@ -4,3 +4,15 @@
 pub mod consultations;
 pub mod items;
 pub mod public;
+
+use crate::kernel::auth::Actor;
+use crate::kernel::db::DbConn;
+use crate::kernel::error::AppResult;
+use crate::kernel::notify::Message;
+use crate::org::store::units;
+
+/// The recent consultation messages for the actor (their department, office,
+/// member record, or the district), newest first.
+pub fn notices(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<Message>> {
+    units::notices(conn, actor, "consultation-%")
+}

@@ -9,9 +9,9 @@ use axum::routing::get;
 use serde::Deserialize;
 
 use super::store::{self, Entry};
-use crate::app::AppState;
 use crate::kernel::auth::CurrentUser;
 use crate::kernel::error::AppResult;
+use crate::kernel::state::AppState;
 use crate::kernel::web::{Page, render};
 
 pub fn router() -> Router<AppState> {

@@ -12,8 +12,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
 
-use crate::app::AppState;
 use crate::kernel::ids::UserId;
+use crate::kernel::state::AppState;
 pub use model::{Actor, OfficeScope, Role};
 
 pub const USER_KEY: &str = "uid";

@@ -225,6 +225,7 @@ fn managed_user(conn: &mut DbConn, actor: &Actor, id: UserId) -> AppResult<User>
         .ok_or(AppError::NotFound)
 }
 
+#[derive(Debug)]
 pub struct NewAccount {
     pub username: String,
     pub display_name: String,
@@ -316,10 +317,11 @@ pub fn create(conn: &mut DbConn, actor: &Actor, acc: &NewAccount, initial_hash: 
 }
 
 /// A sysadmin resets a password: a new initial password (its hash given),
-/// unlocked, must change.
-pub fn reset_password(conn: &mut DbConn, actor: &Actor, id: UserId, initial_hash: &Hashed) -> AppResult<()> {
+/// unlocked, must change. Returns the account's username.
+pub fn reset_password(conn: &mut DbConn, actor: &Actor, id: UserId, initial_hash: &Hashed) -> AppResult<String> {
     let user = managed_user(conn, actor, id)?;
-    set_initial_password(conn, Who::User(actor), &user, initial_hash)
+    set_initial_password(conn, Who::User(actor), &user, initial_hash)?;
+    Ok(user.username)
 }
 
 pub fn set_initial_password(conn: &mut DbConn, who: Who<'_>, user: &User, initial_hash: &Hashed) -> AppResult<()> {

@@ -13,9 +13,9 @@ use tower_sessions::Session;
 
 use super::model::{self, Calendar, DayKind};
 use super::store;
-use crate::app::AppState;
 use crate::kernel::auth::CurrentUser;
 use crate::kernel::error::{AppError, AppResult};
+use crate::kernel::state::AppState;
 use crate::kernel::time::today;
 use crate::kernel::web::page::flash;
 use crate::kernel::web::{Page, render};

@@ -6,6 +6,7 @@
 //! writes waiting together (group commit, see `group`).
 
 mod group;
+pub mod prepared;
 pub mod schema;
 
 use std::path::Path;

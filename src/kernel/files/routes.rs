@@ -8,11 +8,11 @@ use axum::routing::{MethodRouter, get, post};
 use tower_sessions::Session;
 
 use super::{Accept, Stored, find_row, insert_row, read_multipart};
-use crate::app::AppState;
 use crate::kernel::auth::{Actor, CurrentUser};
 use crate::kernel::db::DbConn;
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::FileId;
+use crate::kernel::state::AppState;
 use crate::kernel::web::page::form_done;
 
 /// Links a newly stored file to record `id`, with the record's checks.

@@ -4,4 +4,4 @@ pub mod model;
 pub mod store;
 pub mod worker;
 
-pub use worker::{JobCtx, Registry, Worker, schedule_daily};
+pub use worker::{Every, JobCtx, Registry, Worker};

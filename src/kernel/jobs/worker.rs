@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{NaiveDateTime, Timelike, Utc};
+use chrono::{NaiveDateTime, Timelike};
 use tokio::sync::watch;
 
 use super::store::{self, Job};
@@ -26,10 +26,21 @@ pub struct JobCtx {
 type BoxFut = Pin<Box<dyn Future<Output = anyhow::Result<()>> + Send>>;
 type Handler = Arc<dyn Fn(JobCtx, serde_json::Value) -> BoxFut + Send + Sync>;
 
-/// Job kinds and what runs them.
+/// When a periodic job is queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Every {
+    /// At the top of every hour.
+    Hour,
+    /// Once a day at this hour, Beijing time.
+    Day { hour: i64 },
+}
+
+/// Job kinds, what runs them, and which of them run periodically. Each area
+/// registers its own, so the worker knows no area by name.
 #[derive(Default, Clone)]
 pub struct Registry {
     handlers: HashMap<String, Handler>,
+    periodic: Vec<(&'static str, Every)>,
 }
 
 impl Registry {
@@ -41,7 +52,12 @@ impl Registry {
         self.handlers.insert(kind.to_string(), Arc::new(move |ctx, p| Box::pin(f(ctx, p))));
     }
 
-    /// The kinds the app itself runs.
+    /// Queues `kind` (registered with `register`) every hour or every day.
+    pub fn periodic(&mut self, kind: &'static str, every: Every) {
+        self.periodic.push((kind, every));
+    }
+
+    /// The kinds the kernel itself runs.
     pub fn standard() -> Registry {
         let mut r = Registry::default();
         r.register(PURGE_SESSIONS, |ctx, _| async move {
@@ -49,9 +65,36 @@ impl Registry {
             tracing::info!(deleted = n, "expired sessions purged");
             Ok(())
         });
+        r.periodic(PURGE_SESSIONS, Every::Hour);
         r.register(crate::kernel::guard::PURGE_JOB, crate::kernel::guard::purge_job);
+        r.periodic(crate::kernel::guard::PURGE_JOB, Every::Hour);
         crate::kernel::search::register_jobs(&mut r);
         r
+    }
+
+    /// Queues the periodic jobs due at `now` that are not queued yet: the
+    /// hour's or the day's dedupe key means that any number of instances
+    /// ticking at once queue each run once.
+    pub async fn schedule(&self, db: &Db, now: NaiveDateTime) -> AppResult<()> {
+        for &(kind, every) in &self.periodic {
+            let (at, key) = slot(kind, every, now);
+            db.write(move |c| store::enqueue(c, kind, &serde_json::json!({}), at, Some(&key))).await?;
+        }
+        Ok(())
+    }
+}
+
+/// When the run of a periodic job that `now` falls in is due, and its dedupe key.
+pub fn slot(kind: &str, every: Every, now: NaiveDateTime) -> (NaiveDateTime, String) {
+    match every {
+        Every::Hour => (
+            now.with_minute(0).and_then(|t| t.with_second(0)).unwrap_or(now),
+            format!("{kind}:{}", now.format("%Y%m%d%H")),
+        ),
+        Every::Day { hour } => {
+            let day = shanghai_date(now);
+            (start_of_local_day(day) + chrono::Duration::hours(hour), format!("{kind}:{}", day.format("%Y%m%d")))
+        }
     }
 }
 
@@ -128,35 +171,26 @@ impl Worker {
     }
 }
 
-/// Queues today's run of a daily job, at `hour`:00 Beijing time; the day's
-/// dedupe key means that any number of instances queue it once.
-pub async fn schedule_daily(db: &Db, kind: &'static str, now: NaiveDateTime, hour: i64) -> AppResult<()> {
-    let day = shanghai_date(now);
-    let at = start_of_local_day(day) + chrono::Duration::hours(hour);
-    let key = format!("{kind}:{}", day.format("%Y%m%d"));
-    db.write(move |c| store::enqueue(c, kind, &serde_json::json!({}), at, Some(&key))).await?;
-    Ok(())
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Queues the periodic housekeeping jobs; the hourly dedupe key means that any
-/// number of instances ticking at once still queue each job once per hour.
-pub async fn schedule_periodic(db: &Db) -> AppResult<()> {
-    let now = Utc::now().naive_utc();
-    let key = format!("{PURGE_SESSIONS}:{}", now.format("%Y%m%d%H"));
-    let at = now.with_minute(0).unwrap_or(now);
-    db.write(move |c| store::enqueue(c, PURGE_SESSIONS, &serde_json::json!({}), at, Some(&key))).await?;
-    let guard_key = format!("{}:{}", crate::kernel::guard::PURGE_JOB, now.format("%Y%m%d%H"));
-    db.write(move |c| store::enqueue(c, crate::kernel::guard::PURGE_JOB, &serde_json::json!({}), at, Some(&guard_key)))
-        .await?;
-    // Reminders, escalation (督办), sign-late flags and auto-close of opinion cases.
-    let sweep = crate::opinions::jobs::SWEEP;
-    let sweep_key = format!("{sweep}:{}", now.format("%Y%m%d%H"));
-    db.write(move |c| store::enqueue(c, sweep, &serde_json::json!({}), at, Some(&sweep_key))).await?;
-    // The opinion box's digest for staff: once a day at 08:00 Beijing time.
-    crate::opinions::jobs::schedule_digest(db, now).await?;
-    // Liaison points with nothing planned near the quarter's end: once a day.
-    crate::activities::jobs::schedule(db, now).await?;
-    // Agreed items near or past their deadline: once a day.
-    crate::consultations::jobs::schedule(db, now).await?;
-    Ok(())
+    fn t(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("time")
+    }
+
+    #[test]
+    fn hourly_runs_at_the_top_of_the_hour() {
+        assert_eq!(slot("x", Every::Hour, t("2026-12-01 10:42")), (t("2026-12-01 10:00"), "x:2026120110".into()));
+    }
+
+    #[test]
+    fn daily_runs_at_the_hour_in_beijing() {
+        // 23:30 UTC on the 30th is already 07:30 on 1 December in Beijing: 08:00 there is 00:00 UTC.
+        let eight = Every::Day { hour: 8 };
+        assert_eq!(slot("d", eight, t("2026-11-30 23:30")), (t("2026-12-01 00:00"), "d:20261201".into()));
+        assert_eq!(slot("d", eight, t("2026-12-01 15:59")), (t("2026-12-01 00:00"), "d:20261201".into()));
+        assert_eq!(slot("d", eight, t("2026-12-01 16:00")).1, "d:20261202");
+        assert_eq!(slot("d", Every::Day { hour: 9 }, t("2026-12-01 03:00")).0, t("2026-12-01 01:00"));
+    }
 }

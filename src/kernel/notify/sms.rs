@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use super::outbox::Channel;
 use crate::config::Config;
 use crate::kernel::personal::mask_phone;
 
@@ -82,11 +83,11 @@ impl Sms {
         }
     }
 
-    /// The outbox's channel name.
-    pub fn name(&self) -> &'static str {
+    /// The outbox channel this driver delivers on.
+    pub fn channel(&self) -> Channel {
         match self {
-            Sms::Log => "sms-log",
-            Sms::Http(_) => "sms-http",
+            Sms::Log => Channel::SmsLog,
+            Sms::Http(_) => Channel::SmsHttp,
         }
     }
 
@@ -144,13 +145,13 @@ mod tests {
     #[test]
     fn the_configuration_is_checked_at_start() {
         let mut cfg = Config::default();
-        assert_eq!(Sms::from_config(&cfg).map(|s| s.name()).ok(), Some("sms-log"));
+        assert_eq!(Sms::from_config(&cfg).map(|s| s.channel()).ok(), Some(Channel::SmsLog));
         cfg.sms_driver = "http".into();
         assert!(Sms::from_config(&cfg).is_err(), "needs a URL");
         cfg.sms_gateway_url = Some("ftp://gw.example".into());
         assert!(Sms::from_config(&cfg).is_err(), "only http(s)");
         cfg.sms_gateway_url = Some("https://sms.example.gov.cn/send".into());
-        assert_eq!(Sms::from_config(&cfg).map(|s| s.name()).ok(), Some("sms-http"));
+        assert_eq!(Sms::from_config(&cfg).map(|s| s.channel()).ok(), Some(Channel::SmsHttp));
         cfg.sms_driver = "carrier-pigeon".into();
         assert!(Sms::from_config(&cfg).is_err());
     }

@@ -20,9 +20,9 @@ use subtle::ConstantTimeEq;
 use tower_sessions::Session;
 
 use super::page::CSRF_KEY;
-use crate::app::AppState;
 use crate::kernel::auth::password::random_token;
 use crate::kernel::error::{AppError, ErrorPage};
+use crate::kernel::state::AppState;
 
 pub const FIELD: &str = "_csrf";
 pub const HEADER: &str = "x-csrf-token";

@@ -23,7 +23,7 @@ pub fn bounded(s: &str, max: usize, key: &'static str) -> Result<String, AppErro
 pub fn date(v: &Option<String>) -> Result<Option<NaiveDate>, AppError> {
     match text(v) {
         None => Ok(None),
-        Some(s) => crate::org::model::parse_date(&s).map(Some).ok_or(AppError::BadRequest("form.bad_date")),
+        Some(s) => crate::kernel::time::parse_date(&s).map(Some).ok_or(AppError::BadRequest("form.bad_date")),
     }
 }
 

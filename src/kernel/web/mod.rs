@@ -5,6 +5,7 @@ pub mod csrf;
 pub mod errors;
 pub mod form;
 pub mod i18n;
+pub mod links;
 pub mod page;
 pub mod prefs;
 pub mod probes;

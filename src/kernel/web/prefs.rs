@@ -11,8 +11,8 @@ use serde::Deserialize;
 use super::i18n::{LANG_COOKIE, Lang};
 use super::page::LARGE_COOKIE;
 use super::safe_next;
-use crate::app::AppState;
 use crate::kernel::error::AppError;
+use crate::kernel::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/lang/{code}", get(set_lang)).route("/ui/large/{on}", get(set_large))

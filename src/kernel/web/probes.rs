@@ -8,7 +8,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use diesel::connection::SimpleConnection;
 
-use crate::app::AppState;
+use crate::kernel::state::AppState;
 
 pub async fn healthz(State(st): State<AppState>) -> Response {
     match st.db.read(|c| Ok(c.batch_execute("SELECT 1")?)).await {

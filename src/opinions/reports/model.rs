@@ -6,7 +6,7 @@
 //! or 报送 → 不予采用 not_adopted. Forward only, one step at a time; 批示 and
 //! 不予采用 are final.
 
-use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use chrono::{NaiveDate, NaiveDateTime};
 use chrono_tz::Asia::Shanghai;
 use diesel_derive_newtype::DieselNewType;
 use serde::{Deserialize, Serialize};
@@ -317,11 +317,6 @@ pub fn local_date(t: NaiveDateTime) -> NaiveDate {
     t.and_utc().with_timezone(&Shanghai).date_naive()
 }
 
-/// 2026年11月28日, as dates are written on the printed form.
-pub fn chinese_date(d: NaiveDate) -> String {
-    format!("{}年{}月{}日", d.year(), d.month(), d.day())
-}
-
 /// 第 N 期: the report's number in its committee and year.
 pub fn issue_label(n: i64) -> String {
     format!("第{n}期")
@@ -484,9 +479,6 @@ mod tests {
 
     #[test]
     fn printed_dates_and_numbers() {
-        let d = NaiveDate::from_ymd_opt(2026, 11, 28).expect("date");
-        assert_eq!(chinese_date(d), "2026年11月28日");
-        assert_eq!(chinese_date(NaiveDate::from_ymd_opt(2027, 1, 5).expect("date")), "2027年1月5日");
         assert_eq!(issue_label(12), "第12期");
         // 17:00 UTC on New Year's Eve is already the new year in Beijing.
         let t = NaiveDate::from_ymd_opt(2026, 12, 31).and_then(|d| d.and_hms_opt(17, 0, 0)).expect("time");

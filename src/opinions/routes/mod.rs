@@ -8,7 +8,7 @@ mod stats;
 
 use axum::Router;
 
-use crate::app::AppState;
+use crate::kernel::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()

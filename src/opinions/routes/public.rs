@@ -13,12 +13,12 @@ use axum::{Form, Router};
 use chrono::Duration;
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::kernel::db::DbConn;
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::files::{self, Accept};
 use crate::kernel::guard::{self, Challenge};
 use crate::kernel::ids::{CategoryId, CommitteeId, LocalityId, OfficeId};
+use crate::kernel::state::AppState;
 use crate::kernel::web::{Page, form, render};
 use crate::opinions::model::{self, Action, MAX_PHOTOS, Rating, Status};
 use crate::opinions::store::cases::{self, Event, NewOpinion, Opinion, Step};

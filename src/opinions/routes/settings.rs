@@ -9,15 +9,16 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use crate::app::AppState;
 use crate::kernel::auth::CurrentUser;
 use crate::kernel::db::DbConn;
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{CategoryId, DepartmentId, OfficeId};
+use crate::kernel::state::AppState;
 use crate::kernel::web::page::form_done;
 use crate::kernel::web::{Page, form, render};
 use crate::opinions::model::{AssigneeKind, DEFAULT_ANSWER_DAYS};
-use crate::opinions::store::catalog::{self, Category, Department};
+use crate::opinions::store::catalog::{self, Category};
+use crate::org::store::departments::{self, Department};
 use crate::org::store::{self as org, Office};
 
 const BACK: &str = "/opinions/settings";
@@ -68,7 +69,7 @@ async fn show(State(st): State<AppState>, CurrentUser(me): CurrentUser, page: Pa
             let routes = catalog::routes(c, &me)?;
             Ok((
                 catalog::categories(c, me.committee_id)?,
-                catalog::departments(c, me.committee_id)?,
+                departments::list(c, me.committee_id)?,
                 org::list_offices(c, &me)?,
                 routes,
             ))
@@ -181,7 +182,7 @@ async fn add_department(
     CurrentUser(me): CurrentUser,
     Form(f): Form<NameForm>,
 ) -> AppResult<Redirect> {
-    save(&st, &session, "departments", move |c| catalog::add_department(c, &me, &f.name).map(|_| ())).await
+    save(&st, &session, "departments", move |c| departments::add(c, &me, &f.name).map(|_| ())).await
 }
 
 async fn department_active(
@@ -191,7 +192,7 @@ async fn department_active(
     Path(id): Path<i64>,
     Form(f): Form<ActiveForm>,
 ) -> AppResult<Redirect> {
-    save(&st, &session, "departments", move |c| catalog::set_department_active(c, &me, DepartmentId(id), f.on())).await
+    save(&st, &session, "departments", move |c| departments::set_active(c, &me, DepartmentId(id), f.on())).await
 }
 
 #[derive(Deserialize)]

@@ -9,20 +9,21 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use crate::app::AppState;
 use crate::kernel::auth::{Actor, CurrentUser};
 use crate::kernel::db::DbConn;
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{CategoryId, FileId, LocalityId, MemberId, OfficeId, OpinionId};
+use crate::kernel::notify::Message;
 use crate::kernel::personal::{mask_name, mask_phone};
+use crate::kernel::state::AppState;
 use crate::kernel::web::page::{flash, form_done};
 use crate::kernel::web::{Page, form, render};
-use crate::opinions::model::{self, Action, AssigneeKind, Rating, Source, Status};
+use crate::opinions::model::{self, Action, Assignee, AssigneeKind, Rating, Source, Status};
 use crate::opinions::store::cases::{self, Event, InboxFilter, InboxRow, NewOpinion, Opinion, Roles, Step};
-use crate::opinions::store::catalog::{self, Category, Department};
-use crate::opinions::store::outbox::Message;
+use crate::opinions::store::catalog::{self, Category};
 use crate::opinions::store::urgent;
 use crate::org::model::Phone;
+use crate::org::store::departments::{self, Department};
 use crate::org::store::{self as org, Office};
 
 pub fn router() -> Router<AppState> {
@@ -137,15 +138,15 @@ async fn inbox(
             }
             let rows = cases::inbox(c, &me, &filter)?;
             let sign_late = crate::opinions::jobs::sign_late_among(c, rows.iter().map(|r| &r.opinion))?;
-            let alerts = match crate::opinions::jobs::digest_unit(c, &me)? {
-                Some(unit) => urgent::waiting(c, &me, &unit)?,
+            let alerts = match crate::org::store::units::handling_unit(c, &me)? {
+                Some(unit) => urgent::waiting(c, &me, unit)?,
                 None => vec![],
             };
             Ok((
                 rows,
                 org::list_offices(c, &me)?,
                 catalog::categories(c, me.committee_id)?,
-                catalog::departments(c, me.committee_id)?.into_iter().filter(|d| d.active).collect(),
+                departments::list(c, me.committee_id)?.into_iter().filter(|d| d.active).collect(),
                 crate::opinions::jobs::latest_digest(c, &me)?,
                 alerts,
                 sign_late,
@@ -266,11 +267,11 @@ async fn detail_page(st: &AppState, me: Actor, page: Page, id: OpinionId, reveal
                 None => None,
             };
             let assignee = match o.assignee() {
-                Some((AssigneeKind::Department, d)) => {
+                Some(Assignee::Department(d)) => {
                     departments::table.find(d).select(departments::name).first(c).optional()?
                 }
-                Some((AssigneeKind::Office, x)) => offices::table.find(x).select(offices::name).first(c).optional()?,
-                Some((AssigneeKind::Member, m)) => members::table.find(m).select(members::name).first(c).optional()?,
+                Some(Assignee::Office(x)) => offices::table.find(x).select(offices::name).first(c).optional()?,
+                Some(Assignee::Member(m)) => members::table.find(m).select(members::name).first(c).optional()?,
                 None => None,
             };
             // Duplicate candidates from text similarity, for staff triaging a new case.
@@ -289,7 +290,7 @@ async fn detail_page(st: &AppState, me: Actor, page: Page, id: OpinionId, reveal
             };
             let overdue = o.is_overdue(crate::kernel::time::now());
             let departments: Vec<Department> =
-                catalog::departments(c, me.committee_id)?.into_iter().filter(|d| d.active).collect();
+                crate::org::store::departments::list(c, me.committee_id)?.into_iter().filter(|d| d.active).collect();
             let offices = org::list_offices(c, &me)?;
             // Only a handler the form offers can be preselected (members and
             // deactivated departments are not in it).

@@ -11,10 +11,10 @@ use chrono::NaiveDateTime;
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::kernel::auth::CurrentUser;
 use crate::kernel::calendar::model::shanghai_date;
 use crate::kernel::error::{AppError, AppResult};
+use crate::kernel::state::AppState;
 use crate::kernel::web::{Page, form, render};
 use crate::opinions::stats::{
     self, Count, Counts, Figures, Month, PublicCase, PublicCounts, Row, SortKey, WALL_PAGE, one_decimal, percent,

@@ -5,9 +5,10 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::{catalog, update};
+use super::catalog;
 use crate::kernel::audit::{self, Change, store::Who};
 use crate::kernel::auth::{Actor, Role};
+use crate::kernel::db::prepared::update;
 use crate::kernel::db::schema::{
     files, localities, members, offices, opinion_categories, opinion_events, opinion_files, opinions,
 };
@@ -17,8 +18,9 @@ use crate::kernel::ids::{CategoryId, CommitteeId, DepartmentId, FileId, Locality
 use crate::kernel::jobs::store as jobs;
 use crate::kernel::time::now;
 use crate::opinions::model::{
-    self, Action, AssigneeKind, DEFAULT_ANSWER_DAYS, MAX_BODY_CHARS, Party, Rating, Source, Status,
+    self, Action, Assignee, AssigneeKind, DEFAULT_ANSWER_DAYS, MAX_BODY_CHARS, Party, Rating, Source, Status,
 };
+use crate::org::store::departments;
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = opinions)]
@@ -79,8 +81,8 @@ impl Opinion {
     pub fn rating_label_key(&self) -> Option<String> {
         self.rating.as_deref().and_then(Rating::parse).map(|r| r.label_key())
     }
-    pub fn assignee(&self) -> Option<(AssigneeKind, i64)> {
-        Some((AssigneeKind::parse(self.assignee_kind.as_deref()?)?, self.assignee_id?))
+    pub fn assignee(&self) -> Option<Assignee> {
+        Some(Assignee::from_parts(AssigneeKind::parse(self.assignee_kind.as_deref()?)?, self.assignee_id?))
     }
     pub fn is_overdue(&self, at: NaiveDateTime) -> bool {
         self.status().deadline_runs() && self.due_at.is_some_and(|d| d < at)
@@ -254,7 +256,7 @@ pub fn scope(conn: &mut DbConn, actor: &Actor) -> AppResult<Scope> {
     Ok(match actor.role {
         Role::DistrictAdmin | Role::Leader => Scope::All,
         Role::OfficeStaff => actor.office_id.map(Scope::Office).unwrap_or(Scope::Nothing),
-        Role::Department => catalog::department_of(conn, actor)?.map(Scope::Department).unwrap_or(Scope::Nothing),
+        Role::Department => departments::department_of(conn, actor)?.map(Scope::Department).unwrap_or(Scope::Nothing),
         Role::Member => {
             crate::org::store::members::own_record(conn, actor)?.map(|m| Scope::Member(m.id)).unwrap_or(Scope::Nothing)
         }
@@ -487,12 +489,10 @@ pub fn roles(conn: &mut DbConn, actor: &Actor, o: &Opinion) -> AppResult<Roles> 
         _ => false,
     };
     let handler = match (o.assignee(), actor.role) {
-        (Some((AssigneeKind::Department, d)), Role::Department) => {
-            catalog::department_of(conn, actor)? == Some(DepartmentId(d))
-        }
-        (Some((AssigneeKind::Office, off)), Role::OfficeStaff) => actor.office_id == Some(OfficeId(off)),
-        (Some((AssigneeKind::Member, m)), Role::Member) => {
-            crate::org::store::members::own_record(conn, actor)?.is_some_and(|r| r.id == MemberId(m))
+        (Some(Assignee::Department(d)), Role::Department) => departments::department_of(conn, actor)? == Some(d),
+        (Some(Assignee::Office(off)), Role::OfficeStaff) => actor.office_id == Some(off),
+        (Some(Assignee::Member(m)), Role::Member) => {
+            crate::org::store::members::own_record(conn, actor)?.is_some_and(|r| r.id == m)
         }
         _ => false,
     };

@@ -1,27 +1,16 @@
-//! Handling departments (承办单位), the category code list and the routing
-//! table (category × office → default handler).
+//! The category code list and the routing table (category × office → default
+//! handler).
 
 use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::kernel::audit::{self, Change, store::Who};
 use crate::kernel::auth::{Actor, Role};
-use crate::kernel::db::schema::{departments, members, offices, opinion_categories, opinion_routes, users};
+use crate::kernel::db::schema::{departments, members, offices, opinion_categories, opinion_routes};
 use crate::kernel::db::{DbConn, is_unique_violation};
 use crate::kernel::error::{AppError, AppResult};
-use crate::kernel::ids::{CategoryId, CommitteeId, DepartmentId, OfficeId};
-use crate::kernel::time::now;
+use crate::kernel::ids::{CategoryId, CommitteeId, OfficeId};
 use crate::opinions::model::{AssigneeKind, DEFAULT_ANSWER_DAYS, STANDARD_CATEGORIES};
-
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
-#[diesel(table_name = departments)]
-pub struct Department {
-    pub id: DepartmentId,
-    pub committee_id: CommitteeId,
-    pub name: String,
-    pub active: bool,
-    pub created_at: chrono::NaiveDateTime,
-}
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = opinion_categories)]
@@ -33,65 +22,6 @@ pub struct Category {
     pub name: String,
     pub sort_order: i32,
     pub active: bool,
-}
-
-pub fn departments(conn: &mut DbConn, committee_id: CommitteeId) -> AppResult<Vec<Department>> {
-    Ok(departments::table
-        .filter(departments::committee_id.eq(committee_id))
-        .order(departments::id.asc())
-        .select(Department::as_select())
-        .load(conn)?)
-}
-
-pub fn create_department(
-    conn: &mut DbConn,
-    who: Who<'_>,
-    committee_id: CommitteeId,
-    name: &str,
-) -> AppResult<DepartmentId> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 50 {
-        return Err(AppError::BadRequest("department.bad_name"));
-    }
-    let id: DepartmentId = diesel::insert_into(departments::table)
-        .values((
-            departments::committee_id.eq(committee_id),
-            departments::name.eq(name),
-            departments::active.eq(true),
-            departments::created_at.eq(now()),
-        ))
-        .returning(departments::id)
-        .get_result(conn)
-        .map_err(|e| if is_unique_violation(&e) { AppError::Conflict("department.name_taken") } else { e.into() })?;
-    audit::record(
-        conn,
-        who,
-        Change::new("department.create", "department", id).after(serde_json::json!({ "name": name })),
-    )?;
-    Ok(id)
-}
-
-/// The department a user of role `department` works for.
-pub fn department_of(conn: &mut DbConn, actor: &Actor) -> AppResult<Option<DepartmentId>> {
-    if actor.role != Role::Department {
-        return Ok(None);
-    }
-    Ok(users::table.find(actor.user_id).select(users::department_id).get_result::<Option<DepartmentId>>(conn)?)
-}
-
-pub fn set_user_department(
-    conn: &mut DbConn,
-    who: Who<'_>,
-    user: crate::kernel::ids::UserId,
-    dept: DepartmentId,
-) -> AppResult<()> {
-    diesel::update(users::table.find(user)).set(users::department_id.eq(Some(dept))).execute(conn)?;
-    audit::record(
-        conn,
-        who,
-        Change::new("user.department", "user", user).after(serde_json::json!({ "department_id": dept })),
-    )?;
-    Ok(())
 }
 
 /// Categories, major classes first, each followed by its subclasses.
@@ -419,34 +349,6 @@ pub fn set_category_active(conn: &mut DbConn, actor: &Actor, id: CategoryId, act
         Change::new("opinion_category.active", "opinion_category", id)
             .before(serde_json::json!({ "active": c.active }))
             .after(serde_json::json!({ "active": active, "rows": changed })),
-    )?;
-    Ok(())
-}
-
-/// A new handling department, by the district.
-pub fn add_department(conn: &mut DbConn, actor: &Actor, name: &str) -> AppResult<DepartmentId> {
-    require_district(actor)?;
-    create_department(conn, Who::User(actor), actor.committee_id, name)
-}
-
-/// A deactivated department can no longer be chosen for new cases; those it
-/// holds stay with it until staff reassign them.
-pub fn set_department_active(conn: &mut DbConn, actor: &Actor, id: DepartmentId, active: bool) -> AppResult<()> {
-    require_district(actor)?;
-    let before: bool = departments::table
-        .find(id)
-        .filter(departments::committee_id.eq(actor.committee_id))
-        .select(departments::active)
-        .first(conn)
-        .optional()?
-        .ok_or(AppError::NotFound)?;
-    diesel::update(departments::table.find(id)).set(departments::active.eq(active)).execute(conn)?;
-    audit::record(
-        conn,
-        Who::User(actor),
-        Change::new("department.active", "department", id)
-            .before(serde_json::json!({ "active": before }))
-            .after(serde_json::json!({ "active": active })),
     )?;
     Ok(())
 }

@@ -6,26 +6,25 @@
 use diesel::prelude::*;
 
 use super::cases::{self, Opinion};
-use super::outbox::{self, NewMessage};
 use crate::kernel::audit::{self, Change, store::Who};
 use crate::kernel::auth::Actor;
 use crate::kernel::db::DbConn;
-use crate::kernel::db::schema::{opinions, outbox as outbox_t};
+use crate::kernel::db::schema::opinions;
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::OpinionId;
+use crate::kernel::notify::{Unit, inapp};
 use crate::kernel::time::{local, now};
 use crate::kernel::web::i18n::Lang;
-use crate::opinions::model::Status;
+use crate::opinions::model::{Assignee, Status};
 
 /// The outbox subject of a case's alert; one alert per case and unit.
 fn subject(id: OpinionId) -> String {
     format!("urgent:{id}")
 }
 
-/// The unit string of a case's handler (`department:3`, `office:5`, `member:9`),
-/// as the digest and `jobs::digest_unit` name units.
-fn unit_of(o: &Opinion) -> Option<String> {
-    o.assignee().map(|(kind, id)| format!("{}:{id}", kind.as_str()))
+/// The unit of a case's handler, as the digest addresses units.
+fn unit_of(o: &Opinion) -> Option<Unit> {
+    o.assignee().map(|a| a.unit())
 }
 
 /// The alert's text: the code, the first words of the case and its deadline.
@@ -49,29 +48,11 @@ pub fn alert(conn: &mut DbConn, id: OpinionId) -> AppResult<bool> {
     }
     let Some(unit) = unit_of(&o) else { return Ok(false) };
     let subject = subject(id);
-    let sent: i64 = outbox_t::table
-        .filter(outbox_t::committee_id.eq(o.committee_id))
-        .filter(outbox_t::recipient.eq(&unit).and(outbox_t::subject.eq(&subject)))
-        .count()
-        .get_result(conn)?;
-    if sent > 0 {
+    if inapp::has(conn, o.committee_id, unit, &subject)? {
         return Ok(false);
     }
-    let body = text(&o);
-    let msg_id = outbox::queue(
-        conn,
-        &NewMessage {
-            committee_id: o.committee_id,
-            channel: "inapp",
-            // A unit, not a person: nothing here is personal data.
-            recipient: &unit,
-            recipient_masked: &unit,
-            subject: &subject,
-            body: &body,
-        },
-    )?;
     // Delivered by being there: the unit's inbox lists it until the case is signed.
-    outbox::mark(conn, msg_id, None)?;
+    inapp::post(conn, o.committee_id, unit, &unit.to_string(), &subject, &text(&o))?;
     Ok(true)
 }
 
@@ -114,30 +95,24 @@ pub struct Alert {
 
 /// The alerts for `unit` whose cases still wait to be signed for by it,
 /// newest first.
-pub fn waiting(conn: &mut DbConn, actor: &Actor, unit: &str) -> AppResult<Vec<Alert>> {
-    let rows: Vec<(String, String, chrono::NaiveDateTime)> = outbox_t::table
-        .filter(outbox_t::committee_id.eq(actor.committee_id))
-        .filter(outbox_t::channel.eq("inapp").and(outbox_t::recipient.eq(unit)))
-        .filter(outbox_t::subject.like("urgent:%"))
-        .order(outbox_t::id.desc())
-        .limit(50)
-        .select((outbox_t::subject, outbox_t::body, outbox_t::created_at))
-        .load(conn)?;
-    let ids: Vec<OpinionId> =
-        rows.iter().filter_map(|(s, _, _)| s.strip_prefix("urgent:")?.parse().ok().map(OpinionId)).collect();
-    let (kind, id) = unit.split_once(':').unwrap_or_default();
+pub fn waiting(conn: &mut DbConn, actor: &Actor, unit: Unit) -> AppResult<Vec<Alert>> {
+    let Some(holder) = Assignee::of_unit(unit) else { return Ok(vec![]) };
+    let rows = inapp::to_unit(conn, actor.committee_id, unit, "urgent:%", 50)?;
+    let of = |subject: &str| subject.strip_prefix("urgent:")?.parse().ok().map(OpinionId);
+    let ids: Vec<OpinionId> = rows.iter().filter_map(|m| of(&m.subject)).collect();
+    let (kind, id) = holder.parts();
     let still: Vec<OpinionId> = opinions::table
         .filter(opinions::id.eq_any(&ids))
         .filter(opinions::committee_id.eq(actor.committee_id))
-        .filter(opinions::status.eq(Status::Assigned.as_str()))
-        .filter(opinions::assignee_kind.eq(kind).and(opinions::assignee_id.eq(id.parse::<i64>().unwrap_or(-1))))
+        .filter(opinions::status.eq(Status::Assigned))
+        .filter(opinions::assignee_kind.eq(kind).and(opinions::assignee_id.eq(id)))
         .select(opinions::id)
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .filter_map(|(s, body, at)| {
-            let id = OpinionId(s.strip_prefix("urgent:")?.parse().ok()?);
-            still.contains(&id).then_some(Alert { opinion_id: id, body, at })
+        .filter_map(|m| {
+            let id = of(&m.subject)?;
+            still.contains(&id).then_some(Alert { opinion_id: id, body: m.body, at: m.created_at })
         })
         .collect())
 }
@@ -188,7 +163,7 @@ mod tests {
     #[test]
     fn the_alert_names_the_case_and_its_deadline() {
         let o = case("五原路社区燃气管道漏气，请马上处理");
-        assert_eq!(unit_of(&o).as_deref(), Some("department:3"));
+        assert_eq!(unit_of(&o), Some(Unit::Department(crate::kernel::ids::DepartmentId(3))));
         let t = text(&o);
         assert!(t.contains("ABCDE23456") && t.contains("燃气管道漏气") && t.contains("2026-12-01 17:00"), "{t}");
         let long = case(&"漏".repeat(100));

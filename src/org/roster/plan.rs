@@ -432,7 +432,7 @@ mod tests {
     }
 
     fn d(s: &str) -> NaiveDate {
-        crate::org::model::parse_date(s).expect("date")
+        crate::kernel::time::parse_date(s).expect("date")
     }
 
     fn sheet(columns: &[Column], rows: Vec<Vec<Cell>>) -> SheetData {

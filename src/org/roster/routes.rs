@@ -18,10 +18,10 @@ use super::plan::{Counts, Summary};
 use super::sheet::{LIAISONS, LOCALITIES, MEMBERS, Problem, Workbook};
 use super::store;
 use super::xlsx::{self, Content};
-use crate::app::AppState;
 use crate::kernel::auth::{Actor, CurrentUser};
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::files::{self, Accept, Kind, Stored};
+use crate::kernel::state::AppState;
 use crate::kernel::web::{Page, render};
 use crate::org::model::{can_manage_roster, can_read_roster};
 

@@ -9,7 +9,8 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::org::model::{Gender, LocalityKind, PARTIES, Phone, parse_date};
+use crate::kernel::time::parse_date;
+use crate::org::model::{Gender, LocalityKind, PARTIES, Phone};
 
 pub const MEMBERS: &str = "委员";
 pub const LOCALITIES: &str = "村社区";

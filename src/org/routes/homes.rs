@@ -10,11 +10,11 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::done;
-use crate::app::AppState;
 use crate::kernel::auth::CurrentUser;
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::files::{self, Accept};
 use crate::kernel::ids::OfficeId;
+use crate::kernel::state::AppState;
 use crate::kernel::web::{Page, render};
 use crate::org::model::{self, HomeItem, ItemStatus};
 use crate::org::store::homes::{self, BoardRow, Home, ItemView};

@@ -10,10 +10,10 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::{LocalityForm, done};
-use crate::app::AppState;
 use crate::kernel::auth::CurrentUser;
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{LiaisonId, LocalityId, MemberId};
+use crate::kernel::state::AppState;
 use crate::kernel::web::{Page, form, render};
 use crate::org::model::{self, LocalityKind};
 use crate::org::store::liaisons::{self, Point};

@@ -10,11 +10,11 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::done;
-use crate::app::AppState;
 use crate::kernel::auth::{Actor, CurrentUser};
 use crate::kernel::db::DbConn;
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{MemberId, OfficeId, SectorId};
+use crate::kernel::state::AppState;
 use crate::kernel::web::{Page, form, render};
 use crate::org::model::{self, Gender, MemberStatus, PARTIES, Phone};
 use crate::org::store::liaisons::{self, MemberLink};

@@ -10,10 +10,10 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::{LocalityForm, done};
-use crate::app::AppState;
 use crate::kernel::auth::{Actor, CurrentUser};
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{MemberId, OfficeId};
+use crate::kernel::state::AppState;
 use crate::kernel::web::{Page, form, render};
 use crate::org::model::{self, Employment, Phone};
 use crate::org::store::liaisons::{self, Point};

@@ -9,10 +9,10 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::done;
-use crate::app::AppState;
 use crate::kernel::auth::CurrentUser;
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::SectorId;
+use crate::kernel::state::AppState;
 use crate::kernel::web::{Page, render};
 use crate::org::model;
 use crate::org::store::sectors::{self, Sector};
