@@ -13,6 +13,7 @@ pub mod demo;
 // `gen` is a reserved word in edition 2024, hence the raw identifier.
 pub mod r#gen;
 pub mod kernel;
+pub mod meetings;
 pub mod opinions;
 pub mod org;
 pub mod setup;

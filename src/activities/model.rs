@@ -1,5 +1,6 @@
 //! The rules of activities, with no I/O: kinds and states, quarters in Beijing
-//! time, when a member may sign in, and the coverage of liaison points.
+//! time, and the coverage of liaison points. (When a member may sign in is a
+//! meeting's rule: `crate::meetings::model`.)
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -32,20 +33,9 @@ code_enum!(
     }
 );
 
-code_enum!(
-    /// A member's answer to an invitation.
-    Reply, "activity_reply" {
-        Pending = "pending",
-        Confirmed = "confirmed",
-        /// 请假
-        Apology = "apology",
-    }
-);
-
 /// Longest texts: minutes and findings are long, names and venues short.
 pub const MAX_TITLE: usize = 100;
 pub const MAX_TEXT: usize = 10_000;
-pub const MAX_PHOTOS: usize = 12;
 
 /// A quarter of a year, as offices plan and report by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -103,13 +93,6 @@ impl std::fmt::Display for Quarter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}Q{}", self.year, self.q)
     }
-}
-
-/// Members sign in from two hours before the planned start until the end of
-/// that day in Beijing, or on the day it was actually held.
-pub fn may_sign_in(planned_at: NaiveDateTime, held_at: Option<NaiveDateTime>, now: NaiveDateTime) -> bool {
-    let day_of = |t: NaiveDateTime| shanghai_date(t) == shanghai_date(now);
-    (now >= planned_at - Duration::hours(2) && day_of(planned_at)) || held_at.is_some_and(day_of)
 }
 
 /// One liaison visit as coverage counts it.
@@ -191,6 +174,11 @@ pub fn reminder_from(quarter: Quarter) -> NaiveDate {
 mod tests {
     use super::*;
 
+    #[test]
+    fn planned_is_the_code_meetings_look_for() {
+        assert_eq!(Status::Planned.as_str(), crate::meetings::store::attendees::PLANNED);
+    }
+
     fn t(s: &str) -> NaiveDateTime {
         NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("time")
     }
@@ -212,17 +200,6 @@ mod tests {
             assert_eq!(Quarter::parse(bad), None, "{bad}");
         }
         assert_eq!(reminder_from(q), NaiveDate::from_ymd_opt(2026, 12, 1).expect("day"));
-    }
-
-    #[test]
-    fn sign_in_is_open_on_the_day() {
-        let planned = t("2026-12-01 01:00"); // 09:00 in Beijing
-        assert!(!may_sign_in(planned, None, t("2026-11-30 22:59")), "more than two hours early");
-        assert!(may_sign_in(planned, None, t("2026-11-30 23:00")));
-        assert!(may_sign_in(planned, None, t("2026-12-01 15:59")), "until Beijing midnight");
-        assert!(!may_sign_in(planned, None, t("2026-12-01 16:00")), "the next day in Beijing");
-        // Held on another day than planned: that day counts.
-        assert!(may_sign_in(planned, Some(t("2026-12-03 02:00")), t("2026-12-03 08:00")));
     }
 
     #[test]

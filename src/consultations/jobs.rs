@@ -32,7 +32,7 @@ pub fn register(registry: &mut Registry) {
 pub fn remind(conn: &mut DbConn, at: NaiveDateTime) -> AppResult<(usize, usize)> {
     let today = shanghai_date(at);
     let (mut reminded, mut escalated) = (0, 0);
-    for (item, title) in items::open_items(conn)? {
+    for (item, title) in items::open_items_unscoped(conn)? {
         let status = ItemStatus::Open;
         if reminder_due(status, item.deadline, today) {
             let body = Lang::Zh

@@ -45,6 +45,34 @@ code_enum!(
     }
 );
 
+/// The session's format once it is planned; none before (stored as "").
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    serde::Serialize,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+pub struct Planned(pub Option<Format>);
+
+impl Planned {
+    pub fn as_str(self) -> &'static str {
+        self.0.map_or("", Format::as_str)
+    }
+    pub fn parse(s: &str) -> Option<Planned> {
+        if s.is_empty() { Some(Planned(None)) } else { Format::parse(s).map(|f| Planned(Some(f))) }
+    }
+    pub fn is(self, f: &Format) -> bool {
+        self.0 == Some(*f)
+    }
+}
+crate::text_sql!(Planned);
+
 code_enum!(
     /// Who proposed the topic.
     Proposer, "consultation_proposer" {
@@ -64,18 +92,8 @@ code_enum!(
     }
 );
 
-code_enum!(
-    /// An invitee's answer.
-    Reply, "consultation_reply" {
-        Pending = "pending",
-        Accepted = "accepted",
-        Declined = "declined",
-    }
-);
-
 pub const MAX_TITLE: usize = 100;
 pub const MAX_TEXT: usize = 10_000;
-pub const MAX_PHOTOS: usize = 12;
 /// Owners are reminded this many days before an item's deadline.
 pub const REMIND_DAYS: i64 = 3;
 
@@ -93,6 +111,12 @@ pub fn next(from: Status, action: Action) -> Option<Status> {
         (S::Held, A::Close) => Some(S::Closed),
         _ => None,
     }
+}
+
+/// The stage a consultation's session is at, for the meetings module:
+/// (invitees may answer, the session may be signed into and kept).
+pub fn meeting_stage(s: Status) -> (bool, bool) {
+    (s == Status::Planned, matches!(s, Status::Planned | Status::Held))
 }
 
 /// An open item is overdue from the day after its deadline (Beijing dates).
@@ -170,6 +194,25 @@ pub fn parse_codes(s: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_planned_session_takes_replies_and_sign_in() {
+        assert_eq!(meeting_stage(Status::Planned), (true, true));
+        assert_eq!(meeting_stage(Status::Held), (false, true));
+        for s in [Status::Proposed, Status::Approved, Status::Rejected, Status::Closed] {
+            assert_eq!(meeting_stage(s), (false, false), "{s}");
+        }
+        // The meetings module finds members' planned invitations by this code.
+        assert_eq!(Status::Planned.as_str(), crate::meetings::store::attendees::PLANNED);
+    }
+
+    #[test]
+    fn a_format_is_set_when_planned() {
+        assert_eq!(Planned::parse(""), Some(Planned(None)));
+        assert_eq!(Planned::parse("home"), Some(Planned(Some(Format::Home))));
+        assert_eq!(Planned::parse("zoom"), None);
+        assert_eq!(Planned(Some(Format::OnSite)).as_str(), "on_site");
+    }
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")

@@ -10,13 +10,15 @@ use chrono::NaiveDate;
 use docx_rs::{AlignmentType, LineSpacing, Paragraph};
 
 use crate::consultations::store::consultations as store;
-use crate::consultations::store::items;
+use crate::consultations::store::{Consultations, departments, items};
 use crate::kernel::auth::Actor;
 use crate::kernel::db::DbConn;
 use crate::kernel::docx::{self, BODY_FONT, Row, chinese_date, run, size};
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::ConsultationId;
 use crate::kernel::web::i18n::Lang;
+use crate::meetings::store::attendees::{self, Attendee};
+use crate::meetings::store::speakers;
 
 /// What the report shows, gathered by the scoped stores.
 #[derive(Debug, Clone)]
@@ -35,14 +37,15 @@ pub fn gather(conn: &mut DbConn, actor: &Actor, id: ConsultationId, printed: Nai
     }
     let zh = Lang::Zh;
     let office = store::office_name(conn, c.office_id)?;
-    let present: Vec<store::Attendee> = store::attendees(conn, id)?.into_iter().filter(|a| a.attended).collect();
+    let present: Vec<Attendee> =
+        attendees::list::<Consultations>(conn, actor, id.0)?.into_iter().filter(|a| a.attended).collect();
     let mut by_sector: std::collections::BTreeMap<String, Vec<String>> = Default::default();
     for a in &present {
         by_sector.entry(a.sector.clone().unwrap_or_else(|| "其他".into())).or_default().push(a.name.clone());
     }
     let took_part: Vec<String> =
         by_sector.iter().map(|(s, names)| format!("{s}（{}人）：{}", names.len(), names.join("、"))).collect();
-    let items: Vec<String> = items::of_consultation(conn, id)?
+    let items: Vec<String> = items::of_consultation(conn, actor, id)?
         .into_iter()
         .enumerate()
         .map(|(i, r)| {
@@ -75,14 +78,20 @@ pub fn gather(conn: &mut DbConn, actor: &Actor, id: ConsultationId, printed: Nai
         ),
         (
             "邀请部门",
-            vec![store::invited_departments(conn, id)?.into_iter().map(|(_, n, _)| n).collect::<Vec<_>>().join("、")],
+            vec![departments::invited(conn, actor, id)?.into_iter().map(|d| d.name).collect::<Vec<_>>().join("、")],
         ),
         ("参加群众", vec![format!("{}人", c.residents_count), c.residents.clone()]),
         (
             "来自社情民意",
             vec![store::cases_of(conn, id)?.into_iter().map(|(_, code, _)| code).collect::<Vec<_>>().join("、")],
         ),
-        ("发言要点", store::speakers(conn, id)?.into_iter().map(|(n, p)| format!("{n}：{p}")).collect()),
+        (
+            "发言要点",
+            speakers::list::<Consultations>(conn, actor, id.0)?
+                .into_iter()
+                .map(|s| format!("{}：{}", s.name, s.points))
+                .collect(),
+        ),
         ("协商纪要", c.record.lines().map(str::to_string).collect()),
         ("协商成果事项", items),
         ("成果公开", c.results.lines().map(str::to_string).collect()),

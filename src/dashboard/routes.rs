@@ -4,13 +4,12 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::Html;
 
-use crate::activities::store::activities::Activity;
-use crate::activities::store::attendance::{self, Attendee};
 use crate::kernel::auth::CurrentUser;
 use crate::kernel::error::AppResult;
 use crate::kernel::notify::Message;
 use crate::kernel::state::AppState;
 use crate::kernel::web::{Page, render};
+use crate::meetings::store::attendees::{self, Invitation, Kind};
 use crate::org::store::liaisons::{self, MemberLink};
 use crate::org::store::members::{self, Member};
 use crate::org::store::{self as org_store, Committee, Office};
@@ -23,20 +22,14 @@ struct HomeTemplate {
     offices: Vec<Office>,
     /// A member's own record and liaison points.
     own: Option<(Member, Vec<MemberLink>)>,
-    /// A member's invitations to come, with their reply.
-    invitations: Vec<(Activity, Attendee)>,
+    /// A member's invitations to activities to come, with their reply.
+    invitations: Vec<Invitation>,
     /// Reminders about liaison points for the user's office, record or district.
     notices: Vec<Message>,
     /// A member's consultation invitations to come, with their reply.
-    consultations: Vec<(crate::consultations::store::consultations::Consultation, String)>,
+    consultations: Vec<Invitation>,
     /// Consultation invitations, item reminders and overdue items for the user's unit.
     consultation_notices: Vec<Message>,
-}
-
-impl HomeTemplate {
-    fn reply_key(&self, r: &str) -> String {
-        crate::consultations::model::Reply::parse(r).map(|r| r.label_key()).unwrap_or_default()
-    }
 }
 
 pub async fn home(State(st): State<AppState>, CurrentUser(me): CurrentUser, page: Page) -> AppResult<Html<String>> {
@@ -54,9 +47,9 @@ pub async fn home(State(st): State<AppState>, CurrentUser(me): CurrentUser, page
                 org_store::committee(c, me.committee_id)?,
                 org_store::list_offices(c, &me)?,
                 own,
-                attendance::upcoming(c, &me)?,
+                attendees::upcoming(c, &me, Kind::Activity)?,
                 crate::activities::store::notices(c, &me)?,
-                crate::consultations::store::consultations::upcoming(c, &me)?,
+                attendees::upcoming(c, &me, Kind::Consultation)?,
                 crate::consultations::store::notices(c, &me)?,
             ))
         })

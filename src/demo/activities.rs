@@ -6,14 +6,15 @@
 use diesel::prelude::*;
 
 use crate::activities::model::Kind;
+use crate::activities::store::Activities;
 use crate::activities::store::activities::{self as store, Plan, Record};
-use crate::activities::store::attendance;
 use crate::kernel::auth::store as users;
 use crate::kernel::db::DbConn;
 use crate::kernel::db::schema::{liaisons, members};
 use crate::kernel::error::AppResult;
 use crate::kernel::ids::{LocalityId, MemberId, OfficeId};
 use crate::kernel::time::now;
+use crate::meetings::store::attendees;
 use crate::org::store::localities;
 
 const MINUTES: &str = "委员与村（社区）干部、群众代表座谈，听取了大家对道路、饮水、养老和环境卫生的意见，\
@@ -57,7 +58,7 @@ pub fn load(c: &mut DbConn, offices: &[OfficeId]) -> AppResult<()> {
             };
             let id = store::plan(c, &admin, &plan)?;
             if held {
-                attendance::set_present(c, &admin, id, &linked)?;
+                attendees::set_present::<Activities>(c, &admin, id.0, &linked)?;
                 let record = Record {
                     held_at: Some(when),
                     minutes: MINUTES.into(),

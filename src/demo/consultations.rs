@@ -7,6 +7,7 @@
 use diesel::prelude::*;
 
 use crate::consultations::model::Format;
+use crate::consultations::store::Consultations;
 use crate::consultations::store::consultations::{self as store, Plan, Record, Topic};
 use crate::consultations::store::items::{self, Owner};
 use crate::kernel::auth::store as users;
@@ -15,6 +16,7 @@ use crate::kernel::db::schema::{departments, localities, outbox, sectors};
 use crate::kernel::error::AppResult;
 use crate::kernel::ids::{CommitteeId, DepartmentId, LocalityId, SectorId};
 use crate::kernel::time::{now, today};
+use crate::meetings::store::{attendees, speakers};
 
 pub fn load(c: &mut DbConn, committee: CommitteeId) -> AppResult<()> {
     let Some(admin) = users::find_by_username(c, "admin")?.and_then(|u| u.actor(None)) else { return Ok(()) };
@@ -64,9 +66,10 @@ pub fn load(c: &mut DbConn, committee: CommitteeId) -> AppResult<()> {
     store::plan(c, &admin, id, &plan)?;
     // It took place ten days ago: its invitations are no news to anyone.
     diesel::delete(outbox::table.filter(outbox::subject.eq(format!("consultation-invite:{id}")))).execute(c)?;
-    store::set_present(c, &admin, id, &plan.members.iter().copied().take(6).collect::<Vec<_>>())?;
-    store::add_speaker(c, &admin, id, "居民代表", "希望先解决雨污管网和楼道照明，再考虑停车。")?;
-    store::add_speaker(c, &admin, id, "委员", "建议分期实施，适老化改造同步纳入。")?;
+    let present: Vec<_> = plan.members.iter().copied().take(6).collect();
+    attendees::set_present::<Consultations>(c, &admin, id.0, &present)?;
+    speakers::add::<Consultations>(c, &admin, id.0, "居民代表", "希望先解决雨污管网和楼道照明，再考虑停车。")?;
+    speakers::add::<Consultations>(c, &admin, id.0, "委员", "建议分期实施，适老化改造同步纳入。")?;
     store::record(
         c,
         &admin,

@@ -10,12 +10,13 @@ use rand::seq::{IndexedRandom, SliceRandom};
 
 use super::org::Cast;
 use crate::activities::model::Kind;
+use crate::activities::store::Activities;
 use crate::activities::store::activities::{self as store, Plan, Record};
-use crate::activities::store::attendance;
 use crate::kernel::db::DbConn;
 use crate::kernel::error::AppResult;
 use crate::kernel::ids::{ActivityId, LocalityId, MemberId};
 use crate::kernel::time::{start_of_local_day, with_clock};
+use crate::meetings::store::attendees;
 
 /// One activity as drawn: what is planned, and how it turns out.
 pub struct Spec {
@@ -212,7 +213,7 @@ impl Agenda {
                     self.planned += 1;
                 }
                 (Move::Hold(_), Some(id)) => {
-                    attendance::set_present(conn, staff, id, &s.present)?;
+                    attendees::set_present::<Activities>(conn, staff, id.0, &s.present)?;
                     let record = Record {
                         held_at: Some(s.held),
                         minutes: s.minutes.clone(),

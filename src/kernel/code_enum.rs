@@ -3,7 +3,8 @@
 //! any such enum in a text column.
 
 /// A string-backed enum: stored as `as_str()`, shown through `label_key()`,
-/// read and written by diesel as `Text` (see `text_sql!`).
+/// read and written by diesel as `Text` (see `text_sql!`) and by serde as the
+/// same code (audit entries, JSON).
 #[macro_export]
 macro_rules! code_enum {
     ($(#[$m:meta])* $name:ident, $prefix:literal { $($(#[$vm:meta])* $v:ident = $s:literal),* $(,)? }) => {
@@ -13,7 +14,7 @@ macro_rules! code_enum {
             ::diesel::expression::AsExpression, ::diesel::deserialize::FromSqlRow,
         )]
         #[diesel(sql_type = ::diesel::sql_types::Text)]
-        pub enum $name { $($(#[$vm])* $v),* }
+        pub enum $name { $($(#[$vm])* #[serde(rename = $s)] $v),* }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$v),*];

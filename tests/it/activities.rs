@@ -7,6 +7,10 @@ use chrono::{Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use xieshang::kernel::db::schema::{activity_members, liaisons, members, members_homes, opinions, outbox, users};
 
+use xieshang::activities::store::Activities;
+use xieshang::kernel::error::AppError;
+use xieshang::meetings::store::{attendees, files, speakers};
+
 use crate::on_both_databases;
 use crate::support::{Client, TestApp, location, post_ok};
 
@@ -134,6 +138,9 @@ async fn staff_plan_members_reply_and_sign_in_by_the_qr_code(app: TestApp) {
     assert!(home.contains("id=\"invitations\"") && home.contains(&format!("/activities/{id}")));
     let page = post_ok(&member, &format!("/activities/{id}/reply"), &[("reply", "apology")]).await;
     assert!(page.contains("请假请写明原因"), "apologies need a reason");
+    post_ok(&member, &format!("/activities/{id}/reply"), &[("reply", "apology"), ("note", "在外地出差")]).await;
+    let (_, seen) = staff.get_text(&format!("/activities/{id}")).await;
+    assert!(seen.contains("请假（在外地出差）"), "staff see the reason");
     let page = post_ok(&member, &format!("/activities/{id}/reply"), &[("reply", "confirmed")]).await;
     assert!(page.contains("已回复"));
     // Signing in: the link from this activity's QR code.
@@ -164,12 +171,15 @@ async fn staff_plan_members_reply_and_sign_in_by_the_qr_code(app: TestApp) {
     // Staff are not members: they tick attendance instead.
     let page = post_ok(&staff, &format!("/activities/{id}/signin"), &[("t", &token)]).await;
     assert!(page.contains("没有关联委员信息"));
-    post_ok(
+    // A box sent twice (a double click, a crafted form) counts once.
+    let (m, other) = (me.to_string(), someone_else.to_string());
+    let page = post_ok(
         &staff,
         &format!("/activities/{id}/attendance"),
-        &[("present", &me.to_string()), ("present", &someone_else.to_string())],
+        &[("present", &m), ("present", &other), ("present", &other)],
     )
     .await;
+    assert!(page.contains("出席情况已保存"));
     assert_eq!(attended(&app, id, someone_else), Some((true, Some("staff".into()))));
     assert_eq!(attended(&app, id, me), Some((true, Some("self".into()))), "a QR sign-in stays as it was");
 }
@@ -374,4 +384,25 @@ async fn another_office_sees_nothing_of_an_activity(app: TestApp) {
     // A department sees no activities at all.
     let (_, list) = app.login_as("dept").await.get_text("/activities").await;
     assert!(list.contains("还没有活动"));
+    // The meeting's lists check the activity's scope themselves, whoever calls them.
+    let (outsider, insider) = (app.actor("jianhe"), app.actor("gaomiao"));
+    let lists = move |c: &mut _, who: &xieshang::kernel::auth::Actor| {
+        Ok((
+            attendees::list::<Activities>(c, who, id).map(|l| l.len()),
+            speakers::list::<Activities>(c, who, id).map(|l| l.len()),
+            files::list::<Activities>(c, who, id).map(|l| l.len()),
+        ))
+    };
+    let (a, s, f) = app.db.read_blocking(move |c| lists(c, &outsider)).expect("read");
+    assert!(matches!((a, s, f), (Err(AppError::NotFound), Err(AppError::NotFound), Err(AppError::NotFound))));
+    let (a, s, f) = app.db.read_blocking(move |c| lists(c, &insider)).expect("read");
+    assert_eq!((a.ok(), s.ok(), f.ok()), (Some(1), Some(0), Some(0)));
+    // Speakers' points are kept for activities as for consultations.
+    let page =
+        post_ok(&staff, &format!("/activities/{id}/speakers"), &[("name", "村民代表"), ("points", "希望修好村道。")])
+            .await;
+    assert!(page.contains("发言要点已添加") && page.contains("希望修好村道。"));
+    let r =
+        jianhe.post_form(&format!("/activities/{id}/speakers"), &[("name", "外人"), ("points", "不该写进去")]).await;
+    assert_eq!(r.status(), 404);
 }

@@ -184,12 +184,20 @@ async fn a_topic_from_the_box_goes_to_published_results(app: TestApp) {
     let dept_user = app.login_as("dept").await;
     let (_, list) = dept_user.get_text("/consultations/items").await;
     assert!(list.contains("id=\"department-invitations\"") && list.contains("路口交通安全协商"));
-    let page = post_ok(&dept_user, &format!("/consultations/{id}/department-reply"), &[("reply", "accepted")]).await;
-    assert!(page.contains("已回复") && page.contains("参加"));
-    // The member sees it at home and accepts.
+    let reply = format!("/consultations/{id}/department-reply");
+    let page = post_ok(&dept_user, &reply, &[("reply", "apology")]).await;
+    assert!(page.contains("请假请写明原因"), "an apology needs its reason, from a department too");
+    let page = post_ok(&dept_user, &reply, &[("reply", "confirmed")]).await;
+    assert!(page.contains("已回复") && page.contains("确认参加"));
+    // The member sees it at home and answers as for an activity: apologies
+    // with the reason, which staff see, then a confirmation.
     let (_, home) = member.get_text("/").await;
     assert!(home.contains("id=\"consultation-invitations\"") && home.contains(&format!("/consultations/{id}")));
-    let page = post_ok(&member, &format!("/consultations/{id}/reply"), &[("reply", "accepted")]).await;
+    let mine = format!("/consultations/{id}/reply");
+    post_ok(&member, &mine, &[("reply", "apology"), ("note", "单位值班")]).await;
+    let (_, seen) = staff.get_text(&format!("/consultations/{id}")).await;
+    assert!(seen.contains("请假（单位值班）"), "staff see the reason");
+    let page = post_ok(&member, &mine, &[("reply", "confirmed")]).await;
     assert!(page.contains("已回复"));
     // QR sign-in as themself.
     let (_, page) = staff.get_text(&format!("/consultations/{id}")).await;

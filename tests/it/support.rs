@@ -137,6 +137,17 @@ impl TestApp {
     }
 
     /// A client logged in as one of the demo users.
+    /// The acting user of a login, for calling store functions directly.
+    pub fn actor(&self, username: &str) -> xieshang::kernel::auth::Actor {
+        let u = username.to_string();
+        self.db
+            .read_blocking(move |c| {
+                Ok(xieshang::kernel::auth::store::find_by_username(c, &u)?.and_then(|u| u.actor(None)))
+            })
+            .expect("read")
+            .expect("user exists")
+    }
+
     /// One tick of the periodic scheduler, as `serve` runs every few minutes.
     pub async fn schedule_periodic(&self) {
         let now = xieshang::kernel::time::now();

@@ -1,8 +1,8 @@
 //! One activity's record sheet (委员活动记录表) as a Word file in the 公文
 //! layout (`kernel::docx`): the title, the office under it, then the record
 //! table — what, where, when, who came and who sent apologies, the minutes,
-//! outcomes, findings, opinions heard and photos — and 填表人 / 填表日期 under
-//! the table.
+//! outcomes, findings, speakers' points, opinions heard and photos — and
+//! 填表人 / 填表日期 under the table.
 
 use super::{RecordSheet, zh};
 use crate::kernel::docx::{self, Row, chinese_date, size};
@@ -47,6 +47,9 @@ pub fn render(r: &RecordSheet) -> AppResult<Vec<u8>> {
     if let Some(f) = &r.findings {
         rows.push(Row::text(zh::L_FINDINGS, f));
     }
+    if !r.speakers.is_empty() {
+        rows.push(Row::new(zh::L_SPEAKERS, r.speakers.clone()));
+    }
     rows.push(Row::new(zh::L_HEARD, heard));
     rows.push(Row::new(zh::L_PHOTOS, vec![zh::files(r.photos, r.other_files)]));
     // 填表人 on the left (signed by hand), 填表日期 on the right.
@@ -84,6 +87,7 @@ mod tests {
             minutes: "居民反映路灯坏了。\n\n委员现场查看。".into(),
             outcomes: "已报修。".into(),
             findings: None,
+            speakers: vec!["村民代表：希望修好村道。".into()],
             heard: vec!["AB12CD34".into()],
             photos: 3,
             other_files: 1,
@@ -112,6 +116,7 @@ mod tests {
         assert!(at("委员现场查看。") < at(zh::L_OUTCOMES));
         assert!(at("25人") > at(zh::L_RESIDENTS));
         assert!(at("AB12CD34") > at(zh::L_HEARD));
+        assert!(at(zh::L_SPEAKERS) < at("村民代表：希望修好村道。") && at("希望修好村道") < at(zh::L_HEARD));
         assert!(t.contains("照片3张"));
         assert!(t.contains("2026年11月28日"));
         assert!(!t.contains(zh::L_FINDINGS), "no findings row for a visit");

@@ -20,18 +20,18 @@ use std::fmt;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::activities::model::{Kind, Quarter, Reply, Status};
+use crate::activities::model::{Kind, Quarter, Status};
 use crate::activities::store::activities::{self as store, Activity, Filter, Row};
-use crate::activities::store::{attendance, heard};
+use crate::activities::store::{Activities, heard};
 use crate::kernel::auth::{Actor, OfficeScope};
 use crate::kernel::calendar::model::shanghai_date;
 use crate::kernel::db::DbConn;
 use crate::kernel::db::schema::{members_homes, offices};
 use crate::kernel::docx::chinese_date;
 use crate::kernel::error::{AppError, AppResult};
-use crate::kernel::files::attachments::{self, Owner};
 use crate::kernel::ids::{ActivityId, HomeId, MemberId, OfficeId};
 use crate::kernel::web::i18n::Lang;
+use crate::meetings::store::{attendees, files as meeting_files, speakers};
 use crate::org::store as org;
 
 /// Every fixed text of the exported files, in one place.
@@ -72,6 +72,7 @@ pub mod zh {
     pub const L_MINUTES: &str = "活动纪要";
     pub const L_OUTCOMES: &str = "活动成果";
     pub const L_FINDINGS: &str = "调研发现";
+    pub const L_SPEAKERS: &str = "发言要点";
     pub const L_HEARD: &str = "收集的社情民意";
     pub const L_PHOTOS: &str = "照片及材料";
     pub const FILLED_BY: &str = "填表人：";
@@ -291,8 +292,11 @@ pub fn list_export(
     let mut lines = Vec::with_capacity(rows.len());
     for r in rows {
         let a = &r.activity;
-        let present: Vec<String> =
-            attendance::list(conn, a.id)?.into_iter().filter(|x| x.attended).map(|x| x.name).collect();
+        let present: Vec<String> = attendees::list::<Activities>(conn, actor, a.id.0)?
+            .into_iter()
+            .filter(|x| x.attended)
+            .map(|x| x.name)
+            .collect();
         let home = a.home_id.and_then(|h| homes.get(&h)).map(String::as_str);
         lines.push(ListLine {
             date: shanghai_date(a.when()),
@@ -337,6 +341,8 @@ pub struct RecordSheet {
     pub outcomes: String,
     /// Research only (or whenever there are findings).
     pub findings: Option<String>,
+    /// Who spoke and their points: `name：points`.
+    pub speakers: Vec<String>,
     /// Tracking codes of the opinions heard.
     pub heard: Vec<String>,
     pub photos: usize,
@@ -352,10 +358,10 @@ pub struct RecordSheet {
 pub fn record_sheet(conn: &mut DbConn, actor: &Actor, id: ActivityId, today: NaiveDate) -> AppResult<RecordSheet> {
     let a: Activity = store::get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     let (office, locality, home) = store::place_names(conn, &a)?;
-    let people = attendance::list(conn, id)?;
-    let files = attachments::list(conn, Owner::Activity(id))?;
+    let people = attendees::list::<Activities>(conn, actor, id.0)?;
+    let files = meeting_files::list::<Activities>(conn, actor, id.0)?;
     let photos = files.iter().filter(|(_, role, ..)| role == "photo").count();
-    let status = a.status();
+    let status = a.status;
     let mut time = chinese_time(a.when());
     if status != Status::Held {
         time.push_str(&zh::not_held(&label(&a.status_label_key())));
@@ -371,14 +377,18 @@ pub fn record_sheet(conn: &mut DbConn, actor: &Actor, id: ActivityId, today: Nai
         present: people.iter().filter(|x| x.attended).map(|x| x.name.clone()).collect(),
         apologies: people
             .iter()
-            .filter(|x| x.invited && !x.attended && x.reply == Reply::Apology.as_str())
+            .filter(|x| x.apologised())
             .map(|x| (x.name.clone(), x.reply_note.trim().to_string()))
             .collect(),
         others: a.other_participants.trim().to_string(),
         residents: a.residents_count,
         minutes: a.minutes.clone(),
         outcomes: a.outcomes.clone(),
-        findings: (a.kind() == Kind::Research || !a.findings.trim().is_empty()).then(|| a.findings.clone()),
+        findings: (a.kind == Kind::Research || !a.findings.trim().is_empty()).then(|| a.findings.clone()),
+        speakers: speakers::list::<Activities>(conn, actor, id.0)?
+            .into_iter()
+            .map(|s| format!("{}：{}", s.name, s.points))
+            .collect(),
         heard: heard::list(conn, id)?.into_iter().map(|(_, code, ..)| code).collect(),
         photos,
         other_files: files.len() - photos,
@@ -425,7 +435,7 @@ pub fn duty(conn: &mut DbConn, actor: &Actor, member: MemberId, year: i32) -> Ap
         None => None,
     };
     let mut lines = vec![];
-    for a in attendance::attended_in(conn, member, year)? {
+    for a in store::attended_in_unscoped(conn, member, year)? {
         let (office, locality, home) = store::place_names(conn, &a)?;
         lines.push(DutyLine {
             date: shanghai_date(a.when()),

@@ -10,22 +10,18 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use crate::activities::meeting;
-use crate::activities::model::{self, Kind, Quarter, Reply, Status};
+use crate::activities::model::{Kind, Quarter, Status};
+use crate::activities::store::Activities;
 use crate::activities::store::activities::{self as store, Activity, Filter, Plan, Record, Row};
-use crate::activities::store::attendance::{self, Attendee};
 use crate::activities::store::heard::{self, Heard};
 use crate::kernel::auth::{Actor, CurrentUser};
-use crate::kernel::db::DbConn;
 use crate::kernel::error::{AppError, AppResult};
-use crate::kernel::files::Stored;
-use crate::kernel::files::attachments::{self, Attachment, Owner};
-use crate::kernel::files::routes::{download, upload};
-use crate::kernel::ids::{ActivityId, CategoryId, FileId, LocalityId, MemberId, OfficeId, OpinionId};
+use crate::kernel::ids::{ActivityId, CategoryId, LocalityId, MemberId, OfficeId, OpinionId};
 use crate::kernel::state::AppState;
 use crate::kernel::web::links::base_url;
 use crate::kernel::web::page::{Flash, form_done};
 use crate::kernel::web::{Page, form, render};
+use crate::meetings::routes::{Block, held_at, planned_at};
 use crate::opinions::store::catalog::{self, Category};
 use crate::org::model::Phone;
 use crate::org::store::{self as org, Office, liaisons, localities::Locality};
@@ -36,24 +32,8 @@ pub fn router() -> Router<AppState> {
         .route("/activities/new", get(new_form))
         .route("/activities/{id}", get(detail))
         .route("/activities/{id}/record", post(record))
-        .route("/activities/{id}/attendance", post(attendance_form))
-        .route(
-            "/activities/{id}/photos",
-            upload(model::MAX_PHOTOS, attach_file, |id| format!("/activities/{id}#files")),
-        )
-        .route("/activities/{id}/files/{file}", download(holds_file))
         .route("/activities/{id}/cancel", post(cancel))
         .route("/activities/{id}/opinions", post(add_opinion))
-}
-
-/// A photo or document of the record.
-fn attach_file(c: &mut DbConn, me: &Actor, id: i64, file: FileId, s: &Stored) -> AppResult<()> {
-    store::attach(c, me, ActivityId(id), file, attachments::role_of(s))
-}
-
-/// A file of an activity the actor may see.
-fn holds_file(c: &mut DbConn, me: &Actor, id: i64, file: FileId) -> AppResult<bool> {
-    Ok(store::get(c, me, ActivityId(id))?.is_some() && attachments::holds(c, Owner::Activity(ActivityId(id)), file)?)
 }
 
 #[derive(Deserialize, Default)]
@@ -225,7 +205,7 @@ fn plan_from(pairs: &[(String, String)], me: &Actor) -> AppResult<Plan> {
         .filter(|_| me.role == crate::kernel::auth::Role::OfficeStaff)
         .or(form::id(&get("office"))?.map(OfficeId))
         .ok_or(AppError::BadRequest("activity.bad_office"))?;
-    let planned_at = meeting::planned_at(&get("date"), &get("time"))?;
+    let planned_at = planned_at(&get("date"), &get("time"))?;
     let members = pairs
         .iter()
         .filter(|(k, _)| k == "member")
@@ -293,31 +273,24 @@ struct DetailTemplate {
     office: String,
     locality: Option<String>,
     home: Option<String>,
-    attendees: Vec<Attendee>,
-    files: Vec<Attachment>,
+    /// Invitations, attendance, speakers, files and the sign-in code.
+    m: Block,
     heard: Vec<(OpinionId, String, String, String)>,
     manage: bool,
-    /// The sign-in QR code (inline SVG) and its link, for staff to show.
-    qr: Option<(String, String)>,
-    /// The viewer's own line, when they are a listed member.
-    mine: Option<Attendee>,
+    /// The attendance form's members: the office's.
     members: Vec<(MemberId, String)>,
     categories: Vec<Category>,
-    replies: [Reply; 2],
 }
 
 impl DetailTemplate {
-    fn is_present(&self, m: &MemberId) -> bool {
-        self.attendees.iter().any(|x| x.member_id == *m && x.attended)
-    }
     fn planned(&self) -> bool {
-        self.a.status() == Status::Planned
+        self.a.status == Status::Planned
     }
     fn cancelled(&self) -> bool {
-        self.a.status() == Status::Cancelled
+        self.a.status == Status::Cancelled
     }
     fn research(&self) -> bool {
-        self.a.kind() == Kind::Research
+        self.a.kind == Kind::Research
     }
     fn date_value(&self) -> String {
         crate::kernel::calendar::model::shanghai_date(self.a.when()).to_string()
@@ -345,29 +318,17 @@ async fn detail(
             let a = store::get(c, &me, id)?.ok_or(AppError::NotFound)?;
             let manage = store::can_manage(&me, a.office_id);
             let (office, locality, home) = store::place_names(c, &a)?;
-            let attendees = attendance::list(c, id)?;
-            let own = crate::org::store::members::own_record(c, &me)?.map(|m| m.id);
-            let mine = attendees.iter().find(|x| Some(x.member_id) == own).cloned();
-            let qr = if manage && a.status() != Status::Cancelled {
-                Some(meeting::qr_code(&base, "activities", id.0, &a.signin_token)?)
-            } else {
-                None
-            };
             let members = if manage { crate::org::store::members::choices(c, &me, Some(a.office_id))? } else { vec![] };
             Ok(DetailTemplate {
-                files: attachments::list(c, Owner::Activity(id))?,
+                m: Block::gather::<Activities>(c, &me, id.0, &base)?,
                 heard: heard::list(c, id)?,
                 categories: if manage { catalog::categories(c, me.committee_id)? } else { vec![] },
                 page,
                 office,
                 locality,
                 home,
-                attendees,
                 manage,
-                qr,
-                mine,
                 members,
-                replies: [Reply::Confirmed, Reply::Apology],
                 a,
             })
         })
@@ -396,7 +357,7 @@ async fn record(
     Form(f): Form<RecordForm>,
 ) -> AppResult<Redirect> {
     let result = async {
-        let held_at = meeting::held_at(&f.date, &f.time)?;
+        let held_at = held_at(&f.date, &f.time)?;
         let residents_count = form::count(&f.residents_count, "activity.bad_count")?;
         let r = Record {
             held_at,
@@ -412,27 +373,6 @@ async fn record(
     }
     .await;
     form_done(&session, result, "activity.recorded", &format!("/activities/{id}")).await
-}
-
-async fn attendance_form(
-    State(st): State<AppState>,
-    session: Session,
-    CurrentUser(me): CurrentUser,
-    Path(id): Path<i64>,
-    axum::extract::RawForm(raw): axum::extract::RawForm,
-) -> AppResult<Redirect> {
-    let result = async {
-        let pairs: Vec<(String, String)> =
-            serde_urlencoded::from_bytes(&raw).map_err(|_| AppError::BadRequest("form.bad_choice"))?;
-        let present = pairs
-            .iter()
-            .filter(|(k, _)| k == "present")
-            .map(|(_, v)| v.parse().map(MemberId).map_err(|_| AppError::BadRequest("activity.bad_member")))
-            .collect::<AppResult<Vec<_>>>()?;
-        st.db.write(move |c| attendance::set_present(c, &me, ActivityId(id), &present)).await
-    }
-    .await;
-    form_done(&session, result, "activity.attendance_saved", &format!("/activities/{id}#attendance")).await
 }
 
 async fn cancel(

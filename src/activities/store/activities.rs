@@ -5,17 +5,16 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::activities::meeting;
 use crate::activities::model::{self, Kind, Quarter, Status};
 use crate::kernel::audit::{self, Change, store::Who};
 use crate::kernel::auth::{Actor, OfficeScope};
 use crate::kernel::db::DbConn;
-use crate::kernel::db::schema::{activities, localities, members, members_homes, offices};
+use crate::kernel::db::schema::{activities, localities, members_homes, offices};
 use crate::kernel::error::{AppError, AppResult};
-use crate::kernel::files::attachments::{self, Owner};
-use crate::kernel::ids::{ActivityId, CommitteeId, FileId, HomeId, LocalityId, MemberId, OfficeId, UserId};
+use crate::kernel::ids::{ActivityId, CommitteeId, HomeId, LocalityId, MemberId, OfficeId, UserId};
 use crate::kernel::time::now;
 use crate::kernel::web::form::bounded;
+use crate::meetings::{self, store::attendees};
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = activities)]
@@ -23,14 +22,14 @@ pub struct Activity {
     pub id: ActivityId,
     pub committee_id: CommitteeId,
     pub office_id: OfficeId,
-    pub kind: String,
+    pub kind: Kind,
     pub title: String,
     pub locality_id: Option<LocalityId>,
     pub home_id: Option<HomeId>,
     pub venue: String,
     pub planned_at: NaiveDateTime,
     pub held_at: Option<NaiveDateTime>,
-    pub status: String,
+    pub status: Status,
     pub topic: String,
     pub findings: String,
     pub minutes: String,
@@ -46,17 +45,11 @@ pub struct Activity {
 }
 
 impl Activity {
-    pub fn kind(&self) -> Kind {
-        Kind::parse(&self.kind).unwrap_or(Kind::Other)
-    }
-    pub fn status(&self) -> Status {
-        Status::parse(&self.status).unwrap_or(Status::Planned)
-    }
     pub fn kind_label_key(&self) -> String {
-        self.kind().label_key()
+        self.kind.label_key()
     }
     pub fn status_label_key(&self) -> String {
-        self.status().label_key()
+        self.status.label_key()
     }
     /// When it took place, or is to.
     pub fn when(&self) -> NaiveDateTime {
@@ -134,30 +127,19 @@ pub fn plan(conn: &mut DbConn, actor: &Actor, p: &Plan) -> AppResult<ActivityId>
         .select(members_homes::id)
         .first(conn)
         .optional()?;
-    let mut invited = p.members.clone();
-    invited.sort();
-    invited.dedup();
-    let found: i64 = members::table
-        .filter(members::id.eq_any(&invited))
-        .filter(members::committee_id.eq(actor.committee_id).and(members::status.eq("active")))
-        .count()
-        .get_result(conn)?;
-    if found != invited.len() as i64 {
-        return Err(AppError::BadRequest("activity.bad_member"));
-    }
     let t = now();
     let id: ActivityId = diesel::insert_into(activities::table)
         .values((
             activities::committee_id.eq(actor.committee_id),
             activities::office_id.eq(p.office_id),
-            activities::kind.eq(p.kind.as_str()),
+            activities::kind.eq(p.kind),
             activities::title.eq(&title),
             activities::locality_id.eq(p.locality_id),
             // A visit to a village is not at the Home; everything else defaults to it.
             activities::home_id.eq(if p.kind == Kind::Liaison { None } else { home }),
             activities::venue.eq(bounded(&p.venue, model::MAX_TITLE, "activity.venue_too_long")?),
             activities::planned_at.eq(p.planned_at),
-            activities::status.eq(Status::Planned.as_str()),
+            activities::status.eq(Status::Planned),
             activities::topic.eq(bounded(&p.topic, model::MAX_TITLE, "activity.topic_too_long")?),
             activities::findings.eq(""),
             activities::minutes.eq(""),
@@ -165,16 +147,14 @@ pub fn plan(conn: &mut DbConn, actor: &Actor, p: &Plan) -> AppResult<ActivityId>
             activities::residents_count.eq(0),
             activities::other_participants.eq(""),
             activities::public.eq(false),
-            activities::signin_token.eq(meeting::new_token()),
+            activities::signin_token.eq(meetings::model::new_token()),
             activities::created_by.eq(Some(actor.user_id)),
             activities::created_at.eq(t),
             activities::updated_at.eq(t),
         ))
         .returning(activities::id)
         .get_result(conn)?;
-    for m in &invited {
-        super::attendance::invite(conn, actor.committee_id, id, *m)?;
-    }
+    let invited = attendees::invite::<super::Activities>(conn, actor, id.0, &p.members)?;
     audit::record(
         conn,
         Who::User(actor),
@@ -185,16 +165,23 @@ pub fn plan(conn: &mut DbConn, actor: &Actor, p: &Plan) -> AppResult<ActivityId>
     Ok(id)
 }
 
-/// An activity the actor may see: the committee's for the district and
-/// leaders, the office's for its staff and members.
-pub fn get(conn: &mut DbConn, actor: &Actor, id: ActivityId) -> AppResult<Option<Activity>> {
-    let a: Option<Activity> = activities::table
+/// An activity of the actor's committee by id, whatever its office: a member
+/// invited from another office, or signing in, may not see the office's
+/// other activities. Only for the meeting side (`host`), which checks the
+/// invitation or the sign-in token.
+pub(super) fn in_committee(conn: &mut DbConn, actor: &Actor, id: ActivityId) -> AppResult<Option<Activity>> {
+    Ok(activities::table
         .find(id)
         .filter(activities::committee_id.eq(actor.committee_id))
         .select(Activity::as_select())
         .first(conn)
-        .optional()?;
-    Ok(a.filter(|a| visible(actor, a.office_id)))
+        .optional()?)
+}
+
+/// An activity the actor may see: the committee's for the district and
+/// leaders, the office's for its staff and members.
+pub fn get(conn: &mut DbConn, actor: &Actor, id: ActivityId) -> AppResult<Option<Activity>> {
+    Ok(in_committee(conn, actor, id)?.filter(|a| visible(actor, a.office_id)))
 }
 
 fn visible(actor: &Actor, office: OfficeId) -> bool {
@@ -237,7 +224,7 @@ pub fn list(conn: &mut DbConn, actor: &Actor, f: &Filter) -> AppResult<Vec<Row>>
         q = q.filter(activities::office_id.eq(o));
     }
     if let Some(k) = f.kind {
-        q = q.filter(activities::kind.eq(k.as_str()));
+        q = q.filter(activities::kind.eq(k));
     }
     // An activity belongs to the period it was held in, or is planned for.
     let range = match (f.quarter, f.year) {
@@ -288,7 +275,7 @@ pub fn list(conn: &mut DbConn, actor: &Actor, f: &Filter) -> AppResult<Vec<Row>>
 pub fn record(conn: &mut DbConn, actor: &Actor, id: ActivityId, r: &Record) -> AppResult<()> {
     let a = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     manage(actor, &a)?;
-    if a.status() == Status::Cancelled {
+    if a.status == Status::Cancelled {
         return Err(AppError::Conflict("activity.cancelled"));
     }
     let held_at = r.held_at.unwrap_or(a.planned_at);
@@ -304,7 +291,7 @@ pub fn record(conn: &mut DbConn, actor: &Actor, id: ActivityId, r: &Record) -> A
     }
     diesel::update(activities::table.find(id))
         .set((
-            activities::status.eq(Status::Held.as_str()),
+            activities::status.eq(Status::Held),
             activities::held_at.eq(Some(held_at)),
             activities::minutes.eq(&minutes),
             activities::outcomes.eq(bounded(&r.outcomes, model::MAX_TEXT, "activity.text_too_long")?),
@@ -321,7 +308,7 @@ pub fn record(conn: &mut DbConn, actor: &Actor, id: ActivityId, r: &Record) -> A
         Who::User(actor),
         Change::new("activity.record", "activity", id)
             .before(serde_json::json!({ "status": a.status, "held_at": a.held_at }))
-            .after(serde_json::json!({ "status": "held", "held_at": held_at, "public": r.public })),
+            .after(serde_json::json!({ "status": Status::Held, "held_at": held_at, "public": r.public })),
     )?;
     crate::kernel::search::index(
         conn,
@@ -337,21 +324,14 @@ pub fn record(conn: &mut DbConn, actor: &Actor, id: ActivityId, r: &Record) -> A
 pub fn cancel(conn: &mut DbConn, actor: &Actor, id: ActivityId) -> AppResult<()> {
     let a = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     manage(actor, &a)?;
-    if a.status() != Status::Planned {
+    if a.status != Status::Planned {
         return Err(AppError::Conflict("activity.not_planned"));
     }
     diesel::update(activities::table.find(id))
-        .set((activities::status.eq(Status::Cancelled.as_str()), activities::updated_at.eq(now())))
+        .set((activities::status.eq(Status::Cancelled), activities::updated_at.eq(now())))
         .execute(conn)?;
     audit::record(conn, Who::User(actor), Change::new("activity.cancel", "activity", id))?;
     Ok(())
-}
-
-/// Attaches an uploaded photo or document to the activity's record.
-pub fn attach(conn: &mut DbConn, actor: &Actor, id: ActivityId, file: FileId, role: &str) -> AppResult<()> {
-    let a = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
-    manage(actor, &a)?;
-    attachments::attach(conn, actor, a.committee_id, Owner::Activity(id), file, role, model::MAX_PHOTOS * 2)
 }
 
 /// Names for the page: office, locality, Members' Home.
@@ -366,4 +346,21 @@ pub fn place_names(conn: &mut DbConn, a: &Activity) -> AppResult<(String, Option
         None => None,
     };
     Ok((office, locality, home))
+}
+
+/// A member's attended activities in a year (the duty record, 履职档案), by
+/// date. Whether the actor may read the member's record is the caller's
+/// check (`export::duty`, which finds the member through the roster's scope).
+pub fn attended_in_unscoped(conn: &mut DbConn, member: MemberId, year: i32) -> AppResult<Vec<Activity>> {
+    use crate::kernel::db::schema::activity_members as am;
+    let q1 = Quarter { year, q: 1 }.bounds().0;
+    let q4 = Quarter { year, q: 4 }.bounds().1;
+    Ok(activities::table
+        .inner_join(am::table)
+        .filter(am::member_id.eq(member).and(am::attended.eq(true)))
+        .filter(activities::status.eq(Status::Held))
+        .filter(activities::held_at.ge(q1).and(activities::held_at.lt(q4)))
+        .order(activities::held_at.asc())
+        .select(Activity::as_select())
+        .load(conn)?)
 }

@@ -1,10 +1,12 @@
 //! Activities in the database.
 
 pub mod activities;
-pub mod attendance;
 pub mod coverage;
 pub mod heard;
+mod host;
 pub mod public;
+
+pub use host::Activities;
 
 use crate::kernel::auth::Actor;
 use crate::kernel::db::DbConn;

@@ -11,8 +11,9 @@ use crate::kernel::db::DbConn;
 use crate::kernel::db::schema::{activities, activity_members, localities, members, members_homes};
 use crate::kernel::error::AppResult;
 use crate::kernel::files::FileRow;
-use crate::kernel::files::attachments::{self, Owner};
 use crate::kernel::ids::{ActivityId, CommitteeId, FileId, HomeId, OfficeId};
+use crate::meetings::Meeting;
+use crate::meetings::store::files;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Shown {
@@ -63,7 +64,7 @@ pub fn recent(conn: &mut DbConn, committee: CommitteeId, office: OfficeId) -> Ap
             Some(l) => localities::table.find(l).select(localities::name).first(conn).optional()?,
             None => None,
         };
-        let photos = attachments::photos(conn, Owner::Activity(a.id))?;
+        let photos = files::public_photos(conn, Meeting::Activity(a.id))?;
         let present: Vec<(String, bool)> = activity_members::table
             .inner_join(members::table)
             .filter(activity_members::activity_id.eq(a.id).and(activity_members::attended.eq(true)))
@@ -92,5 +93,5 @@ pub fn photo(conn: &mut DbConn, committee: CommitteeId, id: ActivityId, file: Fi
     if shown == 0 {
         return Ok(None);
     }
-    attachments::photo(conn, Owner::Activity(id), file)
+    files::public_photo(conn, Meeting::Activity(id), file)
 }

@@ -20,6 +20,7 @@ use crate::kernel::ids::{FileId, ItemId};
 use crate::kernel::state::AppState;
 use crate::kernel::web::page::form_done;
 use crate::kernel::web::{Page, render};
+use crate::meetings::Reply;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -36,25 +37,16 @@ struct ListTemplate {
     page: Page,
     rows: Vec<ItemRow>,
     /// A department's invitations to planned consultations, with its reply.
-    invitations: Vec<(Consultation, String)>,
-    replies: [crate::consultations::model::Reply; 2],
-}
-
-impl ListTemplate {
-    fn reply_key(&self, r: &str) -> String {
-        crate::consultations::model::Reply::parse(r).map(|r| r.label_key()).unwrap_or_default()
-    }
+    invitations: Vec<(Consultation, Reply)>,
+    replies: [Reply; 2],
 }
 
 async fn list(State(st): State<AppState>, CurrentUser(me): CurrentUser, page: Page) -> AppResult<Response> {
     let (rows, invitations) = st
         .db
-        .read(move |c| {
-            Ok((items::mine(c, &me)?, crate::consultations::store::consultations::department_invitations(c, &me)?))
-        })
+        .read(move |c| Ok((items::mine(c, &me)?, crate::consultations::store::departments::invitations(c, &me)?)))
         .await?;
-    let replies = [crate::consultations::model::Reply::Accepted, crate::consultations::model::Reply::Declined];
-    render(&ListTemplate { page, rows, invitations, replies }).map(IntoResponse::into_response)
+    render(&ListTemplate { page, rows, invitations, replies: Reply::CHOICES }).map(IntoResponse::into_response)
 }
 
 #[derive(Template)]
@@ -77,7 +69,7 @@ async fn detail(
         .db
         .read(move |conn| {
             let (item, c, may) = items::get(conn, &me, ItemId(id))?.ok_or(AppError::NotFound)?;
-            let notes = items::notes_of(conn, item.id)?;
+            let notes = items::notes_of(conn, &me, item.id)?;
             Ok(ItemTemplate { page, may_update: may && item.is_open(), item, c, notes })
         })
         .await?;
@@ -141,5 +133,5 @@ async fn finish(
 
 /// An evidence file of an item the actor may see.
 fn holds_file(c: &mut DbConn, me: &Actor, id: i64, file: FileId) -> AppResult<bool> {
-    Ok(items::get(c, me, ItemId(id))?.is_some() && items::notes_of(c, ItemId(id))?.iter().any(|n| n.1 == Some(file)))
+    Ok(items::notes_of(c, me, ItemId(id))?.iter().any(|n| n.1 == Some(file)))
 }

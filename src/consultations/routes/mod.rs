@@ -1,16 +1,22 @@
 //! The consultations' pages.
 
+mod departments;
 mod items;
-mod member;
 mod public;
 mod staff;
 
 use axum::Router;
 
+use crate::consultations::store::Consultations;
 use crate::kernel::state::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new().merge(staff::router()).merge(items::router()).merge(member::router()).merge(public::router())
+    Router::new()
+        .merge(staff::router())
+        .merge(items::router())
+        .merge(departments::router())
+        .merge(crate::meetings::routes::router::<Consultations>())
+        .merge(public::router())
 }
 
 /// Form pairs (repeated fields such as `member` arrive more than once).

@@ -12,21 +12,21 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::{ids, pairs};
-use crate::activities::meeting;
-use crate::consultations::model::{self, Format, Status, Tally};
-use crate::consultations::store::consultations::{self as store, Attendee, Consultation, Plan, Record, Row, Topic};
+use crate::consultations::model::{Format, Planned, Status, Tally};
+use crate::consultations::store::Consultations;
+use crate::consultations::store::consultations::{self as store, Consultation, Plan, Record, Row, Topic};
+use crate::consultations::store::departments::{self, Invited};
 use crate::consultations::store::items::{self, ItemRow, OverviewRow, Owner};
 use crate::kernel::auth::{Actor, CurrentUser, Role};
 use crate::kernel::db::DbConn;
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::files::Stored;
-use crate::kernel::files::attachments::{self, Attachment};
-use crate::kernel::files::routes::{download, upload};
 use crate::kernel::ids::{ConsultationId, DepartmentId, FileId, LocalityId, MemberId, OfficeId, OpinionId, SectorId};
 use crate::kernel::state::AppState;
 use crate::kernel::web::links::base_url;
 use crate::kernel::web::page::{Flash, flash, form_done};
 use crate::kernel::web::{Page, form, render};
+use crate::meetings::routes::{Block, held_at, planned_at, upload_route};
 use crate::org::store::{self as org, Office};
 
 pub fn router() -> Router<AppState> {
@@ -36,37 +36,16 @@ pub fn router() -> Router<AppState> {
         .route("/consultations/{id}", get(detail))
         .route("/consultations/{id}/decide", post(decide))
         .route("/consultations/{id}/plan", get(plan_form).post(plan))
-        .route("/consultations/{id}/attendance", post(attendance))
-        .route("/consultations/{id}/speakers", post(speaker))
         .route("/consultations/{id}/record", post(record))
-        .route(
-            "/consultations/{id}/photos",
-            upload(model::MAX_PHOTOS, attach_file, |id| format!("/consultations/{id}#files")),
-        )
-        .route(
-            "/consultations/{id}/materials",
-            upload(model::MAX_PHOTOS, attach_material, |id| format!("/consultations/{id}#materials")),
-        )
-        .route("/consultations/{id}/files/{file}", download(holds_file))
+        .route("/consultations/{id}/materials", upload_route::<Consultations>("materials", attach_material))
         .route("/consultations/{id}/items", post(add_item))
         .route("/consultations/{id}/close", post(close))
         .route("/consultations/{id}/report.docx", get(report_docx))
 }
 
-/// A photo or document of the session's record.
-fn attach_file(c: &mut DbConn, me: &Actor, id: i64, file: FileId, s: &Stored) -> AppResult<()> {
-    store::attach(c, me, ConsultationId(id), file, attachments::role_of(s))
-}
-
 /// Materials sent to the invitees before the session (documents or pictures).
 fn attach_material(c: &mut DbConn, me: &Actor, id: i64, file: FileId, _: &Stored) -> AppResult<()> {
     store::attach(c, me, ConsultationId(id), file, "material")
-}
-
-/// A file of a consultation the actor may see.
-fn holds_file(c: &mut DbConn, me: &Actor, id: i64, file: FileId) -> AppResult<bool> {
-    let owner = attachments::Owner::Consultation(ConsultationId(id));
-    Ok(store::get(c, me, ConsultationId(id))?.is_some() && attachments::holds(c, owner, file)?)
 }
 
 #[derive(Deserialize, Default)]
@@ -156,43 +135,34 @@ struct DetailTemplate {
     item_links: bool,
     sectors: Vec<(SectorId, String)>,
     localities: Vec<(LocalityId, String)>,
-    attendees: Vec<Attendee>,
-    departments: Vec<(DepartmentId, String, String)>,
-    speakers: Vec<(String, String)>,
-    files: Vec<Attachment>,
+    /// Invitations, attendance, speakers, files and the sign-in code.
+    m: Block,
+    departments: Vec<Invited>,
     cases: Vec<(OpinionId, String, String)>,
     items: Vec<ItemRow>,
     tally: Tally,
     owners: Vec<(String, String)>,
-    qr: Option<(String, String)>,
-    mine: Option<Attendee>,
+    /// Every active member: (id, name, sector).
     choices: Vec<(MemberId, String, Option<String>)>,
-    replies: [model::Reply; 2],
     code: String,
 }
 
 impl DetailTemplate {
-    fn is(&self, s: &str) -> bool {
+    fn is(&self, s: Status) -> bool {
         self.c.status == s
     }
     fn session_open(&self) -> bool {
-        self.is("planned") || self.is("held")
+        crate::consultations::model::meeting_stage(self.c.status).1
     }
     /// Materials go out between approval and the session.
     fn before_session(&self) -> bool {
-        self.is("approved") || self.is("planned")
-    }
-    fn has_materials(&self) -> bool {
-        self.files.iter().any(|(_, role, ..)| role == "material")
-    }
-    fn is_present(&self, m: &MemberId) -> bool {
-        self.attendees.iter().any(|x| x.member_id == *m && x.attended)
+        self.is(Status::Approved) || self.is(Status::Planned)
     }
     /// The attendance form's members: those on the list.
     fn listed_choices(&self) -> Vec<(MemberId, String)> {
         self.choices
             .iter()
-            .filter(|(m, ..)| self.attendees.iter().any(|x| x.member_id == *m))
+            .filter(|(m, ..)| self.m.attendees.iter().any(|x| x.member_id == *m))
             .map(|(m, name, _)| (*m, name.clone()))
             .collect()
     }
@@ -226,39 +196,26 @@ async fn detail(
             let id = ConsultationId(id);
             let c = store::get(conn, &me, id)?.ok_or(AppError::NotFound)?;
             let manage = store::can_manage(&me, c.office_id);
-            let attendees = store::attendees(conn, id)?;
-            let own = crate::org::store::members::own_record(conn, &me)?.map(|m| m.id);
-            let mine = attendees.iter().find(|x| Some(x.member_id) == own).cloned();
-            let qr = if manage && matches!(c.status(), Status::Planned | Status::Held) {
-                Some(meeting::qr_code(&base, "consultations", id.0, &c.signin_token)?)
-            } else {
-                None
-            };
-            let choices = if manage && matches!(c.status(), Status::Planned | Status::Held) {
+            let choices = if manage && crate::consultations::model::meeting_stage(c.status).1 {
                 store::member_choices(conn, me.committee_id)?
             } else {
                 vec![]
             };
             Ok(DetailTemplate {
+                m: Block::gather::<Consultations>(conn, &me, id.0, &base)?,
                 office: store::office_name(conn, c.office_id)?,
                 sectors: store::sectors_of(conn, id)?,
                 localities: store::localities_of(conn, id)?,
-                departments: store::invited_departments(conn, id)?,
-                speakers: store::speakers(conn, id)?,
-                files: attachments::list(conn, attachments::Owner::Consultation(id))?,
+                departments: departments::invited(conn, &me, id)?,
                 cases: store::cases_of(conn, id)?,
-                items: items::of_consultation(conn, id)?,
+                items: items::of_consultation(conn, &me, id)?,
                 tally: items::tallies(conn, &[id])?.get(&id).copied().unwrap_or_default(),
                 owners: if manage { items::owner_choices(conn, me.committee_id)? } else { vec![] },
                 code: org::committee(conn, me.committee_id)?.code,
                 item_links: manage || me.role == Role::Leader,
                 page,
                 manage,
-                attendees,
-                qr,
-                mine,
                 choices,
-                replies: [model::Reply::Accepted, model::Reply::Declined],
                 c,
             })
         })
@@ -373,7 +330,7 @@ async fn plan_page(
             let (suggested, chosen_departments) = match typed {
                 Some(t) => {
                     let get = |k: &str| t.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
-                    c.format = get("format");
+                    c.format = Planned(Format::parse(&get("format")));
                     c.place = get("place");
                     c.host = get("host");
                     c.residents = get("residents");
@@ -416,7 +373,7 @@ async fn plan_page(
 
 fn plan_from(p: &[(String, String)]) -> AppResult<Plan> {
     let get = |k: &str| p.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone());
-    let planned_at = meeting::planned_at(&get("date"), &get("time"))?;
+    let planned_at = planned_at(&get("date"), &get("time"))?;
     Ok(Plan {
         format: get("format").as_deref().and_then(Format::parse).ok_or(AppError::BadRequest("form.bad_choice"))?,
         planned_at,
@@ -459,40 +416,6 @@ async fn plan(
     }
 }
 
-async fn attendance(
-    State(st): State<AppState>,
-    session: Session,
-    CurrentUser(me): CurrentUser,
-    Path(id): Path<i64>,
-    RawForm(raw): RawForm,
-) -> AppResult<Redirect> {
-    let result = async {
-        let present: Vec<MemberId> =
-            ids(&pairs(&raw)?, "present", "consultation.bad_member")?.into_iter().map(MemberId).collect();
-        st.db.write(move |c| store::set_present(c, &me, ConsultationId(id), &present)).await
-    }
-    .await;
-    form_done(&session, result, "activity.attendance_saved", &format!("/consultations/{id}#attendance")).await
-}
-
-#[derive(Deserialize)]
-struct SpeakerForm {
-    name: Option<String>,
-    points: Option<String>,
-}
-
-async fn speaker(
-    State(st): State<AppState>,
-    session: Session,
-    CurrentUser(me): CurrentUser,
-    Path(id): Path<i64>,
-    Form(f): Form<SpeakerForm>,
-) -> AppResult<Redirect> {
-    let (name, points) = (f.name.unwrap_or_default(), f.points.unwrap_or_default());
-    let result = st.db.write(move |c| store::add_speaker(c, &me, ConsultationId(id), &name, &points)).await;
-    form_done(&session, result, "consultation.speaker_added", &format!("/consultations/{id}#speakers")).await
-}
-
 #[derive(Deserialize)]
 struct RecordForm {
     date: Option<String>,
@@ -509,7 +432,7 @@ async fn record(
     Form(f): Form<RecordForm>,
 ) -> AppResult<Redirect> {
     let result = async {
-        let held_at = meeting::held_at(&f.date, &f.time)?;
+        let held_at = held_at(&f.date, &f.time)?;
         let residents_count = form::count(&f.residents_count, "activity.bad_count")?;
         let r = Record { held_at, record: f.record.unwrap_or_default(), residents_count };
         st.db.write(move |c| store::record(c, &me, ConsultationId(id), &r)).await

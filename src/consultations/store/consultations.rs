@@ -6,18 +6,16 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::activities::meeting;
-use crate::consultations::model::{self, Action, Format, Proposer, Reply, Status};
+use crate::consultations::model::{self, Action, Format, Planned, Proposer, Status};
 use crate::kernel::audit::{self, Change, store::Who};
 use crate::kernel::auth::{Actor, OfficeScope, Role};
 use crate::kernel::db::DbConn;
 use crate::kernel::db::schema::{
     consultation_departments as cd, consultation_localities as cl, consultation_members as cm,
-    consultation_opinions as co, consultation_sectors as cs, consultation_speakers as csp, consultations, departments,
-    liaisons, localities, members, offices, opinions, sectors,
+    consultation_opinions as co, consultation_sectors as cs, consultations, departments, liaisons, localities, members,
+    offices, opinions, sectors,
 };
 use crate::kernel::error::{AppError, AppResult};
-use crate::kernel::files::attachments::{self, Owner};
 use crate::kernel::ids::{
     CommitteeId, ConsultationId, DepartmentId, FileId, LocalityId, MemberId, OfficeId, OpinionId, SectorId, UserId,
 };
@@ -25,6 +23,8 @@ use crate::kernel::notify::Unit;
 use crate::kernel::notify::inapp::note_once;
 use crate::kernel::time::now;
 use crate::kernel::web::form::bounded;
+use crate::meetings::Reply;
+use crate::meetings::store::{attendees, files};
 use crate::org::store::members as member_store;
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
@@ -35,11 +35,11 @@ pub struct Consultation {
     pub office_id: OfficeId,
     pub title: String,
     pub background: String,
-    pub status: String,
-    pub proposer_kind: String,
+    pub status: Status,
+    pub proposer_kind: Proposer,
     pub proposed_by: Option<UserId>,
     pub decision_note: String,
-    pub format: String,
+    pub format: Planned,
     pub planned_at: Option<NaiveDateTime>,
     pub place: String,
     pub host: String,
@@ -57,17 +57,14 @@ pub struct Consultation {
 }
 
 impl Consultation {
-    pub fn status(&self) -> Status {
-        Status::parse(&self.status).unwrap_or(Status::Proposed)
-    }
     pub fn status_label_key(&self) -> String {
-        self.status().label_key()
+        self.status.label_key()
     }
     pub fn format_label_key(&self) -> String {
-        Format::parse(&self.format).map(|f| f.label_key()).unwrap_or_default()
+        self.format.0.map(|f| f.label_key()).unwrap_or_default()
     }
     pub fn proposer_label_key(&self) -> String {
-        Proposer::parse(&self.proposer_kind).map(|f| f.label_key()).unwrap_or_default()
+        self.proposer_kind.label_key()
     }
     /// When it took place, is to, or was proposed.
     pub fn when(&self) -> NaiveDateTime {
@@ -119,7 +116,7 @@ fn manage(actor: &Actor, c: &Consultation) -> AppResult<()> {
 }
 
 fn step(c: &Consultation, action: Action) -> AppResult<Status> {
-    model::next(c.status(), action).ok_or(AppError::Conflict("consultation.wrong_state"))
+    model::next(c.status, action).ok_or(AppError::Conflict("consultation.wrong_state"))
 }
 
 /// Proposes a topic (议题), optionally raised from opinion-box cases.
@@ -163,11 +160,11 @@ pub fn propose(conn: &mut DbConn, actor: &Actor, t: &Topic) -> AppResult<Consult
             consultations::office_id.eq(office),
             consultations::title.eq(&title),
             consultations::background.eq(&background),
-            consultations::status.eq(Status::Proposed.as_str()),
-            consultations::proposer_kind.eq(proposer.as_str()),
+            consultations::status.eq(Status::Proposed),
+            consultations::proposer_kind.eq(proposer),
             consultations::proposed_by.eq(Some(actor.user_id)),
             consultations::decision_note.eq(""),
-            consultations::format.eq(""),
+            consultations::format.eq(Planned(None)),
             consultations::place.eq(""),
             consultations::host.eq(""),
             consultations::residents.eq(""),
@@ -175,7 +172,7 @@ pub fn propose(conn: &mut DbConn, actor: &Actor, t: &Topic) -> AppResult<Consult
             consultations::record.eq(""),
             consultations::residents_count.eq(0),
             consultations::results.eq(""),
-            consultations::signin_token.eq(meeting::new_token()),
+            consultations::signin_token.eq(crate::meetings::model::new_token()),
             consultations::created_at.eq(t0),
             consultations::updated_at.eq(t0),
         ))
@@ -196,13 +193,7 @@ pub fn propose(conn: &mut DbConn, actor: &Actor, t: &Topic) -> AppResult<Consult
 /// A consultation the actor may see: the committee's for the district and
 /// leaders, the office's for its staff and members.
 pub fn get(conn: &mut DbConn, actor: &Actor, id: ConsultationId) -> AppResult<Option<Consultation>> {
-    let c: Option<Consultation> = consultations::table
-        .find(id)
-        .filter(consultations::committee_id.eq(actor.committee_id))
-        .select(Consultation::as_select())
-        .first(conn)
-        .optional()?;
-    let Some(c) = c else { return Ok(None) };
+    let Some(c) = in_committee(conn, actor, id)? else { return Ok(None) };
     let in_scope = match actor.office_scope() {
         OfficeScope::All => true,
         OfficeScope::One(o) => o == c.office_id,
@@ -239,7 +230,7 @@ pub fn list(conn: &mut DbConn, actor: &Actor, status: Option<Status>) -> AppResu
         OfficeScope::None => return Ok(vec![]),
     }
     if let Some(s) = status {
-        q = q.filter(consultations::status.eq(s.as_str()));
+        q = q.filter(consultations::status.eq(s));
     }
     let rows: Vec<Consultation> =
         q.order(consultations::id.desc()).limit(500).select(Consultation::as_select()).load(conn)?;
@@ -271,7 +262,7 @@ pub fn decide(conn: &mut DbConn, actor: &Actor, id: ConsultationId, approve: boo
     }
     diesel::update(consultations::table.find(id))
         .set((
-            consultations::status.eq(to.as_str()),
+            consultations::status.eq(to),
             consultations::decision_note.eq(&reason),
             consultations::updated_at.eq(now()),
         ))
@@ -281,7 +272,7 @@ pub fn decide(conn: &mut DbConn, actor: &Actor, id: ConsultationId, approve: boo
         Who::User(actor),
         Change::new("consultation.decide", "consultation", id)
             .before(serde_json::json!({ "status": c.status }))
-            .after(serde_json::json!({ "status": to.as_str(), "reason": reason })),
+            .after(serde_json::json!({ "status": to, "reason": reason })),
     )?;
     Ok(())
 }
@@ -356,14 +347,6 @@ pub fn plan(conn: &mut DbConn, actor: &Actor, id: ConsultationId, p: &Plan) -> A
     if n != sector_ids.len() as i64 || l != locality_ids.len() as i64 {
         return Err(AppError::BadRequest("form.bad_choice"));
     }
-    let m: i64 = members::table
-        .filter(members::id.eq_any(&member_ids))
-        .filter(members::committee_id.eq(committee).and(members::status.eq("active")))
-        .count()
-        .get_result(conn)?;
-    if m != member_ids.len() as i64 {
-        return Err(AppError::BadRequest("consultation.bad_member"));
-    }
     let d: i64 = departments::table
         .filter(departments::id.eq_any(&dept_ids))
         .filter(departments::committee_id.eq(committee).and(departments::active.eq(true)))
@@ -377,8 +360,8 @@ pub fn plan(conn: &mut DbConn, actor: &Actor, id: ConsultationId, p: &Plan) -> A
     }
     diesel::update(consultations::table.find(id))
         .set((
-            consultations::status.eq(to.as_str()),
-            consultations::format.eq(p.format.as_str()),
+            consultations::status.eq(to),
+            consultations::format.eq(Planned(Some(p.format))),
             consultations::planned_at.eq(Some(p.planned_at)),
             consultations::place.eq(&place),
             consultations::host.eq(&host),
@@ -395,29 +378,16 @@ pub fn plan(conn: &mut DbConn, actor: &Actor, id: ConsultationId, p: &Plan) -> A
     for l in &locality_ids {
         diesel::insert_into(cl::table).values((cl::consultation_id.eq(id), cl::locality_id.eq(*l))).execute(conn)?;
     }
-    let listed: Vec<MemberId> = cm::table.filter(cm::consultation_id.eq(id)).select(cm::member_id).load(conn)?;
-    for mid in &member_ids {
-        if listed.contains(mid) {
-            diesel::update(cm::table.filter(cm::consultation_id.eq(id).and(cm::member_id.eq(*mid))))
-                .set(cm::invited.eq(true))
-                .execute(conn)?;
-        } else {
-            diesel::insert_into(cm::table)
-                .values((
-                    cm::committee_id.eq(committee),
-                    cm::consultation_id.eq(id),
-                    cm::member_id.eq(*mid),
-                    cm::invited.eq(true),
-                    cm::reply.eq(Reply::Pending.as_str()),
-                    cm::attended.eq(false),
-                ))
-                .execute(conn)?;
-        }
-    }
+    let member_ids = attendees::invite::<super::Consultations>(conn, actor, id.0, &member_ids)?;
     let depts: Vec<DepartmentId> = cd::table.filter(cd::consultation_id.eq(id)).select(cd::department_id).load(conn)?;
     for did in dept_ids.iter().filter(|d| !depts.contains(d)) {
         diesel::insert_into(cd::table)
-            .values((cd::consultation_id.eq(id), cd::department_id.eq(*did), cd::reply.eq(Reply::Pending.as_str())))
+            .values((
+                cd::consultation_id.eq(id),
+                cd::department_id.eq(*did),
+                cd::reply.eq(Reply::Pending),
+                cd::reply_note.eq(""),
+            ))
             .execute(conn)?;
     }
     let body = crate::kernel::web::i18n::Lang::Zh
@@ -437,56 +407,11 @@ pub fn plan(conn: &mut DbConn, actor: &Actor, id: ConsultationId, p: &Plan) -> A
         conn,
         Who::User(actor),
         Change::new("consultation.plan", "consultation", id).after(serde_json::json!({
-            "format": p.format.as_str(), "planned_at": p.planned_at, "sectors": sector_ids,
+            "format": p.format, "planned_at": p.planned_at, "sectors": sector_ids,
             "localities": locality_ids, "members": member_ids, "departments": dept_ids,
         })),
     )?;
     Ok(())
-}
-
-/// A member on the list.
-#[derive(Debug, Clone, Serialize, Queryable)]
-pub struct Attendee {
-    pub member_id: MemberId,
-    pub name: String,
-    pub sector: Option<String>,
-    pub invited: bool,
-    pub reply: String,
-    pub attended: bool,
-    pub signed_by: Option<String>,
-}
-
-impl Attendee {
-    pub fn reply_label_key(&self) -> String {
-        Reply::parse(&self.reply).unwrap_or(Reply::Pending).label_key()
-    }
-}
-
-pub fn attendees(conn: &mut DbConn, id: ConsultationId) -> AppResult<Vec<Attendee>> {
-    Ok(cm::table
-        .inner_join(members::table.left_join(sectors::table))
-        .filter(cm::consultation_id.eq(id))
-        .order(members::name.asc())
-        .select((
-            cm::member_id,
-            members::name,
-            sectors::name.nullable(),
-            cm::invited,
-            cm::reply,
-            cm::attended,
-            cm::signed_by,
-        ))
-        .load(conn)?)
-}
-
-/// Invited departments: (id, name, reply).
-pub fn invited_departments(conn: &mut DbConn, id: ConsultationId) -> AppResult<Vec<(DepartmentId, String, String)>> {
-    Ok(cd::table
-        .inner_join(departments::table)
-        .filter(cd::consultation_id.eq(id))
-        .order(departments::name.asc())
-        .select((departments::id, departments::name, cd::reply))
-        .load(conn)?)
 }
 
 pub fn sectors_of(conn: &mut DbConn, id: ConsultationId) -> AppResult<Vec<(SectorId, String)>> {
@@ -517,211 +442,21 @@ pub fn cases_of(conn: &mut DbConn, id: ConsultationId) -> AppResult<Vec<(Opinion
         .load(conn)?)
 }
 
-/// Speakers and their points: (name, points).
-pub fn speakers(conn: &mut DbConn, id: ConsultationId) -> AppResult<Vec<(String, String)>> {
-    Ok(csp::table
-        .filter(csp::consultation_id.eq(id))
-        .order(csp::id.asc())
-        .select((csp::name, csp::points))
-        .load(conn)?)
-}
-
 /// A consultation of the actor's committee by id, whatever its office: an
-/// invitee or a member signing in may belong to another office.
-fn in_committee(conn: &mut DbConn, actor: &Actor, id: ConsultationId) -> AppResult<Consultation> {
-    consultations::table
+/// invitee or a member signing in may belong to another office. Only for
+/// `get` and the meeting side (`host`), which checks the invitation or the
+/// sign-in token.
+pub(super) fn in_committee(conn: &mut DbConn, actor: &Actor, id: ConsultationId) -> AppResult<Option<Consultation>> {
+    Ok(consultations::table
         .find(id)
         .filter(consultations::committee_id.eq(actor.committee_id))
         .select(Consultation::as_select())
         .first(conn)
-        .optional()?
-        .ok_or(AppError::NotFound)
-}
-
-/// After an invitee's reply was written to `updated` rows: none means they
-/// were not invited; otherwise the audit entry, `after` naming who replied.
-fn replied(
-    conn: &mut DbConn,
-    actor: &Actor,
-    id: ConsultationId,
-    updated: usize,
-    after: serde_json::Value,
-) -> AppResult<()> {
-    if updated == 0 {
-        return Err(AppError::NotFound);
-    }
-    audit::record(conn, Who::User(actor), Change::new("consultation.reply", "consultation", id).after(after))
-}
-
-/// A member replies to their invitation.
-pub fn reply(conn: &mut DbConn, actor: &Actor, id: ConsultationId, reply: Reply) -> AppResult<()> {
-    let me = member_store::own_id(conn, actor)?;
-    let c = in_committee(conn, actor, id)?;
-    if c.status() != Status::Planned {
-        return Err(AppError::Conflict("consultation.wrong_state"));
-    }
-    let n = diesel::update(
-        cm::table.filter(cm::consultation_id.eq(id).and(cm::member_id.eq(me)).and(cm::invited.eq(true))),
-    )
-    .set(cm::reply.eq(reply.as_str()))
-    .execute(conn)?;
-    replied(conn, actor, id, n, serde_json::json!({ "member": me, "reply": reply.as_str() }))
-}
-
-/// A member's invitations still to come or today, soonest first, with their reply.
-pub fn upcoming(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<(Consultation, String)>> {
-    let Some(me) = member_store::own_record(conn, actor)? else { return Ok(vec![]) };
-    let from = crate::kernel::time::start_of_local_day(crate::kernel::time::today());
-    Ok(consultations::table
-        .inner_join(cm::table)
-        .filter(cm::member_id.eq(me.id).and(cm::invited.eq(true)))
-        .filter(consultations::status.eq(Status::Planned.as_str()).and(consultations::planned_at.ge(from)))
-        .order(consultations::planned_at.asc())
-        .limit(20)
-        .select((Consultation::as_select(), cm::reply))
-        .load(conn)?)
-}
-
-/// The consultation by id for the sign-in page; the token proves the phone
-/// scanned its code.
-pub fn for_sign_in(conn: &mut DbConn, actor: &Actor, id: ConsultationId, token: &str) -> AppResult<Consultation> {
-    let c = in_committee(conn, actor, id)?;
-    meeting::check_token(&c.signin_token, token)?;
-    Ok(c)
-}
-
-pub fn may_sign_in(c: &Consultation, at: NaiveDateTime) -> bool {
-    matches!(c.status(), Status::Planned | Status::Held)
-        && c.planned_at.is_some_and(|p| crate::activities::model::may_sign_in(p, c.held_at, at))
-}
-
-/// A member signs in by the QR code, as themself, on the day.
-pub fn sign_in(conn: &mut DbConn, actor: &Actor, id: ConsultationId, token: &str) -> AppResult<()> {
-    let me = member_store::own_id(conn, actor)?;
-    let c = for_sign_in(conn, actor, id, token)?;
-    let t = now();
-    if !may_sign_in(&c, t) {
-        return Err(AppError::Conflict("activity.signin_closed"));
-    }
-    let row: Option<bool> = cm::table
-        .filter(cm::consultation_id.eq(id).and(cm::member_id.eq(me)))
-        .select(cm::attended)
-        .first(conn)
-        .optional()?;
-    match row {
-        Some(true) => return Ok(()),
-        Some(false) => {
-            diesel::update(cm::table.filter(cm::consultation_id.eq(id).and(cm::member_id.eq(me))))
-                .set((cm::attended.eq(true), cm::signed_in_at.eq(Some(t)), cm::signed_by.eq(Some("self"))))
-                .execute(conn)?;
-        }
-        None => {
-            diesel::insert_into(cm::table)
-                .values((
-                    cm::committee_id.eq(c.committee_id),
-                    cm::consultation_id.eq(id),
-                    cm::member_id.eq(me),
-                    cm::invited.eq(false),
-                    cm::reply.eq(Reply::Pending.as_str()),
-                    cm::attended.eq(true),
-                    cm::signed_in_at.eq(Some(t)),
-                    cm::signed_by.eq(Some("self")),
-                ))
-                .execute(conn)?;
-        }
-    }
-    audit::record(
-        conn,
-        Who::User(actor),
-        Change::new("consultation.sign_in", "consultation", id).after(serde_json::json!({ "member": me })),
-    )?;
-    Ok(())
+        .optional()?)
 }
 
 fn session_open(c: &Consultation) -> AppResult<()> {
-    if matches!(c.status(), Status::Planned | Status::Held) {
-        Ok(())
-    } else {
-        Err(AppError::Conflict("consultation.wrong_state"))
-    }
-}
-
-/// Staff tick who was there: `present` attended, every other listed member not.
-pub fn set_present(conn: &mut DbConn, actor: &Actor, id: ConsultationId, present: &[MemberId]) -> AppResult<()> {
-    let c = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
-    manage(actor, &c)?;
-    session_open(&c)?;
-    let present = dedup(present);
-    let ok: i64 = members::table
-        .filter(members::id.eq_any(&present).and(members::committee_id.eq(c.committee_id)))
-        .count()
-        .get_result(conn)?;
-    if ok != present.len() as i64 {
-        return Err(AppError::BadRequest("consultation.bad_member"));
-    }
-    let listed: Vec<(MemberId, bool)> =
-        cm::table.filter(cm::consultation_id.eq(id)).select((cm::member_id, cm::attended)).load(conn)?;
-    let t = now();
-    for (m, was) in &listed {
-        let is = present.contains(m);
-        if is != *was {
-            let target = cm::table.filter(cm::consultation_id.eq(id).and(cm::member_id.eq(*m)));
-            if is {
-                diesel::update(target)
-                    .set((cm::attended.eq(true), cm::signed_in_at.eq(Some(t)), cm::signed_by.eq(Some("staff"))))
-                    .execute(conn)?;
-            } else {
-                diesel::update(target)
-                    .set((
-                        cm::attended.eq(false),
-                        cm::signed_in_at.eq(None::<NaiveDateTime>),
-                        cm::signed_by.eq(None::<String>),
-                    ))
-                    .execute(conn)?;
-            }
-        }
-    }
-    for m in present.iter().filter(|m| !listed.iter().any(|(x, _)| x == *m)) {
-        diesel::insert_into(cm::table)
-            .values((
-                cm::committee_id.eq(c.committee_id),
-                cm::consultation_id.eq(id),
-                cm::member_id.eq(*m),
-                cm::invited.eq(false),
-                cm::reply.eq(Reply::Pending.as_str()),
-                cm::attended.eq(true),
-                cm::signed_in_at.eq(Some(t)),
-                cm::signed_by.eq(Some("staff")),
-            ))
-            .execute(conn)?;
-    }
-    audit::record(
-        conn,
-        Who::User(actor),
-        Change::new("consultation.attendance", "consultation", id).after(serde_json::json!({ "present": present })),
-    )?;
-    Ok(())
-}
-
-/// A speaker and their points (发言要点).
-pub fn add_speaker(conn: &mut DbConn, actor: &Actor, id: ConsultationId, name: &str, points: &str) -> AppResult<()> {
-    let c = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
-    manage(actor, &c)?;
-    session_open(&c)?;
-    let name = bounded(name, 50, "consultation.name_too_long")?;
-    let points = bounded(points, 2000, "consultation.text_too_long")?;
-    if name.is_empty() || points.is_empty() {
-        return Err(AppError::BadRequest("consultation.speaker_required"));
-    }
-    diesel::insert_into(csp::table)
-        .values((csp::consultation_id.eq(id), csp::name.eq(&name), csp::points.eq(&points), csp::created_at.eq(now())))
-        .execute(conn)?;
-    audit::record(
-        conn,
-        Who::User(actor),
-        Change::new("consultation.speaker", "consultation", id).after(serde_json::json!({ "name": name })),
-    )?;
-    Ok(())
+    if model::meeting_stage(c.status).1 { Ok(()) } else { Err(AppError::Conflict("consultation.wrong_state")) }
 }
 
 /// The title's note on each linked case's public timeline, pushed to its
@@ -752,7 +487,7 @@ pub fn record(conn: &mut DbConn, actor: &Actor, id: ConsultationId, r: &Record) 
     }
     diesel::update(consultations::table.find(id))
         .set((
-            consultations::status.eq(to.as_str()),
+            consultations::status.eq(to),
             consultations::held_at.eq(Some(held_at)),
             consultations::record.eq(&record),
             consultations::residents_count.eq(r.residents_count),
@@ -764,9 +499,9 @@ pub fn record(conn: &mut DbConn, actor: &Actor, id: ConsultationId, r: &Record) 
         Who::User(actor),
         Change::new("consultation.record", "consultation", id)
             .before(serde_json::json!({ "status": c.status }))
-            .after(serde_json::json!({ "status": to.as_str(), "held_at": held_at })),
+            .after(serde_json::json!({ "status": to, "held_at": held_at })),
     )?;
-    if c.status() == Status::Planned {
+    if c.status == Status::Planned {
         tell_cases(conn, actor, &c, "consultation_held", &format!("《{}》", c.title))?;
     }
     crate::kernel::search::index(conn, c.committee_id, "consultation", id.0, &format!("{} {}", c.title, record))?;
@@ -783,13 +518,13 @@ pub fn close(conn: &mut DbConn, actor: &Actor, id: ConsultationId, results: &str
     if results.is_empty() {
         return Err(AppError::BadRequest("consultation.results_required"));
     }
-    if super::items::of_consultation(conn, id)?.is_empty() {
+    if super::items::of_consultation(conn, actor, id)?.is_empty() {
         return Err(AppError::BadRequest("consultation.no_items"));
     }
     let t = now();
     diesel::update(consultations::table.find(id))
         .set((
-            consultations::status.eq(to.as_str()),
+            consultations::status.eq(to),
             consultations::results.eq(&results),
             consultations::closed_at.eq(Some(t)),
             consultations::updated_at.eq(t),
@@ -798,7 +533,7 @@ pub fn close(conn: &mut DbConn, actor: &Actor, id: ConsultationId, results: &str
     audit::record(
         conn,
         Who::User(actor),
-        Change::new("consultation.close", "consultation", id).after(serde_json::json!({ "status": to.as_str() })),
+        Change::new("consultation.close", "consultation", id).after(serde_json::json!({ "status": to })),
     )?;
     let summary: String = results.chars().take(200).collect();
     tell_cases(conn, actor, &c, "consultation_closed", &format!("《{}》{}", c.title, summary))?;
@@ -812,48 +547,15 @@ pub fn attach(conn: &mut DbConn, actor: &Actor, id: ConsultationId, file: FileId
     let c = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     manage(actor, &c)?;
     if role == "material" {
-        if !matches!(c.status(), Status::Approved | Status::Planned) {
+        if !matches!(c.status, Status::Approved | Status::Planned) {
             return Err(AppError::Conflict("consultation.wrong_state"));
         }
     } else {
         session_open(&c)?;
     }
-    attachments::attach(conn, actor, c.committee_id, Owner::Consultation(id), file, role, model::MAX_PHOTOS * 2)
+    files::attach::<super::Consultations>(conn, actor, id.0, file, role)
 }
 
 pub fn office_name(conn: &mut DbConn, office: OfficeId) -> AppResult<String> {
     Ok(offices::table.find(office).select(offices::name).first(conn)?)
-}
-
-/// A department's invitations to planned consultations, soonest first, with its reply.
-pub fn department_invitations(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<(Consultation, String)>> {
-    let Some(dept) = crate::org::store::departments::department_of(conn, actor)? else { return Ok(vec![]) };
-    Ok(consultations::table
-        .inner_join(cd::table)
-        .filter(cd::department_id.eq(dept).and(consultations::committee_id.eq(actor.committee_id)))
-        .filter(consultations::status.eq(Status::Planned.as_str()))
-        .order(consultations::planned_at.asc())
-        .limit(20)
-        .select((Consultation::as_select(), cd::reply))
-        .load(conn)?)
-}
-
-/// A department replies to its invitation (it sees the invitation, not the
-/// consultation's page).
-pub fn department_reply(conn: &mut DbConn, actor: &Actor, id: ConsultationId, reply: Reply) -> AppResult<()> {
-    let dept = crate::org::store::departments::department_of(conn, actor)?.ok_or(AppError::Forbidden)?;
-    let status: Option<String> = consultations::table
-        .find(id)
-        .filter(consultations::committee_id.eq(actor.committee_id))
-        .select(consultations::status)
-        .first(conn)
-        .optional()?;
-    let status = status.ok_or(AppError::NotFound)?;
-    if status != Status::Planned.as_str() {
-        return Err(AppError::Conflict("consultation.wrong_state"));
-    }
-    let n = diesel::update(cd::table.filter(cd::consultation_id.eq(id).and(cd::department_id.eq(dept))))
-        .set(cd::reply.eq(reply.as_str()))
-        .execute(conn)?;
-    replied(conn, actor, id, n, serde_json::json!({ "department": dept, "reply": reply.as_str() }))
 }

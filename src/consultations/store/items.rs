@@ -33,24 +33,21 @@ pub struct Item {
     pub owner_department_id: Option<DepartmentId>,
     pub owner_office_id: Option<OfficeId>,
     pub deadline: NaiveDate,
-    pub status: String,
+    pub status: ItemStatus,
     pub explanation: String,
     pub created_at: NaiveDateTime,
     pub closed_at: Option<NaiveDateTime>,
 }
 
 impl Item {
-    pub fn status(&self) -> ItemStatus {
-        ItemStatus::parse(&self.status).unwrap_or(ItemStatus::Open)
-    }
     pub fn status_label_key(&self) -> String {
-        self.status().label_key()
+        self.status.label_key()
     }
     pub fn overdue(&self) -> bool {
-        model::overdue(self.status(), self.deadline, today())
+        model::overdue(self.status, self.deadline, today())
     }
     pub fn is_open(&self) -> bool {
-        self.status() == ItemStatus::Open
+        self.status == ItemStatus::Open
     }
     /// The unit its owner's messages go to.
     pub fn owner_unit(&self) -> Unit {
@@ -104,7 +101,7 @@ pub fn add(
     if !can_manage(actor, c.office_id) {
         return Err(AppError::Forbidden);
     }
-    if c.status() != Status::Held {
+    if c.status != Status::Held {
         return Err(AppError::Conflict("consultation.wrong_state"));
     }
     let body = bounded(body, 1000, "consultation.text_too_long")?;
@@ -139,7 +136,7 @@ pub fn add(
             items::owner_department_id.eq(dept),
             items::owner_office_id.eq(office),
             items::deadline.eq(deadline),
-            items::status.eq(ItemStatus::Open.as_str()),
+            items::status.eq(ItemStatus::Open),
             items::explanation.eq(""),
             items::created_at.eq(now()),
         ))
@@ -225,8 +222,17 @@ fn rows_with_names(conn: &mut DbConn, committee: CommitteeId, rows: Vec<(Item, S
         .collect())
 }
 
-/// A consultation's items, with owners' names (its page and the public page).
-pub fn of_consultation(conn: &mut DbConn, id: ConsultationId) -> AppResult<Vec<ItemRow>> {
+/// A consultation's items, with owners' names, for whoever may see the
+/// consultation.
+#[tracing::instrument(skip(conn, actor))]
+pub fn of_consultation(conn: &mut DbConn, actor: &Actor, id: ConsultationId) -> AppResult<Vec<ItemRow>> {
+    super::consultations::get(conn, actor, id)?.ok_or(AppError::NotFound)?;
+    of_consultation_unscoped(conn, id)
+}
+
+/// A consultation's items for its public page: the public store shows them
+/// only for a closed consultation of the committee whose page it is.
+pub(super) fn of_consultation_unscoped(conn: &mut DbConn, id: ConsultationId) -> AppResult<Vec<ItemRow>> {
     let rows: Vec<(Item, String)> = items::table
         .inner_join(consultations::table)
         .filter(items::consultation_id.eq(id))
@@ -242,13 +248,13 @@ pub fn of_consultation(conn: &mut DbConn, id: ConsultationId) -> AppResult<Vec<I
 
 /// Each consultation's tally of items.
 pub fn tallies(conn: &mut DbConn, ids: &[ConsultationId]) -> AppResult<HashMap<ConsultationId, Tally>> {
-    let rows: Vec<(ConsultationId, String, NaiveDate)> = items::table
+    let rows: Vec<(ConsultationId, ItemStatus, NaiveDate)> = items::table
         .filter(items::consultation_id.eq_any(ids))
         .select((items::consultation_id, items::status, items::deadline))
         .load(conn)?;
     let mut by: HashMap<ConsultationId, Vec<(ItemStatus, NaiveDate)>> = HashMap::new();
     for (c, s, d) in rows {
-        by.entry(c).or_default().push((ItemStatus::parse(&s).unwrap_or(ItemStatus::Open), d));
+        by.entry(c).or_default().push((s, d));
     }
     let t = today();
     Ok(by.into_iter().map(|(c, v)| (c, Tally::of(&v, t))).collect())
@@ -277,7 +283,7 @@ fn for_update(conn: &mut DbConn, actor: &Actor, id: ItemId) -> AppResult<Item> {
     if !may {
         return Err(AppError::Forbidden);
     }
-    if item.status() != ItemStatus::Open {
+    if item.status != ItemStatus::Open {
         return Err(AppError::Conflict("consultation.item_closed"));
     }
     Ok(item)
@@ -322,7 +328,7 @@ pub fn finish(conn: &mut DbConn, actor: &Actor, id: ItemId, done: bool, explanat
     }
     let to = if done { ItemStatus::Done } else { ItemStatus::Explained };
     diesel::update(items::table.find(id))
-        .set((items::status.eq(to.as_str()), items::explanation.eq(&explanation), items::closed_at.eq(Some(now()))))
+        .set((items::status.eq(to), items::explanation.eq(&explanation), items::closed_at.eq(Some(now()))))
         .execute(conn)?;
     if !explanation.is_empty() {
         add_note(conn, actor, id, &explanation, None)?;
@@ -331,7 +337,7 @@ pub fn finish(conn: &mut DbConn, actor: &Actor, id: ItemId, done: bool, explanat
         conn,
         Who::User(actor),
         Change::new("consultation.finish", "consultation", item.consultation_id)
-            .after(serde_json::json!({ "item": id, "status": to.as_str() })),
+            .after(serde_json::json!({ "item": id, "status": to })),
     )?;
     Ok(())
 }
@@ -339,7 +345,10 @@ pub fn finish(conn: &mut DbConn, actor: &Actor, id: ItemId, done: bool, explanat
 /// A follow-up note: (note, file id, file name, author, when).
 pub type Note = (String, Option<FileId>, Option<String>, String, NaiveDateTime);
 
-pub fn notes_of(conn: &mut DbConn, id: ItemId) -> AppResult<Vec<Note>> {
+/// An item's follow-up notes, for whoever may see the item.
+#[tracing::instrument(skip(conn, actor))]
+pub fn notes_of(conn: &mut DbConn, actor: &Actor, id: ItemId) -> AppResult<Vec<Note>> {
+    get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     Ok(notes::table
         .left_join(files::table.on(notes::file_id.eq(files::id.nullable())))
         .filter(notes::item_id.eq(id))
@@ -390,7 +399,7 @@ pub fn overview(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<OverviewRow>>
     let rows: Vec<(Consultation, String)> = consultations::table
         .inner_join(offices::table)
         .filter(consultations::committee_id.eq(actor.committee_id))
-        .filter(consultations::status.ne(Status::Rejected.as_str()))
+        .filter(consultations::status.ne(Status::Rejected))
         .order(offices::id.asc())
         .select((Consultation::as_select(), offices::name))
         .load(conn)?;
@@ -410,10 +419,10 @@ pub fn overview(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<OverviewRow>>
             tally: Tally::default(),
         });
         r.consultations += 1;
-        if matches!(c.status(), Status::Held | Status::Closed) {
+        if matches!(c.status, Status::Held | Status::Closed) {
             r.held += 1;
         }
-        if c.status() == Status::Closed {
+        if c.status == Status::Closed {
             r.closed += 1;
         }
         let t = tallies.get(&c.id).copied().unwrap_or_default();
@@ -428,11 +437,12 @@ pub fn overview(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<OverviewRow>>
     Ok(by.into_values().collect())
 }
 
-/// Open items of every committee: (item, consultation title), for the reminders job.
-pub fn open_items(conn: &mut DbConn) -> AppResult<Vec<(Item, String)>> {
+/// Open items of every committee: (item, consultation title), for the
+/// reminders job (the system, across committees).
+pub fn open_items_unscoped(conn: &mut DbConn) -> AppResult<Vec<(Item, String)>> {
     Ok(items::table
         .inner_join(consultations::table)
-        .filter(items::status.eq(ItemStatus::Open.as_str()))
+        .filter(items::status.eq(ItemStatus::Open))
         .select((Item::as_select(), consultations::title))
         .load(conn)?)
 }

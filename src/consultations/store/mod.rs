@@ -2,8 +2,12 @@
 //! handlers.
 
 pub mod consultations;
+pub mod departments;
+mod host;
 pub mod items;
 pub mod public;
+
+pub use host::Consultations;
 
 use crate::kernel::auth::Actor;
 use crate::kernel::db::DbConn;

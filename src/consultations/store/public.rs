@@ -14,8 +14,9 @@ use crate::kernel::db::DbConn;
 use crate::kernel::db::schema::{consultation_members as cm, consultations, members, sectors};
 use crate::kernel::error::AppResult;
 use crate::kernel::files::FileRow;
-use crate::kernel::files::attachments::{self, Owner};
 use crate::kernel::ids::{CommitteeId, ConsultationId, FileId};
+use crate::meetings::Meeting;
+use crate::meetings::store::files;
 
 /// A closed consultation as the public page shows it.
 #[derive(Debug, Clone, Serialize)]
@@ -34,7 +35,7 @@ pub struct Shown {
 /// The committee's closed consultations, newest first: (consultation, office, tally).
 pub fn closed(conn: &mut DbConn, committee: CommitteeId) -> AppResult<Vec<(Consultation, String, Tally)>> {
     let rows: Vec<Consultation> = consultations::table
-        .filter(consultations::committee_id.eq(committee).and(consultations::status.eq(Status::Closed.as_str())))
+        .filter(consultations::committee_id.eq(committee).and(consultations::status.eq(Status::Closed)))
         .order(consultations::closed_at.desc())
         .limit(100)
         .select(Consultation::as_select())
@@ -53,7 +54,7 @@ pub fn closed(conn: &mut DbConn, committee: CommitteeId) -> AppResult<Vec<(Consu
 pub fn shown(conn: &mut DbConn, committee: CommitteeId, id: ConsultationId) -> AppResult<Option<Shown>> {
     let c: Option<Consultation> = consultations::table
         .find(id)
-        .filter(consultations::committee_id.eq(committee).and(consultations::status.eq(Status::Closed.as_str())))
+        .filter(consultations::committee_id.eq(committee).and(consultations::status.eq(Status::Closed)))
         .select(Consultation::as_select())
         .first(conn)
         .optional()?;
@@ -67,16 +68,16 @@ pub fn shown(conn: &mut DbConn, committee: CommitteeId, id: ConsultationId) -> A
     for s in &present {
         *by.entry(s.clone().unwrap_or_else(|| "—".into())).or_default() += 1;
     }
-    let items = items::of_consultation(conn, id)?;
+    let items = items::of_consultation_unscoped(conn, id)?;
     let tally = items::tallies(conn, &[id])?.get(&id).copied().unwrap_or_default();
     Ok(Some(Shown {
         office: cstore::office_name(conn, c.office_id)?,
         by_sector: by.into_iter().collect(),
         members_present: present.len(),
-        departments: cstore::invited_departments(conn, id)?.len(),
+        departments: super::departments::count_unscoped(conn, id)? as usize,
         items,
         tally,
-        photos: attachments::photos(conn, Owner::Consultation(id))?,
+        photos: files::public_photos(conn, Meeting::Consultation(id))?,
         c,
     }))
 }
@@ -90,11 +91,11 @@ pub fn photo(
 ) -> AppResult<Option<FileRow>> {
     let shown: i64 = consultations::table
         .find(id)
-        .filter(consultations::committee_id.eq(committee).and(consultations::status.eq(Status::Closed.as_str())))
+        .filter(consultations::committee_id.eq(committee).and(consultations::status.eq(Status::Closed)))
         .count()
         .get_result(conn)?;
     if shown == 0 {
         return Ok(None);
     }
-    attachments::photo(conn, Owner::Consultation(id), file)
+    files::public_photo(conn, Meeting::Consultation(id), file)
 }

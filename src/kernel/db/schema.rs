@@ -413,6 +413,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     activities,
     activity_members,
     activity_files,
+    activity_speakers,
     activity_opinions,
     consultations,
     consultation_sectors,
@@ -539,6 +540,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    activity_speakers (id) {
+        id -> BigInt,
+        activity_id -> BigInt,
+        name -> Text,
+        points -> Text,
+        created_at -> Timestamp,
+    }
+}
+diesel::table! {
     activity_opinions (id) {
         id -> BigInt,
         activity_id -> BigInt,
@@ -550,6 +560,7 @@ diesel::joinable!(activity_members -> activities (activity_id));
 diesel::joinable!(activity_members -> members (member_id));
 diesel::joinable!(activity_files -> activities (activity_id));
 diesel::joinable!(activity_files -> files (file_id));
+diesel::joinable!(activity_speakers -> activities (activity_id));
 diesel::joinable!(activity_opinions -> activities (activity_id));
 diesel::joinable!(activity_opinions -> opinions (opinion_id));
 diesel::joinable!(activities -> offices (office_id));
@@ -610,6 +621,7 @@ diesel::table! {
         attended -> Bool,
         signed_in_at -> Nullable<Timestamp>,
         signed_by -> Nullable<Text>,
+        reply_note -> Text,
     }
 }
 
@@ -619,6 +631,7 @@ diesel::table! {
         consultation_id -> BigInt,
         department_id -> BigInt,
         reply -> Text,
+        reply_note -> Text,
     }
 }
 

@@ -8,7 +8,6 @@
 //! upload (who, which committee, the name it came with); many rows may share
 //! one stored file.
 
-pub mod attachments;
 pub mod check;
 mod disk;
 mod http;

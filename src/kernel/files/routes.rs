@@ -23,7 +23,10 @@ pub type Holds = fn(&mut DbConn, &Actor, i64, FileId) -> AppResult<bool>;
 
 /// An upload form's `POST` (photos and documents, at most `max_files`);
 /// then back to `back(id)`.
-pub fn upload(max_files: usize, attach: Attach, back: fn(i64) -> String) -> MethodRouter<AppState> {
+pub fn upload<B>(max_files: usize, attach: Attach, back: B) -> MethodRouter<AppState>
+where
+    B: Fn(i64) -> String + Clone + Send + Sync + 'static,
+{
     post(move |st: State<AppState>, session: Session, me: CurrentUser, Path(id): Path<i64>, mp: Multipart| async move {
         let result = store_and_attach(&st, me.0, id, mp, max_files, attach).await;
         form_done(&session, result, "activity.files_added", &back(id)).await

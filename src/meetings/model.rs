@@ -1,0 +1,147 @@
+//! The rules of meetings, with no I/O: which meeting, the invitee's reply,
+//! who signed a member in, when sign-in is open, the sign-in token.
+
+use chrono::{Duration, NaiveDateTime};
+use subtle::ConstantTimeEq;
+
+use crate::code_enum;
+use crate::kernel::calendar::model::shanghai_date;
+use crate::kernel::error::{AppError, AppResult};
+use crate::kernel::ids::{ActivityId, ConsultationId, MemberId};
+
+/// A meeting: a liaison activity or a consultation's session. Each kind
+/// keeps its invitees, speakers and files in link tables of its own with the
+/// same columns (`activity_members`, `consultation_members`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Meeting {
+    Activity(ActivityId),
+    Consultation(ConsultationId),
+}
+
+impl Meeting {
+    /// The record's id.
+    pub fn id(self) -> i64 {
+        match self {
+            Meeting::Activity(a) => a.0,
+            Meeting::Consultation(c) => c.0,
+        }
+    }
+}
+
+code_enum!(
+    /// An invitee's answer: a member's, or a department's to a consultation.
+    Reply, "meeting_reply" {
+        Pending = "pending",
+        Confirmed = "confirmed",
+        /// 请假, with its reason.
+        Apology = "apology",
+    }
+);
+
+impl Reply {
+    /// The answers an invitee chooses from.
+    pub const CHOICES: [Reply; 2] = [Reply::Confirmed, Reply::Apology];
+}
+
+code_enum!(
+    /// Who marked a member present.
+    SignedBy, "meeting_signed_by" {
+        /// The member, by the meeting's QR code on their own phone.
+        Own = "self",
+        /// Staff ticking the attendance list.
+        Staff = "staff",
+    }
+);
+
+/// Longest reason for an apology.
+pub const MAX_NOTE: usize = 200;
+
+/// A reply as it is stored: an apology needs its reason (the office plans
+/// around it); a confirmation keeps none. Pending is not an answer.
+pub fn reply(reply: Reply, note: &str) -> AppResult<(Reply, String)> {
+    let note: String = note.trim().chars().take(MAX_NOTE).collect();
+    match reply {
+        Reply::Pending => Err(AppError::BadRequest("form.bad_choice")),
+        Reply::Apology if note.is_empty() => Err(AppError::BadRequest("activity.apology_reason")),
+        Reply::Apology => Ok((reply, note)),
+        Reply::Confirmed => Ok((reply, String::new())),
+    }
+}
+
+/// Members sign in from two hours before the planned start until the end of
+/// that day in Beijing, or on the day it was actually held.
+pub fn may_sign_in(planned_at: NaiveDateTime, held_at: Option<NaiveDateTime>, now: NaiveDateTime) -> bool {
+    let day_of = |t: NaiveDateTime| shanghai_date(t) == shanghai_date(now);
+    (now >= planned_at - Duration::hours(2) && day_of(planned_at)) || held_at.is_some_and(day_of)
+}
+
+/// The members staff ticked present, each once: a form may repeat a box
+/// (a double click, a crafted post), which must not count twice nor be
+/// refused as an unknown member.
+pub fn present_once(present: &[MemberId]) -> Vec<MemberId> {
+    let mut v = present.to_vec();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// A random token for a meeting's sign-in code: it proves the phone scanned
+/// this meeting's own code (read from the code, never typed).
+pub fn new_token() -> String {
+    crate::kernel::auth::password::random_token(16)
+}
+
+/// Refuses a token other than the meeting's (compared in constant time).
+pub fn check_token(expected: &str, given: &str) -> AppResult<()> {
+    if bool::from(expected.as_bytes().ct_eq(given.as_bytes())) {
+        Ok(())
+    } else {
+        Err(AppError::BadRequest("activity.bad_code"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("time")
+    }
+
+    #[test]
+    fn sign_in_is_open_on_the_day() {
+        let planned = t("2026-12-01 01:00"); // 09:00 in Beijing
+        assert!(!may_sign_in(planned, None, t("2026-11-30 22:59")), "more than two hours early");
+        assert!(may_sign_in(planned, None, t("2026-11-30 23:00")));
+        assert!(may_sign_in(planned, None, t("2026-12-01 15:59")), "until Beijing midnight");
+        assert!(!may_sign_in(planned, None, t("2026-12-01 16:00")), "the next day in Beijing");
+        // Held on another day than planned: that day counts.
+        assert!(may_sign_in(planned, Some(t("2026-12-03 02:00")), t("2026-12-03 08:00")));
+    }
+
+    #[test]
+    fn an_apology_needs_its_reason() {
+        assert_eq!(reply(Reply::Apology, "  出差 ").ok(), Some((Reply::Apology, "出差".to_string())));
+        assert!(matches!(reply(Reply::Apology, "  "), Err(AppError::BadRequest("activity.apology_reason"))));
+        assert_eq!(reply(Reply::Confirmed, "会准时到").ok(), Some((Reply::Confirmed, String::new())));
+        assert!(matches!(reply(Reply::Pending, ""), Err(AppError::BadRequest("form.bad_choice"))));
+        let long = "因".repeat(300);
+        assert_eq!(reply(Reply::Apology, &long).map(|(_, n)| n.chars().count()).ok(), Some(MAX_NOTE));
+    }
+
+    #[test]
+    fn a_repeated_member_counts_once() {
+        let (a, b) = (MemberId(3), MemberId(7));
+        assert_eq!(present_once(&[b, a, b, b]), vec![a, b]);
+        assert!(present_once(&[]).is_empty());
+    }
+
+    #[test]
+    fn tokens_are_checked_exactly() {
+        let t = new_token();
+        assert_eq!(t.len(), 16);
+        assert!(check_token(&t, &t).is_ok());
+        assert!(check_token(&t, &t[..15]).is_err());
+        assert!(check_token(&t, "").is_err());
+    }
+}

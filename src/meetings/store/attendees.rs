@@ -1,0 +1,321 @@
+//! Who is invited, who replied, who came: invitations, members' replies,
+//! sign-in by the meeting's QR code, and staff ticking attendance.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::{Facts, Host, on_tables, seen};
+use crate::kernel::audit::{self, Change, store::Who};
+use crate::kernel::auth::Actor;
+use crate::kernel::db::DbConn;
+use crate::kernel::db::schema::{members, sectors};
+use crate::kernel::error::{AppError, AppResult};
+use crate::kernel::ids::{CommitteeId, MemberId};
+use crate::kernel::time::now;
+use crate::meetings::model::{self, Meeting, Reply, SignedBy};
+use crate::org::store::members as member_store;
+
+/// A member on a meeting's list.
+#[derive(Debug, Clone, Serialize, Queryable)]
+pub struct Attendee {
+    pub member_id: MemberId,
+    pub name: String,
+    pub sector: Option<String>,
+    pub invited: bool,
+    pub reply: Reply,
+    /// The reason given with an apology.
+    pub reply_note: String,
+    pub attended: bool,
+    pub signed_in_at: Option<NaiveDateTime>,
+    pub signed_by: Option<SignedBy>,
+    /// The member agreed to be named on public pages.
+    pub public_name: bool,
+}
+
+impl Attendee {
+    pub fn reply_label_key(&self) -> String {
+        self.reply.label_key()
+    }
+    /// Signed in by the QR code on their own phone.
+    pub fn by_qr(&self) -> bool {
+        self.signed_by == Some(SignedBy::Own)
+    }
+    pub fn apologised(&self) -> bool {
+        self.invited && !self.attended && self.reply == Reply::Apology
+    }
+}
+
+/// The meeting's list, by name, for whoever may see the meeting.
+#[tracing::instrument(skip(conn, actor), fields(area = H::AREA))]
+pub fn list<H: Host>(conn: &mut DbConn, actor: &Actor, id: i64) -> AppResult<Vec<Attendee>> {
+    let f = seen::<H>(conn, actor, id)?;
+    list_of(conn, f.meeting)
+}
+
+fn list_of(conn: &mut DbConn, m: Meeting) -> AppResult<Vec<Attendee>> {
+    Ok(on_tables!(m, activity_members | consultation_members, t, col, id => t::table
+        .inner_join(members::table.left_join(sectors::table))
+        .filter(col.eq(id))
+        .order(members::name.asc())
+        .select((
+            t::member_id,
+            members::name,
+            sectors::name.nullable(),
+            t::invited,
+            t::reply,
+            t::reply_note,
+            t::attended,
+            t::signed_in_at,
+            t::signed_by,
+            members::public_name,
+        ))
+        .load(conn)?))
+}
+
+/// The actor's own line on the list, when they are a listed member.
+pub fn mine(conn: &mut DbConn, actor: &Actor, list: &[Attendee]) -> AppResult<Option<Attendee>> {
+    let own = member_store::own_record(conn, actor)?.map(|m| m.id);
+    Ok(list.iter().find(|x| Some(x.member_id) == own).cloned())
+}
+
+/// Members of the meeting's committee among `ids` (each once), all active,
+/// else a clear refusal.
+fn active_members(conn: &mut DbConn, committee: CommitteeId, ids: &[MemberId]) -> AppResult<Vec<MemberId>> {
+    let ids = model::present_once(ids);
+    let found: i64 = members::table
+        .filter(members::id.eq_any(&ids))
+        .filter(members::committee_id.eq(committee).and(members::status.eq("active")))
+        .count()
+        .get_result(conn)?;
+    if found != ids.len() as i64 {
+        return Err(AppError::BadRequest("activity.bad_member"));
+    }
+    Ok(ids)
+}
+
+/// Invites members (each once; those already listed are marked invited, their
+/// reply kept), by whoever manages the meeting. Returns the invitees.
+#[tracing::instrument(skip(conn, actor, members), fields(area = H::AREA, n = members.len()))]
+pub fn invite<H: Host>(conn: &mut DbConn, actor: &Actor, id: i64, members: &[MemberId]) -> AppResult<Vec<MemberId>> {
+    let f = seen::<H>(conn, actor, id)?;
+    f.require_manage()?;
+    let invitees = active_members(conn, f.committee_id, members)?;
+    for m in &invitees {
+        on_tables!(f.meeting, activity_members | consultation_members, t, col, mid => {
+            let listed = t::table.filter(col.eq(mid).and(t::member_id.eq(*m)));
+            if diesel::update(listed).set(t::invited.eq(true)).execute(conn)? == 0 {
+                diesel::insert_into(t::table)
+                    .values((
+                        t::committee_id.eq(f.committee_id),
+                        col.eq(mid),
+                        t::member_id.eq(*m),
+                        t::invited.eq(true),
+                        t::reply.eq(Reply::Pending),
+                        t::reply_note.eq(""),
+                        t::attended.eq(false),
+                    ))
+                    .execute(conn)?;
+            }
+        });
+    }
+    Ok(invitees)
+}
+
+/// A member confirms or sends apologies (请假, with the reason) for a meeting
+/// they are invited to.
+#[tracing::instrument(skip(conn, actor, note), fields(area = H::AREA))]
+pub fn reply<H: Host>(conn: &mut DbConn, actor: &Actor, id: i64, reply: Reply, note: &str) -> AppResult<()> {
+    let me = member_store::own_id(conn, actor)?;
+    let f = H::in_committee(conn, actor, id)?.ok_or(AppError::NotFound)?;
+    if !f.replies_open {
+        return Err(AppError::Conflict("activity.not_planned"));
+    }
+    let (reply, note) = model::reply(reply, note)?;
+    let n = on_tables!(f.meeting, activity_members | consultation_members, t, col, mid => diesel::update(
+        t::table.filter(col.eq(mid).and(t::member_id.eq(me)).and(t::invited.eq(true))),
+    )
+    .set((t::reply.eq(reply), t::reply_note.eq(&note)))
+    .execute(conn)?);
+    if n == 0 {
+        // Not invited: there is nothing of theirs to answer.
+        return Err(AppError::Forbidden);
+    }
+    audit::record(
+        conn,
+        Who::User(actor),
+        Change::new(&format!("{}.reply", H::ENTITY), H::ENTITY, id)
+            .after(serde_json::json!({ "member": me, "reply": reply.as_str() })),
+    )
+}
+
+/// What the phone's sign-in page shows: the meeting, whether sign-in is open
+/// now, and whether the member has signed in already. The token proves the
+/// phone scanned this meeting's code; a member of another office may be
+/// invited, so the meeting is looked up in the committee.
+pub fn sign_in_facts<H: Host>(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    token: &str,
+) -> AppResult<(Facts, bool, bool)> {
+    let f = H::in_committee(conn, actor, id)?.ok_or(AppError::NotFound)?;
+    model::check_token(&f.signin_token, token)?;
+    let open = f.session_open && f.planned_at.is_some_and(|p| model::may_sign_in(p, f.held_at, now()));
+    let own = member_store::own_record(conn, actor)?.map(|m| m.id);
+    let done = match own {
+        Some(me) => {
+            on_tables!(f.meeting, activity_members | consultation_members, t, col, mid => t::table
+            .filter(col.eq(mid).and(t::member_id.eq(me)).and(t::attended.eq(true)))
+            .count()
+            .get_result::<i64>(conn)?)
+                > 0
+        }
+        None => false,
+    };
+    Ok((f, open, done))
+}
+
+/// A member signs themself in by the meeting's QR code, on the day. Returns
+/// false when they had already signed in. A member who was not invited but
+/// came is welcome, and on the list.
+#[tracing::instrument(skip(conn, actor, token), fields(area = H::AREA))]
+pub fn sign_in<H: Host>(conn: &mut DbConn, actor: &Actor, id: i64, token: &str) -> AppResult<bool> {
+    let me = member_store::own_id(conn, actor)?;
+    let (f, open, done) = sign_in_facts::<H>(conn, actor, id, token)?;
+    if !open {
+        return Err(AppError::Conflict("activity.signin_closed"));
+    }
+    if done {
+        return Ok(false);
+    }
+    mark(conn, &f, me, SignedBy::Own)?;
+    audit::record(
+        conn,
+        Who::User(actor),
+        Change::new(&format!("{}.sign_in", H::ENTITY), H::ENTITY, id).after(serde_json::json!({ "member": me })),
+    )?;
+    Ok(true)
+}
+
+/// Marks `member` present, signed in by `by` now: their line, or a new one.
+fn mark(conn: &mut DbConn, f: &Facts, member: MemberId, by: SignedBy) -> AppResult<()> {
+    let t = now();
+    on_tables!(f.meeting, activity_members | consultation_members, l, col, mid => {
+        let line = l::table.filter(col.eq(mid).and(l::member_id.eq(member)));
+        let updated = diesel::update(line)
+            .set((l::attended.eq(true), l::signed_in_at.eq(Some(t)), l::signed_by.eq(Some(by))))
+            .execute(conn)?;
+        if updated == 0 {
+            diesel::insert_into(l::table)
+                .values((
+                    l::committee_id.eq(f.committee_id),
+                    col.eq(mid),
+                    l::member_id.eq(member),
+                    l::invited.eq(false),
+                    l::reply.eq(Reply::Pending),
+                    l::reply_note.eq(""),
+                    l::attended.eq(true),
+                    l::signed_in_at.eq(Some(t)),
+                    l::signed_by.eq(Some(by)),
+                ))
+                .execute(conn)?;
+        }
+    });
+    Ok(())
+}
+
+/// Staff tick who was there: `present` attended (each once, whatever the form
+/// repeated), every other listed member not. Members already present keep
+/// how and when they signed in.
+#[tracing::instrument(skip(conn, actor, present), fields(area = H::AREA, n = present.len()))]
+pub fn set_present<H: Host>(conn: &mut DbConn, actor: &Actor, id: i64, present: &[MemberId]) -> AppResult<()> {
+    let f = seen::<H>(conn, actor, id)?;
+    f.require_session()?;
+    let present = of_committee(conn, &f, present)?;
+    let was: Vec<MemberId> =
+        list_of(conn, f.meeting)?.into_iter().filter(|x| x.attended).map(|x| x.member_id).collect();
+    for m in present.iter().filter(|m| !was.contains(m)) {
+        mark(conn, &f, *m, SignedBy::Staff)?;
+    }
+    let absent: Vec<MemberId> = was.into_iter().filter(|m| !present.contains(m)).collect();
+    on_tables!(f.meeting, activity_members | consultation_members, t, col, mid => diesel::update(
+        t::table.filter(col.eq(mid).and(t::member_id.eq_any(&absent))),
+    )
+    .set((t::attended.eq(false), t::signed_in_at.eq(None::<NaiveDateTime>), t::signed_by.eq(None::<SignedBy>)))
+    .execute(conn)?);
+    audit::record(
+        conn,
+        Who::User(actor),
+        Change::new(&format!("{}.attendance", H::ENTITY), H::ENTITY, id)
+            .after(serde_json::json!({ "present": present })),
+    )
+}
+
+/// The members ticked present, each once: members of the meeting's committee
+/// (a member who has since left may still be on the list).
+fn of_committee(conn: &mut DbConn, f: &Facts, ids: &[MemberId]) -> AppResult<Vec<MemberId>> {
+    let ids = model::present_once(ids);
+    let found: i64 = members::table
+        .filter(members::id.eq_any(&ids).and(members::committee_id.eq(f.committee_id)))
+        .count()
+        .get_result(conn)?;
+    if found != ids.len() as i64 {
+        return Err(AppError::BadRequest("activity.bad_member"));
+    }
+    Ok(ids)
+}
+
+/// How both areas store a planned meeting's status (`activities::model::Status::Planned`,
+/// `consultations::model::Status::Planned`; a unit test in each pins it).
+pub const PLANNED: &str = "planned";
+
+/// One of a member's invitations, for their home page.
+#[derive(Debug, Clone)]
+pub struct Invitation {
+    pub id: i64,
+    pub title: String,
+    pub planned_at: Option<NaiveDateTime>,
+    pub reply: Reply,
+}
+
+impl Invitation {
+    pub fn reply_label_key(&self) -> String {
+        self.reply.label_key()
+    }
+}
+
+/// Which kind of meeting a list is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Activity,
+    Consultation,
+}
+
+/// The actor's own invitations of a kind, planned for today or later,
+/// soonest first (the member's home page runs this on every visit: one
+/// query each).
+#[tracing::instrument(skip(conn, actor))]
+pub fn upcoming(conn: &mut DbConn, actor: &Actor, kind: Kind) -> AppResult<Vec<Invitation>> {
+    let Some(me) = member_store::own_record(conn, actor)? else { return Ok(vec![]) };
+    let from = crate::kernel::time::start_of_local_day(crate::kernel::time::today());
+    macro_rules! invitations {
+        ($meetings:ident, $links:ident, $col:ident) => {{
+            use crate::kernel::db::schema::{$links as l, $meetings as m};
+            m::table
+                .inner_join(l::table.on(l::$col.eq(m::id)))
+                .filter(l::member_id.eq(me.id).and(l::invited.eq(true)))
+                .filter(m::committee_id.eq(actor.committee_id))
+                .filter(m::status.eq(PLANNED).and(m::planned_at.nullable().ge(Some(from))))
+                .order(m::planned_at.asc())
+                .limit(20)
+                .select((m::id, m::title, m::planned_at.nullable(), l::reply))
+                .load::<(i64, String, Option<NaiveDateTime>, Reply)>(conn)?
+        }};
+    }
+    let rows = match kind {
+        Kind::Activity => invitations!(activities, activity_members, activity_id),
+        Kind::Consultation => invitations!(consultations, consultation_members, consultation_id),
+    };
+    Ok(rows.into_iter().map(|(id, title, planned_at, reply)| Invitation { id, title, planned_at, reply }).collect())
+}
