@@ -39,7 +39,7 @@ pub fn remind(conn: &mut DbConn, at: NaiveDateTime) -> AppResult<(usize, usize)>
     let (mut points, mut district) = (0, 0);
     for committee in committees {
         if today >= reminder_from(q) {
-            let l = coverage::load(conn, committee, None, q)?;
+            let l = coverage::load_unscoped(conn, committee, None, q)?;
             for (loc, name, office) in &l.places {
                 if l.coverage.points.get(loc) != Some(&Mark::Missing) {
                     continue;
@@ -64,7 +64,7 @@ pub fn remind(conn: &mut DbConn, at: NaiveDateTime) -> AppResult<(usize, usize)>
             }
         }
         let prev = q.prev();
-        let l = coverage::load(conn, committee, None, prev)?;
+        let l = coverage::load_unscoped(conn, committee, None, prev)?;
         let missing = l.coverage.count(Mark::Missing);
         if missing > 0 {
             let body = Lang::Zh

@@ -30,13 +30,14 @@ pub struct Report {
 }
 
 /// Gathers a held or closed consultation the actor may see.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, id = ?id))]
 pub fn gather(conn: &mut DbConn, actor: &Actor, id: ConsultationId, printed: NaiveDate) -> AppResult<Report> {
     let c = store::get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     if c.held_at.is_none() {
         return Err(AppError::Conflict("consultation.wrong_state"));
     }
     let zh = Lang::Zh;
-    let office = store::office_name(conn, c.office_id)?;
+    let office = store::office_name(conn, &c)?;
     let present: Vec<Attendee> =
         attendees::list::<Consultations>(conn, actor, id.0)?.into_iter().filter(|a| a.attended).collect();
     let mut by_sector: std::collections::BTreeMap<String, Vec<String>> = Default::default();
@@ -71,7 +72,7 @@ pub fn gather(conn: &mut DbConn, actor: &Actor, id: ConsultationId, printed: Nai
         ("时间", vec![when]),
         ("地点", vec![c.place.clone()]),
         ("主持人", vec![c.host.clone()]),
-        ("邀请界别", vec![store::sectors_of(conn, id)?.into_iter().map(|(_, n)| n).collect::<Vec<_>>().join("、")]),
+        ("邀请界别", vec![store::sectors_of(conn, &c)?.into_iter().map(|(_, n)| n).collect::<Vec<_>>().join("、")]),
         (
             "出席委员",
             if took_part.is_empty() { vec![] } else { [vec![format!("共{}人", present.len())], took_part].concat() },
@@ -83,7 +84,7 @@ pub fn gather(conn: &mut DbConn, actor: &Actor, id: ConsultationId, printed: Nai
         ("参加群众", vec![format!("{}人", c.residents_count), c.residents.clone()]),
         (
             "来自社情民意",
-            vec![store::cases_of(conn, id)?.into_iter().map(|(_, code, _)| code).collect::<Vec<_>>().join("、")],
+            vec![store::cases_of(conn, &c)?.into_iter().map(|(_, code, _)| code).collect::<Vec<_>>().join("、")],
         ),
         (
             "发言要点",

@@ -50,7 +50,7 @@ pub fn load(c: &mut DbConn, committee: CommitteeId) -> AppResult<()> {
     )?;
     store::decide(c, &admin, id, true, "")?;
     let when = now() - chrono::Duration::days(10);
-    let members = store::suggest(c, committee, &sector_ids, &place)?;
+    let members = store::suggest(c, &admin, &sector_ids, &place)?;
     let plan = Plan {
         format: Format::OpenSpace,
         planned_at: when,

@@ -321,7 +321,7 @@ async fn detail(
             let members = if manage { crate::org::store::members::choices(c, &me, Some(a.office_id))? } else { vec![] };
             Ok(DetailTemplate {
                 m: Block::gather::<Activities>(c, &me, id.0, &base)?,
-                heard: heard::list(c, id)?,
+                heard: heard::list(c, &a)?,
                 categories: if manage { catalog::categories(c, me.committee_id)? } else { vec![] },
                 page,
                 office,

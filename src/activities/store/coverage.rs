@@ -55,7 +55,11 @@ pub struct Loaded {
     pub coverage: Coverage,
 }
 
-pub fn load(
+/// A committee's (or one office's) points and visits in a quarter. Unscoped:
+/// the daily reminders job reads every committee; `board` calls it for the
+/// actor's own committee and office.
+#[tracing::instrument(skip_all, fields(committee = ?committee, office = ?office, quarter = ?quarter))]
+pub fn load_unscoped(
     conn: &mut DbConn,
     committee: CommitteeId,
     office: Option<OfficeId>,
@@ -127,6 +131,7 @@ pub fn load(
 }
 
 /// The board the actor may see: the district's, or their office's.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, office = ?office, quarter = ?quarter))]
 pub fn board(conn: &mut DbConn, actor: &Actor, office: Option<OfficeId>, quarter: Quarter) -> AppResult<Board> {
     let office = match actor.office_scope() {
         OfficeScope::All => office,
@@ -142,7 +147,7 @@ pub fn board(conn: &mut DbConn, actor: &Actor, office: Option<OfficeId>, quarter
             });
         }
     };
-    let l = load(conn, actor.committee_id, office, quarter)?;
+    let l = load_unscoped(conn, actor.committee_id, office, quarter)?;
     let office_names: BTreeMap<OfficeId, String> = offices::table
         .filter(offices::committee_id.eq(actor.committee_id))
         .select((offices::id, offices::name))

@@ -4,7 +4,7 @@
 
 use diesel::prelude::*;
 
-use super::activities;
+use super::activities::{self, Activity};
 use crate::kernel::auth::Actor;
 use crate::kernel::db::DbConn;
 use crate::kernel::db::schema::{activity_opinions, opinions};
@@ -24,6 +24,7 @@ pub struct Heard {
     pub phone_index: Option<String>,
 }
 
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, id = ?id))]
 pub fn add(conn: &mut DbConn, actor: &Actor, id: ActivityId, h: Heard) -> AppResult<(OpinionId, String)> {
     let a = activities::get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     if !activities::can_manage(actor, a.office_id) {
@@ -48,11 +49,13 @@ pub fn add(conn: &mut DbConn, actor: &Actor, id: ActivityId, h: Heard) -> AppRes
     Ok((opinion, code))
 }
 
-/// The cases raised at an activity: (id, code, status, first words).
-pub fn list(conn: &mut DbConn, id: ActivityId) -> AppResult<Vec<(OpinionId, String, String, String)>> {
+/// The cases raised at an activity (one the caller found in scope): (id,
+/// code, status, first words).
+#[tracing::instrument(skip_all)]
+pub fn list(conn: &mut DbConn, a: &Activity) -> AppResult<Vec<(OpinionId, String, String, String)>> {
     let rows: Vec<(OpinionId, String, String, String)> = activity_opinions::table
         .inner_join(opinions::table)
-        .filter(activity_opinions::activity_id.eq(id))
+        .filter(activity_opinions::activity_id.eq(a.id))
         .order(opinions::id.asc())
         .select((opinions::id, opinions::code, opinions::status, opinions::body))
         .load(conn)?;

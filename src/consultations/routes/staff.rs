@@ -197,20 +197,20 @@ async fn detail(
             let c = store::get(conn, &me, id)?.ok_or(AppError::NotFound)?;
             let manage = store::can_manage(&me, c.office_id);
             let choices = if manage && crate::consultations::model::meeting_stage(c.status).1 {
-                store::member_choices(conn, me.committee_id)?
+                store::member_choices(conn, &me)?
             } else {
                 vec![]
             };
             Ok(DetailTemplate {
                 m: Block::gather::<Consultations>(conn, &me, id.0, &base)?,
-                office: store::office_name(conn, c.office_id)?,
-                sectors: store::sectors_of(conn, id)?,
-                localities: store::localities_of(conn, id)?,
+                office: store::office_name(conn, &c)?,
+                sectors: store::sectors_of(conn, &c)?,
+                localities: store::localities_of(conn, &c)?,
                 departments: departments::invited(conn, &me, id)?,
-                cases: store::cases_of(conn, id)?,
+                cases: store::cases_of(conn, &c)?,
                 items: items::of_consultation(conn, &me, id)?,
-                tally: items::tallies(conn, &[id])?.get(&id).copied().unwrap_or_default(),
-                owners: if manage { items::owner_choices(conn, me.committee_id)? } else { vec![] },
+                tally: items::tally_of(conn, &c)?,
+                owners: if manage { items::owner_choices(conn, &me)? } else { vec![] },
                 code: org::committee(conn, me.committee_id)?.code,
                 item_links: manage || me.role == Role::Leader,
                 page,
@@ -309,18 +309,11 @@ async fn plan_page(
             if !store::can_manage(&me, c.office_id) {
                 return Err(AppError::Forbidden);
             }
-            use crate::kernel::db::schema::{localities, offices};
-            use diesel::prelude::*;
-            let localities: Vec<(LocalityId, String, String)> = localities::table
-                .inner_join(offices::table)
-                .filter(offices::committee_id.eq(me.committee_id))
-                .order((offices::id.asc(), localities::name.asc()))
-                .select((localities::id, localities::name, offices::name))
-                .load(conn)?;
+            let localities = store::locality_choices(conn, &me)?;
             let (chosen_sectors, chosen_localities) = if chosen_sectors.is_empty() && chosen_localities.is_empty() {
                 (
-                    store::sectors_of(conn, c.id)?.into_iter().map(|(i, _)| i).collect(),
-                    store::localities_of(conn, c.id)?.into_iter().map(|(i, _)| i).collect(),
+                    store::sectors_of(conn, &c)?.into_iter().map(|(i, _)| i).collect(),
+                    store::localities_of(conn, &c)?.into_iter().map(|(i, _)| i).collect(),
                 )
             } else {
                 (chosen_sectors, chosen_localities)
@@ -344,14 +337,14 @@ async fn plan_page(
                         all("department").into_iter().map(DepartmentId).collect(),
                     )
                 }
-                None => (store::suggest(conn, me.committee_id, &chosen_sectors, &chosen_localities)?, vec![]),
+                None => (store::suggest(conn, &me, &chosen_sectors, &chosen_localities)?, vec![]),
             };
             Ok(PlanTemplate {
                 sectors: crate::org::store::sectors::list(conn, me.committee_id)?
                     .into_iter()
                     .filter(|s| s.active)
                     .collect(),
-                choices: store::member_choices(conn, me.committee_id)?,
+                choices: store::member_choices(conn, &me)?,
                 departments: crate::org::store::departments::list(conn, me.committee_id)?
                     .into_iter()
                     .filter(|d| d.active)

@@ -120,6 +120,7 @@ fn step(c: &Consultation, action: Action) -> AppResult<Status> {
 }
 
 /// Proposes a topic (议题), optionally raised from opinion-box cases.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub fn propose(conn: &mut DbConn, actor: &Actor, t: &Topic) -> AppResult<ConsultationId> {
     let (office, proposer) = match actor.role {
         Role::DistrictAdmin => (t.office_id, Proposer::District),
@@ -192,6 +193,7 @@ pub fn propose(conn: &mut DbConn, actor: &Actor, t: &Topic) -> AppResult<Consult
 
 /// A consultation the actor may see: the committee's for the district and
 /// leaders, the office's for its staff and members.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, id = ?id))]
 pub fn get(conn: &mut DbConn, actor: &Actor, id: ConsultationId) -> AppResult<Option<Consultation>> {
     let Some(c) = in_committee(conn, actor, id)? else { return Ok(None) };
     let in_scope = match actor.office_scope() {
@@ -222,6 +224,7 @@ pub struct Row {
 }
 
 /// The actor's consultations, newest first.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, status = ?status))]
 pub fn list(conn: &mut DbConn, actor: &Actor, status: Option<Status>) -> AppResult<Vec<Row>> {
     let mut q = consultations::table.filter(consultations::committee_id.eq(actor.committee_id)).into_boxed();
     match actor.office_scope() {
@@ -252,6 +255,7 @@ pub fn list(conn: &mut DbConn, actor: &Actor, status: Option<Status>) -> AppResu
 
 /// The district (any) or the office's staff approve a topic, or reject it with
 /// a reason.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, id = ?id, approve = ?approve))]
 pub fn decide(conn: &mut DbConn, actor: &Actor, id: ConsultationId, approve: bool, reason: &str) -> AppResult<()> {
     let c = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     manage(actor, &c)?;
@@ -279,12 +283,14 @@ pub fn decide(conn: &mut DbConn, actor: &Actor, id: ConsultationId, approve: boo
 
 /// The members to suggest for the chosen sectors and localities: active
 /// members of those sectors, and members linked to those places now.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub fn suggest(
     conn: &mut DbConn,
-    committee: CommitteeId,
+    actor: &Actor,
     sector_ids: &[SectorId],
     locality_ids: &[LocalityId],
 ) -> AppResult<Vec<MemberId>> {
+    let committee = actor.committee_id;
     let mut out: Vec<MemberId> = members::table
         .filter(members::committee_id.eq(committee).and(members::status.eq("active")))
         .filter(members::sector_id.eq_any(sector_ids))
@@ -303,11 +309,13 @@ pub fn suggest(
     Ok(out)
 }
 
-/// Every active member of the committee, with their sector: (id, name, sector).
-pub fn member_choices(conn: &mut DbConn, committee: CommitteeId) -> AppResult<Vec<(MemberId, String, Option<String>)>> {
+/// Every active member of the actor's committee, with their sector: (id,
+/// name, sector). Consultations invite across offices (sectors do).
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+pub fn member_choices(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<(MemberId, String, Option<String>)>> {
     Ok(members::table
         .left_join(sectors::table)
-        .filter(members::committee_id.eq(committee).and(members::status.eq("active")))
+        .filter(members::committee_id.eq(actor.committee_id).and(members::status.eq("active")))
         .order((members::sector_id.asc(), members::name.asc()))
         .select((members::id, members::name, sectors::name.nullable()))
         .load(conn)?)
@@ -321,6 +329,7 @@ fn dedup<T: Ord + Clone>(v: &[T]) -> Vec<T> {
 }
 
 /// Plans the session and sends the invitations (in-app, once per invitee).
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, id = ?id))]
 pub fn plan(conn: &mut DbConn, actor: &Actor, id: ConsultationId, p: &Plan) -> AppResult<()> {
     let c = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     manage(actor, &c)?;
@@ -414,29 +423,37 @@ pub fn plan(conn: &mut DbConn, actor: &Actor, id: ConsultationId, p: &Plan) -> A
     Ok(())
 }
 
-pub fn sectors_of(conn: &mut DbConn, id: ConsultationId) -> AppResult<Vec<(SectorId, String)>> {
+// A consultation's child lists take the consultation itself: the caller found
+// it through `get` (the actor's scope) or the public store (closed ones).
+
+/// The sectors invited.
+#[tracing::instrument(skip_all)]
+pub fn sectors_of(conn: &mut DbConn, c: &Consultation) -> AppResult<Vec<(SectorId, String)>> {
     Ok(cs::table
         .inner_join(sectors::table)
-        .filter(cs::consultation_id.eq(id))
+        .filter(cs::consultation_id.eq(c.id))
         .order(sectors::sort_order.asc())
         .select((sectors::id, sectors::name))
         .load(conn)?)
 }
 
-pub fn localities_of(conn: &mut DbConn, id: ConsultationId) -> AppResult<Vec<(LocalityId, String)>> {
+/// The villages and communities concerned.
+#[tracing::instrument(skip_all)]
+pub fn localities_of(conn: &mut DbConn, c: &Consultation) -> AppResult<Vec<(LocalityId, String)>> {
     Ok(cl::table
         .inner_join(localities::table)
-        .filter(cl::consultation_id.eq(id))
+        .filter(cl::consultation_id.eq(c.id))
         .order(localities::name.asc())
         .select((localities::id, localities::name))
         .load(conn)?)
 }
 
 /// Linked opinion-box cases: (id, code, status).
-pub fn cases_of(conn: &mut DbConn, id: ConsultationId) -> AppResult<Vec<(OpinionId, String, String)>> {
+#[tracing::instrument(skip_all)]
+pub fn cases_of(conn: &mut DbConn, c: &Consultation) -> AppResult<Vec<(OpinionId, String, String)>> {
     Ok(co::table
         .inner_join(opinions::table)
-        .filter(co::consultation_id.eq(id))
+        .filter(co::consultation_id.eq(c.id))
         .order(opinions::id.asc())
         .select((opinions::id, opinions::code, opinions::status))
         .load(conn)?)
@@ -446,6 +463,7 @@ pub fn cases_of(conn: &mut DbConn, id: ConsultationId) -> AppResult<Vec<(Opinion
 /// invitee or a member signing in may belong to another office. Only for
 /// `get` and the meeting side (`host`), which checks the invitation or the
 /// sign-in token.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, id = ?id))]
 pub(super) fn in_committee(conn: &mut DbConn, actor: &Actor, id: ConsultationId) -> AppResult<Option<Consultation>> {
     Ok(consultations::table
         .find(id)
@@ -462,7 +480,7 @@ fn session_open(c: &Consultation) -> AppResult<()> {
 /// The title's note on each linked case's public timeline, pushed to its
 /// submitter.
 fn tell_cases(conn: &mut DbConn, actor: &Actor, c: &Consultation, kind: &str, note: &str) -> AppResult<()> {
-    for (case, _, _) in cases_of(conn, c.id)? {
+    for (case, _, _) in cases_of(conn, c)? {
         crate::opinions::store::cases::public_note(conn, actor, case, kind, note)?;
     }
     Ok(())
@@ -470,6 +488,7 @@ fn tell_cases(conn: &mut DbConn, actor: &Actor, c: &Consultation, kind: &str, no
 
 /// Records the session (纪要): it is then held. The first time, the residents
 /// whose cases raised the topic are told.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, id = ?id))]
 pub fn record(conn: &mut DbConn, actor: &Actor, id: ConsultationId, r: &Record) -> AppResult<()> {
     let c = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     manage(actor, &c)?;
@@ -510,6 +529,7 @@ pub fn record(conn: &mut DbConn, actor: &Actor, id: ConsultationId, r: &Record) 
 
 /// Publishes the results and closes the consultation; it needs its agreed
 /// items. The residents whose cases raised the topic are told.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, id = ?id))]
 pub fn close(conn: &mut DbConn, actor: &Actor, id: ConsultationId, results: &str) -> AppResult<()> {
     let c = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     manage(actor, &c)?;
@@ -543,6 +563,7 @@ pub fn close(conn: &mut DbConn, actor: &Actor, id: ConsultationId, results: &str
 /// Attaches an uploaded photo or document to the record.
 /// `role`: `material` (sent beforehand: from approval until the session is
 /// held), `photo` or `attachment` (the session's record).
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, id = ?id, file = ?file))]
 pub fn attach(conn: &mut DbConn, actor: &Actor, id: ConsultationId, file: FileId, role: &str) -> AppResult<()> {
     let c = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     manage(actor, &c)?;
@@ -556,6 +577,20 @@ pub fn attach(conn: &mut DbConn, actor: &Actor, id: ConsultationId, file: FileId
     files::attach::<super::Consultations>(conn, actor, id.0, file, role)
 }
 
-pub fn office_name(conn: &mut DbConn, office: OfficeId) -> AppResult<String> {
-    Ok(offices::table.find(office).select(offices::name).first(conn)?)
+/// The name of the consultation's office.
+#[tracing::instrument(skip_all)]
+pub fn office_name(conn: &mut DbConn, c: &Consultation) -> AppResult<String> {
+    Ok(offices::table.find(c.office_id).select(offices::name).first(conn)?)
+}
+
+/// Every village and community of the committee with its office: (id,
+/// name, office), for the plan form of a consultation the actor manages.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+pub fn locality_choices(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<(LocalityId, String, String)>> {
+    Ok(localities::table
+        .inner_join(offices::table)
+        .filter(offices::committee_id.eq(actor.committee_id))
+        .order((offices::id.asc(), localities::name.asc()))
+        .select((localities::id, localities::name, offices::name))
+        .load(conn)?)
 }

@@ -33,6 +33,7 @@ pub struct Shown {
 }
 
 /// The committee's closed consultations, newest first: (consultation, office, tally).
+#[tracing::instrument(skip_all, fields(committee = ?committee))]
 pub fn closed(conn: &mut DbConn, committee: CommitteeId) -> AppResult<Vec<(Consultation, String, Tally)>> {
     let rows: Vec<Consultation> = consultations::table
         .filter(consultations::committee_id.eq(committee).and(consultations::status.eq(Status::Closed)))
@@ -44,13 +45,14 @@ pub fn closed(conn: &mut DbConn, committee: CommitteeId) -> AppResult<Vec<(Consu
     let tallies = items::tallies(conn, &ids)?;
     let mut out = vec![];
     for c in rows {
-        let office = cstore::office_name(conn, c.office_id)?;
+        let office = cstore::office_name(conn, &c)?;
         out.push((tallies.get(&c.id).copied().unwrap_or_default(), office, c));
     }
     Ok(out.into_iter().map(|(t, o, c)| (c, o, t)).collect())
 }
 
 /// One closed consultation of the committee.
+#[tracing::instrument(skip_all, fields(committee = ?committee, id = ?id))]
 pub fn shown(conn: &mut DbConn, committee: CommitteeId, id: ConsultationId) -> AppResult<Option<Shown>> {
     let c: Option<Consultation> = consultations::table
         .find(id)
@@ -69,9 +71,9 @@ pub fn shown(conn: &mut DbConn, committee: CommitteeId, id: ConsultationId) -> A
         *by.entry(s.clone().unwrap_or_else(|| "—".into())).or_default() += 1;
     }
     let items = items::of_consultation_unscoped(conn, id)?;
-    let tally = items::tallies(conn, &[id])?.get(&id).copied().unwrap_or_default();
+    let tally = items::tally_of(conn, &c)?;
     Ok(Some(Shown {
-        office: cstore::office_name(conn, c.office_id)?,
+        office: cstore::office_name(conn, &c)?,
         by_sector: by.into_iter().collect(),
         members_present: present.len(),
         departments: super::departments::count_unscoped(conn, id)? as usize,
@@ -83,6 +85,7 @@ pub fn shown(conn: &mut DbConn, committee: CommitteeId, id: ConsultationId) -> A
 }
 
 /// A photo of a closed consultation, for the public page; nothing else.
+#[tracing::instrument(skip_all, fields(committee = ?committee, id = ?id, file = ?file))]
 pub fn photo(
     conn: &mut DbConn,
     committee: CommitteeId,
