@@ -1,5 +1,6 @@
 //! Diesel's view of the tables. Kept by hand in step with `migrations/`; the
-//! `schema_matches` integration test checks that both backends agree with each other.
+//! `schema` integration test checks both backends against each other and against it
+//! (types, nullability, defaults, indexes).
 
 diesel::table! {
     committees (id) {
