@@ -21,6 +21,7 @@ use crate::kernel::files::routes::{Attach, download, upload};
 use crate::kernel::ids::{FileId, MemberId};
 use crate::kernel::state::AppState;
 use crate::kernel::time::from_local;
+use crate::kernel::web::action::action;
 use crate::kernel::web::links::qr_inline;
 use crate::kernel::web::page::form_done;
 use crate::kernel::web::{Page, form, render};
@@ -32,10 +33,13 @@ pub const MAX_UPLOAD: usize = 12;
 pub fn router<H: Host>() -> axum::Router<AppState> {
     let area = H::AREA;
     axum::Router::new()
-        .route(&format!("/{area}/{{id}}/reply"), post(reply::<H>))
+        .route(&format!("/{area}/{{id}}/reply"), action("activity.replied", back::<H>, reply::<H>))
         .route(&format!("/{area}/{{id}}/signin"), get(signin_page::<H>).post(sign_in::<H>))
         .route(&format!("/{area}/{{id}}/attendance"), post(attendance::<H>))
-        .route(&format!("/{area}/{{id}}/speakers"), post(speaker::<H>))
+        .route(
+            &format!("/{area}/{{id}}/speakers"),
+            action("consultation.speaker_added", speakers_back::<H>, speaker::<H>),
+        )
         .route(&format!("/{area}/{{id}}/photos"), upload_route::<H>("files", attach_record::<H>))
         .route(&format!("/{area}/{{id}}/files/{{file}}"), download(files::holds::<H>))
 }
@@ -134,19 +138,18 @@ impl ReplyForm {
     }
 }
 
-/// `POST /{area}/{id}/reply`: the member's reply to their invitation.
-async fn reply<H: Host>(
-    State(st): State<AppState>,
-    session: Session,
-    CurrentUser(me): CurrentUser,
-    Path(id): Path<i64>,
-    Form(f): Form<ReplyForm>,
-) -> AppResult<Redirect> {
-    let result = match f.parse() {
-        Ok((r, note)) => st.db.write(move |c| attendees::reply::<H>(c, &me, id, r, &note)).await,
-        Err(e) => Err(e),
-    };
-    form_done(&session, result, "activity.replied", &format!("/{}/{id}", H::AREA)).await
+fn back<H: Host>(id: i64) -> String {
+    format!("/{}/{id}", H::AREA)
+}
+
+fn speakers_back<H: Host>(id: i64) -> String {
+    format!("/{}/{id}#speakers", H::AREA)
+}
+
+/// The member's reply to their invitation.
+fn reply<H: Host>(c: &mut DbConn, me: &Actor, id: i64, f: ReplyForm) -> AppResult<()> {
+    let (reply, note) = f.parse()?;
+    attendees::reply::<H>(c, me, id, reply, &note)
 }
 
 #[derive(Deserialize)]
@@ -247,16 +250,8 @@ struct SpeakerForm {
     points: Option<String>,
 }
 
-async fn speaker<H: Host>(
-    State(st): State<AppState>,
-    session: Session,
-    CurrentUser(me): CurrentUser,
-    Path(id): Path<i64>,
-    Form(f): Form<SpeakerForm>,
-) -> AppResult<Redirect> {
-    let (name, points) = (f.name.unwrap_or_default(), f.points.unwrap_or_default());
-    let result = st.db.write(move |c| speakers::add::<H>(c, &me, id, &name, &points)).await;
-    form_done(&session, result, "consultation.speaker_added", &format!("/{}/{id}#speakers", H::AREA)).await
+fn speaker<H: Host>(c: &mut DbConn, me: &Actor, id: i64, f: SpeakerForm) -> AppResult<()> {
+    speakers::add::<H>(c, me, id, &f.name.unwrap_or_default(), &f.points.unwrap_or_default())
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ use crate::kernel::auth::{Actor, CurrentUser};
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{ActivityId, CategoryId, LocalityId, MemberId, OfficeId, OpinionId};
 use crate::kernel::state::AppState;
+use crate::kernel::web::action::{Button, action};
 use crate::kernel::web::links::base_url;
 use crate::kernel::web::page::{Flash, form_done};
 use crate::kernel::web::{Page, form, render};
@@ -31,8 +32,16 @@ pub fn router() -> Router<AppState> {
         .route("/activities", get(list).post(create))
         .route("/activities/new", get(new_form))
         .route("/activities/{id}", get(detail))
-        .route("/activities/{id}/record", post(record))
-        .route("/activities/{id}/cancel", post(cancel))
+        .route(
+            "/activities/{id}/record",
+            action("activity.recorded", back, |c, me, id, f: RecordForm| {
+                store::record(c, me, ActivityId(id), &f.record()?)
+            }),
+        )
+        .route(
+            "/activities/{id}/cancel",
+            action("activity.cancelled_done", back, |c, me, id, _: Button| store::cancel(c, me, ActivityId(id))),
+        )
         .route("/activities/{id}/opinions", post(add_opinion))
 }
 
@@ -349,40 +358,23 @@ struct RecordForm {
     public: Option<String>,
 }
 
-async fn record(
-    State(st): State<AppState>,
-    session: Session,
-    CurrentUser(me): CurrentUser,
-    Path(id): Path<i64>,
-    Form(f): Form<RecordForm>,
-) -> AppResult<Redirect> {
-    let result = async {
-        let held_at = held_at(&f.date, &f.time)?;
-        let residents_count = form::count(&f.residents_count, "activity.bad_count")?;
-        let r = Record {
-            held_at,
-            minutes: f.minutes.unwrap_or_default(),
-            outcomes: f.outcomes.unwrap_or_default(),
-            topic: f.topic.unwrap_or_default(),
-            findings: f.findings.unwrap_or_default(),
-            residents_count,
-            other_participants: f.other_participants.unwrap_or_default(),
-            public: f.public.as_deref() == Some("1"),
-        };
-        st.db.write(move |c| store::record(c, &me, ActivityId(id), &r)).await
+impl RecordForm {
+    fn record(self) -> AppResult<Record> {
+        Ok(Record {
+            held_at: held_at(&self.date, &self.time)?,
+            residents_count: form::count(&self.residents_count, "activity.bad_count")?,
+            minutes: self.minutes.unwrap_or_default(),
+            outcomes: self.outcomes.unwrap_or_default(),
+            topic: self.topic.unwrap_or_default(),
+            findings: self.findings.unwrap_or_default(),
+            other_participants: self.other_participants.unwrap_or_default(),
+            public: self.public.as_deref() == Some("1"),
+        })
     }
-    .await;
-    form_done(&session, result, "activity.recorded", &format!("/activities/{id}")).await
 }
 
-async fn cancel(
-    State(st): State<AppState>,
-    session: Session,
-    CurrentUser(me): CurrentUser,
-    Path(id): Path<i64>,
-) -> AppResult<Redirect> {
-    let result = st.db.write(move |c| store::cancel(c, &me, ActivityId(id))).await;
-    form_done(&session, result, "activity.cancelled_done", &format!("/activities/{id}")).await
+fn back(id: i64) -> String {
+    format!("/activities/{id}")
 }
 
 #[derive(Deserialize)]

@@ -3,10 +3,10 @@
 //! progress, done or explained.
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use serde::Deserialize;
 use tower_sessions::Session;
 
@@ -18,6 +18,7 @@ use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::files::routes::download;
 use crate::kernel::ids::{FileId, ItemId};
 use crate::kernel::state::AppState;
+use crate::kernel::web::action::action;
 use crate::kernel::web::page::form_done;
 use crate::kernel::web::{Page, render};
 use crate::meetings::Reply;
@@ -27,7 +28,16 @@ pub fn router() -> Router<AppState> {
         .route("/consultations/items", get(list))
         .route("/consultations/items/{id}", get(detail))
         .route("/consultations/items/{id}/progress", post(progress))
-        .route("/consultations/items/{id}/finish", post(finish))
+        .route(
+            "/consultations/items/{id}/finish",
+            action(
+                "consultation.item_finished",
+                |id| format!("/consultations/items/{id}"),
+                |c, me, id, f: FinishForm| {
+                    items::finish(c, me, ItemId(id), f.done()?, &f.explanation.unwrap_or_default())
+                },
+            ),
+        )
         .route("/consultations/items/{id}/files/{file}", download(holds_file))
 }
 
@@ -111,24 +121,15 @@ struct FinishForm {
     explanation: Option<String>,
 }
 
-async fn finish(
-    State(st): State<AppState>,
-    session: Session,
-    CurrentUser(me): CurrentUser,
-    Path(id): Path<i64>,
-    Form(f): Form<FinishForm>,
-) -> AppResult<Redirect> {
-    let result = async {
-        let done = match f.outcome.as_str() {
-            "done" => true,
-            "explained" => false,
-            _ => return Err(AppError::BadRequest("form.bad_choice")),
-        };
-        let explanation = f.explanation.unwrap_or_default();
-        st.db.write(move |c| items::finish(c, &me, ItemId(id), done, &explanation)).await
+impl FinishForm {
+    /// Done, or explained (说明) why not.
+    fn done(&self) -> AppResult<bool> {
+        match self.outcome.as_str() {
+            "done" => Ok(true),
+            "explained" => Ok(false),
+            _ => Err(AppError::BadRequest("form.bad_choice")),
+        }
     }
-    .await;
-    form_done(&session, result, "consultation.item_finished", &format!("/consultations/items/{id}")).await
 }
 
 /// An evidence file of an item the actor may see.

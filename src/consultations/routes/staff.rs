@@ -6,7 +6,7 @@ use askama::Template;
 use axum::extract::{Path, Query, RawForm, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Form, Router};
 use serde::Deserialize;
 use tower_sessions::Session;
@@ -23,6 +23,7 @@ use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::files::Stored;
 use crate::kernel::ids::{ConsultationId, DepartmentId, FileId, LocalityId, MemberId, OfficeId, OpinionId, SectorId};
 use crate::kernel::state::AppState;
+use crate::kernel::web::action::action;
 use crate::kernel::web::links::base_url;
 use crate::kernel::web::page::{Flash, flash, form_done};
 use crate::kernel::web::{Page, form, render};
@@ -34,12 +35,37 @@ pub fn router() -> Router<AppState> {
         .route("/consultations", get(list).post(propose))
         .route("/consultations/overview", get(overview))
         .route("/consultations/{id}", get(detail))
-        .route("/consultations/{id}/decide", post(decide))
+        .route(
+            "/consultations/{id}/decide",
+            action("consultation.decided", back, |c, me, id, f: DecideForm| {
+                let approve = f.decision == "approve";
+                store::decide(c, me, ConsultationId(id), approve, &f.reason.unwrap_or_default())
+            }),
+        )
         .route("/consultations/{id}/plan", get(plan_form).post(plan))
-        .route("/consultations/{id}/record", post(record))
+        .route(
+            "/consultations/{id}/record",
+            action(
+                "consultation.recorded",
+                |id| format!("/consultations/{id}#record"),
+                |c, me, id, f: RecordForm| store::record(c, me, ConsultationId(id), &f.record()?),
+            ),
+        )
         .route("/consultations/{id}/materials", upload_route::<Consultations>("materials", attach_material))
-        .route("/consultations/{id}/items", post(add_item))
-        .route("/consultations/{id}/close", post(close))
+        .route(
+            "/consultations/{id}/items",
+            action(
+                "consultation.item_added",
+                |id| format!("/consultations/{id}#items"),
+                |c, me, id, f: ItemForm| f.add(c, me, ConsultationId(id)),
+            ),
+        )
+        .route(
+            "/consultations/{id}/close",
+            action("consultation.closed_done", back, |c, me, id, f: CloseForm| {
+                store::close(c, me, ConsultationId(id), &f.results.unwrap_or_default())
+            }),
+        )
         .route("/consultations/{id}/report.docx", get(report_docx))
 }
 
@@ -229,19 +255,6 @@ struct DecideForm {
     reason: Option<String>,
 }
 
-async fn decide(
-    State(st): State<AppState>,
-    session: Session,
-    CurrentUser(me): CurrentUser,
-    Path(id): Path<i64>,
-    Form(f): Form<DecideForm>,
-) -> AppResult<Redirect> {
-    let approve = f.decision == "approve";
-    let reason = f.reason.unwrap_or_default();
-    let result = st.db.write(move |c| store::decide(c, &me, ConsultationId(id), approve, &reason)).await;
-    form_done(&session, result, "consultation.decided", &format!("/consultations/{id}")).await
-}
-
 #[derive(Template)]
 #[template(path = "consultations/plan.html")]
 struct PlanTemplate {
@@ -417,21 +430,14 @@ struct RecordForm {
     residents_count: Option<String>,
 }
 
-async fn record(
-    State(st): State<AppState>,
-    session: Session,
-    CurrentUser(me): CurrentUser,
-    Path(id): Path<i64>,
-    Form(f): Form<RecordForm>,
-) -> AppResult<Redirect> {
-    let result = async {
-        let held_at = held_at(&f.date, &f.time)?;
-        let residents_count = form::count(&f.residents_count, "activity.bad_count")?;
-        let r = Record { held_at, record: f.record.unwrap_or_default(), residents_count };
-        st.db.write(move |c| store::record(c, &me, ConsultationId(id), &r)).await
+impl RecordForm {
+    fn record(self) -> AppResult<Record> {
+        Ok(Record {
+            held_at: held_at(&self.date, &self.time)?,
+            residents_count: form::count(&self.residents_count, "activity.bad_count")?,
+            record: self.record.unwrap_or_default(),
+        })
     }
-    .await;
-    form_done(&session, result, "consultation.recorded", &format!("/consultations/{id}#record")).await
 }
 
 #[derive(Deserialize)]
@@ -441,21 +447,13 @@ struct ItemForm {
     deadline: Option<String>,
 }
 
-async fn add_item(
-    State(st): State<AppState>,
-    session: Session,
-    CurrentUser(me): CurrentUser,
-    Path(id): Path<i64>,
-    Form(f): Form<ItemForm>,
-) -> AppResult<Redirect> {
-    let result = async {
-        let owner = f.owner.as_deref().and_then(Owner::parse).ok_or(AppError::BadRequest("consultation.bad_owner"))?;
-        let deadline = form::date(&f.deadline)?.ok_or(AppError::BadRequest("consultation.bad_deadline"))?;
-        let body = f.body.unwrap_or_default();
-        st.db.write(move |c| items::add(c, &me, ConsultationId(id), &body, owner, deadline).map(|_| ())).await
+impl ItemForm {
+    fn add(self, c: &mut DbConn, me: &Actor, id: ConsultationId) -> AppResult<()> {
+        let owner =
+            self.owner.as_deref().and_then(Owner::parse).ok_or(AppError::BadRequest("consultation.bad_owner"))?;
+        let deadline = form::date(&self.deadline)?.ok_or(AppError::BadRequest("consultation.bad_deadline"))?;
+        items::add(c, me, id, &self.body.unwrap_or_default(), owner, deadline).map(|_| ())
     }
-    .await;
-    form_done(&session, result, "consultation.item_added", &format!("/consultations/{id}#items")).await
 }
 
 #[derive(Deserialize)]
@@ -463,16 +461,8 @@ struct CloseForm {
     results: Option<String>,
 }
 
-async fn close(
-    State(st): State<AppState>,
-    session: Session,
-    CurrentUser(me): CurrentUser,
-    Path(id): Path<i64>,
-    Form(f): Form<CloseForm>,
-) -> AppResult<Redirect> {
-    let results = f.results.unwrap_or_default();
-    let result = st.db.write(move |c| store::close(c, &me, ConsultationId(id), &results)).await;
-    form_done(&session, result, "consultation.closed_done", &format!("/consultations/{id}")).await
+fn back(id: i64) -> String {
+    format!("/consultations/{id}")
 }
 
 #[derive(Template)]

@@ -1,5 +1,6 @@
 //! Web plumbing every area uses: page context, CSRF, error pages, assets, probes.
 
+pub mod action;
 pub mod assets;
 pub mod csrf;
 pub mod errors;

@@ -1,0 +1,42 @@
+//! The handler most forms need, written once: `POST …/{id}/…` reads the form,
+//! changes the record in one write transaction as the signed-in user, and goes
+//! back to a page with a flash — the success message, or the refusal's.
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::routing::{MethodRouter, post};
+use serde::de::DeserializeOwned;
+use tower_sessions::Session;
+
+use crate::kernel::auth::{Actor, CurrentUser};
+use crate::kernel::db::DbConn;
+use crate::kernel::error::AppResult;
+use crate::kernel::state::AppState;
+use crate::kernel::web::page::form_done;
+
+/// The page a form goes back to, from the record's id.
+pub type Back = fn(i64) -> String;
+
+/// `POST` of form `F` for the record `{id}`: `act` runs in a write transaction
+/// (its refusal changes nothing), then back to `back(id)` with `ok` or the
+/// refusal's message as a flash. Rules and checks belong in `act`'s store call.
+pub fn action<F, A>(ok: &'static str, back: Back, act: A) -> MethodRouter<AppState>
+where
+    F: DeserializeOwned + Send + 'static,
+    A: Fn(&mut DbConn, &Actor, i64, F) -> AppResult<()> + Copy + Send + Sync + 'static,
+{
+    post(
+        move |State(st): State<AppState>,
+              session: Session,
+              CurrentUser(me): CurrentUser,
+              Path(id): Path<i64>,
+              Form(f): Form<F>| async move {
+            let result = st.db.write(move |c| act(c, &me, id, f)).await;
+            form_done(&session, result, ok, &back(id)).await
+        },
+    )
+}
+
+/// The form of a button that sends nothing but its CSRF token.
+#[derive(serde::Deserialize)]
+pub struct Button {}
