@@ -106,6 +106,16 @@ impl TestApp {
             .expect("case")
     }
 
+    /// The acting user a login would be, for calling the store directly.
+    pub fn actor(&self, username: &str) -> xieshang::kernel::auth::Actor {
+        let username = username.to_string();
+        self.db
+            .read_blocking(move |c| xieshang::kernel::auth::store::find_by_username(c, &username))
+            .expect("user")
+            .and_then(|u| u.actor(None))
+            .expect("actor")
+    }
+
     /// A handling department's id by its name.
     pub fn department_id(&self, name: &str) -> i64 {
         use xieshang::kernel::db::schema::departments;

@@ -357,7 +357,7 @@ async fn detail(
             Ok(DetailTemplate {
                 files: attachments::list(c, Owner::Activity(id))?,
                 heard: heard::list(c, id)?,
-                categories: if manage { catalog::categories(c, me.committee_id)? } else { vec![] },
+                categories: if manage { catalog::categories(c, &me)? } else { vec![] },
                 page,
                 office,
                 locality,

@@ -41,7 +41,7 @@ pub fn add(conn: &mut DbConn, actor: &Actor, id: ActivityId, h: Heard) -> AppRes
         phone_index: h.phone_index,
         urgent: false,
     };
-    let (opinion, code) = cases::submit(conn, a.committee_id, &new, Some(actor))?;
+    let (opinion, code) = cases::enter(conn, actor, &new)?;
     diesel::insert_into(activity_opinions::table)
         .values((activity_opinions::activity_id.eq(id), activity_opinions::opinion_id.eq(opinion)))
         .execute(conn)?;

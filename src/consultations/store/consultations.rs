@@ -728,7 +728,7 @@ pub fn add_speaker(conn: &mut DbConn, actor: &Actor, id: ConsultationId, name: &
 /// submitter.
 fn tell_cases(conn: &mut DbConn, actor: &Actor, c: &Consultation, kind: &str, note: &str) -> AppResult<()> {
     for (case, _, _) in cases_of(conn, c.id)? {
-        crate::opinions::store::cases::public_note(conn, actor, case, kind, note)?;
+        crate::opinions::store::cases::public_note(conn, actor, case, kind.try_into()?, note)?;
     }
     Ok(())
 }
