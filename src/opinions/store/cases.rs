@@ -340,6 +340,12 @@ fn scoped<'a>(q: Boxed<'a>, committee_id: CommitteeId, scope: Scope) -> Option<B
     })
 }
 
+/// The cases the actor may see, as a query to narrow further (`None`: none).
+fn visible(conn: &mut DbConn, actor: &Actor) -> AppResult<Option<Boxed<'static>>> {
+    let scope = scope(conn, actor)?;
+    Ok(scoped(opinions::table.into_boxed(), actor.committee_id, scope))
+}
+
 /// One case, if the actor may see it.
 ///
 /// Reads by key here and in the steps use `get_result`, not `first`: SQLite
@@ -347,8 +353,7 @@ fn scoped<'a>(q: Boxed<'a>, committee_id: CommitteeId, scope: Scope) -> Option<B
 /// every time it is run, which was a quarter of a step's time.
 #[tracing::instrument(skip_all, fields(user = %actor.user_id, case = %id))]
 pub fn get(conn: &mut DbConn, actor: &Actor, id: OpinionId) -> AppResult<Option<Opinion>> {
-    let scope = scope(conn, actor)?;
-    let Some(q) = scoped(opinions::table.into_boxed(), actor.committee_id, scope) else { return Ok(None) };
+    let Some(q) = visible(conn, actor)? else { return Ok(None) };
     Ok(q.filter(opinions::id.eq(id)).select(Opinion::as_select()).get_result(conn).optional()?)
 }
 
@@ -356,8 +361,7 @@ pub fn get(conn: &mut DbConn, actor: &Actor, id: OpinionId) -> AppResult<Option<
 /// the case to merge into, the cases of a report).
 #[tracing::instrument(skip_all, fields(user = %actor.user_id, code))]
 pub fn get_by_code(conn: &mut DbConn, actor: &Actor, code: &str) -> AppResult<Option<Opinion>> {
-    let scope = scope(conn, actor)?;
-    let Some(q) = scoped(opinions::table.into_boxed(), actor.committee_id, scope) else { return Ok(None) };
+    let Some(q) = visible(conn, actor)? else { return Ok(None) };
     Ok(q.filter(opinions::code.eq(code)).select(Opinion::as_select()).get_result(conn).optional()?)
 }
 
@@ -368,7 +372,8 @@ pub(super) fn by_code(conn: &mut DbConn, code: &str) -> AppResult<Option<Opinion
 }
 
 /// A case by id with no scope check: for following a merged duplicate to its
-/// case on the resident's own tracking page, and for the background worker.
+/// case on the resident's own tracking page, for another area's note on a case
+/// of its committee (`public_note`) and for the background worker.
 pub(super) fn by_id_unscoped(conn: &mut DbConn, id: OpinionId) -> AppResult<Option<Opinion>> {
     Ok(opinions::table.find(id).select(Opinion::as_select()).get_result(conn).optional()?)
 }
@@ -408,8 +413,7 @@ impl InboxRow {
 /// The staff inbox: the actor's cases, filtered, newest first, a page at a time.
 #[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub fn inbox(conn: &mut DbConn, actor: &Actor, f: &InboxFilter) -> AppResult<Vec<InboxRow>> {
-    let scope = scope(conn, actor)?;
-    let Some(mut q) = scoped(opinions::table.into_boxed(), actor.committee_id, scope) else { return Ok(vec![]) };
+    let Some(mut q) = visible(conn, actor)? else { return Ok(vec![]) };
     let t = now();
     if let Some(s) = f.status {
         q = q.filter(opinions::status.eq(s));
@@ -681,7 +685,7 @@ pub fn answer(conn: &mut DbConn, actor: &Actor, id: OpinionId, note: &str, files
 /// Unscoped: the hourly sweep acts on every committee's cases, with no user.
 #[tracing::instrument(skip_all, fields(case = %id))]
 pub fn auto_close_unscoped(conn: &mut DbConn, id: OpinionId) -> AppResult<Status> {
-    let o: Opinion = opinions::table.find(id).select(Opinion::as_select()).get_result(conn)?;
+    let o = by_id_unscoped(conn, id)?.ok_or(AppError::NotFound)?;
     apply(conn, None, &o, Party::System, &Step::new(Action::AutoClose))
 }
 

@@ -43,7 +43,7 @@ pub fn text(o: &Opinion) -> String {
 /// already alerted. Returns whether an alert was written. For a case the
 /// caller has just changed (`set`, `cases::apply`).
 pub(super) fn alert(conn: &mut DbConn, id: OpinionId) -> AppResult<bool> {
-    let o: Opinion = opinions::table.find(id).select(Opinion::as_select()).first(conn)?;
+    let o = cases::by_id_unscoped(conn, id)?.ok_or(AppError::NotFound)?;
     if !o.urgent || !o.status.deadline_runs() {
         return Ok(false);
     }
