@@ -15,6 +15,6 @@ pub fn new_committee(
     let id = crate::org::store::create_committee(conn, who(), code, name)?;
     crate::org::store::sectors::seed_standard(conn, &who, id)?;
     crate::kernel::calendar::store::seed(conn, who(), id)?;
-    crate::opinions::store::catalog::seed_categories(conn, id)?;
+    crate::opinions::store::catalog::seed_categories_unscoped(conn, id)?;
     Ok(id)
 }

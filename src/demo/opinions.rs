@@ -7,9 +7,9 @@ use crate::kernel::auth::store as users;
 use crate::kernel::db::DbConn;
 use crate::kernel::error::AppResult;
 use crate::kernel::ids::{CommitteeId, OfficeId};
-use crate::opinions::model::{Action, AssigneeKind, Rating, Source};
+use crate::opinions::model::{Action, Assignee, Rating, Source};
 use crate::opinions::store::cases::{self, NewOpinion, Step};
-use crate::opinions::store::catalog;
+use crate::opinions::store::{catalog, public};
 use crate::org::store::departments;
 
 /// The district's handling units (承办单位).
@@ -53,27 +53,14 @@ pub fn load(c: &mut DbConn, committee: CommitteeId, offices: &[OfficeId]) -> App
         departments::set_user_department(c, who(), u.id, depts[0])?;
     }
     // Routing: each major class to its usual unit, 10 working days.
-    for (code, dept) in
-        [("01", 0), ("02", 7), ("03", 2), ("04", 3), ("05", 4), ("06", 6), ("07", 5), ("08", 8), ("09", 9)]
-    {
-        if let Some(cat) = catalog::category_by_code(c, committee, code)? {
-            catalog::set_route_unchecked(
-                c,
-                who(),
-                committee,
-                cat.id,
-                None,
-                AssigneeKind::Department,
-                depts[dept].0,
-                10,
-            )?;
-        }
-    }
+    let routes = [("01", 0), ("02", 7), ("03", 2), ("04", 3), ("05", 4), ("06", 6), ("07", 5), ("08", 8), ("09", 9)];
+    catalog::class_routes_unscoped(c, who, committee, routes.map(|(code, d)| (code, Assignee::Department(depts[d]))))?;
     let admin = users::find_by_username(c, "admin")?.and_then(|u| u.actor(None));
     let dept = users::find_by_username(c, "dept")?.and_then(|u| u.actor(None));
     let (Some(admin), Some(dept)) = (admin, dept) else { return Ok(()) };
+    let categories = catalog::categories(c, &admin)?;
     for (office, cat, text, stage) in CASES {
-        let category = catalog::category_by_code(c, committee, cat)?.map(|x| x.id);
+        let category = categories.iter().find(|x| x.code == cat).map(|x| x.id);
         let new = NewOpinion {
             office_id: Some(offices[office]),
             category_id: category,
@@ -81,7 +68,7 @@ pub fn load(c: &mut DbConn, committee: CommitteeId, offices: &[OfficeId]) -> App
             body: text.into(),
             ..NewOpinion::default()
         };
-        let (id, _) = cases::submit(c, committee, &new, None)?;
+        let (id, _) = public::file(c, committee, &new)?;
         // Walk the case through the loop as far as its stage, always through
         // the housing bureau so the `dept` login has work.
         let steps: Vec<(Action, bool)> = vec![
@@ -95,7 +82,7 @@ pub fn load(c: &mut DbConn, committee: CommitteeId, offices: &[OfficeId]) -> App
         for (action, by_handler) in steps.into_iter().take(stage as usize) {
             let mut step = Step::new(action);
             match action {
-                Action::Assign => step.assignee = Some((AssigneeKind::Department, depts[0].0)),
+                Action::Assign => step.assignee = Some(Assignee::Department(depts[0])),
                 Action::Answer => step.note = "已安排人员现场查看，本月内完成维修，并将定期巡查。".into(),
                 Action::Rate(_) => step.note = "处理及时，谢谢。".into(),
                 _ => {}

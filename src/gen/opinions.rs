@@ -1,6 +1,7 @@
 //! Five years of opinion cases, replayed in time order through the real store
-//! (`cases::submit`, `act`, `act_as_resident`, `act_as_system`, extensions,
-//! `set_public`) with the kernel clock set to each step's moment.
+//! (`public::file` and `cases::enter`, `act`, `public::rate`,
+//! `auto_close_unscoped`, extensions, `set_public`) with the kernel clock set to
+//! each step's moment.
 //!
 //! Each case's fate is drawn when it arrives (accepted or rejected, merged as a
 //! duplicate, returned, extended, sent back, rated 满意/基本满意/不满意 and
@@ -34,8 +35,9 @@ use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{JobId, OpinionId};
 use crate::kernel::personal::Vault;
 use crate::kernel::time::with_clock;
-use crate::opinions::model::{Action, AssigneeKind, Rating, Source};
+use crate::opinions::model::{Action, Assignee, Rating, Source};
 use crate::opinions::store::cases::{self, NewOpinion, Step};
+use crate::opinions::store::{extensions, public};
 
 /// Share of web submissions that leave a name and phone (encrypted). Kept small:
 /// each public step of such a case queues a push job (dropped again, see
@@ -545,7 +547,10 @@ impl Replay<'_> {
         // The code the store draws comes from this case's own seed (unique, see `code_seeds`).
         let (id, tracking) = with_clock(t, || {
             let _codes = crate::opinions::model::seeded_codes(code_seed);
-            cases::submit(conn, cast.committee, &new, by)
+            match by {
+                Some(staff) => cases::enter(conn, staff, &new),
+                None => public::file(conn, cast.committee, &new),
+            }
         })?;
         self.tally.add("submit", clock.elapsed());
         self.tally.submitted += 1;
@@ -603,17 +608,17 @@ impl Replay<'_> {
                 }
                 Move::Assign(h) => {
                     let assignee = match h {
-                        Handler::Dept(d) => (AssigneeKind::Department, cast.depts[d].id.0),
-                        Handler::Office(o) => (AssigneeKind::Office, cast.offices[o].id.0),
+                        Handler::Dept(d) => Assignee::Department(cast.depts[d].id),
+                        Handler::Office(o) => Assignee::Office(cast.offices[o].id),
                     };
                     act(conn, dispatcher, id, Step { assignee: Some(assignee), ..Step::new(Action::Assign) })
                 }
                 Move::Return => act(conn, handler, id, note(Action::Return, text::return_reason(rng))),
                 Move::Sign => act(conn, handler, id, Step::new(Action::Sign)),
                 Move::AskMoreTime => {
-                    cases::request_extension(conn, handler, id, rng.random_range(5..=15), text::extension_reason(rng))
+                    extensions::request(conn, handler, id, rng.random_range(5..=15), text::extension_reason(rng))
                 }
-                Move::DecideMoreTime(approve) => cases::decide_extension(conn, dispatcher, id, approve),
+                Move::DecideMoreTime(approve) => extensions::decide(conn, dispatcher, id, approve),
                 Move::Answer => {
                     let unit = match case.handler {
                         Some(Handler::Dept(d)) => cast.depts[d].name.as_str(),
@@ -627,11 +632,11 @@ impl Replay<'_> {
                     let comment = text::rating_comment(rng, rating != Rating::Unsatisfied);
                     let step = note(Action::Rate(rating), comment);
                     match rater {
-                        Rater::Resident => cases::act_as_resident(conn, &code, &step).map(|_| ()),
+                        Rater::Resident => public::rate(conn, &code, &step).map(|_| ()),
                         Rater::Callback => act(conn, dispatcher, id, step),
                     }
                 }
-                Move::AutoClose => cases::act_as_system(conn, id, &Step::new(Action::AutoClose)).map(|_| ()),
+                Move::AutoClose => cases::auto_close_unscoped(conn, id).map(|_| ()),
                 Move::Publish => cases::set_public(conn, dispatcher, id, true),
             }
         });

@@ -21,7 +21,7 @@ use crate::kernel::db::schema::{
 };
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{CategoryId, CommitteeId, DepartmentId, LocalityId, MemberId, OfficeId};
-use crate::opinions::model::AssigneeKind;
+use crate::opinions::model::Assignee;
 use crate::opinions::store::catalog;
 use crate::org::model::{Gender, LocalityKind, OfficeKind, Phone};
 use crate::org::store::departments as department_store;
@@ -143,20 +143,12 @@ pub fn build_committee(conn: &mut DbConn, rng: &mut impl Rng, spec: &CommitteeSp
     for d in DEPARTMENTS {
         depts.push(department_store::create(conn, who(), committee, &format!("{level}{d}"))?);
     }
-    for (code, dept) in ROUTES {
-        if let Some(cat) = catalog::category_by_code(conn, committee, code)? {
-            catalog::set_route_unchecked(
-                conn,
-                who(),
-                committee,
-                cat.id,
-                None,
-                AssigneeKind::Department,
-                depts[dept].0,
-                10,
-            )?;
-        }
-    }
+    catalog::class_routes_unscoped(
+        conn,
+        who,
+        committee,
+        ROUTES.map(|(code, d)| (code, Assignee::Department(depts[d]))),
+    )?;
     Ok(committee)
 }
 

@@ -2,16 +2,15 @@
 //! the resident, the hourly sweep (reminders, escalation 督办, auto-close, the
 //! 签收超时 flag), and the staff's morning digest.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::model::{self, AUTO_CLOSE_DAYS, Action, AssigneeKind, Status};
-use super::store::cases::{self, Opinion, Step};
+use super::model::{self, AUTO_CLOSE_DAYS, AssigneeKind, EventKind, Status};
+use super::store::cases;
 use crate::kernel::audit::{self, Change, store::Who};
-use crate::kernel::auth::Actor;
 use crate::kernel::calendar::model::shanghai_date;
 use crate::kernel::db::DbConn;
 use crate::kernel::db::schema::{committees, departments, offices, opinion_events, opinions};
@@ -19,7 +18,7 @@ use crate::kernel::error::AppResult;
 use crate::kernel::ids::{CommitteeId, DepartmentId, OfficeId, OpinionId};
 use crate::kernel::jobs::{Every, JobCtx, Registry};
 use crate::kernel::notify::outbox::{self, NewMessage};
-use crate::kernel::notify::{Failure, Message, Sms, Unit, inapp};
+use crate::kernel::notify::{Failure, Sms, Unit, inapp};
 use crate::kernel::personal::{Vault, mask_phone};
 use crate::kernel::time::now;
 use crate::kernel::web::i18n::Lang;
@@ -27,8 +26,6 @@ use crate::kernel::web::i18n::Lang;
 pub const NOTIFY_RESIDENT: &str = "opinions.notify";
 pub const SWEEP: &str = "opinions.sweep";
 pub const DIGEST: &str = "opinions.digest";
-/// The timeline event of a case not signed for within its working day.
-pub const SIGN_LATE: &str = "sign_late";
 
 /// `sms`: the configured driver (kernel::notify); `base_url`: the public
 /// address (config `public_base_url`); when set, each message carries the link
@@ -56,18 +53,19 @@ pub fn register(registry: &mut Registry, vault: Vault, channel: Arc<Sms>, base_u
 }
 
 /// The text a resident gets for a public event of their case.
-fn message(committee: &str, code: &str, kind: &str, base_url: Option<&str>) -> String {
+fn message(committee: &str, code: &str, kind: EventKind, base_url: Option<&str>) -> String {
+    use EventKind::*;
     let what = match kind {
-        "accepted" => "已受理",
-        "rejected" => "未予受理，原因可凭查询码查看",
-        "assigned" | "reassigned" => "已交有关单位办理",
-        "signed" => "承办单位已签收，正在办理",
-        "answered" => "已有答复，请凭查询码查看并评价",
-        "reopened" => "已重新办理",
-        "rated" | "auto_closed" => "已办结，感谢您的参与",
-        "merged" => "已与相同问题合并办理",
-        "consultation_held" => "已列入协商议事，协商会已召开",
-        "consultation_closed" => "相关协商已形成成果并公开，可凭查询码查看",
+        Accepted => "已受理",
+        Rejected => "未予受理，原因可凭查询码查看",
+        Assigned | Reassigned => "已交有关单位办理",
+        Signed => "承办单位已签收，正在办理",
+        Answered => "已有答复，请凭查询码查看并评价",
+        Reopened => "已重新办理",
+        Rated | AutoClosed => "已办结，感谢您的参与",
+        Merged => "已与相同问题合并办理",
+        ConsultationHeld => "已列入协商议事，协商会已召开",
+        ConsultationClosed => "相关协商已形成成果并公开，可凭查询码查看",
         _ => "有新进展",
     };
     match base_url {
@@ -98,8 +96,8 @@ async fn notify(
                 .select((opinions::code, opinions::submitter_phone, opinions::committee_id))
                 .first(c)
                 .optional()?;
-            let kind: Option<String> =
-                opinion_events::table.find(event_id).select(opinion_events::kind).first::<String>(c).optional()?;
+            let kind: Option<EventKind> =
+                opinion_events::table.find(event_id).select(opinion_events::kind).first(c).optional()?;
             let Some(((code, Some(phone), committee), kind)) = o.zip(kind) else { return Ok(None) };
             let name: String = committees::table.find(committee).select(committees::name).first(c)?;
             Ok(Some((code, phone, committee, kind, name)))
@@ -107,7 +105,7 @@ async fn notify(
         .await?;
     let Some((code, phone_enc, committee, kind, committee_name)) = found else { return Ok(()) };
     let phone = vault.decrypt(&phone_enc)?;
-    let text = message(&committee_name, &code, &kind, base_url.as_deref());
+    let text = message(&committee_name, &code, kind, base_url.as_deref());
     let masked = mask_phone(&phone);
     let subject = format!("opinion:{}", id.0);
     let key = format!("notify:{}:{event_id}", id.0);
@@ -147,8 +145,9 @@ async fn notify(
 }
 
 /// The hourly sweep; returns (reminded, escalated, auto-closed).
+#[tracing::instrument(skip_all)]
 pub fn sweep(conn: &mut DbConn, at: chrono::NaiveDateTime) -> AppResult<(usize, usize, usize)> {
-    let running = [Status::Assigned.as_str(), Status::InProgress.as_str()];
+    let running = [Status::Assigned, Status::InProgress];
     // Due within a day and not yet reminded for this deadline: one reminder on the case.
     let soon: Vec<(OpinionId, i64, Option<chrono::NaiveDateTime>)> = opinions::table
         .filter(opinions::status.eq_any(running))
@@ -158,12 +157,12 @@ pub fn sweep(conn: &mut DbConn, at: chrono::NaiveDateTime) -> AppResult<(usize, 
     let mut reminded = 0;
     for (id, committee, assigned) in soon {
         let already: i64 = opinion_events::table
-            .filter(opinion_events::opinion_id.eq(id).and(opinion_events::kind.eq("reminded")))
+            .filter(opinion_events::opinion_id.eq(id).and(opinion_events::kind.eq(EventKind::Reminded)))
             .filter(opinion_events::created_at.ge(assigned.unwrap_or_default()))
             .count()
             .get_result(conn)?;
         if already == 0 {
-            internal_event(conn, committee, id, "reminded")?;
+            internal_event(conn, committee, id, EventKind::Reminded)?;
             reminded += 1;
         }
     }
@@ -176,7 +175,7 @@ pub fn sweep(conn: &mut DbConn, at: chrono::NaiveDateTime) -> AppResult<(usize, 
         .load(conn)?;
     for (id, committee) in &late {
         diesel::update(opinions::table.find(*id)).set(opinions::escalated_at.eq(Some(at))).execute(conn)?;
-        internal_event(conn, *committee, *id, "escalated")?;
+        internal_event(conn, *committee, *id, EventKind::Escalated)?;
         audit::record(
             conn,
             Who::System { committee_id: Some(crate::kernel::ids::CommitteeId(*committee)), name: "督办" },
@@ -185,12 +184,12 @@ pub fn sweep(conn: &mut DbConn, at: chrono::NaiveDateTime) -> AppResult<(usize, 
     }
     // Answered and not rated in 15 days: closed as 未评价.
     let stale: Vec<OpinionId> = opinions::table
-        .filter(opinions::status.eq(Status::Answered.as_str()))
+        .filter(opinions::status.eq(Status::Answered))
         .filter(opinions::answered_at.lt(at - Duration::days(AUTO_CLOSE_DAYS)))
         .select(opinions::id)
         .load(conn)?;
     for id in &stale {
-        cases::act_as_system(conn, *id, &Step::new(Action::AutoClose))?;
+        cases::auto_close_unscoped(conn, *id)?;
     }
     let sign_late = flag_sign_late(conn, at)?;
     if sign_late > 0 {
@@ -208,10 +207,10 @@ fn flag_sign_late(conn: &mut DbConn, at: NaiveDateTime) -> AppResult<usize> {
     // assignment, so at least 24 hours later: younger cases cannot be late yet.
     let flagged = opinion_events::table
         .filter(opinion_events::opinion_id.eq(opinions::id))
-        .filter(opinion_events::kind.eq(SIGN_LATE))
+        .filter(opinion_events::kind.eq(EventKind::SignLate))
         .filter(opinion_events::created_at.nullable().ge(opinions::assigned_at));
     let candidates: Vec<(OpinionId, i64, Option<NaiveDateTime>)> = opinions::table
-        .filter(opinions::status.eq(Status::Assigned.as_str()))
+        .filter(opinions::status.eq(Status::Assigned))
         .filter(opinions::signed_at.is_null())
         .filter(opinions::assigned_at.le(at - Duration::hours(24)))
         .filter(not(exists(flagged)))
@@ -225,7 +224,7 @@ fn flag_sign_late(conn: &mut DbConn, at: NaiveDateTime) -> AppResult<usize> {
         if due >= at {
             continue;
         }
-        internal_event(conn, committee, id, SIGN_LATE)?;
+        internal_event(conn, committee, id, EventKind::SignLate)?;
         audit::record(
             conn,
             Who::System { committee_id: Some(CommitteeId(committee)), name: "签收超时" },
@@ -234,37 +233,6 @@ fn flag_sign_late(conn: &mut DbConn, at: NaiveDateTime) -> AppResult<usize> {
         n += 1;
     }
     Ok(n)
-}
-
-/// A case wears the 签收超时 tag while it still waits to be signed for and the
-/// sweep flagged it after its current assignment (`flags`: when it was flagged).
-pub fn shows_sign_late(
-    status: Status,
-    assigned_at: Option<NaiveDateTime>,
-    flags: impl IntoIterator<Item = NaiveDateTime>,
-) -> bool {
-    status == Status::Assigned && assigned_at.is_some_and(|a| flags.into_iter().any(|f| f >= a))
-}
-
-/// The cases among `rows` that wear the 签收超时 tag (one query for a page).
-pub fn sign_late_among<'a>(
-    conn: &mut DbConn,
-    rows: impl IntoIterator<Item = &'a Opinion>,
-) -> AppResult<HashSet<OpinionId>> {
-    let waiting: Vec<&Opinion> = rows.into_iter().filter(|o| o.status() == Status::Assigned).collect();
-    if waiting.is_empty() {
-        return Ok(HashSet::new());
-    }
-    let flags: Vec<(OpinionId, NaiveDateTime)> = opinion_events::table
-        .filter(opinion_events::opinion_id.eq_any(waiting.iter().map(|o| o.id).collect::<Vec<_>>()))
-        .filter(opinion_events::kind.eq(SIGN_LATE))
-        .select((opinion_events::opinion_id, opinion_events::created_at))
-        .load(conn)?;
-    Ok(waiting
-        .into_iter()
-        .filter(|o| shows_sign_late(o.status(), o.assigned_at, flags.iter().filter(|(id, _)| *id == o.id).map(|f| f.1)))
-        .map(|o| o.id)
-        .collect())
 }
 
 // The morning digest: one in-app message a working day per handling unit with
@@ -347,6 +315,7 @@ pub fn tally(cases: &[OpenCase], at: NaiveDateTime, soon_until: NaiveDateTime) -
 /// Writes the day's digest for every committee whose working day `at` is: one
 /// in-app message per unit with work waiting. Returns the messages written; a
 /// second run on the same day writes none.
+#[tracing::instrument(skip_all)]
 pub fn digest(conn: &mut DbConn, at: NaiveDateTime) -> AppResult<usize> {
     let day = shanghai_date(at);
     let subject = format!("digest:{day}");
@@ -410,24 +379,9 @@ fn is_working_day(conn: &mut DbConn, committee: CommitteeId, day: NaiveDate) -> 
     Ok(cal.is_working_day(day))
 }
 
-/// The latest digest for the actor's unit, if any.
-pub fn latest_digest(conn: &mut DbConn, actor: &Actor) -> AppResult<Option<Message>> {
-    let Some(unit) = crate::org::store::units::handling_unit(conn, actor)? else { return Ok(None) };
-    Ok(inapp::to_unit(conn, actor.committee_id, unit, "digest:%", 1)?.pop())
-}
-
-fn internal_event(conn: &mut DbConn, committee: i64, id: OpinionId, kind: &str) -> AppResult<()> {
-    diesel::insert_into(opinion_events::table)
-        .values((
-            opinion_events::committee_id.eq(committee),
-            opinion_events::opinion_id.eq(id),
-            opinion_events::kind.eq(kind),
-            opinion_events::actor_name.eq("系统"),
-            opinion_events::public.eq(false),
-            opinion_events::note.eq(""),
-            opinion_events::created_at.eq(now()),
-        ))
-        .execute(conn)?;
+/// An internal note by the sweep on a case's timeline.
+fn internal_event(conn: &mut DbConn, committee: i64, id: OpinionId, kind: EventKind) -> AppResult<()> {
+    cases::event(conn, CommitteeId(committee), id, kind, None, None, "系统", false, "")?;
     Ok(())
 }
 
@@ -437,9 +391,9 @@ mod tests {
 
     #[test]
     fn the_text_names_the_code_and_links_when_it_can() {
-        let plain = message("湖滨区政协", "ABCDE23456", "answered", None);
+        let plain = message("湖滨区政协", "ABCDE23456", EventKind::Answered, None);
         assert_eq!(plain, "【湖滨区政协】您反映的问题（查询码 ABCDE23456）已有答复，请凭查询码查看并评价。");
-        let linked = message("湖滨区政协", "ABCDE23456", "answered", Some("https://xs.example.cn/"));
+        let linked = message("湖滨区政协", "ABCDE23456", EventKind::Answered, Some("https://xs.example.cn/"));
         assert!(linked.ends_with("查看：https://xs.example.cn/track/ABCDE23456"), "{linked}");
     }
 
@@ -476,14 +430,5 @@ mod tests {
         assert!(!units.contains_key(&office(7)) && !units.contains_key(&dept(4)));
         let body = units[&dept(3)].body();
         assert!(body.contains("待签收 1 件") && body.contains("已超期 1 件"), "{body}");
-    }
-
-    #[test]
-    fn the_tag_follows_the_current_assignment() {
-        let assigned = t("2026-12-01 02:00");
-        assert!(shows_sign_late(Status::Assigned, Some(assigned), [t("2026-12-03 01:00")]));
-        assert!(!shows_sign_late(Status::Assigned, Some(assigned), [t("2026-11-20 01:00")]), "an earlier assignment's");
-        assert!(!shows_sign_late(Status::InProgress, Some(assigned), [t("2026-12-03 01:00")]), "signed since");
-        assert!(!shows_sign_late(Status::Assigned, Some(assigned), []));
     }
 }

@@ -7,11 +7,12 @@
 //! 不满意 reopens once; a department may return a misrouted case; staff may
 //! send an answer back for re-handling; duplicates are merged into one case.
 
+use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
 use crate::code_enum;
-
 use crate::kernel::auth::{Actor, Role};
+use crate::kernel::error::AppError;
 use crate::kernel::ids::{DepartmentId, MemberId, OfficeId};
 use crate::kernel::notify::Unit;
 
@@ -60,6 +61,11 @@ code_enum!(
     }
 );
 
+impl Rating {
+    /// What a person may answer (未评价 is the sweep's, after 15 days).
+    pub const GIVEN: &'static [Rating] = &[Rating::Satisfied, Rating::Basic, Rating::Unsatisfied];
+}
+
 code_enum!(
     /// Who handles an assigned case.
     AssigneeKind, "assignee_kind" {
@@ -68,6 +74,117 @@ code_enum!(
         Member = "member",
     }
 );
+
+code_enum!(
+    /// What a timeline event records: each step of the loop, and the notes
+    /// beside it (the sweep's, urgent marks, reports, consultations).
+    EventKind, "opinion_event" {
+        Submitted = "submitted",
+        Accepted = "accepted",
+        Rejected = "rejected",
+        Assigned = "assigned",
+        Reassigned = "reassigned",
+        Signed = "signed",
+        Returned = "returned",
+        AnswerSubmitted = "answer_submitted",
+        Answered = "answered",
+        SentBack = "sent_back",
+        Reopened = "reopened",
+        Rated = "rated",
+        AutoClosed = "auto_closed",
+        Merged = "merged",
+        /// On the case a duplicate was merged into.
+        MergedIn = "merged_in",
+        ExtensionRequested = "extension_requested",
+        ExtensionApproved = "extension_approved",
+        ExtensionRefused = "extension_refused",
+        /// The sweep: a deadline within a day.
+        Reminded = "reminded",
+        /// The sweep: 督办 once a deadline has passed.
+        Escalated = "escalated",
+        /// The sweep: not signed for within a working day of the assignment.
+        SignLate = "sign_late",
+        MarkedUrgent = "marked_urgent",
+        UnmarkedUrgent = "unmarked_urgent",
+        ReportCompiled = "report_compiled",
+        ReportEdited = "report_edited",
+        ReportSent = "report_sent",
+        ReportAdopted = "report_adopted",
+        ReportNotAdopted = "report_not_adopted",
+        ReportInstructed = "report_instructed",
+        /// A consultation on the case's topic was held (public, pushed).
+        ConsultationHeld = "consultation_held",
+        /// Its results were published (public, pushed).
+        ConsultationClosed = "consultation_closed",
+    }
+);
+
+impl EventKind {
+    /// The resident's timeline shows these steps' notes: why the case was
+    /// refused, which unit handles it. Other notes stay internal.
+    pub fn note_for_resident(self) -> bool {
+        matches!(self, EventKind::Rejected | EventKind::Assigned | EventKind::Reassigned)
+    }
+}
+
+code_enum!(
+    /// What a file on a case is.
+    FileRole, "opinion_file" {
+        /// The resident's photo, sent with the case.
+        Photo = "photo",
+        /// A photo or document with the handler's answer.
+        Answer = "answer",
+    }
+);
+
+impl TryFrom<&str> for EventKind {
+    type Error = AppError;
+
+    /// For another area naming a kind in code: an unknown one is a bug, not a
+    /// resident's input.
+    fn try_from(s: &str) -> Result<EventKind, AppError> {
+        EventKind::parse(s).ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown opinion event kind {s:?}")))
+    }
+}
+
+code_enum!(
+    /// Where a handler's request for more time stands (one per assignment).
+    ExtensionState, "extension" {
+        Requested = "requested",
+        Approved = "approved",
+        Refused = "refused",
+    }
+);
+
+/// A handler's request for more time on the current assignment, and its fate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Extension {
+    pub state: ExtensionState,
+    /// Working days asked. Unknown (`None`) only for decisions taken before
+    /// the days were kept beyond the request.
+    pub days: Option<i32>,
+}
+
+/// Longest extension a handler may ask for, in working days.
+pub const MAX_EXTENSION_DAYS: u32 = 30;
+
+impl Extension {
+    /// A request waiting for the dispatcher's decision.
+    pub fn pending(self) -> bool {
+        self.state == ExtensionState::Requested
+    }
+}
+
+/// The handler may ask for more time once per assignment, while the deadline runs.
+pub fn may_request_extension(status: Status, current: Option<Extension>) -> Result<(), &'static str> {
+    if !status.deadline_runs() {
+        return Err("opinion.wrong_state");
+    }
+    if current.is_some() {
+        return Err("opinion.extension_once");
+    }
+    Ok(())
+}
 
 /// Who holds an assigned case: a department, an office or a member.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -103,6 +220,22 @@ impl Assignee {
             Assignee::Office(o) => Unit::Office(o),
             Assignee::Member(m) => Unit::Member(m),
         }
+    }
+
+    /// As forms and the routing table name it: `department:3`, `office:5`, `member:12`.
+    pub fn parse(s: &str) -> Option<Assignee> {
+        let (kind, id) = s.trim().split_once(':')?;
+        Some(Assignee::from_parts(AssigneeKind::parse(kind)?, id.parse().ok()?))
+    }
+
+    /// The form value `parse` reads back.
+    pub fn key(self) -> String {
+        let (kind, id) = self.parts();
+        format!("{kind}:{id}")
+    }
+
+    pub fn kind(self) -> AssigneeKind {
+        self.parts().0
     }
 
     /// The handler a unit is, if it can hold cases (the district cannot).
@@ -250,6 +383,84 @@ pub const DEFAULT_ANSWER_DAYS: u32 = 10;
 /// Which cases a user may see in the inbox (data scope).
 pub fn is_dispatcher(actor: &Actor) -> bool {
     matches!(actor.role, Role::DistrictAdmin | Role::OfficeStaff)
+}
+
+/// A case entered by staff — a paper slip from the box, or what a member heard
+/// at an activity — and the office it is filed under: the district and office
+/// staff enter cases, never as from the web box, what was heard names the
+/// member who heard it, and office staff file for their own office.
+pub fn entry_office(
+    actor: &Actor,
+    source: Source,
+    heard_by: Option<MemberId>,
+    office: Option<OfficeId>,
+) -> Result<Option<OfficeId>, AppError> {
+    if !is_dispatcher(actor) {
+        return Err(AppError::Forbidden);
+    }
+    if source == Source::Web {
+        return Err(AppError::BadRequest("form.bad_choice"));
+    }
+    if source == Source::Activity && heard_by.is_none() {
+        return Err(AppError::BadRequest("opinion.heard_by_required"));
+    }
+    Ok(match actor.office_id {
+        Some(o) if actor.role == Role::OfficeStaff => Some(o),
+        _ => office,
+    })
+}
+
+// The public box (no login): its limits and its question against floods.
+
+/// Submissions per address per hour, and per phone per day.
+pub const PER_IP_PER_HOUR: i32 = 10;
+pub const PER_PHONE_PER_DAY: i32 = 5;
+/// After this many submissions from one address in an hour, ask a question.
+pub const CHALLENGE_AFTER: i32 = 3;
+/// The longest name kept from the box (the rest is cut).
+pub const MAX_NAME_CHARS: usize = 30;
+
+/// Whether the box asks an address its arithmetic question.
+pub fn asks_question(recent_from_address: i32) -> bool {
+    recent_from_address >= CHALLENGE_AFTER
+}
+
+/// What the box does with a submission, before anything is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Pass,
+    /// The question was due and not rightly answered: asked again.
+    Question,
+    /// Over a limit: refused (and the attempt counts too).
+    TooMany,
+}
+
+/// `recent`: the address's submissions this hour; `by_phone`: the phone's
+/// today; `answered`: the question was rightly answered.
+pub fn screen(recent: i32, by_phone: i32, answered: bool) -> Screen {
+    if asks_question(recent) && !answered {
+        Screen::Question
+    } else if recent >= PER_IP_PER_HOUR || by_phone >= PER_PHONE_PER_DAY {
+        Screen::TooMany
+    } else {
+        Screen::Pass
+    }
+}
+
+/// The name a resident left, as kept: trimmed and cut to length; blank is none.
+pub fn submitter_name(typed: &str) -> Option<String> {
+    let name: String = typed.trim().chars().take(MAX_NAME_CHARS).collect();
+    (!name.is_empty()).then_some(name)
+}
+
+/// A case wears the 签收超时 tag while it still waits to be signed for and the
+/// sweep flagged it after its current assignment (`flags`: when it was flagged).
+pub fn shows_sign_late(
+    status: Status,
+    assigned_at: Option<NaiveDateTime>,
+    flags: impl IntoIterator<Item = NaiveDateTime>,
+) -> bool {
+    status == Status::Assigned && assigned_at.is_some_and(|a| flags.into_iter().any(|f| f >= a))
 }
 
 /// A tracking code (查询码): 10 characters from an alphabet without 0/O, 1/I/L,
@@ -400,6 +611,110 @@ mod tests {
             for a in all_actions() {
                 assert!(next(s, a, party_for(a), false).is_err(), "{s:?} --{a:?}");
             }
+        }
+    }
+
+    #[test]
+    fn handlers_as_forms_name_them() {
+        use crate::kernel::ids::DepartmentId;
+        for a in [Assignee::Department(DepartmentId(3)), Assignee::Office(OfficeId(5)), Assignee::Member(MemberId(12))]
+        {
+            assert_eq!(Assignee::parse(&a.key()), Some(a));
+        }
+        assert_eq!(Assignee::Office(OfficeId(5)).key(), "office:5");
+        for bad in ["", "office", "office:", "office:x", "nobody:3", "department:3:4"] {
+            assert_eq!(Assignee::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn staff_enter_slips_and_what_was_heard() {
+        use crate::kernel::ids::{CommitteeId, UserId};
+        let mut a = Actor {
+            user_id: UserId(1),
+            committee_id: CommitteeId(1),
+            office_id: Some(OfficeId(3)),
+            role: Role::OfficeStaff,
+            username: "u".into(),
+            display_name: "u".into(),
+            request_id: None,
+        };
+        // Office staff file for their own office, whatever the form says.
+        assert_eq!(entry_office(&a, Source::Paper, None, Some(OfficeId(9))).ok(), Some(Some(OfficeId(3))));
+        assert!(matches!(entry_office(&a, Source::Web, None, None), Err(AppError::BadRequest("form.bad_choice"))));
+        assert!(matches!(
+            entry_office(&a, Source::Activity, None, None),
+            Err(AppError::BadRequest("opinion.heard_by_required"))
+        ));
+        assert!(entry_office(&a, Source::Activity, Some(MemberId(7)), None).is_ok());
+        a.role = Role::DistrictAdmin;
+        assert_eq!(entry_office(&a, Source::Paper, None, Some(OfficeId(9))).ok(), Some(Some(OfficeId(9))));
+        for r in [Role::Department, Role::Member, Role::Leader, Role::Auditor, Role::Sysadmin] {
+            a.role = r;
+            assert!(matches!(entry_office(&a, Source::Paper, None, None), Err(AppError::Forbidden)), "{r:?}");
+        }
+    }
+
+    #[test]
+    fn the_box_asks_then_limits() {
+        assert_eq!(screen(0, 0, false), Screen::Pass);
+        assert_eq!(screen(CHALLENGE_AFTER - 1, PER_PHONE_PER_DAY - 1, false), Screen::Pass);
+        assert!(asks_question(CHALLENGE_AFTER) && !asks_question(CHALLENGE_AFTER - 1));
+        assert_eq!(screen(CHALLENGE_AFTER, 0, false), Screen::Question);
+        assert_eq!(screen(CHALLENGE_AFTER, 0, true), Screen::Pass);
+        // The question comes first: a wrong answer is asked again, not counted as too many.
+        assert_eq!(screen(PER_IP_PER_HOUR, 0, false), Screen::Question);
+        assert_eq!(screen(PER_IP_PER_HOUR, 0, true), Screen::TooMany);
+        assert_eq!(screen(0, PER_PHONE_PER_DAY, false), Screen::TooMany);
+    }
+
+    #[test]
+    fn names_are_trimmed_and_cut() {
+        assert_eq!(submitter_name("  王秀兰 "), Some("王秀兰".into()));
+        assert_eq!(submitter_name("   "), None);
+        assert_eq!(submitter_name(&"王".repeat(40)).map(|n| n.chars().count()), Some(MAX_NAME_CHARS));
+    }
+
+    #[test]
+    fn more_time_once_per_assignment_while_the_deadline_runs() {
+        let asked = Extension { state: ExtensionState::Requested, days: Some(5) };
+        assert_eq!(may_request_extension(Assigned, None), Ok(()));
+        assert_eq!(may_request_extension(InProgress, None), Ok(()));
+        assert_eq!(may_request_extension(InProgress, Some(asked)), Err("opinion.extension_once"));
+        let refused = Extension { state: ExtensionState::Refused, days: None };
+        assert_eq!(may_request_extension(InProgress, Some(refused)), Err("opinion.extension_once"));
+        assert_eq!(may_request_extension(AnswerReview, None), Err("opinion.wrong_state"));
+        assert!(asked.pending() && !refused.pending());
+    }
+
+    #[test]
+    fn the_sign_late_tag_follows_the_current_assignment() {
+        let t = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("time");
+        let assigned = t("2026-12-01 02:00");
+        assert!(shows_sign_late(Assigned, Some(assigned), [t("2026-12-03 01:00")]));
+        assert!(!shows_sign_late(Assigned, Some(assigned), [t("2026-11-20 01:00")]), "an earlier assignment's");
+        assert!(!shows_sign_late(InProgress, Some(assigned), [t("2026-12-03 01:00")]), "signed since");
+        assert!(!shows_sign_late(Assigned, Some(assigned), []));
+    }
+
+    #[test]
+    fn event_kinds_named_in_code() {
+        assert_eq!(EventKind::try_from("consultation_held").ok(), Some(EventKind::ConsultationHeld));
+        assert!(matches!(EventKind::try_from("consultation_hold"), Err(AppError::Internal(_))));
+        let told: Vec<EventKind> = EventKind::ALL.iter().copied().filter(|k| k.note_for_resident()).collect();
+        assert_eq!(told, [EventKind::Rejected, EventKind::Assigned, EventKind::Reassigned]);
+    }
+
+    #[test]
+    fn every_kind_shown_has_a_label() {
+        use crate::kernel::web::i18n::Lang;
+        let keys = (EventKind::ALL.iter().map(|k| k.label_key()))
+            .chain(Status::ALL.iter().map(|s| s.label_key()))
+            .chain(Source::ALL.iter().map(|s| s.label_key()))
+            .chain(Rating::ALL.iter().map(|r| r.label_key()))
+            .chain(AssigneeKind::ALL.iter().map(|k| k.label_key()));
+        for key in keys {
+            assert_ne!(Lang::Zh.t(&key), key, "no text for {key}");
         }
     }
 

@@ -30,7 +30,7 @@ use crate::kernel::db::schema::{
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{CategoryId, CommitteeId, DepartmentId, OfficeId, OpinionId};
 use crate::kernel::time::start_of_local_day;
-use crate::opinions::model::{AssigneeKind, Rating, SIGN_WITHIN_WORKING_DAYS, Status};
+use crate::opinions::model::{AssigneeKind, EventKind, Rating, SIGN_WITHIN_WORKING_DAYS, Status};
 use crate::opinions::store::cases::{self, Opinion, Scope};
 
 // ---------------------------------------------------------------------------
@@ -194,8 +194,8 @@ pub struct Unit {
 }
 
 impl Unit {
-    fn from_parts(kind: Option<&str>, id: Option<i64>) -> Option<Unit> {
-        Some(Unit { kind: AssigneeKind::parse(kind?)?, id: id? })
+    fn from_parts(kind: Option<AssigneeKind>, id: Option<i64>) -> Option<Unit> {
+        Some(Unit { kind: kind?, id: id? })
     }
 }
 
@@ -217,22 +217,39 @@ pub enum Step {
 }
 
 /// Event kinds of the timeline that matter here.
-const TIMELINE_KINDS: [&str; 9] =
-    ["assigned", "reassigned", "signed", "returned", "sent_back", "answered", "rated", "reopened", "auto_closed"];
+const TIMELINE_KINDS: [EventKind; 9] = [
+    EventKind::Assigned,
+    EventKind::Reassigned,
+    EventKind::Signed,
+    EventKind::Returned,
+    EventKind::SentBack,
+    EventKind::Answered,
+    EventKind::Rated,
+    EventKind::Reopened,
+    EventKind::AutoClosed,
+];
 /// Event kinds that put a case into a month's figures.
-const MONTH_KINDS: [&str; 6] = ["assigned", "reassigned", "answered", "rated", "reopened", "auto_closed"];
+const MONTH_KINDS: [EventKind; 6] = [
+    EventKind::Assigned,
+    EventKind::Reassigned,
+    EventKind::Answered,
+    EventKind::Rated,
+    EventKind::Reopened,
+    EventKind::AutoClosed,
+];
 
 impl Step {
-    pub fn parse(kind: &str) -> Option<Step> {
+    /// The step a timeline event is, if the figures read it.
+    pub fn of(kind: EventKind) -> Option<Step> {
         Some(match kind {
-            "assigned" | "reassigned" => Step::Assigned,
-            "signed" => Step::Signed,
-            "returned" => Step::Returned,
-            "sent_back" => Step::SentBack,
-            "answered" => Step::Answered,
-            "rated" => Step::Rated,
-            "reopened" => Step::Reopened,
-            "auto_closed" => Step::AutoClosed,
+            EventKind::Assigned | EventKind::Reassigned => Step::Assigned,
+            EventKind::Signed => Step::Signed,
+            EventKind::Returned => Step::Returned,
+            EventKind::SentBack => Step::SentBack,
+            EventKind::Answered => Step::Answered,
+            EventKind::Rated => Step::Rated,
+            EventKind::Reopened => Step::Reopened,
+            EventKind::AutoClosed => Step::AutoClosed,
             _ => return None,
         })
     }
@@ -596,8 +613,9 @@ fn timelines(conn: &mut DbConn, committee: CommitteeId, month: Month) -> AppResu
         .filter(month_events.field(opinion_events::created_at).ge(start))
         .filter(month_events.field(opinion_events::created_at).lt(end))
         .select(month_events.field(opinion_events::opinion_id));
-    type CaseRow = (OpinionId, Option<OfficeId>, Option<String>, Option<String>, Option<i64>, Option<NaiveDateTime>);
-    type UnitRow = (i64, Option<String>, Option<i64>, Option<NaiveDateTime>);
+    type CaseRow =
+        (OpinionId, Option<OfficeId>, Option<Rating>, Option<AssigneeKind>, Option<i64>, Option<NaiveDateTime>);
+    type UnitRow = (i64, Option<AssigneeKind>, Option<i64>, Option<NaiveDateTime>);
     let cases: Vec<CaseRow> = opinions::table
         .filter(opinions::id.eq_any(in_month.clone()))
         .select((
@@ -609,7 +627,7 @@ fn timelines(conn: &mut DbConn, committee: CommitteeId, month: Month) -> AppResu
             opinions::due_at,
         ))
         .load(conn)?;
-    let events: Vec<(i64, OpinionId, String, NaiveDateTime)> = opinion_events::table
+    let events: Vec<(i64, OpinionId, EventKind, NaiveDateTime)> = opinion_events::table
         .filter(opinion_events::opinion_id.eq_any(in_month.clone()))
         .filter(opinion_events::kind.eq_any(TIMELINE_KINDS))
         .order((opinion_events::opinion_id.asc(), opinion_events::id.asc()))
@@ -625,23 +643,17 @@ fn timelines(conn: &mut DbConn, committee: CommitteeId, month: Month) -> AppResu
         ))
         .load::<UnitRow>(conn)?
         .into_iter()
-        .map(|(e, k, id, due)| (e, (Unit::from_parts(k.as_deref(), id), due)))
+        .map(|(e, k, id, due)| (e, (Unit::from_parts(k, id), due)))
         .collect();
     let mut by_case: HashMap<OpinionId, Timeline> = cases
         .into_iter()
         .map(|(id, office, rating, kind, aid, due)| {
-            let t = Timeline {
-                office,
-                rating: rating.as_deref().and_then(Rating::parse),
-                unit: Unit::from_parts(kind.as_deref(), aid),
-                due,
-                events: vec![],
-            };
+            let t = Timeline { office, rating, unit: Unit::from_parts(kind, aid), due, events: vec![] };
             (id, t)
         })
         .collect();
     for (event_id, case, kind, at) in events {
-        let (Some(step), Some(t)) = (Step::parse(&kind), by_case.get_mut(&case)) else { continue };
+        let (Some(step), Some(t)) = (Step::of(kind), by_case.get_mut(&case)) else { continue };
         let (unit, due) = units.get(&event_id).copied().unwrap_or((None, None));
         t.events.push(CaseEvent { step, at, unit, due });
     }
@@ -656,6 +668,7 @@ pub struct Figures {
     pub offices: Vec<Row>,
 }
 
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, month = %month))]
 pub fn figures(conn: &mut DbConn, actor: &Actor, month: Month, sort: SortKey) -> AppResult<Figures> {
     let seen = seen(conn, actor)?;
     let committee = actor.committee_id;
@@ -720,26 +733,85 @@ pub fn figures(conn: &mut DbConn, actor: &Actor, month: Month, sort: SortKey) ->
 // ---------------------------------------------------------------------------
 // Counters (`opinion_stats`), kept with every change of a case
 
-/// One counter: cases of a month, office and major category in a status
-/// (`status.<s>`, month of submission), or ratings given (`rating.<r>`, month
-/// of the rating). Ordered so that every transaction touches counters in the
-/// same order: two concurrent moves on PostgreSQL cannot deadlock.
+/// What a counter counts: cases of a month in a status (month of
+/// submission), or ratings given (month of the rating). Stored as
+/// `status.<s>` / `rating.<r>` in `opinion_stats.measure`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, diesel::expression::AsExpression, diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = Text)]
+pub enum Measure {
+    Status(Status),
+    Rating(Rating),
+}
+
+impl Measure {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Measure::Status(s) => match s {
+                Status::Submitted => "status.submitted",
+                Status::Accepted => "status.accepted",
+                Status::Rejected => "status.rejected",
+                Status::Assigned => "status.assigned",
+                Status::InProgress => "status.in_progress",
+                Status::AnswerReview => "status.answer_review",
+                Status::Answered => "status.answered",
+                Status::Closed => "status.closed",
+                Status::Merged => "status.merged",
+            },
+            Measure::Rating(r) => match r {
+                Rating::Satisfied => "rating.satisfied",
+                Rating::Basic => "rating.basic",
+                Rating::Unsatisfied => "rating.unsatisfied",
+                Rating::Unrated => "rating.unrated",
+            },
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Measure> {
+        match s.split_once('.')? {
+            ("status", x) => Status::parse(x).map(Measure::Status),
+            ("rating", x) => Rating::parse(x).map(Measure::Rating),
+            _ => None,
+        }
+    }
+}
+
+crate::text_sql!(Measure);
+
+// By the stored key: counters are touched in the order of their keys.
+impl Ord for Measure {
+    fn cmp(&self, other: &Measure) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl PartialOrd for Measure {
+    fn partial_cmp(&self, other: &Measure) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// One counter: cases of a month, office and major category by a measure.
+/// Ordered so that every transaction touches counters in the same order: two
+/// concurrent moves on PostgreSQL cannot deadlock.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 struct Key {
     committee: CommitteeId,
     month: String,
     office: i64,
     category: i64,
-    measure: String,
+    measure: Measure,
 }
 
 /// The rating an event gives, if it gives one: `rated` the case's rating,
 /// `reopened` 不满意 (the first 不满意 reopens the case), `auto_closed` 未评价.
-pub fn rating_given(event_kind: &str, case_rating: Option<&str>) -> Option<Rating> {
+pub fn rating_given(event_kind: EventKind, case_rating: Option<Rating>) -> Option<Rating> {
     match event_kind {
-        "rated" => Some(case_rating.and_then(Rating::parse).unwrap_or(Rating::Unrated)),
-        "reopened" => Some(Rating::Unsatisfied),
-        "auto_closed" => Some(Rating::Unrated),
+        // A rated case has its rating; none left would be a case edited by hand.
+        EventKind::Rated => Some(case_rating.unwrap_or(Rating::Unrated)),
+        EventKind::Reopened => Some(Rating::Unsatisfied),
+        EventKind::AutoClosed => Some(Rating::Unrated),
         _ => None,
     }
 }
@@ -768,6 +840,7 @@ where
     DB: Backend + HasSqlType<BigInt> + HasSqlType<Text>,
     i64: ToSql<BigInt, DB>,
     String: ToSql<Text, DB>,
+    Measure: ToSql<Text, DB>,
 {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
         out.push_sql("INSERT INTO opinion_stats (committee_id, month, office_id, category_id, measure, n) VALUES (");
@@ -812,7 +885,7 @@ pub fn on_submit(conn: &mut DbConn, id: OpinionId) -> AppResult<()> {
         CommitteeId,
         Option<OfficeId>,
         Option<CategoryId>,
-        String,
+        Status,
         NaiveDateTime,
     ) = opinions::table
         .find(id)
@@ -829,7 +902,7 @@ pub fn on_submit(conn: &mut DbConn, id: OpinionId) -> AppResult<()> {
         month: Month::of(created).to_string(),
         office: office.map_or(0, |o| o.0),
         category: major_class(conn, category)?,
-        measure: format!("status.{status}"),
+        measure: Measure::Status(status),
     };
     bump(conn, vec![(key, 1)])
 }
@@ -840,21 +913,21 @@ pub fn on_submit(conn: &mut DbConn, id: OpinionId) -> AppResult<()> {
 /// transaction; `before` is the case as it was, `event_id` the step's event.
 pub fn on_step(conn: &mut DbConn, before: &Opinion, event_id: i64) -> AppResult<()> {
     let (status, rating, kind, assignee, due): (
-        String,
-        Option<String>,
-        Option<String>,
+        Status,
+        Option<Rating>,
+        Option<AssigneeKind>,
         Option<i64>,
         Option<NaiveDateTime>,
     ) = opinions::table
         .find(before.id)
         .select((opinions::status, opinions::rating, opinions::assignee_kind, opinions::assignee_id, opinions::due_at))
         .get_result(conn)?;
-    let (event_kind, at): (String, NaiveDateTime) = opinion_events::table
+    let (event_kind, at): (EventKind, NaiveDateTime) = opinion_events::table
         .find(event_id)
         .select((opinion_events::kind, opinion_events::created_at))
         .get_result(conn)?;
     let category = major_class(conn, before.category_id)?;
-    let key = |month: Month, measure: String| Key {
+    let key = |month: Month, measure: Measure| Key {
         committee: before.committee_id,
         month: month.to_string(),
         office: before.office_id.map_or(0, |o| o.0),
@@ -864,14 +937,14 @@ pub fn on_step(conn: &mut DbConn, before: &Opinion, event_id: i64) -> AppResult<
     let mut changes = vec![];
     if status != before.status {
         let submitted = Month::of(before.created_at);
-        changes.push((key(submitted, format!("status.{}", before.status)), -1));
-        changes.push((key(submitted, format!("status.{status}")), 1));
+        changes.push((key(submitted, Measure::Status(before.status)), -1));
+        changes.push((key(submitted, Measure::Status(status)), 1));
     }
-    if let Some(r) = rating_given(&event_kind, rating.as_deref()) {
-        changes.push((key(Month::of(at), format!("rating.{}", r.as_str())), 1));
+    if let Some(r) = rating_given(event_kind, rating) {
+        changes.push((key(Month::of(at), Measure::Rating(r)), 1));
     }
     bump(conn, changes)?;
-    if matches!(event_kind.as_str(), "assigned" | "reassigned" | "answered") {
+    if matches!(event_kind, EventKind::Assigned | EventKind::Reassigned | EventKind::Answered) {
         diesel::insert_into(opinion_event_units::table)
             .values((
                 opinion_event_units::event_id.eq(event_id),
@@ -887,7 +960,7 @@ pub fn on_step(conn: &mut DbConn, before: &Opinion, event_id: i64) -> AppResult<
 }
 
 /// `(month, office or category, measure, n)` summed over the other dimension.
-type CounterRow = (String, i64, String, i64);
+type CounterRow = (String, i64, Measure, i64);
 
 fn sum_n() -> diesel::expression::SqlLiteral<BigInt> {
     // SUM(BIGINT) is NUMERIC on PostgreSQL; the cast keeps one type on both.
@@ -909,26 +982,25 @@ pub struct Count {
 }
 
 impl Count {
-    fn add(&mut self, measure: &str, n: i64) {
+    fn add(&mut self, measure: Measure, n: i64) {
         // A counter cannot go below zero unless a case was changed behind the
         // store's back; show 0 rather than a negative count.
         let n = n.max(0);
-        if let Some(s) = measure.strip_prefix("status.") {
-            self.received += n;
-            match Status::parse(s) {
-                Some(Status::Closed) => self.closed += n,
-                Some(s) if !s.is_final() => self.open += n,
-                _ => {}
-            }
-        } else if let Some(r) = measure.strip_prefix("rating.") {
-            match Rating::parse(r) {
-                Some(Rating::Satisfied | Rating::Basic) => {
-                    self.rated += n;
-                    self.satisfied += n;
+        match measure {
+            Measure::Status(s) => {
+                self.received += n;
+                if s == Status::Closed {
+                    self.closed += n;
+                } else if !s.is_final() {
+                    self.open += n;
                 }
-                Some(Rating::Unsatisfied) => self.rated += n,
-                _ => {}
             }
+            Measure::Rating(Rating::Satisfied | Rating::Basic) => {
+                self.rated += n;
+                self.satisfied += n;
+            }
+            Measure::Rating(Rating::Unsatisfied) => self.rated += n,
+            Measure::Rating(Rating::Unrated) => {}
         }
     }
 
@@ -950,6 +1022,7 @@ pub struct Counts {
 
 /// The counts the actor may see: all for the district and leaders, their
 /// office's for office staff, none for a department (`None`).
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, upto = %upto))]
 pub fn counts(conn: &mut DbConn, actor: &Actor, upto: Month) -> AppResult<Option<Counts>> {
     let office = match seen(conn, actor)? {
         Seen::All => None,
@@ -977,15 +1050,15 @@ pub fn counts(conn: &mut DbConn, actor: &Actor, upto: Month) -> AppResult<Option
     let mut by_month: HashMap<String, Count> = HashMap::new();
     let mut total = Count::default();
     for (month, office, measure, n) in rows {
-        if let Some(s) = measure.strip_prefix("status.").and_then(Status::parse)
+        if let Measure::Status(s) = measure
             && let Some(slot) = by_status.iter_mut().find(|(x, _)| *x == s)
         {
             slot.1 += n.max(0);
         }
         if month >= first && month <= last {
-            by_office.entry(office).or_default().add(&measure, n);
-            by_month.entry(month).or_default().add(&measure, n);
-            total.add(&measure, n);
+            by_office.entry(office).or_default().add(measure, n);
+            by_month.entry(month).or_default().add(measure, n);
+            total.add(measure, n);
         }
     }
     // Every office of the scope is listed, with zeros if it had nothing.
@@ -1013,7 +1086,7 @@ pub fn counts(conn: &mut DbConn, actor: &Actor, upto: Month) -> AppResult<Option
 /// that the counters kept up, and for repairs after editing cases by hand.
 pub fn recount(conn: &mut DbConn, committee: CommitteeId) -> AppResult<()> {
     diesel::delete(opinion_stats::table.filter(opinion_stats::committee_id.eq(committee))).execute(conn)?;
-    type CaseRow = (Option<OfficeId>, Option<CategoryId>, String, Option<String>, NaiveDateTime, OpinionId);
+    type CaseRow = (Option<OfficeId>, Option<CategoryId>, Status, Option<Rating>, NaiveDateTime, OpinionId);
     let cases: Vec<CaseRow> = opinions::table
         .filter(opinions::committee_id.eq(committee))
         .select((
@@ -1040,25 +1113,25 @@ pub fn recount(conn: &mut DbConn, committee: CommitteeId) -> AppResult<()> {
             month: Month::of(*created).to_string(),
             office: office.map_or(0, |o| o.0),
             category: major(*category),
-            measure: format!("status.{status}"),
+            measure: Measure::Status(*status),
         };
         *sums.entry(key).or_default() += 1;
-        by_id.insert(*id, (*office, *category, rating.clone()));
+        by_id.insert(*id, (*office, *category, *rating));
     }
-    let ratings: Vec<(OpinionId, String, NaiveDateTime)> = opinion_events::table
+    let ratings: Vec<(OpinionId, EventKind, NaiveDateTime)> = opinion_events::table
         .filter(opinion_events::committee_id.eq(committee))
-        .filter(opinion_events::kind.eq_any(["rated", "reopened", "auto_closed"]))
+        .filter(opinion_events::kind.eq_any([EventKind::Rated, EventKind::Reopened, EventKind::AutoClosed]))
         .select((opinion_events::opinion_id, opinion_events::kind, opinion_events::created_at))
         .load(conn)?;
     for (id, kind, at) in ratings {
         let Some((office, category, rating)) = by_id.get(&id) else { continue };
-        let Some(r) = rating_given(&kind, rating.as_deref()) else { continue };
+        let Some(r) = rating_given(kind, *rating) else { continue };
         let key = Key {
             committee,
             month: Month::of(at).to_string(),
             office: office.map_or(0, |o| o.0),
             category: major(*category),
-            measure: format!("rating.{}", r.as_str()),
+            measure: Measure::Rating(r),
         };
         *sums.entry(key).or_default() += 1;
     }
@@ -1066,7 +1139,7 @@ pub fn recount(conn: &mut DbConn, committee: CommitteeId) -> AppResult<()> {
 }
 
 /// A counter as `(month, office, category, measure, n)`.
-pub type Counter = (String, i64, i64, String, i64);
+pub type Counter = (String, i64, i64, Measure, i64);
 
 /// The counters of a committee, sorted, zero rows left out: to compare with a
 /// `recount`.
@@ -1203,9 +1276,9 @@ pub fn public_counts(conn: &mut DbConn, committee: CommitteeId, upto: Month) -> 
     let mut by_category: HashMap<i64, Count> = HashMap::new();
     let mut total = Count::default();
     for (month, category, measure, n) in rows {
-        by_month.entry(month).or_default().add(&measure, n);
-        by_category.entry(category).or_default().add(&measure, n);
-        total.add(&measure, n);
+        by_month.entry(month).or_default().add(measure, n);
+        by_category.entry(category).or_default().add(measure, n);
+        total.add(measure, n);
     }
     let by_month = months.into_iter().map(|m| (m, by_month.remove(&m.to_string()).unwrap_or_default())).collect();
     let mut by_category: Vec<(Option<String>, Count)> = by_category
@@ -1492,22 +1565,43 @@ mod tests {
 
     #[test]
     fn ratings_given_by_events() {
-        assert_eq!(rating_given("rated", Some("basic")), Some(Rating::Basic));
-        assert_eq!(rating_given("reopened", Some("unsatisfied")), Some(Rating::Unsatisfied));
-        assert_eq!(rating_given("auto_closed", Some("unrated")), Some(Rating::Unrated));
-        assert_eq!(rating_given("answered", None), None);
+        assert_eq!(rating_given(EventKind::Rated, Some(Rating::Basic)), Some(Rating::Basic));
+        assert_eq!(rating_given(EventKind::Reopened, Some(Rating::Unsatisfied)), Some(Rating::Unsatisfied));
+        assert_eq!(rating_given(EventKind::AutoClosed, Some(Rating::Unrated)), Some(Rating::Unrated));
+        assert_eq!(rating_given(EventKind::Answered, None), None);
+    }
+
+    #[test]
+    fn measures_are_stored_as_status_or_rating_keys() {
+        let all: Vec<Measure> = Status::ALL
+            .iter()
+            .map(|s| Measure::Status(*s))
+            .chain(Rating::ALL.iter().map(|r| Measure::Rating(*r)))
+            .collect();
+        for m in &all {
+            let expected = match m {
+                Measure::Status(s) => format!("status.{s}"),
+                Measure::Rating(r) => format!("rating.{r}"),
+            };
+            assert_eq!(m.as_str(), expected);
+            assert_eq!(Measure::parse(m.as_str()), Some(*m));
+        }
+        for bad in ["status.nope", "rating.", "status", "other.closed", ""] {
+            assert_eq!(Measure::parse(bad), None, "{bad}");
+        }
     }
 
     #[test]
     fn counts_add_up_by_measure() {
         let mut c = Count::default();
-        c.add("status.closed", 3);
-        c.add("status.in_progress", 2);
-        c.add("status.rejected", 1);
-        c.add("rating.satisfied", 2);
-        c.add("rating.unsatisfied", 1);
-        c.add("rating.unrated", 5);
-        c.add("status.submitted", -1);
+        let mut add = |m: &str, n| c.add(Measure::parse(m).expect(m), n);
+        add("status.closed", 3);
+        add("status.in_progress", 2);
+        add("status.rejected", 1);
+        add("rating.satisfied", 2);
+        add("rating.unsatisfied", 1);
+        add("rating.unrated", 5);
+        add("status.submitted", -1);
         assert_eq!(c, Count { received: 6, closed: 3, open: 2, rated: 3, satisfied: 2 });
         assert_eq!(percent(c.satisfaction()), "66.7%");
     }

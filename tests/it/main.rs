@@ -14,6 +14,7 @@ mod files;
 mod r#gen;
 mod guard;
 mod jobs;
+mod opinion_extensions;
 mod opinion_extras;
 mod opinion_reports;
 mod opinion_stats;

@@ -5,7 +5,6 @@
 use calamine::{Data, Reader, Xlsx};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use xieshang::kernel::auth::Actor;
 use xieshang::kernel::db::schema::{opinion_events, opinions};
 use xieshang::opinions::stats::{self, Month};
 
@@ -17,15 +16,6 @@ on_both_databases!(
     each_role_sees_its_own_rows,
     the_wall_shows_published_answers_without_personal_data,
 );
-
-fn actor(app: &TestApp, username: &str) -> Actor {
-    let username = username.to_string();
-    app.db
-        .read_blocking(move |c| xieshang::kernel::auth::store::find_by_username(c, &username))
-        .expect("user")
-        .and_then(|u| u.actor(None))
-        .expect("actor")
-}
 
 async fn act(c: &Client, id: i64, fields: &[(&str, &str)]) {
     let r = c.post_form(&format!("/opinions/{id}/act"), fields).await;
@@ -247,12 +237,12 @@ async fn the_wall_shows_published_answers_without_personal_data(app: TestApp) {
 
     // The counters kept with every move equal a count from scratch, and the
     // dashboard's counts by status equal the cases themselves.
-    let committee = actor(&app, "admin").committee_id;
+    let committee = app.actor("admin").committee_id;
     let kept = app.db.read_blocking(move |c| stats::counters(c, committee)).expect("counters");
     app.db.write_blocking(move |c| stats::recount(c, committee)).expect("recount");
     let fresh = app.db.read_blocking(move |c| stats::counters(c, committee)).expect("counters");
     assert_eq!(kept, fresh);
-    let me = actor(&app, "admin");
+    let me = app.actor("admin");
     let counts = app
         .db
         .read_blocking(move |c| stats::counts(c, &me, Month::current()))

@@ -2,7 +2,12 @@
 //! box to a rated answer, and the rules around it.
 
 use diesel::prelude::*;
-use xieshang::kernel::db::schema::{audit_log, jobs, opinion_events, opinions, outbox};
+use xieshang::kernel::db::schema::{audit_log, jobs, opinion_events, opinion_files, opinions, outbox};
+use xieshang::kernel::error::AppError;
+use xieshang::kernel::ids::{FileId, OpinionId};
+use xieshang::opinions::reports::model::ReportText;
+use xieshang::opinions::reports::store as reports;
+use xieshang::opinions::store::cases;
 
 use crate::on_both_databases;
 use crate::support::{Client, TestApp, location, post_to_box, submit_opinion};
@@ -17,6 +22,8 @@ on_both_databases!(
     duplicates_merge_and_every_submitter_hears,
     overdue_cases_escalate_once_and_unrated_ones_close,
     search_finds_cases_by_chinese_words,
+    child_lists_refuse_a_case_out_of_scope,
+    an_unknown_state_in_the_database_is_an_error,
 );
 
 fn status_of(app: &TestApp, id: i64) -> String {
@@ -397,4 +404,107 @@ async fn search_finds_cases_by_chinese_words(app: TestApp) {
     assert!(!found.contains("小区物业不管事"), "and not the others");
     let (_, none) = admin.get_text("/opinions?q=飞机场").await;
     assert!(none.contains("没有符合条件的意见"));
+}
+
+/// A case's timeline, its files and the cases of a report written from it are
+/// each checked against the case's (or the report's) scope by the store itself:
+/// another office or a department not holding it gets "not found".
+async fn child_lists_refuse_a_case_out_of_scope(app: TestApp) {
+    let jianhe = app.office_id("涧河街道");
+    let r = post_to_box(
+        &app.client(),
+        &[("body", "涧河街道一处井盖松动。"), ("office", &jianhe.to_string())],
+        Some(crate::org::PNG),
+    )
+    .await;
+    let code = location(&r).trim_start_matches("/track/").trim_end_matches("?new=1").to_string();
+    let id = OpinionId(app.opinion_id(&code));
+    let file: FileId = app
+        .db
+        .read_blocking(move |c| {
+            Ok(opinion_files::table.filter(opinion_files::opinion_id.eq(id)).select(opinion_files::file_id).first(c)?)
+        })
+        .expect("the photo");
+    let (own, other, dept) = (app.actor("jianhe"), app.actor("gaomiao"), app.actor("dept"));
+    let report = app
+        .db
+        .write_blocking(|c| {
+            let text = ReportText {
+                title: "关于井盖维护的建议".into(),
+                situation: "井盖松动。".into(),
+                analysis: "缺少巡查。".into(),
+                suggestion: "定期巡查。".into(),
+                reporter_name: "涧河街道政协工作办公室".into(),
+            };
+            reports::compile(c, &own, &[id], &reports::Draft { text, reporter_member_id: None })
+        })
+        .expect("a report of the office");
+
+    let seen = app
+        .db
+        .read_blocking(|c| {
+            Ok((
+                cases::events(c, &own, id)?.len(),
+                cases::attachments(c, &own, id)?.len(),
+                cases::holds_file(c, &own, id.0, file)?,
+                reports::cases_of(c, &own, report)?,
+            ))
+        })
+        .expect("the office sees its own");
+    assert!(seen.0 >= 2 && seen.1 == 1 && seen.2, "{seen:?}");
+    assert_eq!(seen.3, vec![(id, code.clone())]);
+
+    for outsider in [&other, &dept] {
+        let refused = app
+            .db
+            .read_blocking(|c| {
+                Ok((
+                    cases::events(c, outsider, id).err(),
+                    cases::attachments(c, outsider, id).err(),
+                    cases::holds_file(c, outsider, id.0, file)?,
+                    reports::cases_of(c, outsider, report).err(),
+                ))
+            })
+            .expect("read");
+        assert!(matches!(refused.0, Some(AppError::NotFound)), "{}: events", outsider.username);
+        assert!(matches!(refused.1, Some(AppError::NotFound)), "{}: files", outsider.username);
+        assert!(!refused.2, "{}: one file", outsider.username);
+        assert!(matches!(refused.3, Some(AppError::NotFound)), "{}: a report's cases", outsider.username);
+    }
+    let url = format!("/opinions/{}/files/{file}", id.0);
+    assert_eq!(app.login_as("gaomiao").await.get(&url).await.status(), 404);
+    assert_eq!(app.login_as("jianhe").await.get(&url).await.status(), 200);
+}
+
+/// A status, kind or handler the code does not know, read from the database,
+/// is an error (a 500, logged), never quietly taken for another value.
+async fn an_unknown_state_in_the_database_is_an_error(app: TestApp) {
+    let code = submit_ok(&app.client(), "小区路面塌陷。", "").await;
+    let id = app.opinion_id(&code);
+    let admin = app.login_as("admin").await;
+    assert_eq!(admin.get(&format!("/opinions/{id}")).await.status(), 200);
+    let edit = |status: &str, kind: Option<&str>, assignee: Option<i64>| {
+        let (status, kind) = (status.to_string(), kind.map(str::to_string));
+        app.db
+            .write_blocking(move |c| {
+                Ok(diesel::update(opinions::table.find(id))
+                    .set((
+                        opinions::status.eq(&status),
+                        opinions::assignee_kind.eq(kind.as_deref()),
+                        opinions::assignee_id.eq(assignee),
+                    ))
+                    .execute(c)?)
+            })
+            .expect("edit by hand")
+    };
+    edit("lost", None, None);
+    assert_eq!(admin.get(&format!("/opinions/{id}")).await.status(), 500, "an unknown status");
+    assert_eq!(admin.get("/opinions").await.status(), 500, "the inbox that lists it too");
+    assert_eq!(app.client().get(&format!("/track/{code}")).await.status(), 500, "and the tracking page");
+    edit("assigned", Some("department"), None);
+    assert_eq!(admin.get(&format!("/opinions/{id}")).await.status(), 500, "a handler half set");
+    edit("assigned", Some("committee"), Some(1));
+    assert_eq!(admin.get(&format!("/opinions/{id}")).await.status(), 500, "an unknown kind of handler");
+    edit("submitted", None, None);
+    assert_eq!(admin.get(&format!("/opinions/{id}")).await.status(), 200, "known again");
 }

@@ -106,6 +106,16 @@ impl TestApp {
             .expect("case")
     }
 
+    /// The acting user a login would be, for calling the store directly.
+    pub fn actor(&self, username: &str) -> xieshang::kernel::auth::Actor {
+        let username = username.to_string();
+        self.db
+            .read_blocking(move |c| xieshang::kernel::auth::store::find_by_username(c, &username))
+            .expect("user")
+            .and_then(|u| u.actor(None))
+            .expect("actor")
+    }
+
     /// A handling department's id by its name.
     pub fn department_id(&self, name: &str) -> i64 {
         use xieshang::kernel::db::schema::departments;
@@ -136,24 +146,13 @@ impl TestApp {
         Client { http, base: format!("http://{}", self.addr) }
     }
 
-    /// A client logged in as one of the demo users.
-    /// The acting user of a login, for calling store functions directly.
-    pub fn actor(&self, username: &str) -> xieshang::kernel::auth::Actor {
-        let u = username.to_string();
-        self.db
-            .read_blocking(move |c| {
-                Ok(xieshang::kernel::auth::store::find_by_username(c, &u)?.and_then(|u| u.actor(None)))
-            })
-            .expect("read")
-            .expect("user exists")
-    }
-
     /// One tick of the periodic scheduler, as `serve` runs every few minutes.
     pub async fn schedule_periodic(&self) {
         let now = xieshang::kernel::time::now();
         xieshang::app::job_registry(&self.state).schedule(&self.db, now).await.expect("schedule");
     }
 
+    /// A client logged in as one of the demo users.
     pub async fn login_as(&self, username: &str) -> Client {
         let c = self.client();
         let res = c.login(username, DEMO_PASSWORD).await;

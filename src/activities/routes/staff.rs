@@ -284,7 +284,7 @@ struct DetailTemplate {
     home: Option<String>,
     /// Invitations, attendance, speakers, files and the sign-in code.
     m: Block,
-    heard: Vec<(OpinionId, String, String, String)>,
+    heard: Vec<(OpinionId, String, crate::opinions::model::Status, String)>,
     manage: bool,
     /// The attendance form's members: the office's.
     members: Vec<(MemberId, String)>,
@@ -307,9 +307,6 @@ impl DetailTemplate {
     fn time_value(&self) -> String {
         crate::kernel::time::local(&self.a.when()).split_off(11)
     }
-    fn opinion_status_key(&self, s: &str) -> String {
-        crate::opinions::model::Status::parse(s).map(|x| x.label_key()).unwrap_or_default()
-    }
 }
 
 async fn detail(
@@ -331,7 +328,7 @@ async fn detail(
             Ok(DetailTemplate {
                 m: Block::gather::<Activities>(c, &me, id.0, &base)?,
                 heard: heard::list(c, &a)?,
-                categories: if manage { catalog::categories(c, me.committee_id)? } else { vec![] },
+                categories: if manage { catalog::categories(c, &me)? } else { vec![] },
                 page,
                 office,
                 locality,

@@ -10,7 +10,7 @@ use crate::kernel::db::DbConn;
 use crate::kernel::db::schema::{activity_opinions, opinions};
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{ActivityId, CategoryId, MemberId, OpinionId};
-use crate::opinions::model::Source;
+use crate::opinions::model::{Source, Status};
 use crate::opinions::store::cases::{self, NewOpinion};
 
 /// What staff type in for one opinion heard.
@@ -42,7 +42,7 @@ pub fn add(conn: &mut DbConn, actor: &Actor, id: ActivityId, h: Heard) -> AppRes
         phone_index: h.phone_index,
         urgent: false,
     };
-    let (opinion, code) = cases::submit(conn, a.committee_id, &new, Some(actor))?;
+    let (opinion, code) = cases::enter(conn, actor, &new)?;
     diesel::insert_into(activity_opinions::table)
         .values((activity_opinions::activity_id.eq(id), activity_opinions::opinion_id.eq(opinion)))
         .execute(conn)?;
@@ -52,8 +52,8 @@ pub fn add(conn: &mut DbConn, actor: &Actor, id: ActivityId, h: Heard) -> AppRes
 /// The cases raised at an activity (one the caller found in scope): (id,
 /// code, status, first words).
 #[tracing::instrument(skip_all)]
-pub fn list(conn: &mut DbConn, a: &Activity) -> AppResult<Vec<(OpinionId, String, String, String)>> {
-    let rows: Vec<(OpinionId, String, String, String)> = activity_opinions::table
+pub fn list(conn: &mut DbConn, a: &Activity) -> AppResult<Vec<(OpinionId, String, Status, String)>> {
+    let rows: Vec<(OpinionId, String, Status, String)> = activity_opinions::table
         .inner_join(opinions::table)
         .filter(activity_opinions::activity_id.eq(a.id))
         .order(opinions::id.asc())

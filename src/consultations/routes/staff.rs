@@ -164,7 +164,7 @@ struct DetailTemplate {
     /// Invitations, attendance, speakers, files and the sign-in code.
     m: Block,
     departments: Vec<Invited>,
-    cases: Vec<(OpinionId, String, String)>,
+    cases: Vec<(OpinionId, String, crate::opinions::model::Status)>,
     items: Vec<ItemRow>,
     tally: Tally,
     owners: Vec<(String, String)>,
@@ -191,9 +191,6 @@ impl DetailTemplate {
             .filter(|(m, ..)| self.m.attendees.iter().any(|x| x.member_id == *m))
             .map(|(m, name, _)| (*m, name.clone()))
             .collect()
-    }
-    fn opinion_status_key(&self, s: &str) -> String {
-        crate::opinions::model::Status::parse(s).map(|x| x.label_key()).unwrap_or_default()
     }
     /// The record form's date and time: when it was held, or was planned.
     fn date_value(&self) -> String {

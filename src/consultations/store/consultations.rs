@@ -25,6 +25,7 @@ use crate::kernel::time::now;
 use crate::kernel::web::form::bounded;
 use crate::meetings::Reply;
 use crate::meetings::store::{attendees, files};
+use crate::org::model::MemberStatus;
 use crate::org::store::members as member_store;
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
@@ -292,7 +293,7 @@ pub fn suggest(
 ) -> AppResult<Vec<MemberId>> {
     let committee = actor.committee_id;
     let mut out: Vec<MemberId> = members::table
-        .filter(members::committee_id.eq(committee).and(members::status.eq("active")))
+        .filter(members::committee_id.eq(committee).and(members::status.eq(MemberStatus::Active)))
         .filter(members::sector_id.eq_any(sector_ids))
         .select(members::id)
         .load(conn)?;
@@ -300,7 +301,7 @@ pub fn suggest(
         .inner_join(members::table)
         .filter(liaisons::committee_id.eq(committee).and(liaisons::end_on.is_null()))
         .filter(liaisons::locality_id.eq_any(locality_ids))
-        .filter(members::status.eq("active"))
+        .filter(members::status.eq(MemberStatus::Active))
         .select(members::id)
         .load(conn)?;
     out.extend(linked);
@@ -315,7 +316,7 @@ pub fn suggest(
 pub fn member_choices(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<(MemberId, String, Option<String>)>> {
     Ok(members::table
         .left_join(sectors::table)
-        .filter(members::committee_id.eq(actor.committee_id).and(members::status.eq("active")))
+        .filter(members::committee_id.eq(actor.committee_id).and(members::status.eq(MemberStatus::Active)))
         .order((members::sector_id.asc(), members::name.asc()))
         .select((members::id, members::name, sectors::name.nullable()))
         .load(conn)?)
@@ -450,7 +451,10 @@ pub fn localities_of(conn: &mut DbConn, c: &Consultation) -> AppResult<Vec<(Loca
 
 /// Linked opinion-box cases: (id, code, status).
 #[tracing::instrument(skip_all)]
-pub fn cases_of(conn: &mut DbConn, c: &Consultation) -> AppResult<Vec<(OpinionId, String, String)>> {
+pub fn cases_of(
+    conn: &mut DbConn,
+    c: &Consultation,
+) -> AppResult<Vec<(OpinionId, String, crate::opinions::model::Status)>> {
     Ok(co::table
         .inner_join(opinions::table)
         .filter(co::consultation_id.eq(c.id))
@@ -481,7 +485,7 @@ fn session_open(c: &Consultation) -> AppResult<()> {
 /// submitter.
 fn tell_cases(conn: &mut DbConn, actor: &Actor, c: &Consultation, kind: &str, note: &str) -> AppResult<()> {
     for (case, _, _) in cases_of(conn, c)? {
-        crate::opinions::store::cases::public_note(conn, actor, case, kind, note)?;
+        crate::opinions::store::cases::public_note(conn, actor, case, kind.try_into()?, note)?;
     }
     Ok(())
 }

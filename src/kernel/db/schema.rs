@@ -266,7 +266,6 @@ diesel::table! {
         assigned_at -> Nullable<Timestamp>,
         due_at -> Nullable<Timestamp>,
         signed_at -> Nullable<Timestamp>,
-        extension_state -> Nullable<Text>,
         reopened -> Bool,
         answer -> Nullable<Text>,
         answered_at -> Nullable<Timestamp>,
@@ -485,6 +484,18 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(opinion_event_units, opinion_events);
+
+// A handler's request for more time on a case's current assignment (opinions::store::extensions).
+diesel::table! {
+    opinion_extensions (opinion_id) {
+        opinion_id -> BigInt,
+        state -> Text,
+        days -> Nullable<Integer>,
+    }
+}
+
+diesel::joinable!(opinion_extensions -> opinions (opinion_id));
+diesel::allow_tables_to_appear_in_same_query!(opinion_extensions, opinions);
 
 // Liaison activities (activities::).
 diesel::table! {

@@ -14,6 +14,7 @@ use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{CommitteeId, MemberId};
 use crate::kernel::time::now;
 use crate::meetings::model::{self, Meeting, Reply, SignedBy};
+use crate::org::model::MemberStatus;
 use crate::org::store::members as member_store;
 
 /// A member on a meeting's list.
@@ -85,7 +86,7 @@ fn active_members(conn: &mut DbConn, committee: CommitteeId, ids: &[MemberId]) -
     let ids = model::present_once(ids);
     let found: i64 = members::table
         .filter(members::id.eq_any(&ids))
-        .filter(members::committee_id.eq(committee).and(members::status.eq("active")))
+        .filter(members::committee_id.eq(committee).and(members::status.eq(MemberStatus::Active)))
         .count()
         .get_result(conn)?;
     if found != ids.len() as i64 {

@@ -11,6 +11,7 @@ use chrono_tz::Asia::Shanghai;
 use diesel_derive_newtype::DieselNewType;
 use serde::{Deserialize, Serialize};
 
+use crate::code_enum;
 use crate::kernel::auth::Role;
 
 /// A report's id (kept here rather than in `kernel::ids`: nothing else names it).
@@ -24,47 +25,22 @@ impl std::fmt::Display for ReportId {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum ReportStatus {
-    /// 编报: written up; still editable.
-    Compiled,
-    /// 报送: sent up the line (the district's job).
-    Sent,
-    /// 采用: taken up by a level (区/市/省/全国).
-    Adopted,
-    /// 批示: a leader gave an instruction on it. Final.
-    Instructed,
-    /// 不予采用. Final.
-    NotAdopted,
-}
+code_enum!(
+    ReportStatus, "report.status" {
+        /// 编报: written up; still editable.
+        Compiled = "compiled",
+        /// 报送: sent up the line (the district's job).
+        Sent = "sent",
+        /// 采用: taken up by a level (区/市/省/全国).
+        Adopted = "adopted",
+        /// 批示: a leader gave an instruction on it. Final.
+        Instructed = "instructed",
+        /// 不予采用. Final.
+        NotAdopted = "not_adopted",
+    }
+);
 
 impl ReportStatus {
-    pub const ALL: &'static [ReportStatus] = &[
-        ReportStatus::Compiled,
-        ReportStatus::Sent,
-        ReportStatus::Adopted,
-        ReportStatus::Instructed,
-        ReportStatus::NotAdopted,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReportStatus::Compiled => "compiled",
-            ReportStatus::Sent => "sent",
-            ReportStatus::Adopted => "adopted",
-            ReportStatus::Instructed => "instructed",
-            ReportStatus::NotAdopted => "not_adopted",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<ReportStatus> {
-        Self::ALL.iter().copied().find(|x| x.as_str() == s)
-    }
-
-    pub fn label_key(self) -> String {
-        format!("report.status.{}", self.as_str())
-    }
-
     pub fn is_final(self) -> bool {
         matches!(self, ReportStatus::Instructed | ReportStatus::NotAdopted)
     }
@@ -75,35 +51,17 @@ impl ReportStatus {
     }
 }
 
-/// The level that adopted a report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Level {
-    District,
-    City,
-    Province,
-    National,
-}
+code_enum!(
+    /// The level that adopted a report.
+    Level, "report.level" {
+        District = "district",
+        City = "city",
+        Province = "province",
+        National = "national",
+    }
+);
 
 impl Level {
-    pub const ALL: &'static [Level] = &[Level::District, Level::City, Level::Province, Level::National];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::District => "district",
-            Level::City => "city",
-            Level::Province => "province",
-            Level::National => "national",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Level> {
-        Self::ALL.iter().copied().find(|x| x.as_str() == s)
-    }
-
-    pub fn label_key(self) -> String {
-        format!("report.level.{}", self.as_str())
-    }
-
     /// As the case timeline and the audit log note it (records are in Chinese).
     pub fn name_zh(self) -> &'static str {
         match self {

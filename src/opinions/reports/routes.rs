@@ -11,16 +11,16 @@ use chrono::Datelike;
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::docx::{self, Printed};
+use super::docx;
 use super::model::{Counts, Level, Move, ReportId, ReportStatus, ReportText};
-use super::store::{self, Draft, ListFilter, Report};
+use super::store::{self, Draft, ListFilter, Report, ReportPage};
 use crate::kernel::auth::{Actor, CurrentUser, Role};
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{MemberId, OpinionId};
 use crate::kernel::state::AppState;
 use crate::kernel::web::page::{flash, form_done};
 use crate::kernel::web::{Page, form, render};
-use crate::org::store::members::{self, Member};
+use crate::org::store::members::Member;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -98,14 +98,7 @@ async fn new_page(
     typed: Option<(Draft, String)>,
     error: Option<&'static str>,
 ) -> AppResult<Response> {
-    let (pre, members) = st
-        .db
-        .read(move |c| {
-            let pre = store::prefill(c, &me, case)?;
-            let members = members::choices(c, &me, pre.case.office_id)?;
-            Ok((pre, members))
-        })
-        .await?;
+    let pre = st.db.read(move |c| store::prefill(c, &me, case)).await?;
     let (draft, codes) = typed.unwrap_or((pre.draft, String::new()));
     let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let tpl = NewTemplate {
@@ -116,7 +109,7 @@ async fn new_page(
         duplicates: pre.duplicates,
         draft,
         codes,
-        members,
+        members: pre.members,
     };
     Ok((status, render(&tpl)?).into_response())
 }
@@ -233,16 +226,20 @@ async fn list(
 #[template(path = "opinions/reports/detail.html")]
 struct DetailTemplate {
     page: Page,
-    r: Report,
-    number: i64,
-    cases: Vec<(OpinionId, String)>,
+    p: ReportPage,
     /// The text shown in the edit form (what was typed, after an error).
     draft: Draft,
-    editable: bool,
     district: bool,
-    members: Vec<(MemberId, String)>,
     levels: &'static [Level],
     error: Option<String>,
+}
+
+/// The template reads the page's fields by name (`r`, `cases`, `members`, …).
+impl std::ops::Deref for DetailTemplate {
+    type Target = ReportPage;
+    fn deref(&self) -> &ReportPage {
+        &self.p
+    }
 }
 
 impl DetailTemplate {
@@ -250,11 +247,11 @@ impl DetailTemplate {
         self.draft.reporter_member_id == Some(*id)
     }
     fn at(&self, s: ReportStatus) -> bool {
-        self.r.status() == s
+        self.p.r.status == s
     }
     /// As printed on the report: 2026年 第3期.
     fn issue(&self) -> String {
-        format!("{}年 {}", self.r.date().year(), super::model::issue_label(self.number))
+        format!("{}年 {}", self.p.r.date().year(), super::model::issue_label(self.p.number))
     }
 }
 
@@ -267,30 +264,10 @@ async fn detail_page(
     error: Option<&'static str>,
 ) -> AppResult<Response> {
     let district = me.role == Role::DistrictAdmin;
-    let (r, number, cases, members, editable) = st
-        .db
-        .read(move |c| {
-            let r = store::get(c, &me, id)?.ok_or(AppError::NotFound)?;
-            let editable = store::may_edit(&me, &r) && r.status().editable();
-            let members = if editable { members::choices(c, &me, r.office_id)? } else { vec![] };
-            let number = store::number(c, &r)?;
-            Ok((r, number, store::cases_of(c, id)?, members, editable))
-        })
-        .await?;
-    let draft = typed.unwrap_or_else(|| Draft { text: r.text(), reporter_member_id: r.reporter_member_id });
+    let p = st.db.read(move |c| store::page(c, &me, id)).await?;
+    let draft = typed.unwrap_or_else(|| Draft { text: p.r.text(), reporter_member_id: p.r.reporter_member_id });
     let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    let tpl = DetailTemplate {
-        error: error.map(|k| page.t(k)),
-        page,
-        r,
-        number,
-        cases,
-        draft,
-        editable,
-        district,
-        members,
-        levels: Level::ALL,
-    };
+    let tpl = DetailTemplate { error: error.map(|k| page.t(k)), page, p, draft, district, levels: Level::ALL };
     Ok((status, render(&tpl)?).into_response())
 }
 
@@ -307,22 +284,7 @@ async fn show(
 }
 
 async fn download(st: &AppState, me: Actor, id: ReportId) -> AppResult<Response> {
-    let printed = st
-        .db
-        .read(move |c| {
-            let r = store::get(c, &me, id)?.ok_or(AppError::NotFound)?;
-            Ok(Printed {
-                committee: store::committee_name(c, r.committee_id)?,
-                number: store::number(c, &r)?,
-                date: r.date(),
-                title: r.title,
-                situation: r.situation,
-                analysis: r.analysis,
-                suggestion: r.suggestion,
-                reporter: r.reporter_name,
-            })
-        })
-        .await?;
+    let printed = st.db.read(move |c| store::printed(c, &me, id)).await?;
     let name = format!("社情民意信息{}年第{}期.docx", printed.date.year(), printed.number);
     let bytes = tokio::task::spawn_blocking(move || docx::render(&printed))
         .await

@@ -4,8 +4,8 @@
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use serde::Serialize;
 
+use super::docx::Printed;
 use super::model::{self, Counts, Level, Move, Refused, ReportId, ReportStatus, ReportText};
 use crate::kernel::audit::{self, Change, store::Who};
 use crate::kernel::auth::{Actor, Role};
@@ -14,10 +14,11 @@ use crate::kernel::db::{DbConn, MultiBackend};
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{CommitteeId, MemberId, OfficeId, OpinionId, UserId};
 use crate::kernel::time::{now, start_of_local_day};
+use crate::opinions::model::EventKind;
 use crate::opinions::store::cases;
-use crate::org::store::members::Member;
+use crate::org::store::members::{self as roster, Member};
 
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = opinion_reports)]
 pub struct Report {
     pub id: ReportId,
@@ -29,9 +30,9 @@ pub struct Report {
     pub suggestion: String,
     pub reporter_member_id: Option<MemberId>,
     pub reporter_name: String,
-    pub status: String,
+    pub status: ReportStatus,
     pub sent_to: Option<String>,
-    pub adopted_level: Option<String>,
+    pub adopted_level: Option<Level>,
     pub instruction: Option<String>,
     pub instruction_by: Option<String>,
     pub created_by: UserId,
@@ -40,17 +41,11 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn status(&self) -> ReportStatus {
-        ReportStatus::parse(&self.status).unwrap_or(ReportStatus::Compiled)
-    }
     pub fn status_label_key(&self) -> String {
-        self.status().label_key()
-    }
-    pub fn level(&self) -> Option<Level> {
-        self.adopted_level.as_deref().and_then(Level::parse)
+        self.status.label_key()
     }
     pub fn level_label_key(&self) -> Option<String> {
-        self.level().map(Level::label_key)
+        self.adopted_level.map(Level::label_key)
     }
     pub fn text(&self) -> ReportText {
         ReportText {
@@ -88,9 +83,7 @@ fn scope(conn: &mut DbConn, actor: &Actor) -> AppResult<Scope> {
     Ok(match actor.role {
         Role::DistrictAdmin | Role::Leader => Scope::All,
         Role::OfficeStaff => actor.office_id.map(Scope::Office).unwrap_or(Scope::Nothing),
-        Role::Member => {
-            crate::org::store::members::own_record(conn, actor)?.map(|m| Scope::Member(m.id)).unwrap_or(Scope::Nothing)
-        }
+        Role::Member => roster::own_record(conn, actor)?.map(|m| Scope::Member(m.id)).unwrap_or(Scope::Nothing),
         Role::Department | Role::Auditor | Role::Sysadmin => Scope::Nothing,
     })
 }
@@ -108,6 +101,7 @@ fn scoped(conn: &mut DbConn, actor: &Actor) -> AppResult<Option<Boxed<'static>>>
 }
 
 /// One report, if the actor may see it.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, report = %id))]
 pub fn get(conn: &mut DbConn, actor: &Actor, id: ReportId) -> AppResult<Option<Report>> {
     let Some(q) = scoped(conn, actor)? else { return Ok(None) };
     Ok(q.filter(opinion_reports::id.eq(id)).select(Report::as_select()).first(conn).optional()?)
@@ -141,10 +135,11 @@ fn year_bounds(year: i32) -> Option<(NaiveDateTime, NaiveDateTime)> {
 }
 
 /// The reports the actor may see, newest first.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub fn list(conn: &mut DbConn, actor: &Actor, f: &ListFilter) -> AppResult<Vec<Report>> {
     let Some(mut q) = scoped(conn, actor)? else { return Ok(vec![]) };
     if let Some(s) = f.status {
-        q = q.filter(opinion_reports::status.eq(s.as_str()));
+        q = q.filter(opinion_reports::status.eq(s));
     }
     if let Some(y) = f.year {
         let Some((from, to)) = year_bounds(y) else { return Ok(vec![]) };
@@ -156,7 +151,7 @@ pub fn list(conn: &mut DbConn, actor: &Actor, f: &ListFilter) -> AppResult<Vec<R
 /// Its number in the committee's series for its year (第 N 期): the reports
 /// compiled that year up to and including it. Reports are never deleted, so
 /// the number never changes.
-pub fn number(conn: &mut DbConn, r: &Report) -> AppResult<i64> {
+fn number(conn: &mut DbConn, r: &Report) -> AppResult<i64> {
     let (from, _) = year_bounds(r.date().year()).ok_or(AppError::Internal(anyhow::anyhow!("year out of range")))?;
     Ok(opinion_reports::table
         .filter(opinion_reports::committee_id.eq(r.committee_id))
@@ -166,12 +161,20 @@ pub fn number(conn: &mut DbConn, r: &Report) -> AppResult<i64> {
         .get_result(conn)?)
 }
 
-pub fn committee_name(conn: &mut DbConn, committee_id: CommitteeId) -> AppResult<String> {
+fn committee_name(conn: &mut DbConn, committee_id: CommitteeId) -> AppResult<String> {
     Ok(committees::table.find(committee_id.0).select(committees::name).first(conn)?)
 }
 
-/// The cases a report was written from: (id, tracking code), oldest first.
-pub fn cases_of(conn: &mut DbConn, id: ReportId) -> AppResult<Vec<(OpinionId, String)>> {
+/// The cases a report the actor may see was written from: (id, tracking
+/// code), oldest first.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, report = %id))]
+pub fn cases_of(conn: &mut DbConn, actor: &Actor, id: ReportId) -> AppResult<Vec<(OpinionId, String)>> {
+    get(conn, actor, id)?.ok_or(AppError::NotFound)?;
+    linked_cases(conn, id)
+}
+
+/// The cases of a report the caller has checked.
+fn linked_cases(conn: &mut DbConn, id: ReportId) -> AppResult<Vec<(OpinionId, String)>> {
     let ids: Vec<OpinionId> = opinion_report_cases::table
         .filter(opinion_report_cases::report_id.eq(id))
         .select(opinion_report_cases::opinion_id)
@@ -187,14 +190,15 @@ pub fn cases_of(conn: &mut DbConn, id: ReportId) -> AppResult<Vec<(OpinionId, St
 /// staff of the case's office). Out of sight is "not found", in sight but not
 /// theirs "forbidden".
 fn case_to_compile(conn: &mut DbConn, actor: &Actor, id: OpinionId) -> AppResult<cases::Opinion> {
-    let o = cases::get(conn, actor, id)?.ok_or(AppError::NotFound)?;
-    if !model::may_compile(actor.role) || !cases::roles(conn, actor, &o)?.dispatcher {
+    let o = cases::as_dispatcher(conn, actor, id)?;
+    if !model::may_compile(actor.role) {
         return Err(AppError::Forbidden);
     }
     Ok(o)
 }
 
-/// The duplicates merged into a case: (id, tracking code, text).
+/// The duplicates merged into a case the caller has checked: (id, tracking
+/// code, text).
 fn duplicates(conn: &mut DbConn, id: OpinionId) -> AppResult<Vec<(OpinionId, String, String)>> {
     Ok(opinions::table
         .filter(opinions::merged_into.eq(id))
@@ -209,10 +213,13 @@ pub struct Prefill {
     /// Its merged duplicates (id, tracking code): written up with it.
     pub duplicates: Vec<(OpinionId, String)>,
     pub draft: Draft,
+    /// Members who may be named as the reporter.
+    pub members: Vec<(MemberId, String)>,
 }
 
 /// The compile form for a case: a first draft from its text and its merged
 /// duplicates, the member who heard it as the reporter.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, case = %case))]
 pub fn prefill(conn: &mut DbConn, actor: &Actor, case: OpinionId) -> AppResult<Prefill> {
     let o = case_to_compile(conn, actor, case)?;
     let dups = duplicates(conn, o.id)?;
@@ -230,7 +237,8 @@ pub fn prefill(conn: &mut DbConn, actor: &Actor, case: OpinionId) -> AppResult<P
         },
         reporter_member_id: o.heard_by,
     };
-    Ok(Prefill { duplicates: dups.into_iter().map(|(id, code, _)| (id, code)).collect(), case: o, draft })
+    let members = roster::choices(conn, actor, o.office_id)?;
+    Ok(Prefill { duplicates: dups.into_iter().map(|(id, code, _)| (id, code)).collect(), case: o, draft, members })
 }
 
 /// Further cases named by tracking code on the compile form (several residents'
@@ -238,6 +246,7 @@ pub fn prefill(conn: &mut DbConn, actor: &Actor, case: OpinionId) -> AppResult<P
 /// of five, with spaces, dashes or commas between — so separators are dropped
 /// and the rest cut into codes. A code that is malformed, unknown, or names a
 /// case the actor may not write up is one message, revealing nothing.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub fn resolve_codes(conn: &mut DbConn, actor: &Actor, codes: &str) -> AppResult<Vec<OpinionId>> {
     use crate::opinions::model::{CODE_LEN, normalize_code};
     const BAD: AppError = AppError::BadRequest("report.err.bad_code");
@@ -248,11 +257,7 @@ pub fn resolve_codes(conn: &mut DbConn, actor: &Actor, codes: &str) -> AppResult
     let mut out = vec![];
     for chunk in chars.chunks(CODE_LEN) {
         let code = normalize_code(&chunk.iter().collect::<String>()).ok_or(BAD)?;
-        let found = match cases::by_code(conn, &code)? {
-            Some(o) => cases::get(conn, actor, o.id)?,
-            None => None,
-        };
-        match found {
+        match cases::get_by_code(conn, actor, &code)? {
             Some(o) if cases::roles(conn, actor, &o)?.dispatcher => out.push(o.id),
             _ => return Err(BAD),
         }
@@ -281,8 +286,8 @@ fn check_draft(conn: &mut DbConn, committee_id: CommitteeId, d: &Draft) -> AppRe
 
 /// A note on the timeline of each case the report was written from, internal
 /// (residents do not follow reports).
-fn note_on_cases(conn: &mut DbConn, actor: &Actor, id: ReportId, kind: &str, note: &str) -> AppResult<()> {
-    for (case, _) in cases_of(conn, id)? {
+fn note_on_cases(conn: &mut DbConn, actor: &Actor, id: ReportId, kind: EventKind, note: &str) -> AppResult<()> {
+    for (case, _) in linked_cases(conn, id)? {
         cases::event(conn, actor.committee_id, case, kind, None, Some(actor), &actor.display_name, false, note)?;
     }
     Ok(())
@@ -290,6 +295,7 @@ fn note_on_cases(conn: &mut DbConn, actor: &Actor, id: ReportId, kind: &str, not
 
 /// Writes up one or more cases (with the duplicates merged into them) as a
 /// report. The first case gives the report its office.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, cases = case_ids.len()))]
 pub fn compile(conn: &mut DbConn, actor: &Actor, case_ids: &[OpinionId], d: &Draft) -> AppResult<ReportId> {
     let first = *case_ids.first().ok_or(AppError::BadRequest("report.err.no_case"))?;
     let mut linked: Vec<OpinionId> = vec![];
@@ -316,7 +322,7 @@ pub fn compile(conn: &mut DbConn, actor: &Actor, case_ids: &[OpinionId], d: &Dra
             opinion_reports::suggestion.eq(&text.suggestion),
             opinion_reports::reporter_member_id.eq(d.reporter_member_id),
             opinion_reports::reporter_name.eq(&text.reporter_name),
-            opinion_reports::status.eq(ReportStatus::Compiled.as_str()),
+            opinion_reports::status.eq(ReportStatus::Compiled),
             opinion_reports::created_by.eq(actor.user_id),
             opinion_reports::created_at.eq(t),
             opinion_reports::updated_at.eq(t),
@@ -328,7 +334,7 @@ pub fn compile(conn: &mut DbConn, actor: &Actor, case_ids: &[OpinionId], d: &Dra
             .values((opinion_report_cases::report_id.eq(id), opinion_report_cases::opinion_id.eq(case)))
             .execute(conn)?;
     }
-    note_on_cases(conn, actor, id, "report_compiled", &format!("《{}》", text.title))?;
+    note_on_cases(conn, actor, id, EventKind::ReportCompiled, &format!("《{}》", text.title))?;
     audit::record(
         conn,
         Who::User(actor),
@@ -343,12 +349,13 @@ pub fn compile(conn: &mut DbConn, actor: &Actor, case_ids: &[OpinionId], d: &Dra
 
 /// Changes the text while the report is compiled. An unchanged form writes
 /// nothing, not even an audit entry.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, report = %id))]
 pub fn update(conn: &mut DbConn, actor: &Actor, id: ReportId, d: &Draft) -> AppResult<()> {
     let r = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     if !may_edit(actor, &r) {
         return Err(AppError::Forbidden);
     }
-    if !r.status().editable() {
+    if !r.status.editable() {
         return Err(AppError::Conflict("report.err.not_editable"));
     }
     let text = check_draft(conn, actor.committee_id, d)?;
@@ -366,7 +373,7 @@ pub fn update(conn: &mut DbConn, actor: &Actor, id: ReportId, d: &Draft) -> AppR
             opinion_reports::updated_at.eq(now()),
         ))
         .execute(conn)?;
-    note_on_cases(conn, actor, id, "report_edited", &format!("《{}》", text.title))?;
+    note_on_cases(conn, actor, id, EventKind::ReportEdited, &format!("《{}》", text.title))?;
     audit::record(
         conn,
         Who::User(actor),
@@ -388,9 +395,10 @@ fn refused(e: Refused) -> AppError {
 }
 
 /// Moves a report on (报送, 采用, 不予采用, 批示): the district's job.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, report = %id, step = mv.as_str()))]
 pub fn advance(conn: &mut DbConn, actor: &Actor, id: ReportId, mv: &Move) -> AppResult<ReportStatus> {
     let r = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
-    let from = r.status();
+    let from = r.status;
     let to = model::next(from, mv, actor.role == Role::DistrictAdmin).map_err(refused)?;
     let target = opinion_reports::table.find(id);
     let title = format!("《{}》", r.title);
@@ -398,24 +406,24 @@ pub fn advance(conn: &mut DbConn, actor: &Actor, id: ReportId, mv: &Move) -> App
         Move::Send { to } => {
             let to = Some(to.trim()).filter(|s| !s.is_empty());
             diesel::update(target).set(opinion_reports::sent_to.eq(to)).execute(conn)?;
-            ("report_sent", to.map(|x| format!("{title} → {x}")).unwrap_or(title))
+            (EventKind::ReportSent, to.map(|x| format!("{title} → {x}")).unwrap_or(title))
         }
         Move::Adopt { level } => {
             let level = level.ok_or(AppError::BadRequest(Refused::NeedsLevel.message_key()))?;
-            diesel::update(target).set(opinion_reports::adopted_level.eq(Some(level.as_str()))).execute(conn)?;
-            ("report_adopted", format!("{title} · {}", level.name_zh()))
+            diesel::update(target).set(opinion_reports::adopted_level.eq(Some(level))).execute(conn)?;
+            (EventKind::ReportAdopted, format!("{title} · {}", level.name_zh()))
         }
-        Move::Decline => ("report_not_adopted", title),
+        Move::Decline => (EventKind::ReportNotAdopted, title),
         Move::Instruct { text, by } => {
             let (text, by) = (text.trim(), by.trim());
             diesel::update(target)
                 .set((opinion_reports::instruction.eq(Some(text)), opinion_reports::instruction_by.eq(Some(by))))
                 .execute(conn)?;
-            ("report_instructed", format!("{title} · {by}：{text}"))
+            (EventKind::ReportInstructed, format!("{title} · {by}：{text}"))
         }
     };
     diesel::update(target)
-        .set((opinion_reports::status.eq(to.as_str()), opinion_reports::updated_at.eq(now())))
+        .set((opinion_reports::status.eq(to), opinion_reports::updated_at.eq(now())))
         .execute(conn)?;
     note_on_cases(conn, actor, id, kind, &note)?;
     let after = match mv {
@@ -438,26 +446,27 @@ pub fn advance(conn: &mut DbConn, actor: &Actor, id: ReportId, mv: &Move) -> App
 
 /// A member's reports compiled in `year` (Beijing), counted by how far they
 /// went: (compiled, sent, adopted, instructed), each later stage included in
-/// the earlier ones.
-pub fn count_for_member(conn: &mut DbConn, member_id: MemberId, year: i32) -> AppResult<(i64, i64, i64, i64)> {
-    let Some((from, to)) = year_bounds(year) else { return Ok((0, 0, 0, 0)) };
-    let statuses: Vec<String> = opinion_reports::table
-        .filter(opinion_reports::reporter_member_id.eq(member_id))
-        .filter(opinion_reports::created_at.ge(from).and(opinion_reports::created_at.lt(to)))
-        .select(opinion_reports::status)
-        .load(conn)?;
-    Ok(Counts::tally(statuses.iter().filter_map(|s| ReportStatus::parse(s))).as_tuple())
+/// the earlier ones; `None` when the actor may not see the member.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, member = %member_id, year))]
+pub fn count_for_member(
+    conn: &mut DbConn,
+    actor: &Actor,
+    member_id: MemberId,
+    year: i32,
+) -> AppResult<Option<(i64, i64, i64, i64)>> {
+    Ok(for_member(conn, actor, member_id, year)?.map(|(_, _, counts)| counts.as_tuple()))
 }
 
 /// A member's reports of a year with their counts, for whoever may see the
 /// member (the member page's rule); `None` when out of scope.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, member = %member_id, year))]
 pub fn for_member(
     conn: &mut DbConn,
     actor: &Actor,
     member_id: MemberId,
     year: i32,
 ) -> AppResult<Option<(Member, Vec<Report>, Counts)>> {
-    let Some(m) = crate::org::store::members::get(conn, actor, member_id)? else { return Ok(None) };
+    let Some(m) = roster::get(conn, actor, member_id)? else { return Ok(None) };
     let Some((from, to)) = year_bounds(year) else { return Ok(Some((m, vec![], Counts::default()))) };
     let rows: Vec<Report> = opinion_reports::table
         .filter(opinion_reports::committee_id.eq(actor.committee_id))
@@ -466,6 +475,43 @@ pub fn for_member(
         .order(opinion_reports::id.desc())
         .select(Report::as_select())
         .load(conn)?;
-    let counts = Counts::tally(rows.iter().map(Report::status));
+    let counts = Counts::tally(rows.iter().map(|r| r.status));
     Ok(Some((m, rows, counts)))
+}
+
+/// What a report's page shows.
+pub struct ReportPage {
+    pub r: Report,
+    /// Its number in the year's series (第N期).
+    pub number: i64,
+    pub cases: Vec<(OpinionId, String)>,
+    /// The text may still change, and the actor may change it.
+    pub editable: bool,
+    /// Members who may be named as the reporter, while editable.
+    pub members: Vec<(MemberId, String)>,
+}
+
+/// A report's page, if the actor may see the report.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, report = %id))]
+pub fn page(conn: &mut DbConn, actor: &Actor, id: ReportId) -> AppResult<ReportPage> {
+    let r = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
+    let editable = may_edit(actor, &r) && r.status.editable();
+    let members = if editable { roster::choices(conn, actor, r.office_id)? } else { vec![] };
+    Ok(ReportPage { number: number(conn, &r)?, cases: linked_cases(conn, id)?, editable, members, r })
+}
+
+/// A report as printed in its Word file, if the actor may see it.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, report = %id))]
+pub fn printed(conn: &mut DbConn, actor: &Actor, id: ReportId) -> AppResult<Printed> {
+    let r = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
+    Ok(Printed {
+        committee: committee_name(conn, r.committee_id)?,
+        number: number(conn, &r)?,
+        date: r.date(),
+        title: r.title,
+        situation: r.situation,
+        analysis: r.analysis,
+        suggestion: r.suggestion,
+        reporter: r.reporter_name,
+    })
 }

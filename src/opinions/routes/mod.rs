@@ -1,6 +1,6 @@
 //! The opinion box's pages.
 
-pub(crate) mod posters;
+mod posters;
 mod public;
 mod settings;
 mod staff;

@@ -8,18 +8,15 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use diesel::prelude::*;
 
-use crate::kernel::auth::{Actor, CurrentUser};
-use crate::kernel::db::DbConn;
-use crate::kernel::db::schema::members_homes;
-use crate::kernel::error::{AppError, AppResult};
+use crate::kernel::auth::CurrentUser;
+use crate::kernel::error::AppResult;
 use crate::kernel::ids::{LocalityId, OfficeId};
 use crate::kernel::state::AppState;
 use crate::kernel::web::links::{base_url, inline, qr_svg};
 use crate::kernel::web::{Page, render};
 use crate::opinions::model::AUTO_CLOSE_DAYS;
-use crate::org::store as org;
+use crate::opinions::store::posters::{self, Poster};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -27,53 +24,6 @@ pub fn router() -> Router<AppState> {
         .route("/posters/home/{office}/qr.svg", get(home_qr))
         .route("/posters/locality/{locality}", get(locality))
         .route("/posters/locality/{locality}/qr.svg", get(locality_qr))
-}
-
-/// Where a poster hangs and where its QR code points.
-struct Target {
-    committee_name: String,
-    committee_code: String,
-    /// The place as residents know it: the Home's name, or office · locality.
-    place: String,
-    /// The box's query for the place, e.g. `office=3`.
-    query: String,
-    /// The page the poster was opened from.
-    back: String,
-}
-
-/// A Members' Home's poster: the office must be one the user may see.
-fn home_target(c: &mut DbConn, me: &Actor, office: OfficeId) -> AppResult<Target> {
-    let o = org::get_office(c, me, office)?.ok_or(AppError::NotFound)?;
-    let home: Option<String> = members_homes::table
-        .filter(members_homes::office_id.eq(o.id).and(members_homes::committee_id.eq(me.committee_id)))
-        .select(members_homes::name)
-        .first(c)
-        .optional()?;
-    let committee = org::committee(c, me.committee_id)?;
-    Ok(Target {
-        committee_name: committee.name,
-        committee_code: committee.code,
-        place: home.unwrap_or(o.name),
-        query: format!("office={}", o.id),
-        back: format!("/homes/{}", o.id),
-    })
-}
-
-/// A village's or community's poster: the locality must be one the user may see.
-fn locality_target(c: &mut DbConn, me: &Actor, id: LocalityId) -> AppResult<Target> {
-    let l = org::localities::get(c, me, id)?.ok_or(AppError::NotFound)?;
-    let office = org::office_name(c, me.committee_id, l.office_id)?;
-    let committee = org::committee(c, me.committee_id)?;
-    Ok(Target {
-        committee_name: committee.name,
-        committee_code: committee.code,
-        place: match office {
-            Some(o) => format!("{o} · {}", l.name),
-            None => l.name,
-        },
-        query: format!("locality={}", l.id),
-        back: format!("/localities/{}", l.id),
-    })
 }
 
 /// The box's absolute address for a place. Committee codes are set by the
@@ -102,7 +52,7 @@ struct PosterTemplate {
     rating_days: i64,
 }
 
-async fn poster(st: &AppState, page: Page, headers: &HeaderMap, t: Target) -> AppResult<Html<String>> {
+async fn poster(st: &AppState, page: Page, headers: &HeaderMap, t: Poster) -> AppResult<Html<String>> {
     let base = base_url(st.config.public_base_url.as_deref(), headers);
     let url = box_url(&base, &t.committee_code, &t.query);
     let qr = qr_svg(&url)?;
@@ -118,7 +68,7 @@ async fn poster(st: &AppState, page: Page, headers: &HeaderMap, t: Target) -> Ap
     })
 }
 
-fn svg_response(st: &AppState, headers: &HeaderMap, t: Target) -> AppResult<Response> {
+fn svg_response(st: &AppState, headers: &HeaderMap, t: Poster) -> AppResult<Response> {
     let base = base_url(st.config.public_base_url.as_deref(), headers);
     let svg = qr_svg(&box_url(&base, &t.committee_code, &t.query))?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "private, max-age=300")], svg)
@@ -132,7 +82,7 @@ async fn home(
     headers: HeaderMap,
     Path(office): Path<i64>,
 ) -> AppResult<Html<String>> {
-    let t = st.db.read(move |c| home_target(c, &me, OfficeId(office))).await?;
+    let t = st.db.read(move |c| posters::home(c, &me, OfficeId(office))).await?;
     poster(&st, page, &headers, t).await
 }
 
@@ -142,7 +92,7 @@ async fn home_qr(
     headers: HeaderMap,
     Path(office): Path<i64>,
 ) -> AppResult<Response> {
-    let t = st.db.read(move |c| home_target(c, &me, OfficeId(office))).await?;
+    let t = st.db.read(move |c| posters::home(c, &me, OfficeId(office))).await?;
     svg_response(&st, &headers, t)
 }
 
@@ -153,7 +103,7 @@ async fn locality(
     headers: HeaderMap,
     Path(id): Path<i64>,
 ) -> AppResult<Html<String>> {
-    let t = st.db.read(move |c| locality_target(c, &me, LocalityId(id))).await?;
+    let t = st.db.read(move |c| posters::locality(c, &me, LocalityId(id))).await?;
     poster(&st, page, &headers, t).await
 }
 
@@ -163,7 +113,7 @@ async fn locality_qr(
     headers: HeaderMap,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    let t = st.db.read(move |c| locality_target(c, &me, LocalityId(id))).await?;
+    let t = st.db.read(move |c| posters::locality(c, &me, LocalityId(id))).await?;
     svg_response(&st, &headers, t)
 }
 

@@ -10,21 +10,20 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use chrono::Duration;
 use serde::Deserialize;
 
-use crate::kernel::db::DbConn;
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::files::{self, Accept};
 use crate::kernel::guard::{self, Challenge};
-use crate::kernel::ids::{CategoryId, CommitteeId, LocalityId, OfficeId};
+use crate::kernel::ids::{CategoryId, LocalityId, OfficeId};
 use crate::kernel::state::AppState;
+use crate::kernel::time::now;
 use crate::kernel::web::{Page, form, render};
-use crate::opinions::model::{self, Action, MAX_PHOTOS, Rating, Status};
-use crate::opinions::store::cases::{self, Event, NewOpinion, Opinion, Step};
-use crate::opinions::store::catalog::{self, Category};
+use crate::opinions::model::{self, Action, MAX_PHOTOS, Rating, Screen, Source};
+use crate::opinions::store::cases::{NewOpinion, Step};
+use crate::opinions::store::catalog::Category;
+use crate::opinions::store::public::{self, BoxForm, Sender, Tracked};
 use crate::org::model::Phone;
-use crate::org::store as org;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -34,16 +33,18 @@ pub fn router() -> Router<AppState> {
         .route("/track/{code}/rate", post(rate))
 }
 
-/// Submissions per IP address per hour, and per phone per day.
-const PER_IP_PER_HOUR: i32 = 10;
-const PER_PHONE_PER_DAY: i32 = 5;
-/// After this many submissions from one address in an hour, ask a question.
-const CHALLENGE_AFTER: i32 = 3;
-
+/// The place a QR code names, as the box's address carries it.
 #[derive(Deserialize, Default)]
 struct Where {
     office: Option<String>,
     locality: Option<String>,
+}
+
+impl Where {
+    /// A malformed id is ignored, as a place of another committee is.
+    fn ids(&self) -> (Option<OfficeId>, Option<LocalityId>) {
+        (form::id(&self.office).ok().flatten().map(OfficeId), form::id(&self.locality).ok().flatten().map(LocalityId))
+    }
 }
 
 /// What the resident typed, kept when the form comes back with a message.
@@ -60,10 +61,7 @@ struct Typed {
 struct BoxTemplate {
     page: Page,
     committee_code: String,
-    committee_name: String,
-    office: Option<(OfficeId, String)>,
-    locality: Option<(LocalityId, String)>,
-    categories: Vec<Category>,
+    f: BoxForm,
     typed: Typed,
     error: Option<String>,
     challenge: Option<Challenge>,
@@ -71,43 +69,18 @@ struct BoxTemplate {
     max_chars: usize,
 }
 
+/// The template reads the form's fields by name (`office`, `categories`, …).
+impl std::ops::Deref for BoxTemplate {
+    type Target = BoxForm;
+    fn deref(&self) -> &BoxForm {
+        &self.f
+    }
+}
+
 impl BoxTemplate {
     fn is_category(&self, c: &Category) -> bool {
         self.typed.category == c.id.to_string()
     }
-}
-
-struct Place {
-    committee: CommitteeId,
-    committee_name: String,
-    office: Option<(OfficeId, String)>,
-    locality: Option<(LocalityId, String)>,
-}
-
-/// The committee by its code, and the office/locality a QR code points at
-/// (ignored when they do not belong to it).
-fn place(conn: &mut crate::kernel::db::DbConn, code: &str, w: &Where) -> AppResult<Place> {
-    use crate::kernel::db::schema::{localities, offices};
-    use diesel::prelude::*;
-    let c = org::committee_by_code(conn, code)?.ok_or(AppError::NotFound)?;
-    let locality: Option<(LocalityId, String, OfficeId)> = match form::id(&w.locality).ok().flatten() {
-        Some(l) => localities::table
-            .filter(localities::id.eq(l).and(localities::committee_id.eq(c.id)))
-            .select((localities::id, localities::name, localities::office_id))
-            .first(conn)
-            .optional()?,
-        None => None,
-    };
-    let office_id = locality.as_ref().map(|l| l.2).or(form::id(&w.office).ok().flatten().map(OfficeId));
-    let office: Option<(OfficeId, String)> = match office_id {
-        Some(o) => offices::table
-            .filter(offices::id.eq(o).and(offices::committee_id.eq(c.id)))
-            .select((offices::id, offices::name))
-            .first(conn)
-            .optional()?,
-        None => None,
-    };
-    Ok(Place { committee: c.id, committee_name: c.name, office, locality: locality.map(|(id, n, _)| (id, n)) })
 }
 
 /// How the form is shown: fresh, or again with what was typed and why not.
@@ -118,43 +91,24 @@ struct Shown {
     status: StatusCode,
 }
 
-async fn show_box(st: &AppState, page: Page, code: String, w: Where, shown: Shown) -> AppResult<Response> {
-    show_box_counting(st, page, code, w, shown, None).await
-}
-
-/// `show_box`, asking the question too when `ip_key` has reached the count
-/// (read with the page's data, in one go).
-async fn show_box_counting(
+/// The box's page; `sender` counts the address's submissions to decide on the
+/// question (none when the form comes back refused: `shown` says then).
+async fn show_box(
     st: &AppState,
     page: Page,
     code: String,
     w: Where,
     shown: Shown,
-    ip_key: Option<String>,
+    sender: Option<Sender>,
 ) -> AppResult<Response> {
     let Shown { typed, error, challenge, status } = shown;
-    let c = code.clone();
-    let (p, categories, recent) = st
-        .db
-        .read(move |conn| {
-            let p = place(conn, &c, &w)?;
-            let cats = catalog::categories(conn, p.committee)?.into_iter().filter(|c| c.active).collect();
-            let recent = match ip_key {
-                Some(k) => guard::count(conn, &k, Duration::hours(1))?,
-                None => 0,
-            };
-            Ok((p, cats, recent))
-        })
-        .await?;
-    let challenge = (challenge || recent >= CHALLENGE_AFTER)
-        .then(|| guard::new_challenge(&st.personal.derive("guard.challenge"), crate::kernel::time::now()));
+    let (c, (office, locality)) = (code.clone(), w.ids());
+    let f = st.db.read(move |conn| public::box_form(conn, &c, office, locality, sender.as_ref())).await?;
+    let challenge = (challenge || f.ask_question).then(|| guard::new_challenge(&challenge_key(st), now()));
     let tpl = BoxTemplate {
         page,
         committee_code: code,
-        committee_name: p.committee_name,
-        office: p.office,
-        locality: p.locality,
-        categories,
+        f,
         typed,
         error,
         challenge,
@@ -164,27 +118,8 @@ async fn show_box_counting(
     Ok((status, render(&tpl)?).into_response())
 }
 
-/// The per-phone counter's key: the phone's blind index, never the number.
-fn phone_key(index: &str) -> String {
-    format!("submit:phone:{index}")
-}
-
-/// Counts one submission against its address and phone; false when either is
-/// over its limit.
-fn count_attempt(c: &mut DbConn, ip_key: &str, phone_index: Option<&str>) -> AppResult<bool> {
-    let by_ip = guard::hit(c, ip_key, Duration::hours(1), PER_IP_PER_HOUR)?;
-    let by_phone = match phone_index {
-        Some(p) => guard::hit(c, &phone_key(p), Duration::days(1), PER_PHONE_PER_DAY)?,
-        None => true,
-    };
-    Ok(by_ip && by_phone)
-}
-
-/// Refused for too many submissions, what was typed kept.
-async fn too_many(st: &AppState, page: Page, code: String, w: Where, typed: Typed) -> AppResult<Response> {
-    let shown =
-        Shown { error: Some(page.t("guard.too_many")), typed, challenge: false, status: StatusCode::TOO_MANY_REQUESTS };
-    show_box(st, page, code, w, shown).await
+fn challenge_key(st: &AppState) -> [u8; 32] {
+    st.personal.derive("guard.challenge")
 }
 
 async fn box_page(
@@ -197,7 +132,7 @@ async fn box_page(
 ) -> AppResult<Response> {
     let ip = guard::client_ip(&headers, Some(peer), st.config.trust_proxy_headers);
     let shown = Shown { typed: Typed::default(), error: None, challenge: false, status: StatusCode::OK };
-    show_box_counting(&st, page, code, w, shown, Some(format!("submit:ip:{ip}"))).await
+    show_box(&st, page, code, w, shown, Some(Sender::new(&ip, None))).await
 }
 
 async fn submit(
@@ -212,7 +147,6 @@ async fn submit(
     let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
     let w = Where { office: fields.get("office").cloned(), locality: fields.get("locality").cloned() };
     let typed = Typed { body: get("body"), category: get("category"), name: get("name"), phone: get("phone") };
-    let ip = guard::client_ip(&headers, Some(peer), st.config.trust_proxy_headers);
     // The form again, with what was typed and a message.
     let refuse = |typed: Typed, key: &str, challenge: bool, status: StatusCode| Shown {
         error: Some(page.t(key)),
@@ -228,47 +162,28 @@ async fn submit(
             Some(p) => Some(p),
             None => {
                 let shown = refuse(typed, "form.bad_phone", false, StatusCode::BAD_REQUEST);
-                return show_box(&st, page, code, w, shown).await;
+                return show_box(&st, page, code, w, shown, None).await;
             }
         },
     };
-    // The address's and the phone's counts in one read. Over a limit already:
-    // refused before any photo is stored. The counters move in the case's own
-    // transaction below (one commit, not two), which checks them again for
-    // submissions racing this one.
-    let ip_key = format!("submit:ip:{ip}");
+    let ip = guard::client_ip(&headers, Some(peer), st.config.trust_proxy_headers);
     let phone_index = phone.as_ref().map(|p| st.personal.blind_index(p.as_str()));
-    let (k, pk) = (ip_key.clone(), phone_index.clone());
-    let (recent, over_by_phone) = st
-        .db
-        .read(move |c| {
-            let recent = guard::count(c, &k, Duration::hours(1))?;
-            let by_phone = match &pk {
-                Some(p) => guard::count(c, &phone_key(p), Duration::days(1))? >= PER_PHONE_PER_DAY,
-                None => false,
-            };
-            Ok((recent, by_phone))
-        })
-        .await?;
-    // Repeated submissions from one address must answer a question first.
-    if recent >= CHALLENGE_AFTER {
-        let ok = guard::check_challenge(
-            &st.personal.derive("guard.challenge"),
-            &get("challenge_token"),
-            &get("challenge_answer"),
-            crate::kernel::time::now(),
-        );
-        if !ok {
+    let sender = Sender::new(&ip, phone_index.as_deref());
+    // The limits and the question, before any photo is stored.
+    let answered =
+        guard::check_challenge(&challenge_key(&st), &get("challenge_token"), &get("challenge_answer"), now());
+    let s = sender.clone();
+    match st.db.read(move |c| public::screen(c, &s, answered)).await? {
+        Screen::Pass => {}
+        Screen::Question => {
             let shown = refuse(typed, "guard.wrong_answer", true, StatusCode::BAD_REQUEST);
-            return show_box(&st, page, code, w, shown).await;
+            return show_box(&st, page, code, w, shown, None).await;
         }
-    }
-    let over = recent >= PER_IP_PER_HOUR || over_by_phone;
-    if over {
-        // Refused attempts count too: an address that keeps trying stays limited.
-        let (k, pk) = (ip_key.clone(), phone_index.clone());
-        st.db.write(move |c| count_attempt(c, &k, pk.as_deref())).await?;
-        return too_many(&st, page, code, w, typed).await;
+        Screen::TooMany => {
+            let s = sender.clone();
+            st.db.write(move |c| public::count_refused(c, &s)).await?;
+            return too_many(&st, page, code, w, typed).await;
+        }
     }
 
     // Photos are checked and stored first; the case and its photo rows then
@@ -279,50 +194,41 @@ async fn submit(
             Ok(s) => stored.push(s),
             Err(AppError::BadRequest(k)) => {
                 let shown = refuse(typed, k, false, StatusCode::BAD_REQUEST);
-                return show_box(&st, page, code, w, shown).await;
+                return show_box(&st, page, code, w, shown, None).await;
             }
             Err(e) => return Err(e),
         }
     }
-    let name = typed.name.trim().chars().take(30).collect::<String>();
+    let (office, locality) = w.ids();
     let new = NewOpinion {
-        office_id: form::id(&w.office).ok().flatten().map(OfficeId),
-        locality_id: form::id(&w.locality).ok().flatten().map(LocalityId),
+        office_id: office,
+        locality_id: locality,
         category_id: form::id(&Some(typed.category.clone())).ok().flatten().map(CategoryId),
-        source: Some(model::Source::Web),
+        source: Some(Source::Web),
         heard_by: None,
         body: typed.body.clone(),
-        name_enc: (!name.is_empty()).then(|| st.personal.encrypt(&name)),
+        name_enc: model::submitter_name(&typed.name).map(|n| st.personal.encrypt(&n)),
         phone_enc: phone.as_ref().map(|p| st.personal.encrypt(p.as_str())),
         phone_index,
         urgent: false,
     };
-    let committee_code = code.clone();
-    let pk = new.phone_index.clone();
-    let result = st
-        .db
-        .write(move |c| {
-            if !count_attempt(c, &ip_key, pk.as_deref())? {
-                return Ok(None);
-            }
-            let committee = org::committee_by_code(c, &committee_code)?.ok_or(AppError::NotFound)?;
-            let (id, tracking) = cases::submit(c, committee.id, &new, None)?;
-            for s in &stored {
-                let f = files::insert_public_row(c, committee.id, s)?;
-                cases::attach_file(c, id, f, "photo")?;
-            }
-            Ok(Some(tracking))
-        })
-        .await;
-    match result {
+    let c = code.clone();
+    match st.db.write(move |conn| public::submit(conn, &c, &sender, &new, &stored)).await {
         Ok(Some(tracking)) => Ok(Redirect::to(&format!("/track/{tracking}?new=1")).into_response()),
         Ok(None) => too_many(&st, page, code, w, typed).await,
         Err(AppError::BadRequest(k)) => {
             let shown = refuse(typed, k, false, StatusCode::BAD_REQUEST);
-            show_box(&st, page, code, w, shown).await
+            show_box(&st, page, code, w, shown, None).await
         }
         Err(e) => Err(e),
     }
+}
+
+/// Refused for too many submissions, what was typed kept.
+async fn too_many(st: &AppState, page: Page, code: String, w: Where, typed: Typed) -> AppResult<Response> {
+    let shown =
+        Shown { error: Some(page.t("guard.too_many")), typed, challenge: false, status: StatusCode::TOO_MANY_REQUESTS };
+    show_box(st, page, code, w, shown, None).await
 }
 
 #[derive(Template)]
@@ -349,13 +255,18 @@ async fn find(page: Page, Query(q): Query<HashMap<String, String>>) -> AppResult
 #[template(path = "opinions/track.html")]
 struct TrackTemplate {
     page: Page,
-    opinion: Opinion,
-    events: Vec<Event>,
-    category: Option<String>,
-    office: Option<String>,
+    t: Tracked,
     is_new: bool,
     can_rate: bool,
-    ratings: Vec<Rating>,
+    ratings: &'static [Rating],
+}
+
+/// The template reads the page's fields by name (`opinion`, `events`, …).
+impl std::ops::Deref for TrackTemplate {
+    type Target = Tracked;
+    fn deref(&self) -> &Tracked {
+        &self.t
+    }
 }
 
 #[derive(Deserialize)]
@@ -370,35 +281,9 @@ async fn track(
     Query(q): Query<TrackQuery>,
 ) -> AppResult<Html<String>> {
     let code = model::normalize_code(&code).ok_or(AppError::NotFound)?;
-    let (opinion, events, category, office) = st
-        .db
-        .read(move |c| {
-            use crate::kernel::db::schema::{offices, opinion_categories};
-            use diesel::prelude::*;
-            let o = cases::by_code(c, &code)?.ok_or(AppError::NotFound)?;
-            // A merged duplicate shows its case's progress.
-            let shown = match o.merged_into {
-                Some(m) => cases::by_id_unscoped(c, m)?.unwrap_or(o.clone()),
-                None => o.clone(),
-            };
-            let mut events = cases::events(c, o.id, true)?;
-            if shown.id != o.id {
-                events.extend(cases::events(c, shown.id, true)?);
-            }
-            let category = match shown.category_id {
-                Some(id) => opinion_categories::table.find(id).select(opinion_categories::name).first(c).optional()?,
-                None => None,
-            };
-            let office = match shown.office_id {
-                Some(id) => offices::table.find(id).select(offices::name).first(c).optional()?,
-                None => None,
-            };
-            Ok((shown, events, category, office))
-        })
-        .await?;
-    let can_rate = opinion.status() == Status::Answered;
-    let ratings = vec![Rating::Satisfied, Rating::Basic, Rating::Unsatisfied];
-    render(&TrackTemplate { page, opinion, events, category, office, is_new: q.new.is_some(), can_rate, ratings })
+    let t = st.db.read(move |c| public::track(c, &code)).await?;
+    let can_rate = t.can_rate();
+    render(&TrackTemplate { page, t, is_new: q.new.is_some(), can_rate, ratings: Rating::GIVEN })
 }
 
 #[derive(Deserialize)]
@@ -419,7 +304,7 @@ async fn rate(
         .ok_or(AppError::BadRequest("track.choose_rating"))?;
     let step = Step { note: f.comment.unwrap_or_default(), ..Step::new(Action::Rate(rating)) };
     let c = code.clone();
-    let result = st.db.write(move |conn| cases::act_as_resident(conn, &c, &step)).await;
+    let result = st.db.write(move |conn| public::rate(conn, &c, &step)).await;
     match result {
         Ok(_) => crate::kernel::web::page::flash(&session, true, "track.rated").await,
         Err(AppError::Conflict(k) | AppError::BadRequest(k)) => {

@@ -16,7 +16,7 @@ use crate::kernel::ids::{CategoryId, DepartmentId, OfficeId};
 use crate::kernel::state::AppState;
 use crate::kernel::web::page::form_done;
 use crate::kernel::web::{Page, form, render};
-use crate::opinions::model::{AssigneeKind, DEFAULT_ANSWER_DAYS};
+use crate::opinions::model::{Assignee, DEFAULT_ANSWER_DAYS};
 use crate::opinions::store::catalog::{self, Category};
 use crate::org::store::departments::{self, Department};
 use crate::org::store::{self as org, Office};
@@ -68,7 +68,7 @@ async fn show(State(st): State<AppState>, CurrentUser(me): CurrentUser, page: Pa
             // The routing table is the district's: this refuses everyone else.
             let routes = catalog::routes(c, &me)?;
             Ok((
-                catalog::categories(c, me.committee_id)?,
+                catalog::categories(c, &me)?,
                 departments::list(c, me.committee_id)?,
                 org::list_offices(c, &me)?,
                 routes,
@@ -82,14 +82,12 @@ async fn show(State(st): State<AppState>, CurrentUser(me): CurrentUser, page: Pa
     let routes = routes
         .into_iter()
         .map(|r| {
-            let assignee = match AssigneeKind::parse(&r.assignee_kind) {
-                Some(AssigneeKind::Department) => {
-                    departments.iter().find(|d| d.id.0 == r.assignee_id).map(|d| d.name.clone())
-                }
-                Some(AssigneeKind::Office) => office(r.assignee_id),
-                _ => None,
+            let assignee = match r.assignee() {
+                Assignee::Department(id) => departments.iter().find(|d| d.id == id).map(|d| d.name.clone()),
+                Assignee::Office(id) => office(id.0),
+                Assignee::Member(_) => None,
             }
-            .unwrap_or_else(|| format!("{}:{}", r.assignee_kind, r.assignee_id));
+            .unwrap_or_else(|| r.assignee().key());
             RouteRow {
                 id: r.id,
                 category: category(r.category_id),
@@ -205,20 +203,17 @@ struct RouteForm {
     days: Option<String>,
 }
 
-fn parse_route(f: &RouteForm) -> AppResult<(CategoryId, Option<OfficeId>, AssigneeKind, i64, u32)> {
+fn parse_route(f: &RouteForm) -> AppResult<(CategoryId, Option<OfficeId>, Assignee, u32)> {
     let category = form::id(&f.category)?.map(CategoryId).ok_or(AppError::BadRequest("settings.choose_category"))?;
     let office = form::id(&f.office)?.map(OfficeId);
-    let (kind, id) = form::text(&f.assignee)
-        .and_then(|v| {
-            let (k, id) = v.split_once(':')?;
-            Some((AssigneeKind::parse(k)?, id.parse::<i64>().ok()?))
-        })
+    let assignee = form::text(&f.assignee)
+        .and_then(|v| Assignee::parse(&v))
         .ok_or(AppError::BadRequest("opinion.choose_assignee"))?;
     let days = match form::text(&f.days) {
         None => DEFAULT_ANSWER_DAYS,
         Some(d) => d.parse().ok().filter(|d| (1..=60).contains(d)).ok_or(AppError::BadRequest("opinion.bad_days"))?,
     };
-    Ok((category, office, kind, id, days))
+    Ok((category, office, assignee, days))
 }
 
 async fn set_route(
@@ -228,8 +223,8 @@ async fn set_route(
     Form(f): Form<RouteForm>,
 ) -> AppResult<Redirect> {
     let result = async {
-        let (category, office, kind, id, days) = parse_route(&f)?;
-        st.db.write(move |c| catalog::set_route(c, &me, category, office, kind, id, days)).await
+        let (category, office, assignee, days) = parse_route(&f)?;
+        st.db.write(move |c| catalog::set_route(c, &me, category, office, assignee, days)).await
     }
     .await;
     back(&session, result, "routes").await
@@ -260,9 +255,9 @@ mod tests {
     #[test]
     fn route_forms() {
         let ok = parse_route(&f("7", "", "department:3", "")).ok();
-        assert_eq!(ok, Some((CategoryId(7), None, AssigneeKind::Department, 3, DEFAULT_ANSWER_DAYS)));
+        assert_eq!(ok, Some((CategoryId(7), None, Assignee::Department(DepartmentId(3)), DEFAULT_ANSWER_DAYS)));
         let ok = parse_route(&f("7", "2", "office:2", "5")).ok();
-        assert_eq!(ok, Some((CategoryId(7), Some(OfficeId(2)), AssigneeKind::Office, 2, 5)));
+        assert_eq!(ok, Some((CategoryId(7), Some(OfficeId(2)), Assignee::Office(OfficeId(2)), 5)));
         assert!(matches!(parse_route(&f("", "", "department:3", "")), Err(AppError::BadRequest(_))));
         assert!(matches!(parse_route(&f("7", "", "nobody:3", "")), Err(AppError::BadRequest(_))));
         assert!(matches!(

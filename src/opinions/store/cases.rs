@@ -1,9 +1,9 @@
-//! Opinion cases: intake, the scoped inbox, every move of the state machine
-//! with its timeline event and audit entry, personal data access.
+//! Opinion cases: intake by staff, the scoped inbox, every move of the state
+//! machine with its timeline event and audit entry, personal data access.
+//! What the resident does without a login is in `public`.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use serde::Serialize;
 
 use super::catalog;
 use crate::kernel::audit::{self, Change, store::Who};
@@ -14,15 +14,17 @@ use crate::kernel::db::schema::{
 };
 use crate::kernel::db::{DbConn, is_unique_violation};
 use crate::kernel::error::{AppError, AppResult};
+use crate::kernel::files::Stored;
 use crate::kernel::ids::{CategoryId, CommitteeId, DepartmentId, FileId, LocalityId, MemberId, OfficeId, OpinionId};
 use crate::kernel::jobs::store as jobs;
 use crate::kernel::time::now;
 use crate::opinions::model::{
-    self, Action, Assignee, AssigneeKind, DEFAULT_ANSWER_DAYS, MAX_BODY_CHARS, Party, Rating, Source, Status,
+    self, Action, Assignee, AssigneeKind, DEFAULT_ANSWER_DAYS, EventKind, FileRole, MAX_BODY_CHARS, Party, Rating,
+    Source, Status,
 };
 use crate::org::store::departments;
 
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = opinions)]
 pub struct Opinion {
     pub id: OpinionId,
@@ -31,27 +33,26 @@ pub struct Opinion {
     pub locality_id: Option<LocalityId>,
     pub category_id: Option<CategoryId>,
     pub code: String,
-    pub source: String,
+    pub source: Source,
     pub heard_by: Option<MemberId>,
     pub body: String,
-    pub status: String,
-    #[serde(skip)]
+    pub status: Status,
     pub submitter_name: Option<String>,
-    #[serde(skip)]
     pub submitter_phone: Option<String>,
-    #[serde(skip)]
     pub phone_index: Option<String>,
     pub merged_into: Option<OpinionId>,
-    pub assignee_kind: Option<String>,
-    pub assignee_id: Option<i64>,
+    /// Who holds the case, from its two columns `assignee_kind` and `assignee_id`.
+    #[diesel(select_expression = (opinions::assignee_kind, opinions::assignee_id))]
+    #[diesel(select_expression_type = (opinions::assignee_kind, opinions::assignee_id))]
+    #[diesel(deserialize_as = HolderColumns)]
+    pub assignee: Option<Assignee>,
     pub assigned_at: Option<NaiveDateTime>,
     pub due_at: Option<NaiveDateTime>,
     pub signed_at: Option<NaiveDateTime>,
-    pub extension_state: Option<String>,
     pub reopened: bool,
     pub answer: Option<String>,
     pub answered_at: Option<NaiveDateTime>,
-    pub rating: Option<String>,
+    pub rating: Option<Rating>,
     pub rating_comment: Option<String>,
     pub reject_reason: Option<String>,
     pub public: bool,
@@ -63,12 +64,26 @@ pub struct Opinion {
     pub urgent: bool,
 }
 
-impl Opinion {
-    pub fn status(&self) -> Status {
-        Status::parse(&self.status).unwrap_or(Status::Submitted)
+/// A case's handler as its two columns, read together: both set or both empty.
+/// Anything else is an error, never taken for "no handler".
+#[derive(Queryable)]
+pub struct HolderColumns(Option<AssigneeKind>, Option<i64>);
+
+impl TryFrom<HolderColumns> for Option<Assignee> {
+    type Error = String;
+
+    fn try_from(HolderColumns(kind, id): HolderColumns) -> Result<Self, String> {
+        match (kind, id) {
+            (Some(k), Some(id)) => Ok(Some(Assignee::from_parts(k, id))),
+            (None, None) => Ok(None),
+            (k, id) => Err(format!("a case's handler is half set: kind {k:?}, id {id:?}")),
+        }
     }
+}
+
+impl Opinion {
     pub fn status_label_key(&self) -> String {
-        self.status().label_key()
+        self.status.label_key()
     }
     /// The code as two groups of five, easier to read aloud and copy down.
     pub fn code_spaced(&self) -> String {
@@ -76,20 +91,13 @@ impl Opinion {
         format!("{a} {b}")
     }
     pub fn source_label_key(&self) -> String {
-        Source::parse(&self.source).map(|s| s.label_key()).unwrap_or_default()
+        self.source.label_key()
     }
     pub fn rating_label_key(&self) -> Option<String> {
-        self.rating.as_deref().and_then(Rating::parse).map(|r| r.label_key())
-    }
-    pub fn assignee(&self) -> Option<Assignee> {
-        Some(Assignee::from_parts(AssigneeKind::parse(self.assignee_kind.as_deref()?)?, self.assignee_id?))
+        self.rating.map(Rating::label_key)
     }
     pub fn is_overdue(&self, at: NaiveDateTime) -> bool {
-        self.status().deadline_runs() && self.due_at.is_some_and(|d| d < at)
-    }
-    /// The handler has not signed within a working day of being assigned.
-    pub fn sign_late(&self, sign_due: Option<NaiveDateTime>, at: NaiveDateTime) -> bool {
-        self.status() == Status::Assigned && self.signed_at.is_none() && sign_due.is_some_and(|d| d < at)
+        self.status.deadline_runs() && self.due_at.is_some_and(|d| d < at)
     }
 }
 
@@ -160,9 +168,9 @@ fn check_refs(conn: &mut DbConn, committee_id: CommitteeId, n: &NewOpinion) -> A
 }
 
 /// Files a new case and its first timeline event; returns its id and tracking
-/// code. `by` is the staff member entering a paper slip or an activity's
-/// opinion; `None` for a resident at the box.
-pub fn submit(
+/// code. `by` is the staff member entering it; `None` for a resident at the
+/// box (`public::submit`), whose case goes to the committee of the box.
+pub(super) fn file(
     conn: &mut DbConn,
     committee_id: CommitteeId,
     n: &NewOpinion,
@@ -187,10 +195,10 @@ pub fn submit(
                     opinions::locality_id.eq(n.locality_id),
                     opinions::category_id.eq(n.category_id),
                     opinions::code.eq(&code),
-                    opinions::source.eq(source.as_str()),
+                    opinions::source.eq(source),
                     opinions::heard_by.eq(n.heard_by),
                     opinions::body.eq(n.body.trim()),
-                    opinions::status.eq(Status::Submitted.as_str()),
+                    opinions::status.eq(Status::Submitted),
                     opinions::submitter_name.eq(&n.name_enc),
                     opinions::submitter_phone.eq(&n.phone_enc),
                     opinions::phone_index.eq(&n.phone_index),
@@ -207,7 +215,7 @@ pub fn submit(
             Ok(id) => {
                 crate::kernel::search::index(conn, committee_id, "opinion", id.0, n.body.trim())?;
                 let who = by.map(|a| a.display_name.clone()).unwrap_or_else(|| "群众".into());
-                event(conn, committee_id, id, "submitted", Some(Status::Submitted), by, &who, true, "")?;
+                event(conn, committee_id, id, EventKind::Submitted, Some(Status::Submitted), by, &who, true, "")?;
                 let audit_who = match by {
                     Some(a) => Who::User(a),
                     None => Who::System { committee_id: Some(committee_id), name: "opinion box" },
@@ -228,7 +236,19 @@ pub fn submit(
     Err(AppError::Internal(anyhow::anyhow!("no free tracking code after 5 tries")))
 }
 
-pub fn attach_file(conn: &mut DbConn, id: OpinionId, file: FileId, role: &str) -> AppResult<()> {
+/// Staff enter a case: a paper slip from the box, or an opinion heard at an
+/// activity (`model::entry_office` says who may and how it is filed). The case
+/// is the actor's committee's.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+pub fn enter(conn: &mut DbConn, actor: &Actor, n: &NewOpinion) -> AppResult<(OpinionId, String)> {
+    let source = n.source.unwrap_or(Source::Web);
+    let office_id = model::entry_office(actor, source, n.heard_by, n.office_id)?;
+    file(conn, actor.committee_id, &NewOpinion { office_id, source: Some(source), ..n.clone() }, Some(actor))
+}
+
+/// Links a stored file to a case; the caller has checked the case (a new one
+/// of its own, or one it just acted on).
+fn attach_file(conn: &mut DbConn, id: OpinionId, file: FileId, role: FileRole) -> AppResult<()> {
     diesel::insert_into(opinion_files::table)
         .values((
             opinion_files::opinion_id.eq(id),
@@ -238,6 +258,45 @@ pub fn attach_file(conn: &mut DbConn, id: OpinionId, file: FileId, role: &str) -
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// A resident's photos with the case they just filed (public rows: no uploader).
+pub(super) fn attach_public_photos(
+    conn: &mut DbConn,
+    committee_id: CommitteeId,
+    id: OpinionId,
+    photos: &[Stored],
+) -> AppResult<()> {
+    for s in photos {
+        let f = crate::kernel::files::insert_public_row(conn, committee_id, s)?;
+        attach_file(conn, id, f, FileRole::Photo)?;
+    }
+    Ok(())
+}
+
+/// The names a case page shows for a case's ids.
+#[derive(Debug, Clone, Default)]
+pub struct CaseNames {
+    pub office: Option<String>,
+    pub locality: Option<String>,
+    pub category: Option<String>,
+}
+
+/// The office, locality and category names of a case the caller has checked.
+pub(super) fn names(conn: &mut DbConn, o: &Opinion) -> AppResult<CaseNames> {
+    let office = match o.office_id {
+        Some(x) => offices::table.find(x).select(offices::name).get_result(conn).optional()?,
+        None => None,
+    };
+    let locality = match o.locality_id {
+        Some(x) => localities::table.find(x).select(localities::name).get_result(conn).optional()?,
+        None => None,
+    };
+    let category = match o.category_id {
+        Some(x) => opinion_categories::table.find(x).select(opinion_categories::name).get_result(conn).optional()?,
+        None => None,
+    };
+    Ok(CaseNames { office, locality, category })
 }
 
 /// Which cases an actor may see.
@@ -268,23 +327,23 @@ type Boxed<'a> = opinions::BoxedQuery<'a, crate::kernel::db::MultiBackend>;
 
 fn scoped<'a>(q: Boxed<'a>, committee_id: CommitteeId, scope: Scope) -> Option<Boxed<'a>> {
     let q = q.filter(opinions::committee_id.eq(committee_id));
+    let held_by = |a: Assignee| {
+        let (kind, id) = a.parts();
+        opinions::assignee_kind.eq(kind).and(opinions::assignee_id.eq(id))
+    };
     Some(match scope {
         Scope::All => q,
-        Scope::Office(o) => q.filter(
-            opinions::office_id
-                .eq(o)
-                .or(opinions::assignee_kind.eq(AssigneeKind::Office.as_str()).and(opinions::assignee_id.eq(o.0))),
-        ),
-        Scope::Department(d) => {
-            q.filter(opinions::assignee_kind.eq(AssigneeKind::Department.as_str()).and(opinions::assignee_id.eq(d.0)))
-        }
-        Scope::Member(m) => q.filter(
-            opinions::heard_by
-                .eq(m)
-                .or(opinions::assignee_kind.eq(AssigneeKind::Member.as_str()).and(opinions::assignee_id.eq(m.0))),
-        ),
+        Scope::Office(o) => q.filter(opinions::office_id.eq(o).or(held_by(Assignee::Office(o)))),
+        Scope::Department(d) => q.filter(held_by(Assignee::Department(d))),
+        Scope::Member(m) => q.filter(opinions::heard_by.eq(m).or(held_by(Assignee::Member(m)))),
         Scope::Nothing => return None,
     })
+}
+
+/// The cases the actor may see, as a query to narrow further (`None`: none).
+fn visible(conn: &mut DbConn, actor: &Actor) -> AppResult<Option<Boxed<'static>>> {
+    let scope = scope(conn, actor)?;
+    Ok(scoped(opinions::table.into_boxed(), actor.committee_id, scope))
 }
 
 /// One case, if the actor may see it.
@@ -292,20 +351,30 @@ fn scoped<'a>(q: Boxed<'a>, committee_id: CommitteeId, scope: Scope) -> Option<B
 /// Reads by key here and in the steps use `get_result`, not `first`: SQLite
 /// (3.53) folds a bound `LIMIT ?` into the statement and so prepares it again
 /// every time it is run, which was a quarter of a step's time.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, case = %id))]
 pub fn get(conn: &mut DbConn, actor: &Actor, id: OpinionId) -> AppResult<Option<Opinion>> {
-    let scope = scope(conn, actor)?;
-    let Some(q) = scoped(opinions::table.into_boxed(), actor.committee_id, scope) else { return Ok(None) };
+    let Some(q) = visible(conn, actor)? else { return Ok(None) };
     Ok(q.filter(opinions::id.eq(id)).select(Opinion::as_select()).get_result(conn).optional()?)
 }
 
-/// A case by its tracking code: the code is the resident's key to it.
-pub fn by_code(conn: &mut DbConn, code: &str) -> AppResult<Option<Opinion>> {
+/// A case by its tracking code, if the actor may see it (staff typing a code:
+/// the case to merge into, the cases of a report).
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, code))]
+pub fn get_by_code(conn: &mut DbConn, actor: &Actor, code: &str) -> AppResult<Option<Opinion>> {
+    let Some(q) = visible(conn, actor)? else { return Ok(None) };
+    Ok(q.filter(opinions::code.eq(code)).select(Opinion::as_select()).get_result(conn).optional()?)
+}
+
+/// A case by its tracking code, with no actor: the code is the resident's only
+/// key to their case (`public`).
+pub(super) fn by_code(conn: &mut DbConn, code: &str) -> AppResult<Option<Opinion>> {
     Ok(opinions::table.filter(opinions::code.eq(code)).select(Opinion::as_select()).get_result(conn).optional()?)
 }
 
-/// A case by id with no scope check: only for following a merged duplicate to
-/// its case on the resident's own tracking page.
-pub fn by_id_unscoped(conn: &mut DbConn, id: OpinionId) -> AppResult<Option<Opinion>> {
+/// A case by id with no scope check: for following a merged duplicate to its
+/// case on the resident's own tracking page, for another area's note on a case
+/// of its committee (`public_note`) and for the background worker.
+pub(super) fn by_id_unscoped(conn: &mut DbConn, id: OpinionId) -> AppResult<Option<Opinion>> {
     Ok(opinions::table.find(id).select(Opinion::as_select()).get_result(conn).optional()?)
 }
 
@@ -326,7 +395,7 @@ pub struct InboxFilter {
 
 pub const INBOX_PAGE: i64 = 50;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct InboxRow {
     pub opinion: Opinion,
     pub office: Option<String>,
@@ -342,12 +411,12 @@ impl InboxRow {
 }
 
 /// The staff inbox: the actor's cases, filtered, newest first, a page at a time.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub fn inbox(conn: &mut DbConn, actor: &Actor, f: &InboxFilter) -> AppResult<Vec<InboxRow>> {
-    let scope = scope(conn, actor)?;
-    let Some(mut q) = scoped(opinions::table.into_boxed(), actor.committee_id, scope) else { return Ok(vec![]) };
+    let Some(mut q) = visible(conn, actor)? else { return Ok(vec![]) };
     let t = now();
     if let Some(s) = f.status {
-        q = q.filter(opinions::status.eq(s.as_str()));
+        q = q.filter(opinions::status.eq(s));
     }
     if let Some(o) = f.office {
         q = q.filter(opinions::office_id.eq(o));
@@ -404,14 +473,15 @@ pub fn inbox(conn: &mut DbConn, actor: &Actor, f: &InboxFilter) -> AppResult<Vec
         .collect())
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = opinion_events)]
 pub struct Event {
     pub id: i64,
     pub committee_id: CommitteeId,
     pub opinion_id: OpinionId,
-    pub kind: String,
-    pub status: Option<String>,
+    pub kind: EventKind,
+    /// The case's status after a step; none for a note beside the loop.
+    pub status: Option<Status>,
     pub actor_id: Option<crate::kernel::ids::UserId>,
     pub actor_name: String,
     pub public: bool,
@@ -421,16 +491,18 @@ pub struct Event {
 
 impl Event {
     pub fn label_key(&self) -> String {
-        format!("opinion_event.{}", self.kind)
+        self.kind.label_key()
     }
 }
 
+/// Writes a timeline event on a case the caller has already checked (or
+/// made). For the opinion box's own store, jobs and reports only.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn event(
+pub(in crate::opinions) fn event(
     conn: &mut DbConn,
     committee_id: CommitteeId,
     id: OpinionId,
-    kind: &str,
+    kind: EventKind,
     status: Option<Status>,
     actor: Option<&Actor>,
     actor_name: &str,
@@ -442,7 +514,7 @@ pub(crate) fn event(
             opinion_events::committee_id.eq(committee_id),
             opinion_events::opinion_id.eq(id),
             opinion_events::kind.eq(kind),
-            opinion_events::status.eq(status.map(|s| s.as_str())),
+            opinion_events::status.eq(status),
             opinion_events::actor_id.eq(actor.map(|a| a.user_id)),
             opinion_events::actor_name.eq(actor_name),
             opinion_events::public.eq(public),
@@ -453,8 +525,9 @@ pub(crate) fn event(
         .get_result(conn)?)
 }
 
-/// The timeline, oldest first; `public_only` for the resident's view.
-pub fn events(conn: &mut DbConn, id: OpinionId, public_only: bool) -> AppResult<Vec<Event>> {
+/// A case's timeline, oldest first; `public_only` for the resident's view.
+/// The caller has checked the case (`events`, `public::track`).
+pub(super) fn timeline(conn: &mut DbConn, id: OpinionId, public_only: bool) -> AppResult<Vec<Event>> {
     let mut q = opinion_events::table.filter(opinion_events::opinion_id.eq(id)).into_boxed();
     if public_only {
         q = q.filter(opinion_events::public.eq(true));
@@ -462,14 +535,45 @@ pub fn events(conn: &mut DbConn, id: OpinionId, public_only: bool) -> AppResult<
     Ok(q.order(opinion_events::id.asc()).select(Event::as_select()).load(conn)?)
 }
 
-/// Photos and attachments of a case: (file id, role, name, content type).
-pub fn attachments(conn: &mut DbConn, id: OpinionId) -> AppResult<Vec<(FileId, String, String, String)>> {
+/// The whole timeline of a case the actor may see, oldest first.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, case = %id))]
+pub fn events(conn: &mut DbConn, actor: &Actor, id: OpinionId) -> AppResult<Vec<Event>> {
+    get(conn, actor, id)?.ok_or(AppError::NotFound)?;
+    timeline(conn, id, false)
+}
+
+/// A photo or attachment of a case: (file id, role, name, content type).
+pub type Attachment = (FileId, FileRole, String, String);
+
+/// The files of a case the caller has checked.
+pub(super) fn files_of(conn: &mut DbConn, id: OpinionId) -> AppResult<Vec<Attachment>> {
     Ok(opinion_files::table
         .inner_join(files::table)
         .filter(opinion_files::opinion_id.eq(id))
         .order(opinion_files::id.asc())
         .select((files::id, opinion_files::role, files::original_name, files::content_type))
         .load(conn)?)
+}
+
+/// Photos and attachments of a case the actor may see.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, case = %id))]
+pub fn attachments(conn: &mut DbConn, actor: &Actor, id: OpinionId) -> AppResult<Vec<Attachment>> {
+    get(conn, actor, id)?.ok_or(AppError::NotFound)?;
+    files_of(conn, id)
+}
+
+/// Whether `file` is one of the photos or attachments of case `id`, which the
+/// actor may see (`kernel::files::routes::download`'s check).
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, case = id, file = %file))]
+pub fn holds_file(conn: &mut DbConn, actor: &Actor, id: i64, file: FileId) -> AppResult<bool> {
+    if get(conn, actor, OpinionId(id))?.is_none() {
+        return Ok(false);
+    }
+    let n: i64 = opinion_files::table
+        .filter(opinion_files::opinion_id.eq(id).and(opinion_files::file_id.eq(file)))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
 }
 
 /// What the actor is to this case: its dispatcher, its handler, or both.
@@ -488,7 +592,7 @@ pub fn roles(conn: &mut DbConn, actor: &Actor, o: &Opinion) -> AppResult<Roles> 
         Role::OfficeStaff => actor.office_id.is_some() && o.office_id == actor.office_id,
         _ => false,
     };
-    let handler = match (o.assignee(), actor.role) {
+    let handler = match (o.assignee, actor.role) {
         (Some(Assignee::Department(d)), Role::Department) => departments::department_of(conn, actor)? == Some(d),
         (Some(Assignee::Office(off)), Role::OfficeStaff) => actor.office_id == Some(off),
         (Some(Assignee::Member(m)), Role::Member) => {
@@ -505,32 +609,34 @@ pub struct Step {
     pub action: Action,
     /// The reason, the answer or the rating comment.
     pub note: String,
-    pub assignee: Option<(AssigneeKind, i64)>,
-    /// Working days to answer (assign), or extra days (extension).
+    pub assignee: Option<Assignee>,
+    /// Working days to answer (assign).
     pub days: Option<u32>,
+    /// The case to merge into, by id or by the tracking code staff typed.
     pub merge_into: Option<OpinionId>,
+    pub merge_code: Option<String>,
 }
 
 impl Step {
     pub fn new(action: Action) -> Step {
-        Step { action, note: String::new(), assignee: None, days: None, merge_into: None }
+        Step { action, note: String::new(), assignee: None, days: None, merge_into: None, merge_code: None }
     }
 }
 
-fn party_for(action: Action, r: Roles, resident: bool) -> Option<Party> {
+fn party_for(action: Action, r: Roles) -> Option<Party> {
     use Action::*;
     match action {
         Sign | Return | Answer => r.handler.then_some(Party::Handler),
-        Rate(_) if resident => Some(Party::Resident),
         AutoClose => None,
         _ => r.dispatcher.then_some(Party::Dispatcher),
     }
 }
 
-fn check_assignee(conn: &mut DbConn, committee_id: CommitteeId, kind: AssigneeKind, id: i64) -> AppResult<String> {
+/// The name of an active handler of the committee, else "choose another".
+fn check_assignee(conn: &mut DbConn, committee_id: CommitteeId, who: Assignee) -> AppResult<String> {
     use crate::kernel::db::schema::departments;
-    let name: Option<String> = match kind {
-        AssigneeKind::Department => departments::table
+    let name: Option<String> = match who {
+        Assignee::Department(id) => departments::table
             .filter(
                 departments::id
                     .eq(id)
@@ -540,12 +646,12 @@ fn check_assignee(conn: &mut DbConn, committee_id: CommitteeId, kind: AssigneeKi
             .select(departments::name)
             .get_result(conn)
             .optional()?,
-        AssigneeKind::Office => offices::table
+        Assignee::Office(id) => offices::table
             .filter(offices::id.eq(id).and(offices::committee_id.eq(committee_id)))
             .select(offices::name)
             .get_result(conn)
             .optional()?,
-        AssigneeKind::Member => members::table
+        Assignee::Member(id) => members::table
             .filter(members::id.eq(id).and(members::committee_id.eq(committee_id)).and(members::status.eq("active")))
             .select(members::name)
             .get_result(conn)
@@ -555,30 +661,37 @@ fn check_assignee(conn: &mut DbConn, committee_id: CommitteeId, kind: AssigneeKi
 }
 
 /// A step by a logged-in user (staff, a handler, or staff recording a callback).
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, case = %id, action = ?step.action))]
 pub fn act(conn: &mut DbConn, actor: &Actor, id: OpinionId, step: &Step) -> AppResult<Status> {
     let o = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     let r = roles(conn, actor, &o)?;
-    let party = party_for(step.action, r, false).ok_or(AppError::Forbidden)?;
+    let party = party_for(step.action, r).ok_or(AppError::Forbidden)?;
     apply(conn, Some(actor), &o, party, step)
 }
 
-/// A step by the resident through the tracking code (rating the answer).
-pub fn act_as_resident(conn: &mut DbConn, code: &str, step: &Step) -> AppResult<Status> {
-    let o = by_code(conn, code)?.ok_or(AppError::NotFound)?;
-    if !matches!(step.action, Action::Rate(_)) {
-        return Err(AppError::Forbidden);
+/// The handler's answer with its attachments, stored already: the answer and
+/// the file rows commit together.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, case = %id, files = files.len()))]
+pub fn answer(conn: &mut DbConn, actor: &Actor, id: OpinionId, note: &str, files: &[Stored]) -> AppResult<()> {
+    act(conn, actor, id, &Step { note: note.to_string(), ..Step::new(Action::Answer) })?;
+    for s in files {
+        let f = crate::kernel::files::insert_row(conn, actor, s)?;
+        attach_file(conn, id, f, FileRole::Answer)?;
     }
-    apply(conn, None, &o, Party::Resident, step)
+    Ok(())
 }
 
-/// The background worker's steps (auto-close).
-pub fn act_as_system(conn: &mut DbConn, id: OpinionId, step: &Step) -> AppResult<Status> {
-    let o: Opinion = opinions::table.find(id).select(Opinion::as_select()).get_result(conn)?;
-    apply(conn, None, &o, Party::System, step)
+/// The background worker closes an answered case left unrated for 15 days.
+/// Unscoped: the hourly sweep acts on every committee's cases, with no user.
+#[tracing::instrument(skip_all, fields(case = %id))]
+pub fn auto_close_unscoped(conn: &mut DbConn, id: OpinionId) -> AppResult<Status> {
+    let o = by_id_unscoped(conn, id)?.ok_or(AppError::NotFound)?;
+    apply(conn, None, &o, Party::System, &Step::new(Action::AutoClose))
 }
 
-fn require_note(step: &Step, key: &'static str) -> AppResult<String> {
-    let n = step.note.trim();
+/// A reason or an answer: required, at most `MAX_BODY_CHARS`.
+pub(super) fn require_note(note: &str, key: &'static str) -> AppResult<String> {
+    let n = note.trim();
     if n.is_empty() {
         return Err(AppError::BadRequest(key));
     }
@@ -588,9 +701,18 @@ fn require_note(step: &Step, key: &'static str) -> AppResult<String> {
     Ok(n.to_string())
 }
 
-fn apply(conn: &mut DbConn, actor: Option<&Actor>, o: &Opinion, party: Party, step: &Step) -> AppResult<Status> {
+/// A step by `party` (the rules of `model::next`), with its timeline event,
+/// audit entry, pushes to residents and counters. The caller has found the case
+/// and who the actor is to it.
+pub(super) fn apply(
+    conn: &mut DbConn,
+    actor: Option<&Actor>,
+    o: &Opinion,
+    party: Party,
+    step: &Step,
+) -> AppResult<Status> {
     use Action::*;
-    let from = o.status();
+    let from = o.status;
     let to = model::next(from, step.action, party, o.reopened).map_err(|e| match e {
         model::Refused::WrongState => AppError::Conflict("opinion.wrong_state"),
         model::Refused::NotYours => AppError::Forbidden,
@@ -601,54 +723,56 @@ fn apply(conn: &mut DbConn, actor: Option<&Actor>, o: &Opinion, party: Party, st
         _ => "系统".into(),
     });
     // (event kind, public?, the note the timeline shows)
-    let (kind, public, note): (&str, bool, String) = match step.action {
-        Accept => ("accepted", true, String::new()),
+    let (kind, public, note): (EventKind, bool, String) = match step.action {
+        Accept => (EventKind::Accepted, true, String::new()),
         Reject => {
-            let reason = require_note(step, "opinion.reason_required")?;
+            let reason = require_note(&step.note, "opinion.reason_required")?;
             update(
                 opinions::table,
                 (opinions::reject_reason.eq(&reason), opinions::closed_at.eq(Some(t))),
                 opinions::id.eq(o.id),
             )
             .execute(conn)?;
-            ("rejected", true, reason)
+            (EventKind::Rejected, true, reason)
         }
         Assign | Reassign => {
-            let (k, who) = step.assignee.ok_or(AppError::BadRequest("opinion.choose_assignee"))?;
-            let who_name = check_assignee(conn, o.committee_id, k, who)?;
+            let who = step.assignee.ok_or(AppError::BadRequest("opinion.choose_assignee"))?;
+            let who_name = check_assignee(conn, o.committee_id, who)?;
             let route_days =
                 catalog::route_for(conn, o.committee_id, o.category_id, o.office_id)?.map(|r| r.answer_days as u32);
             let days = step.days.filter(|d| (1..=60).contains(d)).or(route_days).unwrap_or(DEFAULT_ANSWER_DAYS);
             let due = super::deadline::due_at(conn, o.committee_id, t, days)?;
+            let (k, id) = who.parts();
             update(
                 opinions::table,
                 (
-                    opinions::assignee_kind.eq(Some(k.as_str())),
-                    opinions::assignee_id.eq(Some(who)),
+                    opinions::assignee_kind.eq(Some(k)),
+                    opinions::assignee_id.eq(Some(id)),
                     opinions::assigned_at.eq(Some(t)),
                     opinions::due_at.eq(Some(due)),
                     opinions::signed_at.eq(None::<NaiveDateTime>),
                     opinions::escalated_at.eq(None::<NaiveDateTime>),
-                    opinions::extension_state.eq(None::<String>),
                 ),
                 opinions::id.eq(o.id),
             )
             .execute(conn)?;
-            let kind = if step.action == Assign { "assigned" } else { "reassigned" };
+            // A new assignment may ask for more time again.
+            super::extensions::clear(conn, o.id)?;
+            let kind = if step.action == Assign { EventKind::Assigned } else { EventKind::Reassigned };
             // The resident sees which unit handles it; a member's name stays internal.
             let note = if k == AssigneeKind::Member { String::new() } else { who_name };
             (kind, true, note)
         }
         Sign => {
             update(opinions::table, opinions::signed_at.eq(Some(t)), opinions::id.eq(o.id)).execute(conn)?;
-            ("signed", true, String::new())
+            (EventKind::Signed, true, String::new())
         }
         Return => {
-            let reason = require_note(step, "opinion.reason_required")?;
+            let reason = require_note(&step.note, "opinion.reason_required")?;
             update(
                 opinions::table,
                 (
-                    opinions::assignee_kind.eq(None::<String>),
+                    opinions::assignee_kind.eq(None::<AssigneeKind>),
                     opinions::assignee_id.eq(None::<i64>),
                     opinions::due_at.eq(None::<NaiveDateTime>),
                     opinions::signed_at.eq(None::<NaiveDateTime>),
@@ -656,32 +780,32 @@ fn apply(conn: &mut DbConn, actor: Option<&Actor>, o: &Opinion, party: Party, st
                 opinions::id.eq(o.id),
             )
             .execute(conn)?;
-            ("returned", false, reason)
+            (EventKind::Returned, false, reason)
         }
         Answer => {
-            let answer = require_note(step, "opinion.answer_required")?;
+            let answer = require_note(&step.note, "opinion.answer_required")?;
             update(
                 opinions::table,
                 (opinions::answer.eq(Some(&answer)), opinions::answered_at.eq(Some(t))),
                 opinions::id.eq(o.id),
             )
             .execute(conn)?;
-            ("answer_submitted", false, answer)
+            (EventKind::AnswerSubmitted, false, answer)
         }
         ApproveAnswer => {
             // The resident's 15 days to rate run from now.
             update(opinions::table, opinions::answered_at.eq(Some(t)), opinions::id.eq(o.id)).execute(conn)?;
-            ("answered", true, o.answer.clone().unwrap_or_default())
+            (EventKind::Answered, true, o.answer.clone().unwrap_or_default())
         }
         SendBack => {
-            let reason = require_note(step, "opinion.reason_required")?;
-            ("sent_back", false, reason)
+            let reason = require_note(&step.note, "opinion.reason_required")?;
+            (EventKind::SentBack, false, reason)
         }
         Rate(rating) => {
             let comment = step.note.trim().chars().take(500).collect::<String>();
             update(
                 opinions::table,
-                (opinions::rating.eq(Some(rating.as_str())), opinions::rating_comment.eq(Some(&comment))),
+                (opinions::rating.eq(Some(rating)), opinions::rating_comment.eq(Some(&comment))),
                 opinions::id.eq(o.id),
             )
             .execute(conn)?;
@@ -698,37 +822,37 @@ fn apply(conn: &mut DbConn, actor: Option<&Actor>, o: &Opinion, party: Party, st
                     opinions::id.eq(o.id),
                 )
                 .execute(conn)?;
-                ("reopened", true, comment)
+                (EventKind::Reopened, true, comment)
             } else {
                 update(opinions::table, opinions::closed_at.eq(Some(t)), opinions::id.eq(o.id)).execute(conn)?;
-                ("rated", true, comment)
+                (EventKind::Rated, true, comment)
             }
         }
         AutoClose => {
             update(
                 opinions::table,
-                (opinions::rating.eq(Some(Rating::Unrated.as_str())), opinions::closed_at.eq(Some(t))),
+                (opinions::rating.eq(Some(Rating::Unrated)), opinions::closed_at.eq(Some(t))),
                 opinions::id.eq(o.id),
             )
             .execute(conn)?;
-            ("auto_closed", true, String::new())
+            (EventKind::AutoClosed, true, String::new())
         }
         MergeInto => {
-            let into = step.merge_into.ok_or(AppError::BadRequest("opinion.choose_merge"))?;
-            let master: Opinion = match actor {
-                Some(a) => get(conn, a, into)?,
-                None => None,
+            let master = match (actor, step.merge_into, step.merge_code.as_deref()) {
+                (Some(a), Some(into), _) => get(conn, a, into)?,
+                (Some(a), None, Some(code)) => get_by_code(conn, a, code)?,
+                _ => None,
             }
             .ok_or(AppError::BadRequest("opinion.choose_merge"))?;
-            if master.id == o.id || master.status() == Status::Merged || master.status() == Status::Rejected {
+            if master.id == o.id || matches!(master.status, Status::Merged | Status::Rejected) {
                 return Err(AppError::BadRequest("opinion.choose_merge"));
             }
             update(opinions::table, opinions::merged_into.eq(Some(master.id)), opinions::id.eq(o.id)).execute(conn)?;
-            event(conn, master.committee_id, master.id, "merged_in", None, actor, &name, false, &o.code)?;
-            ("merged", true, master.code.clone())
+            event(conn, master.committee_id, master.id, EventKind::MergedIn, None, actor, &name, false, &o.code)?;
+            (EventKind::Merged, true, master.code.clone())
         }
     };
-    update(opinions::table, (opinions::status.eq(to.as_str()), opinions::updated_at.eq(t)), opinions::id.eq(o.id))
+    update(opinions::table, (opinions::status.eq(to), opinions::updated_at.eq(t)), opinions::id.eq(o.id))
         .execute(conn)?;
     let event_id = event(conn, o.committee_id, o.id, kind, Some(to), actor, &name, public, &note)?;
     let who = match actor {
@@ -755,8 +879,10 @@ fn apply(conn: &mut DbConn, actor: Option<&Actor>, o: &Opinion, party: Party, st
 /// A public note on a case from another area (a consultation held on the
 /// topic the case raised, its published results): on the resident's timeline,
 /// and pushed to its submitter and to everyone merged into it, as a public
-/// step of the case is. The case must be in the actor's committee.
-pub fn public_note(conn: &mut DbConn, actor: &Actor, id: OpinionId, kind: &str, note: &str) -> AppResult<i64> {
+/// step of the case is. Any case of the actor's committee: the other area
+/// links cases by tracking code and checks its own record's scope.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, case = %id, kind = %kind))]
+pub fn public_note(conn: &mut DbConn, actor: &Actor, id: OpinionId, kind: EventKind, note: &str) -> AppResult<i64> {
     let o = by_id_unscoped(conn, id)?.filter(|o| o.committee_id == actor.committee_id).ok_or(AppError::NotFound)?;
     let event_id = event(conn, o.committee_id, o.id, kind, None, Some(actor), &actor.display_name, true, note)?;
     notify_followers(conn, &o, event_id)?;
@@ -787,82 +913,20 @@ fn notify_followers(conn: &mut DbConn, o: &Opinion, event_id: i64) -> AppResult<
     Ok(())
 }
 
-/// The handler asks once for more time, with a reason.
-pub fn request_extension(conn: &mut DbConn, actor: &Actor, id: OpinionId, days: u32, reason: &str) -> AppResult<()> {
-    let o = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
-    if !roles(conn, actor, &o)?.handler {
-        return Err(AppError::Forbidden);
-    }
-    if !o.status().deadline_runs() {
-        return Err(AppError::Conflict("opinion.wrong_state"));
-    }
-    if o.extension_state.is_some() {
-        return Err(AppError::Conflict("opinion.extension_once"));
-    }
-    let reason = require_note(&Step { note: reason.into(), ..Step::new(Action::Sign) }, "opinion.reason_required")?;
-    if !(1..=30).contains(&days) {
-        return Err(AppError::BadRequest("opinion.bad_days"));
-    }
-    update(
-        opinions::table,
-        (opinions::extension_state.eq(Some(format!("requested:{days}"))), opinions::updated_at.eq(now())),
-        opinions::id.eq(id),
-    )
-    .execute(conn)?;
-    event(
-        conn,
-        o.committee_id,
-        id,
-        "extension_requested",
-        None,
-        Some(actor),
-        &actor.display_name,
-        false,
-        &format!("{days} · {reason}"),
-    )?;
-    audit::record(conn, Who::User(actor), Change::new("opinion.extension_request", "opinion", id))?;
-    Ok(())
-}
-
-/// Staff approve or refuse a requested extension.
-pub fn decide_extension(conn: &mut DbConn, actor: &Actor, id: OpinionId, approve: bool) -> AppResult<()> {
+/// The dispatcher's move on a case the actor may see, or why not.
+pub(in crate::opinions) fn as_dispatcher(conn: &mut DbConn, actor: &Actor, id: OpinionId) -> AppResult<Opinion> {
     let o = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     if !roles(conn, actor, &o)?.dispatcher {
         return Err(AppError::Forbidden);
     }
-    let days: u32 = o
-        .extension_state
-        .as_deref()
-        .and_then(|s| s.strip_prefix("requested:"))
-        .and_then(|d| d.parse().ok())
-        .ok_or(AppError::Conflict("opinion.no_extension"))?;
-    let (state, kind) = if approve { ("approved", "extension_approved") } else { ("refused", "extension_refused") };
-    let mut due = o.due_at;
-    if approve && let Some(d) = o.due_at {
-        due = Some(super::deadline::extend(conn, o.committee_id, d, days)?);
-    }
-    update(
-        opinions::table,
-        (
-            opinions::extension_state.eq(Some(state)),
-            opinions::due_at.eq(due),
-            opinions::escalated_at.eq(None::<NaiveDateTime>),
-        ),
-        opinions::id.eq(id),
-    )
-    .execute(conn)?;
-    event(conn, o.committee_id, id, kind, None, Some(actor), &actor.display_name, false, "")?;
-    audit::record(conn, Who::User(actor), Change::new(&format!("opinion.{kind}"), "opinion", id))?;
-    Ok(())
+    Ok(o)
 }
 
 /// Staff mark a closed case for the public results wall (no personal data).
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, case = %id, public))]
 pub fn set_public(conn: &mut DbConn, actor: &Actor, id: OpinionId, public: bool) -> AppResult<()> {
-    let o = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
-    if !roles(conn, actor, &o)?.dispatcher {
-        return Err(AppError::Forbidden);
-    }
-    if public && o.status() != Status::Closed {
+    let o = as_dispatcher(conn, actor, id)?;
+    if public && o.status != Status::Closed {
         return Err(AppError::Conflict("opinion.public_when_closed"));
     }
     update(opinions::table, opinions::public.eq(public), opinions::id.eq(id)).execute(conn)?;
@@ -874,8 +938,10 @@ pub fn set_public(conn: &mut DbConn, actor: &Actor, id: OpinionId, public: bool)
     Ok(())
 }
 
-/// The encrypted name and phone of the submitter, for those handling the case;
-/// every look is audited.
+/// The submitter's encrypted name and phone, for those handling the case.
+/// Every look is audited: this is the write behind "show in full" (the case
+/// page itself is a read and shows them masked).
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, case = %id))]
 pub fn personal_data(conn: &mut DbConn, actor: &Actor, id: OpinionId) -> AppResult<(Option<String>, Option<String>)> {
     let o = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     let r = roles(conn, actor, &o)?;

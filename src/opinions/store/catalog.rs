@@ -2,7 +2,6 @@
 //! handler).
 
 use diesel::prelude::*;
-use serde::Serialize;
 
 use crate::kernel::audit::{self, Change, store::Who};
 use crate::kernel::auth::{Actor, Role};
@@ -10,9 +9,9 @@ use crate::kernel::db::schema::{departments, members, offices, opinion_categorie
 use crate::kernel::db::{DbConn, is_unique_violation};
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{CategoryId, CommitteeId, OfficeId};
-use crate::opinions::model::{AssigneeKind, DEFAULT_ANSWER_DAYS, STANDARD_CATEGORIES};
+use crate::opinions::model::{Assignee, AssigneeKind, DEFAULT_ANSWER_DAYS, STANDARD_CATEGORIES};
 
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = opinion_categories)]
 pub struct Category {
     pub id: CategoryId,
@@ -24,8 +23,15 @@ pub struct Category {
     pub active: bool,
 }
 
-/// Categories, major classes first, each followed by its subclasses.
-pub fn categories(conn: &mut DbConn, committee_id: CommitteeId) -> AppResult<Vec<Category>> {
+/// The actor's committee's categories, major classes first, each followed by
+/// its subclasses.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+pub fn categories(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<Category>> {
+    of_committee(conn, actor.committee_id)
+}
+
+/// The same for the public box, which has no user (`public::box_form`).
+pub(super) fn of_committee(conn: &mut DbConn, committee_id: CommitteeId) -> AppResult<Vec<Category>> {
     Ok(opinion_categories::table
         .filter(opinion_categories::committee_id.eq(committee_id))
         .order((opinion_categories::code.asc(), opinion_categories::sort_order.asc()))
@@ -33,8 +39,10 @@ pub fn categories(conn: &mut DbConn, committee_id: CommitteeId) -> AppResult<Vec
         .load(conn)?)
 }
 
-/// A new committee starts with the standard classification.
-pub fn seed_categories(conn: &mut DbConn, committee_id: CommitteeId) -> AppResult<()> {
+/// A new committee starts with the standard classification. Unscoped: `setup`
+/// runs it while making the committee, before it has any user.
+#[tracing::instrument(skip_all, fields(committee = %committee_id))]
+pub fn seed_categories_unscoped(conn: &mut DbConn, committee_id: CommitteeId) -> AppResult<()> {
     for (i, (code, name, subs)) in STANDARD_CATEGORIES.iter().enumerate() {
         let parent: CategoryId = diesel::insert_into(opinion_categories::table)
             .values((
@@ -62,7 +70,8 @@ pub fn seed_categories(conn: &mut DbConn, committee_id: CommitteeId) -> AppResul
     Ok(())
 }
 
-pub fn category_by_code(conn: &mut DbConn, committee_id: CommitteeId, code: &str) -> AppResult<Option<Category>> {
+/// A category by its code, for `routes_unscoped`.
+fn category_by_code(conn: &mut DbConn, committee_id: CommitteeId, code: &str) -> AppResult<Option<Category>> {
     Ok(opinion_categories::table
         .filter(opinion_categories::committee_id.eq(committee_id).and(opinion_categories::code.eq(code)))
         .select(Category::as_select())
@@ -71,21 +80,28 @@ pub fn category_by_code(conn: &mut DbConn, committee_id: CommitteeId, code: &str
 }
 
 /// A default handler for a category, for one office or committee-wide.
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = opinion_routes)]
 pub struct Route {
     pub id: i64,
     pub committee_id: CommitteeId,
     pub category_id: CategoryId,
     pub office_id: Option<OfficeId>,
-    pub assignee_kind: String,
+    pub assignee_kind: AssigneeKind,
     pub assignee_id: i64,
     pub answer_days: i32,
 }
 
+impl Route {
+    pub fn assignee(&self) -> Assignee {
+        Assignee::from_parts(self.assignee_kind, self.assignee_id)
+    }
+}
+
 /// The default handler for a case: the office's own route for the category,
 /// else the committee-wide one, else the major class's. `None`: staff choose.
-pub fn route_for(
+/// For a case the caller has checked.
+pub(super) fn route_for(
     conn: &mut DbConn,
     committee_id: CommitteeId,
     category: Option<CategoryId>,
@@ -117,13 +133,14 @@ pub fn route_for(
     Ok(candidates.into_iter().filter(|r| rank(r) < 9).min_by_key(rank))
 }
 
+/// Sets the handler of a category, for one office or committee-wide.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, category = %category, assignee = %assignee.key()))]
 pub fn set_route(
     conn: &mut DbConn,
     actor: &Actor,
     category: CategoryId,
     office: Option<OfficeId>,
-    kind: AssigneeKind,
-    assignee: i64,
+    assignee: Assignee,
     days: u32,
 ) -> AppResult<()> {
     if actor.role != Role::DistrictAdmin {
@@ -141,24 +158,41 @@ pub fn set_route(
             return Err(AppError::BadRequest("opinion.bad_place"));
         }
     }
-    check_route_assignee(conn, actor.committee_id, kind, assignee)?;
+    check_route_assignee(conn, actor.committee_id, assignee)?;
     if !(1..=60).contains(&days) {
         return Err(AppError::BadRequest("opinion.bad_days"));
     }
-    set_route_unchecked(conn, Who::User(actor), actor.committee_id, category, office, kind, assignee, days)
+    write_route(conn, Who::User(actor), actor.committee_id, category, office, assignee, days)
 }
 
-#[allow(clippy::too_many_arguments)]
-pub fn set_route_unchecked(
+/// Routes major classes, by code, committee-wide to their units with the
+/// default days. Unscoped: the demo and the generator set up a committee's
+/// routing table with no user, from ids they made themselves.
+#[tracing::instrument(skip_all, fields(committee = %committee_id))]
+pub fn class_routes_unscoped(
+    conn: &mut DbConn,
+    who: impl Fn() -> Who<'static>,
+    committee_id: CommitteeId,
+    routes: impl IntoIterator<Item = (&'static str, Assignee)>,
+) -> AppResult<()> {
+    for (code, assignee) in routes {
+        if let Some(cat) = category_by_code(conn, committee_id, code)? {
+            write_route(conn, who(), committee_id, cat.id, None, assignee, DEFAULT_ANSWER_DAYS)?;
+        }
+    }
+    Ok(())
+}
+
+fn write_route(
     conn: &mut DbConn,
     who: Who<'_>,
     committee_id: CommitteeId,
     category: CategoryId,
     office: Option<OfficeId>,
-    kind: AssigneeKind,
-    assignee: i64,
+    assignee: Assignee,
     days: u32,
 ) -> AppResult<()> {
+    let (kind, assignee) = assignee.parts();
     let days = if (1..=60).contains(&days) { days } else { DEFAULT_ANSWER_DAYS };
     let mut q = diesel::delete(opinion_routes::table)
         .filter(opinion_routes::committee_id.eq(committee_id).and(opinion_routes::category_id.eq(category)))
@@ -173,7 +207,7 @@ pub fn set_route_unchecked(
             opinion_routes::committee_id.eq(committee_id),
             opinion_routes::category_id.eq(category),
             opinion_routes::office_id.eq(office),
-            opinion_routes::assignee_kind.eq(kind.as_str()),
+            opinion_routes::assignee_kind.eq(kind),
             opinion_routes::assignee_id.eq(assignee),
             opinion_routes::answer_days.eq(days as i32),
         ))
@@ -249,6 +283,7 @@ fn category_in(conn: &mut DbConn, committee_id: CommitteeId, id: CategoryId) -> 
 }
 
 /// A new major class (`parent` none) or subclass; `code` blank for the next free one.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub fn add_category(
     conn: &mut DbConn,
     actor: &Actor,
@@ -304,6 +339,7 @@ pub fn add_category(
 }
 
 /// A new name; the code stays, so figures by code run on across the rename.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, category = %id))]
 pub fn rename_category(conn: &mut DbConn, actor: &Actor, id: CategoryId, name: &str) -> AppResult<()> {
     require_district(actor)?;
     let name = category_name(name)?;
@@ -324,6 +360,7 @@ pub fn rename_category(conn: &mut DbConn, actor: &Actor, id: CategoryId, name: &
 
 /// Deactivating hides a category from the box (cases keep it); a major class
 /// takes its subclasses with it. A subclass comes back only under an active class.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, category = %id, active))]
 pub fn set_category_active(conn: &mut DbConn, actor: &Actor, id: CategoryId, active: bool) -> AppResult<()> {
     require_district(actor)?;
     let c = category_in(conn, actor.committee_id, id)?;
@@ -353,7 +390,8 @@ pub fn set_category_active(conn: &mut DbConn, actor: &Actor, id: CategoryId, act
     Ok(())
 }
 
-fn check_route_assignee(conn: &mut DbConn, committee_id: CommitteeId, kind: AssigneeKind, id: i64) -> AppResult<()> {
+fn check_route_assignee(conn: &mut DbConn, committee_id: CommitteeId, assignee: Assignee) -> AppResult<()> {
+    let (kind, id) = assignee.parts();
     let n: i64 = match kind {
         AssigneeKind::Department => departments::table
             .filter(departments::id.eq(id).and(departments::committee_id.eq(committee_id)))
@@ -374,6 +412,7 @@ fn check_route_assignee(conn: &mut DbConn, committee_id: CommitteeId, kind: Assi
 }
 
 /// The routing table, for the district's settings page.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub fn routes(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<Route>> {
     require_district(actor)?;
     Ok(opinion_routes::table
@@ -385,6 +424,7 @@ pub fn routes(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<Route>> {
 
 /// A route removed: the category then falls back to the committee-wide row or
 /// its major class's (see `route_for`).
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, route = id))]
 pub fn remove_route(conn: &mut DbConn, actor: &Actor, id: i64) -> AppResult<()> {
     require_district(actor)?;
     let r: Route = opinion_routes::table
@@ -399,7 +439,7 @@ pub fn remove_route(conn: &mut DbConn, actor: &Actor, id: i64) -> AppResult<()> 
         conn,
         Who::User(actor),
         Change::new("opinion.route_remove", "opinion_category", r.category_id).before(serde_json::json!({
-            "office_id": r.office_id, "kind": r.assignee_kind, "assignee_id": r.assignee_id, "days": r.answer_days
+            "office_id": r.office_id, "kind": r.assignee_kind.as_str(), "assignee_id": r.assignee_id, "days": r.answer_days
         })),
     )?;
     Ok(())

@@ -15,7 +15,7 @@ use crate::kernel::ids::OpinionId;
 use crate::kernel::notify::{Unit, inapp};
 use crate::kernel::time::{local, now};
 use crate::kernel::web::i18n::Lang;
-use crate::opinions::model::{Assignee, Status};
+use crate::opinions::model::{Assignee, EventKind, Status};
 
 /// The outbox subject of a case's alert; one alert per case and unit.
 fn subject(id: OpinionId) -> String {
@@ -24,7 +24,7 @@ fn subject(id: OpinionId) -> String {
 
 /// The unit of a case's handler, as the digest addresses units.
 fn unit_of(o: &Opinion) -> Option<Unit> {
-    o.assignee().map(|a| a.unit())
+    o.assignee.map(Assignee::unit)
 }
 
 /// The alert's text: the code, the first words of the case and its deadline.
@@ -40,10 +40,11 @@ pub fn text(o: &Opinion) -> String {
 
 /// Alerts the handler of an urgent case that is waiting for them; does
 /// nothing for a case that is not urgent, has no handler yet, or whose unit was
-/// already alerted. Returns whether an alert was written.
-pub fn alert(conn: &mut DbConn, id: OpinionId) -> AppResult<bool> {
-    let o: Opinion = opinions::table.find(id).select(Opinion::as_select()).first(conn)?;
-    if !o.urgent || !o.status().deadline_runs() {
+/// already alerted. Returns whether an alert was written. For a case the
+/// caller has just changed (`set`, `cases::apply`).
+pub(super) fn alert(conn: &mut DbConn, id: OpinionId) -> AppResult<bool> {
+    let o = cases::by_id_unscoped(conn, id)?.ok_or(AppError::NotFound)?;
+    if !o.urgent || !o.status.deadline_runs() {
         return Ok(false);
     }
     let Some(unit) = unit_of(&o) else { return Ok(false) };
@@ -58,12 +59,10 @@ pub fn alert(conn: &mut DbConn, id: OpinionId) -> AppResult<bool> {
 
 /// Staff mark an open case urgent, or clear the mark; an assigned case alerts
 /// its handler at once.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, case = %id, urgent))]
 pub fn set(conn: &mut DbConn, actor: &Actor, id: OpinionId, urgent: bool) -> AppResult<()> {
-    let o = cases::get(conn, actor, id)?.ok_or(AppError::NotFound)?;
-    if !cases::roles(conn, actor, &o)?.dispatcher {
-        return Err(AppError::Forbidden);
-    }
-    if matches!(o.status(), Status::Closed | Status::Rejected | Status::Merged) {
+    let o = cases::as_dispatcher(conn, actor, id)?;
+    if o.status.is_final() {
         return Err(AppError::Conflict("opinion.wrong_state"));
     }
     if o.urgent == urgent {
@@ -72,7 +71,7 @@ pub fn set(conn: &mut DbConn, actor: &Actor, id: OpinionId, urgent: bool) -> App
     diesel::update(opinions::table.find(id))
         .set((opinions::urgent.eq(urgent), opinions::updated_at.eq(now())))
         .execute(conn)?;
-    let kind = if urgent { "marked_urgent" } else { "unmarked_urgent" };
+    let kind = if urgent { EventKind::MarkedUrgent } else { EventKind::UnmarkedUrgent };
     cases::event(conn, o.committee_id, id, kind, None, Some(actor), &actor.display_name, false, "")?;
     audit::record(
         conn,
@@ -95,6 +94,7 @@ pub struct Alert {
 
 /// The alerts for `unit` whose cases still wait to be signed for by it,
 /// newest first.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id, unit = %unit))]
 pub fn waiting(conn: &mut DbConn, actor: &Actor, unit: Unit) -> AppResult<Vec<Alert>> {
     let Some(holder) = Assignee::of_unit(unit) else { return Ok(vec![]) };
     let rows = inapp::to_unit(conn, actor.committee_id, unit, "urgent:%", 50)?;
@@ -131,20 +131,18 @@ mod tests {
             locality_id: None,
             category_id: None,
             code: "ABCDE23456".into(),
-            source: "paper".into(),
+            source: crate::opinions::model::Source::Paper,
             heard_by: None,
             body: body.into(),
-            status: "assigned".into(),
+            status: Status::Assigned,
             submitter_name: None,
             submitter_phone: None,
             phone_index: None,
             merged_into: None,
-            assignee_kind: Some("department".into()),
-            assignee_id: Some(3),
+            assignee: Some(Assignee::Department(crate::kernel::ids::DepartmentId(3))),
             assigned_at: Some(t),
             due_at: Some(t),
             signed_at: None,
-            extension_state: None,
             reopened: false,
             answer: None,
             answered_at: None,

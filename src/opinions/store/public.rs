@@ -1,0 +1,195 @@
+//! The resident's side of the opinion box, with no login: the box's form and
+//! its limits, filing a case with its photos, the tracking page and the
+//! rating. Nothing here takes an actor: the committee's code (the box's
+//! address) and the tracking code (the resident's only key to their case) are
+//! the keys, and nothing here returns personal data in clear.
+
+use chrono::Duration;
+use diesel::prelude::*;
+
+use super::cases::{self, Event, NewOpinion, Opinion, Step};
+use super::catalog::{self, Category};
+use crate::kernel::db::DbConn;
+use crate::kernel::db::schema::{localities, offices};
+use crate::kernel::error::{AppError, AppResult};
+use crate::kernel::files::Stored;
+use crate::kernel::guard;
+use crate::kernel::ids::{CommitteeId, LocalityId, OfficeId, OpinionId};
+use crate::opinions::model::{self, Action, PER_IP_PER_HOUR, PER_PHONE_PER_DAY, Party, Screen, Status};
+use crate::org::store as org;
+
+/// Who is submitting, as the limits count: the address, and the phone's blind
+/// index (never the number).
+#[derive(Debug, Clone)]
+pub struct Sender {
+    ip_key: String,
+    phone_key: Option<String>,
+}
+
+impl Sender {
+    pub fn new(ip: &str, phone_index: Option<&str>) -> Sender {
+        Sender { ip_key: format!("submit:ip:{ip}"), phone_key: phone_index.map(|p| format!("submit:phone:{p}")) }
+    }
+
+    /// The address's submissions this hour.
+    fn recent(&self, conn: &mut DbConn) -> AppResult<i32> {
+        guard::count(conn, &self.ip_key, Duration::hours(1))
+    }
+
+    /// Counts one submission against the address and the phone; false when
+    /// either is over its limit.
+    fn hit(&self, conn: &mut DbConn) -> AppResult<bool> {
+        let by_ip = guard::hit(conn, &self.ip_key, Duration::hours(1), PER_IP_PER_HOUR)?;
+        let by_phone = match &self.phone_key {
+            Some(k) => guard::hit(conn, k, Duration::days(1), PER_PHONE_PER_DAY)?,
+            None => true,
+        };
+        Ok(by_ip && by_phone)
+    }
+}
+
+/// The box's page: its committee, the place its QR code names, the categories
+/// offered, and whether the resident must answer the question first.
+#[derive(Debug, Clone)]
+pub struct BoxForm {
+    pub committee_name: String,
+    pub office: Option<(OfficeId, String)>,
+    pub locality: Option<(LocalityId, String)>,
+    pub categories: Vec<Category>,
+    pub ask_question: bool,
+}
+
+/// The box of the committee with code `code`, at the place its QR code names
+/// (a locality implies its office; a place of another committee is ignored).
+/// `sender`: count its submissions to decide on the question (none when the
+/// form comes back after a refusal, which says itself whether to ask).
+#[tracing::instrument(skip_all, fields(committee = code))]
+pub fn box_form(
+    conn: &mut DbConn,
+    code: &str,
+    office: Option<OfficeId>,
+    locality: Option<LocalityId>,
+    sender: Option<&Sender>,
+) -> AppResult<BoxForm> {
+    let c = org::committee_by_code(conn, code)?.ok_or(AppError::NotFound)?;
+    let locality: Option<(LocalityId, String, OfficeId)> = match locality {
+        Some(l) => localities::table
+            .filter(localities::id.eq(l).and(localities::committee_id.eq(c.id)))
+            .select((localities::id, localities::name, localities::office_id))
+            .get_result(conn)
+            .optional()?,
+        None => None,
+    };
+    let office: Option<(OfficeId, String)> = match locality.as_ref().map(|l| l.2).or(office) {
+        Some(o) => offices::table
+            .filter(offices::id.eq(o).and(offices::committee_id.eq(c.id)))
+            .select((offices::id, offices::name))
+            .get_result(conn)
+            .optional()?,
+        None => None,
+    };
+    let categories = catalog::of_committee(conn, c.id)?.into_iter().filter(|c| c.active).collect();
+    let ask_question = match sender {
+        Some(s) => model::asks_question(s.recent(conn)?),
+        None => false,
+    };
+    Ok(BoxForm {
+        committee_name: c.name,
+        office,
+        locality: locality.map(|(id, n, _)| (id, n)),
+        categories,
+        ask_question,
+    })
+}
+
+/// What the box does with a submission (`model::screen`), from the address's
+/// and the phone's counts; read before any photo is stored. `answered`: the
+/// question was rightly answered.
+#[tracing::instrument(skip_all, fields(answered))]
+pub fn screen(conn: &mut DbConn, sender: &Sender, answered: bool) -> AppResult<Screen> {
+    let recent = sender.recent(conn)?;
+    let by_phone = match &sender.phone_key {
+        Some(k) => guard::count(conn, k, Duration::days(1))?,
+        None => 0,
+    };
+    Ok(model::screen(recent, by_phone, answered))
+}
+
+/// A refused attempt counts too: an address that keeps trying stays limited.
+#[tracing::instrument(skip_all)]
+pub fn count_refused(conn: &mut DbConn, sender: &Sender) -> AppResult<()> {
+    sender.hit(conn)?;
+    Ok(())
+}
+
+/// Files the resident's case with its photos (stored already) in the box of
+/// committee `code`, counted against the limits in the same transaction (one
+/// commit, not two; it checks them again for submissions racing this one).
+/// Returns the tracking code, or `None` when a limit was reached meanwhile.
+#[tracing::instrument(skip_all, fields(committee = code, photos = photos.len()))]
+pub fn submit(
+    conn: &mut DbConn,
+    code: &str,
+    sender: &Sender,
+    n: &NewOpinion,
+    photos: &[Stored],
+) -> AppResult<Option<String>> {
+    if !sender.hit(conn)? {
+        return Ok(None);
+    }
+    let committee = org::committee_by_code(conn, code)?.ok_or(AppError::NotFound)?;
+    let (id, tracking) = file(conn, committee.id, n)?;
+    cases::attach_public_photos(conn, committee.id, id, photos)?;
+    Ok(Some(tracking))
+}
+
+/// Files a resident's case with no limit counted: `submit`, and the demo and
+/// the generator, which replay what residents sent.
+#[tracing::instrument(skip_all, fields(committee = %committee))]
+pub fn file(conn: &mut DbConn, committee: CommitteeId, n: &NewOpinion) -> AppResult<(OpinionId, String)> {
+    cases::file(conn, committee, n, None)
+}
+
+/// What the tracking page shows: the case (a merged duplicate's case it was
+/// merged into), its public timeline, its category and office.
+#[derive(Debug, Clone)]
+pub struct Tracked {
+    pub opinion: Opinion,
+    pub events: Vec<Event>,
+    pub category: Option<String>,
+    pub office: Option<String>,
+}
+
+impl Tracked {
+    /// The resident rates an answered case.
+    pub fn can_rate(&self) -> bool {
+        self.opinion.status == Status::Answered
+    }
+}
+
+/// The tracking page of the case with code `code` (normalised).
+#[tracing::instrument(skip_all)]
+pub fn track(conn: &mut DbConn, code: &str) -> AppResult<Tracked> {
+    let o = cases::by_code(conn, code)?.ok_or(AppError::NotFound)?;
+    // A merged duplicate shows its case's progress.
+    let shown = match o.merged_into {
+        Some(m) => cases::by_id_unscoped(conn, m)?.unwrap_or(o.clone()),
+        None => o.clone(),
+    };
+    let mut events = cases::timeline(conn, o.id, true)?;
+    if shown.id != o.id {
+        events.extend(cases::timeline(conn, shown.id, true)?);
+    }
+    let names = cases::names(conn, &shown)?;
+    Ok(Tracked { opinion: shown, events, category: names.category, office: names.office })
+}
+
+/// The resident's rating of the answer, through the tracking code.
+#[tracing::instrument(skip_all, fields(action = ?step.action))]
+pub fn rate(conn: &mut DbConn, code: &str, step: &Step) -> AppResult<Status> {
+    let o = cases::by_code(conn, code)?.ok_or(AppError::NotFound)?;
+    if !matches!(step.action, Action::Rate(_)) {
+        return Err(AppError::Forbidden);
+    }
+    cases::apply(conn, None, &o, Party::Resident, step)
+}
