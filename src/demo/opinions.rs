@@ -49,8 +49,8 @@ pub fn load(c: &mut DbConn, committee: CommitteeId, offices: &[OfficeId]) -> App
         depts.push(departments::create(c, who(), committee, name)?);
     }
     // The `dept` login works for the housing and construction bureau.
-    if let Some(u) = users::find_by_username(c, "dept")? {
-        departments::set_user_department(c, who(), u.id, depts[0])?;
+    if let Some(u) = users::find_by_username_unscoped(c, "dept")? {
+        departments::set_user_department_unscoped(c, who(), u.id, depts[0])?;
     }
     // Routing: each major class to its usual unit, 10 working days.
     for (code, dept) in
@@ -69,8 +69,8 @@ pub fn load(c: &mut DbConn, committee: CommitteeId, offices: &[OfficeId]) -> App
             )?;
         }
     }
-    let admin = users::find_by_username(c, "admin")?.and_then(|u| u.actor(None));
-    let dept = users::find_by_username(c, "dept")?.and_then(|u| u.actor(None));
+    let admin = users::find_by_username_unscoped(c, "admin")?.map(|u| u.actor(None));
+    let dept = users::find_by_username_unscoped(c, "dept")?.map(|u| u.actor(None));
     let (Some(admin), Some(dept)) = (admin, dept) else { return Ok(()) };
     for (office, cat, text, stage) in CASES {
         let category = catalog::category_by_code(c, committee, cat)?.map(|x| x.id);

@@ -20,7 +20,7 @@ on_both_databases!(
 fn actor(app: &TestApp, username: &str) -> Actor {
     let u = username.to_string();
     app.db
-        .read_blocking(|c| Ok(users::find_by_username(c, &u)?.and_then(|u| u.actor(None))))
+        .read_blocking(|c| Ok(users::find_by_username_unscoped(c, &u)?.map(|u| u.actor(None))))
         .expect("read")
         .expect("user exists")
 }
@@ -30,7 +30,8 @@ fn actor(app: &TestApp, username: &str) -> Actor {
 /// meanwhile (another tab) is not silently overwritten.
 async fn password_change_checked_before_the_write_and_not_overwriting_a_newer_one(app: TestApp) {
     let me = actor(&app, "member");
-    let find = |app: &TestApp| app.db.read_blocking(|c| users::find(c, me.user_id)).expect("read").expect("user");
+    let find =
+        |app: &TestApp| app.db.read_blocking(|c| users::find_unscoped(c, me.user_id)).expect("read").expect("user");
     let user = find(&app);
     let checked = users::check_password_change(&user, "wrong", "Hubin-River-2026").await;
     assert_eq!(checked, Err(users::ChangePasswordError::WrongCurrent));
@@ -175,7 +176,7 @@ async fn store_refuses_out_of_scope_calls(app: TestApp) {
                 role: Role::Sysadmin,
                 office_id: None,
             };
-            users::insert(c, who(), cm, &acc, &password::hash("Lingbao-2026!")?, false)
+            users::insert_unscoped(c, who(), cm, &acc, &password::hash("Lingbao-2026!")?, false)
         })
         .expect("second committee");
     let listed = app.db.read_blocking(|c| users::list(c, &sysadmin)).expect("list");

@@ -16,7 +16,7 @@ on_both_databases!(stored_files_round_trip_within_the_committee, multipart_forms
 fn actor(app: &TestApp, username: &str) -> Actor {
     let u = username.to_string();
     app.db
-        .read_blocking(|c| Ok(users::find_by_username(c, &u)?.and_then(|u| u.actor(None))))
+        .read_blocking(|c| Ok(users::find_by_username_unscoped(c, &u)?.map(|u| u.actor(None))))
         .expect("read")
         .expect("user exists")
 }
@@ -74,7 +74,7 @@ async fn stored_files_round_trip_within_the_committee(app: TestApp) {
                 role: Role::DistrictAdmin,
                 office_id: None,
             };
-            users::insert(c, who(), cm, &acc, &password::hash("Lingbao-2026!")?, false)
+            users::insert_unscoped(c, who(), cm, &acc, &password::hash("Lingbao-2026!")?, false)
         })
         .expect("second committee");
     let other = actor(&app, "lingbao-admin");

@@ -21,9 +21,9 @@ on_both_databases!(
 fn actor(app: &TestApp, username: &str) -> Actor {
     let username = username.to_string();
     app.db
-        .read_blocking(move |c| xieshang::kernel::auth::store::find_by_username(c, &username))
+        .read_blocking(move |c| xieshang::kernel::auth::store::find_by_username_unscoped(c, &username))
         .expect("user")
-        .and_then(|u| u.actor(None))
+        .map(|u| u.actor(None))
         .expect("actor")
 }
 

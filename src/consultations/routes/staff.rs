@@ -250,7 +250,7 @@ async fn detail(
                 items: items::of_consultation(conn, id)?,
                 tally: items::tallies(conn, &[id])?.get(&id).copied().unwrap_or_default(),
                 owners: if manage { items::owner_choices(conn, me.committee_id)? } else { vec![] },
-                code: org::committee(conn, me.committee_id)?.code,
+                code: org::committee(conn, &me)?.code,
                 item_links: manage || me.role == Role::Leader,
                 page,
                 manage,
@@ -390,12 +390,9 @@ async fn plan_page(
                 None => (store::suggest(conn, me.committee_id, &chosen_sectors, &chosen_localities)?, vec![]),
             };
             Ok(PlanTemplate {
-                sectors: crate::org::store::sectors::list(conn, me.committee_id)?
-                    .into_iter()
-                    .filter(|s| s.active)
-                    .collect(),
+                sectors: crate::org::store::sectors::list(conn, &me)?.into_iter().filter(|s| s.active).collect(),
                 choices: store::member_choices(conn, me.committee_id)?,
-                departments: crate::org::store::departments::list(conn, me.committee_id)?
+                departments: crate::org::store::departments::list(conn, &me)?
                     .into_iter()
                     .filter(|d| d.active)
                     .collect(),

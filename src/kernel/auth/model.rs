@@ -6,7 +6,19 @@ use serde::{Deserialize, Serialize};
 
 use crate::kernel::ids::{CommitteeId, OfficeId, UserId};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     DistrictAdmin,
@@ -56,6 +68,8 @@ impl Role {
         matches!(self, Role::OfficeStaff)
     }
 }
+
+crate::text_sql!(Role);
 
 /// Which offices' records an actor may see.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,6 +167,11 @@ pub fn check_password_policy(password: &str, username: &str) -> Result<(), Passw
     Ok(())
 }
 
+/// A user name: 3–32 of a–z, 0–9, '.', '_', '-'.
+pub fn valid_username(u: &str) -> bool {
+    (3..=32).contains(&u.len()) && u.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
+}
+
 pub const MAX_FAILED_LOGINS: i32 = 5;
 pub const LOCKOUT_MINUTES: i64 = 15;
 
@@ -227,6 +246,16 @@ mod tests {
         assert_eq!(a.office_scope(), OfficeScope::None);
         assert!(!a.can_manage_accounts());
         assert!(!a.can_read_audit());
+    }
+
+    #[test]
+    fn user_names() {
+        assert!(valid_username("gaomiao"));
+        assert!(valid_username("hb.dept_01-x"));
+        assert!(!valid_username("ab"), "too short");
+        assert!(!valid_username(&"a".repeat(33)), "too long");
+        assert!(!valid_username("Admin"), "upper case");
+        assert!(!valid_username("张三"));
     }
 
     #[test]

@@ -89,7 +89,7 @@ struct Place {
 fn place(conn: &mut crate::kernel::db::DbConn, code: &str, w: &Where) -> AppResult<Place> {
     use crate::kernel::db::schema::{localities, offices};
     use diesel::prelude::*;
-    let c = org::committee_by_code(conn, code)?.ok_or(AppError::NotFound)?;
+    let c = org::committee_by_code_unscoped(conn, code)?.ok_or(AppError::NotFound)?;
     let locality: Option<(LocalityId, String, OfficeId)> = match form::id(&w.locality).ok().flatten() {
         Some(l) => localities::table
             .filter(localities::id.eq(l).and(localities::committee_id.eq(c.id)))
@@ -305,7 +305,7 @@ async fn submit(
             if !count_attempt(c, &ip_key, pk.as_deref())? {
                 return Ok(None);
             }
-            let committee = org::committee_by_code(c, &committee_code)?.ok_or(AppError::NotFound)?;
+            let committee = org::committee_by_code_unscoped(c, &committee_code)?.ok_or(AppError::NotFound)?;
             let (id, tracking) = cases::submit(c, committee.id, &new, None)?;
             for s in &stored {
                 let f = files::insert_public_row(c, committee.id, s)?;

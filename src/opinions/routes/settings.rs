@@ -69,7 +69,7 @@ async fn show(State(st): State<AppState>, CurrentUser(me): CurrentUser, page: Pa
             let routes = catalog::routes(c, &me)?;
             Ok((
                 catalog::categories(c, me.committee_id)?,
-                departments::list(c, me.committee_id)?,
+                departments::list(c, &me)?,
                 org::list_offices(c, &me)?,
                 routes,
             ))

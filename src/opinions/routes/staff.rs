@@ -146,7 +146,7 @@ async fn inbox(
                 rows,
                 org::list_offices(c, &me)?,
                 catalog::categories(c, me.committee_id)?,
-                departments::list(c, me.committee_id)?.into_iter().filter(|d| d.active).collect(),
+                departments::list(c, &me)?.into_iter().filter(|d| d.active).collect(),
                 crate::opinions::jobs::latest_digest(c, &me)?,
                 alerts,
                 sign_late,
@@ -290,7 +290,7 @@ async fn detail_page(st: &AppState, me: Actor, page: Page, id: OpinionId, reveal
             };
             let overdue = o.is_overdue(crate::kernel::time::now());
             let departments: Vec<Department> =
-                crate::org::store::departments::list(c, me.committee_id)?.into_iter().filter(|d| d.active).collect();
+                crate::org::store::departments::list(c, &me)?.into_iter().filter(|d| d.active).collect();
             let offices = org::list_offices(c, &me)?;
             // Only a handler the form offers can be preselected (members and
             // deactivated departments are not in it).

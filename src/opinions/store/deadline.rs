@@ -12,13 +12,13 @@ use crate::kernel::ids::CommitteeId;
 /// are at most a few months long, so this year's and next year's calendar do.
 pub fn due_at(conn: &mut DbConn, committee: CommitteeId, from: NaiveDateTime, days: u32) -> AppResult<NaiveDateTime> {
     let year = shanghai_date(from).year();
-    let cal = calendar::load(conn, committee, year, year + 1)?;
+    let cal = calendar::load_unscoped(conn, committee, year, year + 1)?;
     Ok(cal.due_at(from, days))
 }
 
 /// A deadline moved `days` working days later (an approved extension).
 pub fn extend(conn: &mut DbConn, committee: CommitteeId, due: NaiveDateTime, days: u32) -> AppResult<NaiveDateTime> {
     let day = shanghai_date(due);
-    let cal = calendar::load(conn, committee, day.year(), day.year() + 1)?;
+    let cal = calendar::load_unscoped(conn, committee, day.year(), day.year() + 1)?;
     Ok(end_of_day_utc(cal.add_working_days(day, days)))
 }
