@@ -117,6 +117,17 @@ impl TestApp {
             .expect("department")
     }
 
+    /// A demo user as the acting user of a store call.
+    pub fn actor(&self, username: &str) -> xieshang::kernel::auth::Actor {
+        let u = username.to_string();
+        self.db
+            .read_blocking(move |c| {
+                Ok(xieshang::kernel::auth::store::find_by_username_unscoped(c, &u)?.map(|u| u.actor(None)))
+            })
+            .expect("read")
+            .expect("user exists")
+    }
+
     /// An office's id by its name.
     pub fn office_id(&self, name: &str) -> i64 {
         use xieshang::kernel::db::schema::offices;
