@@ -189,7 +189,8 @@ pub enum ChangePasswordError {
 
 /// Whether `user` may change their password from `current` to `new` (also the
 /// forced change after a reset). Verifies on the argon2 threads, outside any
-/// transaction; `set_own_password` then writes the new hash.
+/// transaction; `set_own_password` then writes the new hash. Reads nothing:
+/// `user` is the actor's own account, from `own_account`.
 #[tracing::instrument(skip_all, fields(user = %user.id))]
 pub async fn check_password_change(user: &User, current: &str, new: &str) -> Result<(), ChangePasswordError> {
     if !password::verify_async(current.to_owned(), user.password_hash.clone()).await {
