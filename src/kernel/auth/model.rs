@@ -109,6 +109,15 @@ impl Actor {
         }
     }
 
+    /// Whether records of `office` are in the actor's scope.
+    pub fn sees_office(&self, office: OfficeId) -> bool {
+        match self.office_scope() {
+            OfficeScope::All => true,
+            OfficeScope::One(o) => o == office,
+            OfficeScope::None => false,
+        }
+    }
+
     pub fn can_manage_accounts(&self) -> bool {
         self.role == Role::Sysadmin
     }
@@ -235,11 +244,14 @@ mod tests {
             request_id: None,
         };
         assert_eq!(a.office_scope(), OfficeScope::One(OfficeId(3)));
+        assert!(a.sees_office(OfficeId(3)) && !a.sees_office(OfficeId(4)));
         a.role = Role::DistrictAdmin;
         assert_eq!(a.office_scope(), OfficeScope::All);
+        assert!(a.sees_office(OfficeId(4)));
         for r in [Role::Sysadmin, Role::Auditor, Role::Department] {
             a.role = r;
             assert_eq!(a.office_scope(), OfficeScope::None);
+            assert!(!a.sees_office(OfficeId(3)));
         }
         a.role = Role::OfficeStaff;
         a.office_id = None;

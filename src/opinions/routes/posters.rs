@@ -49,7 +49,7 @@ fn home_target(c: &mut DbConn, me: &Actor, office: OfficeId) -> AppResult<Target
         .select(members_homes::name)
         .first(c)
         .optional()?;
-    let committee = org::committee(c, &me)?;
+    let committee = org::committee(c, me)?;
     Ok(Target {
         committee_name: committee.name,
         committee_code: committee.code,
@@ -62,8 +62,8 @@ fn home_target(c: &mut DbConn, me: &Actor, office: OfficeId) -> AppResult<Target
 /// A village's or community's poster: the locality must be one the user may see.
 fn locality_target(c: &mut DbConn, me: &Actor, id: LocalityId) -> AppResult<Target> {
     let l = org::localities::get(c, me, id)?.ok_or(AppError::NotFound)?;
-    let office = org::office_name(c, &me, l.office_id)?;
-    let committee = org::committee(c, &me)?;
+    let office = org::office_name(c, me, l.office_id)?;
+    let committee = org::committee(c, me)?;
     Ok(Target {
         committee_name: committee.name,
         committee_code: committee.code,

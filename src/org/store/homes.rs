@@ -323,13 +323,7 @@ pub fn evidence_file(conn: &mut DbConn, actor: &Actor, evidence: i64) -> AppResu
         .select((members_homes::office_id, FileRow::as_select()))
         .first(conn)
         .optional()?;
-    Ok(row
-        .filter(|(office, _)| match actor.office_scope() {
-            OfficeScope::All => true,
-            OfficeScope::One(o) => o == *office,
-            OfficeScope::None => false,
-        })
-        .map(|(_, f)| f))
+    Ok(row.filter(|(office, _)| actor.sees_office(*office)).map(|(_, f)| f))
 }
 
 /// Sets an item's status and note, with the note as evidence when asked;

@@ -92,11 +92,7 @@ pub fn get(conn: &mut DbConn, actor: &Actor, id: LocalityId) -> AppResult<Option
         .select(Locality::as_select())
         .first(conn)
         .optional()?;
-    Ok(l.filter(|l| match actor.office_scope() {
-        OfficeScope::All => true,
-        OfficeScope::One(o) => o == l.office_id,
-        OfficeScope::None => false,
-    }))
+    Ok(l.filter(|l| actor.sees_office(l.office_id)))
 }
 
 fn name_conflict(e: diesel::result::Error) -> AppError {

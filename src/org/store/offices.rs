@@ -110,12 +110,7 @@ pub fn list_offices(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<Office>> 
 /// "not found", exactly like one that does not exist.
 #[tracing::instrument(skip(conn, actor))]
 pub fn get_office(conn: &mut DbConn, actor: &Actor, id: OfficeId) -> AppResult<Option<Office>> {
-    let visible = match actor.office_scope() {
-        OfficeScope::All => true,
-        OfficeScope::One(o) => o == id,
-        OfficeScope::None => false,
-    };
-    if !visible {
+    if !actor.sees_office(id) {
         return Ok(None);
     }
     Ok(offices::table
