@@ -210,7 +210,7 @@ fn user_command(db: &Db, cmd: UserCommand) -> anyhow::Result<()> {
             let pw = password::generate_initial();
             let hash = password::hash(&pw).map_err(cli_error)?;
             db.write_blocking(|c| {
-                let committee_id = match (org::committee_by_code(c, &committee)?, &committee_name) {
+                let committee_id = match (org::committee_by_code_unscoped(c, &committee)?, &committee_name) {
                     (Some(cm), _) => cm.id,
                     (None, Some(n)) => xieshang::setup::new_committee(c, who, &committee, n)?,
                     (None, None) => {
@@ -231,7 +231,7 @@ fn user_command(db: &Db, cmd: UserCommand) -> anyhow::Result<()> {
                     role,
                     office_id,
                 };
-                users::insert(c, who(), committee_id, &acc, &hash, true)
+                users::insert_unscoped(c, who(), committee_id, &acc, &hash, true)
             })
             .map_err(cli_error)?;
             println!("created {username}; initial password (must be changed at first login): {pw}");
@@ -240,16 +240,18 @@ fn user_command(db: &Db, cmd: UserCommand) -> anyhow::Result<()> {
             let pw = password::generate_initial();
             let hash = password::hash(&pw).map_err(cli_error)?;
             db.write_blocking(|c| {
-                let u = users::find_by_username(c, &username)?.ok_or(xieshang::kernel::error::AppError::NotFound)?;
-                users::set_initial_password(c, who(), &u, &hash)
+                let u = users::find_by_username_unscoped(c, &username)?
+                    .ok_or(xieshang::kernel::error::AppError::NotFound)?;
+                users::set_initial_password_unscoped(c, who(), &u, &hash)
             })
             .map_err(cli_error)?;
             println!("new initial password for {username} (must be changed at next login): {pw}");
         }
         UserCommand::Lock { username, unlock } => {
             db.write_blocking(|c| {
-                let u = users::find_by_username(c, &username)?.ok_or(xieshang::kernel::error::AppError::NotFound)?;
-                users::set_disabled_unchecked(c, who(), &u, !unlock)
+                let u = users::find_by_username_unscoped(c, &username)?
+                    .ok_or(xieshang::kernel::error::AppError::NotFound)?;
+                users::set_disabled_unscoped(c, who(), &u, !unlock)
             })
             .map_err(cli_error)?;
             println!("{username} {}", if unlock { "unlocked" } else { "locked" });

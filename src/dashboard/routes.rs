@@ -38,13 +38,13 @@ pub async fn home(State(st): State<AppState>, CurrentUser(me): CurrentUser, page
         .read(move |c| {
             let own = match members::own_record(c, &me)? {
                 Some(m) => {
-                    let links = liaisons::of_member(c, me.committee_id, m.id)?;
+                    let links = liaisons::of_member(c, &me, m.id)?;
                     Some((m, links))
                 }
                 None => None,
             };
             Ok((
-                org_store::committee(c, me.committee_id)?,
+                org_store::committee(c, &me)?,
                 org_store::list_offices(c, &me)?,
                 own,
                 attendees::upcoming(c, &me, Kind::Activity)?,

@@ -22,8 +22,8 @@ const MINUTES: &str = "委员与村（社区）干部、群众代表座谈，听
 const OUTCOMES: &str = "收集意见建议5条，其中2条已转交乡（街道）办理，1条录入社情民意征集箱。";
 
 pub fn load(c: &mut DbConn, offices: &[OfficeId]) -> AppResult<()> {
-    let Some(admin) = users::find_by_username(c, "admin")?.and_then(|u| u.actor(None)) else { return Ok(()) };
-    let keep_free: Vec<LocalityId> = match users::find_by_username(c, "member")? {
+    let Some(admin) = users::find_by_username_unscoped(c, "admin")?.map(|u| u.actor(None)) else { return Ok(()) };
+    let keep_free: Vec<LocalityId> = match users::find_by_username_unscoped(c, "member")? {
         Some(u) => liaisons::table
             .inner_join(members::table)
             .filter(members::user_id.eq(Some(u.id)))

@@ -19,7 +19,7 @@ use crate::kernel::time::{now, today};
 use crate::meetings::store::{attendees, speakers};
 
 pub fn load(c: &mut DbConn, committee: CommitteeId) -> AppResult<()> {
-    let Some(admin) = users::find_by_username(c, "admin")?.and_then(|u| u.actor(None)) else { return Ok(()) };
+    let Some(admin) = users::find_by_username_unscoped(c, "admin")?.map(|u| u.actor(None)) else { return Ok(()) };
     let Some(office) = crate::org::store::office_by_name(c, committee, "涧河街道")?.map(|o| o.id) else {
         return Ok(());
     };

@@ -49,14 +49,14 @@ pub const LOGINS: [DemoLogin; 8] = [
 
 /// Loads the demo committee unless it is already there. Returns whether it loaded.
 pub fn load(db: &Db) -> AppResult<bool> {
-    if db.read_blocking(|c| org::committee_by_code(c, COMMITTEE_CODE))?.is_some() {
+    if db.read_blocking(|c| org::committee_by_code_unscoped(c, COMMITTEE_CODE))?.is_some() {
         return Ok(false);
     }
     // Every demo login has the one password: hashed once, before the write
     // (which looks again, for two processes starting at once).
     let hash = crate::kernel::auth::password::hash(PASSWORD)?;
     db.write_blocking(|c| {
-        if org::committee_by_code(c, COMMITTEE_CODE)?.is_some() {
+        if org::committee_by_code_unscoped(c, COMMITTEE_CODE)?.is_some() {
             return Ok(false);
         }
         let who = || Who::System { committee_id: None, name: "demo" };
@@ -72,7 +72,7 @@ pub fn load(db: &Db) -> AppResult<bool> {
                 None => None,
             };
             let acc = NewAccount { username: l.username.into(), display_name: l.name.into(), role: l.role, office_id };
-            users::insert(c, who(), committee, &acc, &hash, false)?;
+            users::insert_unscoped(c, who(), committee, &acc, &hash, false)?;
         }
         load_roster(c, committee, &office_ids)?;
         opinions::load(c, committee, &office_ids)?;
@@ -103,7 +103,7 @@ fn load_roster(c: &mut DbConn, committee: CommitteeId, office_ids: &[OfficeId]) 
             term: "第十届".into(),
             office_id: Some(office_ids[m.office]),
         };
-        let id = members::insert(c, who(), committee, &data)?;
+        let id = members::insert_unscoped(c, who(), committee, &data)?;
         if m.convener {
             let post =
                 if OFFICES[m.office].ends_with('乡') { "专职党委副书记" } else { "专职党工委副书记" };
@@ -120,7 +120,7 @@ fn load_roster(c: &mut DbConn, committee: CommitteeId, office_ids: &[OfficeId]) 
     }
     // The `member` login is a member of 高庙乡.
     if let (Some(user), Some(&(member, _))) =
-        (users::find_by_username(c, "member")?, by_office.get(9).and_then(|ms| ms.get(1)))
+        (users::find_by_username_unscoped(c, "member")?, by_office.get(9).and_then(|ms| ms.get(1)))
     {
         members::link_user(c, who(), member, user.id)?;
     }
@@ -138,7 +138,7 @@ fn load_roster(c: &mut DbConn, committee: CommitteeId, office_ids: &[OfficeId]) 
                 latitude: None,
                 longitude: None,
             };
-            ids.push(localities::insert(c, who(), committee, office_ids[office], &d)?);
+            ids.push(localities::insert_unscoped(c, who(), committee, office_ids[office], &d)?);
         }
         if ids.is_empty() || ms.is_empty() {
             continue;
@@ -147,7 +147,7 @@ fn load_roster(c: &mut DbConn, committee: CommitteeId, office_ids: &[OfficeId]) 
         // their point with another, so no point is left uncovered.
         for j in 0..ms.len().max(ids.len()) {
             let (member, _) = ms[j % ms.len()];
-            liaisons::insert(c, who(), committee, ids[j % ids.len()], member, since)?;
+            liaisons::insert_unscoped(c, who(), committee, ids[j % ids.len()], member, since)?;
         }
     }
     for (office, ms) in by_office.iter().enumerate() {

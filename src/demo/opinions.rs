@@ -49,14 +49,14 @@ pub fn load(c: &mut DbConn, committee: CommitteeId, offices: &[OfficeId]) -> App
         depts.push(departments::create(c, who(), committee, name)?);
     }
     // The `dept` login works for the housing and construction bureau.
-    if let Some(u) = users::find_by_username(c, "dept")? {
-        departments::set_user_department(c, who(), u.id, depts[0])?;
+    if let Some(u) = users::find_by_username_unscoped(c, "dept")? {
+        departments::set_user_department_unscoped(c, who(), u.id, depts[0])?;
     }
     // Routing: each major class to its usual unit, 10 working days.
     let routes = [("01", 0), ("02", 7), ("03", 2), ("04", 3), ("05", 4), ("06", 6), ("07", 5), ("08", 8), ("09", 9)];
     catalog::class_routes_unscoped(c, who, committee, routes.map(|(code, d)| (code, Assignee::Department(depts[d]))))?;
-    let admin = users::find_by_username(c, "admin")?.and_then(|u| u.actor(None));
-    let dept = users::find_by_username(c, "dept")?.and_then(|u| u.actor(None));
+    let admin = users::find_by_username_unscoped(c, "admin")?.map(|u| u.actor(None));
+    let dept = users::find_by_username_unscoped(c, "dept")?.map(|u| u.actor(None));
     let (Some(admin), Some(dept)) = (admin, dept) else { return Ok(()) };
     let categories = catalog::categories(c, &admin)?;
     for (office, cat, text, stage) in CASES {

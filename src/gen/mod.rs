@@ -168,7 +168,7 @@ pub fn run(db: &Db, vault: &Vault, o: &Options) -> AppResult<Summary> {
         Scale::District => {
             with_clock(founded, || crate::demo::load(db))?;
             let id = db
-                .read_blocking(|c| crate::org::store::committee_by_code(c, crate::demo::COMMITTEE_CODE))?
+                .read_blocking(|c| crate::org::store::committee_by_code_unscoped(c, crate::demo::COMMITTEE_CODE))?
                 .ok_or_else(|| internal("the demo committee is missing"))?
                 .id;
             vec![id]
@@ -176,7 +176,7 @@ pub fn run(db: &Db, vault: &Vault, o: &Options) -> AppResult<Summary> {
         Scale::Province => {
             let n = o.committees.unwrap_or(PROVINCE_COMMITTEES).max(1);
             let first = names::committee(0).0;
-            if db.read_blocking(|c| crate::org::store::committee_by_code(c, &first))?.is_some() {
+            if db.read_blocking(|c| crate::org::store::committee_by_code_unscoped(c, &first))?.is_some() {
                 return Err(AppError::Conflict("gen.already_generated"));
             }
             let pb = bar(o.progress, n as u64, "roster");

@@ -666,11 +666,11 @@ pub fn last_job(conn: &mut DbConn) -> AppResult<JobId> {
 /// itself at the end). Run in each batch's transaction, so the queue never
 /// holds more than one batch's worth.
 pub fn drop_replayed_jobs(conn: &mut DbConn, after: JobId) -> AppResult<usize> {
-    use crate::kernel::jobs::model::QUEUED;
+    use crate::kernel::jobs::model::JobStatus;
     Ok(diesel::delete(
         jobs::table
             .filter(jobs::id.gt(after))
-            .filter(jobs::status.eq(QUEUED))
+            .filter(jobs::status.eq(JobStatus::Queued))
             .filter(jobs::kind.eq_any([crate::kernel::search::SYNC_JOB, crate::opinions::jobs::NOTIFY_RESIDENT])),
     )
     .execute(conn)?)

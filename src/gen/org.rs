@@ -17,15 +17,16 @@ use crate::kernel::auth::store::{self as users, NewAccount};
 use crate::kernel::auth::{Actor, Role};
 use crate::kernel::db::DbConn;
 use crate::kernel::db::schema::{
-    departments, liaisons as links, localities, members, offices, opinion_categories, users as users_t,
+    committees, departments, liaisons as links, localities, members, offices, opinion_categories, sectors as sectors_t,
+    users as users_t,
 };
 use crate::kernel::error::{AppError, AppResult};
-use crate::kernel::ids::{CategoryId, CommitteeId, DepartmentId, LocalityId, MemberId, OfficeId};
+use crate::kernel::ids::{CategoryId, CommitteeId, DepartmentId, LocalityId, MemberId, OfficeId, SectorId};
 use crate::opinions::model::Assignee;
 use crate::opinions::store::catalog;
 use crate::org::model::{Gender, LocalityKind, OfficeKind, Phone};
 use crate::org::store::departments as department_store;
-use crate::org::store::{self as org, liaisons, localities as locs, members as mems, sectors};
+use crate::org::store::{self as org, liaisons, localities as locs, members as mems};
 
 /// A committee's handling units (承办单位), named after the committee's level
 /// (区, 县 or 市), in the demo's order.
@@ -76,7 +77,11 @@ pub fn build_committee(conn: &mut DbConn, rng: &mut impl Rng, spec: &CommitteeSp
         let kind = OfficeKind::from_name(n).unwrap_or(OfficeKind::Street);
         office_ids.push((org::create_office(conn, who(), committee, n, kind)?, kind));
     }
-    let sector_ids: Vec<_> = sectors::list(conn, committee)?.into_iter().map(|s| s.id).collect();
+    let sector_ids: Vec<SectorId> = sectors_t::table
+        .filter(sectors_t::committee_id.eq(committee))
+        .order((sectors_t::sort_order.asc(), sectors_t::id.asc()))
+        .select(sectors_t::id)
+        .load(conn)?;
     let mut taken_names = HashSet::new();
     let mut by_office: Vec<Vec<MemberId>> = vec![vec![]; office_ids.len()];
     for i in 0..spec.members {
@@ -111,7 +116,7 @@ pub fn build_committee(conn: &mut DbConn, rng: &mut impl Rng, spec: &CommitteeSp
             term: "第十届".into(),
             office_id: Some(office_ids[office].0),
         };
-        by_office[office].push(mems::insert(conn, who(), committee, &data)?);
+        by_office[office].push(mems::insert_unscoped(conn, who(), committee, &data)?);
     }
     // Localities: streets serve communities, towns and townships mostly villages.
     let mut taken = HashSet::new();
@@ -128,7 +133,7 @@ pub fn build_committee(conn: &mut DbConn, rng: &mut impl Rng, spec: &CommitteeSp
             (names::community(rng, &mut taken), LocalityKind::Community)
         };
         let d = locs::LocalityData { name, kind, address: None, latitude: None, longitude: None };
-        locs_by_office[office].push(locs::insert(conn, who(), committee, office_ids[office].0, &d)?);
+        locs_by_office[office].push(locs::insert_unscoped(conn, who(), committee, office_ids[office].0, &d)?);
     }
     // Every member and every locality gets a link, as in the demo.
     for (ms, ls) in by_office.iter().zip(&locs_by_office) {
@@ -136,7 +141,7 @@ pub fn build_committee(conn: &mut DbConn, rng: &mut impl Rng, spec: &CommitteeSp
             continue;
         }
         for j in 0..ms.len().max(ls.len()) {
-            liaisons::insert(conn, who(), committee, ls[j % ls.len()], ms[j % ms.len()], spec.since)?;
+            liaisons::insert_unscoped(conn, who(), committee, ls[j % ls.len()], ms[j % ms.len()], spec.since)?;
         }
     }
     let mut depts = vec![];
@@ -201,7 +206,7 @@ impl Cast {
 /// `<code>.dept01`, `<code>.office01`, `<code>.admin`), reusing existing ones
 /// (the demo's `admin`, `dept`, `gaomiao`…).
 pub fn cast(conn: &mut DbConn, committee: CommitteeId, password_hash: &Hashed) -> AppResult<Cast> {
-    let code = org::committee(conn, committee)?.code;
+    let code: String = committees::table.find(committee).select(committees::code).first(conn)?;
     let who = || Who::System { committee_id: Some(committee), name: "gen" };
     let account = |conn: &mut DbConn,
                    role: Role,
@@ -214,12 +219,12 @@ pub fn cast(conn: &mut DbConn, committee: CommitteeId, password_hash: &Hashed) -
             Some(id) => crate::kernel::ids::UserId(id),
             None => {
                 let acc = NewAccount { username, display_name: name, role, office_id: office };
-                users::insert(conn, who(), committee, &acc, password_hash, false)?
+                users::insert_unscoped(conn, who(), committee, &acc, password_hash, false)?
             }
         };
-        users::find(conn, id)?
-            .and_then(|u| u.actor(None))
-            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("gen: account {id} has no role")))
+        users::find_unscoped(conn, id)?
+            .map(|u| u.actor(None))
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("gen: account {id} not found")))
     };
     let first_user = |conn: &mut DbConn,
                       role: Role,
@@ -262,7 +267,7 @@ pub fn cast(conn: &mut DbConn, committee: CommitteeId, password_hash: &Hashed) -
                     format!("{code}.dept{:02}", i + 1),
                     format!("{name}经办人"),
                 )?;
-                department_store::set_user_department(conn, who(), a.user_id, id)?;
+                department_store::set_user_department_unscoped(conn, who(), a.user_id, id)?;
                 a
             }
         };

@@ -14,7 +14,24 @@ macro_rules! code_enum {
             ::diesel::expression::AsExpression, ::diesel::deserialize::FromSqlRow,
         )]
         #[diesel(sql_type = ::diesel::sql_types::Text)]
-        pub enum $name { $($(#[$vm])* #[serde(rename = $s)] $v),* }
+        // Serialised as the stored code, so an audit entry shows what the
+        // database holds ("left", not "Left").
+        #[serde(into = "&'static str", try_from = "String")]
+        pub enum $name { $($(#[$vm])* $v),* }
+
+        impl From<$name> for &'static str {
+            fn from(v: $name) -> &'static str {
+                v.as_str()
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = String;
+
+            fn try_from(s: String) -> Result<$name, String> {
+                $name::parse(&s).ok_or_else(|| format!("unknown {} {:?}", stringify!($name), s))
+            }
+        }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$v),*];
@@ -72,4 +89,17 @@ macro_rules! text_sql {
             }
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    crate::code_enum!(Sample, "sample" { One = "one", Two = "two" });
+
+    #[test]
+    fn serialised_as_the_stored_code() {
+        assert_eq!(serde_json::to_string(&Sample::One).ok().as_deref(), Some("\"one\""));
+        assert_eq!(serde_json::from_str::<Sample>("\"two\"").ok(), Some(Sample::Two));
+        assert!(serde_json::from_str::<Sample>("\"Two\"").is_err(), "the variant's name is not its code");
+        assert_eq!(Sample::Two.label_key(), "sample.two");
+    }
 }

@@ -375,7 +375,7 @@ pub fn digest(conn: &mut DbConn, at: NaiveDateTime) -> AppResult<usize> {
 }
 
 fn is_working_day(conn: &mut DbConn, committee: CommitteeId, day: NaiveDate) -> AppResult<bool> {
-    let cal = crate::kernel::calendar::store::load(conn, committee, day.year(), day.year())?;
+    let cal = crate::kernel::calendar::store::load_unscoped(conn, committee, day.year(), day.year())?;
     Ok(cal.is_working_day(day))
 }
 

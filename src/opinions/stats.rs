@@ -675,7 +675,8 @@ pub fn figures(conn: &mut DbConn, actor: &Actor, month: Month, sort: SortKey) ->
     let cases = timelines(conn, committee, month)?;
     // Working days are counted from assignments that may lie years back.
     let first_year = cases.iter().flat_map(|c| c.events.first()).map(|e| shanghai_date(e.at).year()).min();
-    let cal = calendar::load(conn, committee, first_year.unwrap_or(month.year).min(month.year), month.year + 1)?;
+    let cal =
+        calendar::load_unscoped(conn, committee, first_year.unwrap_or(month.year).min(month.year), month.year + 1)?;
     let t = tally(&cases, month, crate::kernel::time::now(), &cal);
 
     let office_names: HashMap<i64, String> = offices::table

@@ -61,6 +61,14 @@ impl LocalityKind {
             _ => None,
         }
     }
+
+    /// As a roster spreadsheet writes it (what `from_label` reads).
+    pub fn label(self) -> &'static str {
+        match self {
+            LocalityKind::Village => "村",
+            LocalityKind::Community => "社区",
+        }
+    }
 }
 
 code_enum!(
@@ -84,6 +92,14 @@ impl Gender {
             "男" | "male" => Some(Gender::Male),
             "女" | "female" => Some(Gender::Female),
             _ => None,
+        }
+    }
+
+    /// As a roster spreadsheet writes it (what `from_label` reads).
+    pub fn label(self) -> &'static str {
+        match self {
+            Gender::Male => "男",
+            Gender::Female => "女",
         }
     }
 }
@@ -287,6 +303,17 @@ mod tests {
             assert_eq!(OfficeKind::parse(k.as_str()), Some(*k));
         }
         assert_eq!(HomeItem::ALL.len(), 6);
+    }
+
+    #[test]
+    fn spreadsheet_labels_round_trip() {
+        for k in LocalityKind::ALL {
+            assert_eq!(LocalityKind::from_label(k.label()), Some(*k));
+        }
+        for g in Gender::ALL {
+            assert_eq!(Gender::from_label(g.label()), Some(*g));
+        }
+        assert_eq!(Gender::Female.label(), "女");
     }
 
     #[test]

@@ -17,20 +17,13 @@ on_both_databases!(
     password_change_checked_before_the_write_and_not_overwriting_a_newer_one,
 );
 
-fn actor(app: &TestApp, username: &str) -> Actor {
-    let u = username.to_string();
-    app.db
-        .read_blocking(|c| Ok(users::find_by_username(c, &u)?.and_then(|u| u.actor(None))))
-        .expect("read")
-        .expect("user exists")
-}
-
 /// The new password is checked and hashed before the write transaction; the write
 /// stores it only if the password is still the one checked, so a change made
 /// meanwhile (another tab) is not silently overwritten.
 async fn password_change_checked_before_the_write_and_not_overwriting_a_newer_one(app: TestApp) {
-    let me = actor(&app, "member");
-    let find = |app: &TestApp| app.db.read_blocking(|c| users::find(c, me.user_id)).expect("read").expect("user");
+    let me = app.actor("member");
+    let find =
+        |app: &TestApp| app.db.read_blocking(|c| users::find_unscoped(c, me.user_id)).expect("read").expect("user");
     let user = find(&app);
     let checked = users::check_password_change(&user, "wrong", "Hubin-River-2026").await;
     assert_eq!(checked, Err(users::ChangePasswordError::WrongCurrent));
@@ -113,7 +106,7 @@ async fn sysadmin_resets_and_locks_accounts(app: TestApp) {
         .await
         .unwrap_or_default();
     assert!(body.contains("id=\"issued-password\""));
-    let new_dept = actor(&app, "jianshe2");
+    let new_dept = app.actor("jianshe2");
     let visible = app.db.read_blocking(move |c| xieshang::opinions::store::cases::scope(c, &new_dept)).expect("scope");
     assert_eq!(
         visible,
@@ -123,7 +116,7 @@ async fn sysadmin_resets_and_locks_accounts(app: TestApp) {
     // A logged-in member is thrown out as soon as the account is disabled.
     let member = app.login_as("member").await;
     assert_eq!(member.get("/").await.status(), 200);
-    let member_id = actor(&app, "member").user_id;
+    let member_id = app.actor("member").user_id;
     let r = admin.post_form(&format!("/admin/users/{member_id}/lock"), &[]).await;
     assert_eq!(r.status(), 303);
     assert_eq!(member.get("/").await.status(), 303);
@@ -138,7 +131,7 @@ async fn sysadmin_resets_and_locks_accounts(app: TestApp) {
     assert_eq!(app.client().login("member", DEMO_PASSWORD).await.status(), 200);
 
     // The sysadmin cannot disable themselves.
-    let me = actor(&app, "sysadmin").user_id;
+    let me = app.actor("sysadmin").user_id;
     let r = admin.post_form(&format!("/admin/users/{me}/lock"), &[]).await;
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap_or_default().contains("不能停用自己的账号"));
@@ -147,10 +140,10 @@ async fn sysadmin_resets_and_locks_accounts(app: TestApp) {
 /// A handler that calls the store with the wrong actor gets nothing: the checks
 /// live in the data layer.
 async fn store_refuses_out_of_scope_calls(app: TestApp) {
-    let gaomiao = actor(&app, "gaomiao");
-    let admin = actor(&app, "admin");
-    let sysadmin = actor(&app, "sysadmin");
-    let jianhe_office = actor(&app, "jianhe").office_id.expect("office");
+    let gaomiao = app.actor("gaomiao");
+    let admin = app.actor("admin");
+    let sysadmin = app.actor("sysadmin");
+    let jianhe_office = app.actor("jianhe").office_id.expect("office");
 
     let r = app.db.read_blocking(|c| org::get_office(c, &gaomiao, jianhe_office)).expect("read");
     assert!(r.is_none(), "office staff read another office");
@@ -175,7 +168,7 @@ async fn store_refuses_out_of_scope_calls(app: TestApp) {
                 role: Role::Sysadmin,
                 office_id: None,
             };
-            users::insert(c, who(), cm, &acc, &password::hash("Lingbao-2026!")?, false)
+            users::insert_unscoped(c, who(), cm, &acc, &password::hash("Lingbao-2026!")?, false)
         })
         .expect("second committee");
     let listed = app.db.read_blocking(|c| users::list(c, &sysadmin)).expect("list");
@@ -185,7 +178,7 @@ async fn store_refuses_out_of_scope_calls(app: TestApp) {
     let r = app.db.write_blocking(|c| users::set_disabled(c, &sysadmin, UserId(other_user.0), true));
     assert!(matches!(r, Err(AppError::NotFound)));
     // Hubin's office ids mean nothing to the other committee's staff.
-    let lingbao = actor(&app, "lingbao-admin");
+    let lingbao = app.actor("lingbao-admin");
     let as_district = Actor { role: Role::DistrictAdmin, ..lingbao };
     assert!(app.db.read_blocking(|c| org::get_office(c, &as_district, jianhe_office)).expect("read").is_none());
     assert!(app.db.read_blocking(|c| org::list_offices(c, &as_district)).expect("read").is_empty());

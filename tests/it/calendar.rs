@@ -35,7 +35,7 @@ fn committee(app: &TestApp) -> CommitteeId {
 
 fn calendar(app: &TestApp, year: i32) -> Calendar {
     let id = committee(app);
-    app.db.read_blocking(move |c| store::load(c, id, year, year + 1)).expect("load calendar")
+    app.db.read_blocking(move |c| store::load_unscoped(c, id, year, year + 1)).expect("load calendar")
 }
 
 fn day_count(app: &TestApp) -> i64 {

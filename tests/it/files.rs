@@ -4,7 +4,7 @@
 use reqwest::multipart::{Form, Part};
 use xieshang::kernel::audit::store::Who;
 use xieshang::kernel::auth::store::{self as users, NewAccount};
-use xieshang::kernel::auth::{Actor, Role, password};
+use xieshang::kernel::auth::{Role, password};
 use xieshang::kernel::files::{self, Accept, FileStore, Upload};
 use xieshang::org::store as org;
 
@@ -12,14 +12,6 @@ use crate::on_both_databases;
 use crate::support::{TestApp, location};
 
 on_both_databases!(stored_files_round_trip_within_the_committee, multipart_forms_need_the_csrf_field);
-
-fn actor(app: &TestApp, username: &str) -> Actor {
-    let u = username.to_string();
-    app.db
-        .read_blocking(|c| Ok(users::find_by_username(c, &u)?.and_then(|u| u.actor(None))))
-        .expect("read")
-        .expect("user exists")
-}
 
 fn png() -> Vec<u8> {
     let img = image::RgbImage::from_fn(30, 20, |x, y| image::Rgb([x as u8 * 8, y as u8 * 12, 90]));
@@ -39,7 +31,7 @@ async fn stored_files_round_trip_within_the_committee(app: TestApp) {
     assert_eq!(bytes.len() as i64, stored.size);
     assert!(image::load_from_memory(&bytes).is_ok());
 
-    let admin = actor(&app, "admin");
+    let admin = app.actor("admin");
     let (a, s) = (admin.clone(), stored.clone());
     let id = app.db.write(move |c| files::insert_row(c, &a, &s)).await.expect("insert");
     let a = admin.clone();
@@ -74,10 +66,10 @@ async fn stored_files_round_trip_within_the_committee(app: TestApp) {
                 role: Role::DistrictAdmin,
                 office_id: None,
             };
-            users::insert(c, who(), cm, &acc, &password::hash("Lingbao-2026!")?, false)
+            users::insert_unscoped(c, who(), cm, &acc, &password::hash("Lingbao-2026!")?, false)
         })
         .expect("second committee");
-    let other = actor(&app, "lingbao-admin");
+    let other = app.actor("lingbao-admin");
     assert!(app.db.read(move |c| files::find_row(c, &other, id)).await.expect("find").is_none());
 
     // Sent back with its type, inline (an image), never sniffed.

@@ -50,7 +50,10 @@ fn cases(db: &Db, committee: CommitteeId) -> Vec<(String, String, String)> {
 
 fn committee(db: &Db, code: &str) -> CommitteeId {
     let code = code.to_string();
-    db.read_blocking(move |c| xieshang::org::store::committee_by_code(c, &code)).expect("read").expect("committee").id
+    db.read_blocking(move |c| xieshang::org::store::committee_by_code_unscoped(c, &code))
+        .expect("read")
+        .expect("committee")
+        .id
 }
 
 async fn the_district_s_years_of_history(app: TestApp) {

@@ -7,7 +7,7 @@ use chrono::{Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use xieshang::kernel::db::schema::{jobs, rate_limits};
 use xieshang::kernel::guard;
-use xieshang::kernel::jobs::model::DONE;
+use xieshang::kernel::jobs::model::JobStatus;
 use xieshang::kernel::jobs::{Registry, Worker, store};
 
 use crate::on_both_databases;
@@ -97,9 +97,9 @@ async fn expired_windows_are_purged(app: TestApp) {
     let worker = Worker::new(app.db.clone(), Arc::new(Registry::standard()), "test");
     // Other areas' jobs may be queued too; run until nothing is due.
     while worker.run_once().await.expect("run") {}
-    let status: String =
+    let status: JobStatus =
         app.db.read(move |c| Ok(jobs::table.find(id).select(jobs::status).first(c)?)).await.expect("job");
-    assert_eq!(status, DONE);
+    assert_eq!(status, JobStatus::Done);
 
     let mut keys: Vec<String> = app
         .db

@@ -11,7 +11,7 @@ use tokio::sync::watch;
 use xieshang::kernel::db::Db;
 use xieshang::kernel::db::schema::jobs;
 use xieshang::kernel::ids::JobId;
-use xieshang::kernel::jobs::model::{DEAD, DEFAULT_MAX_ATTEMPTS, DONE, QUEUED, RUNNING};
+use xieshang::kernel::jobs::model::{DEFAULT_MAX_ATTEMPTS, JobStatus};
 use xieshang::kernel::jobs::{Registry, Worker, store};
 
 use crate::on_both_databases;
@@ -70,8 +70,11 @@ async fn two_instances_never_run_a_job_twice(app: TestApp) {
     }
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     loop {
-        let done: i64 =
-            app.db.read(|c| Ok(jobs::table.filter(jobs::status.eq(DONE)).count().get_result(c)?)).await.expect("count");
+        let done: i64 = app
+            .db
+            .read(|c| Ok(jobs::table.filter(jobs::status.eq(JobStatus::Done)).count().get_result(c)?))
+            .await
+            .expect("count");
         if done as usize == JOBS || tokio::time::Instant::now() > deadline {
             break;
         }
@@ -109,7 +112,7 @@ async fn failures_retry_with_backoff_then_die(app: TestApp) {
 
     assert!(worker.run_once().await.expect("run"));
     let job = app.db.read(move |c| store::find(c, id)).await.expect("find").expect("job");
-    assert_eq!(job.status, QUEUED);
+    assert_eq!(job.status, JobStatus::Queued);
     assert_eq!(job.attempts, 1);
     assert_eq!(job.last_error.as_deref(), Some("gateway said no"));
     let wait = (job.run_at - Utc::now().naive_utc()).num_seconds();
@@ -122,7 +125,7 @@ async fn failures_retry_with_backoff_then_die(app: TestApp) {
         assert!(worker.run_once().await.expect("run"), "attempt {attempt}");
     }
     let job = app.db.read(move |c| store::find(c, id)).await.expect("find").expect("job");
-    assert_eq!(job.status, DEAD);
+    assert_eq!(job.status, JobStatus::Dead);
     assert_eq!(job.attempts, DEFAULT_MAX_ATTEMPTS);
     make_due(&app.db, id).await;
     assert!(!worker.run_once().await.expect("run"), "a dead job is not retried");
@@ -136,14 +139,14 @@ async fn failures_retry_with_backoff_then_die(app: TestApp) {
         .expect("queued");
     assert!(worker.run_once().await.expect("run"));
     let job = app.db.read(move |c| store::find(c, pid)).await.expect("find").expect("job");
-    assert_eq!(job.status, QUEUED);
+    assert_eq!(job.status, JobStatus::Queued);
     assert!(job.last_error.unwrap_or_default().contains("panicked"));
 }
 
 async fn make_due(db: &Db, id: JobId) {
     db.write(move |c| {
         diesel::update(jobs::table.find(id))
-            .filter(jobs::status.eq(QUEUED))
+            .filter(jobs::status.eq(JobStatus::Queued))
             .set(jobs::run_at.eq(Utc::now().naive_utc() - chrono::Duration::seconds(1)))
             .execute(c)?;
         Ok(())
@@ -182,7 +185,7 @@ async fn dedupe_and_stale_jobs(app: TestApp) {
         .expect("age");
     let again = app.db.write(|c| store::claim(c, "other")).await.expect("claim").expect("reclaimed");
     assert_eq!(again.id, first);
-    assert_eq!(again.status, RUNNING);
+    assert_eq!(again.status, JobStatus::Running);
     assert_eq!(again.locked_by.as_deref(), Some("other"));
     assert_eq!(again.attempts, 2);
 
@@ -204,10 +207,10 @@ async fn dedupe_and_stale_jobs(app: TestApp) {
     assert_eq!(sweeps, 1);
     let worker = Worker::new(app.db.clone(), Arc::new(Registry::standard()), "std");
     while worker.run_once().await.expect("run") {}
-    let status: String = app
+    let status: JobStatus = app
         .db
         .read(|c| Ok(jobs::table.filter(jobs::kind.eq("sessions.purge")).select(jobs::status).first(c)?))
         .await
         .expect("status");
-    assert_eq!(status, DONE);
+    assert_eq!(status, JobStatus::Done);
 }

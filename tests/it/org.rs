@@ -3,6 +3,8 @@
 
 use diesel::prelude::*;
 use xieshang::kernel::db::schema::{home_evidence, liaisons, localities, members, sectors};
+use xieshang::kernel::error::AppError;
+use xieshang::org::store::{self as org, homes, liaisons as links};
 
 use crate::on_both_databases;
 use crate::support::{Client, TestApp, location};
@@ -15,6 +17,8 @@ on_both_databases!(
     member_search_filters_and_scope,
     evidence_turns_an_item_met_on_the_board,
     sectors_are_prefilled_and_editable_by_the_district,
+    child_lists_check_their_parent_s_scope,
+    an_unknown_status_in_the_database_is_an_error,
 );
 
 fn locality_of(app: &TestApp, office: i64) -> i64 {
@@ -387,4 +391,55 @@ async fn sectors_are_prefilled_and_editable_by_the_district(app: TestApp) {
     assert!(page.contains("已有同名界别"));
     let staff = app.login_as("gaomiao").await;
     assert_eq!(staff.post_form("/sectors", &[("name", "x界")]).await.status(), 403);
+}
+
+/// An office's staffers, a locality's members, a member's links and a Members'
+/// Home's items are read through their parent, whose scope the store checks
+/// itself: another office's staff get "not found", whatever the caller checked.
+async fn child_lists_check_their_parent_s_scope(app: TestApp) {
+    let gaomiao = app.actor("gaomiao");
+    let (own, other) = (app.office_id("高庙乡"), app.office_id("涧河街道"));
+    let (own_office, other_office) = (xieshang::kernel::ids::OfficeId(own), xieshang::kernel::ids::OfficeId(other));
+    let own_loc = xieshang::kernel::ids::LocalityId(locality_of(&app, own));
+    let other_loc = xieshang::kernel::ids::LocalityId(locality_of(&app, other));
+    let member_of = |office: i64| {
+        xieshang::kernel::ids::MemberId(count(&app, |c| {
+            members::table.filter(members::office_id.eq(office)).select(members::id).first(c)
+        }))
+    };
+    let (own_member, other_member) = (member_of(own), member_of(other));
+
+    assert!(not_found(app.db.read_blocking(|c| org::staffers(c, &gaomiao, other_office))), "staffers");
+    assert!(not_found(app.db.read_blocking(|c| links::point(c, &gaomiao, other_loc))), "a locality's members");
+    assert!(not_found(app.db.read_blocking(|c| links::of_member(c, &gaomiao, other_member))), "a member's links");
+    assert!(app.db.read_blocking(|c| homes::detail(c, &gaomiao, other_office)).expect("read").is_none(), "a home");
+
+    // Their own office's lists they read.
+    assert!(!app.db.read_blocking(|c| org::staffers(c, &gaomiao, own_office)).expect("staffers").is_empty());
+    assert!(!app.db.read_blocking(|c| links::point(c, &gaomiao, own_loc)).expect("point").members.is_empty());
+    assert!(!app.db.read_blocking(|c| links::of_member(c, &gaomiao, own_member)).expect("links").is_empty());
+    let (_, items) = app.db.read_blocking(|c| homes::detail(c, &gaomiao, own_office)).expect("read").expect("home");
+    assert_eq!(items.len(), 6);
+    // The district reads every office's.
+    let admin = app.actor("admin");
+    assert!(!app.db.read_blocking(|c| links::of_member(c, &admin, other_member)).expect("links").is_empty());
+}
+
+fn not_found<T>(r: Result<T, AppError>) -> bool {
+    matches!(r, Err(AppError::NotFound))
+}
+
+/// A value the code does not know, written to the database by hand, fails the
+/// read (500, logged) instead of showing as some other status.
+async fn an_unknown_status_in_the_database_is_an_error(app: TestApp) {
+    let admin = app.login_as("admin").await;
+    let member: i64 = count(&app, |c| members::table.select(members::id).first(c));
+    assert_eq!(admin.get(&format!("/members/{member}")).await.status(), 200);
+    app.db
+        .write_blocking(move |c| {
+            Ok(diesel::update(members::table.find(member)).set(members::status.eq("retired")).execute(c)?)
+        })
+        .expect("hand edit");
+    assert_eq!(admin.get(&format!("/members/{member}")).await.status(), 500);
+    assert_eq!(admin.get("/members").await.status(), 500, "the list that holds it");
 }

@@ -10,7 +10,7 @@ use xieshang::kernel::audit::store::Who;
 use xieshang::kernel::db::schema::jobs;
 use xieshang::kernel::db::{Backend, Db};
 use xieshang::kernel::ids::CommitteeId;
-use xieshang::kernel::jobs::model::DONE;
+use xieshang::kernel::jobs::model::JobStatus;
 use xieshang::kernel::jobs::{Registry, Worker};
 use xieshang::kernel::search;
 use xieshang::org::store as org;
@@ -26,7 +26,7 @@ on_both_databases!(
 
 fn committees(db: &Db) -> (CommitteeId, CommitteeId) {
     db.write_blocking(|c| {
-        let hubin = org::committee_by_code(c, xieshang::demo::COMMITTEE_CODE)?.expect("demo committee").id;
+        let hubin = org::committee_by_code_unscoped(c, xieshang::demo::COMMITTEE_CODE)?.expect("demo committee").id;
         let other =
             org::create_committee(c, Who::System { committee_id: None, name: "test" }, "lingbao", "灵宝市政协")?;
         Ok((hubin, other))
@@ -175,7 +175,7 @@ async fn the_sync_job_makes_documents_searchable(app: TestApp) {
             .read(|c| {
                 Ok(jobs::table
                     .filter(jobs::kind.eq(search::SYNC_JOB))
-                    .filter(jobs::status.eq(DONE))
+                    .filter(jobs::status.eq(JobStatus::Done))
                     .count()
                     .get_result(c)?)
             })

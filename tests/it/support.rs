@@ -106,16 +106,6 @@ impl TestApp {
             .expect("case")
     }
 
-    /// The acting user a login would be, for calling the store directly.
-    pub fn actor(&self, username: &str) -> xieshang::kernel::auth::Actor {
-        let username = username.to_string();
-        self.db
-            .read_blocking(move |c| xieshang::kernel::auth::store::find_by_username(c, &username))
-            .expect("user")
-            .and_then(|u| u.actor(None))
-            .expect("actor")
-    }
-
     /// A handling department's id by its name.
     pub fn department_id(&self, name: &str) -> i64 {
         use xieshang::kernel::db::schema::departments;
@@ -125,6 +115,17 @@ impl TestApp {
                 Ok(departments::table.filter(departments::name.eq(&name)).select(departments::id).first(c)?)
             })
             .expect("department")
+    }
+
+    /// A demo user as the acting user of a store call.
+    pub fn actor(&self, username: &str) -> xieshang::kernel::auth::Actor {
+        let u = username.to_string();
+        self.db
+            .read_blocking(move |c| {
+                Ok(xieshang::kernel::auth::store::find_by_username_unscoped(c, &u)?.map(|u| u.actor(None)))
+            })
+            .expect("read")
+            .expect("user exists")
     }
 
     /// An office's id by its name.

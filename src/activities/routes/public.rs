@@ -32,7 +32,7 @@ async fn public_address(
     let (code, home) = st
         .db
         .read(move |c| {
-            let code = org::committee(c, me.committee_id)?.code;
+            let code = org::committee(c, &me)?.code;
             let home = public::home_of(c, me.committee_id, OfficeId(office))?.ok_or(AppError::NotFound)?;
             Ok((code, home))
         })
@@ -56,7 +56,7 @@ async fn home(State(st): State<AppState>, page: Page, Path((code, home)): Path<(
     let (committee, name, address, shown) = st
         .db
         .read(move |c| {
-            let committee = org::committee_by_code(c, &code2)?.ok_or(AppError::NotFound)?;
+            let committee = org::committee_by_code_unscoped(c, &code2)?.ok_or(AppError::NotFound)?;
             let (name, address, office) = public::home(c, committee.id, HomeId(home))?.ok_or(AppError::NotFound)?;
             Ok((committee.name, name, address, public::recent(c, committee.id, office)?))
         })
@@ -68,7 +68,7 @@ async fn photo(State(st): State<AppState>, Path((code, id, file)): Path<(String,
     let row = st
         .db
         .read(move |c| {
-            let committee = org::committee_by_code(c, &code)?.ok_or(AppError::NotFound)?;
+            let committee = org::committee_by_code_unscoped(c, &code)?.ok_or(AppError::NotFound)?;
             public::photo(c, committee.id, ActivityId(id), FileId(file))
         })
         .await?

@@ -37,7 +37,7 @@ async fn list(State(st): State<AppState>, page: Page, Path(code): Path<String>) 
     let (committee, rows) = st
         .db
         .read(move |c| {
-            let committee = org::committee_by_code(c, &code2)?.ok_or(AppError::NotFound)?;
+            let committee = org::committee_by_code_unscoped(c, &code2)?.ok_or(AppError::NotFound)?;
             Ok((committee.name, public::closed(c, committee.id)?))
         })
         .await?;
@@ -58,7 +58,7 @@ async fn one(State(st): State<AppState>, page: Page, Path((code, id)): Path<(Str
     let (committee, s) = st
         .db
         .read(move |c| {
-            let committee = org::committee_by_code(c, &code2)?.ok_or(AppError::NotFound)?;
+            let committee = org::committee_by_code_unscoped(c, &code2)?.ok_or(AppError::NotFound)?;
             let s = public::shown(c, committee.id, ConsultationId(id))?.ok_or(AppError::NotFound)?;
             Ok((committee.name, s))
         })
@@ -70,7 +70,7 @@ async fn photo(State(st): State<AppState>, Path((code, id, file)): Path<(String,
     let row = st
         .db
         .read(move |c| {
-            let committee = org::committee_by_code(c, &code)?.ok_or(AppError::NotFound)?;
+            let committee = org::committee_by_code_unscoped(c, &code)?.ok_or(AppError::NotFound)?;
             public::photo(c, committee.id, ConsultationId(id), FileId(file))
         })
         .await?

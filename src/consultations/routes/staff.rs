@@ -234,7 +234,7 @@ async fn detail(
                 items: items::of_consultation(conn, &me, id)?,
                 tally: items::tally_of(conn, &c)?,
                 owners: if manage { items::owner_choices(conn, &me)? } else { vec![] },
-                code: org::committee(conn, me.committee_id)?.code,
+                code: org::committee(conn, &me)?.code,
                 item_links: manage || me.role == Role::Leader,
                 page,
                 manage,
@@ -350,12 +350,9 @@ async fn plan_page(
                 None => (store::suggest(conn, &me, &chosen_sectors, &chosen_localities)?, vec![]),
             };
             Ok(PlanTemplate {
-                sectors: crate::org::store::sectors::list(conn, me.committee_id)?
-                    .into_iter()
-                    .filter(|s| s.active)
-                    .collect(),
+                sectors: crate::org::store::sectors::list(conn, &me)?.into_iter().filter(|s| s.active).collect(),
                 choices: store::member_choices(conn, &me)?,
-                departments: crate::org::store::departments::list(conn, me.committee_id)?
+                departments: crate::org::store::departments::list(conn, &me)?
                     .into_iter()
                     .filter(|d| d.active)
                     .collect(),

@@ -27,13 +27,11 @@ struct MustChangePassword;
 pub async fn load_user(State(st): State<AppState>, session: Session, mut req: Request, next: Next) -> Response {
     if let Ok(Some(uid)) = session.get::<i64>(USER_KEY).await {
         let request_id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
-        match st.db.read(move |c| store::find(c, UserId(uid))).await {
+        match st.db.read(move |c| store::find_unscoped(c, UserId(uid))).await {
             Ok(Some(u)) if !u.disabled => {
-                if let Some(actor) = u.actor(request_id) {
-                    req.extensions_mut().insert(actor);
-                    if u.must_change_password {
-                        req.extensions_mut().insert(MustChangePassword);
-                    }
+                req.extensions_mut().insert(u.actor(request_id));
+                if u.must_change_password {
+                    req.extensions_mut().insert(MustChangePassword);
                 }
             }
             Ok(_) => {

@@ -6,7 +6,19 @@ use serde::{Deserialize, Serialize};
 
 use crate::kernel::ids::{CommitteeId, OfficeId, UserId};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     DistrictAdmin,
@@ -57,6 +69,8 @@ impl Role {
     }
 }
 
+crate::text_sql!(Role);
+
 /// Which offices' records an actor may see.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OfficeScope {
@@ -92,6 +106,15 @@ impl Actor {
             // 三权分立: the system administrator and the auditor do not read
             // business records; departments see only what is assigned to them.
             Role::Department | Role::Auditor | Role::Sysadmin => OfficeScope::None,
+        }
+    }
+
+    /// Whether records of `office` are in the actor's scope.
+    pub fn sees_office(&self, office: OfficeId) -> bool {
+        match self.office_scope() {
+            OfficeScope::All => true,
+            OfficeScope::One(o) => o == office,
+            OfficeScope::None => false,
         }
     }
 
@@ -151,6 +174,11 @@ pub fn check_password_policy(password: &str, username: &str) -> Result<(), Passw
         return Err(PasswordProblem::ContainsUsername);
     }
     Ok(())
+}
+
+/// A user name: 3–32 of a–z, 0–9, '.', '_', '-'.
+pub fn valid_username(u: &str) -> bool {
+    (3..=32).contains(&u.len()) && u.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
 }
 
 pub const MAX_FAILED_LOGINS: i32 = 5;
@@ -216,17 +244,30 @@ mod tests {
             request_id: None,
         };
         assert_eq!(a.office_scope(), OfficeScope::One(OfficeId(3)));
+        assert!(a.sees_office(OfficeId(3)) && !a.sees_office(OfficeId(4)));
         a.role = Role::DistrictAdmin;
         assert_eq!(a.office_scope(), OfficeScope::All);
+        assert!(a.sees_office(OfficeId(4)));
         for r in [Role::Sysadmin, Role::Auditor, Role::Department] {
             a.role = r;
             assert_eq!(a.office_scope(), OfficeScope::None);
+            assert!(!a.sees_office(OfficeId(3)));
         }
         a.role = Role::OfficeStaff;
         a.office_id = None;
         assert_eq!(a.office_scope(), OfficeScope::None);
         assert!(!a.can_manage_accounts());
         assert!(!a.can_read_audit());
+    }
+
+    #[test]
+    fn user_names() {
+        assert!(valid_username("gaomiao"));
+        assert!(valid_username("hb.dept_01-x"));
+        assert!(!valid_username("ab"), "too short");
+        assert!(!valid_username(&"a".repeat(33)), "too long");
+        assert!(!valid_username("Admin"), "upper case");
+        assert!(!valid_username("张三"));
     }
 
     #[test]

@@ -96,8 +96,7 @@ struct PasswordTemplate {
 }
 
 async fn password_page(State(st): State<AppState>, CurrentUser(me): CurrentUser, page: Page) -> AppResult<Response> {
-    let uid = me.user_id;
-    let forced = st.db.read(move |c| store::find(c, uid)).await?.is_some_and(|u| u.must_change_password);
+    let forced = st.db.read(move |c| store::own_account(c, &me)).await?.must_change_password;
     Ok(render(&PasswordTemplate { page, forced, error: None })?.into_response())
 }
 
@@ -118,8 +117,8 @@ async fn change_password(
     let problem = if f.new != f.confirm {
         Some("password.mismatch")
     } else {
-        let uid = me.user_id;
-        let user = st.db.read(move |c| store::find(c, uid)).await?.ok_or(AppError::NotFound)?;
+        let actor = me.clone();
+        let user = st.db.read(move |c| store::own_account(c, &actor)).await?;
         let changed = match store::check_password_change(&user, &f.current, &f.new).await {
             Ok(()) => {
                 let new_hash = password::hash_async(f.new).await?;
@@ -141,8 +140,7 @@ async fn change_password(
             Ok(Redirect::to("/").into_response())
         }
         Some(key) => {
-            let uid = me.user_id;
-            let forced = st.db.read(move |c| store::find(c, uid)).await?.is_some_and(|u| u.must_change_password);
+            let forced = st.db.read(move |c| store::own_account(c, &me)).await?.must_change_password;
             let error = Some(page.t(key));
             Ok(render(&PasswordTemplate { page, forced, error })?.into_response())
         }

@@ -1,5 +1,8 @@
 //! Accounts in the database. Every function that reads or changes other users
-//! takes the acting user and checks its permission here, not in the handler.
+//! takes the acting user and checks its permission here, not in the handler
+//! (三权分立: only the sysadmin manages accounts). The few that cannot have an
+//! acting user — the session's and the login's lookups, the CLI and the data
+//! loaders — end in `_unscoped`.
 
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -21,7 +24,7 @@ pub struct User {
     pub office_id: Option<OfficeId>,
     pub username: String,
     pub display_name: String,
-    pub role: String,
+    pub role: Role,
     pub password_hash: String,
     pub must_change_password: bool,
     pub failed_logins: i32,
@@ -38,7 +41,7 @@ pub struct UserSummary {
     pub id: UserId,
     pub username: String,
     pub display_name: String,
-    pub role: String,
+    pub role: Role,
     pub office_id: Option<OfficeId>,
     pub office_name: Option<String>,
     pub disabled: bool,
@@ -48,20 +51,16 @@ pub struct UserSummary {
 }
 
 impl User {
-    pub fn role(&self) -> Option<Role> {
-        Role::parse(&self.role)
-    }
-
-    pub fn actor(&self, request_id: Option<String>) -> Option<Actor> {
-        Some(Actor {
+    pub fn actor(&self, request_id: Option<String>) -> Actor {
+        Actor {
             user_id: self.id,
             committee_id: self.committee_id,
             office_id: self.office_id,
-            role: self.role()?,
+            role: self.role,
             username: self.username.clone(),
             display_name: self.display_name.clone(),
             request_id,
-        })
+        }
     }
 
     fn summary(&self, office_name: Option<String>) -> UserSummary {
@@ -69,7 +68,7 @@ impl User {
             id: self.id,
             username: self.username.clone(),
             display_name: self.display_name.clone(),
-            role: self.role.clone(),
+            role: self.role,
             office_id: self.office_id,
             office_name,
             disabled: self.disabled,
@@ -84,12 +83,38 @@ fn now() -> NaiveDateTime {
     Utc::now().naive_utc()
 }
 
-pub fn find(conn: &mut DbConn, id: UserId) -> AppResult<Option<User>> {
+/// An account by id. Unscoped: the session middleware looks up its user
+/// before there is an acting user; the CLI and the loaders have none.
+#[tracing::instrument(skip(conn))]
+pub fn find_unscoped(conn: &mut DbConn, id: UserId) -> AppResult<Option<User>> {
     Ok(users::table.find(id).select(User::as_select()).first(conn).optional()?)
 }
 
-pub fn find_by_username(conn: &mut DbConn, username: &str) -> AppResult<Option<User>> {
+/// An account by user name, in any committee (user names are unique across
+/// the deployment). Unscoped: login looks it up before there is an acting
+/// user; the CLI and the loaders have none.
+#[tracing::instrument(skip(conn))]
+pub fn find_by_username_unscoped(conn: &mut DbConn, username: &str) -> AppResult<Option<User>> {
     Ok(users::table.filter(users::username.eq(username)).select(User::as_select()).first(conn).optional()?)
+}
+
+/// The actor's own account (the password page reads whether a change is forced).
+#[tracing::instrument(skip(conn, actor))]
+pub fn own_account(conn: &mut DbConn, actor: &Actor) -> AppResult<User> {
+    find_unscoped(conn, actor.user_id)?.ok_or(AppError::NotFound)
+}
+
+/// An account of the actor's committee by user name, as a summary (never the
+/// hash): the district links a member's record to its login. Who may link is
+/// the caller's rule; another committee's account is not found.
+#[tracing::instrument(skip(conn, actor))]
+pub fn colleague(conn: &mut DbConn, actor: &Actor, username: &str) -> AppResult<Option<UserSummary>> {
+    Ok(users::table
+        .filter(users::username.eq(username).and(users::committee_id.eq(actor.committee_id)))
+        .select(User::as_select())
+        .first(conn)
+        .optional()?
+        .map(|u| u.summary(None)))
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -103,10 +128,12 @@ pub enum LoginOutcome {
 /// Checks a password and keeps the lockout counter. The hash is checked
 /// outside any transaction (it takes tens of milliseconds, and on SQLite a
 /// transaction would hold the one writer meanwhile); the outcome is then
-/// written against the account as it is by then.
+/// written against the account as it is by then. Takes no acting user: this
+/// is how a visitor becomes one.
+#[tracing::instrument(skip(db, pw))]
 pub async fn login(db: &Db, username: &str, pw: &str) -> AppResult<LoginOutcome> {
     let name = username.trim().to_string();
-    let Some(user) = db.read(move |c| find_by_username(c, &name)).await? else {
+    let Some(user) = db.read(move |c| find_by_username_unscoped(c, &name)).await? else {
         password::verify_async(pw.to_string(), password::dummy_hash().to_string()).await;
         return Ok(LoginOutcome::WrongCredentials);
     };
@@ -124,7 +151,7 @@ pub async fn login(db: &Db, username: &str, pw: &str) -> AppResult<LoginOutcome>
 /// The outcome of a checked password, on the account as it is now: disabled or
 /// locked meanwhile wins, and a password changed meanwhile counts as wrong.
 fn record_login(conn: &mut DbConn, id: UserId, checked_hash: &str, ok: bool) -> AppResult<LoginOutcome> {
-    let user = find(conn, id)?.ok_or(AppError::NotFound)?;
+    let user = find_unscoped(conn, id)?.ok_or(AppError::NotFound)?;
     let now = now();
     if user.disabled {
         return Ok(LoginOutcome::Disabled);
@@ -162,7 +189,9 @@ pub enum ChangePasswordError {
 
 /// Whether `user` may change their password from `current` to `new` (also the
 /// forced change after a reset). Verifies on the argon2 threads, outside any
-/// transaction; `set_own_password` then writes the new hash.
+/// transaction; `set_own_password` then writes the new hash. Reads nothing:
+/// `user` is the actor's own account, from `own_account`.
+#[tracing::instrument(skip_all, fields(user = %user.id))]
 pub async fn check_password_change(user: &User, current: &str, new: &str) -> Result<(), ChangePasswordError> {
     if !password::verify_async(current.to_owned(), user.password_hash.clone()).await {
         return Err(ChangePasswordError::WrongCurrent);
@@ -176,6 +205,7 @@ pub async fn check_password_change(user: &User, current: &str, new: &str) -> Res
 /// Stores the actor's new password hash, if their password is still the one
 /// `check_password_change` verified (`old_hash`): a change made meanwhile, in
 /// another tab, is not overwritten — the user is told the current one is wrong.
+#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
 pub fn set_own_password(
     conn: &mut DbConn,
     actor: &Actor,
@@ -197,6 +227,7 @@ pub fn set_own_password(
 }
 
 /// The sysadmin's account list for their committee.
+#[tracing::instrument(skip(conn, actor))]
 pub fn list(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<UserSummary>> {
     if !actor.can_manage_accounts() {
         return Err(AppError::Forbidden);
@@ -240,7 +271,7 @@ struct NewUserRow<'a> {
     office_id: Option<OfficeId>,
     username: &'a str,
     display_name: &'a str,
-    role: &'a str,
+    role: Role,
     password_hash: String,
     must_change_password: bool,
     failed_logins: i32,
@@ -249,16 +280,13 @@ struct NewUserRow<'a> {
     updated_at: NaiveDateTime,
 }
 
-/// Validates a user name: 3–32 of a–z, 0–9, '.', '_', '-'.
-pub fn valid_username(u: &str) -> bool {
-    (3..=32).contains(&u.len()) && u.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
-}
-
 /// Inserts a user with a password hashed beforehand (argon2id takes tens of ms:
 /// callers hash before their write transaction, and the demo and the data
-/// generator hash their one password once). Used by account management, the
-/// CLI and the loaders. Returns the new id. Checks only data, not permission.
-pub fn insert(
+/// generator hash their one password once). Returns the new id. Checks only
+/// data, not permission: unscoped for the CLI and the loaders, which have no
+/// acting user; account management calls it through `create`.
+#[tracing::instrument(skip(conn, who, acc, password_hash), fields(username = %acc.username))]
+pub fn insert_unscoped(
     conn: &mut DbConn,
     who: Who<'_>,
     committee_id: CommitteeId,
@@ -266,7 +294,7 @@ pub fn insert(
     password_hash: &Hashed,
     must_change: bool,
 ) -> AppResult<UserId> {
-    if !valid_username(&acc.username) {
+    if !model::valid_username(&acc.username) {
         return Err(AppError::BadRequest("account.bad_username"));
     }
     if acc.display_name.trim().is_empty() || acc.display_name.chars().count() > 50 {
@@ -291,7 +319,7 @@ pub fn insert(
             office_id: acc.office_id,
             username: &acc.username,
             display_name: acc.display_name.trim(),
-            role: acc.role.as_str(),
+            role: acc.role,
             password_hash: password_hash.as_str().to_string(),
             must_change_password: must_change,
             failed_logins: 0,
@@ -302,29 +330,39 @@ pub fn insert(
         .returning(users::id)
         .get_result(conn)
         .map_err(|e| if is_unique_violation(&e) { AppError::Conflict("account.username_taken") } else { e.into() })?;
-    let after = find(conn, id)?.map(|u| u.summary(None));
+    let after = find_unscoped(conn, id)?.map(|u| u.summary(None));
     audit::record(conn, who, Change::new("user.create", "user", id).after(after))?;
     Ok(id)
 }
 
 /// A sysadmin creates an account with an initial password (its hash given),
 /// which the new user must change at first login.
+#[tracing::instrument(skip(conn, actor, acc, initial_hash), fields(username = %acc.username))]
 pub fn create(conn: &mut DbConn, actor: &Actor, acc: &NewAccount, initial_hash: &Hashed) -> AppResult<UserId> {
     if !actor.can_manage_accounts() {
         return Err(AppError::Forbidden);
     }
-    insert(conn, Who::User(actor), actor.committee_id, acc, initial_hash, true)
+    insert_unscoped(conn, Who::User(actor), actor.committee_id, acc, initial_hash, true)
 }
 
 /// A sysadmin resets a password: a new initial password (its hash given),
 /// unlocked, must change. Returns the account's username.
+#[tracing::instrument(skip(conn, actor, initial_hash))]
 pub fn reset_password(conn: &mut DbConn, actor: &Actor, id: UserId, initial_hash: &Hashed) -> AppResult<String> {
     let user = managed_user(conn, actor, id)?;
-    set_initial_password(conn, Who::User(actor), &user, initial_hash)?;
+    set_initial_password_unscoped(conn, Who::User(actor), &user, initial_hash)?;
     Ok(user.username)
 }
 
-pub fn set_initial_password(conn: &mut DbConn, who: Who<'_>, user: &User, initial_hash: &Hashed) -> AppResult<()> {
+/// A new initial password. Checks no permission: unscoped for the CLI's
+/// recovery (`user reset`); the sysadmin's page goes through `reset_password`.
+#[tracing::instrument(skip_all, fields(user = %user.id))]
+pub fn set_initial_password_unscoped(
+    conn: &mut DbConn,
+    who: Who<'_>,
+    user: &User,
+    initial_hash: &Hashed,
+) -> AppResult<()> {
     diesel::update(users::table.find(user.id))
         .set((
             users::password_hash.eq(initial_hash.as_str()),
@@ -340,15 +378,19 @@ pub fn set_initial_password(conn: &mut DbConn, who: Who<'_>, user: &User, initia
 
 /// A sysadmin disables (锁定) or re-enables an account. A sysadmin cannot lock
 /// themselves out.
+#[tracing::instrument(skip(conn, actor))]
 pub fn set_disabled(conn: &mut DbConn, actor: &Actor, id: UserId, disabled: bool) -> AppResult<()> {
     let user = managed_user(conn, actor, id)?;
     if user.id == actor.user_id {
         return Err(AppError::BadRequest("account.cannot_lock_self"));
     }
-    set_disabled_unchecked(conn, Who::User(actor), &user, disabled)
+    set_disabled_unscoped(conn, Who::User(actor), &user, disabled)
 }
 
-pub fn set_disabled_unchecked(conn: &mut DbConn, who: Who<'_>, user: &User, disabled: bool) -> AppResult<()> {
+/// Disables or re-enables an account. Checks no permission: unscoped for the
+/// CLI's recovery (`user lock`); the sysadmin's page goes through `set_disabled`.
+#[tracing::instrument(skip(conn, who, user), fields(user = %user.id))]
+pub fn set_disabled_unscoped(conn: &mut DbConn, who: Who<'_>, user: &User, disabled: bool) -> AppResult<()> {
     diesel::update(users::table.find(user.id))
         .set((
             users::disabled.eq(disabled),

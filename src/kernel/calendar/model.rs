@@ -12,7 +12,19 @@ use serde::{Deserialize, Serialize};
 use crate::kernel::auth::{Actor, Role};
 
 /// What a special day is. Any other day follows the week: Mon–Fri work, Sat–Sun rest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum DayKind {
     /// 放假: a day off, whatever the weekday.
@@ -43,6 +55,8 @@ impl DayKind {
         }
     }
 }
+
+crate::text_sql!(DayKind);
 
 /// One entry of the holiday calendar.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

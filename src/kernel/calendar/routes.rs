@@ -77,15 +77,9 @@ async fn calendar_page(
 ) -> AppResult<Html<String>> {
     let year = year_or_this(q.year.as_deref());
     let can_edit = model::can_manage(&me);
-    let (rows, can_fill) = st
-        .db
-        .read(move |c| {
-            let rows = store::list(c, &me, year)?;
-            let can_fill = can_edit && store::national_missing(c, me.committee_id, year)?;
-            Ok((rows, can_fill))
-        })
-        .await?;
-    let specials = rows.iter().map(store::CalendarDay::special).collect::<AppResult<Vec<_>>>()?;
+    let (rows, can_fill) =
+        st.db.read(move |c| Ok((store::list(c, &me, year)?, store::national_missing(c, &me, year)?))).await?;
+    let specials: Vec<_> = rows.iter().map(store::CalendarDay::special).collect();
     let cal = Calendar::new(specials.iter().cloned());
     let months: Vec<MonthRow> = (1..=12)
         .map(|m| MonthRow {

@@ -1,5 +1,6 @@
 //! The committee's holiday calendar in `calendar_days`. Reading the rules for a
-//! deadline needs no actor (background jobs compute deadlines too); changing them
+//! deadline needs no actor (background jobs compute deadlines too:
+//! `load_unscoped`); the page is for the business roles, and changing the days
 //! is the district admin's, audited in the same transaction.
 
 use std::collections::BTreeSet;
@@ -24,18 +25,17 @@ pub struct CalendarDay {
     pub id: i64,
     pub committee_id: CommitteeId,
     pub day: NaiveDate,
-    pub kind: String,
+    /// An unknown kind (only editing the database by hand makes one) fails the
+    /// read: a deadline must not be computed from it.
+    pub kind: DayKind,
     pub name: String,
     pub created_at: NaiveDateTime,
 }
 
 impl CalendarDay {
-    /// The row as a rule. An unknown kind can only come from editing the database
-    /// by hand; a deadline must not be computed from it, so it is an error.
-    pub fn special(&self) -> AppResult<SpecialDay> {
-        let kind = DayKind::parse(&self.kind)
-            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("calendar day {} has kind {:?}", self.day, self.kind)))?;
-        Ok(SpecialDay { day: self.day, kind, name: self.name.clone() })
+    /// The row as a rule.
+    pub fn special(&self) -> SpecialDay {
+        SpecialDay { day: self.day, kind: self.kind, name: self.name.clone() }
     }
 }
 
@@ -57,16 +57,21 @@ fn rows(conn: &mut DbConn, committee_id: CommitteeId, from_year: i32, to_year: i
 }
 
 /// The working-day rules of `from_year..=to_year`. Load the year after too when a
-/// deadline may run past New Year (a case assigned in late December).
-pub fn load(conn: &mut DbConn, committee_id: CommitteeId, from_year: i32, to_year: i32) -> AppResult<Calendar> {
-    let days = rows(conn, committee_id, from_year, to_year)?
-        .iter()
-        .map(CalendarDay::special)
-        .collect::<AppResult<Vec<_>>>()?;
-    Ok(Calendar::new(days))
+/// deadline may run past New Year (a case assigned in late December). Unscoped:
+/// deadlines are computed by jobs and for residents too, and the rules are the
+/// State Council's, not anyone's business record.
+#[tracing::instrument(skip(conn))]
+pub fn load_unscoped(
+    conn: &mut DbConn,
+    committee_id: CommitteeId,
+    from_year: i32,
+    to_year: i32,
+) -> AppResult<Calendar> {
+    Ok(Calendar::new(rows(conn, committee_id, from_year, to_year)?.iter().map(CalendarDay::special)))
 }
 
 /// The special days of one year, for the calendar page.
+#[tracing::instrument(skip(conn, actor))]
 pub fn list(conn: &mut DbConn, actor: &Actor, year: i32) -> AppResult<Vec<CalendarDay>> {
     if !model::can_read(actor) {
         return Err(AppError::Forbidden);
@@ -87,7 +92,7 @@ fn insert(conn: &mut DbConn, committee_id: CommitteeId, d: &SpecialDay) -> AppRe
         .values((
             calendar_days::committee_id.eq(committee_id),
             calendar_days::day.eq(d.day),
-            calendar_days::kind.eq(d.kind.as_str()),
+            calendar_days::kind.eq(d.kind),
             calendar_days::name.eq(&d.name),
             calendar_days::created_at.eq(now()),
         ))
@@ -108,7 +113,9 @@ fn insert_missing(conn: &mut DbConn, committee_id: CommitteeId, year: i32, days:
     Ok(added)
 }
 
-/// A new committee starts with every national schedule this build knows.
+/// A new committee starts with every national schedule this build knows
+/// (`setup` only: no acting user yet).
+#[tracing::instrument(skip(conn, who))]
 pub fn seed(conn: &mut DbConn, who: Who<'_>, committee_id: CommitteeId) -> AppResult<()> {
     let mut added = 0;
     let years: Vec<i32> = national::years().collect();
@@ -128,13 +135,19 @@ pub fn seed(conn: &mut DbConn, who: Who<'_>, committee_id: CommitteeId) -> AppRe
 
 /// Whether the built-in schedule of `year` has days the committee lacks: the page
 /// then offers to fill them in (a committee created before a build that knows the year).
-pub fn national_missing(conn: &mut DbConn, committee_id: CommitteeId, year: i32) -> AppResult<bool> {
+/// Only for those who may fill them in: false for everyone else.
+#[tracing::instrument(skip(conn, actor))]
+pub fn national_missing(conn: &mut DbConn, actor: &Actor, year: i32) -> AppResult<bool> {
+    if !model::can_manage(actor) {
+        return Ok(false);
+    }
     let Some(days) = national::schedule(year) else { return Ok(false) };
-    let have: BTreeSet<NaiveDate> = rows(conn, committee_id, year, year)?.into_iter().map(|r| r.day).collect();
+    let have: BTreeSet<NaiveDate> = rows(conn, actor.committee_id, year, year)?.into_iter().map(|r| r.day).collect();
     Ok(days.iter().any(|d| !have.contains(&d.day)))
 }
 
 /// The district admin fills in `year`'s national schedule; days already set stay.
+#[tracing::instrument(skip(conn, actor))]
 pub fn fill_national(conn: &mut DbConn, actor: &Actor, year: i32) -> AppResult<usize> {
     if !model::can_manage(actor) {
         return Err(AppError::Forbidden);
@@ -153,17 +166,18 @@ pub fn fill_national(conn: &mut DbConn, actor: &Actor, year: i32) -> AppResult<u
 
 /// Adds a special day, or changes the one already on that date. A mistake (a year
 /// out of range, 调休上班 on a weekday, a blank name) is a `BadRequest` with a message key.
+#[tracing::instrument(skip(conn, actor, name))]
 pub fn set_day(conn: &mut DbConn, actor: &Actor, day: NaiveDate, kind: DayKind, name: &str) -> AppResult<()> {
     if !model::can_manage(actor) {
         return Err(AppError::Forbidden);
     }
     let entry = model::check_entry(day, kind, name).map_err(AppError::BadRequest)?;
-    let after = serde_json::json!({ "day": entry.day, "kind": entry.kind.as_str(), "name": entry.name });
+    let after = serde_json::json!({ "day": entry.day, "kind": entry.kind, "name": entry.name });
     match find(conn, actor.committee_id, entry.day)? {
-        Some(before) if before.kind == entry.kind.as_str() && before.name == entry.name => {}
+        Some(before) if before.kind == entry.kind && before.name == entry.name => {}
         Some(before) => {
             diesel::update(calendar_days::table.find(before.id))
-                .set((calendar_days::kind.eq(entry.kind.as_str()), calendar_days::name.eq(&entry.name)))
+                .set((calendar_days::kind.eq(entry.kind), calendar_days::name.eq(&entry.name)))
                 .execute(conn)?;
             audit::record(
                 conn,
@@ -182,6 +196,7 @@ pub fn set_day(conn: &mut DbConn, actor: &Actor, day: NaiveDate, kind: DayKind, 
 }
 
 /// Removes a special day: the date follows the week again.
+#[tracing::instrument(skip(conn, actor))]
 pub fn remove_day(conn: &mut DbConn, actor: &Actor, day: NaiveDate) -> AppResult<()> {
     if !model::can_manage(actor) {
         return Err(AppError::Forbidden);

@@ -210,6 +210,11 @@ pub fn migrate(conn: &mut DbConn) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Whether the database answers (`/healthz`).
+pub fn ping(conn: &mut DbConn) -> Result<(), AppError> {
+    Ok(conn.batch_execute("SELECT 1")?)
+}
+
 /// True when a write failed on a unique constraint (a duplicate username, say).
 pub fn is_unique_violation(e: &DieselError) -> bool {
     matches!(e, DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))

@@ -2,11 +2,18 @@
 
 use chrono::Duration;
 
-pub const QUEUED: &str = "queued";
-pub const RUNNING: &str = "running";
-pub const DONE: &str = "done";
-/// Failed `max_attempts` times; stays visible to staff, never retried by itself.
-pub const DEAD: &str = "dead";
+use crate::code_enum;
+
+code_enum!(
+    /// Where a job is in the queue.
+    JobStatus, "job_status" {
+        Queued = "queued",
+        Running = "running",
+        Done = "done",
+        /// Failed `max_attempts` times; stays visible to staff, never retried by itself.
+        Dead = "dead",
+    }
+);
 
 pub const DEFAULT_MAX_ATTEMPTS: i32 = 8;
 

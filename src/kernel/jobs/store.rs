@@ -1,11 +1,13 @@
 //! The `jobs` table as a queue. On PostgreSQL a worker claims a job with
 //! `FOR UPDATE SKIP LOCKED`, so several app instances share the work and no job
 //! runs twice; on SQLite the single writer connection serialises claims.
+//! The queue is infrastructure, not business data: no function takes an acting
+//! user (a job's handler scopes what it reads itself).
 
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use super::model::{self, DEAD, DONE, QUEUED, RUNNING};
+use super::model::{self, JobStatus};
 use crate::kernel::db::schema::jobs;
 use crate::kernel::db::{DbConn, is_unique_violation};
 use crate::kernel::error::AppResult;
@@ -17,7 +19,7 @@ pub struct Job {
     pub id: JobId,
     pub kind: String,
     pub payload: String,
-    pub status: String,
+    pub status: JobStatus,
     pub attempts: i32,
     pub max_attempts: i32,
     pub run_at: NaiveDateTime,
@@ -35,6 +37,7 @@ fn now() -> NaiveDateTime {
 
 /// Queues a job. With a `dedupe_key`, a second job with the same key is not
 /// queued (returns `None`): that is how "remind once" and periodic jobs stay single.
+#[tracing::instrument(skip(conn, payload))]
 pub fn enqueue(
     conn: &mut DbConn,
     kind: &str,
@@ -46,7 +49,7 @@ pub fn enqueue(
         .values((
             jobs::kind.eq(kind),
             jobs::payload.eq(payload.to_string()),
-            jobs::status.eq(QUEUED),
+            jobs::status.eq(JobStatus::Queued),
             jobs::attempts.eq(0),
             jobs::max_attempts.eq(model::DEFAULT_MAX_ATTEMPTS),
             jobs::run_at.eq(run_at),
@@ -66,11 +69,14 @@ pub fn enqueue(
 
 /// Takes the next due job for `worker`, marking it running. Jobs left running by
 /// a dead worker for longer than `STALE_AFTER` are due again.
+#[tracing::instrument(skip(conn))]
 pub fn claim(conn: &mut DbConn, worker: &str) -> AppResult<Option<Job>> {
     let now = now();
     let stale = now - model::STALE_AFTER;
-    let due =
-        jobs::status.eq(QUEUED).and(jobs::run_at.le(now)).or(jobs::status.eq(RUNNING).and(jobs::locked_at.lt(stale)));
+    let due = jobs::status
+        .eq(JobStatus::Queued)
+        .and(jobs::run_at.le(now))
+        .or(jobs::status.eq(JobStatus::Running).and(jobs::locked_at.lt(stale)));
     let next: Option<JobId> = match conn {
         DbConn::Pg(pg) => jobs::table
             .filter(due)
@@ -90,7 +96,7 @@ pub fn claim(conn: &mut DbConn, worker: &str) -> AppResult<Option<Job>> {
     let Some(id) = next else { return Ok(None) };
     let job = diesel::update(jobs::table.find(id))
         .set((
-            jobs::status.eq(RUNNING),
+            jobs::status.eq(JobStatus::Running),
             jobs::locked_by.eq(worker),
             jobs::locked_at.eq(now),
             jobs::attempts.eq(jobs::attempts + 1),
@@ -100,10 +106,11 @@ pub fn claim(conn: &mut DbConn, worker: &str) -> AppResult<Option<Job>> {
     Ok(Some(job))
 }
 
+#[tracing::instrument(skip(conn))]
 pub fn complete(conn: &mut DbConn, id: JobId) -> AppResult<()> {
     diesel::update(jobs::table.find(id))
         .set((
-            jobs::status.eq(DONE),
+            jobs::status.eq(JobStatus::Done),
             jobs::finished_at.eq(Some(now())),
             jobs::locked_by.eq(None::<String>),
             jobs::last_error.eq(None::<String>),
@@ -113,13 +120,14 @@ pub fn complete(conn: &mut DbConn, id: JobId) -> AppResult<()> {
 }
 
 /// Records a failed try: queued again after the backoff, or dead when out of tries.
+#[tracing::instrument(skip(conn, job, error), fields(id = %job.id, kind = %job.kind))]
 pub fn fail(conn: &mut DbConn, job: &Job, error: &str) -> AppResult<()> {
     let now = now();
     let error: String = error.chars().take(2000).collect();
     let (status, run_at, finished) = if job.attempts >= job.max_attempts {
-        (DEAD, job.run_at, Some(now))
+        (JobStatus::Dead, job.run_at, Some(now))
     } else {
-        (QUEUED, now + model::backoff(job.attempts), None)
+        (JobStatus::Queued, now + model::backoff(job.attempts), None)
     };
     diesel::update(jobs::table.find(job.id))
         .set((
@@ -133,6 +141,7 @@ pub fn fail(conn: &mut DbConn, job: &Job, error: &str) -> AppResult<()> {
     Ok(())
 }
 
+#[tracing::instrument(skip(conn))]
 pub fn find(conn: &mut DbConn, id: JobId) -> AppResult<Option<Job>> {
     Ok(jobs::table.find(id).select(Job::as_select()).first(conn).optional()?)
 }

@@ -6,12 +6,11 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use diesel::connection::SimpleConnection;
 
 use crate::kernel::state::AppState;
 
 pub async fn healthz(State(st): State<AppState>) -> Response {
-    match st.db.read(|c| Ok(c.batch_execute("SELECT 1")?)).await {
+    match st.db.read(crate::kernel::db::ping).await {
         Ok(()) => (StatusCode::OK, "ok").into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check failed");

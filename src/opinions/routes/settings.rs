@@ -67,12 +67,7 @@ async fn show(State(st): State<AppState>, CurrentUser(me): CurrentUser, page: Pa
         .read(move |c| {
             // The routing table is the district's: this refuses everyone else.
             let routes = catalog::routes(c, &me)?;
-            Ok((
-                catalog::categories(c, &me)?,
-                departments::list(c, me.committee_id)?,
-                org::list_offices(c, &me)?,
-                routes,
-            ))
+            Ok((catalog::categories(c, &me)?, departments::list(c, &me)?, org::list_offices(c, &me)?, routes))
         })
         .await?;
     let category = |id: CategoryId| {

@@ -119,10 +119,8 @@ async fn ranking_xlsx(
         return Err(AppError::Forbidden);
     }
     let (month, sort) = q.parse()?;
-    let (figures, committee) = st
-        .db
-        .read(move |c| Ok((stats::figures(c, &me, month, sort)?, org::committee(c, me.committee_id)?.name)))
-        .await?;
+    let (figures, committee) =
+        st.db.read(move |c| Ok((stats::figures(c, &me, month, sort)?, org::committee(c, &me)?.name))).await?;
     let bytes = ranking_workbook(&page, &committee, &figures, sort).map_err(xlsx_error)?;
     let name = format!("{}-{month}.xlsx", page.t("stats.file_name"));
     Ok(crate::kernel::files::attachment(bytes, crate::kernel::files::Kind::Xlsx, &name))
@@ -266,7 +264,7 @@ async fn results(
     let (committee, cases, total, counts) = st
         .db
         .read(move |c| {
-            let committee = org::committee_by_code(c, &code)?.ok_or(AppError::NotFound)?;
+            let committee = org::committee_by_code_unscoped(c, &code)?.ok_or(AppError::NotFound)?;
             let (cases, total) = stats::wall(c, committee.id, number)?;
             let counts = stats::public_counts(c, committee.id, Month::current())?;
             Ok((committee, cases, total, counts))

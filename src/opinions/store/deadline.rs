@@ -18,7 +18,7 @@ pub(in crate::opinions) fn due_at(
     days: u32,
 ) -> AppResult<NaiveDateTime> {
     let year = shanghai_date(from).year();
-    let cal = calendar::load(conn, committee, year, year + 1)?;
+    let cal = calendar::load_unscoped(conn, committee, year, year + 1)?;
     Ok(cal.due_at(from, days))
 }
 
@@ -30,6 +30,6 @@ pub(in crate::opinions) fn extend(
     days: u32,
 ) -> AppResult<NaiveDateTime> {
     let day = shanghai_date(due);
-    let cal = calendar::load(conn, committee, day.year(), day.year() + 1)?;
+    let cal = calendar::load_unscoped(conn, committee, day.year(), day.year() + 1)?;
     Ok(end_of_day_utc(cal.add_working_days(day, days)))
 }

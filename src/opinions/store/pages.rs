@@ -121,8 +121,7 @@ pub fn case_page(conn: &mut DbConn, actor: &Actor, id: OpinionId, vault: &Vault)
             }
         }
     }
-    let departments: Vec<Department> =
-        org_departments::list(conn, actor.committee_id)?.into_iter().filter(|d| d.active).collect();
+    let departments: Vec<Department> = org_departments::list(conn, actor)?.into_iter().filter(|d| d.active).collect();
     let offices = org::list_offices(conn, actor)?;
     // Only a handler the form offers can be preselected (members and
     // deactivated departments are not in it).
@@ -208,7 +207,7 @@ pub fn inbox_page(
         },
         offices: org::list_offices(conn, actor)?,
         categories: catalog::categories(conn, actor)?,
-        departments: org_departments::list(conn, actor.committee_id)?.into_iter().filter(|d| d.active).collect(),
+        departments: org_departments::list(conn, actor)?.into_iter().filter(|d| d.active).collect(),
         rows,
     })
 }

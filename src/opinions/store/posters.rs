@@ -33,7 +33,7 @@ pub fn home(conn: &mut DbConn, actor: &Actor, office: OfficeId) -> AppResult<Pos
         .select(members_homes::name)
         .first(conn)
         .optional()?;
-    let committee = org::committee(conn, actor.committee_id)?;
+    let committee = org::committee(conn, actor)?;
     Ok(Poster {
         committee_name: committee.name,
         committee_code: committee.code,
@@ -47,8 +47,8 @@ pub fn home(conn: &mut DbConn, actor: &Actor, office: OfficeId) -> AppResult<Pos
 #[tracing::instrument(skip_all, fields(user = %actor.user_id, locality = %id))]
 pub fn locality(conn: &mut DbConn, actor: &Actor, id: LocalityId) -> AppResult<Poster> {
     let l = org::localities::get(conn, actor, id)?.ok_or(AppError::NotFound)?;
-    let office = org::office_name(conn, actor.committee_id, l.office_id)?;
-    let committee = org::committee(conn, actor.committee_id)?;
+    let office = org::office_name(conn, actor, l.office_id)?;
+    let committee = org::committee(conn, actor)?;
     Ok(Poster {
         committee_name: committee.name,
         committee_code: committee.code,

@@ -71,7 +71,7 @@ pub fn box_form(
     locality: Option<LocalityId>,
     sender: Option<&Sender>,
 ) -> AppResult<BoxForm> {
-    let c = org::committee_by_code(conn, code)?.ok_or(AppError::NotFound)?;
+    let c = org::committee_by_code_unscoped(conn, code)?.ok_or(AppError::NotFound)?;
     let locality: Option<(LocalityId, String, OfficeId)> = match locality {
         Some(l) => localities::table
             .filter(localities::id.eq(l).and(localities::committee_id.eq(c.id)))
@@ -137,7 +137,7 @@ pub fn submit(
     if !sender.hit(conn)? {
         return Ok(None);
     }
-    let committee = org::committee_by_code(conn, code)?.ok_or(AppError::NotFound)?;
+    let committee = org::committee_by_code_unscoped(conn, code)?.ok_or(AppError::NotFound)?;
     let (id, tracking) = file(conn, committee.id, n)?;
     cases::attach_public_photos(conn, committee.id, id, photos)?;
     Ok(Some(tracking))

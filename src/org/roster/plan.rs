@@ -104,30 +104,6 @@ pub struct Plan {
     pub summary: Summary,
 }
 
-/// Whether `members::write` would find nothing to change (same comparison).
-pub fn member_unchanged(e: &Member, d: &MemberData) -> bool {
-    e.name == d.name.trim()
-        && e.gender == d.gender.as_str()
-        && e.ethnicity == d.ethnicity.trim()
-        && e.birth_date == d.birth_date
-        && e.party == d.party.trim()
-        && e.sector_id == d.sector_id
-        && e.employer == d.employer.trim()
-        && e.post == d.post.trim()
-        && e.phone == d.phone.as_str()
-        && e.term == d.term.trim()
-        && e.office_id == d.office_id
-}
-
-/// Whether `localities::write` would find nothing to change.
-pub fn locality_unchanged(e: &Locality, d: &LocalityData) -> bool {
-    e.name == d.name.trim()
-        && e.kind == d.kind.as_str()
-        && e.address == d.address
-        && e.latitude == d.latitude
-        && e.longitude == d.longitude
-}
-
 /// Resolves the whole file, or returns every problem in it (sheet by sheet,
 /// row by row).
 pub fn plan(ex: &Existing, wb: &Workbook) -> Result<Plan, Vec<Problem>> {
@@ -205,7 +181,7 @@ pub fn plan(ex: &Existing, wb: &Workbook) -> Result<Plan, Vec<Problem>> {
                     plan.summary.members.new += 1;
                     plan.members.push(MemberOp { data, existing: None });
                 }
-                Some(e) if member_unchanged(e, &data) => plan.summary.members.unchanged += 1,
+                Some(e) if e.unchanged_by(&data) => plan.summary.members.unchanged += 1,
                 Some(e) => {
                     plan.summary.members.updated += 1;
                     plan.members.push(MemberOp { data, existing: Some(e.clone()) });
@@ -245,7 +221,7 @@ pub fn plan(ex: &Existing, wb: &Workbook) -> Result<Plan, Vec<Problem>> {
                     plan.summary.localities.new += 1;
                     plan.localities.push(LocalityOp { office, data, existing: None });
                 }
-                Some(e) if locality_unchanged(e, &data) => plan.summary.localities.unchanged += 1,
+                Some(e) if e.unchanged_by(&data) => plan.summary.localities.unchanged += 1,
                 Some(e) => {
                     plan.summary.localities.updated += 1;
                     plan.localities.push(LocalityOp { office, data, existing: Some(e.clone()) });
@@ -389,7 +365,7 @@ fn plan_liaisons(
             }
             None => {
                 if let Some(m) = db_member
-                    && m.status == MemberStatus::Left.as_str()
+                    && m.status == MemberStatus::Left
                 {
                     problems.push(Problem::new(LIAISONS, r.row, col(k::PHONE), "roster.err.member_left", ""));
                     continue;
@@ -423,7 +399,7 @@ fn plan_liaisons(
 mod tests {
     use super::*;
     use crate::kernel::ids::CommitteeId;
-    use crate::org::model::LocalityKind;
+    use crate::org::model::{Gender, LocalityKind};
     use crate::org::roster::sheet::{Cell, Column, LOCALITY_COLUMNS, SheetData};
     use chrono::NaiveDateTime;
 
@@ -467,7 +443,7 @@ mod tests {
             office_id: Some(OfficeId(1)),
             sector_id: Some(SectorId(3)),
             name: "王强".into(),
-            gender: "male".into(),
+            gender: Gender::Male,
             ethnicity: "汉族".into(),
             birth_date: None,
             party: "群众".into(),
@@ -475,7 +451,7 @@ mod tests {
             post: String::new(),
             phone: "13839801234".into(),
             term: "第十届".into(),
-            status: "active".into(),
+            status: MemberStatus::Active,
             left_on: None,
             user_id: None,
             created_at: now,
@@ -487,7 +463,7 @@ mod tests {
             committee_id: CommitteeId(1),
             office_id: OfficeId(1),
             name: "高庙村".into(),
-            kind: LocalityKind::Village.as_str().into(),
+            kind: LocalityKind::Village,
             address: None,
             latitude: None,
             longitude: None,
@@ -657,7 +633,7 @@ mod tests {
         // A member who left gets no new link.
         let mut ex = existing();
         ex.liaisons.clear();
-        ex.members[0].status = "left".into();
+        ex.members[0].status = MemberStatus::Left;
         let wb = Workbook {
             liaisons: Some(sheet(&LIAISON_COLUMNS, vec![liaison("13839801234", "", "高庙村", "2026-01-01", "")])),
             ..Workbook::default()

@@ -16,7 +16,7 @@ use crate::kernel::db::schema::members as mem;
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::files::{self, Stored};
 use crate::kernel::ids::{LocalityId, MemberId, OfficeId};
-use crate::org::model::{self, Gender, LocalityKind};
+use crate::org::model;
 use crate::org::store::liaisons;
 use crate::org::store::localities;
 use crate::org::store::members::{self, Member};
@@ -36,15 +36,16 @@ fn all_members(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<Member>> {
 /// office-scoped lists are the whole committee.
 fn load_existing(conn: &mut DbConn, actor: &Actor) -> AppResult<Existing> {
     Ok(Existing {
-        sectors: sectors::list(conn, actor.committee_id)?.into_iter().map(|s| (s.name, s.id)).collect(),
+        sectors: sectors::list(conn, actor)?.into_iter().map(|s| (s.name, s.id)).collect(),
         offices: org::list_offices(conn, actor)?.into_iter().map(|o| (o.name, o.id)).collect(),
         members: all_members(conn, actor)?,
         localities: localities::list(conn, actor, None)?,
-        liaisons: liaisons::all(conn, actor.committee_id)?,
+        liaisons: liaisons::all(conn, actor)?,
     })
 }
 
 /// What importing `wb` would do, or every problem in it. Writes nothing.
+#[tracing::instrument(skip(conn, actor, wb))]
 pub fn preview(conn: &mut DbConn, actor: &Actor, wb: &Workbook) -> AppResult<Result<Summary, Vec<Problem>>> {
     if !model::can_manage_roster(actor) {
         return Err(AppError::Forbidden);
@@ -56,6 +57,7 @@ pub fn preview(conn: &mut DbConn, actor: &Actor, wb: &Workbook) -> AppResult<Res
 /// Imports `wb`: plans again (the database may have changed since the
 /// preview) and, only if the whole file is valid, writes it. `file` is the
 /// uploaded file, kept with the import's audit entry when anything changed.
+#[tracing::instrument(skip(conn, actor, wb, file))]
 pub fn import(
     conn: &mut DbConn,
     actor: &Actor,
@@ -91,11 +93,11 @@ fn apply(conn: &mut DbConn, actor: &Actor, plan: Plan) -> AppResult<()> {
     for op in plan.members {
         match &op.existing {
             None => {
-                let id = members::insert(conn, Who::User(actor), committee, &op.data)?;
+                let id = members::insert_unscoped(conn, Who::User(actor), committee, &op.data)?;
                 new_members.insert(op.data.phone.as_str().to_string(), id);
             }
             Some(e) => {
-                members::write(conn, Who::User(actor), e, &op.data)?;
+                members::write_unscoped(conn, Who::User(actor), e, &op.data)?;
             }
         }
     }
@@ -103,11 +105,11 @@ fn apply(conn: &mut DbConn, actor: &Actor, plan: Plan) -> AppResult<()> {
     for op in plan.localities {
         match &op.existing {
             None => {
-                let id = localities::insert(conn, Who::User(actor), committee, op.office, &op.data)?;
+                let id = localities::insert_unscoped(conn, Who::User(actor), committee, op.office, &op.data)?;
                 new_localities.insert((op.office, op.data.name.trim().to_string()), id);
             }
             Some(e) => {
-                localities::write(conn, Who::User(actor), e, &op.data)?;
+                localities::write_unscoped(conn, Who::User(actor), e, &op.data)?;
             }
         }
     }
@@ -124,7 +126,7 @@ fn apply(conn: &mut DbConn, actor: &Actor, plan: Plan) -> AppResult<()> {
             LocalityRef::Id(id) => *id,
             LocalityRef::New(office, name) => *new_localities.get(&(*office, name.clone())).ok_or_else(missing)?,
         };
-        let id = liaisons::insert(conn, Who::User(actor), committee, locality, member, link.start)?;
+        let id = liaisons::insert_unscoped(conn, Who::User(actor), committee, locality, member, link.start)?;
         if let Some(end) = link.end {
             liaisons::end(conn, actor, id, end)?;
         }
@@ -161,23 +163,24 @@ fn check_reader(actor: &Actor) -> AppResult<()> {
     if model::can_read_roster(actor) { Ok(()) } else { Err(AppError::Forbidden) }
 }
 
+#[tracing::instrument(skip(conn, actor))]
 pub fn choices(conn: &mut DbConn, actor: &Actor) -> AppResult<Choices> {
     check_reader(actor)?;
     Ok(Choices {
-        sectors: sectors::list(conn, actor.committee_id)?.into_iter().filter(|s| s.active).map(|s| s.name).collect(),
+        sectors: sectors::list(conn, actor)?.into_iter().filter(|s| s.active).map(|s| s.name).collect(),
         offices: org::list_offices(conn, actor)?.into_iter().map(|o| o.name).collect(),
     })
 }
 
 /// The roster the actor may see, in the import's layout: export → import
 /// changes nothing.
+#[tracing::instrument(skip(conn, actor))]
 pub fn export(conn: &mut DbConn, actor: &Actor) -> AppResult<ExportRows> {
     check_reader(actor)?;
     let scope = actor.office_scope();
     let office_names: HashMap<OfficeId, String> =
         org::list_offices(conn, actor)?.into_iter().map(|o| (o.id, o.name)).collect();
-    let sector_names: HashMap<_, String> =
-        sectors::list(conn, actor.committee_id)?.into_iter().map(|s| (s.id, s.name)).collect();
+    let sector_names: HashMap<_, String> = sectors::list(conn, actor)?.into_iter().map(|s| (s.id, s.name)).collect();
     let everyone = all_members(conn, actor)?;
     let office_of = |o: Option<OfficeId>| o.and_then(|o| office_names.get(&o)).map(String::as_str);
 
@@ -187,14 +190,9 @@ pub fn export(conn: &mut DbConn, actor: &Actor) -> AppResult<ExportRows> {
         OfficeScope::One(o) => m.office_id == Some(o),
         OfficeScope::None => false,
     }) {
-        let gender = match Gender::parse(&m.gender) {
-            Some(Gender::Male) => "男",
-            Some(Gender::Female) => "女",
-            None => "",
-        };
         out.members.push(vec![
             text(&m.name),
-            text(gender),
+            text(m.gender.label()),
             text(&m.ethnicity),
             m.birth_date.map(Cell::Date).unwrap_or(Cell::Empty),
             text(&m.party),
@@ -210,15 +208,10 @@ pub fn export(conn: &mut DbConn, actor: &Actor) -> AppResult<ExportRows> {
     // `localities::list` is already scoped to the actor's office.
     let locs = localities::list(conn, actor, None)?;
     for l in &locs {
-        let kind = match LocalityKind::parse(&l.kind) {
-            Some(LocalityKind::Village) => "村",
-            Some(LocalityKind::Community) => "社区",
-            None => "",
-        };
         out.localities.push(vec![
             opt_text(office_of(Some(l.office_id))),
             text(&l.name),
-            text(kind),
+            text(l.kind.label()),
             opt_text(l.address.as_deref()),
             l.latitude.map(Cell::Number).unwrap_or(Cell::Empty),
             l.longitude.map(Cell::Number).unwrap_or(Cell::Empty),
@@ -229,7 +222,7 @@ pub fn export(conn: &mut DbConn, actor: &Actor) -> AppResult<ExportRows> {
     // office (points are not always in the member's own township).
     let loc_by_id: HashMap<LocalityId, _> = locs.iter().map(|l| (l.id, l)).collect();
     let member_by_id: HashMap<MemberId, &Member> = everyone.iter().map(|m| (m.id, m)).collect();
-    for li in liaisons::all(conn, actor.committee_id)? {
+    for li in liaisons::all(conn, actor)? {
         let (Some(l), Some(m)) = (loc_by_id.get(&li.locality_id), member_by_id.get(&li.member_id)) else { continue };
         out.liaisons.push(vec![
             text(&m.phone),

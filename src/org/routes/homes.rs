@@ -127,13 +127,6 @@ async fn evidence_file(
     CurrentUser(me): CurrentUser,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    let row = st
-        .db
-        .read(move |c| {
-            let file = homes::evidence_file(c, &me, id)?.ok_or(AppError::NotFound)?;
-            files::find_row(c, &me, file)
-        })
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row = st.db.read(move |c| homes::evidence_file(c, &me, id)).await?.ok_or(AppError::NotFound)?;
     st.files.respond(&row).await
 }

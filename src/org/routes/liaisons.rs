@@ -17,7 +17,7 @@ use crate::kernel::state::AppState;
 use crate::kernel::web::{Page, form, render};
 use crate::org::model::{self, LocalityKind};
 use crate::org::store::liaisons::{self, Point};
-use crate::org::store::localities::{self, Locality};
+use crate::org::store::localities;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -60,8 +60,7 @@ async fn overview(
 #[template(path = "org/locality.html")]
 struct LocalityTemplate {
     page: Page,
-    locality: Locality,
-    point: Option<Point>,
+    point: Point,
     can_manage: bool,
     kinds: &'static [LocalityKind],
 }
@@ -72,22 +71,14 @@ async fn show(
     page: Page,
     Path(id): Path<i64>,
 ) -> AppResult<Html<String>> {
-    let tpl = st
-        .db
-        .read(move |c| {
-            let locality = localities::get(c, &me, LocalityId(id))?.ok_or(AppError::NotFound)?;
-            let point =
-                liaisons::points(c, &me, Some(locality.office_id))?.into_iter().find(|p| p.locality.id == locality.id);
-            Ok(LocalityTemplate {
-                can_manage: model::can_manage_office(&me, locality.office_id),
-                kinds: LocalityKind::ALL,
-                page,
-                locality,
-                point,
-            })
-        })
-        .await?;
-    render(&tpl)
+    let actor = me.clone();
+    let point = st.db.read(move |c| liaisons::point(c, &actor, LocalityId(id))).await?;
+    render(&LocalityTemplate {
+        can_manage: model::can_manage_office(&me, point.locality.office_id),
+        kinds: LocalityKind::ALL,
+        page,
+        point,
+    })
 }
 
 async fn update(

@@ -17,7 +17,7 @@ use crate::kernel::ids::{MemberId, OfficeId, SectorId};
 use crate::kernel::state::AppState;
 use crate::kernel::web::{Page, form, render};
 use crate::org::model::{self, Gender, MemberStatus, PARTIES, Phone};
-use crate::org::store::liaisons::{self, MemberLink};
+use crate::org::store::liaisons::MemberLink;
 use crate::org::store::members::{self, Member, MemberData, MemberFilter, MemberRow};
 use crate::org::store::sectors::{self, Sector};
 use crate::org::store::{self as offices, Office};
@@ -97,9 +97,7 @@ async fn list(
     let can_edit = model::can_manage_roster(&me);
     let ((rows, total), sectors, offices) = st
         .db
-        .read(move |c| {
-            Ok((members::search(c, &me, &filter)?, sectors::list(c, me.committee_id)?, offices::list_offices(c, &me)?))
-        })
+        .read(move |c| Ok((members::search(c, &me, &filter)?, sectors::list(c, &me)?, offices::list_offices(c, &me)?)))
         .await?;
     let pages = ((total + members::PAGE_SIZE - 1) / members::PAGE_SIZE).max(1);
     let current = q.page.unwrap_or(1).clamp(1, pages);
@@ -142,33 +140,19 @@ async fn show(
     page: Page,
     Path(id): Path<i64>,
 ) -> AppResult<Html<String>> {
-    let tpl = st
-        .db
-        .read(move |c| {
-            let member = members::get(c, &me, MemberId(id))?.ok_or(AppError::NotFound)?;
-            let sector =
-                sectors::list(c, me.committee_id)?.into_iter().find(|s| Some(s.id) == member.sector_id).map(|s| s.name);
-            let office = match member.office_id {
-                Some(o) => offices::office_name(c, me.committee_id, o)?.map(|n| (o, n)),
-                None => None,
-            };
-            let links = liaisons::of_member(c, me.committee_id, member.id)?;
-            let login = members::login_name(c, &member)?;
-            let own = members::own_record(c, &me)?.is_some_and(|m| m.id == member.id);
-            Ok(MemberTemplate {
-                own,
-                login,
-                can_edit: model::can_manage_roster(&me),
-                today: crate::kernel::time::today().to_string(),
-                page,
-                member,
-                sector,
-                office,
-                links,
-            })
-        })
-        .await?;
-    render(&tpl)
+    let can_edit = model::can_manage_roster(&me);
+    let p = st.db.read(move |c| members::profile(c, &me, MemberId(id))).await?;
+    render(&MemberTemplate {
+        page,
+        member: p.member,
+        sector: p.sector,
+        office: p.office,
+        links: p.links,
+        login: p.login,
+        can_edit,
+        own: p.own,
+        today: crate::kernel::time::today().to_string(),
+    })
 }
 
 /// The member form's fields as typed, so a refused form comes back filled in.
@@ -191,7 +175,7 @@ impl MemberForm {
     fn of(m: &Member) -> MemberForm {
         MemberForm {
             name: m.name.clone(),
-            gender: m.gender.clone(),
+            gender: m.gender.as_str().to_string(),
             ethnicity: m.ethnicity.clone(),
             birth_date: m.birth_date.map(|d| d.to_string()),
             party: m.party.clone(),
@@ -254,8 +238,7 @@ async fn form_page(
     if !model::can_manage_roster(&me) {
         return Err(AppError::Forbidden);
     }
-    let (sectors, offices) =
-        st.db.read(move |c| Ok((sectors::list(c, me.committee_id)?, offices::list_offices(c, &me)?))).await?;
+    let (sectors, offices) = st.db.read(move |c| Ok((sectors::list(c, &me)?, offices::list_offices(c, &me)?))).await?;
     let tpl = MemberFormTemplate { page, id, f, error, sectors, offices, parties: &PARTIES, genders: Gender::ALL };
     Ok(render(&tpl)?.into_response())
 }

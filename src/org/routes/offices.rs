@@ -10,15 +10,16 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::{LocalityForm, done};
-use crate::kernel::auth::{Actor, CurrentUser};
+use crate::kernel::auth::CurrentUser;
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{MemberId, OfficeId};
 use crate::kernel::state::AppState;
 use crate::kernel::web::{Page, form, render};
-use crate::org::model::{self, Employment, Phone};
-use crate::org::store::liaisons::{self, Point};
+use crate::org::model::{Employment, Phone};
+use crate::org::store::liaisons::Point;
 use crate::org::store::localities;
-use crate::org::store::{self, Office, OfficeUpdate, Staffer, homes, members};
+use crate::org::store::office_view::{self, OfficePage, OfficeRow};
+use crate::org::store::{self, Office, OfficeUpdate, Staffer};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -29,15 +30,6 @@ pub fn router() -> Router<AppState> {
         .route("/offices/{id}/localities", post(add_locality))
 }
 
-/// An office in the list, with what the district checks at a glance.
-struct OfficeRow {
-    office: Office,
-    convener: Option<String>,
-    localities: usize,
-    gaps: usize,
-    home_met: usize,
-}
-
 #[derive(Template)]
 #[template(path = "org/offices.html")]
 struct OfficesTemplate {
@@ -46,42 +38,8 @@ struct OfficesTemplate {
 }
 
 async fn list(State(st): State<AppState>, CurrentUser(me): CurrentUser, page: Page) -> AppResult<Html<String>> {
-    let rows = st
-        .db
-        .read(move |c| {
-            let offices = store::list_offices(c, &me)?;
-            let points = liaisons::points(c, &me, None)?;
-            let board = homes::board(c, &me)?;
-            let names = convener_names(c, &me, &offices)?;
-            Ok(offices
-                .into_iter()
-                .map(|o| {
-                    let mine: Vec<&Point> = points.iter().filter(|p| p.locality.office_id == o.id).collect();
-                    OfficeRow {
-                        convener: o
-                            .convener_id
-                            .and_then(|m| names.iter().find(|(id, _)| *id == m).map(|(_, n)| n.clone())),
-                        localities: mine.len(),
-                        gaps: mine.iter().filter(|p| p.members.is_empty()).count(),
-                        home_met: board.iter().find(|b| b.office_id == o.id).map(|b| b.met()).unwrap_or(0),
-                        office: o,
-                    }
-                })
-                .collect())
-        })
-        .await?;
+    let rows = st.db.read(move |c| office_view::overview(c, &me)).await?;
     render(&OfficesTemplate { page, rows })
-}
-
-fn convener_names(
-    c: &mut crate::kernel::db::DbConn,
-    me: &Actor,
-    offices: &[Office],
-) -> AppResult<Vec<(MemberId, String)>> {
-    use crate::kernel::db::schema::members as m;
-    use diesel::prelude::*;
-    let ids: Vec<MemberId> = offices.iter().filter_map(|o| o.convener_id).collect();
-    Ok(m::table.filter(m::id.eq_any(ids).and(m::committee_id.eq(me.committee_id))).select((m::id, m::name)).load(c)?)
 }
 
 #[derive(Template)]
@@ -105,31 +63,19 @@ async fn show(
     page: Page,
     Path(id): Path<i64>,
 ) -> AppResult<Html<String>> {
-    let id = OfficeId(id);
-    let tpl = st
-        .db
-        .read(move |c| {
-            let office = store::get_office(c, &me, id)?.ok_or(AppError::NotFound)?;
-            let convener = convener_names(c, &me, std::slice::from_ref(&office))?.into_iter().next().map(|(_, n)| n);
-            let staffers = store::staffers(c, &me, id)?;
-            let points = liaisons::points(c, &me, Some(id))?;
-            let can_manage = model::can_manage_office(&me, id);
-            let member_choices = if can_manage { members::choices(c, &me, Some(id))? } else { vec![] };
-            Ok(OfficeTemplate {
-                gaps: points.iter().filter(|p| p.members.is_empty()).count(),
-                can_edit_office: model::can_manage_roster(&me),
-                can_manage,
-                member_choices,
-                today: crate::kernel::time::today().to_string(),
-                page,
-                office,
-                convener,
-                staffers,
-                points,
-            })
-        })
-        .await?;
-    render(&tpl)
+    let o: OfficePage = st.db.read(move |c| office_view::page(c, &me, OfficeId(id))).await?;
+    render(&OfficeTemplate {
+        page,
+        office: o.office,
+        convener: o.convener,
+        staffers: o.staffers,
+        points: o.points,
+        gaps: o.gaps,
+        can_edit_office: o.can_edit_office,
+        can_manage: o.can_manage,
+        member_choices: o.member_choices,
+        today: crate::kernel::time::today().to_string(),
+    })
 }
 
 #[derive(Deserialize)]

@@ -10,7 +10,7 @@ use tower_sessions::Session;
 
 use super::done;
 use crate::kernel::auth::CurrentUser;
-use crate::kernel::error::{AppError, AppResult};
+use crate::kernel::error::AppResult;
 use crate::kernel::ids::SectorId;
 use crate::kernel::state::AppState;
 use crate::kernel::web::{Page, render};
@@ -30,11 +30,8 @@ struct SectorsTemplate {
 }
 
 async fn list(State(st): State<AppState>, CurrentUser(me): CurrentUser, page: Page) -> AppResult<Html<String>> {
-    if !model::can_read_roster(&me) {
-        return Err(AppError::Forbidden);
-    }
     let can_edit = model::can_manage_roster(&me);
-    let sectors = st.db.read(move |c| sectors::list_with_counts(c, me.committee_id)).await?;
+    let sectors = st.db.read(move |c| sectors::list_with_counts(c, &me)).await?;
     render(&SectorsTemplate { page, sectors, can_edit })
 }
 

@@ -17,18 +17,18 @@ pub struct AccountsPage {
     pub departments: Vec<(DepartmentId, String)>,
 }
 
-#[tracing::instrument(skip(conn))]
+#[tracing::instrument(skip(conn, actor))]
 pub fn page(conn: &mut DbConn, actor: &Actor) -> AppResult<AccountsPage> {
     Ok(AccountsPage {
         users: accounts::list(conn, actor)?,
         offices: super::names_for_accounts(conn, actor)?,
-        departments: super::departments::choices(conn, actor.committee_id)?,
+        departments: super::departments::choices(conn, actor)?,
     })
 }
 
 /// A new account; a department account needs one of the committee's
 /// departments (it sees the cases assigned to that unit).
-#[tracing::instrument(skip(conn, hash), fields(username = %acc.username))]
+#[tracing::instrument(skip(conn, actor, acc, hash), fields(username = %acc.username))]
 pub fn create(
     conn: &mut DbConn,
     actor: &Actor,
@@ -39,7 +39,7 @@ pub fn create(
     let dept = match (acc.role, department) {
         (Role::Department, None) => return Err(AppError::BadRequest("account.department_required")),
         (Role::Department, Some(d)) => {
-            if !super::departments::is_ours(conn, actor.committee_id, d)? {
+            if !super::departments::is_ours(conn, actor, d)? {
                 return Err(AppError::BadRequest("account.bad_department"));
             }
             Some(d)
@@ -48,7 +48,7 @@ pub fn create(
     };
     let id = accounts::create(conn, actor, acc, hash)?;
     if let Some(d) = dept {
-        super::departments::set_user_department(conn, Who::User(actor), id, d)?;
+        super::departments::set_user_department_unscoped(conn, Who::User(actor), id, d)?;
     }
     Ok(id)
 }

@@ -1,4 +1,6 @@
-//! Members' Homes (委员之家) and their 六有 checklist with evidence.
+//! Members' Homes (委员之家) and their 六有 checklist with evidence. A home's
+//! items and evidence are read only through the home, after its office's
+//! scope is checked. The writes that take `Who` are the demo's.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -9,6 +11,7 @@ use crate::kernel::auth::{Actor, OfficeScope};
 use crate::kernel::db::DbConn;
 use crate::kernel::db::schema::{files, home_evidence, home_items, members_homes, offices, users};
 use crate::kernel::error::{AppError, AppResult};
+use crate::kernel::files::FileRow;
 use crate::kernel::ids::{CommitteeId, FileId, HomeId, HomeItemId, OfficeId, UserId};
 use crate::kernel::time::now;
 use crate::org::model::{self, Compliance, HomeItem, ItemStatus};
@@ -30,20 +33,11 @@ pub struct Item {
     pub id: HomeItemId,
     pub committee_id: CommitteeId,
     pub home_id: HomeId,
-    pub item: String,
-    pub status: String,
+    pub item: HomeItem,
+    pub status: ItemStatus,
     pub note: String,
     pub checked_by: Option<UserId>,
     pub checked_at: Option<NaiveDateTime>,
-}
-
-impl Item {
-    pub fn kind(&self) -> Option<HomeItem> {
-        HomeItem::parse(&self.item)
-    }
-    pub fn status(&self) -> ItemStatus {
-        ItemStatus::parse(&self.status).unwrap_or(ItemStatus::Missing)
-    }
 }
 
 /// One piece of evidence: a file (photo, document) and/or a note.
@@ -67,11 +61,13 @@ pub struct ItemView {
 
 impl ItemView {
     pub fn compliance(&self) -> Compliance {
-        Compliance::of(self.item.status(), self.evidence.len() as i64)
+        Compliance::of(self.item.status, self.evidence.len() as i64)
     }
 }
 
-/// Creates an office's Members' Home with all six items missing.
+/// Creates an office's Members' Home with all six items missing; the demo
+/// only, which has no acting user.
+#[tracing::instrument(skip(conn, who))]
 pub fn create(
     conn: &mut DbConn,
     who: Who<'_>,
@@ -93,8 +89,8 @@ pub fn create(
             .values((
                 home_items::committee_id.eq(committee_id),
                 home_items::home_id.eq(id),
-                home_items::item.eq(item.as_str()),
-                home_items::status.eq(ItemStatus::Missing.as_str()),
+                home_items::item.eq(item),
+                home_items::status.eq(ItemStatus::Missing),
                 home_items::note.eq(""),
             ))
             .execute(conn)?;
@@ -137,6 +133,7 @@ fn scoped_homes(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<(Home, String
 
 /// The compliance board across the offices the actor may see: which items
 /// are met, missing, or marked met without evidence.
+#[tracing::instrument(skip(conn, actor))]
 pub fn board(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<BoardRow>> {
     let homes = scoped_homes(conn, actor)?;
     let ids: Vec<HomeId> = homes.iter().map(|(h, _)| h.id).collect();
@@ -154,11 +151,11 @@ pub fn board(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<BoardRow>> {
             let items = HomeItem::ALL
                 .iter()
                 .map(|kind| {
-                    let it = items.iter().find(|i| i.home_id == h.id && i.item == kind.as_str());
+                    let it = items.iter().find(|i| i.home_id == h.id && i.item == *kind);
                     let c = match it {
                         Some(i) => {
                             let n = counts.iter().find(|(id, _)| *id == i.id).map(|(_, n)| *n).unwrap_or(0);
-                            Compliance::of(i.status(), n)
+                            Compliance::of(i.status, n)
                         }
                         None => Compliance::Missing,
                     };
@@ -171,6 +168,7 @@ pub fn board(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<BoardRow>> {
 }
 
 /// An office's home with every item and its evidence, if the actor may see it.
+#[tracing::instrument(skip(conn, actor))]
 pub fn detail(conn: &mut DbConn, actor: &Actor, office: OfficeId) -> AppResult<Option<(Home, Vec<ItemView>)>> {
     let Some(home) = scoped_homes(conn, actor)?.into_iter().map(|(h, _)| h).find(|h| h.office_id == office) else {
         return Ok(None);
@@ -237,7 +235,7 @@ fn managed_item(conn: &mut DbConn, actor: &Actor, office: OfficeId, item: HomeIt
     home_items::table
         .inner_join(members_homes::table)
         .filter(members_homes::office_id.eq(office).and(members_homes::committee_id.eq(actor.committee_id)))
-        .filter(home_items::item.eq(item.as_str()))
+        .filter(home_items::item.eq(item))
         .select(Item::as_select())
         .first(conn)
         .optional()?
@@ -246,6 +244,7 @@ fn managed_item(conn: &mut DbConn, actor: &Actor, office: OfficeId, item: HomeIt
 
 /// Office staff (or the district) record an item's status and note; who and
 /// when are kept.
+#[tracing::instrument(skip(conn, actor, note))]
 pub fn check_item(
     conn: &mut DbConn,
     actor: &Actor,
@@ -260,7 +259,7 @@ pub fn check_item(
     let it = managed_item(conn, actor, office, item)?;
     diesel::update(home_items::table.find(it.id))
         .set((
-            home_items::status.eq(status.as_str()),
+            home_items::status.eq(status),
             home_items::note.eq(note.trim()),
             home_items::checked_by.eq(Some(actor.user_id)),
             home_items::checked_at.eq(Some(now())),
@@ -271,12 +270,13 @@ pub fn check_item(
         Who::User(actor),
         Change::new("home.check", "home_item", it.id)
             .before(serde_json::json!({ "status": it.status, "note": it.note }))
-            .after(serde_json::json!({ "status": status.as_str(), "note": note.trim() })),
+            .after(serde_json::json!({ "status": status, "note": note.trim() })),
     )?;
     Ok(())
 }
 
 /// Adds evidence (a stored file and/or a note) to an item.
+#[tracing::instrument(skip(conn, actor, note))]
 pub fn add_evidence(
     conn: &mut DbConn,
     actor: &Actor,
@@ -313,24 +313,22 @@ pub fn add_evidence(
 }
 
 /// The file behind a piece of evidence, if the actor may see that home.
-pub fn evidence_file(conn: &mut DbConn, actor: &Actor, evidence: i64) -> AppResult<Option<FileId>> {
-    let row: Option<(OfficeId, Option<FileId>)> = home_evidence::table
+#[tracing::instrument(skip(conn, actor))]
+pub fn evidence_file(conn: &mut DbConn, actor: &Actor, evidence: i64) -> AppResult<Option<FileRow>> {
+    let row: Option<(OfficeId, FileRow)> = home_evidence::table
         .inner_join(home_items::table.inner_join(members_homes::table))
+        .inner_join(files::table)
         .filter(home_evidence::id.eq(evidence).and(home_evidence::committee_id.eq(actor.committee_id)))
-        .select((members_homes::office_id, home_evidence::file_id))
+        .filter(files::committee_id.eq(actor.committee_id))
+        .select((members_homes::office_id, FileRow::as_select()))
         .first(conn)
         .optional()?;
-    Ok(row
-        .filter(|(office, _)| match actor.office_scope() {
-            OfficeScope::All => true,
-            OfficeScope::One(o) => o == *office,
-            OfficeScope::None => false,
-        })
-        .and_then(|(_, f)| f))
+    Ok(row.filter(|(office, _)| actor.sees_office(*office)).map(|(_, f)| f))
 }
 
 /// Sets an item's status and note, with the note as evidence when asked;
-/// permission is the caller's (the demo loader).
+/// permission is the caller's: the demo only, which has no acting user.
+#[tracing::instrument(skip(conn, who, note))]
 pub fn set_item(
     conn: &mut DbConn,
     who: Who<'_>,
@@ -341,15 +339,11 @@ pub fn set_item(
     note_is_evidence: bool,
 ) -> AppResult<()> {
     let it: Item = home_items::table
-        .filter(home_items::home_id.eq(home).and(home_items::item.eq(item.as_str())))
+        .filter(home_items::home_id.eq(home).and(home_items::item.eq(item)))
         .select(Item::as_select())
         .first(conn)?;
     diesel::update(home_items::table.find(it.id))
-        .set((
-            home_items::status.eq(status.as_str()),
-            home_items::note.eq(note),
-            home_items::checked_at.eq(Some(now())),
-        ))
+        .set((home_items::status.eq(status), home_items::note.eq(note), home_items::checked_at.eq(Some(now()))))
         .execute(conn)?;
     if note_is_evidence {
         diesel::insert_into(home_evidence::table)
@@ -364,7 +358,7 @@ pub fn set_item(
     audit::record(
         conn,
         who,
-        Change::new("home.check", "home_item", it.id).after(serde_json::json!({ "status": status.as_str() })),
+        Change::new("home.check", "home_item", it.id).after(serde_json::json!({ "status": status })),
     )?;
     Ok(())
 }

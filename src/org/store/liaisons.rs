@@ -1,5 +1,6 @@
 //! Liaison assignments (定点联系): which members are linked to which
-//! localities, from and to which date.
+//! localities, from and to which date. `insert_unscoped` serves the roster
+//! import (which checks its permission first) and the loaders.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -8,7 +9,7 @@ use serde::Serialize;
 use super::localities::{self, Locality};
 use super::members;
 use crate::kernel::audit::{self, Change, store::Who};
-use crate::kernel::auth::Actor;
+use crate::kernel::auth::{Actor, OfficeScope};
 use crate::kernel::db::schema::{liaisons, localities as loc, members as mem, offices};
 use crate::kernel::db::{DbConn, is_unique_violation};
 use crate::kernel::error::{AppError, AppResult};
@@ -58,8 +59,22 @@ fn today() -> NaiveDate {
 
 /// Every locality the actor may see (of one office, or all) with its current
 /// members: the liaison view, and the gaps the district must see.
+#[tracing::instrument(skip(conn, actor))]
 pub fn points(conn: &mut DbConn, actor: &Actor, office: Option<OfficeId>) -> AppResult<Vec<Point>> {
     let locs = localities::list(conn, actor, office)?;
+    with_members(conn, actor, locs)
+}
+
+/// One locality with its current members; a locality the actor may not see
+/// is "not found".
+#[tracing::instrument(skip(conn, actor))]
+pub fn point(conn: &mut DbConn, actor: &Actor, locality: LocalityId) -> AppResult<Point> {
+    let l = localities::get(conn, actor, locality)?.ok_or(AppError::NotFound)?;
+    with_members(conn, actor, vec![l])?.pop().ok_or(AppError::NotFound)
+}
+
+/// The points of `locs` (already scoped): each with the members linked today.
+fn with_members(conn: &mut DbConn, actor: &Actor, locs: Vec<Locality>) -> AppResult<Vec<Point>> {
     let ids: Vec<LocalityId> = locs.iter().map(|l| l.id).collect();
     let day = today();
     let links: Vec<(LiaisonId, LocalityId, MemberId, String, NaiveDate)> = liaisons::table
@@ -94,9 +109,11 @@ pub fn points(conn: &mut DbConn, actor: &Actor, office: Option<OfficeId>) -> App
         .collect())
 }
 
-/// Inserts a link; permission and scope are the caller's. A member already
-/// linked to the place (and not ended) is a conflict.
-pub fn insert(
+/// Inserts a link. A member already linked to the place (and not ended) is a
+/// conflict. Unscoped, permission and scope are the caller's: `link`, the
+/// roster import (the district's, checked before it plans), the loaders.
+#[tracing::instrument(skip(conn, who))]
+pub fn insert_unscoped(
     conn: &mut DbConn,
     who: Who<'_>,
     committee_id: CommitteeId,
@@ -134,6 +151,7 @@ pub fn insert(
 
 /// Office staff link a member (of any office: points are not always in the
 /// member's township) to one of their office's localities.
+#[tracing::instrument(skip(conn, actor))]
 pub fn link(
     conn: &mut DbConn,
     actor: &Actor,
@@ -155,10 +173,11 @@ pub fn link(
     if !m.is_active() {
         return Err(AppError::BadRequest("liaison.member_left"));
     }
-    insert(conn, Who::User(actor), actor.committee_id, locality, member, start_on)
+    insert_unscoped(conn, Who::User(actor), actor.committee_id, locality, member, start_on)
 }
 
 /// Ends a link on `end_on` (the history stays).
+#[tracing::instrument(skip(conn, actor))]
 pub fn end(conn: &mut DbConn, actor: &Actor, id: LiaisonId, end_on: NaiveDate) -> AppResult<()> {
     let link: Liaison = liaisons::table
         .find(id)
@@ -194,8 +213,17 @@ pub struct MemberLink {
     pub office_name: String,
 }
 
-/// The links of a member the actor may see (the caller checked the member).
-pub fn of_member(conn: &mut DbConn, committee_id: CommitteeId, member: MemberId) -> AppResult<Vec<MemberLink>> {
+/// A member's links, current and past; a member the actor may not see is
+/// "not found". The places may belong to any office (points are not always
+/// in the member's township).
+#[tracing::instrument(skip(conn, actor))]
+pub fn of_member(conn: &mut DbConn, actor: &Actor, member: MemberId) -> AppResult<Vec<MemberLink>> {
+    members::get(conn, actor, member)?.ok_or(AppError::NotFound)?;
+    links_of(conn, actor.committee_id, member)
+}
+
+/// The links of a member the caller has already found in scope.
+pub(super) fn links_of(conn: &mut DbConn, committee_id: CommitteeId, member: MemberId) -> AppResult<Vec<MemberLink>> {
     let rows: Vec<(Liaison, String, String)> = liaisons::table
         .inner_join(loc::table.inner_join(offices::table))
         .filter(liaisons::member_id.eq(member).and(liaisons::committee_id.eq(committee_id)))
@@ -208,13 +236,20 @@ pub fn of_member(conn: &mut DbConn, committee_id: CommitteeId, member: MemberId)
         .collect())
 }
 
-/// All links of a committee (for the roster export).
-pub fn all(conn: &mut DbConn, committee_id: CommitteeId) -> AppResult<Vec<Liaison>> {
-    Ok(liaisons::table
-        .filter(liaisons::committee_id.eq(committee_id))
+/// Every link at the localities the actor may see, whoever the member (the
+/// roster's import and export).
+#[tracing::instrument(skip(conn, actor))]
+pub fn all(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<Liaison>> {
+    let q = liaisons::table
+        .inner_join(loc::table)
+        .filter(liaisons::committee_id.eq(actor.committee_id))
         .order(liaisons::id.asc())
-        .select(Liaison::as_select())
-        .load(conn)?)
+        .select(Liaison::as_select());
+    Ok(match actor.office_scope() {
+        OfficeScope::All => q.load(conn)?,
+        OfficeScope::One(o) => q.filter(loc::office_id.eq(o)).load(conn)?,
+        OfficeScope::None => vec![],
+    })
 }
 
 #[cfg(test)]

@@ -1,4 +1,6 @@
-//! Localities (村/社区) under an office.
+//! Localities (村/社区) under an office. The writes that take `Who` instead of
+//! an actor serve the roster import (which checks its permission first) and
+//! the loaders.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -20,7 +22,7 @@ pub struct Locality {
     pub committee_id: CommitteeId,
     pub office_id: OfficeId,
     pub name: String,
-    pub kind: String,
+    pub kind: LocalityKind,
     pub address: Option<String>,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
@@ -29,8 +31,14 @@ pub struct Locality {
 }
 
 impl Locality {
-    pub fn kind_label_key(&self) -> String {
-        LocalityKind::parse(&self.kind).map(|k| k.label_key()).unwrap_or_default()
+    /// Whether writing `d` would change nothing (the roster import's preview
+    /// counts these, and `write_unscoped` skips them).
+    pub fn unchanged_by(&self, d: &LocalityData) -> bool {
+        self.name == d.name.trim()
+            && self.kind == d.kind
+            && self.address == d.address
+            && self.latitude == d.latitude
+            && self.longitude == d.longitude
     }
 }
 
@@ -61,6 +69,7 @@ impl LocalityData {
 }
 
 /// The localities the actor may see, optionally of one office.
+#[tracing::instrument(skip(conn, actor))]
 pub fn list(conn: &mut DbConn, actor: &Actor, office: Option<OfficeId>) -> AppResult<Vec<Locality>> {
     let mut q = localities::table.filter(localities::committee_id.eq(actor.committee_id)).into_boxed();
     match actor.office_scope() {
@@ -74,6 +83,8 @@ pub fn list(conn: &mut DbConn, actor: &Actor, office: Option<OfficeId>) -> AppRe
     Ok(q.order((localities::office_id.asc(), localities::id.asc())).select(Locality::as_select()).load(conn)?)
 }
 
+/// One locality, if the actor may see its office.
+#[tracing::instrument(skip(conn, actor))]
 pub fn get(conn: &mut DbConn, actor: &Actor, id: LocalityId) -> AppResult<Option<Locality>> {
     let l: Option<Locality> = localities::table
         .find(id)
@@ -81,19 +92,17 @@ pub fn get(conn: &mut DbConn, actor: &Actor, id: LocalityId) -> AppResult<Option
         .select(Locality::as_select())
         .first(conn)
         .optional()?;
-    Ok(l.filter(|l| match actor.office_scope() {
-        OfficeScope::All => true,
-        OfficeScope::One(o) => o == l.office_id,
-        OfficeScope::None => false,
-    }))
+    Ok(l.filter(|l| actor.sees_office(l.office_id)))
 }
 
 fn name_conflict(e: diesel::result::Error) -> AppError {
     if is_unique_violation(&e) { AppError::Conflict("locality.name_taken") } else { e.into() }
 }
 
-/// Inserts a locality; permission is the caller's.
-pub fn insert(
+/// Inserts a locality. Unscoped, permission is the caller's: `create`, the
+/// roster import (the district's, checked before it plans), the loaders.
+#[tracing::instrument(skip(conn, who, d))]
+pub fn insert_unscoped(
     conn: &mut DbConn,
     who: Who<'_>,
     committee_id: CommitteeId,
@@ -107,7 +116,7 @@ pub fn insert(
             localities::committee_id.eq(committee_id),
             localities::office_id.eq(office),
             localities::name.eq(d.name.trim()),
-            localities::kind.eq(d.kind.as_str()),
+            localities::kind.eq(d.kind),
             localities::address.eq(&d.address),
             localities::latitude.eq(d.latitude),
             localities::longitude.eq(d.longitude),
@@ -122,29 +131,27 @@ pub fn insert(
 }
 
 /// Office staff add localities to their own office; the district to any.
+#[tracing::instrument(skip(conn, actor, d))]
 pub fn create(conn: &mut DbConn, actor: &Actor, office: OfficeId, d: &LocalityData) -> AppResult<LocalityId> {
     if !model::can_manage_office(actor, office) {
         return Err(AppError::Forbidden);
     }
     super::offices::get_office(conn, actor, office)?.ok_or(AppError::NotFound)?;
-    insert(conn, Who::User(actor), actor.committee_id, office, d)
+    insert_unscoped(conn, Who::User(actor), actor.committee_id, office, d)
 }
 
-/// Writes a locality's fields; returns whether anything changed.
-pub fn write(conn: &mut DbConn, who: Who<'_>, existing: &Locality, d: &LocalityData) -> AppResult<bool> {
+/// Writes a locality's fields; returns whether anything changed. Unscoped,
+/// permission is the caller's: `update`, and the roster import.
+#[tracing::instrument(skip(conn, who, existing, d), fields(id = %existing.id))]
+pub fn write_unscoped(conn: &mut DbConn, who: Who<'_>, existing: &Locality, d: &LocalityData) -> AppResult<bool> {
     d.check().map_err(AppError::BadRequest)?;
-    let same = existing.name == d.name.trim()
-        && existing.kind == d.kind.as_str()
-        && existing.address == d.address
-        && existing.latitude == d.latitude
-        && existing.longitude == d.longitude;
-    if same {
+    if existing.unchanged_by(d) {
         return Ok(false);
     }
     diesel::update(localities::table.find(existing.id))
         .set((
             localities::name.eq(d.name.trim()),
-            localities::kind.eq(d.kind.as_str()),
+            localities::kind.eq(d.kind),
             localities::address.eq(&d.address),
             localities::latitude.eq(d.latitude),
             localities::longitude.eq(d.longitude),
@@ -156,19 +163,12 @@ pub fn write(conn: &mut DbConn, who: Who<'_>, existing: &Locality, d: &LocalityD
     Ok(true)
 }
 
+#[tracing::instrument(skip(conn, actor, d))]
 pub fn update(conn: &mut DbConn, actor: &Actor, id: LocalityId, d: &LocalityData) -> AppResult<()> {
     let existing = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     if !model::can_manage_office(actor, existing.office_id) {
         return Err(AppError::Forbidden);
     }
-    write(conn, Who::User(actor), &existing, d)?;
+    write_unscoped(conn, Who::User(actor), &existing, d)?;
     Ok(())
-}
-
-pub fn by_name(conn: &mut DbConn, office: OfficeId, name: &str) -> AppResult<Option<Locality>> {
-    Ok(localities::table
-        .filter(localities::office_id.eq(office).and(localities::name.eq(name.trim())))
-        .select(Locality::as_select())
-        .first(conn)
-        .optional()?)
 }

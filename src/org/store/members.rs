@@ -1,5 +1,6 @@
 //! Members (委员). Never deleted once they have records: they leave (离任) and
-//! keep their history.
+//! keep their history. The writes that take `Who` instead of an actor serve
+//! the roster import (which checks its permission first) and the loaders.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -7,7 +8,7 @@ use serde::Serialize;
 
 use crate::kernel::audit::{self, Change, store::Who};
 use crate::kernel::auth::{Actor, Role};
-use crate::kernel::db::schema::{liaisons, members, offices, sectors};
+use crate::kernel::db::schema::{liaisons, members, offices, sectors, users};
 use crate::kernel::db::{DbConn, is_unique_violation};
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{CommitteeId, MemberId, OfficeId, SectorId, UserId};
@@ -22,7 +23,7 @@ pub struct Member {
     pub office_id: Option<OfficeId>,
     pub sector_id: Option<SectorId>,
     pub name: String,
-    pub gender: String,
+    pub gender: Gender,
     pub ethnicity: String,
     pub birth_date: Option<NaiveDate>,
     pub party: String,
@@ -30,7 +31,7 @@ pub struct Member {
     pub post: String,
     pub phone: String,
     pub term: String,
-    pub status: String,
+    pub status: MemberStatus,
     pub left_on: Option<NaiveDate>,
     pub user_id: Option<UserId>,
     pub created_at: NaiveDateTime,
@@ -41,13 +42,23 @@ pub struct Member {
 
 impl Member {
     pub fn is_active(&self) -> bool {
-        self.status == MemberStatus::Active.as_str()
+        self.status == MemberStatus::Active
     }
-    pub fn gender_label_key(&self) -> String {
-        Gender::parse(&self.gender).map(|g| g.label_key()).unwrap_or_default()
-    }
-    pub fn status_label_key(&self) -> String {
-        MemberStatus::parse(&self.status).map(|s| s.label_key()).unwrap_or_default()
+
+    /// Whether writing `d` would change nothing (the roster import's preview
+    /// counts these, and `write_unscoped` skips them).
+    pub fn unchanged_by(&self, d: &MemberData) -> bool {
+        self.name == d.name.trim()
+            && self.gender == d.gender
+            && self.ethnicity == d.ethnicity.trim()
+            && self.birth_date == d.birth_date
+            && self.party == d.party.trim()
+            && self.sector_id == d.sector_id
+            && self.employer == d.employer.trim()
+            && self.post == d.post.trim()
+            && self.phone == d.phone.as_str()
+            && self.term == d.term.trim()
+            && self.office_id == d.office_id
     }
 }
 
@@ -96,21 +107,12 @@ impl MemberData {
 pub struct MemberRow {
     pub id: MemberId,
     pub name: String,
-    pub gender: String,
+    pub gender: Gender,
     pub party: String,
     pub sector: Option<String>,
     pub office: Option<String>,
     pub phone_masked: String,
-    pub status: String,
-}
-
-impl MemberRow {
-    pub fn gender_label_key(&self) -> String {
-        Gender::parse(&self.gender).map(|g| g.label_key()).unwrap_or_default()
-    }
-    pub fn status_label_key(&self) -> String {
-        MemberStatus::parse(&self.status).map(|s| s.label_key()).unwrap_or_default()
-    }
+    pub status: MemberStatus,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -130,6 +132,7 @@ pub const PAGE_SIZE: i64 = 30;
 /// The member list the actor may see, filtered and paginated; returns the page
 /// and the total count. District and leaders see all; office staff their
 /// office's members; a member only themselves; other roles nothing.
+#[tracing::instrument(skip(conn, actor, f), fields(page = f.page))]
 pub fn search(conn: &mut DbConn, actor: &Actor, f: &MemberFilter) -> AppResult<(Vec<MemberRow>, i64)> {
     let mut q = members::table.filter(members::committee_id.eq(actor.committee_id)).into_boxed();
     let mut count_q = members::table.filter(members::committee_id.eq(actor.committee_id)).into_boxed();
@@ -164,8 +167,8 @@ pub fn search(conn: &mut DbConn, actor: &Actor, f: &MemberFilter) -> AppResult<(
         count_q = count_q.filter(members::party.eq(p.to_string()));
     }
     if let Some(s) = f.status {
-        q = q.filter(members::status.eq(s.as_str()));
-        count_q = count_q.filter(members::status.eq(s.as_str()));
+        q = q.filter(members::status.eq(s));
+        count_q = count_q.filter(members::status.eq(s));
     }
     let total: i64 = count_q.count().get_result(conn)?;
     let page = f.page.max(1);
@@ -199,6 +202,7 @@ pub fn search(conn: &mut DbConn, actor: &Actor, f: &MemberFilter) -> AppResult<(
 }
 
 /// One member, if the actor may see them (same rules as `search`).
+#[tracing::instrument(skip(conn, actor))]
 pub fn get(conn: &mut DbConn, actor: &Actor, id: MemberId) -> AppResult<Option<Member>> {
     let m: Option<Member> = members::table
         .find(id)
@@ -215,6 +219,7 @@ pub fn get(conn: &mut DbConn, actor: &Actor, id: MemberId) -> AppResult<Option<M
 }
 
 /// The member record of a logged-in member.
+#[tracing::instrument(skip(conn, actor))]
 pub fn own_record(conn: &mut DbConn, actor: &Actor) -> AppResult<Option<Member>> {
     Ok(members::table
         .filter(members::user_id.eq(actor.user_id).and(members::committee_id.eq(actor.committee_id)))
@@ -225,6 +230,7 @@ pub fn own_record(conn: &mut DbConn, actor: &Actor) -> AppResult<Option<Member>>
 
 /// The actor's own member record's id, for what only a member does (replying
 /// to an invitation, signing in); a clear refusal for other accounts.
+#[tracing::instrument(skip(conn, actor))]
 pub fn own_id(conn: &mut DbConn, actor: &Actor) -> AppResult<MemberId> {
     own_record(conn, actor)?.map(|m| m.id).ok_or(AppError::BadRequest("activity.not_a_member"))
 }
@@ -261,7 +267,7 @@ struct Fields<'a> {
     office_id: Option<OfficeId>,
     sector_id: Option<SectorId>,
     name: &'a str,
-    gender: &'static str,
+    gender: Gender,
     ethnicity: &'a str,
     birth_date: Option<NaiveDate>,
     party: &'a str,
@@ -277,7 +283,7 @@ impl<'a> From<&'a MemberData> for Fields<'a> {
             office_id: d.office_id,
             sector_id: d.sector_id,
             name: d.name.trim(),
-            gender: d.gender.as_str(),
+            gender: d.gender,
             ethnicity: d.ethnicity.trim(),
             birth_date: d.birth_date,
             party: d.party.trim(),
@@ -293,16 +299,22 @@ fn phone_conflict(e: diesel::result::Error) -> AppError {
     if is_unique_violation(&e) { AppError::Conflict("member.phone_taken") } else { e.into() }
 }
 
-/// Inserts a member; permission is the caller's (the district's form, the
-/// import, the demo).
-pub fn insert(conn: &mut DbConn, who: Who<'_>, committee_id: CommitteeId, d: &MemberData) -> AppResult<MemberId> {
+/// Inserts a member. Unscoped, permission is the caller's: `create`, the
+/// roster import (the district's, checked before it plans), the loaders.
+#[tracing::instrument(skip(conn, who, d))]
+pub fn insert_unscoped(
+    conn: &mut DbConn,
+    who: Who<'_>,
+    committee_id: CommitteeId,
+    d: &MemberData,
+) -> AppResult<MemberId> {
     check_refs(conn, committee_id, d)?;
     let now = now();
     let id: MemberId = diesel::insert_into(members::table)
         .values((
             members::committee_id.eq(committee_id),
             Fields::from(d),
-            members::status.eq(MemberStatus::Active.as_str()),
+            members::status.eq(MemberStatus::Active),
             members::created_at.eq(now),
             members::updated_at.eq(now),
         ))
@@ -313,29 +325,21 @@ pub fn insert(conn: &mut DbConn, who: Who<'_>, committee_id: CommitteeId, d: &Me
     Ok(id)
 }
 
+#[tracing::instrument(skip(conn, actor, d))]
 pub fn create(conn: &mut DbConn, actor: &Actor, d: &MemberData) -> AppResult<MemberId> {
     if !model::can_manage_roster(actor) {
         return Err(AppError::Forbidden);
     }
-    insert(conn, Who::User(actor), actor.committee_id, d)
+    insert_unscoped(conn, Who::User(actor), actor.committee_id, d)
 }
 
 /// Writes a member's fields; returns whether anything changed (an unchanged
-/// re-import writes nothing, not even an audit entry).
-pub fn write(conn: &mut DbConn, who: Who<'_>, existing: &Member, d: &MemberData) -> AppResult<bool> {
+/// re-import writes nothing, not even an audit entry). Unscoped, permission
+/// is the caller's: `update`, and the roster import.
+#[tracing::instrument(skip(conn, who, existing, d), fields(id = %existing.id))]
+pub fn write_unscoped(conn: &mut DbConn, who: Who<'_>, existing: &Member, d: &MemberData) -> AppResult<bool> {
     check_refs(conn, existing.committee_id, d)?;
-    let same = existing.name == d.name.trim()
-        && existing.gender == d.gender.as_str()
-        && existing.ethnicity == d.ethnicity.trim()
-        && existing.birth_date == d.birth_date
-        && existing.party == d.party.trim()
-        && existing.sector_id == d.sector_id
-        && existing.employer == d.employer.trim()
-        && existing.post == d.post.trim()
-        && existing.phone == d.phone.as_str()
-        && existing.term == d.term.trim()
-        && existing.office_id == d.office_id;
-    if same {
+    if existing.unchanged_by(d) {
         return Ok(false);
     }
     diesel::update(members::table.find(existing.id))
@@ -346,17 +350,19 @@ pub fn write(conn: &mut DbConn, who: Who<'_>, existing: &Member, d: &MemberData)
     Ok(true)
 }
 
+#[tracing::instrument(skip(conn, actor, d))]
 pub fn update(conn: &mut DbConn, actor: &Actor, id: MemberId, d: &MemberData) -> AppResult<()> {
     if !model::can_manage_roster(actor) {
         return Err(AppError::Forbidden);
     }
     let existing = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
-    write(conn, Who::User(actor), &existing, d)?;
+    write_unscoped(conn, Who::User(actor), &existing, d)?;
     Ok(())
 }
 
 /// Whether the member's name may appear on public pages (activity results):
 /// their own choice, or recorded by roster staff on their word.
+#[tracing::instrument(skip(conn, actor))]
 pub fn set_public_name(conn: &mut DbConn, actor: &Actor, id: MemberId, on: bool) -> AppResult<()> {
     let own = own_record(conn, actor)?.is_some_and(|m| m.id == id);
     if !own && !model::can_manage_roster(actor) {
@@ -376,6 +382,7 @@ pub fn set_public_name(conn: &mut DbConn, actor: &Actor, id: MemberId, on: bool)
 
 /// 离任: the member leaves on `on`; their current liaisons end that day. Their
 /// records stay.
+#[tracing::instrument(skip(conn, actor))]
 pub fn leave(conn: &mut DbConn, actor: &Actor, id: MemberId, on: NaiveDate) -> AppResult<()> {
     if !model::can_manage_roster(actor) {
         return Err(AppError::Forbidden);
@@ -384,18 +391,16 @@ pub fn leave(conn: &mut DbConn, actor: &Actor, id: MemberId, on: NaiveDate) -> A
     mark_left(conn, Who::User(actor), id, on)
 }
 
-/// Records that a member left; permission is the caller's.
+/// Records that a member left. Permission is the caller's: `leave`, and the
+/// demo, which has no acting user.
+#[tracing::instrument(skip(conn, who))]
 pub fn mark_left(conn: &mut DbConn, who: Who<'_>, id: MemberId, on: NaiveDate) -> AppResult<()> {
     let m: Member = members::table.find(id).select(Member::as_select()).first(conn)?;
     if !m.is_active() {
         return Err(AppError::Conflict("member.already_left"));
     }
     diesel::update(members::table.find(id))
-        .set((
-            members::status.eq(MemberStatus::Left.as_str()),
-            members::left_on.eq(Some(on)),
-            members::updated_at.eq(now()),
-        ))
+        .set((members::status.eq(MemberStatus::Left), members::left_on.eq(Some(on)), members::updated_at.eq(now())))
         .execute(conn)?;
     let ended = diesel::update(liaisons::table.filter(liaisons::member_id.eq(id).and(liaisons::end_on.is_null())))
         .set(liaisons::end_on.eq(Some(on)))
@@ -405,12 +410,14 @@ pub fn mark_left(conn: &mut DbConn, who: Who<'_>, id: MemberId, on: NaiveDate) -
         who,
         Change::new("member.leave", "member", id)
             .before(serde_json::json!({ "status": m.status }))
-            .after(serde_json::json!({ "status": "left", "left_on": on, "liaisons_ended": ended })),
+            .after(serde_json::json!({ "status": MemberStatus::Left, "left_on": on, "liaisons_ended": ended })),
     )?;
     Ok(())
 }
 
-/// Links a member record to a login (the member then sees their own record).
+/// Links a member record to a login (the member then sees their own record);
+/// the demo only, which has no acting user (the district uses `set_login`).
+#[tracing::instrument(skip(conn, who))]
 pub fn link_user(conn: &mut DbConn, who: Who<'_>, id: MemberId, user: UserId) -> AppResult<()> {
     diesel::update(members::table.find(id)).set(members::user_id.eq(Some(user))).execute(conn)?;
     audit::record(
@@ -423,6 +430,7 @@ pub fn link_user(conn: &mut DbConn, who: Who<'_>, id: MemberId, user: UserId) ->
 
 /// The district links a member record to a login of role `member` (or unlinks
 /// it with `None`); one login belongs to one member.
+#[tracing::instrument(skip(conn, actor))]
 pub fn set_login(conn: &mut DbConn, actor: &Actor, id: MemberId, username: Option<&str>) -> AppResult<()> {
     if !model::can_manage_roster(actor) {
         return Err(AppError::Forbidden);
@@ -431,10 +439,9 @@ pub fn set_login(conn: &mut DbConn, actor: &Actor, id: MemberId, username: Optio
     let user = match username.map(str::trim).filter(|u| !u.is_empty()) {
         None => None,
         Some(u) => {
-            let user = crate::kernel::auth::store::find_by_username(conn, &u.to_lowercase())?
-                .filter(|x| x.committee_id == actor.committee_id)
+            let user = crate::kernel::auth::store::colleague(conn, actor, &u.to_lowercase())?
                 .ok_or(AppError::BadRequest("member.no_such_login"))?;
-            if user.role() != Some(Role::Member) {
+            if user.role != Role::Member {
                 return Err(AppError::BadRequest("member.login_not_member"));
             }
             Some(user.id)
@@ -454,24 +461,55 @@ pub fn set_login(conn: &mut DbConn, actor: &Actor, id: MemberId, username: Optio
     Ok(())
 }
 
-/// The user name of a member's login, if linked.
-pub fn login_name(conn: &mut DbConn, m: &Member) -> AppResult<Option<String>> {
-    use crate::kernel::db::schema::users;
-    match m.user_id {
-        None => Ok(None),
-        Some(u) => Ok(users::table.find(u).select(users::username).first(conn).optional()?),
-    }
+/// Names of members of the actor's committee by id, for labels (an office's
+/// convener is a member of any office).
+#[tracing::instrument(skip(conn, actor))]
+pub fn names(conn: &mut DbConn, actor: &Actor, ids: &[MemberId]) -> AppResult<Vec<(MemberId, String)>> {
+    Ok(members::table
+        .filter(members::id.eq_any(ids).and(members::committee_id.eq(actor.committee_id)))
+        .select((members::id, members::name))
+        .load(conn)?)
 }
 
-pub fn by_phone(conn: &mut DbConn, committee_id: CommitteeId, phone: &str) -> AppResult<Option<Member>> {
-    Ok(members::table
-        .filter(members::committee_id.eq(committee_id).and(members::phone.eq(phone)))
-        .select(Member::as_select())
-        .first(conn)
-        .optional()?)
+/// A member's record as their page shows it.
+pub struct Profile {
+    pub member: Member,
+    pub sector: Option<String>,
+    pub office: Option<(OfficeId, String)>,
+    pub links: Vec<super::liaisons::MemberLink>,
+    /// The user name of the member's login, if linked.
+    pub login: Option<String>,
+    /// The actor's own record: they choose whether their name is public.
+    pub own: bool,
+}
+
+/// A member the actor may see, with their sector, office, liaison points and login.
+#[tracing::instrument(skip(conn, actor))]
+pub fn profile(conn: &mut DbConn, actor: &Actor, id: MemberId) -> AppResult<Profile> {
+    let member = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
+    let sector = match member.sector_id {
+        Some(s) => sectors::table
+            .find(s)
+            .filter(sectors::committee_id.eq(actor.committee_id))
+            .select(sectors::name)
+            .first(conn)
+            .optional()?,
+        None => None,
+    };
+    let office = match member.office_id {
+        Some(o) => super::office_name(conn, actor, o)?.map(|n| (o, n)),
+        None => None,
+    };
+    let links = super::liaisons::links_of(conn, actor.committee_id, member.id)?;
+    let login = match member.user_id {
+        Some(u) => users::table.find(u).select(users::username).first(conn).optional()?,
+        None => None,
+    };
+    Ok(Profile { own: member.user_id == Some(actor.user_id), member, sector, office, links, login })
 }
 
 /// Active members for choosing (a convener, a liaison): id and name, by office first.
+#[tracing::instrument(skip(conn, actor))]
 pub fn choices(conn: &mut DbConn, actor: &Actor, office: Option<OfficeId>) -> AppResult<Vec<(MemberId, String)>> {
     if !matches!(actor.role, Role::DistrictAdmin | Role::OfficeStaff) {
         return Ok(vec![]);
@@ -479,7 +517,7 @@ pub fn choices(conn: &mut DbConn, actor: &Actor, office: Option<OfficeId>) -> Ap
     // Office staff link members of any office to their localities: liaison
     // points are not always in the member's own township.
     let mut q = members::table
-        .filter(members::committee_id.eq(actor.committee_id).and(members::status.eq(MemberStatus::Active.as_str())))
+        .filter(members::committee_id.eq(actor.committee_id).and(members::status.eq(MemberStatus::Active)))
         .into_boxed();
     if let Some(o) = office {
         q = q.order((members::office_id.eq(o).desc(), members::name.asc()));

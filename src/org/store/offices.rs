@@ -1,4 +1,6 @@
-//! Committees and offices in the database, always filtered by the actor's scope.
+//! Committees and offices in the database, always filtered by the actor's
+//! scope. The writes that take `Who` instead of an actor are for `setup`, the
+//! demo and `gen`, which load data before anyone can log in.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -7,7 +9,7 @@ use serde::Serialize;
 use crate::kernel::audit::{self, Change, store::Who};
 use crate::kernel::auth::{Actor, OfficeScope};
 use crate::kernel::db::DbConn;
-use crate::kernel::db::schema::{committees, members, office_staffers, offices};
+use crate::kernel::db::schema::{committees, office_staffers, offices};
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{CommitteeId, MemberId, OfficeId, UserId};
 use crate::kernel::time::now;
@@ -28,7 +30,7 @@ pub struct Office {
     pub id: OfficeId,
     pub committee_id: CommitteeId,
     pub name: String,
-    pub kind: String,
+    pub kind: OfficeKind,
     pub created_at: NaiveDateTime,
     pub address: Option<String>,
     pub established_on: Option<NaiveDate>,
@@ -36,20 +38,21 @@ pub struct Office {
     pub convener_post: Option<String>,
 }
 
-impl Office {
-    pub fn kind_label_key(&self) -> String {
-        OfficeKind::parse(&self.kind).map(|k| k.label_key()).unwrap_or_default()
-    }
+/// The actor's own committee (its name and code head pages and posters).
+#[tracing::instrument(skip(conn, actor))]
+pub fn committee(conn: &mut DbConn, actor: &Actor) -> AppResult<Committee> {
+    Ok(committees::table.find(actor.committee_id).select(Committee::as_select()).first(conn)?)
 }
 
-pub fn committee(conn: &mut DbConn, id: CommitteeId) -> AppResult<Committee> {
-    Ok(committees::table.find(id).select(Committee::as_select()).first(conn)?)
-}
-
-pub fn committee_by_code(conn: &mut DbConn, code: &str) -> AppResult<Option<Committee>> {
+/// A committee by the code in a public address. Unscoped: residents on the
+/// public pages have no account; the CLI and the loaders have none either.
+#[tracing::instrument(skip(conn))]
+pub fn committee_by_code_unscoped(conn: &mut DbConn, code: &str) -> AppResult<Option<Committee>> {
     Ok(committees::table.filter(committees::code.eq(code)).select(Committee::as_select()).first(conn).optional()?)
 }
 
+/// A new committee; `setup::new_committee` only (and tests that make one).
+#[tracing::instrument(skip(conn, who))]
 pub fn create_committee(conn: &mut DbConn, who: Who<'_>, code: &str, name: &str) -> AppResult<CommitteeId> {
     let id: CommitteeId = diesel::insert_into(committees::table)
         .values((committees::code.eq(code), committees::name.eq(name), committees::created_at.eq(now())))
@@ -63,6 +66,8 @@ pub fn create_committee(conn: &mut DbConn, who: Who<'_>, code: &str, name: &str)
     Ok(id)
 }
 
+/// A new office; the demo and `gen` only (a committee's offices are fixed).
+#[tracing::instrument(skip(conn, who))]
 pub fn create_office(
     conn: &mut DbConn,
     who: Who<'_>,
@@ -74,7 +79,7 @@ pub fn create_office(
         .values((
             offices::committee_id.eq(committee_id),
             offices::name.eq(name),
-            offices::kind.eq(kind.as_str()),
+            offices::kind.eq(kind),
             offices::created_at.eq(now()),
         ))
         .returning(offices::id)
@@ -88,6 +93,7 @@ pub fn create_office(
 }
 
 /// The offices the actor may see: all of the committee's, their own, or none.
+#[tracing::instrument(skip(conn, actor))]
 pub fn list_offices(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<Office>> {
     let q = offices::table
         .filter(offices::committee_id.eq(actor.committee_id))
@@ -102,13 +108,9 @@ pub fn list_offices(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<Office>> 
 
 /// One office, if the actor may see it; another committee's or office's is
 /// "not found", exactly like one that does not exist.
+#[tracing::instrument(skip(conn, actor))]
 pub fn get_office(conn: &mut DbConn, actor: &Actor, id: OfficeId) -> AppResult<Option<Office>> {
-    let visible = match actor.office_scope() {
-        OfficeScope::All => true,
-        OfficeScope::One(o) => o == id,
-        OfficeScope::None => false,
-    };
-    if !visible {
+    if !actor.sees_office(id) {
         return Ok(None);
     }
     Ok(offices::table
@@ -121,6 +123,7 @@ pub fn get_office(conn: &mut DbConn, actor: &Actor, id: OfficeId) -> AppResult<O
 
 /// Office names for the account form: account managers assign users to offices
 /// without reading the offices' records.
+#[tracing::instrument(skip(conn, actor))]
 pub fn names_for_accounts(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<(OfficeId, String)>> {
     if !actor.can_manage_accounts() {
         return Err(AppError::Forbidden);
@@ -132,6 +135,9 @@ pub fn names_for_accounts(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<(Of
         .load(conn)?)
 }
 
+/// An office by name; the CLI (`user add --office`) and the demo only, which
+/// have no acting user.
+#[tracing::instrument(skip(conn))]
 pub fn office_by_name(conn: &mut DbConn, committee_id: CommitteeId, name: &str) -> AppResult<Option<Office>> {
     Ok(offices::table
         .filter(offices::committee_id.eq(committee_id).and(offices::name.eq(name)))
@@ -151,24 +157,23 @@ pub struct OfficeUpdate {
 
 /// The district sets an office's address, founding date and convener (召集人,
 /// a member of the committee, with their party post).
+#[tracing::instrument(skip(conn, actor, upd))]
 pub fn update_office(conn: &mut DbConn, actor: &Actor, id: OfficeId, upd: &OfficeUpdate) -> AppResult<()> {
     if !model::can_manage_roster(actor) {
         return Err(AppError::Forbidden);
     }
     get_office(conn, actor, id)?.ok_or(AppError::NotFound)?;
-    if let Some(m) = upd.convener_id {
-        let ok: i64 = members::table
-            .filter(members::id.eq(m).and(members::committee_id.eq(actor.committee_id)))
-            .count()
-            .get_result(conn)?;
-        if ok == 0 {
-            return Err(AppError::BadRequest("office.bad_convener"));
-        }
+    if let Some(m) = upd.convener_id
+        && super::members::names(conn, actor, &[m])?.is_empty()
+    {
+        return Err(AppError::BadRequest("office.bad_convener"));
     }
     set_office_details(conn, Who::User(actor), id, upd)
 }
 
-/// Writes an office's details; permission is the caller's.
+/// Writes an office's details; permission is the caller's: `update_office`,
+/// and the demo, which has no acting user.
+#[tracing::instrument(skip(conn, who, upd))]
 pub fn set_office_details(conn: &mut DbConn, who: Who<'_>, id: OfficeId, upd: &OfficeUpdate) -> AppResult<()> {
     if upd.address.as_ref().is_some_and(|a| a.chars().count() > 200)
         || upd.convener_post.as_ref().is_some_and(|p| p.chars().count() > 50)
@@ -196,21 +201,15 @@ pub struct Staffer {
     pub office_id: OfficeId,
     pub name: String,
     pub phone: String,
-    pub employment: String,
+    pub employment: Employment,
     pub user_id: Option<UserId>,
     pub created_at: NaiveDateTime,
 }
 
-impl Staffer {
-    pub fn employment_label_key(&self) -> String {
-        Employment::parse(&self.employment).map(|e| e.label_key()).unwrap_or_default()
-    }
-}
-
+/// An office's staffers; an office the actor may not see is "not found".
+#[tracing::instrument(skip(conn, actor))]
 pub fn staffers(conn: &mut DbConn, actor: &Actor, office: OfficeId) -> AppResult<Vec<Staffer>> {
-    if get_office(conn, actor, office)?.is_none() {
-        return Ok(vec![]);
-    }
+    get_office(conn, actor, office)?.ok_or(AppError::NotFound)?;
     Ok(office_staffers::table
         .filter(office_staffers::office_id.eq(office))
         .order(office_staffers::id.asc())
@@ -218,7 +217,9 @@ pub fn staffers(conn: &mut DbConn, actor: &Actor, office: OfficeId) -> AppResult
         .load(conn)?)
 }
 
-/// Adds a staffer (专职/兼职工作人员) to an office; the district does this.
+/// Adds a staffer (专职/兼职工作人员) to an office. Permission is the
+/// caller's: `add_staffer_checked`, and the demo, which has no acting user.
+#[tracing::instrument(skip(conn, who, name, phone))]
 pub fn add_staffer(
     conn: &mut DbConn,
     who: Who<'_>,
@@ -238,7 +239,7 @@ pub fn add_staffer(
             office_staffers::office_id.eq(office),
             office_staffers::name.eq(name),
             office_staffers::phone.eq(phone.as_str()),
-            office_staffers::employment.eq(employment.as_str()),
+            office_staffers::employment.eq(employment),
             office_staffers::created_at.eq(now()),
         ))
         .returning(office_staffers::id)
@@ -252,6 +253,8 @@ pub fn add_staffer(
     Ok(id)
 }
 
+/// The district adds a staffer to an office.
+#[tracing::instrument(skip(conn, actor, name, phone))]
 pub fn add_staffer_checked(
     conn: &mut DbConn,
     actor: &Actor,
@@ -267,6 +270,7 @@ pub fn add_staffer_checked(
     add_staffer(conn, Who::User(actor), actor.committee_id, office, name, phone, employment)
 }
 
+#[tracing::instrument(skip(conn, actor))]
 pub fn remove_staffer(conn: &mut DbConn, actor: &Actor, office: OfficeId, staffer: i64) -> AppResult<()> {
     if !model::can_manage_roster(actor) {
         return Err(AppError::Forbidden);
@@ -287,11 +291,13 @@ pub fn remove_staffer(conn: &mut DbConn, actor: &Actor, office: OfficeId, staffe
     Ok(())
 }
 
-/// An office's name (for labels), within the committee.
-pub fn office_name(conn: &mut DbConn, committee_id: CommitteeId, id: OfficeId) -> AppResult<Option<String>> {
+/// An office's name, for labels: any account of the committee may read the
+/// names of its offices (a member's record names their office).
+#[tracing::instrument(skip(conn, actor))]
+pub fn office_name(conn: &mut DbConn, actor: &Actor, id: OfficeId) -> AppResult<Option<String>> {
     Ok(offices::table
         .find(id)
-        .filter(offices::committee_id.eq(committee_id))
+        .filter(offices::committee_id.eq(actor.committee_id))
         .select(offices::name)
         .first(conn)
         .optional()?)

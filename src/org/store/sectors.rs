@@ -1,4 +1,5 @@
 //! Sectors (界别): the committee's list, pre-filled with the standard ones.
+//! `seed_standard` (setup) and `by_name` (the demo) run before anyone can log in.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -11,7 +12,7 @@ use crate::kernel::db::{DbConn, is_unique_violation};
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{CommitteeId, SectorId};
 use crate::kernel::time::now;
-use crate::org::model::{self, STANDARD_SECTORS};
+use crate::org::model::{self, MemberStatus, STANDARD_SECTORS};
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = sectors)]
@@ -24,20 +25,27 @@ pub struct Sector {
     pub created_at: NaiveDateTime,
 }
 
-/// Every sector of the actor's committee (anyone in the committee may read it).
-pub fn list(conn: &mut DbConn, committee_id: CommitteeId) -> AppResult<Vec<Sector>> {
+/// Every sector of the actor's committee (anyone in the committee may read it:
+/// forms offer them).
+#[tracing::instrument(skip(conn, actor))]
+pub fn list(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<Sector>> {
     Ok(sectors::table
-        .filter(sectors::committee_id.eq(committee_id))
+        .filter(sectors::committee_id.eq(actor.committee_id))
         .order((sectors::sort_order.asc(), sectors::id.asc()))
         .select(Sector::as_select())
         .load(conn)?)
 }
 
-/// With the number of members (in office) in each.
-pub fn list_with_counts(conn: &mut DbConn, committee_id: CommitteeId) -> AppResult<Vec<(Sector, i64)>> {
-    let all = list(conn, committee_id)?;
+/// With the number of members (in office) in each: the sectors page, for those
+/// who read the roster.
+#[tracing::instrument(skip(conn, actor))]
+pub fn list_with_counts(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<(Sector, i64)>> {
+    if !model::can_read_roster(actor) {
+        return Err(AppError::Forbidden);
+    }
+    let all = list(conn, actor)?;
     let counts: Vec<(Option<SectorId>, i64)> = members::table
-        .filter(members::committee_id.eq(committee_id).and(members::status.eq("active")))
+        .filter(members::committee_id.eq(actor.committee_id).and(members::status.eq(MemberStatus::Active)))
         .group_by(members::sector_id)
         .select((members::sector_id, diesel::dsl::count_star()))
         .load(conn)?;
@@ -70,7 +78,8 @@ fn insert(conn: &mut DbConn, who: Who<'_>, committee_id: CommitteeId, name: &str
     Ok(id)
 }
 
-/// A new committee starts with the standard CPPCC sectors.
+/// A new committee starts with the standard CPPCC sectors (`setup` only).
+#[tracing::instrument(skip(conn, who))]
 pub fn seed_standard(conn: &mut DbConn, who: impl Fn() -> Who<'static>, committee_id: CommitteeId) -> AppResult<()> {
     for (i, name) in STANDARD_SECTORS.iter().enumerate() {
         insert(conn, who(), committee_id, name, (i as i32 + 1) * 10)?;
@@ -78,6 +87,7 @@ pub fn seed_standard(conn: &mut DbConn, who: impl Fn() -> Who<'static>, committe
     Ok(())
 }
 
+#[tracing::instrument(skip(conn, actor))]
 pub fn create(conn: &mut DbConn, actor: &Actor, name: &str) -> AppResult<SectorId> {
     if !model::can_manage_roster(actor) {
         return Err(AppError::Forbidden);
@@ -90,6 +100,7 @@ pub fn create(conn: &mut DbConn, actor: &Actor, name: &str) -> AppResult<SectorI
 }
 
 /// Renames a sector, or retires it from new choices (members keep it).
+#[tracing::instrument(skip(conn, actor))]
 pub fn update(conn: &mut DbConn, actor: &Actor, id: SectorId, name: &str, active: bool) -> AppResult<()> {
     if !model::can_manage_roster(actor) {
         return Err(AppError::Forbidden);
@@ -119,6 +130,8 @@ pub fn update(conn: &mut DbConn, actor: &Actor, id: SectorId, name: &str, active
     Ok(())
 }
 
+/// A sector by name; the demo only, which has no acting user.
+#[tracing::instrument(skip(conn))]
 pub fn by_name(conn: &mut DbConn, committee_id: CommitteeId, name: &str) -> AppResult<Option<Sector>> {
     Ok(sectors::table
         .filter(sectors::committee_id.eq(committee_id).and(sectors::name.eq(name.trim())))
