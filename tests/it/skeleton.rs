@@ -219,9 +219,26 @@ async fn limits_and_request_ids(app: TestApp) {
     let c = app.client();
     let r = c.get("/login").await;
     assert!(r.headers().contains_key("x-request-id"));
-    let big = "x".repeat(2 * 1024 * 1024);
-    let r = c.post_raw("/login", &[("username", big.as_str())]).await;
-    assert_eq!(r.status(), 413);
+    // A declared length over the limit is refused before the body is read.
+    // Sent by hand: a client still writing the body when the server answers
+    // and closes sees a broken pipe instead of the answer.
+    let addr = app.addr;
+    let status = tokio::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(addr).expect("connect");
+        let head = format!(
+            "POST /login HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+             Content-Length: {}\r\n\r\nusername=",
+            2 * 1024 * 1024
+        );
+        s.write_all(head.as_bytes()).expect("send the head");
+        let mut answer = vec![0u8; 64];
+        let n = s.read(&mut answer).expect("read the answer");
+        String::from_utf8_lossy(&answer[..n]).lines().next().unwrap_or_default().to_string()
+    })
+    .await
+    .expect("request");
+    assert!(status.starts_with("HTTP/1.1 413"), "{status}");
 }
 
 async fn roles_see_their_own_home(app: TestApp) {

@@ -3,7 +3,8 @@
 -- A table of its own: `opinions` is at diesel's 32-column limit. One row per
 -- case, deleted when the case is assigned again (one request per assignment).
 CREATE TABLE opinion_extensions (
-    opinion_id BIGINT PRIMARY KEY REFERENCES opinions(id),
+    -- NOT NULL spelled out: a SQLite primary key other than INTEGER accepts NULL.
+    opinion_id BIGINT NOT NULL PRIMARY KEY REFERENCES opinions(id),
     -- requested | approved | refused
     state TEXT NOT NULL,
     -- Working days asked. NULL only for decisions carried over from the old

@@ -2,74 +2,30 @@
 //! policy and the lockout rule. No I/O here, so unit tests reach every rule.
 
 use chrono::{Duration, NaiveDateTime};
-use serde::{Deserialize, Serialize};
 
 use crate::kernel::ids::{CommitteeId, OfficeId, UserId};
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    DistrictAdmin,
-    OfficeStaff,
-    Member,
-    Department,
-    Leader,
-    Auditor,
-    Sysadmin,
-}
+crate::code_enum!(
+    /// What an account may do (domain.md "People"); the three-way separation of
+    /// 等保 keeps the sysadmin and the auditor out of business records.
+    Role, "role" {
+        DistrictAdmin = "district_admin",
+        OfficeStaff = "office_staff",
+        Member = "member",
+        Department = "department",
+        Leader = "leader",
+        Auditor = "auditor",
+        Sysadmin = "sysadmin",
+    }
+);
 
 impl Role {
-    pub const ALL: [Role; 7] = [
-        Role::DistrictAdmin,
-        Role::OfficeStaff,
-        Role::Member,
-        Role::Department,
-        Role::Leader,
-        Role::Auditor,
-        Role::Sysadmin,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::DistrictAdmin => "district_admin",
-            Role::OfficeStaff => "office_staff",
-            Role::Member => "member",
-            Role::Department => "department",
-            Role::Leader => "leader",
-            Role::Auditor => "auditor",
-            Role::Sysadmin => "sysadmin",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-
-    /// Translation key of the role's name.
-    pub fn label_key(self) -> String {
-        format!("role.{}", self.as_str())
-    }
-
     /// Office staff belong to exactly one office; the other roles may not have one
     /// (a member's office comes with the roster, not the account).
     pub fn needs_office(self) -> bool {
         matches!(self, Role::OfficeStaff)
     }
 }
-
-crate::text_sql!(Role);
 
 /// Which offices' records an actor may see.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -272,7 +228,7 @@ mod tests {
 
     #[test]
     fn roles_round_trip() {
-        for r in Role::ALL {
+        for &r in Role::ALL {
             assert_eq!(Role::parse(r.as_str()), Some(r));
         }
         assert_eq!(Role::parse("root"), None);

@@ -7,56 +7,20 @@ use std::ops::Bound::{Excluded, Included};
 
 use chrono::{Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone, Weekday};
 use chrono_tz::Asia::Shanghai;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::kernel::auth::{Actor, Role};
 
-/// What a special day is. Any other day follows the week: Mon–Fri work, Sat–Sun rest.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "snake_case")]
-pub enum DayKind {
-    /// 放假: a day off, whatever the weekday.
-    Holiday,
-    /// 调休上班: a Saturday or Sunday worked to make up for a holiday.
-    Workday,
-}
-
-impl DayKind {
-    pub const ALL: [DayKind; 2] = [DayKind::Holiday, DayKind::Workday];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DayKind::Holiday => "holiday",
-            DayKind::Workday => "workday",
-        }
+crate::code_enum!(
+    /// What a special day is. Any other day follows the week: Mon–Fri work,
+    /// Sat–Sun rest. Shown as 放假 / 调休上班 (`calendar_kind.*`).
+    DayKind, "calendar_kind" {
+        /// 放假: a day off, whatever the weekday.
+        Holiday = "holiday",
+        /// 调休上班: a Saturday or Sunday worked to make up for a holiday.
+        Workday = "workday",
     }
-
-    pub fn parse(s: &str) -> Option<DayKind> {
-        DayKind::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-
-    /// Translation key of the kind's name (放假 / 调休上班).
-    pub fn label_key(self) -> &'static str {
-        match self {
-            DayKind::Holiday => "calendar.kind_holiday",
-            DayKind::Workday => "calendar.kind_workday",
-        }
-    }
-}
-
-crate::text_sql!(DayKind);
+);
 
 /// One entry of the holiday calendar.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -500,7 +464,7 @@ mod tests {
             display_name: "U".into(),
             request_id: None,
         };
-        for role in Role::ALL {
+        for &role in Role::ALL {
             let a = actor(role);
             assert_eq!(can_manage(&a), role == Role::DistrictAdmin, "{role:?}");
             assert_eq!(can_read(&a), !matches!(role, Role::Sysadmin | Role::Auditor), "{role:?}");
