@@ -25,14 +25,34 @@ where
     F: DeserializeOwned + Send + 'static,
     A: Fn(&mut DbConn, &Actor, i64, F) -> AppResult<()> + Copy + Send + Sync + 'static,
 {
+    routed(ok, move |id, _: &F| back(id), act)
+}
+
+/// `action`, going back to a page the form names (its `back` field, say:
+/// the page it was opened from), through `kernel::web::safe_next`.
+pub fn action_back<F, A>(ok: &'static str, back: fn(i64, &F) -> String, act: A) -> MethodRouter<AppState>
+where
+    F: DeserializeOwned + Send + 'static,
+    A: Fn(&mut DbConn, &Actor, i64, F) -> AppResult<()> + Copy + Send + Sync + 'static,
+{
+    routed(ok, move |id, f: &F| crate::kernel::web::safe_next(Some(&back(id, f))).to_string(), act)
+}
+
+fn routed<F, A, B>(ok: &'static str, back: B, act: A) -> MethodRouter<AppState>
+where
+    F: DeserializeOwned + Send + 'static,
+    A: Fn(&mut DbConn, &Actor, i64, F) -> AppResult<()> + Copy + Send + Sync + 'static,
+    B: Fn(i64, &F) -> String + Copy + Send + Sync + 'static,
+{
     post(
         move |State(st): State<AppState>,
               session: Session,
               CurrentUser(me): CurrentUser,
               Path(id): Path<i64>,
               Form(f): Form<F>| async move {
+            let to = back(id, &f);
             let result = st.db.write(move |c| act(c, &me, id, f)).await;
-            form_done(&session, result, ok, &back(id)).await
+            form_done(&session, result, ok, &to).await
         },
     )
 }
