@@ -5,6 +5,7 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, RawForm, State};
+use axum::http::HeaderMap;
 use axum::response::{Html, Redirect};
 use axum::routing::{MethodRouter, get, post};
 use chrono::{NaiveDateTime, NaiveTime};
@@ -22,7 +23,7 @@ use crate::kernel::ids::{FileId, MemberId};
 use crate::kernel::state::AppState;
 use crate::kernel::time::from_local;
 use crate::kernel::web::action::action;
-use crate::kernel::web::links::qr_inline;
+use crate::kernel::web::links::{base_url, qr_inline};
 use crate::kernel::web::page::form_done;
 use crate::kernel::web::{Page, form, render};
 
@@ -103,6 +104,33 @@ impl Block {
     pub fn has_files(&self, role: &str) -> bool {
         self.files.iter().any(|(_, r, ..)| r == role)
     }
+}
+
+/// `GET /{area}/{id}`: a meeting's page. `build` makes the area's template
+/// from the record (the actor's scope is its store's) and the meeting side,
+/// gathered first (not found when the actor may not see the meeting).
+pub fn page<H, T>(build: fn(&mut DbConn, &Actor, i64, Page, Block) -> AppResult<T>) -> MethodRouter<AppState>
+where
+    H: Host,
+    T: Template + Send + 'static,
+{
+    get(
+        move |State(st): State<AppState>,
+              CurrentUser(me): CurrentUser,
+              page: Page,
+              headers: HeaderMap,
+              Path(id): Path<i64>| async move {
+            let base = base_url(st.config.public_base_url.as_deref(), &headers);
+            let tpl = st
+                .db
+                .read(move |c| {
+                    let m = Block::gather::<H>(c, &me, id, &base)?;
+                    build(c, &me, id, page, m)
+                })
+                .await?;
+            render(&tpl)
+        },
+    )
 }
 
 /// When a meeting is planned, from the form's Beijing date (required) and

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -15,14 +15,14 @@ use crate::activities::store::Activities;
 use crate::activities::store::activities::{self as store, Activity, Filter, Plan, Record, Row};
 use crate::activities::store::heard::{self, Heard};
 use crate::kernel::auth::{Actor, CurrentUser};
+use crate::kernel::db::DbConn;
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{ActivityId, CategoryId, LocalityId, MemberId, OfficeId, OpinionId};
 use crate::kernel::state::AppState;
 use crate::kernel::web::action::{Button, action};
-use crate::kernel::web::links::base_url;
 use crate::kernel::web::page::{Flash, form_done};
 use crate::kernel::web::{Page, form, render};
-use crate::meetings::routes::{Block, held_at, planned_at};
+use crate::meetings::routes::{self as meetings, Block, held_at, planned_at};
 use crate::opinions::store::catalog::{self, Category};
 use crate::org::model::Phone;
 use crate::org::store::{self as org, Office, liaisons, localities::Locality};
@@ -31,7 +31,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/activities", get(list).post(create))
         .route("/activities/new", get(new_form))
-        .route("/activities/{id}", get(detail))
+        .route("/activities/{id}", meetings::page::<Activities, _>(detail))
         .route(
             "/activities/{id}/record",
             action("activity.recorded", back, |c, me, id, f: RecordForm| {
@@ -309,37 +309,22 @@ impl DetailTemplate {
     }
 }
 
-async fn detail(
-    State(st): State<AppState>,
-    CurrentUser(me): CurrentUser,
-    page: Page,
-    headers: HeaderMap,
-    Path(id): Path<i64>,
-) -> AppResult<Response> {
-    let base = base_url(st.config.public_base_url.as_deref(), &headers);
-    let tpl = st
-        .db
-        .read(move |c| {
-            let id = ActivityId(id);
-            let a = store::get(c, &me, id)?.ok_or(AppError::NotFound)?;
-            let manage = store::can_manage(&me, a.office_id);
-            let (office, locality, home) = store::place_names(c, &a)?;
-            let members = if manage { crate::org::store::members::choices(c, &me, Some(a.office_id))? } else { vec![] };
-            Ok(DetailTemplate {
-                m: Block::gather::<Activities>(c, &me, id.0, &base)?,
-                heard: heard::list(c, &a)?,
-                categories: if manage { catalog::categories(c, &me)? } else { vec![] },
-                page,
-                office,
-                locality,
-                home,
-                manage,
-                members,
-                a,
-            })
-        })
-        .await?;
-    render(&tpl).map(IntoResponse::into_response)
+fn detail(c: &mut DbConn, me: &Actor, id: i64, page: Page, m: Block) -> AppResult<DetailTemplate> {
+    let a = store::get(c, me, ActivityId(id))?.ok_or(AppError::NotFound)?;
+    let manage = store::can_manage(me, a.office_id);
+    let (office, locality, home) = store::place_names(c, &a)?;
+    Ok(DetailTemplate {
+        members: if manage { crate::org::store::members::choices(c, me, Some(a.office_id))? } else { vec![] },
+        heard: heard::list(c, &a)?,
+        categories: if manage { catalog::categories(c, me)? } else { vec![] },
+        page,
+        m,
+        office,
+        locality,
+        home,
+        manage,
+        a,
+    })
 }
 
 #[derive(Deserialize)]

@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, RawForm, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Form, Router};
@@ -24,17 +24,16 @@ use crate::kernel::files::Stored;
 use crate::kernel::ids::{ConsultationId, DepartmentId, FileId, LocalityId, MemberId, OfficeId, OpinionId, SectorId};
 use crate::kernel::state::AppState;
 use crate::kernel::web::action::action;
-use crate::kernel::web::links::base_url;
 use crate::kernel::web::page::{Flash, flash, form_done};
 use crate::kernel::web::{Page, form, render};
-use crate::meetings::routes::{Block, held_at, planned_at, upload_route};
+use crate::meetings::routes::{self as meetings, Block, held_at, planned_at, upload_route};
 use crate::org::store::{self as org, Office};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/consultations", get(list).post(propose))
         .route("/consultations/overview", get(overview))
-        .route("/consultations/{id}", get(detail))
+        .route("/consultations/{id}", meetings::page::<Consultations, _>(detail))
         .route(
             "/consultations/{id}/decide",
             action("consultation.decided", back, |c, me, id, f: DecideForm| {
@@ -205,45 +204,28 @@ impl DetailTemplate {
     }
 }
 
-async fn detail(
-    State(st): State<AppState>,
-    CurrentUser(me): CurrentUser,
-    page: Page,
-    headers: HeaderMap,
-    Path(id): Path<i64>,
-) -> AppResult<Response> {
-    let base = base_url(st.config.public_base_url.as_deref(), &headers);
-    let tpl = st
-        .db
-        .read(move |conn| {
-            let id = ConsultationId(id);
-            let c = store::get(conn, &me, id)?.ok_or(AppError::NotFound)?;
-            let manage = store::can_manage(&me, c.office_id);
-            let choices = if manage && crate::consultations::model::meeting_stage(c.status).1 {
-                store::member_choices(conn, &me)?
-            } else {
-                vec![]
-            };
-            Ok(DetailTemplate {
-                m: Block::gather::<Consultations>(conn, &me, id.0, &base)?,
-                office: store::office_name(conn, &c)?,
-                sectors: store::sectors_of(conn, &c)?,
-                localities: store::localities_of(conn, &c)?,
-                departments: departments::invited(conn, &me, id)?,
-                cases: store::cases_of(conn, &c)?,
-                items: items::of_consultation(conn, &me, id)?,
-                tally: items::tally_of(conn, &c)?,
-                owners: if manage { items::owner_choices(conn, &me)? } else { vec![] },
-                code: org::committee(conn, &me)?.code,
-                item_links: manage || me.role == Role::Leader,
-                page,
-                manage,
-                choices,
-                c,
-            })
-        })
-        .await?;
-    render(&tpl).map(IntoResponse::into_response)
+fn detail(conn: &mut DbConn, me: &Actor, id: i64, page: Page, m: Block) -> AppResult<DetailTemplate> {
+    let id = ConsultationId(id);
+    let c = store::get(conn, me, id)?.ok_or(AppError::NotFound)?;
+    let manage = store::can_manage(me, c.office_id);
+    let session = crate::consultations::model::meeting_stage(c.status).1;
+    Ok(DetailTemplate {
+        choices: if manage && session { store::member_choices(conn, me)? } else { vec![] },
+        office: store::office_name(conn, &c)?,
+        sectors: store::sectors_of(conn, &c)?,
+        localities: store::localities_of(conn, &c)?,
+        departments: departments::invited(conn, me, id)?,
+        cases: store::cases_of(conn, &c)?,
+        items: items::of_consultation(conn, me, id)?,
+        tally: items::tally_of(conn, &c)?,
+        owners: if manage { items::owner_choices(conn, me)? } else { vec![] },
+        code: org::committee(conn, me)?.code,
+        item_links: manage || me.role == Role::Leader,
+        page,
+        manage,
+        m,
+        c,
+    })
 }
 
 #[derive(Deserialize)]

@@ -67,17 +67,27 @@ pub fn post(
     body: &str,
 ) -> AppResult<i64> {
     let address = to.to_string();
-    let msg = NewMessage {
+    let id = outbox::queue(conn, &message(committee, &address, shown_as, subject, body))?;
+    outbox::mark(conn, id, None)?;
+    Ok(id)
+}
+
+/// An in-app message: its address is a unit, never a person's contact.
+fn message<'a>(
+    committee: CommitteeId,
+    address: &'a str,
+    shown_as: &'a str,
+    subject: &'a str,
+    body: &'a str,
+) -> NewMessage<'a> {
+    NewMessage {
         committee_id: committee,
         channel: Channel::InApp,
-        recipient: &address,
+        recipient: address,
         recipient_masked: shown_as,
         subject,
         body,
-    };
-    let id = outbox::queue(conn, &msg)?;
-    outbox::mark(conn, id, None)?;
-    Ok(id)
+    }
 }
 
 /// A message to `to`, written once per `key` however often a job runs;
@@ -92,15 +102,7 @@ pub fn note_once(
     key: &str,
 ) -> AppResult<bool> {
     let address = to.to_string();
-    let msg = NewMessage {
-        committee_id: committee,
-        channel: Channel::InApp,
-        recipient: &address,
-        recipient_masked: &address,
-        subject,
-        body,
-    };
-    let (id, done) = outbox::queue_once(conn, &msg, key)?;
+    let (id, done) = outbox::queue_once(conn, &message(committee, &address, &address, subject, body), key)?;
     if !done {
         outbox::mark(conn, id, None)?;
     }
