@@ -150,6 +150,22 @@ pub fn held_at(date: &Option<String>, time: &Option<String>) -> AppResult<Option
     })
 }
 
+/// What every meeting's record form asks first: when it was held (Beijing
+/// date and time) and how many residents came. Flattened into the area's form.
+#[derive(Deserialize)]
+pub struct Held {
+    pub date: Option<String>,
+    pub time: Option<String>,
+    pub residents_count: Option<String>,
+}
+
+impl Held {
+    /// (when it was held, residents), or the refusal of a bad date or count.
+    pub fn read(&self) -> AppResult<(Option<NaiveDateTime>, i32)> {
+        Ok((held_at(&self.date, &self.time)?, form::count(&self.residents_count, "activity.bad_count")?))
+    }
+}
+
 /// An invitee's reply as the form sends it.
 #[derive(Deserialize)]
 pub struct ReplyForm {

@@ -629,16 +629,7 @@ mod tests {
 
     #[test]
     fn staff_enter_slips_and_what_was_heard() {
-        use crate::kernel::ids::{CommitteeId, UserId};
-        let mut a = Actor {
-            user_id: UserId(1),
-            committee_id: CommitteeId(1),
-            office_id: Some(OfficeId(3)),
-            role: Role::OfficeStaff,
-            username: "u".into(),
-            display_name: "u".into(),
-            request_id: None,
-        };
+        let mut a = Actor::sample(Role::OfficeStaff, Some(3));
         // Office staff file for their own office, whatever the form says.
         assert_eq!(entry_office(&a, Source::Paper, None, Some(OfficeId(9))).ok(), Some(Some(OfficeId(3))));
         assert!(matches!(entry_office(&a, Source::Web, None, None), Err(AppError::BadRequest("form.bad_choice"))));

@@ -275,18 +275,9 @@ pub fn can_read_roster(actor: &Actor) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernel::ids::{CommitteeId, UserId};
 
     fn actor(role: Role, office: Option<i64>) -> Actor {
-        Actor {
-            user_id: UserId(1),
-            committee_id: CommitteeId(1),
-            office_id: office.map(OfficeId),
-            role,
-            username: "u".into(),
-            display_name: "u".into(),
-            request_id: None,
-        }
+        Actor::sample(role, office)
     }
 
     #[test]

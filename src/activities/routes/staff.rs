@@ -22,7 +22,7 @@ use crate::kernel::state::AppState;
 use crate::kernel::web::action::{Button, action};
 use crate::kernel::web::page::{Flash, form_done};
 use crate::kernel::web::{Page, form, render};
-use crate::meetings::routes::{self as meetings, Block, held_at, planned_at};
+use crate::meetings::routes::{self as meetings, Block, Held, planned_at};
 use crate::opinions::store::catalog::{self, Category};
 use crate::org::model::Phone;
 use crate::org::store::{self as org, Office, liaisons, localities::Locality};
@@ -329,22 +329,22 @@ fn detail(c: &mut DbConn, me: &Actor, id: i64, page: Page, m: Block) -> AppResul
 
 #[derive(Deserialize)]
 struct RecordForm {
-    date: Option<String>,
-    time: Option<String>,
+    #[serde(flatten)]
+    held: Held,
     minutes: Option<String>,
     outcomes: Option<String>,
     topic: Option<String>,
     findings: Option<String>,
-    residents_count: Option<String>,
     other_participants: Option<String>,
     public: Option<String>,
 }
 
 impl RecordForm {
     fn record(self) -> AppResult<Record> {
+        let (held_at, residents_count) = self.held.read()?;
         Ok(Record {
-            held_at: held_at(&self.date, &self.time)?,
-            residents_count: form::count(&self.residents_count, "activity.bad_count")?,
+            held_at,
+            residents_count,
             minutes: self.minutes.unwrap_or_default(),
             outcomes: self.outcomes.unwrap_or_default(),
             topic: self.topic.unwrap_or_default(),

@@ -26,7 +26,7 @@ use crate::kernel::state::AppState;
 use crate::kernel::web::action::action;
 use crate::kernel::web::page::{Flash, flash, form_done};
 use crate::kernel::web::{Page, form, render};
-use crate::meetings::routes::{self as meetings, Block, held_at, planned_at, upload_route};
+use crate::meetings::routes::{self as meetings, Block, Held, planned_at, upload_route};
 use crate::org::store::{self as org, Office};
 
 pub fn router() -> Router<AppState> {
@@ -400,19 +400,15 @@ async fn plan(
 
 #[derive(Deserialize)]
 struct RecordForm {
-    date: Option<String>,
-    time: Option<String>,
+    #[serde(flatten)]
+    held: Held,
     record: Option<String>,
-    residents_count: Option<String>,
 }
 
 impl RecordForm {
     fn record(self) -> AppResult<Record> {
-        Ok(Record {
-            held_at: held_at(&self.date, &self.time)?,
-            residents_count: form::count(&self.residents_count, "activity.bad_count")?,
-            record: self.record.unwrap_or_default(),
-        })
+        let (held_at, residents_count) = self.held.read()?;
+        Ok(Record { held_at, residents_count, record: self.record.unwrap_or_default() })
     }
 }
 

@@ -52,6 +52,21 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// A user of `role` in committee 1, of `office` when given: the unit
+    /// tests' acting user.
+    #[cfg(test)]
+    pub fn sample(role: Role, office: Option<i64>) -> Actor {
+        Actor {
+            user_id: UserId(1),
+            committee_id: CommitteeId(1),
+            office_id: office.map(OfficeId),
+            role,
+            username: "u".into(),
+            display_name: "u".into(),
+            request_id: None,
+        }
+    }
+
     pub fn office_scope(&self) -> OfficeScope {
         match self.role {
             Role::DistrictAdmin | Role::Leader => OfficeScope::All,
@@ -190,15 +205,7 @@ mod tests {
 
     #[test]
     fn scope_follows_role() {
-        let mut a = Actor {
-            user_id: UserId(1),
-            committee_id: CommitteeId(1),
-            office_id: Some(OfficeId(3)),
-            role: Role::OfficeStaff,
-            username: "u".into(),
-            display_name: "u".into(),
-            request_id: None,
-        };
+        let mut a = Actor::sample(Role::OfficeStaff, Some(3));
         assert_eq!(a.office_scope(), OfficeScope::One(OfficeId(3)));
         assert!(a.sees_office(OfficeId(3)) && !a.sees_office(OfficeId(4)));
         a.role = Role::DistrictAdmin;

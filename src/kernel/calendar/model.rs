@@ -243,7 +243,6 @@ pub fn can_read(actor: &Actor) -> bool {
 mod tests {
     use super::*;
     use crate::kernel::calendar::national;
-    use crate::kernel::ids::{CommitteeId, UserId};
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).expect("valid date")
@@ -455,17 +454,8 @@ mod tests {
 
     #[test]
     fn only_the_district_keeps_the_calendar() {
-        let actor = |role| Actor {
-            user_id: UserId(1),
-            committee_id: CommitteeId(1),
-            office_id: None,
-            role,
-            username: "u".into(),
-            display_name: "U".into(),
-            request_id: None,
-        };
         for &role in Role::ALL {
-            let a = actor(role);
+            let a = Actor::sample(role, None);
             assert_eq!(can_manage(&a), role == Role::DistrictAdmin, "{role:?}");
             assert_eq!(can_read(&a), !matches!(role, Role::Sysadmin | Role::Auditor), "{role:?}");
         }
