@@ -106,6 +106,25 @@ pub struct Plan {
 
 /// Resolves the whole file, or returns every problem in it (sheet by sheet,
 /// row by row).
+/// The id a member's sector or office name stands for (`Some(None)` when the
+/// cell is blank), or `None` with a problem at that cell when the system has
+/// no such name.
+fn known<T: Copy>(
+    names: &HashMap<String, T>,
+    name: &Option<String>,
+    row: u32,
+    col: usize,
+    key: &str,
+    problems: &mut Vec<Problem>,
+) -> Option<Option<T>> {
+    let Some(n) = name else { return Some(None) };
+    let id = names.get(n).copied();
+    if id.is_none() {
+        problems.push(Problem::new(MEMBERS, row, MEMBER_COLUMNS[col].header, key, n));
+    }
+    id.map(Some)
+}
+
 pub fn plan(ex: &Existing, wb: &Workbook) -> Result<Plan, Vec<Problem>> {
     let mut problems = Vec::new();
     let mut plan = Plan::default();
@@ -123,41 +142,10 @@ pub fn plan(ex: &Existing, wb: &Workbook) -> Result<Plan, Vec<Problem>> {
         plan.summary.examples += parsed.examples;
         file_phones = parsed.phones;
         for r in parsed.rows {
-            let mut bad = false;
-            let sector_id = match &r.sector {
-                None => None,
-                Some(name) => {
-                    let id = ex.sectors.get(name).copied();
-                    if id.is_none() {
-                        problems.push(Problem::new(
-                            MEMBERS,
-                            r.row,
-                            MEMBER_COLUMNS[m::SECTOR].header,
-                            "roster.err.sector",
-                            name,
-                        ));
-                        bad = true;
-                    }
-                    id
-                }
-            };
-            let office_id = match &r.office {
-                None => None,
-                Some(name) => {
-                    let id = ex.offices.get(name).copied();
-                    if id.is_none() {
-                        problems.push(Problem::new(
-                            MEMBERS,
-                            r.row,
-                            MEMBER_COLUMNS[m::OFFICE].header,
-                            "roster.err.office",
-                            name,
-                        ));
-                        bad = true;
-                    }
-                    id
-                }
-            };
+            let sector_id = known(&ex.sectors, &r.sector, r.row, m::SECTOR, "roster.err.sector", &mut problems);
+            let office_id = known(&ex.offices, &r.office, r.row, m::OFFICE, "roster.err.office", &mut problems);
+            let bad = sector_id.is_none() || office_id.is_none();
+            let (sector_id, office_id) = (sector_id.flatten(), office_id.flatten());
             file_members.insert(r.phone.as_str().to_string(), r.name.clone());
             if bad {
                 continue;
