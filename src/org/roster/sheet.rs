@@ -81,77 +81,67 @@ const fn col(header: &'static str, required: bool, kind: ColumnKind, help: &'sta
 
 use ColumnKind::{Date, Number, Phone as PhoneCol, Text};
 
-/// Column positions in `MEMBER_COLUMNS`.
-pub mod m {
-    pub const NAME: usize = 0;
-    pub const GENDER: usize = 1;
-    pub const ETHNICITY: usize = 2;
-    pub const BIRTH: usize = 3;
-    pub const PARTY: usize = 4;
-    pub const SECTOR: usize = 5;
-    pub const EMPLOYER: usize = 6;
-    pub const POST: usize = 7;
-    pub const PHONE: usize = 8;
-    pub const TERM: usize = 9;
-    pub const OFFICE: usize = 10;
+/// Declares a sheet's columns and, in module `$m`, each one's position by
+/// name: the order is written once, so the two cannot drift apart.
+macro_rules! columns {
+    ($(#[$doc:meta])* $all:ident, $m:ident { $($name:ident: $col:expr,)* }) => {
+        $(#[$doc])*
+        pub const $all: [Column; columns!(@count $($name)*)] = [$($col),*];
+
+        /// Column positions in the array of the same sheet.
+        pub mod $m {
+            columns!(@positions 0usize, $($name)*);
+        }
+    };
+    (@count) => { 0 };
+    (@count $head:ident $($rest:ident)*) => { 1 + columns!(@count $($rest)*) };
+    (@positions $n:expr,) => {};
+    (@positions $n:expr, $head:ident $($rest:ident)*) => {
+        pub const $head: usize = $n;
+        columns!(@positions $n + 1, $($rest)*);
+    };
 }
 
-pub const MEMBER_COLUMNS: [Column; 11] = [
-    col("姓名", true, Text, "委员的姓名，最多30个字。"),
-    col("性别", true, Text, "填“男”或“女”。"),
-    col("民族", true, Text, "如：汉族。"),
-    col("出生日期", false, Date, "如：1968-05-12。可以不填。"),
-    col("政治面貌", true, Text, "从下拉列表中选，可选写法见本表右侧。"),
-    col("界别", false, Text, "必须是本届政协已有的界别，可选名称见本表右侧。可以不填。"),
-    col("工作单位", false, Text, "最多100个字。可以不填。"),
-    col("职务", false, Text, "最多100个字。可以不填。"),
-    col("手机号码", true, PhoneCol, "11位手机号码。系统用它认出同一位委员：同一个号码再次导入时更新这位委员的信息。"),
-    col("届次", true, Text, "如：第十届。"),
-    col("所属工作办公室", false, Text, "必须是系统中已有的政协工作办公室，可选名称见本表右侧。可以不填。"),
-];
+columns!(
+    /// The 委员 sheet.
+    MEMBER_COLUMNS, m {
+        NAME: col("姓名", true, Text, "委员的姓名，最多30个字。"),
+        GENDER: col("性别", true, Text, "填“男”或“女”。"),
+        ETHNICITY: col("民族", true, Text, "如：汉族。"),
+        BIRTH: col("出生日期", false, Date, "如：1968-05-12。可以不填。"),
+        PARTY: col("政治面貌", true, Text, "从下拉列表中选，可选写法见本表右侧。"),
+        SECTOR: col("界别", false, Text, "必须是本届政协已有的界别，可选名称见本表右侧。可以不填。"),
+        EMPLOYER: col("工作单位", false, Text, "最多100个字。可以不填。"),
+        POST: col("职务", false, Text, "最多100个字。可以不填。"),
+        PHONE: col("手机号码", true, PhoneCol, "11位手机号码。系统用它认出同一位委员：同一个号码再次导入时更新这位委员的信息。"),
+        TERM: col("届次", true, Text, "如：第十届。"),
+        OFFICE: col("所属工作办公室", false, Text, "必须是系统中已有的政协工作办公室，可选名称见本表右侧。可以不填。"),
+    }
+);
 
-/// Column positions in `LOCALITY_COLUMNS`.
-pub mod l {
-    pub const OFFICE: usize = 0;
-    pub const NAME: usize = 1;
-    pub const KIND: usize = 2;
-    pub const ADDRESS: usize = 3;
-    pub const LATITUDE: usize = 4;
-    pub const LONGITUDE: usize = 5;
-}
+columns!(
+    /// The 村社区 sheet.
+    LOCALITY_COLUMNS, l {
+        OFFICE: col("所属工作办公室", true, Text, "必须是系统中已有的政协工作办公室。"),
+        NAME: col("名称", true, Text, "村或社区的名称，如：五原路社区。同一工作办公室下名称相同的是同一个村社区，再次导入时更新它。"),
+        KIND: col("类型", true, Text, "填“村”或“社区”。"),
+        ADDRESS: col("地址", false, Text, "最多200个字。可以不填。"),
+        LATITUDE: col("纬度", false, Number, "如：34.7726。纬度和经度要么都填，要么都不填。"),
+        LONGITUDE: col("经度", false, Number, "如：111.2005。"),
+    }
+);
 
-pub const LOCALITY_COLUMNS: [Column; 6] = [
-    col("所属工作办公室", true, Text, "必须是系统中已有的政协工作办公室。"),
-    col(
-        "名称",
-        true,
-        Text,
-        "村或社区的名称，如：五原路社区。同一工作办公室下名称相同的是同一个村社区，再次导入时更新它。",
-    ),
-    col("类型", true, Text, "填“村”或“社区”。"),
-    col("地址", false, Text, "最多200个字。可以不填。"),
-    col("纬度", false, Number, "如：34.7726。纬度和经度要么都填，要么都不填。"),
-    col("经度", false, Number, "如：111.2005。"),
-];
-
-/// Column positions in `LIAISON_COLUMNS`.
-pub mod k {
-    pub const PHONE: usize = 0;
-    pub const NAME: usize = 1;
-    pub const OFFICE: usize = 2;
-    pub const LOCALITY: usize = 3;
-    pub const START: usize = 4;
-    pub const END: usize = 5;
-}
-
-pub const LIAISON_COLUMNS: [Column; 6] = [
-    col("委员手机号码", true, PhoneCol, "委员的手机号码：系统中已有的委员，或本文件“委员”表中的委员。"),
-    col("委员姓名", false, Text, "可以不填；填了的话，系统核对它与手机号码是否是同一位委员。"),
-    col("所属工作办公室", true, Text, "村社区所属的政协工作办公室。"),
-    col("村社区名称", true, Text, "系统中已有的村社区，或本文件“村社区”表中的村社区。"),
-    col("开始日期", true, Date, "如：2026-03-01。"),
-    col("结束日期", false, Date, "联系结束的日期；仍在联系的不填。"),
-];
+columns!(
+    /// The 定点联系 sheet.
+    LIAISON_COLUMNS, k {
+        PHONE: col("委员手机号码", true, PhoneCol, "委员的手机号码：系统中已有的委员，或本文件“委员”表中的委员。"),
+        NAME: col("委员姓名", false, Text, "可以不填；填了的话，系统核对它与手机号码是否是同一位委员。"),
+        OFFICE: col("所属工作办公室", true, Text, "村社区所属的政协工作办公室。"),
+        LOCALITY: col("村社区名称", true, Text, "系统中已有的村社区，或本文件“村社区”表中的村社区。"),
+        START: col("开始日期", true, Date, "如：2026-03-01。"),
+        END: col("结束日期", false, Date, "联系结束的日期；仍在联系的不填。"),
+    }
+);
 
 /// A sheet as read: its header row and data rows, each with the row number
 /// Excel shows (1-based).
