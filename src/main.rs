@@ -276,7 +276,11 @@ fn cli_error(e: xieshang::kernel::error::AppError) -> anyhow::Error {
 
 fn init_tracing(json: bool) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tower_http=info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // A span's close prints its time: one line per request at `info`; with
+    // `xieshang=debug` each store call under it too, to find the slow one.
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE);
     if json {
         builder.json().init();
     } else {

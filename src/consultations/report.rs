@@ -30,7 +30,7 @@ pub struct Report {
 }
 
 /// Gathers a held or closed consultation the actor may see.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, id = ?id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, id = ?id))]
 pub fn gather(conn: &mut DbConn, actor: &Actor, id: ConsultationId, printed: NaiveDate) -> AppResult<Report> {
     let c = store::get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     if c.held_at.is_none() {

@@ -145,7 +145,7 @@ async fn notify(
 }
 
 /// The hourly sweep; returns (reminded, escalated, auto-closed).
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn sweep(conn: &mut DbConn, at: chrono::NaiveDateTime) -> AppResult<(usize, usize, usize)> {
     let running = [Status::Assigned, Status::InProgress];
     // Due within a day and not yet reminded for this deadline: one reminder on the case.
@@ -315,7 +315,7 @@ pub fn tally(cases: &[OpenCase], at: NaiveDateTime, soon_until: NaiveDateTime) -
 /// Writes the day's digest for every committee whose working day `at` is: one
 /// in-app message per unit with work waiting. Returns the messages written; a
 /// second run on the same day writes none.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn digest(conn: &mut DbConn, at: NaiveDateTime) -> AppResult<usize> {
     let day = shanghai_date(at);
     let subject = format!("digest:{day}");

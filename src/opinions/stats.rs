@@ -668,7 +668,7 @@ pub struct Figures {
     pub offices: Vec<Row>,
 }
 
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, month = %month))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, month = %month))]
 pub fn figures(conn: &mut DbConn, actor: &Actor, month: Month, sort: SortKey) -> AppResult<Figures> {
     let seen = seen(conn, actor)?;
     let committee = actor.committee_id;
@@ -1023,7 +1023,7 @@ pub struct Counts {
 
 /// The counts the actor may see: all for the district and leaders, their
 /// office's for office staff, none for a department (`None`).
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, upto = %upto))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, upto = %upto))]
 pub fn counts(conn: &mut DbConn, actor: &Actor, upto: Month) -> AppResult<Option<Counts>> {
     let office = match seen(conn, actor)? {
         Seen::All => None,

@@ -246,7 +246,7 @@ pub struct ListLine {
 /// and leaders may pick any, others only their own), `kind`, the period.
 /// Returns what the list covers (the office's name, or 全区) and the lines by
 /// date. Roles without offices (departments, auditor, sysadmin) are refused.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, office = ?office, kind = ?kind))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, office = ?office, kind = ?kind))]
 pub fn list_export(
     conn: &mut DbConn,
     actor: &Actor,
@@ -356,7 +356,7 @@ pub struct RecordSheet {
 /// One activity's record sheet, for whoever may see the activity: the
 /// district and leaders, and the office's staff and members (they see the
 /// same on the activity's page).
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, id = ?id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, id = ?id))]
 pub fn record_sheet(conn: &mut DbConn, actor: &Actor, id: ActivityId, today: NaiveDate) -> AppResult<RecordSheet> {
     let a: Activity = store::get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     let (office, locality, home) = store::place_names(conn, &a)?;
@@ -427,7 +427,7 @@ pub struct Duty {
 /// The held activities a member attended in a year, for the member
 /// themself, their office's staff, the district and leaders: who sees the
 /// member's page (`members::get`); anyone else gets "not found".
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, member = ?member, year = ?year))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, member = ?member, year = ?year))]
 pub fn duty(conn: &mut DbConn, actor: &Actor, member: MemberId, year: i32) -> AppResult<Duty> {
     let m = match org::members::get(conn, actor, member)? {
         Some(m) => m,

@@ -95,7 +95,7 @@ fn manage(actor: &Actor, a: &Activity) -> AppResult<()> {
 }
 
 /// Plans an activity and invites its members.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id))]
 pub fn plan(conn: &mut DbConn, actor: &Actor, p: &Plan) -> AppResult<ActivityId> {
     if !can_manage(actor, p.office_id) {
         return Err(AppError::Forbidden);
@@ -170,7 +170,7 @@ pub fn plan(conn: &mut DbConn, actor: &Actor, p: &Plan) -> AppResult<ActivityId>
 /// invited from another office, or signing in, may not see the office's
 /// other activities. Only for the meeting side (`host`), which checks the
 /// invitation or the sign-in token.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, id = ?id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, id = ?id))]
 pub(super) fn in_committee(conn: &mut DbConn, actor: &Actor, id: ActivityId) -> AppResult<Option<Activity>> {
     Ok(activities::table
         .find(id)
@@ -182,7 +182,7 @@ pub(super) fn in_committee(conn: &mut DbConn, actor: &Actor, id: ActivityId) -> 
 
 /// An activity the actor may see: the committee's for the district and
 /// leaders, the office's for its staff and members.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, id = ?id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, id = ?id))]
 pub fn get(conn: &mut DbConn, actor: &Actor, id: ActivityId) -> AppResult<Option<Activity>> {
     Ok(in_committee(conn, actor, id)?.filter(|a| visible(actor, a.office_id)))
 }
@@ -215,7 +215,7 @@ pub struct Row {
 }
 
 /// The actor's activities by time (newest first), filtered.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id))]
 pub fn list(conn: &mut DbConn, actor: &Actor, f: &Filter) -> AppResult<Vec<Row>> {
     use crate::kernel::db::schema::activity_members as am;
     let mut q = activities::table.filter(activities::committee_id.eq(actor.committee_id)).into_boxed();
@@ -276,7 +276,7 @@ pub fn list(conn: &mut DbConn, actor: &Actor, f: &Filter) -> AppResult<Vec<Row>>
 }
 
 /// Records what happened: the activity is then held (and may be corrected later).
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, id = ?id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, id = ?id))]
 pub fn record(conn: &mut DbConn, actor: &Actor, id: ActivityId, r: &Record) -> AppResult<()> {
     let a = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     manage(actor, &a)?;
@@ -326,7 +326,7 @@ pub fn record(conn: &mut DbConn, actor: &Actor, id: ActivityId, r: &Record) -> A
 }
 
 /// Cancels a planned activity (kept, with its invitations, for the record).
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, id = ?id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, id = ?id))]
 pub fn cancel(conn: &mut DbConn, actor: &Actor, id: ActivityId) -> AppResult<()> {
     let a = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     manage(actor, &a)?;
@@ -341,7 +341,7 @@ pub fn cancel(conn: &mut DbConn, actor: &Actor, id: ActivityId) -> AppResult<()>
 }
 
 /// Names for the page: office, locality, Members' Home.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn place_names(conn: &mut DbConn, a: &Activity) -> AppResult<(String, Option<String>, Option<String>)> {
     let office: String = offices::table.find(a.office_id).select(offices::name).first(conn)?;
     let locality = match a.locality_id {
@@ -358,7 +358,7 @@ pub fn place_names(conn: &mut DbConn, a: &Activity) -> AppResult<(String, Option
 /// A member's attended activities in a year (the duty record, 履职档案), by
 /// date. Whether the actor may read the member's record is the caller's
 /// check (`export::duty`, which finds the member through the roster's scope).
-#[tracing::instrument(skip_all, fields(member = ?member, year = ?year))]
+#[tracing::instrument(level = "debug", skip_all, fields(member = ?member, year = ?year))]
 pub fn attended_in_unscoped(conn: &mut DbConn, member: MemberId, year: i32) -> AppResult<Vec<Activity>> {
     use crate::kernel::db::schema::activity_members as am;
     let q1 = Quarter { year, q: 1 }.bounds().0;

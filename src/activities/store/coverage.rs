@@ -58,7 +58,7 @@ pub struct Loaded {
 /// A committee's (or one office's) points and visits in a quarter. Unscoped:
 /// the daily reminders job reads every committee; `board` calls it for the
 /// actor's own committee and office.
-#[tracing::instrument(skip_all, fields(committee = ?committee, office = ?office, quarter = ?quarter))]
+#[tracing::instrument(level = "debug", skip_all, fields(committee = ?committee, office = ?office, quarter = ?quarter))]
 pub fn load_unscoped(
     conn: &mut DbConn,
     committee: CommitteeId,
@@ -131,7 +131,7 @@ pub fn load_unscoped(
 }
 
 /// The board the actor may see: the district's, or their office's.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, office = ?office, quarter = ?quarter))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, office = ?office, quarter = ?quarter))]
 pub fn board(conn: &mut DbConn, actor: &Actor, office: Option<OfficeId>, quarter: Quarter) -> AppResult<Board> {
     let office = match actor.office_scope() {
         OfficeScope::All => office,

@@ -24,7 +24,7 @@ pub struct Heard {
     pub phone_index: Option<String>,
 }
 
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, id = ?id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, id = ?id))]
 pub fn add(conn: &mut DbConn, actor: &Actor, id: ActivityId, h: Heard) -> AppResult<(OpinionId, String)> {
     let a = activities::get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     if !activities::can_manage(actor, a.office_id) {
@@ -51,7 +51,7 @@ pub fn add(conn: &mut DbConn, actor: &Actor, id: ActivityId, h: Heard) -> AppRes
 
 /// The cases raised at an activity (one the caller found in scope): (id,
 /// code, status, first words).
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn list(conn: &mut DbConn, a: &Activity) -> AppResult<Vec<(OpinionId, String, Status, String)>> {
     let rows: Vec<(OpinionId, String, Status, String)> = activity_opinions::table
         .inner_join(opinions::table)

@@ -16,7 +16,7 @@ use crate::org::store::units;
 
 /// The recent activity reminders for the actor (their office, their member
 /// record, or the district), newest first.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id))]
 pub fn notices(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<Message>> {
     units::notices(conn, actor, "activity-%")
 }

@@ -27,7 +27,7 @@ pub struct Shown {
 }
 
 /// A Home with its address: (name, address, office).
-#[tracing::instrument(skip_all, fields(committee = ?committee, id = ?id))]
+#[tracing::instrument(level = "debug", skip_all, fields(committee = ?committee, id = ?id))]
 pub fn home(
     conn: &mut DbConn,
     committee: CommitteeId,
@@ -42,7 +42,7 @@ pub fn home(
 }
 
 /// The Members' Home of an office.
-#[tracing::instrument(skip_all, fields(committee = ?committee, office = ?office))]
+#[tracing::instrument(level = "debug", skip_all, fields(committee = ?committee, office = ?office))]
 pub fn home_of(conn: &mut DbConn, committee: CommitteeId, office: OfficeId) -> AppResult<Option<HomeId>> {
     Ok(members_homes::table
         .filter(members_homes::committee_id.eq(committee).and(members_homes::office_id.eq(office)))
@@ -52,7 +52,7 @@ pub fn home_of(conn: &mut DbConn, committee: CommitteeId, office: OfficeId) -> A
 }
 
 /// The office's latest published activities (up to 20).
-#[tracing::instrument(skip_all, fields(committee = ?committee, office = ?office))]
+#[tracing::instrument(level = "debug", skip_all, fields(committee = ?committee, office = ?office))]
 pub fn recent(conn: &mut DbConn, committee: CommitteeId, office: OfficeId) -> AppResult<Vec<Shown>> {
     let rows: Vec<Activity> = activities::table
         .filter(activities::committee_id.eq(committee).and(activities::office_id.eq(office)))
@@ -86,7 +86,7 @@ pub fn recent(conn: &mut DbConn, committee: CommitteeId, office: OfficeId) -> Ap
 }
 
 /// A photo of a published activity, for the public page; nothing else.
-#[tracing::instrument(skip_all, fields(committee = ?committee, id = ?id, file = ?file))]
+#[tracing::instrument(level = "debug", skip_all, fields(committee = ?committee, id = ?id, file = ?file))]
 pub fn photo(conn: &mut DbConn, committee: CommitteeId, id: ActivityId, file: FileId) -> AppResult<Option<FileRow>> {
     let shown: i64 = activities::table
         .find(id)

@@ -121,7 +121,7 @@ fn step(c: &Consultation, action: Action) -> AppResult<Status> {
 }
 
 /// Proposes a topic (议题), optionally raised from opinion-box cases.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id))]
 pub fn propose(conn: &mut DbConn, actor: &Actor, t: &Topic) -> AppResult<ConsultationId> {
     let (office, proposer) = match actor.role {
         Role::DistrictAdmin => (t.office_id, Proposer::District),
@@ -194,7 +194,7 @@ pub fn propose(conn: &mut DbConn, actor: &Actor, t: &Topic) -> AppResult<Consult
 
 /// A consultation the actor may see: the committee's for the district and
 /// leaders, the office's for its staff and members.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, id = ?id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, id = ?id))]
 pub fn get(conn: &mut DbConn, actor: &Actor, id: ConsultationId) -> AppResult<Option<Consultation>> {
     let Some(c) = in_committee(conn, actor, id)? else { return Ok(None) };
     let in_scope = match actor.office_scope() {
@@ -225,7 +225,7 @@ pub struct Row {
 }
 
 /// The actor's consultations, newest first.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, status = ?status))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, status = ?status))]
 pub fn list(conn: &mut DbConn, actor: &Actor, status: Option<Status>) -> AppResult<Vec<Row>> {
     let mut q = consultations::table.filter(consultations::committee_id.eq(actor.committee_id)).into_boxed();
     match actor.office_scope() {
@@ -256,7 +256,7 @@ pub fn list(conn: &mut DbConn, actor: &Actor, status: Option<Status>) -> AppResu
 
 /// The district (any) or the office's staff approve a topic, or reject it with
 /// a reason.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, id = ?id, approve = ?approve))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, id = ?id, approve = ?approve))]
 pub fn decide(conn: &mut DbConn, actor: &Actor, id: ConsultationId, approve: bool, reason: &str) -> AppResult<()> {
     let c = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     manage(actor, &c)?;
@@ -284,7 +284,7 @@ pub fn decide(conn: &mut DbConn, actor: &Actor, id: ConsultationId, approve: boo
 
 /// The members to suggest for the chosen sectors and localities: active
 /// members of those sectors, and members linked to those places now.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id))]
 pub fn suggest(
     conn: &mut DbConn,
     actor: &Actor,
@@ -312,7 +312,7 @@ pub fn suggest(
 
 /// Every active member of the actor's committee, with their sector: (id,
 /// name, sector). Consultations invite across offices (sectors do).
-#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id))]
 pub fn member_choices(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<(MemberId, String, Option<String>)>> {
     Ok(members::table
         .left_join(sectors::table)
@@ -330,7 +330,7 @@ fn dedup<T: Ord + Clone>(v: &[T]) -> Vec<T> {
 }
 
 /// Plans the session and sends the invitations (in-app, once per invitee).
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, id = ?id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, id = ?id))]
 pub fn plan(conn: &mut DbConn, actor: &Actor, id: ConsultationId, p: &Plan) -> AppResult<()> {
     let c = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     manage(actor, &c)?;
@@ -428,7 +428,7 @@ pub fn plan(conn: &mut DbConn, actor: &Actor, id: ConsultationId, p: &Plan) -> A
 // it through `get` (the actor's scope) or the public store (closed ones).
 
 /// The sectors invited.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn sectors_of(conn: &mut DbConn, c: &Consultation) -> AppResult<Vec<(SectorId, String)>> {
     Ok(cs::table
         .inner_join(sectors::table)
@@ -439,7 +439,7 @@ pub fn sectors_of(conn: &mut DbConn, c: &Consultation) -> AppResult<Vec<(SectorI
 }
 
 /// The villages and communities concerned.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn localities_of(conn: &mut DbConn, c: &Consultation) -> AppResult<Vec<(LocalityId, String)>> {
     Ok(cl::table
         .inner_join(localities::table)
@@ -450,7 +450,7 @@ pub fn localities_of(conn: &mut DbConn, c: &Consultation) -> AppResult<Vec<(Loca
 }
 
 /// Linked opinion-box cases: (id, code, status).
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn cases_of(
     conn: &mut DbConn,
     c: &Consultation,
@@ -467,7 +467,7 @@ pub fn cases_of(
 /// invitee or a member signing in may belong to another office. Only for
 /// `get` and the meeting side (`host`), which checks the invitation or the
 /// sign-in token.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, id = ?id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, id = ?id))]
 pub(super) fn in_committee(conn: &mut DbConn, actor: &Actor, id: ConsultationId) -> AppResult<Option<Consultation>> {
     Ok(consultations::table
         .find(id)
@@ -492,7 +492,7 @@ fn tell_cases(conn: &mut DbConn, actor: &Actor, c: &Consultation, kind: &str, no
 
 /// Records the session (纪要): it is then held. The first time, the residents
 /// whose cases raised the topic are told.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, id = ?id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, id = ?id))]
 pub fn record(conn: &mut DbConn, actor: &Actor, id: ConsultationId, r: &Record) -> AppResult<()> {
     let c = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     manage(actor, &c)?;
@@ -533,7 +533,7 @@ pub fn record(conn: &mut DbConn, actor: &Actor, id: ConsultationId, r: &Record) 
 
 /// Publishes the results and closes the consultation; it needs its agreed
 /// items. The residents whose cases raised the topic are told.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, id = ?id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, id = ?id))]
 pub fn close(conn: &mut DbConn, actor: &Actor, id: ConsultationId, results: &str) -> AppResult<()> {
     let c = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     manage(actor, &c)?;
@@ -567,7 +567,7 @@ pub fn close(conn: &mut DbConn, actor: &Actor, id: ConsultationId, results: &str
 /// Attaches an uploaded photo or document to the record.
 /// `role`: `material` (sent beforehand: from approval until the session is
 /// held), `photo` or `attachment` (the session's record).
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, id = ?id, file = ?file))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, id = ?id, file = ?file))]
 pub fn attach(conn: &mut DbConn, actor: &Actor, id: ConsultationId, file: FileId, role: &str) -> AppResult<()> {
     let c = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     manage(actor, &c)?;
@@ -582,14 +582,14 @@ pub fn attach(conn: &mut DbConn, actor: &Actor, id: ConsultationId, file: FileId
 }
 
 /// The name of the consultation's office.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn office_name(conn: &mut DbConn, c: &Consultation) -> AppResult<String> {
     Ok(offices::table.find(c.office_id).select(offices::name).first(conn)?)
 }
 
 /// Every village and community of the committee with its office: (id,
 /// name, office), for the plan form of a consultation the actor manages.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id))]
 pub fn locality_choices(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<(LocalityId, String, String)>> {
     Ok(localities::table
         .inner_join(offices::table)

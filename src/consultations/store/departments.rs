@@ -25,7 +25,7 @@ pub struct Invited {
 }
 
 /// The departments invited to a consultation the actor may see, by name.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, id = ?id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, id = ?id))]
 pub fn invited(conn: &mut DbConn, actor: &Actor, id: ConsultationId) -> AppResult<Vec<Invited>> {
     store::get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     Ok(cd::table
@@ -39,13 +39,13 @@ pub fn invited(conn: &mut DbConn, actor: &Actor, id: ConsultationId) -> AppResul
 /// How many departments were invited, for the public page of a closed
 /// consultation (no names). Unscoped: the public store checks the
 /// consultation is closed and the committee's.
-#[tracing::instrument(skip_all, fields(id = ?id))]
+#[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
 pub(super) fn count_unscoped(conn: &mut DbConn, id: ConsultationId) -> AppResult<i64> {
     Ok(cd::table.filter(cd::consultation_id.eq(id)).count().get_result(conn)?)
 }
 
 /// A department's invitations to planned consultations, soonest first, with its reply.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id))]
 pub fn invitations(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<(Consultation, Reply)>> {
     let Some(dept) = department_of(conn, actor)? else { return Ok(vec![]) };
     Ok(consultations::table
@@ -60,7 +60,7 @@ pub fn invitations(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<(Consultat
 
 /// A department confirms, or sends apologies with the reason, for a
 /// consultation it is invited to while it is planned.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, id = ?id, reply = ?reply))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, id = ?id, reply = ?reply))]
 pub fn reply(conn: &mut DbConn, actor: &Actor, id: ConsultationId, reply: Reply, note: &str) -> AppResult<()> {
     let dept = department_of(conn, actor)?.ok_or(AppError::Forbidden)?;
     let c = store::in_committee(conn, actor, id)?.ok_or(AppError::NotFound)?;

@@ -89,7 +89,7 @@ pub struct ItemRow {
 }
 
 /// Adds an agreed item to a held consultation.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, id = ?id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, id = ?id))]
 pub fn add(
     conn: &mut DbConn,
     actor: &Actor,
@@ -184,7 +184,7 @@ fn in_scope(s: &ItemScope, item: &Item, consultation_office: OfficeId) -> bool {
 }
 
 /// The items the actor sees, open ones first by deadline.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id))]
 pub fn mine(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<ItemRow>> {
     let s = scope(conn, actor)?;
     let mut q =
@@ -226,7 +226,7 @@ fn rows_with_names(conn: &mut DbConn, committee: CommitteeId, rows: Vec<(Item, S
 
 /// A consultation's items, with owners' names, for whoever may see the
 /// consultation.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, id = ?id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, id = ?id))]
 pub fn of_consultation(conn: &mut DbConn, actor: &Actor, id: ConsultationId) -> AppResult<Vec<ItemRow>> {
     super::consultations::get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     of_consultation_unscoped(conn, id)
@@ -234,7 +234,7 @@ pub fn of_consultation(conn: &mut DbConn, actor: &Actor, id: ConsultationId) -> 
 
 /// A consultation's items for its public page: the public store shows them
 /// only for a closed consultation of the committee whose page it is.
-#[tracing::instrument(skip_all, fields(id = ?id))]
+#[tracing::instrument(level = "debug", skip_all, fields(id = ?id))]
 pub(super) fn of_consultation_unscoped(conn: &mut DbConn, id: ConsultationId) -> AppResult<Vec<ItemRow>> {
     let rows: Vec<(Item, String)> = items::table
         .inner_join(consultations::table)
@@ -250,14 +250,14 @@ pub(super) fn of_consultation_unscoped(conn: &mut DbConn, id: ConsultationId) ->
 }
 
 /// The tally of a consultation's items (one the caller found in scope).
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn tally_of(conn: &mut DbConn, c: &Consultation) -> AppResult<Tally> {
     Ok(tallies(conn, &[c.id])?.remove(&c.id).unwrap_or_default())
 }
 
 /// Each consultation's tally of items, for consultations the caller listed
 /// in scope.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub(super) fn tallies(conn: &mut DbConn, ids: &[ConsultationId]) -> AppResult<HashMap<ConsultationId, Tally>> {
     let rows: Vec<(ConsultationId, ItemStatus, NaiveDate)> = items::table
         .filter(items::consultation_id.eq_any(ids))
@@ -272,7 +272,7 @@ pub(super) fn tallies(conn: &mut DbConn, ids: &[ConsultationId]) -> AppResult<Ha
 }
 
 /// An item the actor may see, with its consultation, and whether it may update it.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, id = ?id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, id = ?id))]
 pub fn get(conn: &mut DbConn, actor: &Actor, id: ItemId) -> AppResult<Option<(Item, Consultation, bool)>> {
     let found: Option<(Item, Consultation)> = items::table
         .inner_join(consultations::table)
@@ -315,7 +315,7 @@ fn add_note(conn: &mut DbConn, actor: &Actor, item: ItemId, note: &str, file: Op
 }
 
 /// A progress note, with an optional evidence file.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, id = ?id, file = ?file))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, id = ?id, file = ?file))]
 pub fn progress(conn: &mut DbConn, actor: &Actor, id: ItemId, note: &str, file: Option<FileId>) -> AppResult<()> {
     let item = for_update(conn, actor, id)?;
     let note = bounded(note, 2000, "consultation.text_too_long")?;
@@ -333,7 +333,7 @@ pub fn progress(conn: &mut DbConn, actor: &Actor, id: ItemId, note: &str, file: 
 }
 
 /// Closes an item: done, or explained (说明, which needs the explanation).
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, id = ?id, done = ?done))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, id = ?id, done = ?done))]
 pub fn finish(conn: &mut DbConn, actor: &Actor, id: ItemId, done: bool, explanation: &str) -> AppResult<()> {
     let item = for_update(conn, actor, id)?;
     let explanation = bounded(explanation, 2000, "consultation.text_too_long")?;
@@ -360,7 +360,7 @@ pub fn finish(conn: &mut DbConn, actor: &Actor, id: ItemId, done: bool, explanat
 pub type Note = (String, Option<FileId>, Option<String>, String, NaiveDateTime);
 
 /// An item's follow-up notes, for whoever may see the item.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, id = ?id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, id = ?id))]
 pub fn notes_of(conn: &mut DbConn, actor: &Actor, id: ItemId) -> AppResult<Vec<Note>> {
     get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     Ok(notes::table
@@ -373,7 +373,7 @@ pub fn notes_of(conn: &mut DbConn, actor: &Actor, id: ItemId) -> AppResult<Vec<N
 
 /// Who may be named as an item's owner in the actor's committee: (value
 /// for the form, name).
-#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id))]
 pub fn owner_choices(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<(String, String)>> {
     let committee = actor.committee_id;
     let mut out: Vec<(String, String)> = departments::table
@@ -409,7 +409,7 @@ pub struct OverviewRow {
 /// Consultations per office and quarter (of when they were held, planned or
 /// proposed), with their items open, overdue, done and explained. The
 /// district and leaders only.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id))]
 pub fn overview(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<OverviewRow>> {
     if !matches!(actor.role, Role::DistrictAdmin | Role::Leader) {
         return Err(AppError::Forbidden);
@@ -457,7 +457,7 @@ pub fn overview(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<OverviewRow>>
 
 /// Open items of every committee: (item, consultation title), for the
 /// reminders job (the system, across committees).
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn open_items_unscoped(conn: &mut DbConn) -> AppResult<Vec<(Item, String)>> {
     Ok(items::table
         .inner_join(consultations::table)

@@ -17,7 +17,7 @@ use crate::org::store::units;
 
 /// The recent consultation messages for the actor (their department, office,
 /// member record, or the district), newest first.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id))]
 pub fn notices(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<Message>> {
     units::notices(conn, actor, "consultation-%")
 }

@@ -33,7 +33,7 @@ pub struct Shown {
 }
 
 /// The committee's closed consultations, newest first: (consultation, office, tally).
-#[tracing::instrument(skip_all, fields(committee = ?committee))]
+#[tracing::instrument(level = "debug", skip_all, fields(committee = ?committee))]
 pub fn closed(conn: &mut DbConn, committee: CommitteeId) -> AppResult<Vec<(Consultation, String, Tally)>> {
     let rows: Vec<Consultation> = consultations::table
         .filter(consultations::committee_id.eq(committee).and(consultations::status.eq(Status::Closed)))
@@ -52,7 +52,7 @@ pub fn closed(conn: &mut DbConn, committee: CommitteeId) -> AppResult<Vec<(Consu
 }
 
 /// One closed consultation of the committee.
-#[tracing::instrument(skip_all, fields(committee = ?committee, id = ?id))]
+#[tracing::instrument(level = "debug", skip_all, fields(committee = ?committee, id = ?id))]
 pub fn shown(conn: &mut DbConn, committee: CommitteeId, id: ConsultationId) -> AppResult<Option<Shown>> {
     let c: Option<Consultation> = consultations::table
         .find(id)
@@ -85,7 +85,7 @@ pub fn shown(conn: &mut DbConn, committee: CommitteeId, id: ConsultationId) -> A
 }
 
 /// A photo of a closed consultation, for the public page; nothing else.
-#[tracing::instrument(skip_all, fields(committee = ?committee, id = ?id, file = ?file))]
+#[tracing::instrument(level = "debug", skip_all, fields(committee = ?committee, id = ?id, file = ?file))]
 pub fn photo(
     conn: &mut DbConn,
     committee: CommitteeId,

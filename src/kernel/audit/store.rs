@@ -56,7 +56,7 @@ struct NewEntry {
 }
 
 /// Appends one entry. Call it inside the transaction that makes the change.
-#[tracing::instrument(skip_all, fields(action = change.action, entity = change.entity))]
+#[tracing::instrument(level = "debug", skip_all, fields(action = change.action, entity = change.entity))]
 pub fn record(conn: &mut DbConn, who: Who<'_>, change: Change<'_>) -> AppResult<()> {
     let (committee_id, actor_id, actor_name, request_id) = match who {
         Who::User(a) => (
@@ -104,7 +104,7 @@ pub const PAGE_SIZE: i64 = 50;
 
 /// The auditor's view: the committee's entries, newest first, `PAGE_SIZE` at a
 /// time before the entry id `before_id` (keyset paging stays fast on a long log).
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn list(
     conn: &mut DbConn,
     actor: &Actor,

@@ -147,7 +147,7 @@ impl SessionStore for DbSessionStore {
 }
 
 /// Deletes expired sessions; run by the `sessions.purge` job.
-#[tracing::instrument(skip(c))]
+#[tracing::instrument(level = "debug", skip(c))]
 pub fn purge_expired(c: &mut crate::kernel::db::DbConn) -> Result<usize, AppError> {
     let now = Utc::now().naive_utc();
     Ok(diesel::delete(sessions::table.filter(sessions::expiry_date.le(now))).execute(c)?)

@@ -85,7 +85,7 @@ fn now() -> NaiveDateTime {
 
 /// An account by id. Unscoped: the session middleware looks up its user
 /// before there is an acting user; the CLI and the loaders have none.
-#[tracing::instrument(skip(conn))]
+#[tracing::instrument(level = "debug", skip(conn))]
 pub fn find_unscoped(conn: &mut DbConn, id: UserId) -> AppResult<Option<User>> {
     Ok(users::table.find(id).select(User::as_select()).first(conn).optional()?)
 }
@@ -93,13 +93,13 @@ pub fn find_unscoped(conn: &mut DbConn, id: UserId) -> AppResult<Option<User>> {
 /// An account by user name, in any committee (user names are unique across
 /// the deployment). Unscoped: login looks it up before there is an acting
 /// user; the CLI and the loaders have none.
-#[tracing::instrument(skip(conn))]
+#[tracing::instrument(level = "debug", skip(conn))]
 pub fn find_by_username_unscoped(conn: &mut DbConn, username: &str) -> AppResult<Option<User>> {
     Ok(users::table.filter(users::username.eq(username)).select(User::as_select()).first(conn).optional()?)
 }
 
 /// The actor's own account (the password page reads whether a change is forced).
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn own_account(conn: &mut DbConn, actor: &Actor) -> AppResult<User> {
     find_unscoped(conn, actor.user_id)?.ok_or(AppError::NotFound)
 }
@@ -107,7 +107,7 @@ pub fn own_account(conn: &mut DbConn, actor: &Actor) -> AppResult<User> {
 /// An account of the actor's committee by user name, as a summary (never the
 /// hash): the district links a member's record to its login. Who may link is
 /// the caller's rule; another committee's account is not found.
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn colleague(conn: &mut DbConn, actor: &Actor, username: &str) -> AppResult<Option<UserSummary>> {
     Ok(users::table
         .filter(users::username.eq(username).and(users::committee_id.eq(actor.committee_id)))
@@ -130,7 +130,7 @@ pub enum LoginOutcome {
 /// transaction would hold the one writer meanwhile); the outcome is then
 /// written against the account as it is by then. Takes no acting user: this
 /// is how a visitor becomes one.
-#[tracing::instrument(skip(db, pw))]
+#[tracing::instrument(level = "debug", skip(db, pw))]
 pub async fn login(db: &Db, username: &str, pw: &str) -> AppResult<LoginOutcome> {
     let name = username.trim().to_string();
     let Some(user) = db.read(move |c| find_by_username_unscoped(c, &name)).await? else {
@@ -191,7 +191,7 @@ pub enum ChangePasswordError {
 /// forced change after a reset). Verifies on the argon2 threads, outside any
 /// transaction; `set_own_password` then writes the new hash. Reads nothing:
 /// `user` is the actor's own account, from `own_account`.
-#[tracing::instrument(skip_all, fields(user = %user.id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %user.id))]
 pub async fn check_password_change(user: &User, current: &str, new: &str) -> Result<(), ChangePasswordError> {
     if !password::verify_async(current.to_owned(), user.password_hash.clone()).await {
         return Err(ChangePasswordError::WrongCurrent);
@@ -205,7 +205,7 @@ pub async fn check_password_change(user: &User, current: &str, new: &str) -> Res
 /// Stores the actor's new password hash, if their password is still the one
 /// `check_password_change` verified (`old_hash`): a change made meanwhile, in
 /// another tab, is not overwritten — the user is told the current one is wrong.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id))]
 pub fn set_own_password(
     conn: &mut DbConn,
     actor: &Actor,
@@ -227,7 +227,7 @@ pub fn set_own_password(
 }
 
 /// The sysadmin's account list for their committee.
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn list(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<UserSummary>> {
     if !actor.can_manage_accounts() {
         return Err(AppError::Forbidden);
@@ -285,7 +285,7 @@ struct NewUserRow<'a> {
 /// generator hash their one password once). Returns the new id. Checks only
 /// data, not permission: unscoped for the CLI and the loaders, which have no
 /// acting user; account management calls it through `create`.
-#[tracing::instrument(skip(conn, who, acc, password_hash), fields(username = %acc.username))]
+#[tracing::instrument(level = "debug", skip(conn, who, acc, password_hash), fields(username = %acc.username))]
 pub fn insert_unscoped(
     conn: &mut DbConn,
     who: Who<'_>,
@@ -337,7 +337,7 @@ pub fn insert_unscoped(
 
 /// A sysadmin creates an account with an initial password (its hash given),
 /// which the new user must change at first login.
-#[tracing::instrument(skip(conn, actor, acc, initial_hash), fields(username = %acc.username))]
+#[tracing::instrument(level = "debug", skip(conn, actor, acc, initial_hash), fields(username = %acc.username))]
 pub fn create(conn: &mut DbConn, actor: &Actor, acc: &NewAccount, initial_hash: &Hashed) -> AppResult<UserId> {
     if !actor.can_manage_accounts() {
         return Err(AppError::Forbidden);
@@ -347,7 +347,7 @@ pub fn create(conn: &mut DbConn, actor: &Actor, acc: &NewAccount, initial_hash: 
 
 /// A sysadmin resets a password: a new initial password (its hash given),
 /// unlocked, must change. Returns the account's username.
-#[tracing::instrument(skip(conn, actor, initial_hash))]
+#[tracing::instrument(level = "debug", skip(conn, actor, initial_hash))]
 pub fn reset_password(conn: &mut DbConn, actor: &Actor, id: UserId, initial_hash: &Hashed) -> AppResult<String> {
     let user = managed_user(conn, actor, id)?;
     set_initial_password_unscoped(conn, Who::User(actor), &user, initial_hash)?;
@@ -356,7 +356,7 @@ pub fn reset_password(conn: &mut DbConn, actor: &Actor, id: UserId, initial_hash
 
 /// A new initial password. Checks no permission: unscoped for the CLI's
 /// recovery (`user reset`); the sysadmin's page goes through `reset_password`.
-#[tracing::instrument(skip_all, fields(user = %user.id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %user.id))]
 pub fn set_initial_password_unscoped(
     conn: &mut DbConn,
     who: Who<'_>,
@@ -378,7 +378,7 @@ pub fn set_initial_password_unscoped(
 
 /// A sysadmin disables (锁定) or re-enables an account. A sysadmin cannot lock
 /// themselves out.
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn set_disabled(conn: &mut DbConn, actor: &Actor, id: UserId, disabled: bool) -> AppResult<()> {
     let user = managed_user(conn, actor, id)?;
     if user.id == actor.user_id {
@@ -389,7 +389,7 @@ pub fn set_disabled(conn: &mut DbConn, actor: &Actor, id: UserId, disabled: bool
 
 /// Disables or re-enables an account. Checks no permission: unscoped for the
 /// CLI's recovery (`user lock`); the sysadmin's page goes through `set_disabled`.
-#[tracing::instrument(skip(conn, who, user), fields(user = %user.id))]
+#[tracing::instrument(level = "debug", skip(conn, who, user), fields(user = %user.id))]
 pub fn set_disabled_unscoped(conn: &mut DbConn, who: Who<'_>, user: &User, disabled: bool) -> AppResult<()> {
     diesel::update(users::table.find(user.id))
         .set((

@@ -60,7 +60,7 @@ fn rows(conn: &mut DbConn, committee_id: CommitteeId, from_year: i32, to_year: i
 /// deadline may run past New Year (a case assigned in late December). Unscoped:
 /// deadlines are computed by jobs and for residents too, and the rules are the
 /// State Council's, not anyone's business record.
-#[tracing::instrument(skip(conn))]
+#[tracing::instrument(level = "debug", skip(conn))]
 pub fn load_unscoped(
     conn: &mut DbConn,
     committee_id: CommitteeId,
@@ -71,7 +71,7 @@ pub fn load_unscoped(
 }
 
 /// The special days of one year, for the calendar page.
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn list(conn: &mut DbConn, actor: &Actor, year: i32) -> AppResult<Vec<CalendarDay>> {
     if !model::can_read(actor) {
         return Err(AppError::Forbidden);
@@ -115,7 +115,7 @@ fn insert_missing(conn: &mut DbConn, committee_id: CommitteeId, year: i32, days:
 
 /// A new committee starts with every national schedule this build knows
 /// (`setup` only: no acting user yet).
-#[tracing::instrument(skip(conn, who))]
+#[tracing::instrument(level = "debug", skip(conn, who))]
 pub fn seed(conn: &mut DbConn, who: Who<'_>, committee_id: CommitteeId) -> AppResult<()> {
     let mut added = 0;
     let years: Vec<i32> = national::years().collect();
@@ -136,7 +136,7 @@ pub fn seed(conn: &mut DbConn, who: Who<'_>, committee_id: CommitteeId) -> AppRe
 /// Whether the built-in schedule of `year` has days the committee lacks: the page
 /// then offers to fill them in (a committee created before a build that knows the year).
 /// Only for those who may fill them in: false for everyone else.
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn national_missing(conn: &mut DbConn, actor: &Actor, year: i32) -> AppResult<bool> {
     if !model::can_manage(actor) {
         return Ok(false);
@@ -147,7 +147,7 @@ pub fn national_missing(conn: &mut DbConn, actor: &Actor, year: i32) -> AppResul
 }
 
 /// The district admin fills in `year`'s national schedule; days already set stay.
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn fill_national(conn: &mut DbConn, actor: &Actor, year: i32) -> AppResult<usize> {
     if !model::can_manage(actor) {
         return Err(AppError::Forbidden);
@@ -166,7 +166,7 @@ pub fn fill_national(conn: &mut DbConn, actor: &Actor, year: i32) -> AppResult<u
 
 /// Adds a special day, or changes the one already on that date. A mistake (a year
 /// out of range, 调休上班 on a weekday, a blank name) is a `BadRequest` with a message key.
-#[tracing::instrument(skip(conn, actor, name))]
+#[tracing::instrument(level = "debug", skip(conn, actor, name))]
 pub fn set_day(conn: &mut DbConn, actor: &Actor, day: NaiveDate, kind: DayKind, name: &str) -> AppResult<()> {
     if !model::can_manage(actor) {
         return Err(AppError::Forbidden);
@@ -196,7 +196,7 @@ pub fn set_day(conn: &mut DbConn, actor: &Actor, day: NaiveDate, kind: DayKind, 
 }
 
 /// Removes a special day: the date follows the week again.
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn remove_day(conn: &mut DbConn, actor: &Actor, day: NaiveDate) -> AppResult<()> {
     if !model::can_manage(actor) {
         return Err(AppError::Forbidden);

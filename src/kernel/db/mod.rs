@@ -147,6 +147,7 @@ impl Db {
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
     {
         let pool = self.reader.clone();
+        let f = in_request_span(f);
         run_blocking(move || f(&mut *pool.get()?)).await
     }
 
@@ -159,6 +160,7 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
     {
+        let f = in_request_span(f);
         if let Some(group) = &self.group {
             return group.write(f).await;
         }
@@ -180,6 +182,17 @@ impl Db {
     pub fn read_blocking<T>(&self, f: impl FnOnce(&mut DbConn) -> Result<T, AppError>) -> Result<T, AppError> {
         f(&mut *self.reader.get()?)
     }
+}
+
+/// `f` run inside the span of the caller (the request's, with its id): the
+/// store's spans on the blocking pool or the writer thread nest under it, so a
+/// slow request shows which store call was slow.
+fn in_request_span<T, F>(f: F) -> impl FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static
+where
+    F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+{
+    let span = tracing::Span::current();
+    move |c| span.in_scope(|| f(c))
 }
 
 async fn run_blocking<T: Send + 'static>(

@@ -39,7 +39,7 @@ struct NewRow<'a> {
 
 /// Records an upload by `actor` in its committee, with an audit entry. Call it
 /// in the transaction that attaches the file to its record.
-#[tracing::instrument(skip(conn, actor, stored), fields(sha256 = %stored.sha256, size = stored.size))]
+#[tracing::instrument(level = "debug", skip(conn, actor, stored), fields(sha256 = %stored.sha256, size = stored.size))]
 pub fn insert_row(conn: &mut DbConn, actor: &Actor, stored: &Stored) -> AppResult<FileId> {
     let id: FileId = diesel::insert_into(files::table)
         .values(NewRow {
@@ -58,7 +58,7 @@ pub fn insert_row(conn: &mut DbConn, actor: &Actor, stored: &Stored) -> AppResul
 }
 
 /// Records a file a resident sent through a public form (no account).
-#[tracing::instrument(skip(conn, stored), fields(sha256 = %stored.sha256, size = stored.size))]
+#[tracing::instrument(level = "debug", skip(conn, stored), fields(sha256 = %stored.sha256, size = stored.size))]
 pub fn insert_public_row(conn: &mut DbConn, committee_id: CommitteeId, stored: &Stored) -> AppResult<FileId> {
     let id: FileId = diesel::insert_into(files::table)
         .values(NewRow {
@@ -83,7 +83,7 @@ pub fn insert_public_row(conn: &mut DbConn, committee_id: CommitteeId, stored: &
 /// A file row of the actor's committee; any other committee's id is `None`.
 /// Office scope is the business of the record the file belongs to: callers
 /// reach a file through that record, and this is the second fence.
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn find_row(conn: &mut DbConn, actor: &Actor, id: FileId) -> AppResult<Option<FileRow>> {
     Ok(files::table
         .find(id)

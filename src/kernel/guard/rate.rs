@@ -24,7 +24,7 @@ pub fn hit(conn: &mut DbConn, key: &str, window: Duration, max: i32) -> AppResul
 
 /// `hit` at a given time (tests, and callers that already hold "now").
 // The key may hold a client address or a phone index: not logged.
-#[tracing::instrument(skip(conn, key))]
+#[tracing::instrument(level = "debug", skip(conn, key))]
 pub fn hit_at(conn: &mut DbConn, key: &str, window: Duration, max: i32, now: NaiveDateTime) -> AppResult<bool> {
     let (secs, start, expires) = bounds(window, now);
     let insert = diesel::insert_into(rate_limits::table)
@@ -54,7 +54,7 @@ pub fn count(conn: &mut DbConn, key: &str, window: Duration) -> AppResult<i32> {
     count_at(conn, key, window, Utc::now().naive_utc())
 }
 
-#[tracing::instrument(skip(conn, key))]
+#[tracing::instrument(level = "debug", skip(conn, key))]
 pub fn count_at(conn: &mut DbConn, key: &str, window: Duration, now: NaiveDateTime) -> AppResult<i32> {
     let (secs, start, _) = bounds(window, now);
     let n = rate_limits::table
@@ -68,7 +68,7 @@ pub fn count_at(conn: &mut DbConn, key: &str, window: Duration, now: NaiveDateTi
 }
 
 /// Deletes windows that ended before `now`; returns how many.
-#[tracing::instrument(skip(conn))]
+#[tracing::instrument(level = "debug", skip(conn))]
 pub fn purge_expired(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<usize> {
     Ok(diesel::delete(rate_limits::table.filter(rate_limits::expires_at.lt(now))).execute(conn)?)
 }

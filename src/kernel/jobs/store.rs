@@ -37,7 +37,7 @@ fn now() -> NaiveDateTime {
 
 /// Queues a job. With a `dedupe_key`, a second job with the same key is not
 /// queued (returns `None`): that is how "remind once" and periodic jobs stay single.
-#[tracing::instrument(skip(conn, payload))]
+#[tracing::instrument(level = "debug", skip(conn, payload))]
 pub fn enqueue(
     conn: &mut DbConn,
     kind: &str,
@@ -69,7 +69,7 @@ pub fn enqueue(
 
 /// Takes the next due job for `worker`, marking it running. Jobs left running by
 /// a dead worker for longer than `STALE_AFTER` are due again.
-#[tracing::instrument(skip(conn))]
+#[tracing::instrument(level = "debug", skip(conn))]
 pub fn claim(conn: &mut DbConn, worker: &str) -> AppResult<Option<Job>> {
     let now = now();
     let stale = now - model::STALE_AFTER;
@@ -106,7 +106,7 @@ pub fn claim(conn: &mut DbConn, worker: &str) -> AppResult<Option<Job>> {
     Ok(Some(job))
 }
 
-#[tracing::instrument(skip(conn))]
+#[tracing::instrument(level = "debug", skip(conn))]
 pub fn complete(conn: &mut DbConn, id: JobId) -> AppResult<()> {
     diesel::update(jobs::table.find(id))
         .set((
@@ -120,7 +120,7 @@ pub fn complete(conn: &mut DbConn, id: JobId) -> AppResult<()> {
 }
 
 /// Records a failed try: queued again after the backoff, or dead when out of tries.
-#[tracing::instrument(skip(conn, job, error), fields(id = %job.id, kind = %job.kind))]
+#[tracing::instrument(level = "debug", skip(conn, job, error), fields(id = %job.id, kind = %job.kind))]
 pub fn fail(conn: &mut DbConn, job: &Job, error: &str) -> AppResult<()> {
     let now = now();
     let error: String = error.chars().take(2000).collect();
@@ -141,7 +141,7 @@ pub fn fail(conn: &mut DbConn, job: &Job, error: &str) -> AppResult<()> {
     Ok(())
 }
 
-#[tracing::instrument(skip(conn))]
+#[tracing::instrument(level = "debug", skip(conn))]
 pub fn find(conn: &mut DbConn, id: JobId) -> AppResult<Option<Job>> {
     Ok(jobs::table.find(id).select(Job::as_select()).first(conn).optional()?)
 }

@@ -57,7 +57,7 @@ impl FromStr for Unit {
 
 /// Writes a message to `to`, delivered at once; `shown_as` is what staff
 /// see as its recipient (the unit's name). Returns the outbox row.
-#[tracing::instrument(skip(conn, shown_as, body), fields(to = %to))]
+#[tracing::instrument(level = "debug", skip(conn, shown_as, body), fields(to = %to))]
 pub fn post(
     conn: &mut DbConn,
     committee: CommitteeId,
@@ -92,7 +92,7 @@ fn message<'a>(
 
 /// A message to `to`, written once per `key` however often a job runs;
 /// returns whether it is new.
-#[tracing::instrument(skip(conn, body), fields(to = %to))]
+#[tracing::instrument(level = "debug", skip(conn, body), fields(to = %to))]
 pub fn note_once(
     conn: &mut DbConn,
     committee: CommitteeId,
@@ -110,7 +110,7 @@ pub fn note_once(
 }
 
 /// Whether `to` already has a message about `subject`.
-#[tracing::instrument(skip(conn), fields(to = %to))]
+#[tracing::instrument(level = "debug", skip(conn), fields(to = %to))]
 pub fn has(conn: &mut DbConn, committee: CommitteeId, to: Unit, subject: &str) -> AppResult<bool> {
     let n: i64 = outbox_t::table
         .filter(outbox_t::committee_id.eq(committee))
@@ -122,7 +122,7 @@ pub fn has(conn: &mut DbConn, committee: CommitteeId, to: Unit, subject: &str) -
 
 /// The latest `limit` messages to `to` whose subject is `like` (an SQL
 /// pattern such as `activity-%`), newest first.
-#[tracing::instrument(skip(conn), fields(to = %to))]
+#[tracing::instrument(level = "debug", skip(conn), fields(to = %to))]
 pub fn to_unit(conn: &mut DbConn, committee: CommitteeId, to: Unit, like: &str, limit: i64) -> AppResult<Vec<Message>> {
     Ok(outbox_t::table
         .filter(outbox_t::committee_id.eq(committee))

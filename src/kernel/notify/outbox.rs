@@ -64,7 +64,7 @@ pub struct NewMessage<'a> {
 /// The row for one delivery, created on the first attempt and found again on
 /// each retry: (its id, already sent?). A retried job thus never sends twice
 /// what the channel accepted, and the outbox shows one row with its attempts.
-#[tracing::instrument(skip(conn, m), fields(channel = %m.channel, subject = m.subject))]
+#[tracing::instrument(level = "debug", skip(conn, m), fields(channel = %m.channel, subject = m.subject))]
 pub fn queue_once(conn: &mut DbConn, m: &NewMessage<'_>, key: &str) -> AppResult<(i64, bool)> {
     let found: Option<(i64, Delivery)> =
         outbox::table.filter(outbox::dedupe_key.eq(key)).select((outbox::id, outbox::status)).first(conn).optional()?;
@@ -77,7 +77,7 @@ pub fn queue_once(conn: &mut DbConn, m: &NewMessage<'_>, key: &str) -> AppResult
 }
 
 /// A new message, queued for its channel.
-#[tracing::instrument(skip(conn, m), fields(channel = %m.channel, subject = m.subject))]
+#[tracing::instrument(level = "debug", skip(conn, m), fields(channel = %m.channel, subject = m.subject))]
 pub fn queue(conn: &mut DbConn, m: &NewMessage<'_>) -> AppResult<i64> {
     Ok(diesel::insert_into(outbox::table)
         .values((
@@ -96,7 +96,7 @@ pub fn queue(conn: &mut DbConn, m: &NewMessage<'_>) -> AppResult<i64> {
 }
 
 /// Records an attempt: sent, or failed with `error`.
-#[tracing::instrument(skip(conn, error), fields(failed = error.is_some()))]
+#[tracing::instrument(level = "debug", skip(conn, error), fields(failed = error.is_some()))]
 pub fn mark(conn: &mut DbConn, id: i64, error: Option<&str>) -> AppResult<()> {
     let (status, sent) = match error {
         None => (Delivery::Sent, Some(now())),

@@ -50,7 +50,7 @@ fn doc_id(kind: &str, ref_id: i64) -> AppResult<(i64, i64)> {
 /// committee. Runs in the caller's transaction: the row and its SimHash are there
 /// at once (`similar` sees it), PostgreSQL searches it at once, SQLite after the
 /// next `search.sync` job (queued here for the next second).
-#[tracing::instrument(skip(conn, body))]
+#[tracing::instrument(level = "debug", skip(conn, body))]
 pub fn index(conn: &mut DbConn, committee_id: CommitteeId, kind: &str, ref_id: i64, body: &str) -> AppResult<()> {
     let (id, _) = doc_id(kind, ref_id)?;
     let terms = text::terms(body);
@@ -118,7 +118,7 @@ pub const SYNC_SQL: &str = "INSERT INTO search_fts (rowid, terms) \
 
 /// Moves up to `max` pending documents into FTS5, in one statement each way;
 /// returns how many. Nothing to do on PostgreSQL.
-#[tracing::instrument(skip(conn))]
+#[tracing::instrument(level = "debug", skip(conn))]
 pub fn sync(conn: &mut DbConn, max: i64) -> AppResult<usize> {
     let DbConn::Sqlite(c) = conn else { return Ok(0) };
     let batch: Vec<i64> =
@@ -130,7 +130,7 @@ pub fn sync(conn: &mut DbConn, max: i64) -> AppResult<usize> {
 }
 
 /// Removes a document from the index (nothing happens if it is not there).
-#[tracing::instrument(skip(conn))]
+#[tracing::instrument(level = "debug", skip(conn))]
 pub fn remove(conn: &mut DbConn, kind: &str, ref_id: i64) -> AppResult<()> {
     let (id, _) = doc_id(kind, ref_id)?;
     if diesel::delete(search_docs::table.find(id)).execute(conn)? == 0 {
@@ -150,7 +150,7 @@ pub fn remove(conn: &mut DbConn, kind: &str, ref_id: i64) -> AppResult<()> {
 /// `before` when given (the last ref_id of the previous page). A query with no
 /// searchable words finds nothing.
 // The query may name a resident: not logged.
-#[tracing::instrument(skip(conn, query))]
+#[tracing::instrument(level = "debug", skip(conn, query))]
 pub fn search(
     conn: &mut DbConn,
     committee_id: CommitteeId,
@@ -216,7 +216,7 @@ fn pg_scope(committee_id: CommitteeId, kind: &str) -> String {
 /// most `limit`. Found through the four SimHash bands (four indexed lookups, never
 /// a scan): complete up to `text::EXACT_DISTANCE` (3) bits, best effort beyond.
 /// A document already indexed with this text is among the results (distance 0).
-#[tracing::instrument(skip(conn, body))]
+#[tracing::instrument(level = "debug", skip(conn, body))]
 pub fn similar(
     conn: &mut DbConn,
     committee_id: CommitteeId,

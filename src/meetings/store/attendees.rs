@@ -48,7 +48,7 @@ impl Attendee {
 }
 
 /// The meeting's list, by name, for whoever may see the meeting.
-#[tracing::instrument(skip_all, fields(area = H::AREA, id = id, user = %actor.user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(area = H::AREA, id = id, user = %actor.user_id))]
 pub fn list<H: Host>(conn: &mut DbConn, actor: &Actor, id: i64) -> AppResult<Vec<Attendee>> {
     let f = seen::<H>(conn, actor, id)?;
     list_of(conn, f.meeting)
@@ -97,7 +97,7 @@ fn active_members(conn: &mut DbConn, committee: CommitteeId, ids: &[MemberId]) -
 
 /// Invites members (each once; those already listed are marked invited, their
 /// reply kept), by whoever manages the meeting. Returns the invitees.
-#[tracing::instrument(skip_all, fields(area = H::AREA, id = id, user = %actor.user_id, n = members.len()))]
+#[tracing::instrument(level = "debug", skip_all, fields(area = H::AREA, id = id, user = %actor.user_id, n = members.len()))]
 pub fn invite<H: Host>(conn: &mut DbConn, actor: &Actor, id: i64, members: &[MemberId]) -> AppResult<Vec<MemberId>> {
     let f = seen::<H>(conn, actor, id)?;
     f.require_manage()?;
@@ -125,7 +125,7 @@ pub fn invite<H: Host>(conn: &mut DbConn, actor: &Actor, id: i64, members: &[Mem
 
 /// A member confirms or sends apologies (请假, with the reason) for a meeting
 /// they are invited to.
-#[tracing::instrument(skip_all, fields(area = H::AREA, id = id, user = %actor.user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(area = H::AREA, id = id, user = %actor.user_id))]
 pub fn reply<H: Host>(conn: &mut DbConn, actor: &Actor, id: i64, reply: Reply, note: &str) -> AppResult<()> {
     let me = member_store::own_id(conn, actor)?;
     let f = H::in_committee(conn, actor, id)?.ok_or(AppError::NotFound)?;
@@ -180,7 +180,7 @@ pub fn sign_in_facts<H: Host>(
 /// A member signs themself in by the meeting's QR code, on the day. Returns
 /// false when they had already signed in. A member who was not invited but
 /// came is welcome, and on the list.
-#[tracing::instrument(skip_all, fields(area = H::AREA, id = id, user = %actor.user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(area = H::AREA, id = id, user = %actor.user_id))]
 pub fn sign_in<H: Host>(conn: &mut DbConn, actor: &Actor, id: i64, token: &str) -> AppResult<bool> {
     let me = member_store::own_id(conn, actor)?;
     let (f, open, done) = sign_in_facts::<H>(conn, actor, id, token)?;
@@ -229,7 +229,7 @@ fn mark(conn: &mut DbConn, f: &Facts, member: MemberId, by: SignedBy) -> AppResu
 /// Staff tick who was there: `present` attended (each once, whatever the form
 /// repeated), every other listed member not. Members already present keep
 /// how and when they signed in.
-#[tracing::instrument(skip_all, fields(area = H::AREA, id = id, user = %actor.user_id, n = present.len()))]
+#[tracing::instrument(level = "debug", skip_all, fields(area = H::AREA, id = id, user = %actor.user_id, n = present.len()))]
 pub fn set_present<H: Host>(conn: &mut DbConn, actor: &Actor, id: i64, present: &[MemberId]) -> AppResult<()> {
     let f = seen::<H>(conn, actor, id)?;
     f.require_session()?;
@@ -296,7 +296,7 @@ pub enum Kind {
 /// The actor's own invitations of a kind, planned for today or later,
 /// soonest first (the member's home page runs this on every visit: one
 /// query each).
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, kind = ?kind))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, kind = ?kind))]
 pub fn upcoming(conn: &mut DbConn, actor: &Actor, kind: Kind) -> AppResult<Vec<Invitation>> {
     let Some(me) = member_store::own_record(conn, actor)? else { return Ok(vec![]) };
     let from = crate::kernel::time::start_of_local_day(crate::kernel::time::today());

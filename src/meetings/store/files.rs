@@ -31,7 +31,7 @@ pub fn role_of(s: &Stored) -> &'static str {
 /// Links an uploaded file to the meeting's record, with an audit entry.
 /// Whether the record takes files now (and which role) is the area's rule,
 /// checked before.
-#[tracing::instrument(skip_all, fields(area = H::AREA, id = id, user = %actor.user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(area = H::AREA, id = id, user = %actor.user_id))]
 pub fn attach<H: Host>(conn: &mut DbConn, actor: &Actor, id: i64, file: FileId, role: &str) -> AppResult<()> {
     let f = seen::<H>(conn, actor, id)?;
     f.require_manage()?;
@@ -58,7 +58,7 @@ pub fn attach<H: Host>(conn: &mut DbConn, actor: &Actor, id: i64, file: FileId, 
 
 /// The record's files in the order they were attached, for whoever may see
 /// the meeting.
-#[tracing::instrument(skip_all, fields(area = H::AREA, id = id, user = %actor.user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(area = H::AREA, id = id, user = %actor.user_id))]
 pub fn list<H: Host>(conn: &mut DbConn, actor: &Actor, id: i64) -> AppResult<Vec<Attachment>> {
     let f = seen::<H>(conn, actor, id)?;
     Ok(on_tables!(f.meeting, activity_files | consultation_files, t, col, mid => t::table

@@ -21,7 +21,7 @@ pub struct Speaker {
 }
 
 /// The meeting's speakers, for whoever may see the meeting.
-#[tracing::instrument(skip_all, fields(area = H::AREA, id = id, user = %actor.user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(area = H::AREA, id = id, user = %actor.user_id))]
 pub fn list<H: Host>(conn: &mut DbConn, actor: &Actor, id: i64) -> AppResult<Vec<Speaker>> {
     let f = seen::<H>(conn, actor, id)?;
     let rows: Vec<(String, String)> = on_tables!(f.meeting, activity_speakers | consultation_speakers, t, col, mid =>
@@ -30,7 +30,7 @@ pub fn list<H: Host>(conn: &mut DbConn, actor: &Actor, id: i64) -> AppResult<Vec
 }
 
 /// Staff add a speaker and their points while the session is open.
-#[tracing::instrument(skip_all, fields(area = H::AREA, id = id, user = %actor.user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(area = H::AREA, id = id, user = %actor.user_id))]
 pub fn add<H: Host>(conn: &mut DbConn, actor: &Actor, id: i64, name: &str, points: &str) -> AppResult<()> {
     let f = seen::<H>(conn, actor, id)?;
     f.require_session()?;

@@ -101,7 +101,7 @@ fn scoped(conn: &mut DbConn, actor: &Actor) -> AppResult<Option<Boxed<'static>>>
 }
 
 /// One report, if the actor may see it.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, report = %id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, report = %id))]
 pub fn get(conn: &mut DbConn, actor: &Actor, id: ReportId) -> AppResult<Option<Report>> {
     let Some(q) = scoped(conn, actor)? else { return Ok(None) };
     Ok(q.filter(opinion_reports::id.eq(id)).select(Report::as_select()).first(conn).optional()?)
@@ -135,7 +135,7 @@ fn year_bounds(year: i32) -> Option<(NaiveDateTime, NaiveDateTime)> {
 }
 
 /// The reports the actor may see, newest first.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id))]
 pub fn list(conn: &mut DbConn, actor: &Actor, f: &ListFilter) -> AppResult<Vec<Report>> {
     let Some(mut q) = scoped(conn, actor)? else { return Ok(vec![]) };
     if let Some(s) = f.status {
@@ -167,7 +167,7 @@ fn committee_name(conn: &mut DbConn, committee_id: CommitteeId) -> AppResult<Str
 
 /// The cases a report the actor may see was written from: (id, tracking
 /// code), oldest first.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, report = %id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, report = %id))]
 pub fn cases_of(conn: &mut DbConn, actor: &Actor, id: ReportId) -> AppResult<Vec<(OpinionId, String)>> {
     get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     linked_cases(conn, id)
@@ -219,7 +219,7 @@ pub struct Prefill {
 
 /// The compile form for a case: a first draft from its text and its merged
 /// duplicates, the member who heard it as the reporter.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, case = %case))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, case = %case))]
 pub fn prefill(conn: &mut DbConn, actor: &Actor, case: OpinionId) -> AppResult<Prefill> {
     let o = case_to_compile(conn, actor, case)?;
     let dups = duplicates(conn, o.id)?;
@@ -246,7 +246,7 @@ pub fn prefill(conn: &mut DbConn, actor: &Actor, case: OpinionId) -> AppResult<P
 /// of five, with spaces, dashes or commas between — so separators are dropped
 /// and the rest cut into codes. A code that is malformed, unknown, or names a
 /// case the actor may not write up is one message, revealing nothing.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id))]
 pub fn resolve_codes(conn: &mut DbConn, actor: &Actor, codes: &str) -> AppResult<Vec<OpinionId>> {
     use crate::opinions::model::{CODE_LEN, normalize_code};
     const BAD: AppError = AppError::BadRequest("report.err.bad_code");
@@ -295,7 +295,7 @@ fn note_on_cases(conn: &mut DbConn, actor: &Actor, id: ReportId, kind: EventKind
 
 /// Writes up one or more cases (with the duplicates merged into them) as a
 /// report. The first case gives the report its office.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, cases = case_ids.len()))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, cases = case_ids.len()))]
 pub fn compile(conn: &mut DbConn, actor: &Actor, case_ids: &[OpinionId], d: &Draft) -> AppResult<ReportId> {
     let first = *case_ids.first().ok_or(AppError::BadRequest("report.err.no_case"))?;
     let mut linked: Vec<OpinionId> = vec![];
@@ -349,7 +349,7 @@ pub fn compile(conn: &mut DbConn, actor: &Actor, case_ids: &[OpinionId], d: &Dra
 
 /// Changes the text while the report is compiled. An unchanged form writes
 /// nothing, not even an audit entry.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, report = %id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, report = %id))]
 pub fn update(conn: &mut DbConn, actor: &Actor, id: ReportId, d: &Draft) -> AppResult<()> {
     let r = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     if !may_edit(actor, &r) {
@@ -395,7 +395,7 @@ fn refused(e: Refused) -> AppError {
 }
 
 /// Moves a report on (报送, 采用, 不予采用, 批示): the district's job.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, report = %id, step = mv.as_str()))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, report = %id, step = mv.as_str()))]
 pub fn advance(conn: &mut DbConn, actor: &Actor, id: ReportId, mv: &Move) -> AppResult<ReportStatus> {
     let r = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     let from = r.status;
@@ -447,7 +447,7 @@ pub fn advance(conn: &mut DbConn, actor: &Actor, id: ReportId, mv: &Move) -> App
 /// A member's reports compiled in `year` (Beijing), counted by how far they
 /// went: (compiled, sent, adopted, instructed), each later stage included in
 /// the earlier ones; `None` when the actor may not see the member.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, member = %member_id, year))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, member = %member_id, year))]
 pub fn count_for_member(
     conn: &mut DbConn,
     actor: &Actor,
@@ -459,7 +459,7 @@ pub fn count_for_member(
 
 /// A member's reports of a year with their counts, for whoever may see the
 /// member (the member page's rule); `None` when out of scope.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, member = %member_id, year))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, member = %member_id, year))]
 pub fn for_member(
     conn: &mut DbConn,
     actor: &Actor,
@@ -492,7 +492,7 @@ pub struct ReportPage {
 }
 
 /// A report's page, if the actor may see the report.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, report = %id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, report = %id))]
 pub fn page(conn: &mut DbConn, actor: &Actor, id: ReportId) -> AppResult<ReportPage> {
     let r = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     let editable = may_edit(actor, &r) && r.status.editable();
@@ -501,7 +501,7 @@ pub fn page(conn: &mut DbConn, actor: &Actor, id: ReportId) -> AppResult<ReportP
 }
 
 /// A report as printed in its Word file, if the actor may see it.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, report = %id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, report = %id))]
 pub fn printed(conn: &mut DbConn, actor: &Actor, id: ReportId) -> AppResult<Printed> {
     let r = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     Ok(Printed {

@@ -239,7 +239,7 @@ pub(super) fn file(
 /// Staff enter a case: a paper slip from the box, or an opinion heard at an
 /// activity (`model::entry_office` says who may and how it is filed). The case
 /// is the actor's committee's.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id))]
 pub fn enter(conn: &mut DbConn, actor: &Actor, n: &NewOpinion) -> AppResult<(OpinionId, String)> {
     let source = n.source.unwrap_or(Source::Web);
     let office_id = model::entry_office(actor, source, n.heard_by, n.office_id)?;
@@ -351,7 +351,7 @@ fn visible(conn: &mut DbConn, actor: &Actor) -> AppResult<Option<Boxed<'static>>
 /// Reads by key here and in the steps use `get_result`, not `first`: SQLite
 /// (3.53) folds a bound `LIMIT ?` into the statement and so prepares it again
 /// every time it is run, which was a quarter of a step's time.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, case = %id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, case = %id))]
 pub fn get(conn: &mut DbConn, actor: &Actor, id: OpinionId) -> AppResult<Option<Opinion>> {
     let Some(q) = visible(conn, actor)? else { return Ok(None) };
     Ok(q.filter(opinions::id.eq(id)).select(Opinion::as_select()).get_result(conn).optional()?)
@@ -359,7 +359,7 @@ pub fn get(conn: &mut DbConn, actor: &Actor, id: OpinionId) -> AppResult<Option<
 
 /// A case by its tracking code, if the actor may see it (staff typing a code:
 /// the case to merge into, the cases of a report).
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, code))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, code))]
 pub fn get_by_code(conn: &mut DbConn, actor: &Actor, code: &str) -> AppResult<Option<Opinion>> {
     let Some(q) = visible(conn, actor)? else { return Ok(None) };
     Ok(q.filter(opinions::code.eq(code)).select(Opinion::as_select()).get_result(conn).optional()?)
@@ -411,7 +411,7 @@ impl InboxRow {
 }
 
 /// The staff inbox: the actor's cases, filtered, newest first, a page at a time.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id))]
 pub fn inbox(conn: &mut DbConn, actor: &Actor, f: &InboxFilter) -> AppResult<Vec<InboxRow>> {
     let Some(mut q) = visible(conn, actor)? else { return Ok(vec![]) };
     let t = now();
@@ -536,7 +536,7 @@ pub(super) fn timeline(conn: &mut DbConn, id: OpinionId, public_only: bool) -> A
 }
 
 /// The whole timeline of a case the actor may see, oldest first.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, case = %id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, case = %id))]
 pub fn events(conn: &mut DbConn, actor: &Actor, id: OpinionId) -> AppResult<Vec<Event>> {
     get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     timeline(conn, id, false)
@@ -556,7 +556,7 @@ pub(super) fn files_of(conn: &mut DbConn, id: OpinionId) -> AppResult<Vec<Attach
 }
 
 /// Photos and attachments of a case the actor may see.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, case = %id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, case = %id))]
 pub fn attachments(conn: &mut DbConn, actor: &Actor, id: OpinionId) -> AppResult<Vec<Attachment>> {
     get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     files_of(conn, id)
@@ -564,7 +564,7 @@ pub fn attachments(conn: &mut DbConn, actor: &Actor, id: OpinionId) -> AppResult
 
 /// Whether `file` is one of the photos or attachments of case `id`, which the
 /// actor may see (`kernel::files::routes::download`'s check).
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, case = id, file = %file))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, case = id, file = %file))]
 pub fn holds_file(conn: &mut DbConn, actor: &Actor, id: i64, file: FileId) -> AppResult<bool> {
     if get(conn, actor, OpinionId(id))?.is_none() {
         return Ok(false);
@@ -661,7 +661,7 @@ fn check_assignee(conn: &mut DbConn, committee_id: CommitteeId, who: Assignee) -
 }
 
 /// A step by a logged-in user (staff, a handler, or staff recording a callback).
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, case = %id, action = ?step.action))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, case = %id, action = ?step.action))]
 pub fn act(conn: &mut DbConn, actor: &Actor, id: OpinionId, step: &Step) -> AppResult<Status> {
     let o = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     let r = roles(conn, actor, &o)?;
@@ -671,7 +671,7 @@ pub fn act(conn: &mut DbConn, actor: &Actor, id: OpinionId, step: &Step) -> AppR
 
 /// The handler's answer with its attachments, stored already: the answer and
 /// the file rows commit together.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, case = %id, files = files.len()))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, case = %id, files = files.len()))]
 pub fn answer(conn: &mut DbConn, actor: &Actor, id: OpinionId, note: &str, files: &[Stored]) -> AppResult<()> {
     act(conn, actor, id, &Step { note: note.to_string(), ..Step::new(Action::Answer) })?;
     for s in files {
@@ -683,7 +683,7 @@ pub fn answer(conn: &mut DbConn, actor: &Actor, id: OpinionId, note: &str, files
 
 /// The background worker closes an answered case left unrated for 15 days.
 /// Unscoped: the hourly sweep acts on every committee's cases, with no user.
-#[tracing::instrument(skip_all, fields(case = %id))]
+#[tracing::instrument(level = "debug", skip_all, fields(case = %id))]
 pub fn auto_close_unscoped(conn: &mut DbConn, id: OpinionId) -> AppResult<Status> {
     let o = by_id_unscoped(conn, id)?.ok_or(AppError::NotFound)?;
     apply(conn, None, &o, Party::System, &Step::new(Action::AutoClose))
@@ -881,7 +881,7 @@ pub(super) fn apply(
 /// and pushed to its submitter and to everyone merged into it, as a public
 /// step of the case is. Any case of the actor's committee: the other area
 /// links cases by tracking code and checks its own record's scope.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, case = %id, kind = %kind))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, case = %id, kind = %kind))]
 pub fn public_note(conn: &mut DbConn, actor: &Actor, id: OpinionId, kind: EventKind, note: &str) -> AppResult<i64> {
     let o = by_id_unscoped(conn, id)?.filter(|o| o.committee_id == actor.committee_id).ok_or(AppError::NotFound)?;
     let event_id = event(conn, o.committee_id, o.id, kind, None, Some(actor), &actor.display_name, true, note)?;
@@ -923,7 +923,7 @@ pub(in crate::opinions) fn as_dispatcher(conn: &mut DbConn, actor: &Actor, id: O
 }
 
 /// Staff mark a closed case for the public results wall (no personal data).
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, case = %id, public))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, case = %id, public))]
 pub fn set_public(conn: &mut DbConn, actor: &Actor, id: OpinionId, public: bool) -> AppResult<()> {
     let o = as_dispatcher(conn, actor, id)?;
     if public && o.status != Status::Closed {
@@ -941,7 +941,7 @@ pub fn set_public(conn: &mut DbConn, actor: &Actor, id: OpinionId, public: bool)
 /// The submitter's encrypted name and phone, for those handling the case.
 /// Every look is audited: this is the write behind "show in full" (the case
 /// page itself is a read and shows them masked).
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, case = %id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, case = %id))]
 pub fn personal_data(conn: &mut DbConn, actor: &Actor, id: OpinionId) -> AppResult<(Option<String>, Option<String>)> {
     let o = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     let r = roles(conn, actor, &o)?;

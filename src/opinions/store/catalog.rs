@@ -25,7 +25,7 @@ pub struct Category {
 
 /// The actor's committee's categories, major classes first, each followed by
 /// its subclasses.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id))]
 pub fn categories(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<Category>> {
     of_committee(conn, actor.committee_id)
 }
@@ -41,7 +41,7 @@ pub(super) fn of_committee(conn: &mut DbConn, committee_id: CommitteeId) -> AppR
 
 /// A new committee starts with the standard classification. Unscoped: `setup`
 /// runs it while making the committee, before it has any user.
-#[tracing::instrument(skip_all, fields(committee = %committee_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(committee = %committee_id))]
 pub fn seed_categories_unscoped(conn: &mut DbConn, committee_id: CommitteeId) -> AppResult<()> {
     for (i, (code, name, subs)) in STANDARD_CATEGORIES.iter().enumerate() {
         let parent: CategoryId = diesel::insert_into(opinion_categories::table)
@@ -134,7 +134,7 @@ pub(super) fn route_for(
 }
 
 /// Sets the handler of a category, for one office or committee-wide.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, category = %category, assignee = %assignee.key()))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, category = %category, assignee = %assignee.key()))]
 pub fn set_route(
     conn: &mut DbConn,
     actor: &Actor,
@@ -168,7 +168,7 @@ pub fn set_route(
 /// Routes major classes, by code, committee-wide to their units with the
 /// default days. Unscoped: the demo and the generator set up a committee's
 /// routing table with no user, from ids they made themselves.
-#[tracing::instrument(skip_all, fields(committee = %committee_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(committee = %committee_id))]
 pub fn class_routes_unscoped(
     conn: &mut DbConn,
     who: impl Fn() -> Who<'static>,
@@ -283,7 +283,7 @@ fn category_in(conn: &mut DbConn, committee_id: CommitteeId, id: CategoryId) -> 
 }
 
 /// A new major class (`parent` none) or subclass; `code` blank for the next free one.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id))]
 pub fn add_category(
     conn: &mut DbConn,
     actor: &Actor,
@@ -339,7 +339,7 @@ pub fn add_category(
 }
 
 /// A new name; the code stays, so figures by code run on across the rename.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, category = %id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, category = %id))]
 pub fn rename_category(conn: &mut DbConn, actor: &Actor, id: CategoryId, name: &str) -> AppResult<()> {
     require_district(actor)?;
     let name = category_name(name)?;
@@ -360,7 +360,7 @@ pub fn rename_category(conn: &mut DbConn, actor: &Actor, id: CategoryId, name: &
 
 /// Deactivating hides a category from the box (cases keep it); a major class
 /// takes its subclasses with it. A subclass comes back only under an active class.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, category = %id, active))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, category = %id, active))]
 pub fn set_category_active(conn: &mut DbConn, actor: &Actor, id: CategoryId, active: bool) -> AppResult<()> {
     require_district(actor)?;
     let c = category_in(conn, actor.committee_id, id)?;
@@ -412,7 +412,7 @@ fn check_route_assignee(conn: &mut DbConn, committee_id: CommitteeId, assignee: 
 }
 
 /// The routing table, for the district's settings page.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id))]
 pub fn routes(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<Route>> {
     require_district(actor)?;
     Ok(opinion_routes::table
@@ -424,7 +424,7 @@ pub fn routes(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<Route>> {
 
 /// A route removed: the category then falls back to the committee-wide row or
 /// its major class's (see `route_for`).
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, route = id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, route = id))]
 pub fn remove_route(conn: &mut DbConn, actor: &Actor, id: i64) -> AppResult<()> {
     require_district(actor)?;
     let r: Route = opinion_routes::table

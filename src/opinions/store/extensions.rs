@@ -35,7 +35,7 @@ pub(super) fn clear(conn: &mut DbConn, id: OpinionId) -> AppResult<()> {
 }
 
 /// The handler asks once for more time, with a reason.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, case = %id, days))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, case = %id, days))]
 pub fn request(conn: &mut DbConn, actor: &Actor, id: OpinionId, days: u32, reason: &str) -> AppResult<()> {
     let o = cases::get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     if !cases::roles(conn, actor, &o)?.handler {
@@ -62,7 +62,7 @@ pub fn request(conn: &mut DbConn, actor: &Actor, id: OpinionId, days: u32, reaso
 }
 
 /// The dispatcher approves or refuses the request waiting on the case.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, case = %id, approve))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, case = %id, approve))]
 pub fn decide(conn: &mut DbConn, actor: &Actor, id: OpinionId, approve: bool) -> AppResult<()> {
     let o = cases::as_dispatcher(conn, actor, id)?;
     let days = match of_case(conn, id)? {

@@ -99,7 +99,7 @@ fn assignee_name(conn: &mut DbConn, a: Assignee) -> AppResult<Option<String>> {
 }
 
 /// The case page, if the actor may see the case; the submitter masked.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, case = %id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, case = %id))]
 pub fn case_page(conn: &mut DbConn, actor: &Actor, id: OpinionId, vault: &Vault) -> AppResult<CasePage> {
     let o = cases::get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     let roles = cases::roles(conn, actor, &o)?;
@@ -181,7 +181,7 @@ pub struct InboxPage {
 
 /// The inbox: the actor's cases, filtered, and with `query` those the
 /// full-text search finds (its newest 500 matches, then the scope and filters).
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, search = query.is_some()))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, search = query.is_some()))]
 pub fn inbox_page(
     conn: &mut DbConn,
     actor: &Actor,
@@ -246,7 +246,7 @@ pub struct EntryForm {
 }
 
 /// The entry form, for those who enter cases (`model::is_dispatcher`).
-#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id))]
 pub fn entry_form(conn: &mut DbConn, actor: &Actor) -> AppResult<EntryForm> {
     if !model::is_dispatcher(actor) {
         return Err(AppError::Forbidden);

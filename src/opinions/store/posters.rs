@@ -25,7 +25,7 @@ pub struct Poster {
 }
 
 /// A Members' Home's poster: the office must be one the actor may see.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, office = %office))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, office = %office))]
 pub fn home(conn: &mut DbConn, actor: &Actor, office: OfficeId) -> AppResult<Poster> {
     let o = org::get_office(conn, actor, office)?.ok_or(AppError::NotFound)?;
     let home: Option<String> = members_homes::table
@@ -44,7 +44,7 @@ pub fn home(conn: &mut DbConn, actor: &Actor, office: OfficeId) -> AppResult<Pos
 }
 
 /// A village's or community's poster: the locality must be one the actor may see.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, locality = %id))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, locality = %id))]
 pub fn locality(conn: &mut DbConn, actor: &Actor, id: LocalityId) -> AppResult<Poster> {
     let l = org::localities::get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     let office = org::office_name(conn, actor, l.office_id)?;

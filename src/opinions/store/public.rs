@@ -63,7 +63,7 @@ pub struct BoxForm {
 /// (a locality implies its office; a place of another committee is ignored).
 /// `sender`: count its submissions to decide on the question (none when the
 /// form comes back after a refusal, which says itself whether to ask).
-#[tracing::instrument(skip_all, fields(committee = code))]
+#[tracing::instrument(level = "debug", skip_all, fields(committee = code))]
 pub fn box_form(
     conn: &mut DbConn,
     code: &str,
@@ -105,7 +105,7 @@ pub fn box_form(
 /// What the box does with a submission (`model::screen`), from the address's
 /// and the phone's counts; read before any photo is stored. `answered`: the
 /// question was rightly answered.
-#[tracing::instrument(skip_all, fields(answered))]
+#[tracing::instrument(level = "debug", skip_all, fields(answered))]
 pub fn screen(conn: &mut DbConn, sender: &Sender, answered: bool) -> AppResult<Screen> {
     let recent = sender.recent(conn)?;
     let by_phone = match &sender.phone_key {
@@ -116,7 +116,7 @@ pub fn screen(conn: &mut DbConn, sender: &Sender, answered: bool) -> AppResult<S
 }
 
 /// A refused attempt counts too: an address that keeps trying stays limited.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn count_refused(conn: &mut DbConn, sender: &Sender) -> AppResult<()> {
     sender.hit(conn)?;
     Ok(())
@@ -126,7 +126,7 @@ pub fn count_refused(conn: &mut DbConn, sender: &Sender) -> AppResult<()> {
 /// committee `code`, counted against the limits in the same transaction (one
 /// commit, not two; it checks them again for submissions racing this one).
 /// Returns the tracking code, or `None` when a limit was reached meanwhile.
-#[tracing::instrument(skip_all, fields(committee = code, photos = photos.len()))]
+#[tracing::instrument(level = "debug", skip_all, fields(committee = code, photos = photos.len()))]
 pub fn submit(
     conn: &mut DbConn,
     code: &str,
@@ -145,7 +145,7 @@ pub fn submit(
 
 /// Files a resident's case with no limit counted: `submit`, and the demo and
 /// the generator, which replay what residents sent.
-#[tracing::instrument(skip_all, fields(committee = %committee))]
+#[tracing::instrument(level = "debug", skip_all, fields(committee = %committee))]
 pub fn file(conn: &mut DbConn, committee: CommitteeId, n: &NewOpinion) -> AppResult<(OpinionId, String)> {
     cases::file(conn, committee, n, None)
 }
@@ -168,7 +168,7 @@ impl Tracked {
 }
 
 /// The tracking page of the case with code `code` (normalised).
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(level = "debug", skip_all)]
 pub fn track(conn: &mut DbConn, code: &str) -> AppResult<Tracked> {
     let o = cases::by_code(conn, code)?.ok_or(AppError::NotFound)?;
     // A merged duplicate shows its case's progress.
@@ -185,7 +185,7 @@ pub fn track(conn: &mut DbConn, code: &str) -> AppResult<Tracked> {
 }
 
 /// The resident's rating of the answer, through the tracking code.
-#[tracing::instrument(skip_all, fields(action = ?step.action))]
+#[tracing::instrument(level = "debug", skip_all, fields(action = ?step.action))]
 pub fn rate(conn: &mut DbConn, code: &str, step: &Step) -> AppResult<Status> {
     let o = cases::by_code(conn, code)?.ok_or(AppError::NotFound)?;
     if !matches!(step.action, Action::Rate(_)) {

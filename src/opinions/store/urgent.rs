@@ -59,7 +59,7 @@ pub(super) fn alert(conn: &mut DbConn, id: OpinionId) -> AppResult<bool> {
 
 /// Staff mark an open case urgent, or clear the mark; an assigned case alerts
 /// its handler at once.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, case = %id, urgent))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, case = %id, urgent))]
 pub fn set(conn: &mut DbConn, actor: &Actor, id: OpinionId, urgent: bool) -> AppResult<()> {
     let o = cases::as_dispatcher(conn, actor, id)?;
     if o.status.is_final() {
@@ -94,7 +94,7 @@ pub struct Alert {
 
 /// The alerts for `unit` whose cases still wait to be signed for by it,
 /// newest first.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id, unit = %unit))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, unit = %unit))]
 pub fn waiting(conn: &mut DbConn, actor: &Actor, unit: Unit) -> AppResult<Vec<Alert>> {
     let Some(holder) = Assignee::of_unit(unit) else { return Ok(vec![]) };
     let rows = inapp::to_unit(conn, actor.committee_id, unit, "urgent:%", 50)?;

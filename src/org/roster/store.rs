@@ -45,7 +45,7 @@ fn load_existing(conn: &mut DbConn, actor: &Actor) -> AppResult<Existing> {
 }
 
 /// What importing `wb` would do, or every problem in it. Writes nothing.
-#[tracing::instrument(skip(conn, actor, wb))]
+#[tracing::instrument(level = "debug", skip(conn, actor, wb))]
 pub fn preview(conn: &mut DbConn, actor: &Actor, wb: &Workbook) -> AppResult<Result<Summary, Vec<Problem>>> {
     if !model::can_manage_roster(actor) {
         return Err(AppError::Forbidden);
@@ -57,7 +57,7 @@ pub fn preview(conn: &mut DbConn, actor: &Actor, wb: &Workbook) -> AppResult<Res
 /// Imports `wb`: plans again (the database may have changed since the
 /// preview) and, only if the whole file is valid, writes it. `file` is the
 /// uploaded file, kept with the import's audit entry when anything changed.
-#[tracing::instrument(skip(conn, actor, wb, file))]
+#[tracing::instrument(level = "debug", skip(conn, actor, wb, file))]
 pub fn import(
     conn: &mut DbConn,
     actor: &Actor,
@@ -163,7 +163,7 @@ fn check_reader(actor: &Actor) -> AppResult<()> {
     if model::can_read_roster(actor) { Ok(()) } else { Err(AppError::Forbidden) }
 }
 
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn choices(conn: &mut DbConn, actor: &Actor) -> AppResult<Choices> {
     check_reader(actor)?;
     Ok(Choices {
@@ -174,7 +174,7 @@ pub fn choices(conn: &mut DbConn, actor: &Actor) -> AppResult<Choices> {
 
 /// The roster the actor may see, in the import's layout: export → import
 /// changes nothing.
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn export(conn: &mut DbConn, actor: &Actor) -> AppResult<ExportRows> {
     check_reader(actor)?;
     let scope = actor.office_scope();

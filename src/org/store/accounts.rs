@@ -17,7 +17,7 @@ pub struct AccountsPage {
     pub departments: Vec<(DepartmentId, String)>,
 }
 
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn page(conn: &mut DbConn, actor: &Actor) -> AppResult<AccountsPage> {
     Ok(AccountsPage {
         users: accounts::list(conn, actor)?,
@@ -28,7 +28,7 @@ pub fn page(conn: &mut DbConn, actor: &Actor) -> AppResult<AccountsPage> {
 
 /// A new account; a department account needs one of the committee's
 /// departments (it sees the cases assigned to that unit).
-#[tracing::instrument(skip(conn, actor, acc, hash), fields(username = %acc.username))]
+#[tracing::instrument(level = "debug", skip(conn, actor, acc, hash), fields(username = %acc.username))]
 pub fn create(
     conn: &mut DbConn,
     actor: &Actor,

@@ -25,7 +25,7 @@ pub struct Department {
 
 /// The actor's committee's departments, active or not, in the order they were
 /// made. Any role: every account of the committee sees who handles what.
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn list(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<Department>> {
     Ok(departments::table
         .filter(departments::committee_id.eq(actor.committee_id))
@@ -35,13 +35,13 @@ pub fn list(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<Department>> {
 }
 
 /// The active ones as (id, name), for the forms that pick a department.
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn choices(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<(DepartmentId, String)>> {
     Ok(list(conn, actor)?.into_iter().filter(|d| d.active).map(|d| (d.id, d.name)).collect())
 }
 
 /// Whether `id` is one of the actor's committee's departments.
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn is_ours(conn: &mut DbConn, actor: &Actor, id: DepartmentId) -> AppResult<bool> {
     let n: i64 = departments::table
         .filter(departments::id.eq(id).and(departments::committee_id.eq(actor.committee_id)))
@@ -52,7 +52,7 @@ pub fn is_ours(conn: &mut DbConn, actor: &Actor, id: DepartmentId) -> AppResult<
 
 /// A new department. `who` is the district admin (through `add`), or the
 /// system setting up a committee (the demo, `gen`).
-#[tracing::instrument(skip(conn, who))]
+#[tracing::instrument(level = "debug", skip(conn, who))]
 pub fn create(conn: &mut DbConn, who: Who<'_>, committee_id: CommitteeId, name: &str) -> AppResult<DepartmentId> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 50 {
@@ -77,7 +77,7 @@ pub fn create(conn: &mut DbConn, who: Who<'_>, committee_id: CommitteeId, name: 
 }
 
 /// A new department, by the district.
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn add(conn: &mut DbConn, actor: &Actor, name: &str) -> AppResult<DepartmentId> {
     require_district(actor)?;
     create(conn, Who::User(actor), actor.committee_id, name)
@@ -85,7 +85,7 @@ pub fn add(conn: &mut DbConn, actor: &Actor, name: &str) -> AppResult<Department
 
 /// A deactivated department can no longer be chosen for new cases; those it
 /// holds stay with it until staff reassign them.
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn set_active(conn: &mut DbConn, actor: &Actor, id: DepartmentId, active: bool) -> AppResult<()> {
     require_district(actor)?;
     let before: bool = departments::table
@@ -111,7 +111,7 @@ fn require_district(actor: &Actor) -> AppResult<()> {
 }
 
 /// The department a user of role `department` works for.
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn department_of(conn: &mut DbConn, actor: &Actor) -> AppResult<Option<DepartmentId>> {
     if actor.role != Role::Department {
         return Ok(None);
@@ -122,7 +122,7 @@ pub fn department_of(conn: &mut DbConn, actor: &Actor) -> AppResult<Option<Depar
 /// Links a department account to its department (when the account is made).
 /// Unscoped, permission is the caller's: `accounts::create` (the sysadmin),
 /// and the loaders.
-#[tracing::instrument(skip(conn, who))]
+#[tracing::instrument(level = "debug", skip(conn, who))]
 pub fn set_user_department_unscoped(
     conn: &mut DbConn,
     who: Who<'_>,

@@ -67,7 +67,7 @@ impl ItemView {
 
 /// Creates an office's Members' Home with all six items missing; the demo
 /// only, which has no acting user.
-#[tracing::instrument(skip(conn, who))]
+#[tracing::instrument(level = "debug", skip(conn, who))]
 pub fn create(
     conn: &mut DbConn,
     who: Who<'_>,
@@ -133,7 +133,7 @@ fn scoped_homes(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<(Home, String
 
 /// The compliance board across the offices the actor may see: which items
 /// are met, missing, or marked met without evidence.
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn board(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<BoardRow>> {
     let homes = scoped_homes(conn, actor)?;
     let ids: Vec<HomeId> = homes.iter().map(|(h, _)| h.id).collect();
@@ -168,7 +168,7 @@ pub fn board(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<BoardRow>> {
 }
 
 /// An office's home with every item and its evidence, if the actor may see it.
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn detail(conn: &mut DbConn, actor: &Actor, office: OfficeId) -> AppResult<Option<(Home, Vec<ItemView>)>> {
     let Some(home) = scoped_homes(conn, actor)?.into_iter().map(|(h, _)| h).find(|h| h.office_id == office) else {
         return Ok(None);
@@ -244,7 +244,7 @@ fn managed_item(conn: &mut DbConn, actor: &Actor, office: OfficeId, item: HomeIt
 
 /// Office staff (or the district) record an item's status and note; who and
 /// when are kept.
-#[tracing::instrument(skip(conn, actor, note))]
+#[tracing::instrument(level = "debug", skip(conn, actor, note))]
 pub fn check_item(
     conn: &mut DbConn,
     actor: &Actor,
@@ -276,7 +276,7 @@ pub fn check_item(
 }
 
 /// Adds evidence (a stored file and/or a note) to an item.
-#[tracing::instrument(skip(conn, actor, note))]
+#[tracing::instrument(level = "debug", skip(conn, actor, note))]
 pub fn add_evidence(
     conn: &mut DbConn,
     actor: &Actor,
@@ -313,7 +313,7 @@ pub fn add_evidence(
 }
 
 /// The file behind a piece of evidence, if the actor may see that home.
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn evidence_file(conn: &mut DbConn, actor: &Actor, evidence: i64) -> AppResult<Option<FileRow>> {
     let row: Option<(OfficeId, FileRow)> = home_evidence::table
         .inner_join(home_items::table.inner_join(members_homes::table))
@@ -328,7 +328,7 @@ pub fn evidence_file(conn: &mut DbConn, actor: &Actor, evidence: i64) -> AppResu
 
 /// Sets an item's status and note, with the note as evidence when asked;
 /// permission is the caller's: the demo only, which has no acting user.
-#[tracing::instrument(skip(conn, who, note))]
+#[tracing::instrument(level = "debug", skip(conn, who, note))]
 pub fn set_item(
     conn: &mut DbConn,
     who: Who<'_>,

@@ -59,7 +59,7 @@ fn today() -> NaiveDate {
 
 /// Every locality the actor may see (of one office, or all) with its current
 /// members: the liaison view, and the gaps the district must see.
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn points(conn: &mut DbConn, actor: &Actor, office: Option<OfficeId>) -> AppResult<Vec<Point>> {
     let locs = localities::list(conn, actor, office)?;
     with_members(conn, actor, locs)
@@ -67,7 +67,7 @@ pub fn points(conn: &mut DbConn, actor: &Actor, office: Option<OfficeId>) -> App
 
 /// One locality with its current members; a locality the actor may not see
 /// is "not found".
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn point(conn: &mut DbConn, actor: &Actor, locality: LocalityId) -> AppResult<Point> {
     let l = localities::get(conn, actor, locality)?.ok_or(AppError::NotFound)?;
     with_members(conn, actor, vec![l])?.pop().ok_or(AppError::NotFound)
@@ -112,7 +112,7 @@ fn with_members(conn: &mut DbConn, actor: &Actor, locs: Vec<Locality>) -> AppRes
 /// Inserts a link. A member already linked to the place (and not ended) is a
 /// conflict. Unscoped, permission and scope are the caller's: `link`, the
 /// roster import (the district's, checked before it plans), the loaders.
-#[tracing::instrument(skip(conn, who))]
+#[tracing::instrument(level = "debug", skip(conn, who))]
 pub fn insert_unscoped(
     conn: &mut DbConn,
     who: Who<'_>,
@@ -151,7 +151,7 @@ pub fn insert_unscoped(
 
 /// Office staff link a member (of any office: points are not always in the
 /// member's township) to one of their office's localities.
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn link(
     conn: &mut DbConn,
     actor: &Actor,
@@ -177,7 +177,7 @@ pub fn link(
 }
 
 /// Ends a link on `end_on` (the history stays).
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn end(conn: &mut DbConn, actor: &Actor, id: LiaisonId, end_on: NaiveDate) -> AppResult<()> {
     let link: Liaison = liaisons::table
         .find(id)
@@ -216,7 +216,7 @@ pub struct MemberLink {
 /// A member's links, current and past; a member the actor may not see is
 /// "not found". The places may belong to any office (points are not always
 /// in the member's township).
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn of_member(conn: &mut DbConn, actor: &Actor, member: MemberId) -> AppResult<Vec<MemberLink>> {
     members::get(conn, actor, member)?.ok_or(AppError::NotFound)?;
     links_of(conn, actor.committee_id, member)
@@ -238,7 +238,7 @@ pub(super) fn links_of(conn: &mut DbConn, committee_id: CommitteeId, member: Mem
 
 /// Every link at the localities the actor may see, whoever the member (the
 /// roster's import and export).
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn all(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<Liaison>> {
     let q = liaisons::table
         .inner_join(loc::table)

@@ -69,7 +69,7 @@ impl LocalityData {
 }
 
 /// The localities the actor may see, optionally of one office.
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn list(conn: &mut DbConn, actor: &Actor, office: Option<OfficeId>) -> AppResult<Vec<Locality>> {
     let mut q = localities::table.filter(localities::committee_id.eq(actor.committee_id)).into_boxed();
     match actor.office_scope() {
@@ -84,7 +84,7 @@ pub fn list(conn: &mut DbConn, actor: &Actor, office: Option<OfficeId>) -> AppRe
 }
 
 /// One locality, if the actor may see its office.
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn get(conn: &mut DbConn, actor: &Actor, id: LocalityId) -> AppResult<Option<Locality>> {
     let l: Option<Locality> = localities::table
         .find(id)
@@ -101,7 +101,7 @@ fn name_conflict(e: diesel::result::Error) -> AppError {
 
 /// Inserts a locality. Unscoped, permission is the caller's: `create`, the
 /// roster import (the district's, checked before it plans), the loaders.
-#[tracing::instrument(skip(conn, who, d))]
+#[tracing::instrument(level = "debug", skip(conn, who, d))]
 pub fn insert_unscoped(
     conn: &mut DbConn,
     who: Who<'_>,
@@ -131,7 +131,7 @@ pub fn insert_unscoped(
 }
 
 /// Office staff add localities to their own office; the district to any.
-#[tracing::instrument(skip(conn, actor, d))]
+#[tracing::instrument(level = "debug", skip(conn, actor, d))]
 pub fn create(conn: &mut DbConn, actor: &Actor, office: OfficeId, d: &LocalityData) -> AppResult<LocalityId> {
     if !model::can_manage_office(actor, office) {
         return Err(AppError::Forbidden);
@@ -142,7 +142,7 @@ pub fn create(conn: &mut DbConn, actor: &Actor, office: OfficeId, d: &LocalityDa
 
 /// Writes a locality's fields; returns whether anything changed. Unscoped,
 /// permission is the caller's: `update`, and the roster import.
-#[tracing::instrument(skip(conn, who, existing, d), fields(id = %existing.id))]
+#[tracing::instrument(level = "debug", skip(conn, who, existing, d), fields(id = %existing.id))]
 pub fn write_unscoped(conn: &mut DbConn, who: Who<'_>, existing: &Locality, d: &LocalityData) -> AppResult<bool> {
     d.check().map_err(AppError::BadRequest)?;
     if existing.unchanged_by(d) {
@@ -163,7 +163,7 @@ pub fn write_unscoped(conn: &mut DbConn, who: Who<'_>, existing: &Locality, d: &
     Ok(true)
 }
 
-#[tracing::instrument(skip(conn, actor, d))]
+#[tracing::instrument(level = "debug", skip(conn, actor, d))]
 pub fn update(conn: &mut DbConn, actor: &Actor, id: LocalityId, d: &LocalityData) -> AppResult<()> {
     let existing = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     if !model::can_manage_office(actor, existing.office_id) {

@@ -132,7 +132,7 @@ pub const PAGE_SIZE: i64 = 30;
 /// The member list the actor may see, filtered and paginated; returns the page
 /// and the total count. District and leaders see all; office staff their
 /// office's members; a member only themselves; other roles nothing.
-#[tracing::instrument(skip(conn, actor, f), fields(page = f.page))]
+#[tracing::instrument(level = "debug", skip(conn, actor, f), fields(page = f.page))]
 pub fn search(conn: &mut DbConn, actor: &Actor, f: &MemberFilter) -> AppResult<(Vec<MemberRow>, i64)> {
     let mut q = members::table.filter(members::committee_id.eq(actor.committee_id)).into_boxed();
     let mut count_q = members::table.filter(members::committee_id.eq(actor.committee_id)).into_boxed();
@@ -202,7 +202,7 @@ pub fn search(conn: &mut DbConn, actor: &Actor, f: &MemberFilter) -> AppResult<(
 }
 
 /// One member, if the actor may see them (same rules as `search`).
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn get(conn: &mut DbConn, actor: &Actor, id: MemberId) -> AppResult<Option<Member>> {
     let m: Option<Member> = members::table
         .find(id)
@@ -219,7 +219,7 @@ pub fn get(conn: &mut DbConn, actor: &Actor, id: MemberId) -> AppResult<Option<M
 }
 
 /// The member record of a logged-in member.
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn own_record(conn: &mut DbConn, actor: &Actor) -> AppResult<Option<Member>> {
     Ok(members::table
         .filter(members::user_id.eq(actor.user_id).and(members::committee_id.eq(actor.committee_id)))
@@ -230,7 +230,7 @@ pub fn own_record(conn: &mut DbConn, actor: &Actor) -> AppResult<Option<Member>>
 
 /// The actor's own member record's id, for what only a member does (replying
 /// to an invitation, signing in); a clear refusal for other accounts.
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn own_id(conn: &mut DbConn, actor: &Actor) -> AppResult<MemberId> {
     own_record(conn, actor)?.map(|m| m.id).ok_or(AppError::BadRequest("activity.not_a_member"))
 }
@@ -301,7 +301,7 @@ fn phone_conflict(e: diesel::result::Error) -> AppError {
 
 /// Inserts a member. Unscoped, permission is the caller's: `create`, the
 /// roster import (the district's, checked before it plans), the loaders.
-#[tracing::instrument(skip(conn, who, d))]
+#[tracing::instrument(level = "debug", skip(conn, who, d))]
 pub fn insert_unscoped(
     conn: &mut DbConn,
     who: Who<'_>,
@@ -325,7 +325,7 @@ pub fn insert_unscoped(
     Ok(id)
 }
 
-#[tracing::instrument(skip(conn, actor, d))]
+#[tracing::instrument(level = "debug", skip(conn, actor, d))]
 pub fn create(conn: &mut DbConn, actor: &Actor, d: &MemberData) -> AppResult<MemberId> {
     if !model::can_manage_roster(actor) {
         return Err(AppError::Forbidden);
@@ -336,7 +336,7 @@ pub fn create(conn: &mut DbConn, actor: &Actor, d: &MemberData) -> AppResult<Mem
 /// Writes a member's fields; returns whether anything changed (an unchanged
 /// re-import writes nothing, not even an audit entry). Unscoped, permission
 /// is the caller's: `update`, and the roster import.
-#[tracing::instrument(skip(conn, who, existing, d), fields(id = %existing.id))]
+#[tracing::instrument(level = "debug", skip(conn, who, existing, d), fields(id = %existing.id))]
 pub fn write_unscoped(conn: &mut DbConn, who: Who<'_>, existing: &Member, d: &MemberData) -> AppResult<bool> {
     check_refs(conn, existing.committee_id, d)?;
     if existing.unchanged_by(d) {
@@ -350,7 +350,7 @@ pub fn write_unscoped(conn: &mut DbConn, who: Who<'_>, existing: &Member, d: &Me
     Ok(true)
 }
 
-#[tracing::instrument(skip(conn, actor, d))]
+#[tracing::instrument(level = "debug", skip(conn, actor, d))]
 pub fn update(conn: &mut DbConn, actor: &Actor, id: MemberId, d: &MemberData) -> AppResult<()> {
     if !model::can_manage_roster(actor) {
         return Err(AppError::Forbidden);
@@ -362,7 +362,7 @@ pub fn update(conn: &mut DbConn, actor: &Actor, id: MemberId, d: &MemberData) ->
 
 /// Whether the member's name may appear on public pages (activity results):
 /// their own choice, or recorded by roster staff on their word.
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn set_public_name(conn: &mut DbConn, actor: &Actor, id: MemberId, on: bool) -> AppResult<()> {
     let own = own_record(conn, actor)?.is_some_and(|m| m.id == id);
     if !own && !model::can_manage_roster(actor) {
@@ -382,7 +382,7 @@ pub fn set_public_name(conn: &mut DbConn, actor: &Actor, id: MemberId, on: bool)
 
 /// 离任: the member leaves on `on`; their current liaisons end that day. Their
 /// records stay.
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn leave(conn: &mut DbConn, actor: &Actor, id: MemberId, on: NaiveDate) -> AppResult<()> {
     if !model::can_manage_roster(actor) {
         return Err(AppError::Forbidden);
@@ -393,7 +393,7 @@ pub fn leave(conn: &mut DbConn, actor: &Actor, id: MemberId, on: NaiveDate) -> A
 
 /// Records that a member left. Permission is the caller's: `leave`, and the
 /// demo, which has no acting user.
-#[tracing::instrument(skip(conn, who))]
+#[tracing::instrument(level = "debug", skip(conn, who))]
 pub fn mark_left(conn: &mut DbConn, who: Who<'_>, id: MemberId, on: NaiveDate) -> AppResult<()> {
     let m: Member = members::table.find(id).select(Member::as_select()).first(conn)?;
     if !m.is_active() {
@@ -417,7 +417,7 @@ pub fn mark_left(conn: &mut DbConn, who: Who<'_>, id: MemberId, on: NaiveDate) -
 
 /// Links a member record to a login (the member then sees their own record);
 /// the demo only, which has no acting user (the district uses `set_login`).
-#[tracing::instrument(skip(conn, who))]
+#[tracing::instrument(level = "debug", skip(conn, who))]
 pub fn link_user(conn: &mut DbConn, who: Who<'_>, id: MemberId, user: UserId) -> AppResult<()> {
     diesel::update(members::table.find(id)).set(members::user_id.eq(Some(user))).execute(conn)?;
     audit::record(
@@ -430,7 +430,7 @@ pub fn link_user(conn: &mut DbConn, who: Who<'_>, id: MemberId, user: UserId) ->
 
 /// The district links a member record to a login of role `member` (or unlinks
 /// it with `None`); one login belongs to one member.
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn set_login(conn: &mut DbConn, actor: &Actor, id: MemberId, username: Option<&str>) -> AppResult<()> {
     if !model::can_manage_roster(actor) {
         return Err(AppError::Forbidden);
@@ -463,7 +463,7 @@ pub fn set_login(conn: &mut DbConn, actor: &Actor, id: MemberId, username: Optio
 
 /// Names of members of the actor's committee by id, for labels (an office's
 /// convener is a member of any office).
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn names(conn: &mut DbConn, actor: &Actor, ids: &[MemberId]) -> AppResult<Vec<(MemberId, String)>> {
     Ok(members::table
         .filter(members::id.eq_any(ids).and(members::committee_id.eq(actor.committee_id)))
@@ -484,7 +484,7 @@ pub struct Profile {
 }
 
 /// A member the actor may see, with their sector, office, liaison points and login.
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn profile(conn: &mut DbConn, actor: &Actor, id: MemberId) -> AppResult<Profile> {
     let member = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     let sector = match member.sector_id {
@@ -509,7 +509,7 @@ pub fn profile(conn: &mut DbConn, actor: &Actor, id: MemberId) -> AppResult<Prof
 }
 
 /// Active members for choosing (a convener, a liaison): id and name, by office first.
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn choices(conn: &mut DbConn, actor: &Actor, office: Option<OfficeId>) -> AppResult<Vec<(MemberId, String)>> {
     if !matches!(actor.role, Role::DistrictAdmin | Role::OfficeStaff) {
         return Ok(vec![]);

@@ -23,7 +23,7 @@ pub struct OfficeRow {
 
 /// The offices the actor may see, each with its convener, points, gaps and
 /// Members' Home.
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn overview(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<OfficeRow>> {
     let offices = list_offices(conn, actor)?;
     let points = liaisons::points(conn, actor, None)?;
@@ -60,7 +60,7 @@ pub struct OfficePage {
 }
 
 /// One office the actor may see; any other is "not found".
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn page(conn: &mut DbConn, actor: &Actor, id: OfficeId) -> AppResult<OfficePage> {
     let office = get_office(conn, actor, id)?.ok_or(AppError::NotFound)?;
     let convener = name_of(&convener_names(conn, actor, std::slice::from_ref(&office))?, office.convener_id);

@@ -39,20 +39,20 @@ pub struct Office {
 }
 
 /// The actor's own committee (its name and code head pages and posters).
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn committee(conn: &mut DbConn, actor: &Actor) -> AppResult<Committee> {
     Ok(committees::table.find(actor.committee_id).select(Committee::as_select()).first(conn)?)
 }
 
 /// A committee by the code in a public address. Unscoped: residents on the
 /// public pages have no account; the CLI and the loaders have none either.
-#[tracing::instrument(skip(conn))]
+#[tracing::instrument(level = "debug", skip(conn))]
 pub fn committee_by_code_unscoped(conn: &mut DbConn, code: &str) -> AppResult<Option<Committee>> {
     Ok(committees::table.filter(committees::code.eq(code)).select(Committee::as_select()).first(conn).optional()?)
 }
 
 /// A new committee; `setup::new_committee` only (and tests that make one).
-#[tracing::instrument(skip(conn, who))]
+#[tracing::instrument(level = "debug", skip(conn, who))]
 pub fn create_committee(conn: &mut DbConn, who: Who<'_>, code: &str, name: &str) -> AppResult<CommitteeId> {
     let id: CommitteeId = diesel::insert_into(committees::table)
         .values((committees::code.eq(code), committees::name.eq(name), committees::created_at.eq(now())))
@@ -67,7 +67,7 @@ pub fn create_committee(conn: &mut DbConn, who: Who<'_>, code: &str, name: &str)
 }
 
 /// A new office; the demo and `gen` only (a committee's offices are fixed).
-#[tracing::instrument(skip(conn, who))]
+#[tracing::instrument(level = "debug", skip(conn, who))]
 pub fn create_office(
     conn: &mut DbConn,
     who: Who<'_>,
@@ -93,7 +93,7 @@ pub fn create_office(
 }
 
 /// The offices the actor may see: all of the committee's, their own, or none.
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn list_offices(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<Office>> {
     let q = offices::table
         .filter(offices::committee_id.eq(actor.committee_id))
@@ -108,7 +108,7 @@ pub fn list_offices(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<Office>> 
 
 /// One office, if the actor may see it; another committee's or office's is
 /// "not found", exactly like one that does not exist.
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn get_office(conn: &mut DbConn, actor: &Actor, id: OfficeId) -> AppResult<Option<Office>> {
     if !actor.sees_office(id) {
         return Ok(None);
@@ -123,7 +123,7 @@ pub fn get_office(conn: &mut DbConn, actor: &Actor, id: OfficeId) -> AppResult<O
 
 /// Office names for the account form: account managers assign users to offices
 /// without reading the offices' records.
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn names_for_accounts(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<(OfficeId, String)>> {
     if !actor.can_manage_accounts() {
         return Err(AppError::Forbidden);
@@ -137,7 +137,7 @@ pub fn names_for_accounts(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<(Of
 
 /// An office by name; the CLI (`user add --office`) and the demo only, which
 /// have no acting user.
-#[tracing::instrument(skip(conn))]
+#[tracing::instrument(level = "debug", skip(conn))]
 pub fn office_by_name(conn: &mut DbConn, committee_id: CommitteeId, name: &str) -> AppResult<Option<Office>> {
     Ok(offices::table
         .filter(offices::committee_id.eq(committee_id).and(offices::name.eq(name)))
@@ -157,7 +157,7 @@ pub struct OfficeUpdate {
 
 /// The district sets an office's address, founding date and convener (召集人,
 /// a member of the committee, with their party post).
-#[tracing::instrument(skip(conn, actor, upd))]
+#[tracing::instrument(level = "debug", skip(conn, actor, upd))]
 pub fn update_office(conn: &mut DbConn, actor: &Actor, id: OfficeId, upd: &OfficeUpdate) -> AppResult<()> {
     if !model::can_manage_roster(actor) {
         return Err(AppError::Forbidden);
@@ -173,7 +173,7 @@ pub fn update_office(conn: &mut DbConn, actor: &Actor, id: OfficeId, upd: &Offic
 
 /// Writes an office's details; permission is the caller's: `update_office`,
 /// and the demo, which has no acting user.
-#[tracing::instrument(skip(conn, who, upd))]
+#[tracing::instrument(level = "debug", skip(conn, who, upd))]
 pub fn set_office_details(conn: &mut DbConn, who: Who<'_>, id: OfficeId, upd: &OfficeUpdate) -> AppResult<()> {
     if upd.address.as_ref().is_some_and(|a| a.chars().count() > 200)
         || upd.convener_post.as_ref().is_some_and(|p| p.chars().count() > 50)
@@ -207,7 +207,7 @@ pub struct Staffer {
 }
 
 /// An office's staffers; an office the actor may not see is "not found".
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn staffers(conn: &mut DbConn, actor: &Actor, office: OfficeId) -> AppResult<Vec<Staffer>> {
     get_office(conn, actor, office)?.ok_or(AppError::NotFound)?;
     Ok(office_staffers::table
@@ -219,7 +219,7 @@ pub fn staffers(conn: &mut DbConn, actor: &Actor, office: OfficeId) -> AppResult
 
 /// Adds a staffer (专职/兼职工作人员) to an office. Permission is the
 /// caller's: `add_staffer_checked`, and the demo, which has no acting user.
-#[tracing::instrument(skip(conn, who, name, phone))]
+#[tracing::instrument(level = "debug", skip(conn, who, name, phone))]
 pub fn add_staffer(
     conn: &mut DbConn,
     who: Who<'_>,
@@ -254,7 +254,7 @@ pub fn add_staffer(
 }
 
 /// The district adds a staffer to an office.
-#[tracing::instrument(skip(conn, actor, name, phone))]
+#[tracing::instrument(level = "debug", skip(conn, actor, name, phone))]
 pub fn add_staffer_checked(
     conn: &mut DbConn,
     actor: &Actor,
@@ -270,7 +270,7 @@ pub fn add_staffer_checked(
     add_staffer(conn, Who::User(actor), actor.committee_id, office, name, phone, employment)
 }
 
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn remove_staffer(conn: &mut DbConn, actor: &Actor, office: OfficeId, staffer: i64) -> AppResult<()> {
     if !model::can_manage_roster(actor) {
         return Err(AppError::Forbidden);
@@ -293,7 +293,7 @@ pub fn remove_staffer(conn: &mut DbConn, actor: &Actor, office: OfficeId, staffe
 
 /// An office's name, for labels: any account of the committee may read the
 /// names of its offices (a member's record names their office).
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn office_name(conn: &mut DbConn, actor: &Actor, id: OfficeId) -> AppResult<Option<String>> {
     Ok(offices::table
         .find(id)

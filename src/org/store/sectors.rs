@@ -27,7 +27,7 @@ pub struct Sector {
 
 /// Every sector of the actor's committee (anyone in the committee may read it:
 /// forms offer them).
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn list(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<Sector>> {
     Ok(sectors::table
         .filter(sectors::committee_id.eq(actor.committee_id))
@@ -38,7 +38,7 @@ pub fn list(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<Sector>> {
 
 /// With the number of members (in office) in each: the sectors page, for those
 /// who read the roster.
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn list_with_counts(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<(Sector, i64)>> {
     if !model::can_read_roster(actor) {
         return Err(AppError::Forbidden);
@@ -79,7 +79,7 @@ fn insert(conn: &mut DbConn, who: Who<'_>, committee_id: CommitteeId, name: &str
 }
 
 /// A new committee starts with the standard CPPCC sectors (`setup` only).
-#[tracing::instrument(skip(conn, who))]
+#[tracing::instrument(level = "debug", skip(conn, who))]
 pub fn seed_standard(conn: &mut DbConn, who: impl Fn() -> Who<'static>, committee_id: CommitteeId) -> AppResult<()> {
     for (i, name) in STANDARD_SECTORS.iter().enumerate() {
         insert(conn, who(), committee_id, name, (i as i32 + 1) * 10)?;
@@ -87,7 +87,7 @@ pub fn seed_standard(conn: &mut DbConn, who: impl Fn() -> Who<'static>, committe
     Ok(())
 }
 
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn create(conn: &mut DbConn, actor: &Actor, name: &str) -> AppResult<SectorId> {
     if !model::can_manage_roster(actor) {
         return Err(AppError::Forbidden);
@@ -100,7 +100,7 @@ pub fn create(conn: &mut DbConn, actor: &Actor, name: &str) -> AppResult<SectorI
 }
 
 /// Renames a sector, or retires it from new choices (members keep it).
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn update(conn: &mut DbConn, actor: &Actor, id: SectorId, name: &str, active: bool) -> AppResult<()> {
     if !model::can_manage_roster(actor) {
         return Err(AppError::Forbidden);
@@ -131,7 +131,7 @@ pub fn update(conn: &mut DbConn, actor: &Actor, id: SectorId, name: &str, active
 }
 
 /// A sector by name; the demo only, which has no acting user.
-#[tracing::instrument(skip(conn))]
+#[tracing::instrument(level = "debug", skip(conn))]
 pub fn by_name(conn: &mut DbConn, committee_id: CommitteeId, name: &str) -> AppResult<Option<Sector>> {
     Ok(sectors::table
         .filter(sectors::committee_id.eq(committee_id).and(sectors::name.eq(name.trim())))

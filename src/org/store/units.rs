@@ -8,7 +8,7 @@ use crate::kernel::error::AppResult;
 use crate::kernel::notify::{Message, Unit, inapp};
 
 /// The unit whose digests and alerts the actor reads (not the district's).
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn handling_unit(conn: &mut DbConn, actor: &Actor) -> AppResult<Option<Unit>> {
     Ok(match actor.role {
         Role::Department => super::departments::department_of(conn, actor)?.map(Unit::Department),
@@ -21,7 +21,7 @@ pub fn handling_unit(conn: &mut DbConn, actor: &Actor) -> AppResult<Option<Unit>
 /// The actor's recent in-app messages whose subject is `like` (an SQL
 /// pattern such as `activity-%`): their unit's, or the district's for its
 /// admins; newest first.
-#[tracing::instrument(skip(conn, actor))]
+#[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn notices(conn: &mut DbConn, actor: &Actor, like: &str) -> AppResult<Vec<Message>> {
     let unit = match actor.role {
         Role::DistrictAdmin => Some(Unit::District),
