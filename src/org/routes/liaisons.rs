@@ -3,17 +3,19 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::Html;
 use axum::routing::get;
 use serde::Deserialize;
 
 use super::LocalityForm;
-use crate::kernel::auth::CurrentUser;
+use crate::kernel::auth::{Actor, CurrentUser};
+use crate::kernel::db::DbConn;
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{LiaisonId, LocalityId, MemberId};
 use crate::kernel::state::AppState;
 use crate::kernel::web::action::{action, action_back};
+use crate::kernel::web::view::view;
 use crate::kernel::web::{Page, form, render};
 use crate::org::model::{self, LocalityKind};
 use crate::org::store::liaisons::{self, Point};
@@ -24,7 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/liaisons", get(overview))
         .route(
             "/localities/{id}",
-            get(show).merge(action(
+            view(show).merge(action(
                 "locality.saved",
                 |id| format!("/localities/{id}"),
                 |c, me, id, f: LocalityForm| localities::update(c, me, LocalityId(id), &f.data()?),
@@ -90,16 +92,10 @@ struct LocalityTemplate {
     kinds: &'static [LocalityKind],
 }
 
-async fn show(
-    State(st): State<AppState>,
-    CurrentUser(me): CurrentUser,
-    page: Page,
-    Path(id): Path<i64>,
-) -> AppResult<Html<String>> {
-    let actor = me.clone();
-    let point = st.db.read(move |c| liaisons::point(c, &actor, LocalityId(id))).await?;
-    render(&LocalityTemplate {
-        can_manage: model::can_manage_office(&me, point.locality.office_id),
+fn show(c: &mut DbConn, me: &Actor, id: i64, page: Page) -> AppResult<LocalityTemplate> {
+    let point = liaisons::point(c, me, LocalityId(id))?;
+    Ok(LocalityTemplate {
+        can_manage: model::can_manage_office(me, point.locality.office_id),
         kinds: LocalityKind::ALL,
         page,
         point,

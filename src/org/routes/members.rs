@@ -15,6 +15,7 @@ use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{MemberId, OfficeId, SectorId};
 use crate::kernel::state::AppState;
 use crate::kernel::web::action::action;
+use crate::kernel::web::view::view;
 use crate::kernel::web::{Page, form, render};
 use crate::org::model::{self, Gender, MemberStatus, PARTIES, Phone};
 use crate::org::store::liaisons::MemberLink;
@@ -26,7 +27,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/members", get(list).post(create))
         .route("/members/new", get(new_form))
-        .route("/members/{id}", get(show).post(update))
+        .route("/members/{id}", view(show).post(update))
         .route("/members/{id}/edit", get(edit_form))
         .route(
             "/members/{id}/leave",
@@ -153,22 +154,16 @@ struct MemberTemplate {
     today: String,
 }
 
-async fn show(
-    State(st): State<AppState>,
-    CurrentUser(me): CurrentUser,
-    page: Page,
-    Path(id): Path<i64>,
-) -> AppResult<Html<String>> {
-    let can_edit = model::can_manage_roster(&me);
-    let p = st.db.read(move |c| members::profile(c, &me, MemberId(id))).await?;
-    render(&MemberTemplate {
+fn show(c: &mut DbConn, me: &Actor, id: i64, page: Page) -> AppResult<MemberTemplate> {
+    let p = members::profile(c, me, MemberId(id))?;
+    Ok(MemberTemplate {
         page,
         member: p.member,
         sector: p.sector,
         office: p.office,
         links: p.links,
         login: p.login,
-        can_edit,
+        can_edit: model::can_manage_roster(me),
         own: p.own,
         today: crate::kernel::time::today().to_string(),
     })

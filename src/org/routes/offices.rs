@@ -10,11 +10,13 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::{LocalityForm, done};
-use crate::kernel::auth::CurrentUser;
+use crate::kernel::auth::{Actor, CurrentUser};
+use crate::kernel::db::DbConn;
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{MemberId, OfficeId};
 use crate::kernel::state::AppState;
 use crate::kernel::web::action::action;
+use crate::kernel::web::view::view;
 use crate::kernel::web::{Page, form, render};
 use crate::org::model::{Employment, Phone};
 use crate::org::store::liaisons::Point;
@@ -27,7 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/offices", get(list))
         .route(
             "/offices/{id}",
-            get(show).merge(action("office.saved", back, |c, me, id, f: OfficeForm| {
+            view(show).merge(action("office.saved", back, |c, me, id, f: OfficeForm| {
                 store::update_office(c, me, OfficeId(id), &f.update()?)
             })),
         )
@@ -78,14 +80,9 @@ struct OfficeTemplate {
     today: String,
 }
 
-async fn show(
-    State(st): State<AppState>,
-    CurrentUser(me): CurrentUser,
-    page: Page,
-    Path(id): Path<i64>,
-) -> AppResult<Html<String>> {
-    let o: OfficePage = st.db.read(move |c| office_view::page(c, &me, OfficeId(id))).await?;
-    render(&OfficeTemplate {
+fn show(c: &mut DbConn, me: &Actor, id: i64, page: Page) -> AppResult<OfficeTemplate> {
+    let o: OfficePage = office_view::page(c, me, OfficeId(id))?;
+    Ok(OfficeTemplate {
         page,
         office: o.office,
         convener: o.convener,
