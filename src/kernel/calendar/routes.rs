@@ -3,29 +3,48 @@
 //! business roles read it.
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{Query, State};
-use axum::response::{Html, Redirect};
-use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::response::Html;
+use axum::routing::get;
 use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
-use tower_sessions::Session;
 
 use super::model::{self, Calendar, DayKind};
 use super::store;
-use crate::kernel::auth::CurrentUser;
+use crate::kernel::auth::{Actor, CurrentUser};
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::state::AppState;
 use crate::kernel::time::today;
-use crate::kernel::web::page::flash;
+use crate::kernel::web::action::action_form;
 use crate::kernel::web::{Page, render};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/calendar", get(calendar_page))
-        .route("/calendar/days", post(set_day))
-        .route("/calendar/days/remove", post(remove_day))
-        .route("/calendar/fill", post(fill))
+        .route(
+            "/calendar/days",
+            action_form("calendar.saved", DayForm::back, |c, me, f| {
+                managing(me)?;
+                let (day, kind) = model::parse_form(&f.day, &f.kind).map_err(AppError::BadRequest)?;
+                store::set_day(c, me, day, kind, &f.name)
+            }),
+        )
+        .route(
+            "/calendar/days/remove",
+            action_form("calendar.removed", DayForm::back, |c, me, f| {
+                managing(me)?;
+                let day = model::parse_day(&f.day).ok_or(AppError::BadRequest("calendar.bad_date"))?;
+                store::remove_day(c, me, day)
+            }),
+        )
+        .route(
+            "/calendar/fill",
+            action_form("calendar.filled", DayForm::year_page, |c, me, f| {
+                managing(me)?;
+                store::fill_national(c, me, year_or_this(Some(&f.year))).map(|_| ())
+            }),
+        )
 }
 
 pub struct DayRow {
@@ -116,69 +135,20 @@ struct DayForm {
 }
 
 impl DayForm {
+    /// The year of the day the form names, or else the year it was on.
     fn back(&self) -> String {
         let year = model::parse_day(&self.day).map(|d| d.year()).unwrap_or_else(|| year_or_this(Some(&self.year)));
         format!("/calendar?year={year}")
     }
+
+    /// The year the form was on.
+    fn year_page(&self) -> String {
+        format!("/calendar?year={}", year_or_this(Some(&self.year)))
+    }
 }
 
-/// After a form: a user mistake is a message on the page the user comes back to;
-/// anything else (403, an internal error) is an error page.
-async fn done(session: &Session, result: AppResult<()>, ok_key: &str, back: &str) -> AppResult<Redirect> {
-    match result {
-        Ok(()) => flash(session, true, ok_key).await,
-        Err(AppError::BadRequest(k) | AppError::Conflict(k)) => flash(session, false, k).await,
-        Err(e) => return Err(e),
-    }
-    Ok(Redirect::to(back))
-}
-
-async fn set_day(
-    State(st): State<AppState>,
-    session: Session,
-    CurrentUser(me): CurrentUser,
-    Form(f): Form<DayForm>,
-) -> AppResult<Redirect> {
-    // Refused before the fields are read: someone who may not change the calendar
-    // learns nothing from its messages.
-    if !model::can_manage(&me) {
-        return Err(AppError::Forbidden);
-    }
-    let back = f.back();
-    let result = match model::parse_form(&f.day, &f.kind) {
-        Ok((day, kind)) => st.db.write(move |c| store::set_day(c, &me, day, kind, &f.name)).await,
-        Err(k) => Err(AppError::BadRequest(k)),
-    };
-    done(&session, result, "calendar.saved", &back).await
-}
-
-async fn remove_day(
-    State(st): State<AppState>,
-    session: Session,
-    CurrentUser(me): CurrentUser,
-    Form(f): Form<DayForm>,
-) -> AppResult<Redirect> {
-    if !model::can_manage(&me) {
-        return Err(AppError::Forbidden);
-    }
-    let back = f.back();
-    let result = match model::parse_day(&f.day) {
-        Some(day) => st.db.write(move |c| store::remove_day(c, &me, day)).await,
-        None => Err(AppError::BadRequest("calendar.bad_date")),
-    };
-    done(&session, result, "calendar.removed", &back).await
-}
-
-async fn fill(
-    State(st): State<AppState>,
-    session: Session,
-    CurrentUser(me): CurrentUser,
-    Form(f): Form<DayForm>,
-) -> AppResult<Redirect> {
-    if !model::can_manage(&me) {
-        return Err(AppError::Forbidden);
-    }
-    let year = year_or_this(Some(&f.year));
-    let result = st.db.write(move |c| store::fill_national(c, &me, year)).await.map(|_| ());
-    done(&session, result, "calendar.filled", &format!("/calendar?year={year}")).await
+/// Refused before the fields are read: someone who may not change the calendar
+/// learns nothing from its messages.
+fn managing(me: &Actor) -> AppResult<()> {
+    if model::can_manage(me) { Ok(()) } else { Err(AppError::Forbidden) }
 }

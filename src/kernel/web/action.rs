@@ -4,6 +4,7 @@
 
 use axum::Form;
 use axum::extract::{Path, State};
+use axum::response::Redirect;
 use axum::routing::{MethodRouter, post};
 use serde::de::DeserializeOwned;
 use tower_sessions::Session;
@@ -38,6 +39,19 @@ where
     routed(ok, move |id, f: &F| crate::kernel::web::safe_next(Some(&back(id, f))).to_string(), act)
 }
 
+/// `action` for an address that names no record (`POST /sectors`): what the
+/// store needs is all in the form, and so is the page to go back to.
+pub fn action_form<F, A>(ok: &'static str, back: fn(&F) -> String, act: A) -> MethodRouter<AppState>
+where
+    F: DeserializeOwned + Send + 'static,
+    A: Fn(&mut DbConn, &Actor, F) -> AppResult<()> + Copy + Send + Sync + 'static,
+{
+    post(move |st: State<AppState>, session: Session, me: CurrentUser, Form(f): Form<F>| async move {
+        let to = back(&f);
+        done(st, session, me, ok, &to, move |c, me| act(c, me, f)).await
+    })
+}
+
 fn routed<F, A, B>(ok: &'static str, back: B, act: A) -> MethodRouter<AppState>
 where
     F: DeserializeOwned + Send + 'static,
@@ -45,16 +59,27 @@ where
     B: Fn(i64, &F) -> String + Copy + Send + Sync + 'static,
 {
     post(
-        move |State(st): State<AppState>,
-              session: Session,
-              CurrentUser(me): CurrentUser,
-              Path(id): Path<i64>,
-              Form(f): Form<F>| async move {
+        move |st: State<AppState>, session: Session, me: CurrentUser, Path(id): Path<i64>, Form(f): Form<F>| async move {
             let to = back(id, &f);
-            let result = st.db.write(move |c| act(c, &me, id, f)).await;
-            form_done(&session, result, ok, &to).await
+            done(st, session, me, ok, &to, move |c, me| act(c, me, id, f)).await
         },
     )
+}
+
+/// Runs `act` in a write transaction as the user, then goes to `to` with a flash.
+async fn done<A>(
+    State(st): State<AppState>,
+    session: Session,
+    CurrentUser(me): CurrentUser,
+    ok: &str,
+    to: &str,
+    act: A,
+) -> AppResult<Redirect>
+where
+    A: FnOnce(&mut DbConn, &Actor) -> AppResult<()> + Send + 'static,
+{
+    let result = st.db.write(move |c| act(c, &me)).await;
+    form_done(&session, result, ok, to).await
 }
 
 /// The form of a button that sends nothing but its CSRF token.

@@ -27,6 +27,11 @@ pub fn date(v: &Option<String>) -> Result<Option<NaiveDate>, AppError> {
     }
 }
 
+/// A date field where blank means today.
+pub fn date_or_today(v: &Option<String>) -> Result<NaiveDate, AppError> {
+    Ok(date(v)?.unwrap_or_else(crate::kernel::time::today))
+}
+
 /// An optional time of day (`HH:MM`).
 pub fn time(v: &Option<String>) -> Result<Option<NaiveTime>, AppError> {
     match text(v) {

@@ -10,6 +10,7 @@ pub mod links;
 pub mod page;
 pub mod prefs;
 pub mod probes;
+pub mod view;
 
 use axum::response::Html;
 

@@ -6,10 +6,11 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, header};
-use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::response::IntoResponse;
+use axum::routing::{MethodRouter, get};
 
-use crate::kernel::auth::CurrentUser;
+use crate::kernel::auth::{Actor, CurrentUser};
+use crate::kernel::db::DbConn;
 use crate::kernel::error::AppResult;
 use crate::kernel::ids::{LocalityId, OfficeId};
 use crate::kernel::state::AppState;
@@ -20,10 +21,21 @@ use crate::opinions::store::posters::{self, Poster};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/posters/home/{office}", get(home))
-        .route("/posters/home/{office}/qr.svg", get(home_qr))
-        .route("/posters/locality/{locality}", get(locality))
-        .route("/posters/locality/{locality}/qr.svg", get(locality_qr))
+        .route("/posters/home/{office}", page(home))
+        .route("/posters/home/{office}/qr.svg", qr(home))
+        .route("/posters/locality/{locality}", page(locality))
+        .route("/posters/locality/{locality}/qr.svg", qr(locality))
+}
+
+/// The poster of one kind of place (a Members' Home, a village), by its id.
+type Load = fn(&mut DbConn, &Actor, i64) -> AppResult<Poster>;
+
+fn home(c: &mut DbConn, me: &Actor, office: i64) -> AppResult<Poster> {
+    posters::home(c, me, OfficeId(office))
+}
+
+fn locality(c: &mut DbConn, me: &Actor, id: i64) -> AppResult<Poster> {
+    posters::locality(c, me, LocalityId(id))
 }
 
 /// The box's absolute address for a place. Committee codes are set by the
@@ -52,69 +64,56 @@ struct PosterTemplate {
     rating_days: i64,
 }
 
-async fn poster(st: &AppState, page: Page, headers: &HeaderMap, t: Poster) -> AppResult<Html<String>> {
-    let base = base_url(st.config.public_base_url.as_deref(), headers);
-    let url = box_url(&base, &t.committee_code, &t.query);
-    let qr = qr_svg(&url)?;
-    render(&PosterTemplate {
-        page,
-        committee_name: t.committee_name,
-        place: t.place,
-        track_url: format!("{base}/track"),
-        qr: inline(&qr).to_string(),
-        box_url: url,
-        back: t.back,
-        rating_days: AUTO_CLOSE_DAYS,
+/// A place's box as the poster and its QR image show it.
+struct BoxLink {
+    /// This site's address, as the visitor reached it.
+    base: String,
+    url: String,
+    /// The QR code of `url`, an SVG image.
+    qr: String,
+}
+
+impl BoxLink {
+    fn of(st: &AppState, headers: &HeaderMap, t: &Poster) -> AppResult<BoxLink> {
+        let base = base_url(st.config.public_base_url.as_deref(), headers);
+        let url = box_url(&base, &t.committee_code, &t.query);
+        Ok(BoxLink { qr: qr_svg(&url)?, base, url })
+    }
+}
+
+/// `GET` of the printable poster of the place `load` finds.
+fn page(load: Load) -> MethodRouter<AppState> {
+    get(move |State(st): State<AppState>, me: CurrentUser, page: Page, headers: HeaderMap, id: Path<i64>| async move {
+        let t = find(&st, me, id, load).await?;
+        let link = BoxLink::of(&st, &headers, &t)?;
+        render(&PosterTemplate {
+            page,
+            committee_name: t.committee_name,
+            place: t.place,
+            track_url: format!("{}/track", link.base),
+            qr: inline(&link.qr).to_string(),
+            box_url: link.url,
+            back: t.back,
+            rating_days: AUTO_CLOSE_DAYS,
+        })
     })
 }
 
-fn svg_response(st: &AppState, headers: &HeaderMap, t: Poster) -> AppResult<Response> {
-    let base = base_url(st.config.public_base_url.as_deref(), headers);
-    let svg = qr_svg(&box_url(&base, &t.committee_code, &t.query))?;
-    Ok(([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "private, max-age=300")], svg)
-        .into_response())
+/// `GET` of the QR code alone (an SVG image) of the place `load` finds.
+fn qr(load: Load) -> MethodRouter<AppState> {
+    get(move |State(st): State<AppState>, me: CurrentUser, headers: HeaderMap, id: Path<i64>| async move {
+        let t = find(&st, me, id, load).await?;
+        let svg = BoxLink::of(&st, &headers, &t)?.qr;
+        AppResult::Ok(
+            ([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "private, max-age=300")], svg)
+                .into_response(),
+        )
+    })
 }
 
-async fn home(
-    State(st): State<AppState>,
-    CurrentUser(me): CurrentUser,
-    page: Page,
-    headers: HeaderMap,
-    Path(office): Path<i64>,
-) -> AppResult<Html<String>> {
-    let t = st.db.read(move |c| posters::home(c, &me, OfficeId(office))).await?;
-    poster(&st, page, &headers, t).await
-}
-
-async fn home_qr(
-    State(st): State<AppState>,
-    CurrentUser(me): CurrentUser,
-    headers: HeaderMap,
-    Path(office): Path<i64>,
-) -> AppResult<Response> {
-    let t = st.db.read(move |c| posters::home(c, &me, OfficeId(office))).await?;
-    svg_response(&st, &headers, t)
-}
-
-async fn locality(
-    State(st): State<AppState>,
-    CurrentUser(me): CurrentUser,
-    page: Page,
-    headers: HeaderMap,
-    Path(id): Path<i64>,
-) -> AppResult<Html<String>> {
-    let t = st.db.read(move |c| posters::locality(c, &me, LocalityId(id))).await?;
-    poster(&st, page, &headers, t).await
-}
-
-async fn locality_qr(
-    State(st): State<AppState>,
-    CurrentUser(me): CurrentUser,
-    headers: HeaderMap,
-    Path(id): Path<i64>,
-) -> AppResult<Response> {
-    let t = st.db.read(move |c| posters::locality(c, &me, LocalityId(id))).await?;
-    svg_response(&st, &headers, t)
+/// The place's poster, if the user may see it.
+async fn find(st: &AppState, CurrentUser(me): CurrentUser, Path(id): Path<i64>, load: Load) -> AppResult<Poster> {
+    st.db.read(move |c| load(c, &me, id)).await
 }
 
 #[cfg(test)]

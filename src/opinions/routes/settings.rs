@@ -2,37 +2,87 @@
 //! departments, and the routing table that preselects a case's handler.
 
 use askama::Template;
-use axum::extract::{Path, State};
-use axum::response::{Html, Redirect};
-use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
+use axum::extract::State;
+use axum::response::Html;
+use axum::routing::get;
 use serde::Deserialize;
-use tower_sessions::Session;
 
 use crate::kernel::auth::CurrentUser;
-use crate::kernel::db::DbConn;
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{CategoryId, DepartmentId, OfficeId};
 use crate::kernel::state::AppState;
-use crate::kernel::web::page::form_done;
+use crate::kernel::web::action::{Button, action, action_form};
 use crate::kernel::web::{Page, form, render};
 use crate::opinions::model::{Assignee, DEFAULT_ANSWER_DAYS};
 use crate::opinions::store::catalog::{self, Category};
 use crate::org::store::departments::{self, Department};
 use crate::org::store::{self as org, Office};
 
-const BACK: &str = "/opinions/settings";
-
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/opinions/settings", get(show))
-        .route("/opinions/settings/categories", post(add_category))
-        .route("/opinions/settings/categories/{id}", post(rename_category))
-        .route("/opinions/settings/categories/{id}/active", post(category_active))
-        .route("/opinions/settings/departments", post(add_department))
-        .route("/opinions/settings/departments/{id}/active", post(department_active))
-        .route("/opinions/settings/routes", post(set_route))
-        .route("/opinions/settings/routes/{id}/delete", post(remove_route))
+        .route(
+            "/opinions/settings/categories",
+            action_form(
+                OK,
+                |_| back("categories"),
+                |c, me, f: CategoryForm| {
+                    let parent = form::id(&f.parent)?.map(CategoryId);
+                    catalog::add_category(c, me, parent, form::text(&f.code).as_deref(), &f.name).map(|_| ())
+                },
+            ),
+        )
+        .route(
+            "/opinions/settings/categories/{id}",
+            action(
+                OK,
+                |_| back("categories"),
+                |c, me, id, f: NameForm| catalog::rename_category(c, me, CategoryId(id), &f.name),
+            ),
+        )
+        .route(
+            "/opinions/settings/categories/{id}/active",
+            action(
+                OK,
+                |_| back("categories"),
+                |c, me, id, f: ActiveForm| catalog::set_category_active(c, me, CategoryId(id), f.on()),
+            ),
+        )
+        .route(
+            "/opinions/settings/departments",
+            action_form(OK, |_| back("departments"), |c, me, f: NameForm| departments::add(c, me, &f.name).map(|_| ())),
+        )
+        .route(
+            "/opinions/settings/departments/{id}/active",
+            action(
+                OK,
+                |_| back("departments"),
+                |c, me, id, f: ActiveForm| departments::set_active(c, me, DepartmentId(id), f.on()),
+            ),
+        )
+        .route(
+            "/opinions/settings/routes",
+            action_form(
+                OK,
+                |_| back("routes"),
+                |c, me, f: RouteForm| {
+                    let (category, office, assignee, days) = parse_route(&f)?;
+                    catalog::set_route(c, me, category, office, assignee, days)
+                },
+            ),
+        )
+        .route(
+            "/opinions/settings/routes/{id}/delete",
+            action(OK, |_| back("routes"), |c, me, id, _: Button| catalog::remove_route(c, me, id)),
+        )
+}
+
+/// Every change goes back to its section of the settings page.
+const OK: &str = "settings.saved";
+
+fn back(section: &str) -> String {
+    format!("/opinions/settings#{section}")
 }
 
 /// A routing-table row with names to show.
@@ -95,41 +145,11 @@ async fn show(State(st): State<AppState>, CurrentUser(me): CurrentUser, page: Pa
     render(&SettingsTemplate { page, categories, departments, offices, routes, default_days: DEFAULT_ANSWER_DAYS })
 }
 
-/// Goes back to `section` of the settings page, with the outcome as a flash
-/// message.
-async fn back(session: &Session, result: AppResult<()>, section: &str) -> AppResult<Redirect> {
-    form_done(session, result, "settings.saved", &format!("{BACK}#{section}")).await
-}
-
-/// Writes one change, then goes `back`.
-async fn save<F>(st: &AppState, session: &Session, section: &str, change: F) -> AppResult<Redirect>
-where
-    F: FnOnce(&mut DbConn) -> AppResult<()> + Send + 'static,
-{
-    let result = st.db.write(change).await;
-    back(session, result, section).await
-}
-
 #[derive(Deserialize)]
 struct CategoryForm {
     parent: Option<String>,
     code: Option<String>,
     name: String,
-}
-
-async fn add_category(
-    State(st): State<AppState>,
-    session: Session,
-    CurrentUser(me): CurrentUser,
-    Form(f): Form<CategoryForm>,
-) -> AppResult<Redirect> {
-    let result = async {
-        let parent = form::id(&f.parent)?.map(CategoryId);
-        let code = form::text(&f.code);
-        st.db.write(move |c| catalog::add_category(c, &me, parent, code.as_deref(), &f.name).map(|_| ())).await
-    }
-    .await;
-    back(&session, result, "categories").await
 }
 
 #[derive(Deserialize)]
@@ -147,45 +167,6 @@ impl ActiveForm {
     fn on(&self) -> bool {
         self.active == "1"
     }
-}
-
-async fn rename_category(
-    State(st): State<AppState>,
-    session: Session,
-    CurrentUser(me): CurrentUser,
-    Path(id): Path<i64>,
-    Form(f): Form<NameForm>,
-) -> AppResult<Redirect> {
-    save(&st, &session, "categories", move |c| catalog::rename_category(c, &me, CategoryId(id), &f.name)).await
-}
-
-async fn category_active(
-    State(st): State<AppState>,
-    session: Session,
-    CurrentUser(me): CurrentUser,
-    Path(id): Path<i64>,
-    Form(f): Form<ActiveForm>,
-) -> AppResult<Redirect> {
-    save(&st, &session, "categories", move |c| catalog::set_category_active(c, &me, CategoryId(id), f.on())).await
-}
-
-async fn add_department(
-    State(st): State<AppState>,
-    session: Session,
-    CurrentUser(me): CurrentUser,
-    Form(f): Form<NameForm>,
-) -> AppResult<Redirect> {
-    save(&st, &session, "departments", move |c| departments::add(c, &me, &f.name).map(|_| ())).await
-}
-
-async fn department_active(
-    State(st): State<AppState>,
-    session: Session,
-    CurrentUser(me): CurrentUser,
-    Path(id): Path<i64>,
-    Form(f): Form<ActiveForm>,
-) -> AppResult<Redirect> {
-    save(&st, &session, "departments", move |c| departments::set_active(c, &me, DepartmentId(id), f.on())).await
 }
 
 #[derive(Deserialize)]
@@ -209,29 +190,6 @@ fn parse_route(f: &RouteForm) -> AppResult<(CategoryId, Option<OfficeId>, Assign
         Some(d) => d.parse().ok().filter(|d| (1..=60).contains(d)).ok_or(AppError::BadRequest("opinion.bad_days"))?,
     };
     Ok((category, office, assignee, days))
-}
-
-async fn set_route(
-    State(st): State<AppState>,
-    session: Session,
-    CurrentUser(me): CurrentUser,
-    Form(f): Form<RouteForm>,
-) -> AppResult<Redirect> {
-    let result = async {
-        let (category, office, assignee, days) = parse_route(&f)?;
-        st.db.write(move |c| catalog::set_route(c, &me, category, office, assignee, days)).await
-    }
-    .await;
-    back(&session, result, "routes").await
-}
-
-async fn remove_route(
-    State(st): State<AppState>,
-    session: Session,
-    CurrentUser(me): CurrentUser,
-    Path(id): Path<i64>,
-) -> AppResult<Redirect> {
-    save(&st, &session, "routes", move |c| catalog::remove_route(c, &me, id)).await
 }
 
 #[cfg(test)]

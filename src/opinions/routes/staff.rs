@@ -13,6 +13,7 @@ use crate::kernel::auth::{Actor, CurrentUser};
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{CategoryId, LocalityId, MemberId, OfficeId, OpinionId};
 use crate::kernel::state::AppState;
+use crate::kernel::web::action::action;
 use crate::kernel::web::page::{flash, form_done};
 use crate::kernel::web::{Page, form, render};
 use crate::opinions::model::{self, Action, Assignee, Rating, Source, Status};
@@ -27,14 +28,44 @@ pub fn router() -> Router<AppState> {
         .route("/opinions/new", get(new_form))
         .route("/opinions/bulk", post(bulk))
         .route("/opinions/{id}", get(detail))
-        .route("/opinions/{id}/act", post(act))
+        .route(
+            "/opinions/{id}/act",
+            action(DONE, back, |c, me, id, f: ActForm| cases::act(c, me, OpinionId(id), &f.step()?).map(|_| ())),
+        )
         .route("/opinions/{id}/answer", post(answer))
         .route("/opinions/{id}/personal", post(personal))
-        .route("/opinions/{id}/extension", post(request_extension))
-        .route("/opinions/{id}/extension/decide", post(decide_extension))
-        .route("/opinions/{id}/public", post(set_public))
-        .route("/opinions/{id}/urgent", post(set_urgent))
+        .route(
+            "/opinions/{id}/extension",
+            action("opinion.extension_requested", back, |c, me, id, f: ExtensionForm| {
+                let days = parse_days(&f.days)?.ok_or(AppError::BadRequest("opinion.bad_days"))?;
+                extensions::request(c, me, OpinionId(id), days, &f.reason.unwrap_or_default())
+            }),
+        )
+        .route(
+            "/opinions/{id}/extension/decide",
+            action(DONE, back, |c, me, id, f: DecideForm| extensions::decide(c, me, OpinionId(id), f.approve == "1")),
+        )
+        .route(
+            "/opinions/{id}/public",
+            action(DONE, back, |c, me, id, f: PublicForm| {
+                cases::set_public(c, me, OpinionId(id), f.public.as_deref() == Some("1"))
+            }),
+        )
+        // Marking a case urgent alerts its handler at once.
+        .route(
+            "/opinions/{id}/urgent",
+            action(DONE, back, |c, me, id, f: UrgentForm| {
+                urgent::set(c, me, OpinionId(id), f.urgent.as_deref() == Some("1"))
+            }),
+        )
         .route("/opinions/{id}/files/{file}", crate::kernel::files::routes::download(cases::holds_file))
+}
+
+/// What most moves on a case say when they are done.
+const DONE: &str = "opinion.done";
+
+fn back(id: i64) -> String {
+    format!("/opinions/{id}")
 }
 
 #[derive(Deserialize, Default)]
@@ -231,27 +262,18 @@ fn parse_action(f: &ActForm) -> AppResult<Action> {
     })
 }
 
-async fn act(
-    State(st): State<AppState>,
-    session: Session,
-    CurrentUser(me): CurrentUser,
-    Path(id): Path<i64>,
-    Form(f): Form<ActForm>,
-) -> AppResult<Redirect> {
-    let result = async {
-        let action = parse_action(&f)?;
-        let mut step = Step::new(action);
-        step.note = f.note.clone().unwrap_or_default();
-        step.assignee = parse_assignee(&f.assignee)?;
-        step.days = parse_days(&f.days)?;
-        step.merge_code = match form::text(&f.merge_code) {
+impl ActForm {
+    fn step(self) -> AppResult<Step> {
+        let mut step = Step::new(parse_action(&self)?);
+        step.assignee = parse_assignee(&self.assignee)?;
+        step.days = parse_days(&self.days)?;
+        step.merge_code = match form::text(&self.merge_code) {
             Some(c) => Some(model::normalize_code(&c).ok_or(AppError::BadRequest("opinion.choose_merge"))?),
             None => None,
         };
-        st.db.write(move |c| cases::act(c, &me, OpinionId(id), &step).map(|_| ())).await
+        step.note = self.note.unwrap_or_default();
+        Ok(step)
     }
-    .await;
-    form_done(&session, result, "opinion.done", &format!("/opinions/{id}")).await
 }
 
 #[derive(Deserialize)]
@@ -260,37 +282,9 @@ struct ExtensionForm {
     reason: Option<String>,
 }
 
-async fn request_extension(
-    State(st): State<AppState>,
-    session: Session,
-    CurrentUser(me): CurrentUser,
-    Path(id): Path<i64>,
-    Form(f): Form<ExtensionForm>,
-) -> AppResult<Redirect> {
-    let result = async {
-        let days = parse_days(&f.days)?.ok_or(AppError::BadRequest("opinion.bad_days"))?;
-        let reason = f.reason.unwrap_or_default();
-        st.db.write(move |c| extensions::request(c, &me, OpinionId(id), days, &reason)).await
-    }
-    .await;
-    form_done(&session, result, "opinion.extension_requested", &format!("/opinions/{id}")).await
-}
-
 #[derive(Deserialize)]
 struct DecideForm {
     approve: String,
-}
-
-async fn decide_extension(
-    State(st): State<AppState>,
-    session: Session,
-    CurrentUser(me): CurrentUser,
-    Path(id): Path<i64>,
-    Form(f): Form<DecideForm>,
-) -> AppResult<Redirect> {
-    let approve = f.approve == "1";
-    let result = st.db.write(move |c| extensions::decide(c, &me, OpinionId(id), approve)).await;
-    form_done(&session, result, "opinion.done", &format!("/opinions/{id}")).await
 }
 
 #[derive(Deserialize)]
@@ -298,34 +292,9 @@ struct PublicForm {
     public: Option<String>,
 }
 
-async fn set_public(
-    State(st): State<AppState>,
-    session: Session,
-    CurrentUser(me): CurrentUser,
-    Path(id): Path<i64>,
-    Form(f): Form<PublicForm>,
-) -> AppResult<Redirect> {
-    let public = f.public.as_deref() == Some("1");
-    let result = st.db.write(move |c| cases::set_public(c, &me, OpinionId(id), public)).await;
-    form_done(&session, result, "opinion.done", &format!("/opinions/{id}")).await
-}
-
 #[derive(Deserialize)]
 struct UrgentForm {
     urgent: Option<String>,
-}
-
-/// Marking a case urgent alerts its handler at once.
-async fn set_urgent(
-    State(st): State<AppState>,
-    session: Session,
-    CurrentUser(me): CurrentUser,
-    Path(id): Path<i64>,
-    Form(f): Form<UrgentForm>,
-) -> AppResult<Redirect> {
-    let on = f.urgent.as_deref() == Some("1");
-    let result = st.db.write(move |c| urgent::set(c, &me, OpinionId(id), on)).await;
-    form_done(&session, result, "opinion.done", &format!("/opinions/{id}")).await
 }
 
 /// Bulk triage from the inbox: accept, or assign many cases at once.
@@ -464,5 +433,5 @@ async fn answer(
         st.db.write(move |c| cases::answer(c, &me, OpinionId(id), &note, &stored)).await
     }
     .await;
-    form_done(&session, result, "opinion.done", &format!("/opinions/{id}")).await
+    form_done(&session, result, DONE, &back(id)).await
 }

@@ -10,11 +10,13 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::done;
-use crate::kernel::auth::CurrentUser;
+use crate::kernel::auth::{Actor, CurrentUser};
+use crate::kernel::db::DbConn;
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::files::{self, Accept};
 use crate::kernel::ids::OfficeId;
 use crate::kernel::state::AppState;
+use crate::kernel::web::view::view;
 use crate::kernel::web::{Page, render};
 use crate::org::model::{self, HomeItem, ItemStatus};
 use crate::org::store::homes::{self, BoardRow, Home, ItemView};
@@ -22,7 +24,7 @@ use crate::org::store::homes::{self, BoardRow, Home, ItemView};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/homes", get(board))
-        .route("/homes/{office}", get(show))
+        .route("/homes/{office}", view(show))
         .route("/homes/{office}/items/{item}", post(check_item))
         .route("/homes/{office}/items/{item}/evidence", post(add_evidence))
         .route("/homes/evidence/{id}", get(evidence_file))
@@ -51,16 +53,10 @@ struct HomeTemplate {
     statuses: &'static [ItemStatus],
 }
 
-async fn show(
-    State(st): State<AppState>,
-    CurrentUser(me): CurrentUser,
-    page: Page,
-    Path(office): Path<i64>,
-) -> AppResult<Html<String>> {
+fn show(c: &mut DbConn, me: &Actor, office: i64, page: Page) -> AppResult<HomeTemplate> {
     let office = OfficeId(office);
-    let can_manage = model::can_manage_office(&me, office);
-    let (home, items) = st.db.read(move |c| homes::detail(c, &me, office)).await?.ok_or(AppError::NotFound)?;
-    render(&HomeTemplate { page, home, items, can_manage, statuses: ItemStatus::ALL })
+    let (home, items) = homes::detail(c, me, office)?.ok_or(AppError::NotFound)?;
+    Ok(HomeTemplate { page, home, items, can_manage: model::can_manage_office(me, office), statuses: ItemStatus::ALL })
 }
 
 #[derive(Deserialize)]

@@ -2,18 +2,20 @@
 //! district's view of every point and the gaps.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum::response::{Html, Redirect};
-use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::response::Html;
+use axum::routing::get;
 use serde::Deserialize;
-use tower_sessions::Session;
 
-use super::{LocalityForm, done};
-use crate::kernel::auth::CurrentUser;
+use super::LocalityForm;
+use crate::kernel::auth::{Actor, CurrentUser};
+use crate::kernel::db::DbConn;
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{LiaisonId, LocalityId, MemberId};
 use crate::kernel::state::AppState;
+use crate::kernel::web::action::{action, action_back};
+use crate::kernel::web::view::view;
 use crate::kernel::web::{Page, form, render};
 use crate::org::model::{self, LocalityKind};
 use crate::org::store::liaisons::{self, Point};
@@ -22,9 +24,34 @@ use crate::org::store::localities;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/liaisons", get(overview))
-        .route("/localities/{id}", get(show).post(update))
-        .route("/localities/{id}/liaisons", post(link))
-        .route("/liaisons/{id}/end", post(end))
+        .route(
+            "/localities/{id}",
+            view(show).merge(action(
+                "locality.saved",
+                |id| format!("/localities/{id}"),
+                |c, me, id, f: LocalityForm| localities::update(c, me, LocalityId(id), &f.data()?),
+            )),
+        )
+        .route(
+            "/localities/{id}/liaisons",
+            action_back(
+                "liaison.linked",
+                |_, f: &LinkForm| f.back.clone().unwrap_or_default(),
+                |c, me, id, f| {
+                    let member =
+                        form::id(&f.member_id)?.map(MemberId).ok_or(AppError::BadRequest("liaison.choose_member"))?;
+                    liaisons::link(c, me, LocalityId(id), member, form::date_or_today(&f.start_on)?).map(|_| ())
+                },
+            ),
+        )
+        .route(
+            "/liaisons/{id}/end",
+            action_back(
+                "liaison.ended",
+                |_, f: &EndForm| f.back.clone().unwrap_or_default(),
+                |c, me, id, f| liaisons::end(c, me, LiaisonId(id), form::date_or_today(&f.end_on)?),
+            ),
+        )
 }
 
 #[derive(Template)]
@@ -65,35 +92,14 @@ struct LocalityTemplate {
     kinds: &'static [LocalityKind],
 }
 
-async fn show(
-    State(st): State<AppState>,
-    CurrentUser(me): CurrentUser,
-    page: Page,
-    Path(id): Path<i64>,
-) -> AppResult<Html<String>> {
-    let actor = me.clone();
-    let point = st.db.read(move |c| liaisons::point(c, &actor, LocalityId(id))).await?;
-    render(&LocalityTemplate {
-        can_manage: model::can_manage_office(&me, point.locality.office_id),
+fn show(c: &mut DbConn, me: &Actor, id: i64, page: Page) -> AppResult<LocalityTemplate> {
+    let point = liaisons::point(c, me, LocalityId(id))?;
+    Ok(LocalityTemplate {
+        can_manage: model::can_manage_office(me, point.locality.office_id),
         kinds: LocalityKind::ALL,
         page,
         point,
     })
-}
-
-async fn update(
-    State(st): State<AppState>,
-    session: Session,
-    CurrentUser(me): CurrentUser,
-    Path(id): Path<i64>,
-    Form(f): Form<LocalityForm>,
-) -> AppResult<Redirect> {
-    let result = async {
-        let d = f.data()?;
-        st.db.write(move |c| localities::update(c, &me, LocalityId(id), &d)).await
-    }
-    .await;
-    done(&session, result, "locality.saved", &format!("/localities/{id}")).await
 }
 
 #[derive(Deserialize)]
@@ -103,41 +109,8 @@ struct LinkForm {
     back: Option<String>,
 }
 
-async fn link(
-    State(st): State<AppState>,
-    session: Session,
-    CurrentUser(me): CurrentUser,
-    Path(id): Path<i64>,
-    Form(f): Form<LinkForm>,
-) -> AppResult<Redirect> {
-    let back = crate::kernel::web::safe_next(f.back.as_deref()).to_string();
-    let result = async {
-        let member = form::id(&f.member_id)?.map(MemberId).ok_or(AppError::BadRequest("liaison.choose_member"))?;
-        let start = form::date(&f.start_on)?.unwrap_or_else(crate::kernel::time::today);
-        st.db.write(move |c| liaisons::link(c, &me, LocalityId(id), member, start).map(|_| ())).await
-    }
-    .await;
-    done(&session, result, "liaison.linked", &back).await
-}
-
 #[derive(Deserialize)]
 struct EndForm {
     end_on: Option<String>,
     back: Option<String>,
-}
-
-async fn end(
-    State(st): State<AppState>,
-    session: Session,
-    CurrentUser(me): CurrentUser,
-    Path(id): Path<i64>,
-    Form(f): Form<EndForm>,
-) -> AppResult<Redirect> {
-    let back = crate::kernel::web::safe_next(f.back.as_deref()).to_string();
-    let result = async {
-        let on = form::date(&f.end_on)?.unwrap_or_else(crate::kernel::time::today);
-        st.db.write(move |c| liaisons::end(c, &me, LiaisonId(id), on)).await
-    }
-    .await;
-    done(&session, result, "liaison.ended", &back).await
 }

@@ -4,17 +4,18 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Form, Router};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::done;
 use crate::kernel::auth::{Actor, CurrentUser};
 use crate::kernel::db::DbConn;
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{MemberId, OfficeId, SectorId};
 use crate::kernel::state::AppState;
+use crate::kernel::web::action::action;
+use crate::kernel::web::view::view;
 use crate::kernel::web::{Page, form, render};
 use crate::org::model::{self, Gender, MemberStatus, PARTIES, Phone};
 use crate::org::store::liaisons::MemberLink;
@@ -26,11 +27,30 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/members", get(list).post(create))
         .route("/members/new", get(new_form))
-        .route("/members/{id}", get(show).post(update))
+        .route("/members/{id}", view(show).post(update))
         .route("/members/{id}/edit", get(edit_form))
-        .route("/members/{id}/leave", post(leave))
-        .route("/members/{id}/login", post(set_login))
-        .route("/members/{id}/public-name", post(set_public_name))
+        .route(
+            "/members/{id}/leave",
+            action("member.left_saved", back, |c, me, id, f: LeaveForm| {
+                members::leave(c, me, MemberId(id), form::date_or_today(&f.left_on)?)
+            }),
+        )
+        .route(
+            "/members/{id}/login",
+            action("member.login_saved", back, |c, me, id, f: LoginForm| {
+                members::set_login(c, me, MemberId(id), form::text(&f.username).as_deref())
+            }),
+        )
+        .route(
+            "/members/{id}/public-name",
+            action("member.public_name_saved", back, |c, me, id, f: PublicNameForm| {
+                members::set_public_name(c, me, MemberId(id), f.public_name.as_deref() == Some("1"))
+            }),
+        )
+}
+
+fn back(id: i64) -> String {
+    format!("/members/{id}")
 }
 
 #[derive(Deserialize, Default)]
@@ -134,22 +154,16 @@ struct MemberTemplate {
     today: String,
 }
 
-async fn show(
-    State(st): State<AppState>,
-    CurrentUser(me): CurrentUser,
-    page: Page,
-    Path(id): Path<i64>,
-) -> AppResult<Html<String>> {
-    let can_edit = model::can_manage_roster(&me);
-    let p = st.db.read(move |c| members::profile(c, &me, MemberId(id))).await?;
-    render(&MemberTemplate {
+fn show(c: &mut DbConn, me: &Actor, id: i64, page: Page) -> AppResult<MemberTemplate> {
+    let p = members::profile(c, me, MemberId(id))?;
+    Ok(MemberTemplate {
         page,
         member: p.member,
         sector: p.sector,
         office: p.office,
         links: p.links,
         login: p.login,
-        can_edit,
+        can_edit: model::can_manage_roster(me),
         own: p.own,
         today: crate::kernel::time::today().to_string(),
     })
@@ -322,21 +336,6 @@ struct LeaveForm {
     left_on: Option<String>,
 }
 
-async fn leave(
-    State(st): State<AppState>,
-    session: Session,
-    CurrentUser(me): CurrentUser,
-    Path(id): Path<i64>,
-    Form(f): Form<LeaveForm>,
-) -> AppResult<Redirect> {
-    let result = async {
-        let on = form::date(&f.left_on)?.unwrap_or_else(crate::kernel::time::today);
-        st.db.write(move |c| members::leave(c, &me, MemberId(id), on)).await
-    }
-    .await;
-    done(&session, result, "member.left_saved", &format!("/members/{id}")).await
-}
-
 #[derive(Deserialize)]
 struct LoginForm {
     username: Option<String>,
@@ -345,28 +344,4 @@ struct LoginForm {
 #[derive(Deserialize)]
 struct PublicNameForm {
     public_name: Option<String>,
-}
-
-async fn set_public_name(
-    State(st): State<AppState>,
-    session: Session,
-    CurrentUser(me): CurrentUser,
-    Path(id): Path<i64>,
-    Form(f): Form<PublicNameForm>,
-) -> AppResult<Redirect> {
-    let on = f.public_name.as_deref() == Some("1");
-    let result = st.db.write(move |c| members::set_public_name(c, &me, MemberId(id), on)).await;
-    done(&session, result, "member.public_name_saved", &format!("/members/{id}")).await
-}
-
-async fn set_login(
-    State(st): State<AppState>,
-    session: Session,
-    CurrentUser(me): CurrentUser,
-    Path(id): Path<i64>,
-    Form(f): Form<LoginForm>,
-) -> AppResult<Redirect> {
-    let username = form::text(&f.username);
-    let result = st.db.write(move |c| members::set_login(c, &me, MemberId(id), username.as_deref())).await;
-    done(&session, result, "member.login_saved", &format!("/members/{id}")).await
 }

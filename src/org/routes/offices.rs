@@ -2,18 +2,21 @@
 //! their members.
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::{Html, Redirect};
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::{LocalityForm, done};
-use crate::kernel::auth::CurrentUser;
+use crate::kernel::auth::{Actor, CurrentUser};
+use crate::kernel::db::DbConn;
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{MemberId, OfficeId};
 use crate::kernel::state::AppState;
+use crate::kernel::web::action::action;
+use crate::kernel::web::view::view;
 use crate::kernel::web::{Page, form, render};
 use crate::org::model::{Employment, Phone};
 use crate::org::store::liaisons::Point;
@@ -24,10 +27,30 @@ use crate::org::store::{self, Office, OfficeUpdate, Staffer};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/offices", get(list))
-        .route("/offices/{id}", get(show).post(update))
-        .route("/offices/{id}/staffers", post(add_staffer))
+        .route(
+            "/offices/{id}",
+            view(show).merge(action("office.saved", back, |c, me, id, f: OfficeForm| {
+                store::update_office(c, me, OfficeId(id), &f.update()?)
+            })),
+        )
+        .route(
+            "/offices/{id}/staffers",
+            action("staffer.added", back, |c, me, id, f: StafferForm| {
+                let (phone, employment) = f.checked()?;
+                store::add_staffer_checked(c, me, OfficeId(id), &f.name, &phone, employment).map(|_| ())
+            }),
+        )
         .route("/offices/{id}/staffers/{sid}/remove", post(remove_staffer))
-        .route("/offices/{id}/localities", post(add_locality))
+        .route(
+            "/offices/{id}/localities",
+            action("locality.added", back, |c, me, id, f: LocalityForm| {
+                localities::create(c, me, OfficeId(id), &f.data()?).map(|_| ())
+            }),
+        )
+}
+
+fn back(id: i64) -> String {
+    format!("/offices/{id}")
 }
 
 #[derive(Template)]
@@ -57,14 +80,9 @@ struct OfficeTemplate {
     today: String,
 }
 
-async fn show(
-    State(st): State<AppState>,
-    CurrentUser(me): CurrentUser,
-    page: Page,
-    Path(id): Path<i64>,
-) -> AppResult<Html<String>> {
-    let o: OfficePage = st.db.read(move |c| office_view::page(c, &me, OfficeId(id))).await?;
-    render(&OfficeTemplate {
+fn show(c: &mut DbConn, me: &Actor, id: i64, page: Page) -> AppResult<OfficeTemplate> {
+    let o: OfficePage = office_view::page(c, me, OfficeId(id))?;
+    Ok(OfficeTemplate {
         page,
         office: o.office,
         convener: o.convener,
@@ -86,24 +104,15 @@ struct OfficeForm {
     convener_post: Option<String>,
 }
 
-async fn update(
-    State(st): State<AppState>,
-    session: Session,
-    CurrentUser(me): CurrentUser,
-    Path(id): Path<i64>,
-    Form(f): Form<OfficeForm>,
-) -> AppResult<Redirect> {
-    let result = async {
-        let upd = OfficeUpdate {
-            address: form::text(&f.address),
-            established_on: form::date(&f.established_on)?,
-            convener_id: form::id(&f.convener_id)?.map(MemberId),
-            convener_post: form::text(&f.convener_post),
-        };
-        st.db.write(move |c| store::update_office(c, &me, OfficeId(id), &upd)).await
+impl OfficeForm {
+    fn update(self) -> AppResult<OfficeUpdate> {
+        Ok(OfficeUpdate {
+            address: form::text(&self.address),
+            established_on: form::date(&self.established_on)?,
+            convener_id: form::id(&self.convener_id)?.map(MemberId),
+            convener_post: form::text(&self.convener_post),
+        })
     }
-    .await;
-    done(&session, result, "office.saved", &format!("/offices/{id}")).await
 }
 
 #[derive(Deserialize)]
@@ -113,22 +122,12 @@ struct StafferForm {
     employment: String,
 }
 
-async fn add_staffer(
-    State(st): State<AppState>,
-    session: Session,
-    CurrentUser(me): CurrentUser,
-    Path(id): Path<i64>,
-    Form(f): Form<StafferForm>,
-) -> AppResult<Redirect> {
-    let result = async {
-        let phone = Phone::parse(&f.phone).ok_or(AppError::BadRequest("form.bad_phone"))?;
-        let employment = Employment::parse(&f.employment).ok_or(AppError::BadRequest("form.bad_choice"))?;
-        st.db
-            .write(move |c| store::add_staffer_checked(c, &me, OfficeId(id), &f.name, &phone, employment).map(|_| ()))
-            .await
+impl StafferForm {
+    fn checked(&self) -> AppResult<(Phone, Employment)> {
+        let phone = Phone::parse(&self.phone).ok_or(AppError::BadRequest("form.bad_phone"))?;
+        let employment = Employment::parse(&self.employment).ok_or(AppError::BadRequest("form.bad_choice"))?;
+        Ok((phone, employment))
     }
-    .await;
-    done(&session, result, "staffer.added", &format!("/offices/{id}")).await
 }
 
 async fn remove_staffer(
@@ -138,20 +137,5 @@ async fn remove_staffer(
     Path((id, sid)): Path<(i64, i64)>,
 ) -> AppResult<Redirect> {
     let result = st.db.write(move |c| store::remove_staffer(c, &me, OfficeId(id), sid)).await;
-    done(&session, result, "staffer.removed", &format!("/offices/{id}")).await
-}
-
-async fn add_locality(
-    State(st): State<AppState>,
-    session: Session,
-    CurrentUser(me): CurrentUser,
-    Path(id): Path<i64>,
-    Form(f): Form<LocalityForm>,
-) -> AppResult<Redirect> {
-    let result = async {
-        let d = f.data()?;
-        st.db.write(move |c| localities::create(c, &me, OfficeId(id), &d).map(|_| ())).await
-    }
-    .await;
-    done(&session, result, "locality.added", &format!("/offices/{id}")).await
+    done(&session, result, "staffer.removed", &back(id)).await
 }

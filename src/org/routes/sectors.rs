@@ -1,24 +1,39 @@
 //! Sectors (界别): the committee's list; the district edits it.
 
 use askama::Template;
-use axum::extract::{Path, State};
-use axum::response::{Html, Redirect};
-use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
+use axum::extract::State;
+use axum::response::Html;
+use axum::routing::get;
 use serde::Deserialize;
-use tower_sessions::Session;
 
-use super::done;
 use crate::kernel::auth::CurrentUser;
 use crate::kernel::error::AppResult;
 use crate::kernel::ids::SectorId;
 use crate::kernel::state::AppState;
+use crate::kernel::web::action::{action, action_form};
 use crate::kernel::web::{Page, render};
 use crate::org::model;
 use crate::org::store::sectors::{self, Sector};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/sectors", get(list).post(create)).route("/sectors/{id}", post(update))
+    Router::new()
+        .route(
+            "/sectors",
+            get(list).merge(action_form(
+                "sector.added",
+                |_| "/sectors".into(),
+                |c, me, f: SectorForm| sectors::create(c, me, &f.name).map(|_| ()),
+            )),
+        )
+        .route(
+            "/sectors/{id}",
+            action(
+                "sector.saved",
+                |_| "/sectors".into(),
+                |c, me, id, f: SectorForm| sectors::update(c, me, SectorId(id), &f.name, f.active.is_some()),
+            ),
+        )
 }
 
 #[derive(Template)]
@@ -39,26 +54,4 @@ async fn list(State(st): State<AppState>, CurrentUser(me): CurrentUser, page: Pa
 struct SectorForm {
     name: String,
     active: Option<String>,
-}
-
-async fn create(
-    State(st): State<AppState>,
-    session: Session,
-    CurrentUser(me): CurrentUser,
-    Form(f): Form<SectorForm>,
-) -> AppResult<Redirect> {
-    let result = st.db.write(move |c| sectors::create(c, &me, &f.name).map(|_| ())).await;
-    done(&session, result, "sector.added", "/sectors").await
-}
-
-async fn update(
-    State(st): State<AppState>,
-    session: Session,
-    CurrentUser(me): CurrentUser,
-    Path(id): Path<i64>,
-    Form(f): Form<SectorForm>,
-) -> AppResult<Redirect> {
-    let active = f.active.is_some();
-    let result = st.db.write(move |c| sectors::update(c, &me, SectorId(id), &f.name, active)).await;
-    done(&session, result, "sector.saved", "/sectors").await
 }
