@@ -18,16 +18,6 @@ pub enum Meeting {
     Consultation(ConsultationId),
 }
 
-impl Meeting {
-    /// The record's id.
-    pub fn id(self) -> i64 {
-        match self {
-            Meeting::Activity(a) => a.0,
-            Meeting::Consultation(c) => c.0,
-        }
-    }
-}
-
 code_enum!(
     /// An invitee's answer: a member's, or a department's to a consultation.
     Reply, "meeting_reply" {

@@ -197,6 +197,8 @@ async fn a_topic_from_the_box_goes_to_published_results(app: TestApp) {
     post_ok(&member, &mine, &[("reply", "apology"), ("note", "单位值班")]).await;
     let (_, seen) = staff.get_text(&format!("/consultations/{id}")).await;
     assert!(seen.contains("请假（单位值班）"), "staff see the reason");
+    let (_, leader) = app.login_as("leader").await.get_text(&format!("/consultations/{id}")).await;
+    assert!(leader.contains("请假") && !leader.contains("单位值班"), "a reason is for those who manage it");
     let page = post_ok(&member, &mine, &[("reply", "confirmed")]).await;
     assert!(page.contains("已回复"));
     // QR sign-in as themself.

@@ -67,7 +67,7 @@ pub fn recent(conn: &mut DbConn, committee: CommitteeId, office: OfficeId) -> Ap
             Some(l) => localities::table.find(l).select(localities::name).first(conn).optional()?,
             None => None,
         };
-        let photos = files::public_photos(conn, Meeting::Activity(a.id))?;
+        let photos = files::photos_unscoped(conn, Meeting::Activity(a.id))?;
         let present: Vec<(String, bool)> = activity_members::table
             .inner_join(members::table)
             .filter(activity_members::activity_id.eq(a.id).and(activity_members::attended.eq(true)))
@@ -97,5 +97,5 @@ pub fn photo(conn: &mut DbConn, committee: CommitteeId, id: ActivityId, file: Fi
     if shown == 0 {
         return Ok(None);
     }
-    files::public_photo(conn, Meeting::Activity(id), file)
+    files::photo_unscoped(conn, Meeting::Activity(id), file)
 }

@@ -70,7 +70,7 @@ pub fn router() -> Router<AppState> {
 
 /// Materials sent to the invitees before the session (documents or pictures).
 fn attach_material(c: &mut DbConn, me: &Actor, id: i64, file: FileId, _: &Stored) -> AppResult<()> {
-    store::attach(c, me, ConsultationId(id), file, "material")
+    store::attach_material(c, me, ConsultationId(id), file)
 }
 
 #[derive(Deserialize, Default)]
@@ -363,7 +363,7 @@ fn plan_from(p: &[(String, String)]) -> AppResult<Plan> {
         host: get("host").unwrap_or_default(),
         sectors: ids(p, "sector", "form.bad_choice")?.into_iter().map(SectorId).collect(),
         localities: ids(p, "locality", "form.bad_choice")?.into_iter().map(LocalityId).collect(),
-        members: ids(p, "member", "consultation.bad_member")?.into_iter().map(MemberId).collect(),
+        members: ids(p, "member", "activity.bad_member")?.into_iter().map(MemberId).collect(),
         departments: ids(p, "department", "form.bad_choice")?.into_iter().map(DepartmentId).collect(),
         residents: get("residents").unwrap_or_default(),
         materials: get("materials").unwrap_or_default(),

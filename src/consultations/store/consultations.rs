@@ -477,10 +477,6 @@ pub(super) fn in_committee(conn: &mut DbConn, actor: &Actor, id: ConsultationId)
         .optional()?)
 }
 
-fn session_open(c: &Consultation) -> AppResult<()> {
-    if model::meeting_stage(c.status).1 { Ok(()) } else { Err(AppError::Conflict("consultation.wrong_state")) }
-}
-
 /// The title's note on each linked case's public timeline, pushed to its
 /// submitter.
 fn tell_cases(conn: &mut DbConn, actor: &Actor, c: &Consultation, kind: &str, note: &str) -> AppResult<()> {
@@ -564,21 +560,17 @@ pub fn close(conn: &mut DbConn, actor: &Actor, id: ConsultationId, results: &str
     Ok(())
 }
 
-/// Attaches an uploaded photo or document to the record.
-/// `role`: `material` (sent beforehand: from approval until the session is
-/// held), `photo` or `attachment` (the session's record).
+/// Attaches a material sent to the invitees beforehand (from approval until
+/// the session). The session's own photos and documents go through the
+/// meeting routes.
 #[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, id = ?id, file = ?file))]
-pub fn attach(conn: &mut DbConn, actor: &Actor, id: ConsultationId, file: FileId, role: &str) -> AppResult<()> {
+pub fn attach_material(conn: &mut DbConn, actor: &Actor, id: ConsultationId, file: FileId) -> AppResult<()> {
     let c = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
     manage(actor, &c)?;
-    if role == "material" {
-        if !matches!(c.status, Status::Approved | Status::Planned) {
-            return Err(AppError::Conflict("consultation.wrong_state"));
-        }
-    } else {
-        session_open(&c)?;
+    if !matches!(c.status, Status::Approved | Status::Planned) {
+        return Err(AppError::Conflict("consultation.wrong_state"));
     }
-    files::attach::<super::Consultations>(conn, actor, id.0, file, role)
+    files::attach::<super::Consultations>(conn, actor, id.0, file, "material")
 }
 
 /// The name of the consultation's office.

@@ -79,7 +79,7 @@ pub fn shown(conn: &mut DbConn, committee: CommitteeId, id: ConsultationId) -> A
         departments: super::departments::count_unscoped(conn, id)? as usize,
         items,
         tally,
-        photos: files::public_photos(conn, Meeting::Consultation(id))?,
+        photos: files::photos_unscoped(conn, Meeting::Consultation(id))?,
         c,
     }))
 }
@@ -100,5 +100,5 @@ pub fn photo(
     if shown == 0 {
         return Ok(None);
     }
-    files::public_photo(conn, Meeting::Consultation(id), file)
+    files::photo_unscoped(conn, Meeting::Consultation(id), file)
 }

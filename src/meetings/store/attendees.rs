@@ -129,19 +129,23 @@ pub fn invite<H: Host>(conn: &mut DbConn, actor: &Actor, id: i64, members: &[Mem
 pub fn reply<H: Host>(conn: &mut DbConn, actor: &Actor, id: i64, reply: Reply, note: &str) -> AppResult<()> {
     let me = member_store::own_id(conn, actor)?;
     let f = H::in_committee(conn, actor, id)?.ok_or(AppError::NotFound)?;
+    // Only an invitee learns anything of the meeting, even its stage.
+    let invited: i64 = on_tables!(f.meeting, activity_members | consultation_members, t, col, mid => t::table
+        .filter(col.eq(mid).and(t::member_id.eq(me)).and(t::invited.eq(true)))
+        .count()
+        .get_result(conn)?);
+    if invited == 0 {
+        return Err(AppError::NotFound);
+    }
     if !f.replies_open {
         return Err(AppError::Conflict("activity.not_planned"));
     }
     let (reply, note) = model::reply(reply, note)?;
-    let n = on_tables!(f.meeting, activity_members | consultation_members, t, col, mid => diesel::update(
-        t::table.filter(col.eq(mid).and(t::member_id.eq(me)).and(t::invited.eq(true))),
+    on_tables!(f.meeting, activity_members | consultation_members, t, col, mid => diesel::update(
+        t::table.filter(col.eq(mid).and(t::member_id.eq(me))),
     )
     .set((t::reply.eq(reply), t::reply_note.eq(&note)))
     .execute(conn)?);
-    if n == 0 {
-        // Not invited: there is nothing of theirs to answer.
-        return Err(AppError::Forbidden);
-    }
     audit::record(
         conn,
         Who::User(actor),

@@ -81,7 +81,7 @@ pub fn holds<H: Host>(conn: &mut DbConn, actor: &Actor, id: i64, file: FileId) -
 
 /// The record's photos in order, for its public page. Unscoped: the area's
 /// public store shows only records it has found public.
-pub fn public_photos(conn: &mut DbConn, m: Meeting) -> AppResult<Vec<FileId>> {
+pub fn photos_unscoped(conn: &mut DbConn, m: Meeting) -> AppResult<Vec<FileId>> {
     Ok(on_tables!(m, activity_files | consultation_files, t, col, mid => t::table
         .filter(col.eq(mid).and(t::role.eq("photo")))
         .order(t::id.asc())
@@ -90,8 +90,8 @@ pub fn public_photos(conn: &mut DbConn, m: Meeting) -> AppResult<Vec<FileId>> {
 }
 
 /// One of the record's photos, for its public page: nothing but a photo of
-/// this record. Unscoped like `public_photos`.
-pub fn public_photo(conn: &mut DbConn, m: Meeting, file: FileId) -> AppResult<Option<FileRow>> {
+/// this record. Unscoped like `photos_unscoped`.
+pub fn photo_unscoped(conn: &mut DbConn, m: Meeting, file: FileId) -> AppResult<Option<FileRow>> {
     let attached: i64 = on_tables!(m, activity_files | consultation_files, t, col, mid => t::table
         .filter(col.eq(mid).and(t::file_id.eq(file)).and(t::role.eq("photo")))
         .count()

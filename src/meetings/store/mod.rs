@@ -4,8 +4,12 @@
 //! consultations.
 //!
 //! The area that owns a meeting says, through `Host`, whether the actor may
-//! see it, manage it, and what stage it is at; every function here asks its
-//! host before reading or writing, so a caller cannot skip the check.
+//! see it, manage it, and what stage it is at; every function here that takes
+//! a meeting's id asks its host before reading or writing, so a caller cannot
+//! skip the check. The exceptions say so in their names or docs: a member's
+//! own invitations (`attendees::upcoming`, by their member record) and the
+//! photos of a public page (`files::*_unscoped`, after the area's public
+//! store found the record public).
 
 pub mod attendees;
 pub mod files;
@@ -17,7 +21,7 @@ use super::model::Meeting;
 use crate::kernel::auth::Actor;
 use crate::kernel::db::DbConn;
 use crate::kernel::error::{AppError, AppResult};
-use crate::kernel::ids::{CommitteeId, OfficeId};
+use crate::kernel::ids::CommitteeId;
 
 /// What an area tells the meetings module about one of its meetings, as one
 /// actor may see it.
@@ -25,7 +29,6 @@ use crate::kernel::ids::{CommitteeId, OfficeId};
 pub struct Facts {
     pub meeting: Meeting,
     pub committee_id: CommitteeId,
-    pub office_id: OfficeId,
     pub title: String,
     pub planned_at: Option<NaiveDateTime>,
     pub held_at: Option<NaiveDateTime>,

@@ -104,8 +104,6 @@ pub struct Plan {
     pub summary: Summary,
 }
 
-/// Resolves the whole file, or returns every problem in it (sheet by sheet,
-/// row by row).
 /// The id a member's sector or office name stands for (`Some(None)` when the
 /// cell is blank), or `None` with a problem at that cell when the system has
 /// no such name.
@@ -125,6 +123,8 @@ fn known<T: Copy>(
     id.map(Some)
 }
 
+/// Resolves the whole file, or returns every problem in it (sheet by sheet,
+/// row by row).
 pub fn plan(ex: &Existing, wb: &Workbook) -> Result<Plan, Vec<Problem>> {
     let mut problems = Vec::new();
     let mut plan = Plan::default();
