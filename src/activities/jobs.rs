@@ -47,7 +47,7 @@ pub fn remind(conn: &mut DbConn, at: NaiveDateTime) -> AppResult<(usize, usize)>
                 let body = Lang::Zh
                     .t("activity.reminder_body")
                     .replace("%{place}", name)
-                    .replace("%{quarter}", &q.to_string())
+                    .replace("%{quarter}", &q.label(Lang::Zh))
                     .replace("%{last}", &q.last_day().to_string());
                 let subject = format!("activity-gap:{q}:{loc}");
                 let office_to = Unit::Office(*office);
@@ -69,7 +69,7 @@ pub fn remind(conn: &mut DbConn, at: NaiveDateTime) -> AppResult<(usize, usize)>
         if missing > 0 {
             let body = Lang::Zh
                 .t("activity.gaps_body")
-                .replace("%{quarter}", &prev.to_string())
+                .replace("%{quarter}", &prev.label(Lang::Zh))
                 .replace("%{missing}", &missing.to_string())
                 .replace("%{points}", &l.coverage.points.len().to_string())
                 .replace("%{members}", &l.coverage.members_without.len().to_string());

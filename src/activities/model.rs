@@ -4,12 +4,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
+use chrono::{Duration, NaiveDate, NaiveDateTime};
 
 use crate::code_enum;
-use crate::kernel::calendar::model::shanghai_date;
+pub use crate::kernel::calendar::Quarter;
 use crate::kernel::ids::{LocalityId, MemberId};
-use crate::kernel::time::start_of_local_day;
 
 code_enum!(
     /// What an activity is.
@@ -36,64 +35,6 @@ code_enum!(
 /// Longest texts: minutes and findings are long, names and venues short.
 pub const MAX_TITLE: usize = 100;
 pub const MAX_TEXT: usize = 10_000;
-
-/// A quarter of a year, as offices plan and report by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Quarter {
-    pub year: i32,
-    /// 1–4
-    pub q: u32,
-}
-
-impl Quarter {
-    pub fn of(day: NaiveDate) -> Quarter {
-        Quarter { year: day.year(), q: (day.month() - 1) / 3 + 1 }
-    }
-
-    /// The quarter a UTC instant falls in, in Beijing time.
-    pub fn at(utc: NaiveDateTime) -> Quarter {
-        Quarter::of(shanghai_date(utc))
-    }
-
-    /// `2026Q4`; `None` for anything else.
-    pub fn parse(s: &str) -> Option<Quarter> {
-        let (y, q) = s.split_once('Q')?;
-        let (year, q) = (y.parse().ok()?, q.parse().ok()?);
-        ((1..=4).contains(&q) && (2000..=2100).contains(&year)).then_some(Quarter { year, q })
-    }
-
-    pub fn first_day(self) -> NaiveDate {
-        NaiveDate::from_ymd_opt(self.year, (self.q - 1) * 3 + 1, 1).unwrap_or_default()
-    }
-
-    pub fn next(self) -> Quarter {
-        if self.q == 4 { Quarter { year: self.year + 1, q: 1 } } else { Quarter { year: self.year, q: self.q + 1 } }
-    }
-
-    pub fn prev(self) -> Quarter {
-        if self.q == 1 { Quarter { year: self.year - 1, q: 4 } } else { Quarter { year: self.year, q: self.q - 1 } }
-    }
-
-    pub fn last_day(self) -> NaiveDate {
-        self.next().first_day() - Duration::days(1)
-    }
-
-    /// [start, end) as UTC instants: Beijing midnight to Beijing midnight.
-    pub fn bounds(self) -> (NaiveDateTime, NaiveDateTime) {
-        (start_of_local_day(self.first_day()), start_of_local_day(self.next().first_day()))
-    }
-
-    pub fn contains(self, utc: NaiveDateTime) -> bool {
-        let (a, b) = self.bounds();
-        a <= utc && utc < b
-    }
-}
-
-impl std::fmt::Display for Quarter {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}Q{}", self.year, self.q)
-    }
-}
 
 /// One liaison visit as coverage counts it.
 #[derive(Debug, Clone)]
@@ -184,21 +125,8 @@ mod tests {
     }
 
     #[test]
-    fn quarters_follow_beijing_time() {
-        // 31 December 17:00 UTC is already 1 January in Beijing.
-        assert_eq!(Quarter::at(t("2026-12-31 15:59")), Quarter { year: 2026, q: 4 });
-        assert_eq!(Quarter::at(t("2026-12-31 16:00")), Quarter { year: 2027, q: 1 });
+    fn reminders_start_30_days_before_the_quarter_ends() {
         let q = Quarter { year: 2026, q: 4 };
-        assert_eq!(q.bounds(), (t("2026-09-30 16:00"), t("2026-12-31 16:00")));
-        assert!(q.contains(t("2026-09-30 16:00")) && !q.contains(t("2026-09-30 15:59")));
-        assert_eq!(q.last_day(), NaiveDate::from_ymd_opt(2026, 12, 31).expect("day"));
-        assert_eq!(q.next(), Quarter { year: 2027, q: 1 });
-        assert_eq!(Quarter { year: 2027, q: 1 }.prev(), q);
-        assert_eq!(Quarter::parse("2026Q4"), Some(q));
-        assert_eq!(q.to_string(), "2026Q4");
-        for bad in ["2026Q5", "2026Q0", "Q1", "abc", "20261"] {
-            assert_eq!(Quarter::parse(bad), None, "{bad}");
-        }
         assert_eq!(reminder_from(q), NaiveDate::from_ymd_opt(2026, 12, 1).expect("day"));
     }
 

@@ -7,7 +7,7 @@ use subtle::ConstantTimeEq;
 use crate::code_enum;
 use crate::kernel::calendar::model::shanghai_date;
 use crate::kernel::error::{AppError, AppResult};
-use crate::kernel::ids::{ActivityId, ConsultationId, MemberId};
+use crate::kernel::ids::{ActivityId, ConsultationId, MemberId, OfficeId};
 
 /// A meeting: a liaison activity or a consultation's session. Each kind
 /// keeps its invitees, speakers and files in link tables of its own with the
@@ -90,6 +90,69 @@ pub fn check_token(expected: &str, given: &str) -> AppResult<()> {
     }
 }
 
+/// A member staff may tick on an invitation or attendance list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub id: MemberId,
+    pub name: String,
+    pub office_id: Option<OfficeId>,
+    /// Shown beside the name: the sector.
+    pub note: Option<String>,
+    /// Ticked to start with.
+    pub ticked: bool,
+}
+
+/// How to lay out a picker: who leads (under which heading), whose office
+/// follows, and who starts ticked.
+#[derive(Debug, Clone, Copy)]
+pub struct Pick<'a> {
+    pub office: Option<OfficeId>,
+    pub first: &'a [MemberId],
+    pub first_key: &'static str,
+    pub ticked: &'a [MemberId],
+}
+
+/// One part of a member picker: a heading (a locale key), its members, and
+/// whether it starts unfolded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PickGroup {
+    pub key: &'static str,
+    pub open: bool,
+    pub members: Vec<Candidate>,
+}
+
+/// Splits the committee's members for a picker: `first` (the point's members,
+/// those suggested, or those on the list) under `first_key`, then the rest of
+/// the office's members, then the district's others folded away behind a
+/// filter, so an office does not scroll past 148 names to find its eight.
+/// Empty parts are left out; the others unfold when nothing else is offered,
+/// or when one of them is ticked.
+pub fn groups(all: Vec<Candidate>, pick: Pick<'_>) -> Vec<PickGroup> {
+    let (mut lead, mut own, mut others) = (vec![], vec![], vec![]);
+    for mut c in all {
+        c.ticked = pick.ticked.contains(&c.id);
+        if pick.first.contains(&c.id) {
+            lead.push(c);
+        } else if pick.office.is_some() && c.office_id == pick.office {
+            own.push(c);
+        } else {
+            others.push(c);
+        }
+    }
+    let mut out = vec![];
+    if !lead.is_empty() {
+        out.push(PickGroup { key: pick.first_key, open: true, members: lead });
+    }
+    if !own.is_empty() {
+        out.push(PickGroup { key: "picker.office", open: true, members: own });
+    }
+    if !others.is_empty() {
+        let open = out.is_empty() || others.iter().any(|c| c.ticked);
+        out.push(PickGroup { key: "picker.others", open, members: others });
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,5 +196,38 @@ mod tests {
         assert!(check_token(&t, &t).is_ok());
         assert!(check_token(&t, &t[..15]).is_err());
         assert!(check_token(&t, "").is_err());
+    }
+
+    #[test]
+    fn pickers_lead_with_the_point_then_the_office() {
+        let c = |id, office: Option<i64>| Candidate {
+            id: MemberId(id),
+            name: format!("m{id}"),
+            office_id: office.map(OfficeId),
+            note: None,
+            ticked: false,
+        };
+        let all = vec![c(1, Some(1)), c(2, Some(2)), c(3, Some(1)), c(4, None), c(5, Some(2))];
+        let pick = Pick {
+            office: Some(OfficeId(1)),
+            first: &[MemberId(2)],
+            first_key: "picker.point",
+            ticked: &[MemberId(2)],
+        };
+        let g = groups(all.clone(), pick);
+        let ids = |g: &PickGroup| g.members.iter().map(|m| m.id.0).collect::<Vec<_>>();
+        assert_eq!(
+            g.iter().map(|g| (g.key, g.open)).collect::<Vec<_>>(),
+            vec![("picker.point", true), ("picker.office", true), ("picker.others", false)]
+        );
+        assert_eq!((ids(&g[0]), ids(&g[1]), ids(&g[2])), (vec![2], vec![1, 3], vec![4, 5]));
+        assert!(g[0].members[0].ticked && !g[1].members[0].ticked);
+        // Someone ticked among the others unfolds them.
+        let g = groups(all.clone(), Pick { ticked: &[MemberId(5)], ..pick });
+        assert!(g[2].open);
+        // No office and nobody first: everyone, unfolded.
+        let g = groups(all, Pick { office: None, first: &[], first_key: "picker.point", ticked: &[] });
+        assert_eq!(g.len(), 1);
+        assert!(g[0].open && g[0].members.len() == 5);
     }
 }

@@ -12,7 +12,7 @@ use chrono::{NaiveDateTime, NaiveTime};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::model::Reply;
+use super::model::{Pick, PickGroup, Reply};
 use super::store::{self, Host, attendees, files, speakers};
 use crate::kernel::auth::{Actor, CurrentUser};
 use crate::kernel::db::DbConn;
@@ -69,6 +69,9 @@ pub struct Block {
     /// while the session is open.
     pub qr: Option<(String, String)>,
     pub replies: [Reply; 2],
+    /// Whom staff may tick present: the list first, then the office's
+    /// members, then the district's others (empty unless they may).
+    pub picker: Vec<PickGroup>,
 }
 
 impl Block {
@@ -82,7 +85,16 @@ impl Block {
         } else {
             None
         };
+        let picker = if f.manage && f.session_open {
+            let listed: Vec<MemberId> = attendees.iter().map(|x| x.member_id).collect();
+            let present: Vec<MemberId> = attendees.iter().filter(|x| x.attended).map(|x| x.member_id).collect();
+            let pick = Pick { office: Some(f.office_id), first: &listed, first_key: "picker.listed", ticked: &present };
+            attendees::candidates(c, me, pick)?
+        } else {
+            vec![]
+        };
         Ok(Block {
+            picker,
             mine: attendees::mine(c, me, &attendees)?,
             speakers: speakers::list::<H>(c, me, id)?,
             files: files::list::<H>(c, me, id)?,
@@ -90,10 +102,6 @@ impl Block {
             qr,
             replies: Reply::CHOICES,
         })
-    }
-
-    pub fn is_present(&self, m: &MemberId) -> bool {
-        self.attendees.iter().any(|x| x.member_id == *m && x.attended)
     }
 
     /// Anyone marked present yet (the attendance form opens until then).

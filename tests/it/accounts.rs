@@ -190,7 +190,10 @@ async fn audit_log_is_append_only_and_complete(app: TestApp) {
     let auditor = app.login_as("auditor").await;
     let (status, log) = auditor.get_text("/audit?action=user.create").await;
     assert_eq!(status, 200);
-    assert!(log.contains("user.create"));
+    // Who, what and which record in words; the stored JSON behind a toggle.
+    assert!(log.contains("新建账号"), "the action in words");
+    assert!(log.contains("账号 #"), "which record");
+    assert!(log.contains("<details><summary>原始数据（JSON）</summary>"));
     assert!(log.contains("马超 (sysadmin)"), "who did it");
     assert!(log.contains("audited"), "what was created");
     assert!(!log.contains("argon2"), "no password hashes in the log");
@@ -210,4 +213,7 @@ async fn audit_log_is_append_only_and_complete(app: TestApp) {
     assert!(r.is_err(), "delete refused");
     let (_, log) = auditor.get_text("/audit").await;
     assert!(log.contains("马超 (sysadmin)"));
+    // The menu filters by kind of record.
+    let (_, accounts) = auditor.get_text("/audit?action=user").await;
+    assert!(accounts.contains("新建账号") && !accounts.contains("class=\"action\">登录<"));
 }

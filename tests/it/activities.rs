@@ -112,6 +112,19 @@ async fn staff_plan_members_reply_and_sign_in_by_the_qr_code(app: TestApp) {
     // The plan form ticks the point's linked members.
     let (_, form) = staff.get_text(&format!("/activities/new?locality={point}")).await;
     assert!(form.contains(&format!("name=\"member\" value=\"{me}\" checked")), "linked members are preselected");
+    // One place selector; the point's members first, then the office's, the
+    // district's others folded away.
+    assert_eq!(form.matches("name=\"locality\"").count(), 2, "the chooser and the plan's hidden field");
+    assert!(form.contains("id=\"chosen-point\""));
+    let groups: Vec<&str> =
+        ["该联系点的委员", "本办公室委员", "全区其他委员"].into_iter().filter(|g| form.contains(g)).collect();
+    assert_eq!(groups, vec!["该联系点的委员", "本办公室委员", "全区其他委员"]);
+    let point_group = form.find("该联系点的委员").expect("point group");
+    let others_group = form.find("全区其他委员").expect("others group");
+    assert!(point_group < others_group);
+    let others = &form[form[..others_group].rfind("<details").expect("details")..others_group];
+    assert!(!others.contains(" open"), "the district's others start folded: {others}");
+    assert!(form.contains("/static/picker.js"));
     // A plan without a date is refused, and the form keeps what was typed.
     let (o, l, m) = (office.to_string(), point.to_string(), me.to_string());
     let fields = [
@@ -201,6 +214,13 @@ async fn coverage_counts_each_quarter_in_beijing_time(app: TestApp) {
     assert!(page.contains("活动记录已保存"), "{}", &page[..page.len().min(3000)]);
     let (_, q3) = staff.get_text("/activities/coverage?quarter=2026Q3").await;
     assert!(q3.contains(&format!("id=\"point-{point}\" class=\"mark-held\"")), "held in Q3");
+    // Quarters read as people write them, and the URL takes either form.
+    assert!(q3.contains("2026年第三季度") && q3.contains("2026年第二季度") && q3.contains("2026年第四季度"));
+    for typed in ["2026q3", "2026%E5%B9%B4%E7%AC%AC%E4%B8%89%E5%AD%A3%E5%BA%A6"] {
+        let (status, page) = staff.get_text(&format!("/activities/coverage?quarter={typed}")).await;
+        assert_eq!(status, 200, "{typed}");
+        assert!(page.contains(&format!("id=\"point-{point}\" class=\"mark-held\"")), "{typed}");
+    }
     let (_, q4) = staff.get_text("/activities/coverage?quarter=2026Q4").await;
     assert!(q4.contains(&format!("id=\"point-{point}\" class=\"mark-missing\"")), "nothing in Q4 yet");
     // Members present in Q3 are not on its list of members without an activity.
@@ -265,7 +285,7 @@ async fn reminders_are_queued_once(app: TestApp) {
     let (_, home) = app.login_as("gaomiao").await.get_text("/").await;
     assert!(home.contains("id=\"notices\"") && home.contains("还没有安排联系活动"));
     let (_, home) = app.login_as("admin").await.get_text("/").await;
-    assert!(home.contains("2026Q3 已结束"));
+    assert!(home.contains("2026年第三季度 已结束"));
 }
 
 async fn opinions_heard_become_cases_and_the_public_page_shows_the_record(app: TestApp) {

@@ -386,6 +386,17 @@ async fn a_department_sees_and_updates_only_its_items(app: TestApp) {
     let cells: Vec<&str> =
         row.split("<td").skip(3).map(|c| c.split('>').nth(1).unwrap_or("").trim_end_matches("</td")).collect();
     assert_eq!(cells, vec!["1", "1", "0", "0", "1", "0", "1", "1"], "{row}");
+    // An office that held none this quarter is listed with zeros.
+    let other = app.office_id("交口乡");
+    let at = overview.find(&format!("id=\"overview-{other}-{quarter}\"")).expect("the quiet office's row");
+    let row = &overview[at..at + overview[at..].find("</tr>").expect("row end")];
+    assert!(row.contains("交口乡"), "{row}");
+    let cells: Vec<&str> =
+        row.split("<td").skip(3).map(|c| c.split('>').nth(1).unwrap_or("").trim_end_matches("</td")).collect();
+    assert_eq!(cells, vec!["0"; 8], "{row}");
+    let label =
+        xieshang::kernel::calendar::Quarter::at(Utc::now().naive_utc()).label(xieshang::kernel::web::i18n::Lang::Zh);
+    assert!(row.contains(&label), "the quarter in words: {row}");
 }
 
 async fn another_office_sees_nothing_and_bad_input_changes_nothing(app: TestApp) {

@@ -79,8 +79,8 @@ async fn five_wrong_passwords_lock_the_account(app: TestApp) {
     // The auditor sees the lock in the audit log.
     let auditor = app.login_as("auditor").await;
     let (_, log) = auditor.get_text("/audit?action=auth.").await;
-    assert!(log.contains("auth.locked"));
-    assert!(log.contains("auth.login_failed"));
+    assert!(log.contains("多次登录失败，账号锁定"));
+    assert!(log.contains("登录失败（密码错误）"));
 }
 
 async fn forms_without_csrf_token_are_refused(app: TestApp) {

@@ -90,10 +90,6 @@ pub mod zh {
     pub fn people(n: usize) -> String {
         format!("{n}人")
     }
-    pub fn quarter(year: i32, q: u32) -> String {
-        let q = (q as usize).checked_sub(1).and_then(|i| ["一", "二", "三", "四"].get(i)).copied().unwrap_or("");
-        format!("{year}年第{q}季度")
-    }
     pub fn year(year: i32) -> String {
         format!("{year}年")
     }
@@ -140,9 +136,7 @@ impl Period {
     /// neither: the year of `today`.
     pub fn parse(quarter: Option<&str>, year: Option<&str>, today: NaiveDate) -> AppResult<Period> {
         match (quarter.map(str::trim).filter(|s| !s.is_empty()), year.map(str::trim).filter(|s| !s.is_empty())) {
-            (Some(q), _) => Quarter::parse(&q.to_uppercase())
-                .map(Period::Quarter)
-                .ok_or(AppError::BadRequest("activity.bad_quarter")),
+            (Some(q), _) => Quarter::parse(q).map(Period::Quarter).ok_or(AppError::BadRequest("activity.bad_quarter")),
             (None, Some(y)) => parse_year(y).map(Period::Year),
             (None, None) => Ok(Period::Year(Quarter::of(today).year)),
         }
@@ -158,7 +152,7 @@ impl Period {
     /// `2026年第四季度`, `2026年`.
     pub fn chinese(self) -> String {
         match self {
-            Period::Quarter(q) => zh::quarter(q.year, q.q),
+            Period::Quarter(q) => q.label(Lang::Zh),
             Period::Year(y) => zh::year(y),
         }
     }

@@ -34,8 +34,8 @@ struct BoardTemplate {
     board: Board,
     offices: Vec<Office>,
     office: Option<OfficeId>,
-    prev: String,
-    next: String,
+    prev: Quarter,
+    next: Quarter,
     can_plan: bool,
 }
 
@@ -53,14 +53,6 @@ async fn board(
     let can_plan = crate::opinions::model::is_dispatcher(&me);
     let (board, offices) =
         st.db.read(move |c| Ok((coverage::board(c, &me, office, quarter)?, org::list_offices(c, &me)?))).await?;
-    render(&BoardTemplate {
-        page,
-        board,
-        offices,
-        office,
-        prev: quarter.prev().to_string(),
-        next: quarter.next().to_string(),
-        can_plan,
-    })
-    .map(IntoResponse::into_response)
+    render(&BoardTemplate { page, board, offices, office, prev: quarter.prev(), next: quarter.next(), can_plan })
+        .map(IntoResponse::into_response)
 }

@@ -22,7 +22,9 @@ use crate::kernel::state::AppState;
 use crate::kernel::web::action::{Button, action};
 use crate::kernel::web::page::{Flash, form_done};
 use crate::kernel::web::{Page, form, render};
+use crate::meetings::model::{Pick, PickGroup};
 use crate::meetings::routes::{self as meetings, Block, Held, planned_at};
+use crate::meetings::store::attendees;
 use crate::opinions::store::catalog::{self, Category};
 use crate::org::model::Phone;
 use crate::org::store::{self as org, Office, liaisons, localities::Locality};
@@ -115,9 +117,8 @@ struct NewTemplate {
     office: Option<OfficeId>,
     localities: Vec<Locality>,
     locality: Option<LocalityId>,
-    members: Vec<(MemberId, String)>,
-    /// Linked to the chosen point: ticked to start with.
-    linked: Vec<MemberId>,
+    /// Whom to invite: the point's members first, ticked.
+    picker: Vec<PickGroup>,
     kinds: &'static [Kind],
     kind: Kind,
     typed: Typed,
@@ -140,8 +141,8 @@ impl Default for Typed {
 }
 
 impl NewTemplate {
-    fn is_linked(&self, m: &MemberId) -> bool {
-        self.linked.contains(m)
+    fn point_name(&self) -> Option<&str> {
+        self.localities.iter().find(|l| Some(l.id) == self.locality).map(|l| l.name.as_str())
     }
 }
 
@@ -180,28 +181,18 @@ async fn plan_page(
                 Some(o) => org::localities::list(c, &me, Some(o))?,
                 None => vec![],
             };
-            let members = crate::org::store::members::choices(c, &me, office)?;
-            let linked = match (ticked, locality) {
-                (Some(t), _) => t,
-                (None, Some(l)) => liaisons::points(c, &me, office)?
+            let linked: Vec<MemberId> = match locality {
+                Some(l) => liaisons::points(c, &me, office)?
                     .into_iter()
                     .filter(|p| p.locality.id == l)
                     .flat_map(|p| p.members.into_iter().map(|m| m.member_id))
                     .collect(),
-                (None, None) => vec![],
+                None => vec![],
             };
-            Ok(NewTemplate {
-                page,
-                offices,
-                office,
-                localities,
-                locality,
-                members,
-                linked,
-                kinds: Kind::ALL,
-                kind,
-                typed,
-            })
+            let ticked = ticked.unwrap_or_else(|| linked.clone());
+            let pick = Pick { office, first: &linked, first_key: "picker.point", ticked: &ticked };
+            let picker = attendees::candidates(c, &me, pick)?;
+            Ok(NewTemplate { page, offices, office, localities, locality, picker, kinds: Kind::ALL, kind, typed })
         })
         .await
 }
@@ -286,8 +277,6 @@ struct DetailTemplate {
     m: Block,
     heard: Vec<(OpinionId, String, crate::opinions::model::Status, String)>,
     manage: bool,
-    /// The attendance form's members: the office's.
-    members: Vec<(MemberId, String)>,
     categories: Vec<Category>,
 }
 
@@ -314,7 +303,6 @@ fn detail(c: &mut DbConn, me: &Actor, id: i64, page: Page, m: Block) -> AppResul
     let manage = store::can_manage(me, a.office_id);
     let (office, locality, home) = store::place_names(c, &a)?;
     Ok(DetailTemplate {
-        members: if manage { crate::org::store::members::choices(c, me, Some(a.office_id))? } else { vec![] },
         heard: heard::list(c, &a)?,
         categories: if manage { catalog::categories(c, me)? } else { vec![] },
         page,

@@ -35,7 +35,7 @@ pub struct MemberGap {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Board {
-    pub quarter: String,
+    pub quarter: Quarter,
     pub points: Vec<PointRow>,
     pub members_without: Vec<MemberGap>,
     pub held: usize,
@@ -137,14 +137,7 @@ pub fn board(conn: &mut DbConn, actor: &Actor, office: Option<OfficeId>, quarter
         OfficeScope::All => office,
         OfficeScope::One(o) => Some(o),
         OfficeScope::None => {
-            return Ok(Board {
-                quarter: quarter.to_string(),
-                points: vec![],
-                members_without: vec![],
-                held: 0,
-                planned: 0,
-                missing: 0,
-            });
+            return Ok(Board { quarter, points: vec![], members_without: vec![], held: 0, planned: 0, missing: 0 });
         }
     };
     let l = load_unscoped(conn, actor.committee_id, office, quarter)?;
@@ -188,7 +181,7 @@ pub fn board(conn: &mut DbConn, actor: &Actor, office: Option<OfficeId>, quarter
         })
         .collect();
     Ok(Board {
-        quarter: quarter.to_string(),
+        quarter,
         points,
         members_without,
         held: l.coverage.count(Mark::Held),

@@ -36,6 +36,7 @@ fn facts(actor: &Actor, a: Activity) -> Facts {
     Facts {
         meeting: Meeting::Activity(a.id),
         committee_id: a.committee_id,
+        office_id: a.office_id,
         planned_at: Some(a.planned_at),
         held_at: a.held_at,
         replies_open: a.status == Status::Planned,

@@ -26,7 +26,9 @@ use crate::kernel::state::AppState;
 use crate::kernel::web::action::action;
 use crate::kernel::web::page::{Flash, flash, form_done};
 use crate::kernel::web::{Page, form, render};
+use crate::meetings::model::{Pick, PickGroup};
 use crate::meetings::routes::{self as meetings, Block, Held, planned_at, upload_route};
+use crate::meetings::store::attendees;
 use crate::org::store::{self as org, Office};
 
 pub fn router() -> Router<AppState> {
@@ -167,8 +169,6 @@ struct DetailTemplate {
     items: Vec<ItemRow>,
     tally: Tally,
     owners: Vec<(String, String)>,
-    /// Every active member: (id, name, sector).
-    choices: Vec<(MemberId, String, Option<String>)>,
     code: String,
 }
 
@@ -182,14 +182,6 @@ impl DetailTemplate {
     /// Materials go out between approval and the session.
     fn before_session(&self) -> bool {
         self.is(Status::Approved) || self.is(Status::Planned)
-    }
-    /// The attendance form's members: those on the list.
-    fn listed_choices(&self) -> Vec<(MemberId, String)> {
-        self.choices
-            .iter()
-            .filter(|(m, ..)| self.m.attendees.iter().any(|x| x.member_id == *m))
-            .map(|(m, name, _)| (*m, name.clone()))
-            .collect()
     }
     /// The record form's date and time: when it was held, or was planned.
     fn date_value(&self) -> String {
@@ -208,9 +200,7 @@ fn detail(conn: &mut DbConn, me: &Actor, id: i64, page: Page, m: Block) -> AppRe
     let id = ConsultationId(id);
     let c = store::get(conn, me, id)?.ok_or(AppError::NotFound)?;
     let manage = store::can_manage(me, c.office_id);
-    let session = crate::consultations::model::meeting_stage(c.status).1;
     Ok(DetailTemplate {
-        choices: if manage && session { store::member_choices(conn, me)? } else { vec![] },
         office: store::office_name(conn, &c)?,
         sectors: store::sectors_of(conn, &c)?,
         localities: store::localities_of(conn, &c)?,
@@ -243,8 +233,9 @@ struct PlanTemplate {
     localities: Vec<(LocalityId, String, String)>,
     chosen_sectors: Vec<SectorId>,
     chosen_localities: Vec<LocalityId>,
-    choices: Vec<(MemberId, String, Option<String>)>,
-    suggested: Vec<MemberId>,
+    /// Whom to invite: those the chosen sectors and localities suggest
+    /// first, ticked (or as the refused form had them).
+    picker: Vec<PickGroup>,
     departments: Vec<crate::org::store::departments::Department>,
     chosen_departments: Vec<DepartmentId>,
     formats: &'static [Format],
@@ -259,9 +250,6 @@ impl PlanTemplate {
     }
     fn locality_on(&self, l: &LocalityId) -> bool {
         self.chosen_localities.contains(l)
-    }
-    fn suggested_on(&self, m: &MemberId) -> bool {
-        self.suggested.contains(m)
     }
     fn department_on(&self, d: &DepartmentId) -> bool {
         self.chosen_departments.contains(d)
@@ -312,7 +300,8 @@ async fn plan_page(
             };
             let mut date = c.planned_at.map(|t| crate::kernel::calendar::model::shanghai_date(t).to_string());
             let mut time = c.planned_at.map(|t| crate::kernel::time::local(&t).split_off(11));
-            let (suggested, chosen_departments) = match typed {
+            let suggested = store::suggest(conn, &me, &chosen_sectors, &chosen_localities)?;
+            let (ticked, chosen_departments) = match typed {
                 Some(t) => {
                     let get = |k: &str| t.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone()).unwrap_or_default();
                     c.format = Planned(Format::parse(&get("format")));
@@ -329,11 +318,14 @@ async fn plan_page(
                         all("department").into_iter().map(DepartmentId).collect(),
                     )
                 }
-                None => (store::suggest(conn, &me, &chosen_sectors, &chosen_localities)?, vec![]),
+                None => (suggested.clone(), vec![]),
             };
+            let pick =
+                Pick { office: Some(c.office_id), first: &suggested, first_key: "picker.suggested", ticked: &ticked };
+            let picker = attendees::candidates(conn, &me, pick)?;
             Ok(PlanTemplate {
                 sectors: crate::org::store::sectors::list(conn, &me)?.into_iter().filter(|s| s.active).collect(),
-                choices: store::member_choices(conn, &me)?,
+                picker,
                 departments: crate::org::store::departments::list(conn, &me)?
                     .into_iter()
                     .filter(|d| d.active)
@@ -343,7 +335,6 @@ async fn plan_page(
                 localities,
                 chosen_sectors,
                 chosen_localities,
-                suggested,
                 chosen_departments,
                 formats: Format::ALL,
                 date: date.unwrap_or_default(),
@@ -445,7 +436,8 @@ struct OverviewTemplate {
 }
 
 async fn overview(State(st): State<AppState>, CurrentUser(me): CurrentUser, page: Page) -> AppResult<Response> {
-    let rows = st.db.read(move |c| items::overview(c, &me)).await?;
+    let today = crate::kernel::time::today();
+    let rows = st.db.read(move |c| items::overview(c, &me, today)).await?;
     render(&OverviewTemplate { page, rows }).map(IntoResponse::into_response)
 }
 

@@ -310,18 +310,6 @@ pub fn suggest(
     Ok(out)
 }
 
-/// Every active member of the actor's committee, with their sector: (id,
-/// name, sector). Consultations invite across offices (sectors do).
-#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id))]
-pub fn member_choices(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<(MemberId, String, Option<String>)>> {
-    Ok(members::table
-        .left_join(sectors::table)
-        .filter(members::committee_id.eq(actor.committee_id).and(members::status.eq(MemberStatus::Active)))
-        .order((members::sector_id.asc(), members::name.asc()))
-        .select((members::id, members::name, sectors::name.nullable()))
-        .load(conn)?)
-}
-
 fn dedup<T: Ord + Clone>(v: &[T]) -> Vec<T> {
     let mut v = v.to_vec();
     v.sort();

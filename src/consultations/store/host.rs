@@ -34,6 +34,7 @@ fn facts(actor: &Actor, c: Consultation) -> Facts {
     Facts {
         meeting: Meeting::Consultation(c.id),
         committee_id: c.committee_id,
+        office_id: c.office_id,
         planned_at: c.planned_at,
         held_at: c.held_at,
         replies_open,

@@ -2,6 +2,7 @@
 //! updates only the items it owns; office staff the items their office owns
 //! or whose consultation is theirs; the district all of them.
 
+use std::cmp::Reverse;
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{NaiveDate, NaiveDateTime};
@@ -9,10 +10,10 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::consultations::{Consultation, can_manage};
-use crate::activities::model::Quarter;
 use crate::consultations::model::{self, ItemStatus, Status, Tally};
 use crate::kernel::audit::{self, Change, store::Who};
 use crate::kernel::auth::{Actor, Role};
+use crate::kernel::calendar::Quarter;
 use crate::kernel::db::DbConn;
 use crate::kernel::db::schema::{
     consultation_item_notes as notes, consultation_items as items, consultations, departments, files, offices,
@@ -398,7 +399,7 @@ pub fn owner_choices(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<(String,
 pub struct OverviewRow {
     pub office_id: OfficeId,
     pub office: String,
-    pub quarter: String,
+    pub quarter: Quarter,
     pub consultations: usize,
     pub held: usize,
     pub closed: usize,
@@ -407,35 +408,51 @@ pub struct OverviewRow {
 }
 
 /// Consultations per office and quarter (of when they were held, planned or
-/// proposed), with their items open, overdue, done and explained. The
-/// district and leaders only.
+/// proposed), with their items open, overdue, done and explained: every office
+/// in every quarter from the first consultation to `today`'s, newest quarter
+/// first, so an office that held none shows a row of zeros. The district and
+/// leaders only.
 #[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id))]
-pub fn overview(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<OverviewRow>> {
+pub fn overview(conn: &mut DbConn, actor: &Actor, today: NaiveDate) -> AppResult<Vec<OverviewRow>> {
     if !matches!(actor.role, Role::DistrictAdmin | Role::Leader) {
         return Err(AppError::Forbidden);
     }
-    let rows: Vec<(Consultation, String)> = consultations::table
-        .inner_join(offices::table)
+    let offices: Vec<(OfficeId, String)> = offices::table
+        .filter(offices::committee_id.eq(actor.committee_id))
+        .order(offices::id.asc())
+        .select((offices::id, offices::name))
+        .load(conn)?;
+    let rows: Vec<Consultation> = consultations::table
         .filter(consultations::committee_id.eq(actor.committee_id))
         .filter(consultations::status.ne(Status::Rejected))
-        .order(offices::id.asc())
-        .select((Consultation::as_select(), offices::name))
+        .select(Consultation::as_select())
         .load(conn)?;
-    let ids: Vec<ConsultationId> = rows.iter().map(|(c, _)| c.id).collect();
+    let ids: Vec<ConsultationId> = rows.iter().map(|c| c.id).collect();
     let tallies = tallies(conn, &ids)?;
-    let mut by: BTreeMap<(OfficeId, Quarter), OverviewRow> = BTreeMap::new();
-    for (c, office) in rows {
-        let q = Quarter::at(c.when());
-        let r = by.entry((c.office_id, q)).or_insert_with(|| OverviewRow {
-            office_id: c.office_id,
-            office,
-            quarter: q.to_string(),
-            consultations: 0,
-            held: 0,
-            closed: 0,
-            effective: 0,
-            tally: Tally::default(),
-        });
+    let now = Quarter::of(today);
+    let first = rows.iter().map(|c| Quarter::at(c.when())).min().unwrap_or(now).min(now);
+    let last = rows.iter().map(|c| Quarter::at(c.when())).max().unwrap_or(now).max(now);
+    // Newest quarter first; offices in their order within a quarter.
+    let mut by: BTreeMap<(Reverse<Quarter>, OfficeId), OverviewRow> = BTreeMap::new();
+    let mut q = first;
+    while q <= last {
+        for (id, name) in &offices {
+            let row = OverviewRow {
+                office_id: *id,
+                office: name.clone(),
+                quarter: q,
+                consultations: 0,
+                held: 0,
+                closed: 0,
+                effective: 0,
+                tally: Tally::default(),
+            };
+            by.insert((Reverse(q), *id), row);
+        }
+        q = q.next();
+    }
+    for c in rows {
+        let Some(r) = by.get_mut(&(Reverse(Quarter::at(c.when())), c.office_id)) else { continue };
         r.consultations += 1;
         if matches!(c.status, Status::Held | Status::Closed) {
             r.held += 1;

@@ -4,5 +4,6 @@
 
 pub mod routes;
 pub mod store;
+pub mod words;
 
 pub use store::{Change, record};

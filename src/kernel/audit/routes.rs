@@ -9,6 +9,7 @@ use axum::routing::get;
 use serde::Deserialize;
 
 use super::store::{self, Entry};
+use super::words::{self, AREAS, Described};
 use crate::kernel::auth::CurrentUser;
 use crate::kernel::error::AppResult;
 use crate::kernel::state::AppState;
@@ -22,8 +23,11 @@ pub fn router() -> Router<AppState> {
 #[template(path = "kernel/audit.html")]
 struct AuditTemplate {
     page: Page,
-    entries: Vec<Entry>,
+    /// Each entry with its words.
+    entries: Vec<(Entry, Described)>,
+    /// The action prefix filtered by (one of `AREAS`), or empty.
     action: String,
+    areas: Vec<(&'static str, String)>,
     older: Option<i64>,
 }
 
@@ -39,9 +43,19 @@ async fn audit_page(
     page: Page,
     Query(q): Query<AuditQuery>,
 ) -> AppResult<Html<String>> {
+    // A kind of record from the menu (`opinion`), or an action's code or its
+    // start (`opinion.assigned`, `auth.`) as links and bookmarks carry.
     let action = q.action.unwrap_or_default();
-    let a = action.clone();
-    let entries = st.db.read(move |c| store::list(c, &me, q.before, Some(&a))).await?;
+    let prefix = if AREAS.contains(&action.as_str()) { format!("{action}.") } else { action.clone() };
+    let entries = st.db.read(move |c| store::list(c, &me, q.before, Some(&prefix))).await?;
     let older = (entries.len() as i64 == store::PAGE_SIZE).then(|| entries.last().map(|e| e.id)).flatten();
-    render(&AuditTemplate { page, entries, action, older })
+    let entries = entries
+        .into_iter()
+        .map(|e| {
+            let d = words::describe(page.lang, &e);
+            (e, d)
+        })
+        .collect();
+    let areas = AREAS.iter().map(|a| (*a, words::entity_label(page.lang, a))).collect();
+    render(&AuditTemplate { page, entries, action, areas, older })
 }

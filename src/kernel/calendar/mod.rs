@@ -7,7 +7,9 @@
 pub mod cn_2026;
 pub mod model;
 pub mod national;
+pub mod quarter;
 pub mod routes;
 pub mod store;
 
 pub use model::{Calendar, DayKind, SpecialDay, is_overdue};
+pub use quarter::Quarter;

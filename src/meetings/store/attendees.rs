@@ -7,13 +7,13 @@ use serde::Serialize;
 
 use super::{Facts, Host, on_tables, seen};
 use crate::kernel::audit::{self, Change, store::Who};
-use crate::kernel::auth::Actor;
+use crate::kernel::auth::{Actor, Role};
 use crate::kernel::db::DbConn;
 use crate::kernel::db::schema::{members, sectors};
 use crate::kernel::error::{AppError, AppResult};
-use crate::kernel::ids::{CommitteeId, MemberId};
+use crate::kernel::ids::{CommitteeId, MemberId, OfficeId};
 use crate::kernel::time::now;
-use crate::meetings::model::{self, Meeting, Reply, SignedBy};
+use crate::meetings::model::{self, Candidate, Meeting, Pick, PickGroup, Reply, SignedBy};
 use crate::org::model::MemberStatus;
 use crate::org::store::members as member_store;
 
@@ -323,4 +323,24 @@ pub fn upcoming(conn: &mut DbConn, actor: &Actor, kind: Kind) -> AppResult<Vec<I
         Kind::Consultation => invitations!(consultations, consultation_members, consultation_id),
     };
     Ok(rows.into_iter().map(|(id, title, planned_at, reply)| Invitation { id, title, planned_at, reply }).collect())
+}
+
+/// A member picker's parts for staff (the district, an office); others get
+/// none. The committee's active members, laid out by `model::groups`.
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id))]
+pub fn candidates(conn: &mut DbConn, actor: &Actor, pick: Pick<'_>) -> AppResult<Vec<PickGroup>> {
+    if !matches!(actor.role, Role::DistrictAdmin | Role::OfficeStaff) {
+        return Ok(vec![]);
+    }
+    let rows: Vec<(MemberId, String, Option<OfficeId>, Option<String>)> = members::table
+        .left_join(sectors::table)
+        .filter(members::committee_id.eq(actor.committee_id).and(members::status.eq(MemberStatus::Active)))
+        .order(members::name.asc())
+        .select((members::id, members::name, members::office_id, sectors::name.nullable()))
+        .load(conn)?;
+    let all = rows
+        .into_iter()
+        .map(|(id, name, office_id, note)| Candidate { id, name, office_id, note, ticked: false })
+        .collect();
+    Ok(model::groups(all, pick))
 }

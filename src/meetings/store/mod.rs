@@ -21,7 +21,7 @@ use super::model::Meeting;
 use crate::kernel::auth::Actor;
 use crate::kernel::db::DbConn;
 use crate::kernel::error::{AppError, AppResult};
-use crate::kernel::ids::CommitteeId;
+use crate::kernel::ids::{CommitteeId, OfficeId};
 
 /// What an area tells the meetings module about one of its meetings, as one
 /// actor may see it.
@@ -29,6 +29,8 @@ use crate::kernel::ids::CommitteeId;
 pub struct Facts {
     pub meeting: Meeting,
     pub committee_id: CommitteeId,
+    /// The office that holds it.
+    pub office_id: OfficeId,
     pub title: String,
     pub planned_at: Option<NaiveDateTime>,
     pub held_at: Option<NaiveDateTime>,
