@@ -364,6 +364,24 @@ async fn a_liaison_visit_from_plan_to_public_page() {
         )
         .await
         .expect("date");
+    // The picker: the point's members first and ticked; a name search narrows
+    // every group, folded ones too.
+    let js = |script: &str| {
+        let script = script.to_string();
+        let c = b.client.clone();
+        async move { c.execute(&script, vec![]).await.expect("script") }
+    };
+    let ticked = js("return document.querySelectorAll('#plan-form input[name=member]:checked').length").await;
+    assert!(ticked.as_u64().unwrap_or(0) >= 1, "the point's members come ticked");
+    let last =
+        js("const l = document.querySelectorAll('#plan-form label[data-name]'); return l[l.length - 1].dataset.name")
+            .await;
+    let last = last.as_str().unwrap_or_default().to_string();
+    b.fill("#plan-form .picker-search", &last).await;
+    let shown = js("return [...document.querySelectorAll('#plan-form label[data-name]')].filter(l => !l.hidden && l.offsetParent !== null).map(l => l.dataset.name)").await;
+    let shown: Vec<String> = serde_json::from_value(shown).unwrap_or_default();
+    assert!(!shown.is_empty() && shown.iter().all(|n| n.contains(&last)), "{last}: {shown:?}");
+    js("const s = document.querySelector('#plan-form .picker-search'); s.value = ''; s.dispatchEvent(new Event('input'));").await;
     b.click("#plan-form button[type=submit]").await;
     assert!(b.text("p.flash").await.contains("活动已安排"));
     let activity = b.path().await;
