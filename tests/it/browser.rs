@@ -158,7 +158,7 @@ async fn log_in_see_the_home_page_log_out() {
     assert!(b.text("ul.tiles").await.contains("高庙乡"));
     b.click("header form[action='/logout'] button").await;
     assert!(b.text("main h1").await.contains("登录"));
-    b.client.goto(&app.url("/")).await.expect("open home");
+    b.client.goto(&app.url("/offices")).await.expect("open a staff page");
     assert_eq!(b.path().await, "/login", "logged out for real");
     b.close().await;
 }

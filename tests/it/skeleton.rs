@@ -50,13 +50,13 @@ async fn login_home_logout(app: TestApp) {
     let r = c.post_form("/logout", &[]).await;
     assert_eq!(r.status(), 303);
     assert_eq!(location(&r), "/login");
-    assert_eq!(c.get("/").await.status(), 303);
+    assert_eq!(c.get("/offices").await.status(), 303);
 
     // Wrong password: a clear Chinese message, no session.
     let r = c.login("admin", "wrong-password").await;
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap_or_default().contains("用户名或密码错误"));
-    assert_eq!(c.get("/").await.status(), 303);
+    assert_eq!(c.get("/offices").await.status(), 303);
     // An unknown user gets the very same message.
     let body = c.login("nobody", "whatever").await.text().await.unwrap_or_default();
     assert!(body.contains("用户名或密码错误"));
