@@ -92,7 +92,9 @@ async fn a_code_that_finds_nothing_gets_the_search_again(app: TestApp) {
     // A code of the wrong form: the same help.
     let (status, page) = resident.get_text("/track?code=12O").await;
     assert_eq!(status, 400);
-    assert!(page.contains("查询码应为10位字母和数字") && page.contains("name=\"code\"") && page.contains("0398-2812345"));
+    assert!(
+        page.contains("查询码应为10位字母和数字") && page.contains("name=\"code\"") && page.contains("0398-2812345")
+    );
     let (status, _) = resident.get_text("/track/not-a-code").await;
     assert_eq!(status, 404);
 
@@ -124,7 +126,8 @@ fn linked_files(page: &str, prefix: &str) -> Vec<String> {
 
 async fn photos_show_through_their_code_only(app: TestApp) {
     let resident = app.client();
-    let r = post_to_box(&resident, &[("body", "车站街道菜市场门口积水很深，老人走不过去。")], Some(crate::org::PNG)).await;
+    let r =
+        post_to_box(&resident, &[("body", "车站街道菜市场门口积水很深，老人走不过去。")], Some(crate::org::PNG)).await;
     assert_eq!(r.status(), 303);
     let code = location(&r).trim_start_matches("/track/").trim_end_matches("?new=1").to_string();
     let (_, page) = resident.get_text(&format!("/track/{code}")).await;
@@ -253,8 +256,9 @@ async fn run_jobs(app: &TestApp) {
 async fn a_text_with_the_code_and_link_goes_once(kind: Kind) {
     let Some(app) = TestApp::spawn_with(kind, |c| c.public_base_url = Some(BASE.into())).await else { return };
     let resident = app.client();
-    let code = submit_opinion(&resident, &[("body", "交口乡到镇上的班车停了，老人看病不方便。"), ("phone", "139 0398 7777")])
-        .await;
+    let code =
+        submit_opinion(&resident, &[("body", "交口乡到镇上的班车停了，老人看病不方便。"), ("phone", "139 0398 7777")])
+            .await;
     let id = app.opinion_id(&code);
     run_jobs(&app).await;
     let texts = texts_of(&app, id);

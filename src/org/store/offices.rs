@@ -57,7 +57,10 @@ pub fn committee_by_code_unscoped(conn: &mut DbConn, code: &str) -> AppResult<Op
 /// them. Unscoped: its visitors have no account.
 #[tracing::instrument(level = "debug", skip(conn))]
 pub fn committees_unscoped(conn: &mut DbConn) -> AppResult<Vec<Committee>> {
-    Ok(committees::table.order((committees::name.asc(), committees::id.asc())).select(Committee::as_select()).load(conn)?)
+    Ok(committees::table
+        .order((committees::name.asc(), committees::id.asc()))
+        .select(Committee::as_select())
+        .load(conn)?)
 }
 
 /// The district sets the number residents may call about their cases; empty
