@@ -311,7 +311,7 @@ async fn idle_sessions_expire(app: TestApp) {
         })
         .await
         .expect("age sessions");
-    let r = c.get("/").await;
+    let r = c.get("/offices").await;
     assert_eq!(r.status(), 303);
     assert!(location(&r).starts_with("/login"));
     // The hourly purge removes the expired rows.
@@ -326,6 +326,7 @@ async fn a_residents_visit_stores_no_session(app: TestApp) {
     use xieshang::kernel::db::schema::sessions;
     let stored = || app.db.read_blocking(|c| Ok(sessions::table.count().get_result::<i64>(c)?)).expect("count");
     let resident = app.client();
+    assert_eq!(resident.get("/").await.status(), 200, "the front page");
     let (status, page) = resident.get_text("/box/hubin").await;
     assert_eq!(status, 200);
     let token = crate::support::extract_csrf(&page).expect("the form's token");
