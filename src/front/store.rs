@@ -14,8 +14,8 @@ use crate::org::store::{self as org, Committee};
 pub const RESULTS: usize = 3;
 /// Closed consultations shown; their list has the rest.
 pub const CONSULTATIONS: usize = 3;
-/// Latest activities shown per Members' Home.
-pub const PER_HOME: usize = 2;
+/// Latest activities shown per Members' Home (ten Homes make a long page already).
+pub const PER_HOME: usize = 1;
 
 /// One committee's public work, as its front page shows it.
 #[derive(Debug, Clone)]
