@@ -30,7 +30,7 @@ use crate::kernel::db::Db;
 use crate::kernel::jobs::{Registry, Worker};
 use crate::kernel::state::AppState;
 use crate::kernel::web::{assets, csrf, errors, prefs, probes};
-use crate::{dashboard, org};
+use crate::org;
 
 pub fn router(state: AppState) -> Router {
     let cfg = state.config.clone();
@@ -46,7 +46,7 @@ pub fn router(state: AppState) -> Router {
 
     // Pages: sessions, the current user, error pages, CSRF (outermost first).
     let pages = Router::new()
-        .route("/", get(dashboard::routes::home))
+        .route("/", get(crate::front::routes::root))
         .merge(auth::routes::router())
         .merge(audit::routes::router())
         .merge(crate::kernel::calendar::routes::router())

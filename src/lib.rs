@@ -10,6 +10,7 @@ pub mod config;
 pub mod consultations;
 pub mod dashboard;
 pub mod demo;
+pub mod front;
 // `gen` is a reserved word in edition 2024, hence the raw identifier.
 pub mod r#gen;
 pub mod kernel;

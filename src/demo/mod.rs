@@ -22,6 +22,9 @@ use crate::org::store::{self as org, homes, liaisons, localities, members, secto
 pub const COMMITTEE_CODE: &str = "hubin";
 pub const COMMITTEE_NAME: &str = "三门峡市湖滨区政协";
 
+/// The number residents of the demo may call about their cases.
+pub const DEMO_PUBLIC_PHONE: &str = "0398-2812345";
+
 /// The demo password of every demo login; demo accounts need not change it.
 pub const PASSWORD: &str = "Hubin@2026demo";
 
@@ -61,6 +64,8 @@ pub fn load(db: &Db) -> AppResult<bool> {
         }
         let who = || Who::System { committee_id: None, name: "demo" };
         let committee = crate::setup::new_committee(c, who, COMMITTEE_CODE, COMMITTEE_NAME)?;
+        // Made up, as every demo number is.
+        org::write_public_phone(c, who(), committee, DEMO_PUBLIC_PHONE)?;
         let mut office_ids = vec![];
         for name in OFFICES {
             let kind = OfficeKind::from_name(name).unwrap_or(OfficeKind::Street);

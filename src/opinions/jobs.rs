@@ -56,6 +56,7 @@ pub fn register(registry: &mut Registry, vault: Vault, channel: Arc<Sms>, base_u
 fn message(committee: &str, code: &str, kind: EventKind, base_url: Option<&str>) -> String {
     use EventKind::*;
     let what = match kind {
+        Submitted => "已收到，请保存查询码，凭它查看办理进度",
         Accepted => "已受理",
         Rejected => "未予受理，原因可凭查询码查看",
         Assigned | Reassigned => "已交有关单位办理",
@@ -395,6 +396,11 @@ mod tests {
         assert_eq!(plain, "【湖滨区政协】您反映的问题（查询码 ABCDE23456）已有答复，请凭查询码查看并评价。");
         let linked = message("湖滨区政协", "ABCDE23456", EventKind::Answered, Some("https://xs.example.cn/"));
         assert!(linked.ends_with("查看：https://xs.example.cn/track/ABCDE23456"), "{linked}");
+        let first = message("湖滨区政协", "ABCDE23456", EventKind::Submitted, Some("https://xs.example.cn"));
+        assert_eq!(
+            first,
+            "【湖滨区政协】您反映的问题（查询码 ABCDE23456）已收到，请保存查询码，凭它查看办理进度。查看：https://xs.example.cn/track/ABCDE23456"
+        );
     }
 
     fn t(s: &str) -> NaiveDateTime {

@@ -349,6 +349,11 @@ impl Status {
     pub fn deadline_runs(self) -> bool {
         matches!(self, Status::Assigned | Status::InProgress)
     }
+
+    /// The resident sees the reviewed answer (and its public files).
+    pub fn shows_answer(self) -> bool {
+        matches!(self, Status::Answered | Status::Closed)
+    }
 }
 
 /// A major class's subclasses: (code, name).
@@ -502,11 +507,16 @@ impl Drop for SeededCodes {
     }
 }
 
-/// A code as a resident types it: spaces and dashes dropped, lower case raised;
+/// A code as a resident types it: spaces and dashes dropped, lower case raised,
+/// full-width letters and digits (a Chinese input method's) made plain;
 /// anything outside the alphabet makes it invalid.
 pub fn normalize_code(input: &str) -> Option<String> {
+    let plain = |c: char| match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        _ => c,
+    };
     let code: String =
-        input.chars().filter(|c| !c.is_whitespace() && *c != '-').map(|c| c.to_ascii_uppercase()).collect();
+        input.chars().map(plain).filter(|c| !c.is_whitespace() && *c != '-').map(|c| c.to_ascii_uppercase()).collect();
     (code.len() == CODE_LEN && code.bytes().all(|b| CODE_ALPHABET.contains(&b))).then_some(code)
 }
 
@@ -720,6 +730,7 @@ mod tests {
         assert_eq!(normalize_code(" abcd-efgh 23 "), Some("ABCDEFGH23".into()));
         assert_eq!(normalize_code("ABCDEFGH2O"), None, "O is not in the alphabet");
         assert_eq!(normalize_code("ABC"), None);
+        assert_eq!(normalize_code("ａｂｃｄｅ　ＦＧＨ２３"), Some("ABCDEFGH23".into()), "typed in full width");
     }
 
     #[test]

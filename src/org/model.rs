@@ -249,6 +249,20 @@ impl Phone {
     }
 }
 
+/// A committee's public phone as residents dial it: a landline with its area
+/// code (0398-2821234), a mobile, or a short hotline (12345); digits with
+/// spaces or dashes between, at most 20 characters. Returned trimmed.
+pub fn public_phone(s: &str) -> Option<String> {
+    let s = s.trim();
+    let digits = s.chars().filter(char::is_ascii_digit).count();
+    let ok = (3..=20).contains(&s.chars().count())
+        && digits >= 3
+        && s.chars().all(|c| c.is_ascii_digit() || c == '-' || c == ' ')
+        && s.starts_with(|c: char| c.is_ascii_digit())
+        && s.ends_with(|c: char| c.is_ascii_digit());
+    ok.then(|| s.to_string())
+}
+
 /// 138****5678: how a phone number shows in lists (one implementation for the app).
 pub use crate::kernel::personal::mask_phone;
 
@@ -315,6 +329,10 @@ mod tests {
         assert_eq!(Phone::parse("1383980123x"), None);
         assert_eq!(mask_phone("13839805678"), "138****5678");
         assert_eq!(mask_phone("123"), "***");
+        assert_eq!(public_phone(" 0398-2821234 ").as_deref(), Some("0398-2821234"));
+        assert_eq!(public_phone("12345").as_deref(), Some("12345"));
+        assert_eq!(public_phone("电话2821234"), None);
+        assert_eq!(public_phone("-12"), None);
     }
 
     #[test]

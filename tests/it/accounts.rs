@@ -119,7 +119,7 @@ async fn sysadmin_resets_and_locks_accounts(app: TestApp) {
     let member_id = app.actor("member").user_id;
     let r = admin.post_form(&format!("/admin/users/{member_id}/lock"), &[]).await;
     assert_eq!(r.status(), 303);
-    assert_eq!(member.get("/").await.status(), 303);
+    assert_eq!(member.get("/offices").await.status(), 303);
     let body = app.client().login("member", DEMO_PASSWORD).await.text().await.unwrap_or_default();
     assert!(body.contains("账号已停用"));
     admin.post_form(&format!("/admin/users/{member_id}/unlock"), &[]).await;

@@ -158,7 +158,7 @@ async fn log_in_see_the_home_page_log_out() {
     assert!(b.text("ul.tiles").await.contains("高庙乡"));
     b.click("header form[action='/logout'] button").await;
     assert!(b.text("main h1").await.contains("登录"));
-    b.client.goto(&app.url("/")).await.expect("open home");
+    b.client.goto(&app.url("/offices")).await.expect("open a staff page");
     assert_eq!(b.path().await, "/login", "logged out for real");
     b.close().await;
 }
@@ -270,6 +270,43 @@ async fn a_resident_submits_from_a_phone_and_follows_the_code() {
     b.click("form[action='/track'] button").await;
     assert_eq!(b.text("#case-status").await, "已收到");
     assert!(b.text("#timeline").await.contains("已收到您的意见"));
+    b.close().await;
+}
+
+/// Issue 14: a resident who knows only the site's address finds the box from
+/// the front page, submits, and comes back to the case by its code, typed as
+/// people type it (lower case, a space).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resident_goes_from_the_front_page_to_the_tracking_page() {
+    let app = TestApp::spawn(Kind::Sqlite).await.expect("app");
+    let b = Browser::start().await;
+    b.client.goto(&app.url("/")).await.expect("open the site");
+    assert_eq!(b.path().await, "/", "the front page, not the login");
+    assert_eq!(b.text("#to-box").await, "我要反映");
+    let fits = b
+        .client
+        .execute("return document.documentElement.scrollWidth <= window.innerWidth", vec![])
+        .await
+        .expect("measure");
+    assert_eq!(fits, serde_json::Value::Bool(true), "no sideways scrolling on a phone");
+    b.shot("front").await;
+    b.click("#to-box").await;
+    assert_eq!(b.path().await, "/box/hubin");
+    b.fill("textarea[name=body]", "崖底街道的公交站牌倒了，等车的人不知道在哪里上车。").await;
+    b.click("#box-form button[type=submit]").await;
+    let shown = b.text("#tracking-code").await;
+    let code = shown.replace(' ', "");
+    assert_eq!(code.len(), 10, "a tracking code: {shown}");
+
+    // Back to the front page by the header's link; the code as noted down.
+    b.click("header a.brand").await;
+    assert_eq!(b.path().await, "/");
+    let typed = format!("{} {}", code[..5].to_lowercase(), code[5..].to_lowercase());
+    b.fill("#front-code", &typed).await;
+    b.click("#front-track button[type=submit]").await;
+    assert_eq!(b.path().await, format!("/track/{code}"));
+    assert_eq!(b.text("#case-status").await, "已收到");
+    b.shot("front-tracked").await;
     b.close().await;
 }
 

@@ -99,5 +99,5 @@ async fn multipart_forms_need_the_csrf_field(app: TestApp) {
     let r = post(form).await.expect("POST");
     assert_eq!(r.status(), 303);
     assert_eq!(location(&r), "/login");
-    assert_eq!(c.get("/").await.status(), 303, "logged out");
+    assert_eq!(c.get("/offices").await.status(), 303, "logged out");
 }

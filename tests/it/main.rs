@@ -11,6 +11,7 @@ mod calendar;
 mod consultations;
 mod delivery;
 mod files;
+mod front;
 mod r#gen;
 mod guard;
 mod jobs;

@@ -50,13 +50,13 @@ async fn login_home_logout(app: TestApp) {
     let r = c.post_form("/logout", &[]).await;
     assert_eq!(r.status(), 303);
     assert_eq!(location(&r), "/login");
-    assert_eq!(c.get("/").await.status(), 303);
+    assert_eq!(c.get("/offices").await.status(), 303);
 
     // Wrong password: a clear Chinese message, no session.
     let r = c.login("admin", "wrong-password").await;
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap_or_default().contains("用户名或密码错误"));
-    assert_eq!(c.get("/").await.status(), 303);
+    assert_eq!(c.get("/offices").await.status(), 303);
     // An unknown user gets the very same message.
     let body = c.login("nobody", "whatever").await.text().await.unwrap_or_default();
     assert!(body.contains("用户名或密码错误"));
@@ -311,7 +311,7 @@ async fn idle_sessions_expire(app: TestApp) {
         })
         .await
         .expect("age sessions");
-    let r = c.get("/").await;
+    let r = c.get("/offices").await;
     assert_eq!(r.status(), 303);
     assert!(location(&r).starts_with("/login"));
     // The hourly purge removes the expired rows.
@@ -326,6 +326,7 @@ async fn a_residents_visit_stores_no_session(app: TestApp) {
     use xieshang::kernel::db::schema::sessions;
     let stored = || app.db.read_blocking(|c| Ok(sessions::table.count().get_result::<i64>(c)?)).expect("count");
     let resident = app.client();
+    assert_eq!(resident.get("/").await.status(), 200, "the front page");
     let (status, page) = resident.get_text("/box/hubin").await;
     assert_eq!(status, 200);
     let token = crate::support::extract_csrf(&page).expect("the form's token");

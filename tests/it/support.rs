@@ -71,11 +71,17 @@ pub fn drop_pg_database(name: &str) {
 impl TestApp {
     /// The app with the Hubin demo committee loaded, serving on a free port.
     pub async fn spawn(kind: Kind) -> Option<TestApp> {
+        TestApp::spawn_with(kind, |_| {}).await
+    }
+
+    /// `spawn`, with the configuration changed by `configure` first.
+    pub async fn spawn_with(kind: Kind, configure: impl FnOnce(&mut Config)) -> Option<TestApp> {
         let (url, tmp, pg_name) = fresh_database(kind)?;
         let data = tempfile::tempdir().expect("data dir");
         let data_dir = data.path().to_path_buf();
-        let config =
+        let mut config =
             Config { database_url: url.clone(), db_pool_size: 4, data_dir: data_dir.clone(), ..Config::default() };
+        configure(&mut config);
         let db_url = url.clone();
         let db = tokio::task::spawn_blocking(move || {
             let db = Db::open(&url, 4).expect("open database");

@@ -2,6 +2,7 @@
 //! published, per Members' Home, without personal data; members by name only
 //! where they agreed.
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -49,6 +50,50 @@ pub fn home_of(conn: &mut DbConn, committee: CommitteeId, office: OfficeId) -> A
         .select(members_homes::id)
         .first(conn)
         .optional()?)
+}
+
+/// A Members' Home as the front page lists it, with its latest published
+/// activities: (title, when held).
+#[derive(Debug, Clone)]
+pub struct HomeCard {
+    pub id: HomeId,
+    pub name: String,
+    pub latest: Vec<(String, NaiveDateTime)>,
+}
+
+/// Every Home of the committee with up to `per_home` of its latest published
+/// activities; Homes with recent activities first. One read of the latest
+/// 200 activities, not one per Home.
+#[tracing::instrument(level = "debug", skip_all, fields(committee = ?committee))]
+pub fn homes_with_latest(conn: &mut DbConn, committee: CommitteeId, per_home: usize) -> AppResult<Vec<HomeCard>> {
+    let homes: Vec<(HomeId, String, OfficeId)> = members_homes::table
+        .filter(members_homes::committee_id.eq(committee))
+        .order(members_homes::id.asc())
+        .select((members_homes::id, members_homes::name, members_homes::office_id))
+        .load(conn)?;
+    let held: Vec<(OfficeId, String, Option<NaiveDateTime>)> = activities::table
+        .filter(activities::committee_id.eq(committee))
+        .filter(activities::status.eq(Status::Held.as_str()).and(activities::public.eq(true)))
+        .order(activities::held_at.desc())
+        .limit(200)
+        .select((activities::office_id, activities::title, activities::held_at))
+        .load(conn)?;
+    let mut cards: Vec<HomeCard> = homes
+        .into_iter()
+        .map(|(id, name, office)| HomeCard {
+            id,
+            name,
+            latest: held
+                .iter()
+                .filter(|(o, _, _)| *o == office)
+                .filter_map(|(_, title, at)| at.map(|at| (title.clone(), at)))
+                .take(per_home)
+                .collect(),
+        })
+        .collect();
+    // Newest activity first; Homes with none keep their order at the end.
+    cards.sort_by_key(|c| std::cmp::Reverse(c.latest.first().map(|(_, at)| *at)));
+    Ok(cards)
 }
 
 /// The office's latest published activities (up to 20).

@@ -8,6 +8,7 @@ diesel::table! {
         code -> Text,
         name -> Text,
         created_at -> Timestamp,
+        public_phone -> Nullable<Text>,
     }
 }
 
@@ -303,6 +304,7 @@ diesel::table! {
         file_id -> BigInt,
         role -> Text,
         created_at -> Timestamp,
+        public -> Bool,
     }
 }
 

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use askama::Template;
 use axum::extract::{ConnectInfo, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
@@ -15,7 +15,7 @@ use serde::Deserialize;
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::files::{self, Accept};
 use crate::kernel::guard::{self, Challenge};
-use crate::kernel::ids::{CategoryId, LocalityId, OfficeId};
+use crate::kernel::ids::{CategoryId, FileId, LocalityId, OfficeId};
 use crate::kernel::state::AppState;
 use crate::kernel::time::now;
 use crate::kernel::web::{Page, form, render};
@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/box/{committee}", get(box_page).post(submit))
         .route("/track", get(find))
         .route("/track/{code}", get(track))
+        .route("/track/{code}/files/{file}", get(track_file))
         .route("/track/{code}/rate", post(rate))
 }
 
@@ -213,7 +214,10 @@ async fn submit(
         urgent: false,
     };
     let c = code.clone();
-    match st.db.write(move |conn| public::submit(conn, &c, &sender, &new, &stored)).await {
+    // The text at submission carries the tracking page's link: without the
+    // site's public address there is none to give.
+    let text_code = st.config.public_base_url.is_some();
+    match st.db.write(move |conn| public::submit(conn, &c, &sender, &new, &stored, text_code)).await {
         Ok(Some(tracking)) => Ok(Redirect::to(&format!("/track/{tracking}?new=1")).into_response()),
         Ok(None) => too_many(&st, page, code, w, typed).await,
         Err(AppError::BadRequest(k)) => {
@@ -236,17 +240,37 @@ async fn too_many(st: &AppState, page: Page, code: String, w: Where, typed: Type
 struct FindTemplate {
     page: Page,
     error: Option<String>,
+    /// What the resident typed, shown again when it found nothing.
+    typed: String,
+    /// (committee, phone) to call when the code is lost.
+    phones: Vec<(String, String)>,
 }
 
-async fn find(page: Page, Query(q): Query<HashMap<String, String>>) -> AppResult<Response> {
+impl FindTemplate {
+    fn code_form(&self) -> String {
+        self.page.t("track.code_form").replace("%{n}", &model::CODE_LEN.to_string())
+    }
+}
+
+/// The tracking page's search again, with why nothing was found: a code of the
+/// wrong form (400) or one no case has (404).
+async fn not_found(st: &AppState, page: Page, typed: &str, status: StatusCode) -> AppResult<Response> {
+    let phones = st.db.read(public::help_phones).await?;
+    let key = if status == StatusCode::NOT_FOUND { "track.not_found" } else { "track.bad_code" };
+    let error = Some(page.t(key));
+    let typed: String = typed.trim().chars().take(40).collect();
+    Ok((status, render(&FindTemplate { page, error, typed, phones })?).into_response())
+}
+
+async fn find(State(st): State<AppState>, page: Page, Query(q): Query<HashMap<String, String>>) -> AppResult<Response> {
     match q.get("code").map(|c| c.trim()) {
-        None | Some("") => Ok(render(&FindTemplate { page, error: None })?.into_response()),
+        None | Some("") => {
+            let phones = st.db.read(public::help_phones).await?;
+            Ok(render(&FindTemplate { page, error: None, typed: String::new(), phones })?.into_response())
+        }
         Some(c) => match model::normalize_code(c) {
             Some(code) => Ok(Redirect::to(&format!("/track/{code}")).into_response()),
-            None => {
-                let error = Some(page.t("track.bad_code"));
-                Ok((StatusCode::BAD_REQUEST, render(&FindTemplate { page, error })?).into_response())
-            }
+            None => not_found(&st, page, c, StatusCode::BAD_REQUEST).await,
         },
     }
 }
@@ -269,6 +293,12 @@ impl std::ops::Deref for TrackTemplate {
     }
 }
 
+impl TrackTemplate {
+    fn is_image(&self, content_type: &str) -> bool {
+        content_type.starts_with("image/")
+    }
+}
+
 #[derive(Deserialize)]
 struct TrackQuery {
     new: Option<String>,
@@ -277,13 +307,32 @@ struct TrackQuery {
 async fn track(
     State(st): State<AppState>,
     page: Page,
-    Path(code): Path<String>,
+    Path(typed): Path<String>,
     Query(q): Query<TrackQuery>,
-) -> AppResult<Html<String>> {
-    let code = model::normalize_code(&code).ok_or(AppError::NotFound)?;
-    let t = st.db.read(move |c| public::track(c, &code)).await?;
+) -> AppResult<Response> {
+    let Some(code) = model::normalize_code(&typed) else {
+        return not_found(&st, page, &typed, StatusCode::NOT_FOUND).await;
+    };
+    // A code typed in another form (lower case, spaces) gets its one address.
+    if code != typed {
+        return Ok(Redirect::to(&format!("/track/{code}")).into_response());
+    }
+    let t = match st.db.read(move |c| public::track(c, &code)).await {
+        Ok(t) => t,
+        Err(AppError::NotFound) => return not_found(&st, page, &typed, StatusCode::NOT_FOUND).await,
+        Err(e) => return Err(e),
+    };
     let can_rate = t.can_rate();
-    render(&TrackTemplate { page, t, is_new: q.new.is_some(), can_rate, ratings: Rating::GIVEN })
+    let tpl = TrackTemplate { page, t, is_new: q.new.is_some(), can_rate, ratings: Rating::GIVEN };
+    Ok(render(&tpl)?.into_response())
+}
+
+/// A photo the resident sent, or a public file of the answer: only through
+/// the case's code.
+async fn track_file(State(st): State<AppState>, Path((code, file)): Path<(String, i64)>) -> AppResult<Response> {
+    let code = model::normalize_code(&code).ok_or(AppError::NotFound)?;
+    let row = st.db.read(move |c| public::tracked_file(c, &code, FileId(file))).await?.ok_or(AppError::NotFound)?;
+    st.files.respond(&row).await
 }
 
 #[derive(Deserialize)]

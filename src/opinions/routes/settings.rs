@@ -73,6 +73,10 @@ pub fn router() -> Router<AppState> {
             ),
         )
         .route(
+            "/opinions/settings/phone",
+            action_form(OK, |_| back("phone"), |c, me, f: PhoneForm| org::set_public_phone(c, me, &f.phone)),
+        )
+        .route(
             "/opinions/settings/routes/{id}/delete",
             action(OK, |_| back("routes"), |c, me, id, _: Button| catalog::remove_route(c, me, id)),
         )
@@ -103,6 +107,8 @@ struct SettingsTemplate {
     offices: Vec<Office>,
     routes: Vec<RouteRow>,
     default_days: u32,
+    /// The number residents may call about their cases.
+    public_phone: String,
 }
 
 impl SettingsTemplate {
@@ -112,12 +118,13 @@ impl SettingsTemplate {
 }
 
 async fn show(State(st): State<AppState>, CurrentUser(me): CurrentUser, page: Page) -> AppResult<Html<String>> {
-    let (categories, departments, offices, routes) = st
+    let (categories, departments, offices, routes, public_phone) = st
         .db
         .read(move |c| {
             // The routing table is the district's: this refuses everyone else.
             let routes = catalog::routes(c, &me)?;
-            Ok((catalog::categories(c, &me)?, departments::list(c, &me)?, org::list_offices(c, &me)?, routes))
+            let phone = org::committee(c, &me)?.public_phone.unwrap_or_default();
+            Ok((catalog::categories(c, &me)?, departments::list(c, &me)?, org::list_offices(c, &me)?, routes, phone))
         })
         .await?;
     let category = |id: CategoryId| {
@@ -142,7 +149,15 @@ async fn show(State(st): State<AppState>, CurrentUser(me): CurrentUser, page: Pa
             }
         })
         .collect();
-    render(&SettingsTemplate { page, categories, departments, offices, routes, default_days: DEFAULT_ANSWER_DAYS })
+    render(&SettingsTemplate {
+        page,
+        categories,
+        departments,
+        offices,
+        routes,
+        default_days: DEFAULT_ANSWER_DAYS,
+        public_phone,
+    })
 }
 
 #[derive(Deserialize)]
@@ -150,6 +165,11 @@ struct CategoryForm {
     parent: Option<String>,
     code: Option<String>,
     name: String,
+}
+
+#[derive(Deserialize)]
+struct PhoneForm {
+    phone: String,
 }
 
 #[derive(Deserialize)]

@@ -430,7 +430,8 @@ async fn answer(
             stored.push(st.files.put(u, crate::kernel::files::Accept::ImagesAndDocuments).await?);
         }
         let note = fields.get("note").cloned().unwrap_or_default();
-        st.db.write(move |c| cases::answer(c, &me, OpinionId(id), &note, &stored)).await
+        let public = fields.get("public_files").is_some_and(|v| v == "1");
+        st.db.write(move |c| cases::answer(c, &me, OpinionId(id), &note, &stored, public)).await
     }
     .await;
     form_done(&session, result, DONE, &back(id)).await

@@ -248,13 +248,15 @@ pub fn enter(conn: &mut DbConn, actor: &Actor, n: &NewOpinion) -> AppResult<(Opi
 
 /// Links a stored file to a case; the caller has checked the case (a new one
 /// of its own, or one it just acted on).
-fn attach_file(conn: &mut DbConn, id: OpinionId, file: FileId, role: FileRole) -> AppResult<()> {
+/// `public`: an answer's file the resident may see on the tracking page.
+fn attach_file(conn: &mut DbConn, id: OpinionId, file: FileId, role: FileRole, public: bool) -> AppResult<()> {
     diesel::insert_into(opinion_files::table)
         .values((
             opinion_files::opinion_id.eq(id),
             opinion_files::file_id.eq(file),
             opinion_files::role.eq(role),
             opinion_files::created_at.eq(now()),
+            opinion_files::public.eq(public),
         ))
         .execute(conn)?;
     Ok(())
@@ -269,7 +271,7 @@ pub(super) fn attach_public_photos(
 ) -> AppResult<()> {
     for s in photos {
         let f = crate::kernel::files::insert_public_row(conn, committee_id, s)?;
-        attach_file(conn, id, f, FileRole::Photo)?;
+        attach_file(conn, id, f, FileRole::Photo, false)?;
     }
     Ok(())
 }
@@ -542,8 +544,9 @@ pub fn events(conn: &mut DbConn, actor: &Actor, id: OpinionId) -> AppResult<Vec<
     timeline(conn, id, false)
 }
 
-/// A photo or attachment of a case: (file id, role, name, content type).
-pub type Attachment = (FileId, FileRole, String, String);
+/// A photo or attachment of a case: (file id, role, name, content type,
+/// shown to the resident with the answer).
+pub type Attachment = (FileId, FileRole, String, String, bool);
 
 /// The files of a case the caller has checked.
 pub(super) fn files_of(conn: &mut DbConn, id: OpinionId) -> AppResult<Vec<Attachment>> {
@@ -551,7 +554,7 @@ pub(super) fn files_of(conn: &mut DbConn, id: OpinionId) -> AppResult<Vec<Attach
         .inner_join(files::table)
         .filter(opinion_files::opinion_id.eq(id))
         .order(opinion_files::id.asc())
-        .select((files::id, opinion_files::role, files::original_name, files::content_type))
+        .select((files::id, opinion_files::role, files::original_name, files::content_type, opinion_files::public))
         .load(conn)?)
 }
 
@@ -670,13 +673,21 @@ pub fn act(conn: &mut DbConn, actor: &Actor, id: OpinionId, step: &Step) -> AppR
 }
 
 /// The handler's answer with its attachments, stored already: the answer and
-/// the file rows commit together.
-#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, case = %id, files = files.len()))]
-pub fn answer(conn: &mut DbConn, actor: &Actor, id: OpinionId, note: &str, files: &[Stored]) -> AppResult<()> {
+/// the file rows commit together. `public`: the handler lets the resident see
+/// the attachments with the answer on the tracking page.
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, case = %id, files = files.len(), public))]
+pub fn answer(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: OpinionId,
+    note: &str,
+    files: &[Stored],
+    public: bool,
+) -> AppResult<()> {
     act(conn, actor, id, &Step { note: note.to_string(), ..Step::new(Action::Answer) })?;
     for s in files {
         let f = crate::kernel::files::insert_row(conn, actor, s)?;
-        attach_file(conn, id, f, FileRole::Answer)?;
+        attach_file(conn, id, f, FileRole::Answer, public)?;
     }
     Ok(())
 }
@@ -887,6 +898,18 @@ pub fn public_note(conn: &mut DbConn, actor: &Actor, id: OpinionId, kind: EventK
     let event_id = event(conn, o.committee_id, o.id, kind, None, Some(actor), &actor.display_name, true, note)?;
     notify_followers(conn, &o, event_id)?;
     Ok(event_id)
+}
+
+/// The text to the resident who left a phone at the box: the code and the
+/// link to the tracking page, once (the job and its outbox row are keyed by
+/// the case's first event, as every push is).
+pub(super) fn notify_submitted(conn: &mut DbConn, id: OpinionId) -> AppResult<()> {
+    let o = by_id_unscoped(conn, id)?.ok_or(AppError::NotFound)?;
+    let event_id: i64 = opinion_events::table
+        .filter(opinion_events::opinion_id.eq(id).and(opinion_events::kind.eq(EventKind::Submitted)))
+        .select(opinion_events::id)
+        .first(conn)?;
+    notify_followers(conn, &o, event_id)
 }
 
 /// One message per public status change to the submitter, and to everyone

@@ -10,12 +10,12 @@ use diesel::prelude::*;
 use super::cases::{self, Event, NewOpinion, Opinion, Step};
 use super::catalog::{self, Category};
 use crate::kernel::db::DbConn;
-use crate::kernel::db::schema::{localities, offices};
+use crate::kernel::db::schema::{files, localities, offices};
 use crate::kernel::error::{AppError, AppResult};
-use crate::kernel::files::Stored;
+use crate::kernel::files::{FileRow, Stored};
 use crate::kernel::guard;
-use crate::kernel::ids::{CommitteeId, LocalityId, OfficeId, OpinionId};
-use crate::opinions::model::{self, Action, PER_IP_PER_HOUR, PER_PHONE_PER_DAY, Party, Screen, Status};
+use crate::kernel::ids::{CommitteeId, FileId, LocalityId, OfficeId, OpinionId};
+use crate::opinions::model::{self, Action, FileRole, PER_IP_PER_HOUR, PER_PHONE_PER_DAY, Party, Screen, Status};
 use crate::org::store as org;
 
 /// Who is submitting, as the limits count: the address, and the phone's blind
@@ -126,13 +126,16 @@ pub fn count_refused(conn: &mut DbConn, sender: &Sender) -> AppResult<()> {
 /// committee `code`, counted against the limits in the same transaction (one
 /// commit, not two; it checks them again for submissions racing this one).
 /// Returns the tracking code, or `None` when a limit was reached meanwhile.
-#[tracing::instrument(level = "debug", skip_all, fields(committee = code, photos = photos.len()))]
+/// `text_code`: text the code and the tracking page's link to the phone left,
+/// if any (the site's public address is known).
+#[tracing::instrument(level = "debug", skip_all, fields(committee = code, photos = photos.len(), text_code))]
 pub fn submit(
     conn: &mut DbConn,
     code: &str,
     sender: &Sender,
     n: &NewOpinion,
     photos: &[Stored],
+    text_code: bool,
 ) -> AppResult<Option<String>> {
     if !sender.hit(conn)? {
         return Ok(None);
@@ -140,6 +143,9 @@ pub fn submit(
     let committee = org::committee_by_code_unscoped(conn, code)?.ok_or(AppError::NotFound)?;
     let (id, tracking) = file(conn, committee.id, n)?;
     cases::attach_public_photos(conn, committee.id, id, photos)?;
+    if text_code && n.phone_enc.is_some() {
+        cases::notify_submitted(conn, id)?;
+    }
     Ok(Some(tracking))
 }
 
@@ -158,6 +164,11 @@ pub struct Tracked {
     pub events: Vec<Event>,
     pub category: Option<String>,
     pub office: Option<String>,
+    /// The photos the resident sent: (file, name).
+    pub photos: Vec<(FileId, String)>,
+    /// The answer's files the handler made public, once the answer shows:
+    /// (file, name, content type).
+    pub answer_files: Vec<(FileId, String, String)>,
 }
 
 impl Tracked {
@@ -181,7 +192,40 @@ pub fn track(conn: &mut DbConn, code: &str) -> AppResult<Tracked> {
         events.extend(cases::timeline(conn, shown.id, true)?);
     }
     let names = cases::names(conn, &shown)?;
-    Ok(Tracked { opinion: shown, events, category: names.category, office: names.office })
+    let photos = cases::files_of(conn, o.id)?
+        .into_iter()
+        .filter(|f| f.1 == FileRole::Photo)
+        .map(|(id, _, name, _, _)| (id, name))
+        .collect();
+    let answer_files = if shown.status.shows_answer() {
+        cases::files_of(conn, shown.id)?
+            .into_iter()
+            .filter(|f| f.1 == FileRole::Answer && f.4)
+            .map(|(id, _, name, kind, _)| (id, name, kind))
+            .collect()
+    } else {
+        vec![]
+    };
+    Ok(Tracked { opinion: shown, events, category: names.category, office: names.office, photos, answer_files })
+}
+
+/// A file the tracking page shows, through the code only: a photo the
+/// resident sent with this case, or a public file of the answer they see.
+#[tracing::instrument(level = "debug", skip_all, fields(file = %file))]
+pub fn tracked_file(conn: &mut DbConn, code: &str, file: FileId) -> AppResult<Option<FileRow>> {
+    let t = track(conn, code)?;
+    let shown = t.photos.iter().any(|(id, _)| *id == file) || t.answer_files.iter().any(|(id, _, _)| *id == file);
+    if !shown {
+        return Ok(None);
+    }
+    Ok(files::table.find(file).select(FileRow::as_select()).first(conn).optional()?)
+}
+
+/// The numbers residents may call about a case they cannot find: (committee,
+/// phone), for every committee that gave one.
+#[tracing::instrument(level = "debug", skip_all)]
+pub fn help_phones(conn: &mut DbConn) -> AppResult<Vec<(String, String)>> {
+    Ok(org::committees_unscoped(conn)?.into_iter().filter_map(|c| c.public_phone.map(|p| (c.name, p))).collect())
 }
 
 /// The resident's rating of the answer, through the tracking code.

@@ -22,6 +22,8 @@ pub struct Committee {
     pub code: String,
     pub name: String,
     pub created_at: NaiveDateTime,
+    /// The number residents may call about their cases (a lost tracking code).
+    pub public_phone: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
@@ -49,6 +51,46 @@ pub fn committee(conn: &mut DbConn, actor: &Actor) -> AppResult<Committee> {
 #[tracing::instrument(level = "debug", skip(conn))]
 pub fn committee_by_code_unscoped(conn: &mut DbConn, code: &str) -> AppResult<Option<Committee>> {
     Ok(committees::table.filter(committees::code.eq(code)).select(Committee::as_select()).first(conn).optional()?)
+}
+
+/// Every committee of the deployment, by name: the public front page lists
+/// them. Unscoped: its visitors have no account.
+#[tracing::instrument(level = "debug", skip(conn))]
+pub fn committees_unscoped(conn: &mut DbConn) -> AppResult<Vec<Committee>> {
+    Ok(committees::table
+        .order((committees::name.asc(), committees::id.asc()))
+        .select(Committee::as_select())
+        .load(conn)?)
+}
+
+/// The district sets the number residents may call about their cases; empty
+/// clears it.
+#[tracing::instrument(level = "debug", skip(conn, actor))]
+pub fn set_public_phone(conn: &mut DbConn, actor: &Actor, phone: &str) -> AppResult<()> {
+    if !model::can_manage_roster(actor) {
+        return Err(AppError::Forbidden);
+    }
+    write_public_phone(conn, Who::User(actor), actor.committee_id, phone)
+}
+
+/// Writes a committee's public phone; permission is the caller's:
+/// `set_public_phone`, and the demo, which has no acting user.
+#[tracing::instrument(level = "debug", skip(conn, who))]
+pub fn write_public_phone(conn: &mut DbConn, who: Who<'_>, id: CommitteeId, phone: &str) -> AppResult<()> {
+    let phone = match phone.trim() {
+        "" => None,
+        p => Some(model::public_phone(p).ok_or(AppError::BadRequest("committee.bad_public_phone"))?),
+    };
+    let before: Option<String> = committees::table.find(id).select(committees::public_phone).first(conn)?;
+    diesel::update(committees::table.find(id)).set(committees::public_phone.eq(&phone)).execute(conn)?;
+    audit::record(
+        conn,
+        who,
+        Change::new("committee.public_phone", "committee", id)
+            .before(serde_json::json!({ "public_phone": before }))
+            .after(serde_json::json!({ "public_phone": phone })),
+    )?;
+    Ok(())
 }
 
 /// A new committee; `setup::new_committee` only (and tests that make one).
