@@ -202,7 +202,7 @@ pub fn members(offices: &[&str], seats: &[(usize, &str)], reserved: &[&str]) -> 
     for (office, &(_, _, count)) in LAYOUT.iter().enumerate() {
         let mut seated = seats.iter().filter(|(o, _)| *o == office).map(|(_, name)| *name);
         for k in 0..count {
-            let (name, female) = match seated.next().filter(|_| k > 0) {
+            let (name, female) = match if k > 0 { seated.next() } else { None } {
                 Some(name) => (name.to_string(), names::is_female(name)),
                 None => {
                     let female = n % 3 == 1;
