@@ -165,7 +165,7 @@ pub fn create(
 
 /// What the sysadmin picked as an account's link; which part counts depends
 /// on the account's role.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct LinkChoice {
     /// The member field's text: a choice's label, a record number, or a name.
     pub member: String,
@@ -271,17 +271,15 @@ pub fn set_link(conn: &mut DbConn, actor: &Actor, id: UserId, choice: &LinkChoic
     Ok(())
 }
 
-/// The member the field names, in the actor's committee: (id, name, office,
-/// the account it is linked to). Unknown or ambiguous names are refused.
-#[allow(clippy::type_complexity)]
-fn find_member(
-    conn: &mut DbConn,
-    actor: &Actor,
-    text: &str,
-) -> AppResult<Option<(MemberId, String, Option<OfficeId>, Option<UserId>)>> {
+/// A member as linking needs them: id, name, office, the account linked.
+type FoundMember = (MemberId, String, Option<OfficeId>, Option<UserId>);
+
+/// The member the field names, in the actor's committee. Unknown or ambiguous
+/// names are refused.
+fn find_member(conn: &mut DbConn, actor: &Actor, text: &str) -> AppResult<Option<FoundMember>> {
     let ours = members::committee_id.eq(actor.committee_id);
     let cols = (members::id, members::name, members::office_id, members::user_id);
-    let mut found: Vec<(MemberId, String, Option<OfficeId>, Option<UserId>)> = match MemberRef::parse(text) {
+    let mut found: Vec<FoundMember> = match MemberRef::parse(text) {
         MemberRef::Nobody => return Ok(None),
         MemberRef::Id(n) => members::table.filter(ours.and(members::id.eq(MemberId(n)))).select(cols).load(conn)?,
         MemberRef::Name(name) => members::table
