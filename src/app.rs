@@ -125,6 +125,7 @@ pub fn job_registry(state: &AppState) -> Registry {
         state.sms.clone(),
         state.config.public_base_url.clone(),
     );
+    crate::kernel::auth::reset::register(&mut r, state.personal.clone(), state.sms.clone());
     crate::activities::jobs::register(&mut r);
     crate::consultations::jobs::register(&mut r);
     r
@@ -161,7 +162,8 @@ pub fn spawn_workers(state: &AppState, n: usize, shutdown: watch::Receiver<bool>
 
 /// `xieshang serve`: migrate, optionally load the demo, serve until Ctrl-C or
 /// SIGTERM, then finish in-flight requests and the jobs in hand.
-pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
+pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
+    config.demo = demo;
     let db = Db::open(&config.database_url, config.db_pool_size)?;
     let state = AppState::new(db.clone(), config)?;
     if demo {

@@ -47,6 +47,10 @@ pub struct Config {
     pub sms_gateway_token: Option<String>,
     /// Give up on one request after this long (the job is retried later).
     pub sms_timeout_secs: u64,
+    /// Serving the demo committee (`serve --demo`, and the tests): set by the
+    /// command, never read from a file.
+    #[serde(skip)]
+    pub demo: bool,
 }
 
 impl Default for Config {
@@ -70,11 +74,25 @@ impl Default for Config {
             sms_gateway_url: None,
             sms_gateway_token: None,
             sms_timeout_secs: 10,
+            demo: false,
         }
     }
 }
 
 impl Config {
+    /// Whether a forgotten password may be reset by a code texted to the
+    /// account's verified phone: with a real gateway (`http`). The `log` driver
+    /// only writes the text to the server's log, which no user reads, so it
+    /// counts only for the demo (and the tests), where trying the journey is
+    /// the point; elsewhere the page offers the sysadmin's reset alone.
+    pub fn sms_reset_enabled(&self) -> bool {
+        match self.sms_driver.as_str() {
+            "http" => self.sms_gateway_url.as_deref().is_some_and(|u| !u.trim().is_empty()),
+            "log" => self.demo,
+            _ => false,
+        }
+    }
+
     pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
         let file = file.unwrap_or(Path::new("xieshang.toml"));
         let cfg = Figment::from(Serialized::defaults(Config::default()))
@@ -83,5 +101,22 @@ impl Config {
             .merge(Env::prefixed("XIESHANG_"))
             .extract()?;
         Ok(cfg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn texted_codes_need_a_gateway_or_the_demo() {
+        let mut cfg = Config::default();
+        assert!(!cfg.sms_reset_enabled(), "the log driver reaches nobody");
+        cfg.demo = true;
+        assert!(cfg.sms_reset_enabled(), "but the demo shows the journey");
+        cfg = Config { sms_driver: "http".into(), ..Config::default() };
+        assert!(!cfg.sms_reset_enabled(), "no gateway address");
+        cfg.sms_gateway_url = Some("https://sms.example.gov.cn/send".into());
+        assert!(cfg.sms_reset_enabled());
     }
 }

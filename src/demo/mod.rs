@@ -93,7 +93,16 @@ fn load_roster(c: &mut DbConn, committee: CommitteeId, office_ids: &[OfficeId]) 
 
     // Members, office by office.
     let mut by_office: Vec<Vec<(MemberId, bool)>> = vec![vec![]; OFFICES.len()];
-    for m in roster::members(&OFFICES) {
+    // The member logins' people sit on the roster under their own names; no
+    // one else on it shares a login's or a staffer's name.
+    let seats: Vec<(usize, &str)> = LOGINS
+        .iter()
+        .filter(|l| l.role == Role::Member)
+        .filter_map(|l| Some((OFFICES.iter().position(|o| Some(*o) == l.office)?, l.name)))
+        .collect();
+    let reserved: Vec<&str> = LOGINS.iter().map(|l| l.name).chain(roster::STAFFERS).collect();
+    let mut logins = vec![];
+    for m in roster::members(&OFFICES, &seats, &reserved) {
         let sector = sectors::by_name(c, committee, m.sector)?.map(|s| s.id);
         let data = members::MemberData {
             name: m.name.clone(),
@@ -109,6 +118,9 @@ fn load_roster(c: &mut DbConn, committee: CommitteeId, office_ids: &[OfficeId]) 
             office_id: Some(office_ids[m.office]),
         };
         let id = members::insert_unscoped(c, who(), committee, &data)?;
+        if let Some(l) = LOGINS.iter().find(|l| l.role == Role::Member && l.name == m.name) {
+            logins.push((l.username, id));
+        }
         if m.convener {
             let post =
                 if OFFICES[m.office].ends_with('乡') { "专职党委副书记" } else { "专职党工委副书记" };
@@ -123,10 +135,13 @@ fn load_roster(c: &mut DbConn, committee: CommitteeId, office_ids: &[OfficeId]) 
         }
         by_office[m.office].push((id, m.left));
     }
-    // The `member` login is a member of 高庙乡.
-    if let (Some(user), Some(&(member, _))) =
-        (users::find_by_username_unscoped(c, "member")?, by_office.get(9).and_then(|ms| ms.get(1)))
-    {
+    // Each member login is its person's roster record (the `member` login is
+    // 张丽华 of 高庙乡): what she sees as hers, and where she is marked present.
+    if logins.len() != seats.len() {
+        return Err(AppError::BadRequest("demo.bad_data"));
+    }
+    for (username, member) in logins {
+        let user = users::find_by_username_unscoped(c, username)?.ok_or(AppError::BadRequest("demo.bad_data"))?;
         members::link_user(c, who(), member, user.id)?;
     }
 

@@ -1,8 +1,13 @@
 //! The Hubin demo roster, generated deterministically: the same database every
 //! time. Place names follow the district's pattern; people's names are invented.
 
-use chrono::NaiveDate;
+use std::collections::HashSet;
 
+use chrono::NaiveDate;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+use crate::r#gen::names;
 use crate::org::model::{Employment, Gender, HomeItem, ItemStatus, LocalityKind};
 
 /// Per office (in `super::OFFICES` order): villages, communities, members.
@@ -120,20 +125,6 @@ const COMMUNITIES: [&str; 47] = [
     "向阳路",
 ];
 
-const SURNAMES: [&str; 40] = [
-    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林", "何", "郭", "马",
-    "罗", "梁", "宋", "郑", "谢", "韩", "唐", "冯", "于", "董", "萧", "程", "曹", "袁", "邓", "许", "傅", "沈", "曾",
-    "彭", "吕",
-];
-const MALE_NAMES: [&str; 24] = [
-    "建国", "志强", "海涛", "国庆", "卫东", "红军", "永刚", "振华", "晓东", "立新", "德明", "俊杰", "文博", "宏伟",
-    "新民", "保国", "胜利", "长青", "建军", "光辉", "学文", "明亮", "庆丰", "世杰",
-];
-const FEMALE_NAMES: [&str; 18] = [
-    "秀英", "桂兰", "丽华", "晓燕", "淑珍", "雪梅", "静", "慧敏", "玉兰", "春梅", "海燕", "丽娟", "红霞", "美玲",
-    "文静", "艳芳", "晓丽", "婷婷",
-];
-
 /// (sector, party, employer, post): who sits in which sector.
 const PROFILES: [(&str, &str, &str, &str); 16] = [
     ("中国共产党", "中共党员", "湖滨区教育局", "副局长"),
@@ -194,17 +185,29 @@ pub fn localities() -> Vec<DemoLocality> {
     out
 }
 
-pub fn members(offices: &[&str]) -> Vec<DemoMember> {
+/// The seed of the roster's names: the same demo every time.
+const NAMES_SEED: u64 = 20_261_203;
+
+/// The roster: 148 members, office by office, the first of each office its
+/// convener. `seats` are (office, name) of the demo logins that are members:
+/// the office's second, third… member carries that name, so the login and its
+/// roster record are one person. No generated name repeats another, nor any of
+/// `reserved` (the other logins' and the staffers' names).
+pub fn members(offices: &[&str], seats: &[(usize, &str)], reserved: &[&str]) -> Vec<DemoMember> {
+    let mut rng = StdRng::seed_from_u64(NAMES_SEED);
+    let mut taken: HashSet<String> =
+        reserved.iter().chain(seats.iter().map(|(_, n)| n)).map(|n| n.to_string()).collect();
     let mut out = vec![];
     let mut n = 0usize;
     for (office, &(_, _, count)) in LAYOUT.iter().enumerate() {
+        let mut seated = seats.iter().filter(|(o, _)| *o == office).map(|(_, name)| *name);
         for k in 0..count {
-            let female = n % 3 == 1;
-            let surname = SURNAMES[(n * 7 + 3) % SURNAMES.len()];
-            let given = if female {
-                FEMALE_NAMES[(n * 5 + 1) % FEMALE_NAMES.len()]
-            } else {
-                MALE_NAMES[(n * 11 + 2) % MALE_NAMES.len()]
+            let (name, female) = match if k > 0 { seated.next() } else { None } {
+                Some(name) => (name.to_string(), names::is_female(name)),
+                None => {
+                    let female = n % 3 == 1;
+                    (names::distinct_name(&mut rng, &mut taken, female), female)
+                }
             };
             let (sector, party, employer, post) = PROFILES[(n * 5) % PROFILES.len()];
             let convener = k == 0;
@@ -219,7 +222,7 @@ pub fn members(offices: &[&str]) -> Vec<DemoMember> {
                 NaiveDate::from_ymd_opt(1962 + (n * 13 % 29) as i32, (n % 12) as u32 + 1, (n * 7 % 28) as u32 + 1)
                     .unwrap_or_default();
             out.push(DemoMember {
-                name: format!("{surname}{given}"),
+                name,
                 gender: if female { Gender::Female } else { Gender::Male },
                 ethnicity: match n % 17 {
                     5 => "回族",
@@ -240,25 +243,20 @@ pub fn members(offices: &[&str]) -> Vec<DemoMember> {
             n += 1;
         }
     }
-    // Names must be told apart on the roster: a repeat gets a middle character.
-    let mut seen = std::collections::HashSet::new();
-    for m in &mut out {
-        if !seen.insert(m.name.clone()) {
-            let mut chars: Vec<char> = m.name.chars().collect();
-            chars.insert(1, '新');
-            m.name = chars.into_iter().collect();
-            seen.insert(m.name.clone());
-        }
-    }
     out
 }
+
+/// Office staffers' names, by office (see `staffer`).
+pub const STAFFERS: [&str; 10] =
+    ["郭丽", "宋晓明", "韩雪", "赵文静", "曹建华", "彭小燕", "袁志刚", "沈玉洁", "罗海军", "刘晓燕"];
 
 /// Staffers per office: (name, employment). The first is the `gaomiao`
 /// login's person for 高庙乡 and `jianhe`'s for 涧河街道.
 pub fn staffer(office: usize) -> (&'static str, Employment) {
-    const NAMES: [&str; 10] =
-        ["郭丽", "宋晓明", "韩雪", "赵文静", "曹建华", "彭小燕", "袁志刚", "沈玉洁", "罗海军", "刘晓燕"];
-    (NAMES[office % NAMES.len()], if office.is_multiple_of(2) { Employment::FullTime } else { Employment::PartTime })
+    (
+        STAFFERS[office % STAFFERS.len()],
+        if office.is_multiple_of(2) { Employment::FullTime } else { Employment::PartTime },
+    )
 }
 
 /// How far each office's Members' Home is with the 六有 standard:
@@ -312,8 +310,13 @@ mod tests {
         assert!(locs.iter().any(|l| l.office == 3 && l.name == "五原路社区"));
         assert!(locs.iter().any(|l| l.office == 9 && l.name == "高庙村"));
         assert!(locs.iter().any(|l| l.office == 8 && l.name == "磁钟村"));
-        let ms = members(&super::super::OFFICES);
+        let ms = members(&super::super::OFFICES, &[(9, "张丽华")], &STAFFERS);
         assert_eq!(ms.len(), 148);
+        assert_eq!(ms.iter().filter(|m| m.name == "张丽华").count(), 1);
+        let seat = ms.iter().find(|m| m.name == "张丽华").expect("seated");
+        assert!(seat.office == 9 && !seat.convener && seat.gender == Gender::Female);
+        assert!(ms.iter().all(|m| !STAFFERS.contains(&m.name.as_str())), "no member shares a staffer's name");
+        assert!(ms.iter().all(|m| (2..=4).contains(&m.name.chars().count())));
         assert_eq!(ms.iter().filter(|m| m.convener).count(), 10);
         let names: std::collections::HashSet<_> = ms.iter().map(|m| m.name.as_str()).collect();
         assert_eq!(names.len(), 148);

@@ -262,21 +262,73 @@ fn unique<R: Rng>(rng: &mut R, taken: &mut HashSet<String>, mut make: impl FnMut
     }
 }
 
-const MALE: &[&str] = &[
+/// Real compound surnames (复姓); rare, as in a real roster.
+const COMPOUND_SURNAMES: &[&str] = &["欧阳", "司马", "上官", "诸葛", "东方", "司徒"];
+/// Given names as people of the members' generations carry them: two
+/// characters mostly, one sometimes. None makes a four-character name with a
+/// single-character surname.
+const MALE_TWO: &[&str] = &[
     "建国", "志强", "海涛", "国庆", "卫东", "红军", "永刚", "振华", "晓东", "立新", "德明", "俊杰", "文博", "宏伟",
-    "新民", "保国", "胜利", "长青", "建军", "光辉", "学文", "明亮", "庆丰", "世杰", "磊", "伟", "强", "军", "勇", "鹏",
-    "浩然", "子轩", "宇航", "志刚", "建华", "福生", "铁柱", "金海",
+    "新民", "保国", "胜利", "长青", "建军", "光辉", "学文", "明亮", "庆丰", "世杰", "志刚", "建华", "福生", "金海",
+    "浩然", "子轩", "宇航", "国强", "建平", "永强", "小军", "海军", "建伟", "文军", "国华", "卫国", "红兵", "志勇",
+    "晓明", "春生", "振宇", "鹏飞", "俊峰", "明辉", "博文", "一鸣", "晨阳", "向东", "跃进", "爱国", "国平", "国栋",
+    "国良", "海峰", "立军", "长江", "铁军", "文斌", "建新", "永生", "学军", "志华", "红旗", "德胜", "宏亮", "家豪",
 ];
-const FEMALE: &[&str] = &[
-    "秀英", "桂兰", "丽华", "晓燕", "淑珍", "雪梅", "静", "慧敏", "玉兰", "春梅", "海燕", "丽娟", "红霞", "美玲",
-    "文静", "艳芳", "晓丽", "婷婷", "芳", "娜", "敏", "丽", "梦瑶", "欣怡", "雨桐", "桂芝", "凤英", "翠花",
+const MALE_ONE: &[&str] = &[
+    "凯", "涛", "斌", "超", "亮", "杰", "刚", "波", "辉", "宁", "峰", "军", "磊", "伟", "强", "勇", "鹏", "浩", "洋",
+    "毅",
+];
+const FEMALE_TWO: &[&str] = &[
+    "秀英", "桂兰", "丽华", "晓燕", "淑珍", "雪梅", "慧敏", "玉兰", "春梅", "海燕", "丽娟", "红霞", "美玲", "文静",
+    "艳芳", "晓丽", "婷婷", "梦瑶", "欣怡", "雨桐", "桂芝", "凤英", "秀兰", "秀珍", "玉梅", "玉珍", "丽萍", "丽霞",
+    "红梅", "红英", "建英", "爱华", "爱玲", "淑华", "淑英", "素芳", "素梅", "彩霞", "翠英", "金凤", "秋菊", "冬梅",
+    "晓红", "晓霞", "晓梅", "晓静", "亚楠", "佳怡", "思雨", "雅琪", "诗涵", "子涵", "梓萱", "欣悦", "静怡", "佳琪",
+    "雪莹", "丹丹", "莉莉", "娟娟", "春燕", "小燕", "慧君", "瑞芳", "凤霞", "秀芳", "桂英", "玉芬", "美华", "丽君",
+];
+const FEMALE_ONE: &[&str] = &[
+    "芳", "娜", "敏", "静", "丽", "艳", "娟", "霞", "燕", "玲", "萍", "红", "洁", "琳", "英", "慧", "颖", "倩", "楠",
+    "梅",
 ];
 
-/// A person's name and whether she is a woman.
+/// A person's name and whether she is a woman (two in five are).
 pub fn person(rng: &mut impl Rng) -> (String, bool) {
     let female = rng.random_bool(0.4);
-    let given = if female { FEMALE } else { MALE };
-    (format!("{}{}", SURNAMES.choose(rng).copied().unwrap_or("王"), given.choose(rng).copied().unwrap_or("伟")), female)
+    (name_of(rng, female), female)
+}
+
+/// A name for a man or a woman: a surname (now and then a compound one) and a
+/// given name of two characters, or of one in a quarter of cases.
+pub fn name_of(rng: &mut impl Rng, female: bool) -> String {
+    let surname = if rng.random_ratio(1, 150) {
+        COMPOUND_SURNAMES.choose(rng).copied().unwrap_or("欧阳")
+    } else {
+        SURNAMES.choose(rng).copied().unwrap_or("王")
+    };
+    let (two, one) = if female { (FEMALE_TWO, FEMALE_ONE) } else { (MALE_TWO, MALE_ONE) };
+    let given = if rng.random_ratio(1, 4) { one } else { two };
+    format!("{surname}{}", given.choose(rng).copied().unwrap_or("伟"))
+}
+
+/// Whether a name ends in one of the women's given names (the demo seats its
+/// logins' people with their gender).
+pub fn is_female(name: &str) -> bool {
+    FEMALE_TWO.iter().chain(FEMALE_ONE).any(|g| name.ends_with(g))
+}
+
+/// A name not yet in `taken` (which it joins): people on one roster must be
+/// told apart. There are some ten thousand names per gender, so a committee's
+/// few hundred members always find one; should they run out, a repeat is
+/// allowed rather than a made-up name.
+pub fn distinct_name(rng: &mut impl Rng, taken: &mut HashSet<String>, female: bool) -> String {
+    let mut name = name_of(rng, female);
+    for _ in 0..200 {
+        if !taken.contains(&name) {
+            break;
+        }
+        name = name_of(rng, female);
+    }
+    taken.insert(name.clone());
+    name
 }
 
 /// A member's unit and post.
@@ -326,5 +378,31 @@ mod tests {
             assert!(community(&mut rng, &mut taken).ends_with("社区"));
         }
         assert_eq!(taken.len(), 1000);
+    }
+
+    #[test]
+    fn plausible_distinct_names_by_seed() {
+        let run = |seed| {
+            let mut rng = StdRng::seed_from_u64(seed);
+            let mut taken = HashSet::new();
+            (0..2000).map(|i| distinct_name(&mut rng, &mut taken, i % 3 == 1)).collect::<Vec<_>>()
+        };
+        let names = run(7);
+        assert_eq!(names, run(7), "the same seed, the same names");
+        assert_ne!(names, run(8));
+        assert_eq!(names.iter().collect::<HashSet<_>>().len(), 2000, "no two alike");
+        for n in &names {
+            let len = n.chars().count();
+            let compound = COMPOUND_SURNAMES.iter().any(|s| n.starts_with(s));
+            assert!((2..=3).contains(&len) || compound && len == 4, "{n}");
+            assert!(!n.contains("新明亮"), "{n}");
+        }
+        assert!(names.iter().any(|n| n.chars().count() == 2) && names.iter().any(|n| n.chars().count() == 3));
+        for given in MALE_TWO.iter().chain(FEMALE_TWO) {
+            assert_eq!(given.chars().count(), 2, "{given}");
+        }
+        for given in MALE_ONE.iter().chain(FEMALE_ONE) {
+            assert_eq!(given.chars().count(), 1, "{given}");
+        }
     }
 }

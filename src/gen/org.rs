@@ -86,13 +86,9 @@ pub fn build_committee(conn: &mut DbConn, rng: &mut impl Rng, spec: &CommitteeSp
     let mut by_office: Vec<Vec<MemberId>> = vec![vec![]; office_ids.len()];
     for i in 0..spec.members {
         let office = i % office_ids.len();
-        let (name, female) = loop {
-            let (n, f) = names::person(rng);
-            // Names must be told apart on the roster, as in the demo.
-            if taken_names.insert(n.clone()) || taken_names.len() > 4000 {
-                break (n, f);
-            }
-        };
+        let female = rng.random_bool(0.4);
+        // Names must be told apart on the roster, as in the demo.
+        let name = names::distinct_name(rng, &mut taken_names, female);
         let (employer, post) = names::employer_post(rng, &county);
         let party = *["中共党员", "中共党员", "群众", "无党派人士", "民盟盟员", "民建会员", "九三学社社员"]
             .choose(rng)

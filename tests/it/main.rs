@@ -4,6 +4,7 @@
 mod support;
 
 mod accounts;
+mod accounts_link;
 mod activities;
 mod activity_exports;
 mod browser;
@@ -11,6 +12,7 @@ mod calendar;
 mod consultations;
 mod delivery;
 mod files;
+mod forgot;
 mod front;
 mod r#gen;
 mod guard;

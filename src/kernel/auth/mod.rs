@@ -1,7 +1,9 @@
 //! Accounts, roles, sessions, login and the account-management pages.
 
+pub mod forgot;
 pub mod model;
 pub mod password;
+pub mod reset;
 pub mod routes;
 pub mod session_store;
 pub mod store;

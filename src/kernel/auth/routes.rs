@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
         .route(PASSWORD_PATH, get(password_page).post(change_password))
+        .merge(super::forgot::router())
 }
 
 #[derive(Template)]

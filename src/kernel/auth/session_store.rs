@@ -6,9 +6,11 @@ use diesel::prelude::*;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
 
+use super::USER_KEY;
 use crate::kernel::db::schema::sessions;
 use crate::kernel::db::{Db, is_unique_violation};
 use crate::kernel::error::AppError;
+use crate::kernel::ids::UserId;
 
 /// How far the stored idle expiry may lag before a page view writes it.
 const REFRESH_AFTER_SECS: i64 = 60;
@@ -144,6 +146,17 @@ impl SessionStore for DbSessionStore {
             .await
             .map_err(backend)
     }
+}
+
+/// Ends every session of `user` (after a password reset): the next request
+/// of any of its browsers finds no session and goes to the login page. A
+/// session's data is its JSON with sorted keys (`encode`), where the user is
+/// `"uid":<id>` followed by `,` or `}`.
+#[tracing::instrument(level = "debug", skip(c))]
+pub fn end_user_sessions(c: &mut crate::kernel::db::DbConn, user: UserId) -> Result<usize, AppError> {
+    let field = format!("\"{USER_KEY}\":{}", user.0);
+    let (more, last) = (format!("%{field},%"), format!("%{field}}}%"));
+    Ok(diesel::delete(sessions::table.filter(sessions::data.like(more).or(sessions::data.like(last)))).execute(c)?)
 }
 
 /// Deletes expired sessions; run by the `sessions.purge` job.

@@ -33,6 +33,12 @@ pub struct User {
     pub last_login_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The staff phone, encrypted (kernel::personal), with its blind index.
+    pub phone_enc: Option<String>,
+    pub phone_index: Option<String>,
+    /// When the sysadmin confirmed the phone is the person's: only then may a
+    /// forgotten password be reset by a code texted to it.
+    pub phone_verified_at: Option<NaiveDateTime>,
 }
 
 /// What the audit log and the account list show of a user: never the hash.
@@ -48,6 +54,7 @@ pub struct UserSummary {
     pub locked_until: Option<NaiveDateTime>,
     pub must_change_password: bool,
     pub last_login_at: Option<NaiveDateTime>,
+    pub phone_verified: bool,
 }
 
 impl User {
@@ -63,7 +70,7 @@ impl User {
         }
     }
 
-    fn summary(&self, office_name: Option<String>) -> UserSummary {
+    pub fn summary(&self, office_name: Option<String>) -> UserSummary {
         UserSummary {
             id: self.id,
             username: self.username.clone(),
@@ -75,6 +82,7 @@ impl User {
             locked_until: self.locked_until,
             must_change_password: self.must_change_password,
             last_login_at: self.last_login_at,
+            phone_verified: self.phone_verified_at.is_some(),
         }
     }
 }
@@ -243,7 +251,7 @@ pub fn list(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<UserSummary>> {
 
 /// Loads a user of the actor's committee for account management; anything else
 /// is "not found", so ids of other committees reveal nothing.
-fn managed_user(conn: &mut DbConn, actor: &Actor, id: UserId) -> AppResult<User> {
+pub fn managed_user(conn: &mut DbConn, actor: &Actor, id: UserId) -> AppResult<User> {
     if !actor.can_manage_accounts() {
         return Err(AppError::Forbidden);
     }
@@ -408,4 +416,56 @@ pub fn set_disabled_unscoped(conn: &mut DbConn, who: Who<'_>, user: &User, disab
             .after(serde_json::json!({ "disabled": disabled })),
     )?;
     Ok(())
+}
+
+/// A sysadmin sets (or, with `None`, removes) an account's staff phone, an
+/// already checked 11-digit mobile number, and whether it is verified (the
+/// sysadmin confirmed it with the person): a verified phone can receive codes
+/// for a forgotten password.
+#[tracing::instrument(level = "debug", skip(conn, actor, vault, phone))]
+pub fn set_phone(
+    conn: &mut DbConn,
+    actor: &Actor,
+    vault: &crate::kernel::personal::Vault,
+    id: UserId,
+    phone: Option<&str>,
+    verified: bool,
+) -> AppResult<()> {
+    use crate::kernel::personal::mask_phone;
+    let user = managed_user(conn, actor, id)?;
+    let before = match &user.phone_enc {
+        Some(p) => Some(mask_phone(&vault.decrypt(p)?)),
+        None => None,
+    };
+    let verified_at = phone.filter(|_| verified).map(|_| now());
+    diesel::update(users::table.find(user.id))
+        .set((
+            users::phone_enc.eq(phone.map(|p| vault.encrypt(p))),
+            users::phone_index.eq(phone.map(|p| vault.blind_index(p))),
+            users::phone_verified_at.eq(verified_at),
+            users::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    audit::record(
+        conn,
+        Who::User(actor),
+        Change::new("user.phone", "user", user.id)
+            .before(serde_json::json!({ "phone": before, "verified": user.phone_verified_at.is_some() }))
+            .after(serde_json::json!({ "phone": phone.map(mask_phone), "verified": verified_at.is_some() })),
+    )
+}
+
+/// The account's staff phone as the sysadmin sees it: masked, and verified?
+#[tracing::instrument(level = "debug", skip(conn, actor, vault))]
+pub fn phone_of(
+    conn: &mut DbConn,
+    actor: &Actor,
+    vault: &crate::kernel::personal::Vault,
+    id: UserId,
+) -> AppResult<Option<(String, bool)>> {
+    let user = managed_user(conn, actor, id)?;
+    Ok(match &user.phone_enc {
+        Some(p) => Some((crate::kernel::personal::mask_phone(&vault.decrypt(p)?), user.phone_verified_at.is_some())),
+        None => None,
+    })
 }

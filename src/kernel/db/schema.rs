@@ -43,6 +43,22 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         department_id -> Nullable<BigInt>,
+        phone_enc -> Nullable<Text>,
+        phone_index -> Nullable<Text>,
+        phone_verified_at -> Nullable<Timestamp>,
+    }
+}
+
+// Six-digit codes for a forgotten password (kernel::auth::reset).
+diesel::table! {
+    password_resets (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        code_hash -> Text,
+        attempts -> Integer,
+        expires_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
     }
 }
 
@@ -373,6 +389,7 @@ diesel::table! {
 diesel::joinable!(offices -> committees (committee_id));
 diesel::joinable!(users -> committees (committee_id));
 diesel::joinable!(users -> offices (office_id));
+diesel::joinable!(password_resets -> users (user_id));
 diesel::joinable!(members -> sectors (sector_id));
 diesel::joinable!(localities -> offices (office_id));
 diesel::joinable!(liaisons -> members (member_id));
@@ -427,6 +444,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     consultation_opinions,
     consultation_items,
     consultation_item_notes,
+    password_resets,
 );
 
 // 社情民意信息 reports (opinions::reports).
