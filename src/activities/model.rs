@@ -122,6 +122,11 @@ impl Mark {
             Mark::Missing => "missing",
         }
     }
+
+    /// As the coverage board's address names it.
+    pub fn parse(s: &str) -> Option<Mark> {
+        [Mark::Held, Mark::Planned, Mark::Missing].into_iter().find(|m| m.as_str() == s)
+    }
 }
 
 /// The quarter's coverage: each point (a locality with linked members) held,
