@@ -13,6 +13,7 @@ mod delivery;
 mod files;
 mod r#gen;
 mod guard;
+mod homes;
 mod jobs;
 mod opinion_extensions;
 mod opinion_extras;
