@@ -189,6 +189,14 @@ mod tests {
     }
 
     #[test]
+    fn marks_read_back_from_the_address() {
+        for m in [Mark::Held, Mark::Planned, Mark::Missing] {
+            assert_eq!(Mark::parse(m.as_str()), Some(m));
+        }
+        assert_eq!(Mark::parse("gap"), None);
+    }
+
+    #[test]
     fn quarters_follow_beijing_time() {
         // 31 December 17:00 UTC is already 1 January in Beijing.
         assert_eq!(Quarter::at(t("2026-12-31 15:59")), Quarter { year: 2026, q: 4 });

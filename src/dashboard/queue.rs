@@ -419,3 +419,31 @@ fn figures(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<Figure>> {
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn trend(now: Value, before: Value) -> Option<&'static str> {
+        Trend { now, before, href: String::new() }.direction()
+    }
+
+    #[test]
+    fn trends_compare_with_the_period_before() {
+        assert_eq!(trend(Value::Count(5), Value::Count(3)), Some("up"));
+        assert_eq!(trend(Value::Count(0), Value::Count(3)), Some("down"));
+        assert_eq!(trend(Value::Count(2), Value::Count(2)), Some("same"));
+        assert_eq!(trend(Value::Rate(Some(0.9)), Value::Rate(Some(0.8))), Some("up"));
+        // Nothing rated on either side: no rate, so no trend.
+        assert_eq!(trend(Value::Rate(None), Value::Rate(Some(0.8))), None);
+        assert_eq!(Value::Rate(None).shown(), "—");
+    }
+
+    #[test]
+    fn a_quarter_spans_its_three_months() {
+        let s = Span::quarter(Quarter { year: 2026, q: 4 });
+        assert_eq!((s.from().to_string(), s.to().to_string()), ("2026-10-01".into(), "2026-12-31".into()));
+        let m = Span::month(Month::new(2026, 2).expect("month"));
+        assert_eq!((m.from().to_string(), m.to().to_string()), ("2026-02-01".into(), "2026-02-28".into()));
+    }
+}

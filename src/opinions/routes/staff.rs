@@ -464,3 +464,37 @@ async fn answer(
     .await;
     form_done(&session, result, DONE, &back(id)).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::ids::DepartmentId;
+
+    /// A home page's link leads to the inbox with the very filter it counted.
+    #[test]
+    fn a_filters_link_reads_back_as_the_filter() {
+        let filters = [
+            InboxFilter::default(),
+            InboxFilter { status: Some(Status::Assigned), mine: true, ..InboxFilter::default() },
+            InboxFilter {
+                overdue: true,
+                holder: Some(Assignee::Department(DepartmentId(3))),
+                ..InboxFilter::default()
+            },
+            InboxFilter { returned: true, extension: true, urgent: true, ..InboxFilter::default() },
+            InboxFilter {
+                office: Some(OfficeId(2)),
+                category: Some(CategoryId(7)),
+                from: chrono::NaiveDate::from_ymd_opt(2026, 12, 1),
+                to: chrono::NaiveDate::from_ymd_opt(2026, 12, 31),
+                ..InboxFilter::default()
+            },
+        ];
+        for f in filters {
+            let href = f.href();
+            let query = href.split_once('?').map_or("", |(_, q)| q);
+            let q: InboxQuery = serde_urlencoded::from_str(query).expect("the route reads it");
+            assert_eq!(q.filter().expect("a valid filter"), f, "{href}");
+        }
+    }
+}
