@@ -199,6 +199,8 @@ pub fn gather(conn: &mut DbConn, actor: &Actor) -> AppResult<Queue> {
                 // An office may hold cases too: shown when it does.
                 q.counts.extend(handler_counts(conn, actor)?.into_iter().filter(|c| c.n > 0));
                 q.unanswered = attendees::unanswered(conn, actor)?;
+                let n = q.unanswered.iter().map(|u| u.pending).sum();
+                q.counts.push(Count { key: "queue.members_to_reply", n, href: "#unanswered".into(), late: false });
             }
             q.overdue_units = overdue_units(conn, actor)?;
         }

@@ -197,6 +197,34 @@ async fn an_office_sees_only_its_own_counts(app: TestApp) {
     assert_eq!(rows_behind(&jianhe, &j1, "to_accept").await as i64, queue_count(&j1, "to_accept").min(50));
     let (_, ours) = gaomiao.get_text(&queue_href(&g1, "to_accept")).await;
     assert!(ours.contains("村口的桥栏杆松动了"));
+    // An activity planned for tomorrow: its invitees' replies are awaited
+    // by this office only.
+    let (g1, j1) = (home(&gaomiao).await, home(&jianhe).await);
+    let office = app.office_id("高庙乡");
+    let invitees: Vec<i64> = app
+        .db
+        .read_blocking(move |c| {
+            use xieshang::kernel::db::schema::members;
+            Ok(members::table.filter(members::office_id.eq(office)).select(members::id).limit(2).load(c)?)
+        })
+        .expect("members");
+    let b = Utc::now().naive_utc() + Duration::hours(8 + 24);
+    let (date, o) = (b.format("%Y-%m-%d").to_string(), office.to_string());
+    let ids: Vec<String> = invitees.iter().map(|m| m.to_string()).collect();
+    let mut fields = vec![
+        ("office", o.as_str()),
+        ("kind", "study"),
+        ("title", "学习会"),
+        ("date", date.as_str()),
+        ("time", "09:00"),
+    ];
+    fields.extend(ids.iter().map(|m| ("member", m.as_str())));
+    let r = gaomiao.post_form("/activities", &fields).await;
+    assert_eq!(r.status(), 303);
+    let (g2, j2) = (home(&gaomiao).await, home(&jianhe).await);
+    assert_eq!(queue_count(&g2, "members_to_reply"), queue_count(&g1, "members_to_reply") + 2);
+    assert!(g2.contains(&format!("href=\"{}\"", location(&r))), "the meeting is listed");
+    assert_eq!(queue_count(&j2, "members_to_reply"), queue_count(&j1, "members_to_reply"));
     // A holder named in the address does not widen the scope.
     let d = department_of(&app, "dept");
     let (status, list) = jianhe.get_text(&format!("/opinions?overdue=1&holder=department:{d}")).await;
