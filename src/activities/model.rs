@@ -63,6 +63,11 @@ impl Mark {
             Mark::Missing => "missing",
         }
     }
+
+    /// As the coverage board's address names it.
+    pub fn parse(s: &str) -> Option<Mark> {
+        [Mark::Held, Mark::Planned, Mark::Missing].into_iter().find(|m| m.as_str() == s)
+    }
 }
 
 /// The quarter's coverage: each point (a locality with linked members) held,
@@ -122,6 +127,14 @@ mod tests {
 
     fn t(s: &str) -> NaiveDateTime {
         NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("time")
+    }
+
+    #[test]
+    fn marks_read_back_from_the_address() {
+        for m in [Mark::Held, Mark::Planned, Mark::Missing] {
+            assert_eq!(Mark::parse(m.as_str()), Some(m));
+        }
+        assert_eq!(Mark::parse("gap"), None);
     }
 
     #[test]

@@ -1082,6 +1082,66 @@ pub fn counts(conn: &mut DbConn, actor: &Actor, upto: Month) -> AppResult<Option
     Ok(Some(Counts { by_status, by_office, by_month, total }))
 }
 
+/// The opinion box over a run of months, for a home page's key figures.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Period {
+    /// Cases submitted in the months.
+    pub received: i64,
+    /// Answers released to residents in the months.
+    pub answered: i64,
+    /// Ratings given (满意, 基本满意, 不满意) and the satisfied ones.
+    pub rated: i64,
+    pub satisfied: i64,
+}
+
+impl Period {
+    pub fn satisfaction(&self) -> Option<f64> {
+        (self.rated > 0).then(|| self.satisfied as f64 / self.rated as f64)
+    }
+}
+
+/// The figures of `first` to `last` (months, both included) the actor may
+/// see: the district's for the district and leaders, their office's for
+/// office staff, none for anyone else. Received and rated come from the
+/// counters; answered is one COUNT on the timeline's `opinion_events_month`.
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, first = %first, last = %last))]
+pub fn period(conn: &mut DbConn, actor: &Actor, first: Month, last: Month) -> AppResult<Option<Period>> {
+    let office = match seen(conn, actor) {
+        Ok(Seen::All) => None,
+        Ok(Seen::Office(o)) => Some(o),
+        Ok(Seen::Department(_)) | Err(AppError::Forbidden) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let months = opinion_stats::table
+        .filter(opinion_stats::committee_id.eq(actor.committee_id))
+        .filter(opinion_stats::month.ge(first.to_string()).and(opinion_stats::month.le(last.to_string())));
+    let cols = (opinion_stats::measure, sum_n());
+    let rows: Vec<(Measure, i64)> = match office {
+        None => months.group_by(opinion_stats::measure).select(cols).load(conn)?,
+        Some(o) => {
+            months.filter(opinion_stats::office_id.eq(o.0)).group_by(opinion_stats::measure).select(cols).load(conn)?
+        }
+    };
+    let mut p = Period::default();
+    let mut c = Count::default();
+    for (measure, n) in rows {
+        c.add(measure, n);
+    }
+    p.received = c.received;
+    p.rated = c.rated;
+    p.satisfied = c.satisfied;
+    let (a, b) = (first.bounds().0, last.bounds().1);
+    let answered = opinion_events::table
+        .filter(opinion_events::committee_id.eq(actor.committee_id))
+        .filter(opinion_events::kind.eq(EventKind::Answered))
+        .filter(opinion_events::created_at.ge(a).and(opinion_events::created_at.lt(b)));
+    p.answered = match office {
+        None => answered.count().get_result(conn)?,
+        Some(o) => answered.inner_join(opinions::table).filter(opinions::office_id.eq(o)).count().get_result(conn)?,
+    };
+    Ok(Some(p))
+}
+
 /// Recomputes the counters of a committee from the cases and their timeline
 /// (what the migration does for cases that were there before). For checking
 /// that the counters kept up, and for repairs after editing cases by hand.

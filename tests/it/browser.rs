@@ -9,6 +9,8 @@ use hyper_util::client::legacy::connect::HttpConnector;
 
 use crate::support::{DEMO_PASSWORD, Kind, TestApp};
 
+mod homes;
+
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
 

@@ -16,6 +16,7 @@ mod forgot;
 mod front;
 mod r#gen;
 mod guard;
+mod homes;
 mod jobs;
 mod opinion_extensions;
 mod opinion_extras;

@@ -296,6 +296,25 @@ pub fn extract_csrf(html: &str) -> Option<String> {
     Some(html[start..end].to_string())
 }
 
+/// The number a home page shows for its work-queue count `id` (`to_sign`, …).
+pub fn queue_count(html: &str, id: &str) -> i64 {
+    let start = html.find(&format!("id=\"q-{id}\"")).unwrap_or_else(|| panic!("no count {id} on the page"));
+    let marker = "<strong class=\"n\">";
+    let from = html[start..].find(marker).map(|i| start + i + marker.len()).expect("the number");
+    let to = html[from..].find('<').map(|i| from + i).expect("the number's end");
+    html[from..to].trim().parse().unwrap_or_else(|_| panic!("count {id}: {}", &html[from..to]))
+}
+
+/// Where a count on a home page leads.
+pub fn queue_href(html: &str, id: &str) -> String {
+    let start = html.find(&format!("id=\"q-{id}\"")).unwrap_or_else(|| panic!("no count {id} on the page"));
+    let marker = "href=\"";
+    let from = html[start..].find(marker).map(|i| start + i + marker.len()).expect("the link");
+    let to = html[from..].find('"').map(|i| from + i).expect("the link's end");
+    // The page escapes `&` in attributes.
+    html[from..to].replace("&#38;", "&").replace("&amp;", "&")
+}
+
 pub fn location(r: &reqwest::Response) -> String {
     r.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_string()
 }

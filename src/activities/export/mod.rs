@@ -260,7 +260,7 @@ pub fn list_export(
     };
     let mut rows: Vec<Row> = vec![];
     for quarter in period.quarters() {
-        let f = Filter { office, quarter: Some(quarter), year: None, kind };
+        let f = Filter { office, quarter: Some(quarter), kind, ..Filter::default() };
         let chunk = store::list(conn, actor, &f)?;
         if chunk.len() < LIST_CAP {
             rows.extend(chunk);

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
-use crate::activities::model::Quarter;
+use crate::activities::model::{Mark, Quarter};
 use crate::activities::store::coverage::{self, Board};
 use crate::kernel::auth::CurrentUser;
 use crate::kernel::error::{AppError, AppResult};
@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
 struct BoardQuery {
     quarter: Option<String>,
     office: Option<String>,
+    mark: Option<String>,
 }
 
 #[derive(Template)]
@@ -34,6 +35,7 @@ struct BoardTemplate {
     board: Board,
     offices: Vec<Office>,
     office: Option<OfficeId>,
+    mark: Option<Mark>,
     prev: Quarter,
     next: Quarter,
     can_plan: bool,
@@ -50,9 +52,13 @@ async fn board(
         None => Quarter::of(crate::kernel::time::today()),
     };
     let office = form::id(&q.office)?.map(OfficeId);
+    let mark = match form::text(&q.mark) {
+        Some(m) => Some(Mark::parse(&m).ok_or(AppError::BadRequest("form.bad_choice"))?),
+        None => None,
+    };
     let can_plan = crate::opinions::model::is_dispatcher(&me);
     let (board, offices) =
-        st.db.read(move |c| Ok((coverage::board(c, &me, office, quarter)?, org::list_offices(c, &me)?))).await?;
-    render(&BoardTemplate { page, board, offices, office, prev: quarter.prev(), next: quarter.next(), can_plan })
+        st.db.read(move |c| Ok((coverage::board(c, &me, office, quarter, mark)?, org::list_offices(c, &me)?))).await?;
+    render(&BoardTemplate { page, board, offices, office, mark, prev: quarter.prev(), next: quarter.next(), can_plan })
         .map(IntoResponse::into_response)
 }

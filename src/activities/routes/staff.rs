@@ -53,6 +53,9 @@ struct ListQuery {
     quarter: Option<String>,
     year: Option<String>,
     kind: Option<String>,
+    status: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
 }
 
 #[derive(Template)]
@@ -62,10 +65,14 @@ struct ListTemplate {
     rows: Vec<Row>,
     offices: Vec<Office>,
     kinds: &'static [Kind],
+    statuses: &'static [Status],
     office: Option<OfficeId>,
     quarter: String,
     year: String,
     kind: String,
+    status: String,
+    from: String,
+    to: String,
     can_plan: bool,
 }
 
@@ -85,6 +92,9 @@ async fn list(
         },
         year: form::text(&q.year).and_then(|y| y.parse().ok()),
         kind: q.kind.as_deref().and_then(Kind::parse),
+        status: q.status.as_deref().and_then(Status::parse),
+        from: form::date(&q.from)?,
+        to: form::date(&q.to)?,
     };
     let can_plan = matches!(me.role, crate::kernel::auth::Role::DistrictAdmin | crate::kernel::auth::Role::OfficeStaff);
     let (rows, offices) = st.db.read(move |c| Ok((store::list(c, &me, &filter)?, org::list_offices(c, &me)?))).await?;
@@ -93,10 +103,14 @@ async fn list(
         rows,
         offices,
         kinds: Kind::ALL,
+        statuses: Status::ALL,
         office,
         quarter: quarter.unwrap_or_default(),
         year: q.year.unwrap_or_default(),
         kind: q.kind.unwrap_or_default(),
+        status: q.status.unwrap_or_default(),
+        from: q.from.unwrap_or_default(),
+        to: q.to.unwrap_or_default(),
         can_plan,
     })
     .map(IntoResponse::into_response)

@@ -202,6 +202,43 @@ pub struct Filter {
     pub quarter: Option<Quarter>,
     pub year: Option<i32>,
     pub kind: Option<Kind>,
+    pub status: Option<Status>,
+    /// Held (or, for those not held, planned) from this Beijing day on …
+    pub from: Option<chrono::NaiveDate>,
+    /// … to this one, included.
+    pub to: Option<chrono::NaiveDate>,
+}
+
+impl Filter {
+    /// The list's address that shows this filter (the route reads it back).
+    pub fn href(&self) -> String {
+        let mut pairs: Vec<(&str, String)> = vec![];
+        if let Some(o) = self.office {
+            pairs.push(("office", o.to_string()));
+        }
+        if let Some(q) = self.quarter {
+            pairs.push(("quarter", q.to_string()));
+        }
+        if let Some(y) = self.year {
+            pairs.push(("year", y.to_string()));
+        }
+        if let Some(k) = self.kind {
+            pairs.push(("kind", k.as_str().into()));
+        }
+        if let Some(s) = self.status {
+            pairs.push(("status", s.as_str().into()));
+        }
+        if let Some(d) = self.from {
+            pairs.push(("from", d.to_string()));
+        }
+        if let Some(d) = self.to {
+            pairs.push(("to", d.to_string()));
+        }
+        match serde_urlencoded::to_string(pairs) {
+            Ok(q) if !q.is_empty() => format!("/activities?{q}"),
+            _ => "/activities".into(),
+        }
+    }
 }
 
 /// A row of the list, with names.
@@ -214,15 +251,15 @@ pub struct Row {
     pub invited: i64,
 }
 
-/// The actor's activities by time (newest first), filtered.
-#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id))]
-pub fn list(conn: &mut DbConn, actor: &Actor, f: &Filter) -> AppResult<Vec<Row>> {
-    use crate::kernel::db::schema::activity_members as am;
+type Boxed<'a> = activities::BoxedQuery<'a, crate::kernel::db::MultiBackend>;
+
+/// The actor's activities narrowed by `f` (`None`: none), for the list and its counts.
+fn filtered(actor: &Actor, f: &Filter) -> Option<Boxed<'static>> {
     let mut q = activities::table.filter(activities::committee_id.eq(actor.committee_id)).into_boxed();
     match actor.office_scope() {
         OfficeScope::All => {}
         OfficeScope::One(o) => q = q.filter(activities::office_id.eq(o)),
-        OfficeScope::None => return Ok(vec![]),
+        OfficeScope::None => return None,
     }
     if let Some(o) = f.office {
         q = q.filter(activities::office_id.eq(o));
@@ -230,13 +267,23 @@ pub fn list(conn: &mut DbConn, actor: &Actor, f: &Filter) -> AppResult<Vec<Row>>
     if let Some(k) = f.kind {
         q = q.filter(activities::kind.eq(k));
     }
+    if let Some(s) = f.status {
+        q = q.filter(activities::status.eq(s));
+    }
     // An activity belongs to the period it was held in, or is planned for.
-    let range = match (f.quarter, f.year) {
-        (Some(qr), _) => Some(qr.bounds()),
-        (None, Some(y)) => Some((Quarter { year: y, q: 1 }.bounds().0, Quarter { year: y, q: 4 }.bounds().1)),
-        _ => None,
-    };
-    if let Some((a, b)) = range {
+    let day = crate::kernel::time::start_of_local_day;
+    let mut ranges = vec![];
+    match (f.quarter, f.year) {
+        (Some(qr), _) => ranges.push(qr.bounds()),
+        (None, Some(y)) => ranges.push((Quarter { year: y, q: 1 }.bounds().0, Quarter { year: y, q: 4 }.bounds().1)),
+        _ => {}
+    }
+    if f.from.is_some() || f.to.is_some() {
+        let a = f.from.map(day).unwrap_or(chrono::NaiveDateTime::MIN);
+        let b = f.to.map(|d| day(d + chrono::Duration::days(1))).unwrap_or(chrono::NaiveDateTime::MAX);
+        ranges.push((a, b));
+    }
+    for (a, b) in ranges {
         q = q.filter(
             activities::held_at
                 .ge(a)
@@ -244,6 +291,21 @@ pub fn list(conn: &mut DbConn, actor: &Actor, f: &Filter) -> AppResult<Vec<Row>>
                 .or(activities::held_at.is_null().and(activities::planned_at.ge(a)).and(activities::planned_at.lt(b))),
         );
     }
+    Some(q)
+}
+
+/// How many of the actor's activities `f` lets through (one COUNT).
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id))]
+pub fn count(conn: &mut DbConn, actor: &Actor, f: &Filter) -> AppResult<i64> {
+    let Some(q) = filtered(actor, f) else { return Ok(0) };
+    Ok(q.count().get_result(conn)?)
+}
+
+/// The actor's activities by time (newest first), filtered.
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id))]
+pub fn list(conn: &mut DbConn, actor: &Actor, f: &Filter) -> AppResult<Vec<Row>> {
+    use crate::kernel::db::schema::activity_members as am;
+    let Some(q) = filtered(actor, f) else { return Ok(vec![]) };
     let rows: Vec<Activity> = q
         .order((activities::planned_at.desc(), activities::id.desc()))
         .limit(500)

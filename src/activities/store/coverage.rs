@@ -130,9 +130,16 @@ pub fn load_unscoped(
     Ok(Loaded { links, places, names, coverage })
 }
 
-/// The board the actor may see: the district's, or their office's.
+/// The board the actor may see: the district's, or their office's; with
+/// `mark`, only the points that stand so (the counts stay the whole board's).
 #[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, office = ?office, quarter = ?quarter))]
-pub fn board(conn: &mut DbConn, actor: &Actor, office: Option<OfficeId>, quarter: Quarter) -> AppResult<Board> {
+pub fn board(
+    conn: &mut DbConn,
+    actor: &Actor,
+    office: Option<OfficeId>,
+    quarter: Quarter,
+    mark: Option<Mark>,
+) -> AppResult<Board> {
     let office = match actor.office_scope() {
         OfficeScope::All => office,
         OfficeScope::One(o) => Some(o),
@@ -153,7 +160,10 @@ pub fn board(conn: &mut DbConn, actor: &Actor, office: Option<OfficeId>, quarter
         .places
         .iter()
         .filter_map(|(loc, name, o)| {
-            let mark = *l.coverage.points.get(loc)?;
+            let here = *l.coverage.points.get(loc)?;
+            if mark.is_some_and(|m| m != here) {
+                return None;
+            }
             Some(PointRow {
                 locality_id: *loc,
                 locality: name.clone(),
@@ -166,7 +176,7 @@ pub fn board(conn: &mut DbConn, actor: &Actor, office: Option<OfficeId>, quarter
                     .flatten()
                     .map(|m| (*m, l.names.get(m).cloned().unwrap_or_default()))
                     .collect(),
-                mark: mark.as_str(),
+                mark: here.as_str(),
             })
         })
         .collect();
@@ -188,4 +198,32 @@ pub fn board(conn: &mut DbConn, actor: &Actor, office: Option<OfficeId>, quarter
         planned: l.coverage.count(Mark::Planned),
         missing: l.coverage.count(Mark::Missing),
     })
+}
+
+/// The actor's own liaison points (a member's current links) and where each
+/// stands in `quarter`: (point, its office, mark).
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, quarter = ?quarter))]
+pub fn own_points(conn: &mut DbConn, actor: &Actor, quarter: Quarter) -> AppResult<Vec<(String, String, Mark)>> {
+    let Some(me) = crate::org::store::members::own_record(conn, actor)? else { return Ok(vec![]) };
+    let links = crate::org::store::liaisons::of_member(conn, actor, me.id)?;
+    let current: Vec<_> = links.into_iter().filter(|l| l.liaison.end_on.is_none()).collect();
+    let mut offices: Vec<OfficeId> = vec![];
+    for l in &current {
+        let o: OfficeId =
+            localities::table.find(l.liaison.locality_id).select(localities::office_id).get_result(conn)?;
+        if !offices.contains(&o) {
+            offices.push(o);
+        }
+    }
+    let mut marks: BTreeMap<LocalityId, Mark> = BTreeMap::new();
+    for o in offices {
+        marks.extend(load_unscoped(conn, actor.committee_id, Some(o), quarter)?.coverage.points);
+    }
+    Ok(current
+        .into_iter()
+        .map(|l| {
+            let mark = marks.get(&l.liaison.locality_id).copied().unwrap_or(Mark::Missing);
+            (l.locality_name, l.office_name, mark)
+        })
+        .collect())
 }

@@ -4,14 +4,15 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use tower_sessions::Session;
 
+use crate::consultations::model::ItemStatus;
 use crate::consultations::store::consultations::Consultation;
-use crate::consultations::store::items::{self, Item, ItemRow, Note};
+use crate::consultations::store::items::{self, Item, ItemFilter, ItemRow, Note};
 use crate::kernel::auth::{Actor, CurrentUser};
 use crate::kernel::db::DbConn;
 use crate::kernel::error::{AppError, AppResult};
@@ -20,7 +21,7 @@ use crate::kernel::ids::{FileId, ItemId};
 use crate::kernel::state::AppState;
 use crate::kernel::web::action::action;
 use crate::kernel::web::page::form_done;
-use crate::kernel::web::{Page, render};
+use crate::kernel::web::{Page, form, render};
 use crate::meetings::Reply;
 
 pub fn router() -> Router<AppState> {
@@ -49,14 +50,51 @@ struct ListTemplate {
     /// A department's invitations to planned consultations, with its reply.
     invitations: Vec<(Consultation, Reply)>,
     replies: [Reply; 2],
+    filter: ItemFilter,
+    /// Some filter is on: the page says so and how to see everything.
+    filtered: bool,
+    statuses: &'static [ItemStatus],
 }
 
-async fn list(State(st): State<AppState>, CurrentUser(me): CurrentUser, page: Page) -> AppResult<Response> {
+#[derive(Deserialize, Default)]
+struct ListQuery {
+    status: Option<String>,
+    overdue: Option<String>,
+    due_soon: Option<String>,
+    closed_from: Option<String>,
+    closed_to: Option<String>,
+}
+
+async fn list(
+    State(st): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    page: Page,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Response> {
+    let filter = ItemFilter {
+        status: q.status.as_deref().and_then(ItemStatus::parse),
+        overdue: q.overdue.as_deref() == Some("1"),
+        due_soon: q.due_soon.as_deref() == Some("1"),
+        closed_from: form::date(&q.closed_from)?,
+        closed_to: form::date(&q.closed_to)?,
+    };
     let (rows, invitations) = st
         .db
-        .read(move |c| Ok((items::mine(c, &me)?, crate::consultations::store::departments::invitations(c, &me)?)))
+        .read(move |c| {
+            Ok((items::mine(c, &me, &filter)?, crate::consultations::store::departments::invitations(c, &me)?))
+        })
         .await?;
-    render(&ListTemplate { page, rows, invitations, replies: Reply::CHOICES }).map(IntoResponse::into_response)
+    let filtered = filter != ItemFilter::default();
+    render(&ListTemplate {
+        page,
+        rows,
+        invitations,
+        replies: Reply::CHOICES,
+        filter,
+        filtered,
+        statuses: ItemStatus::ALL,
+    })
+    .map(IntoResponse::into_response)
 }
 
 #[derive(Template)]

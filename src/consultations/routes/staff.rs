@@ -78,6 +78,8 @@ fn attach_material(c: &mut DbConn, me: &Actor, id: i64, file: FileId, _: &Stored
 #[derive(Deserialize, Default)]
 struct ListQuery {
     status: Option<String>,
+    held_from: Option<String>,
+    held_to: Option<String>,
 }
 
 #[derive(Template)]
@@ -88,6 +90,8 @@ struct ListTemplate {
     offices: Vec<Office>,
     statuses: &'static [Status],
     status: String,
+    held_from: String,
+    held_to: String,
     can_propose: bool,
     district: bool,
 }
@@ -98,16 +102,22 @@ async fn list(
     page: Page,
     Query(q): Query<ListQuery>,
 ) -> AppResult<Response> {
-    let status = q.status.as_deref().and_then(Status::parse);
+    let filter = store::Filter {
+        status: q.status.as_deref().and_then(Status::parse),
+        held_from: form::date(&q.held_from)?,
+        held_to: form::date(&q.held_to)?,
+    };
     let can_propose = matches!(me.role, Role::DistrictAdmin | Role::OfficeStaff | Role::Member);
     let district = me.role == Role::DistrictAdmin;
-    let (rows, offices) = st.db.read(move |c| Ok((store::list(c, &me, status)?, org::list_offices(c, &me)?))).await?;
+    let (rows, offices) = st.db.read(move |c| Ok((store::list(c, &me, &filter)?, org::list_offices(c, &me)?))).await?;
     render(&ListTemplate {
         page,
         rows,
         offices,
         statuses: Status::ALL,
         status: q.status.unwrap_or_default(),
+        held_from: q.held_from.unwrap_or_default(),
+        held_to: q.held_to.unwrap_or_default(),
         can_propose,
         district,
     })

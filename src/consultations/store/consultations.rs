@@ -224,18 +224,70 @@ pub struct Row {
     pub tally: model::Tally,
 }
 
-/// The actor's consultations, newest first.
-#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, status = ?status))]
-pub fn list(conn: &mut DbConn, actor: &Actor, status: Option<Status>) -> AppResult<Vec<Row>> {
+/// The list's filters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub status: Option<Status>,
+    /// Held from this Beijing day on …
+    pub held_from: Option<chrono::NaiveDate>,
+    /// … to this one, included (either makes the list the sessions held).
+    pub held_to: Option<chrono::NaiveDate>,
+}
+
+impl Filter {
+    /// The list's address that shows this filter (the route reads it back).
+    pub fn href(&self) -> String {
+        let mut pairs: Vec<(&str, String)> = vec![];
+        if let Some(s) = self.status {
+            pairs.push(("status", s.as_str().into()));
+        }
+        if let Some(d) = self.held_from {
+            pairs.push(("held_from", d.to_string()));
+        }
+        if let Some(d) = self.held_to {
+            pairs.push(("held_to", d.to_string()));
+        }
+        match serde_urlencoded::to_string(pairs) {
+            Ok(q) if !q.is_empty() => format!("/consultations?{q}"),
+            _ => "/consultations".into(),
+        }
+    }
+}
+
+type Boxed<'a> = consultations::BoxedQuery<'a, crate::kernel::db::MultiBackend>;
+
+/// The actor's consultations narrowed by `f` (`None`: none).
+fn filtered(actor: &Actor, f: &Filter) -> Option<Boxed<'static>> {
     let mut q = consultations::table.filter(consultations::committee_id.eq(actor.committee_id)).into_boxed();
     match actor.office_scope() {
         OfficeScope::All => {}
         OfficeScope::One(o) => q = q.filter(consultations::office_id.eq(o)),
-        OfficeScope::None => return Ok(vec![]),
+        OfficeScope::None => return None,
     }
-    if let Some(s) = status {
+    if let Some(s) = f.status {
         q = q.filter(consultations::status.eq(s));
     }
+    let day = crate::kernel::time::start_of_local_day;
+    if let Some(d) = f.held_from {
+        q = q.filter(consultations::held_at.ge(day(d)));
+    }
+    if let Some(d) = f.held_to {
+        q = q.filter(consultations::held_at.lt(day(d + chrono::Duration::days(1))));
+    }
+    Some(q)
+}
+
+/// How many of the actor's consultations `f` lets through (one COUNT).
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id))]
+pub fn count(conn: &mut DbConn, actor: &Actor, f: &Filter) -> AppResult<i64> {
+    let Some(q) = filtered(actor, f) else { return Ok(0) };
+    Ok(q.count().get_result(conn)?)
+}
+
+/// The actor's consultations, newest first.
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, filter = ?f))]
+pub fn list(conn: &mut DbConn, actor: &Actor, f: &Filter) -> AppResult<Vec<Row>> {
+    let Some(q) = filtered(actor, f) else { return Ok(vec![]) };
     let rows: Vec<Consultation> =
         q.order(consultations::id.desc()).limit(500).select(Consultation::as_select()).load(conn)?;
     let names: Vec<(OfficeId, String)> = offices::table

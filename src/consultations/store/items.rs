@@ -184,18 +184,96 @@ fn in_scope(s: &ItemScope, item: &Item, consultation_office: OfficeId) -> bool {
     }
 }
 
-/// The items the actor sees, open ones first by deadline.
-#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id))]
-pub fn mine(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<ItemRow>> {
+/// The list's filters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ItemFilter {
+    pub status: Option<ItemStatus>,
+    /// Open past its deadline (Beijing dates).
+    pub overdue: bool,
+    /// Open and due within `model::REMIND_DAYS` (its owner's reminder days).
+    pub due_soon: bool,
+    /// Closed from this Beijing day on …
+    pub closed_from: Option<NaiveDate>,
+    /// … to this one, included.
+    pub closed_to: Option<NaiveDate>,
+}
+
+impl ItemFilter {
+    /// The list's address that shows this filter (the route reads it back).
+    pub fn href(&self) -> String {
+        let mut pairs: Vec<(&str, String)> = vec![];
+        if let Some(s) = self.status {
+            pairs.push(("status", s.as_str().into()));
+        }
+        if self.overdue {
+            pairs.push(("overdue", "1".into()));
+        }
+        if self.due_soon {
+            pairs.push(("due_soon", "1".into()));
+        }
+        if let Some(d) = self.closed_from {
+            pairs.push(("closed_from", d.to_string()));
+        }
+        if let Some(d) = self.closed_to {
+            pairs.push(("closed_to", d.to_string()));
+        }
+        match serde_urlencoded::to_string(pairs) {
+            Ok(q) if !q.is_empty() => format!("/consultations/items?{q}"),
+            _ => "/consultations/items".into(),
+        }
+    }
+}
+
+type Boxed<'a> = diesel::dsl::IntoBoxed<
+    'a,
+    diesel::dsl::InnerJoin<items::table, consultations::table>,
+    crate::kernel::db::MultiBackend,
+>;
+
+/// The items the actor sees narrowed by `f` (`None`: none).
+fn filtered(conn: &mut DbConn, actor: &Actor, f: &ItemFilter) -> AppResult<Option<Boxed<'static>>> {
     let s = scope(conn, actor)?;
-    let mut q =
-        items::table.inner_join(consultations::table).filter(items::committee_id.eq(actor.committee_id)).into_boxed();
+    let mut q = items::table.inner_join(consultations::table).into_boxed();
+    q = q.filter(items::committee_id.eq(actor.committee_id));
     match s {
         ItemScope::All => {}
         ItemScope::Department(d) => q = q.filter(items::owner_department_id.eq(d)),
         ItemScope::Office(o) => q = q.filter(items::owner_office_id.eq(o).or(consultations::office_id.eq(o))),
-        ItemScope::Nothing => return Ok(vec![]),
+        ItemScope::Nothing => return Ok(None),
     }
+    if let Some(st) = f.status {
+        q = q.filter(items::status.eq(st));
+    }
+    if f.overdue {
+        q = q.filter(items::status.eq(ItemStatus::Open).and(items::deadline.lt(today())));
+    }
+    if f.due_soon {
+        let t = today();
+        q = q
+            .filter(items::status.eq(ItemStatus::Open))
+            .filter(items::deadline.ge(t).and(items::deadline.le(t + chrono::Duration::days(model::REMIND_DAYS))));
+    }
+    let day = crate::kernel::time::start_of_local_day;
+    if let Some(d) = f.closed_from {
+        q = q.filter(items::closed_at.ge(day(d)));
+    }
+    if let Some(d) = f.closed_to {
+        q = q.filter(items::closed_at.lt(day(d + chrono::Duration::days(1))));
+    }
+    Ok(Some(q))
+}
+
+/// How many of the actor's items `f` lets through (one COUNT).
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id))]
+pub fn count(conn: &mut DbConn, actor: &Actor, f: &ItemFilter) -> AppResult<i64> {
+    let Some(q) = filtered(conn, actor, f)? else { return Ok(0) };
+    Ok(q.count().get_result(conn)?)
+}
+
+/// The items the actor sees, open ones first by deadline.
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id))]
+pub fn mine(conn: &mut DbConn, actor: &Actor, f: &ItemFilter) -> AppResult<Vec<ItemRow>> {
+    let Some(q) = filtered(conn, actor, f)? else { return Ok(vec![]) };
     let rows: Vec<(Item, String)> = q
         .order((items::status.desc(), items::deadline.asc(), items::id.asc()))
         .limit(1000)

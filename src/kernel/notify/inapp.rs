@@ -1,7 +1,8 @@
 //! In-app messages: a row in the outbox addressed to a unit (an office, a
 //! department, a member, the district), delivered by being there. Units read
-//! their recent messages on their home pages and inboxes; reminders and
-//! digests are written once per dedupe key however often their job runs.
+//! digests and urgent alerts in their inboxes (home pages show current counts
+//! instead); reminders and digests are written once per dedupe key however
+//! often their job runs.
 
 use std::fmt;
 use std::str::FromStr;

@@ -344,3 +344,62 @@ pub fn candidates(conn: &mut DbConn, actor: &Actor, pick: Pick<'_>) -> AppResult
         .collect();
     Ok(model::groups(all, pick))
 }
+
+/// A planned meeting of the actor's office with invitees who have not replied.
+#[derive(Debug, Clone)]
+pub struct Unanswered {
+    pub kind: Kind,
+    pub id: i64,
+    pub title: String,
+    pub planned_at: Option<NaiveDateTime>,
+    /// Invitees who have not replied yet.
+    pub pending: i64,
+}
+
+impl Unanswered {
+    /// The meeting's page, where its list shows who has not replied.
+    pub fn href(&self) -> String {
+        match self.kind {
+            Kind::Activity => format!("/activities/{}", self.id),
+            Kind::Consultation => format!("/consultations/{}", self.id),
+        }
+    }
+}
+
+/// The meetings of the actor's own office (office staff), planned for today
+/// or later, whose invitees have not all replied, soonest first: one grouped
+/// query per kind. Nothing for those without one office.
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id))]
+pub fn unanswered(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<Unanswered>> {
+    use crate::kernel::auth::OfficeScope;
+    let OfficeScope::One(office) = actor.office_scope() else { return Ok(vec![]) };
+    let from = crate::kernel::time::start_of_local_day(crate::kernel::time::today());
+    macro_rules! pending {
+        ($meetings:ident, $links:ident, $col:ident) => {{
+            use crate::kernel::db::schema::{$links as l, $meetings as m};
+            m::table
+                .inner_join(l::table.on(l::$col.eq(m::id)))
+                .filter(m::committee_id.eq(actor.committee_id).and(m::office_id.eq(office)))
+                .filter(m::status.eq(PLANNED).and(m::planned_at.nullable().ge(Some(from))))
+                .filter(l::invited.eq(true).and(l::reply.eq(Reply::Pending)))
+                .group_by((m::id, m::title, m::planned_at))
+                .select((m::id, m::title, m::planned_at.nullable(), diesel::dsl::count_star()))
+                .load::<(i64, String, Option<NaiveDateTime>, i64)>(conn)?
+        }};
+    }
+    let mut out: Vec<Unanswered> = vec![];
+    for (kind, rows) in [
+        (Kind::Activity, pending!(activities, activity_members, activity_id)),
+        (Kind::Consultation, pending!(consultations, consultation_members, consultation_id)),
+    ] {
+        out.extend(rows.into_iter().map(|(id, title, planned_at, pending)| Unanswered {
+            kind,
+            id,
+            title,
+            planned_at,
+            pending,
+        }));
+    }
+    out.sort_by_key(|u| u.planned_at);
+    Ok(out)
+}

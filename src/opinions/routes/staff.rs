@@ -77,6 +77,10 @@ struct InboxQuery {
     urgent: Option<String>,
     from: Option<String>,
     to: Option<String>,
+    mine: Option<String>,
+    returned: Option<String>,
+    extension: Option<String>,
+    holder: Option<String>,
     q: Option<String>,
     before: Option<i64>,
 }
@@ -91,6 +95,13 @@ impl InboxQuery {
             urgent: self.urgent.as_deref() == Some("1"),
             from: form::date(&self.from)?,
             to: form::date(&self.to)?,
+            mine: self.mine.as_deref() == Some("1"),
+            returned: self.returned.as_deref() == Some("1"),
+            extension: self.extension.as_deref() == Some("1"),
+            holder: match form::text(&self.holder) {
+                Some(h) => Some(Assignee::parse(&h).ok_or(AppError::BadRequest("form.bad_choice"))?),
+                None => None,
+            },
             ids: None,
             before: self.before.map(OpinionId),
         })
@@ -105,6 +116,10 @@ impl InboxQuery {
             ("urgent", self.urgent.clone().unwrap_or_default()),
             ("from", self.from.clone().unwrap_or_default()),
             ("to", self.to.clone().unwrap_or_default()),
+            ("mine", self.mine.clone().unwrap_or_default()),
+            ("returned", self.returned.clone().unwrap_or_default()),
+            ("extension", self.extension.clone().unwrap_or_default()),
+            ("holder", self.holder.clone().unwrap_or_default()),
             ("q", self.q.clone().unwrap_or_default()),
             ("before", before.to_string()),
         ];
@@ -113,6 +128,20 @@ impl InboxQuery {
 
     fn is(&self, field: &Option<String>, v: &str) -> bool {
         field.as_deref() == Some(v)
+    }
+
+    /// The filters a home page's count links to that the form does not
+    /// show: kept as hidden fields, named for the user.
+    fn kept(&self) -> Vec<(&'static str, String, &'static str)> {
+        [
+            ("mine", &self.mine, "queue.filter_mine"),
+            ("returned", &self.returned, "queue.filter_returned"),
+            ("extension", &self.extension, "queue.filter_extension"),
+            ("holder", &self.holder, "queue.filter_holder"),
+        ]
+        .into_iter()
+        .filter_map(|(k, v, label)| form::text(v).map(|v| (k, v, label)))
+        .collect()
     }
 }
 
@@ -435,4 +464,38 @@ async fn answer(
     }
     .await;
     form_done(&session, result, DONE, &back(id)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::ids::DepartmentId;
+
+    /// A home page's link leads to the inbox with the very filter it counted.
+    #[test]
+    fn a_filters_link_reads_back_as_the_filter() {
+        let filters = [
+            InboxFilter::default(),
+            InboxFilter { status: Some(Status::Assigned), mine: true, ..InboxFilter::default() },
+            InboxFilter {
+                overdue: true,
+                holder: Some(Assignee::Department(DepartmentId(3))),
+                ..InboxFilter::default()
+            },
+            InboxFilter { returned: true, extension: true, urgent: true, ..InboxFilter::default() },
+            InboxFilter {
+                office: Some(OfficeId(2)),
+                category: Some(CategoryId(7)),
+                from: chrono::NaiveDate::from_ymd_opt(2026, 12, 1),
+                to: chrono::NaiveDate::from_ymd_opt(2026, 12, 31),
+                ..InboxFilter::default()
+            },
+        ];
+        for f in filters {
+            let href = f.href();
+            let query = href.split_once('?').map_or("", |(_, q)| q);
+            let q: InboxQuery = serde_urlencoded::from_str(query).expect("the route reads it");
+            assert_eq!(q.filter().expect("a valid filter"), f, "{href}");
+        }
+    }
 }

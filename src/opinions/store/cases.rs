@@ -10,7 +10,8 @@ use crate::kernel::audit::{self, Change, store::Who};
 use crate::kernel::auth::{Actor, Role};
 use crate::kernel::db::prepared::update;
 use crate::kernel::db::schema::{
-    files, localities, members, offices, opinion_categories, opinion_events, opinion_files, opinions,
+    files, localities, members, offices, opinion_categories, opinion_events, opinion_extensions, opinion_files,
+    opinions,
 };
 use crate::kernel::db::{DbConn, is_unique_violation};
 use crate::kernel::error::{AppError, AppResult};
@@ -19,8 +20,8 @@ use crate::kernel::ids::{CategoryId, CommitteeId, DepartmentId, FileId, Locality
 use crate::kernel::jobs::store as jobs;
 use crate::kernel::time::now;
 use crate::opinions::model::{
-    self, Action, Assignee, AssigneeKind, DEFAULT_ANSWER_DAYS, EventKind, FileRole, MAX_BODY_CHARS, Party, Rating,
-    Source, Status,
+    self, Action, Assignee, AssigneeKind, DEFAULT_ANSWER_DAYS, EventKind, ExtensionState, FileRole, MAX_BODY_CHARS,
+    Party, Rating, Source, Status,
 };
 use crate::org::store::departments;
 
@@ -380,7 +381,7 @@ pub(super) fn by_id_unscoped(conn: &mut DbConn, id: OpinionId) -> AppResult<Opti
     Ok(opinions::table.find(id).select(Opinion::as_select()).get_result(conn).optional()?)
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct InboxFilter {
     pub status: Option<Status>,
     pub office: Option<OfficeId>,
@@ -389,10 +390,61 @@ pub struct InboxFilter {
     pub urgent: bool,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
+    /// Held by the actor's own unit (their department, office or member
+    /// record); nothing for those who hold no cases.
+    pub mine: bool,
+    /// In progress again since the assignment: the answer was sent back
+    /// (发回重办) or the resident was not satisfied.
+    pub returned: bool,
+    /// The handler's request for more time waits for a decision.
+    pub extension: bool,
+    /// Held by this unit.
+    pub holder: Option<Assignee>,
     /// Ids found by full-text search (the caller ran it), newest first.
     pub ids: Option<Vec<OpinionId>>,
     /// Keyset paging: cases older than this id.
     pub before: Option<OpinionId>,
+}
+
+impl InboxFilter {
+    /// The inbox address that shows this filter (what the routes' query
+    /// reads back); search results and paging are not part of it.
+    pub fn href(&self) -> String {
+        let mut pairs: Vec<(&str, String)> = vec![];
+        if let Some(s) = self.status {
+            pairs.push(("status", s.as_str().into()));
+        }
+        if let Some(o) = self.office {
+            pairs.push(("office", o.to_string()));
+        }
+        if let Some(c) = self.category {
+            pairs.push(("category", c.to_string()));
+        }
+        for (on, key) in [
+            (self.overdue, "overdue"),
+            (self.urgent, "urgent"),
+            (self.mine, "mine"),
+            (self.returned, "returned"),
+            (self.extension, "extension"),
+        ] {
+            if on {
+                pairs.push((key, "1".into()));
+            }
+        }
+        if let Some(d) = self.from {
+            pairs.push(("from", d.to_string()));
+        }
+        if let Some(d) = self.to {
+            pairs.push(("to", d.to_string()));
+        }
+        if let Some(h) = self.holder {
+            pairs.push(("holder", h.key()));
+        }
+        match serde_urlencoded::to_string(pairs) {
+            Ok(q) if !q.is_empty() => format!("/opinions?{q}"),
+            _ => "/opinions".into(),
+        }
+    }
 }
 
 pub const INBOX_PAGE: i64 = 50;
@@ -412,11 +464,24 @@ impl InboxRow {
     }
 }
 
-/// The staff inbox: the actor's cases, filtered, newest first, a page at a time.
-#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id))]
-pub fn inbox(conn: &mut DbConn, actor: &Actor, f: &InboxFilter) -> AppResult<Vec<InboxRow>> {
-    let Some(mut q) = visible(conn, actor)? else { return Ok(vec![]) };
-    let t = now();
+/// The actor's cases narrowed by `f` (`None`: none), for the inbox and its counts.
+fn filtered(conn: &mut DbConn, actor: &Actor, f: &InboxFilter) -> AppResult<Option<Boxed<'static>>> {
+    let scope = scope(conn, actor)?;
+    let Some(mut q) = scoped(opinions::table.into_boxed(), actor.committee_id, scope) else { return Ok(None) };
+    if f.mine {
+        let unit = match scope {
+            Scope::Department(d) => Assignee::Department(d),
+            Scope::Office(o) => Assignee::Office(o),
+            Scope::Member(m) => Assignee::Member(m),
+            Scope::All | Scope::Nothing => return Ok(None),
+        };
+        let (kind, id) = unit.parts();
+        q = q.filter(opinions::assignee_kind.eq(kind).and(opinions::assignee_id.eq(id)));
+    }
+    if let Some(h) = f.holder {
+        let (kind, id) = h.parts();
+        q = q.filter(opinions::assignee_kind.eq(kind).and(opinions::assignee_id.eq(id)));
+    }
     if let Some(s) = f.status {
         q = q.filter(opinions::status.eq(s));
     }
@@ -438,7 +503,24 @@ pub fn inbox(conn: &mut DbConn, actor: &Actor, f: &InboxFilter) -> AppResult<Vec
         // partial index `opinions_open` (a constant, no user input).
         q = q
             .filter(diesel::dsl::sql::<diesel::sql_types::Bool>("opinions.status IN ('assigned', 'in_progress')"))
-            .filter(opinions::due_at.lt(t));
+            .filter(opinions::due_at.lt(now()));
+    }
+    if f.returned {
+        // Sent back or reopened since the current assignment: the handler's
+        // case came back to them (literal SQL, no input).
+        q = q.filter(opinions::status.eq(Status::InProgress)).filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+            "EXISTS (SELECT 1 FROM opinion_events e WHERE e.opinion_id = opinions.id \
+             AND e.kind IN ('sent_back', 'reopened') AND e.created_at >= opinions.assigned_at)",
+        ));
+    }
+    if f.extension {
+        q = q.filter(
+            opinions::id.eq_any(
+                opinion_extensions::table
+                    .filter(opinion_extensions::state.eq(ExtensionState::Requested))
+                    .select(opinion_extensions::opinion_id),
+            ),
+        );
     }
     if f.urgent {
         q = q.filter(opinions::urgent.eq(true));
@@ -455,6 +537,44 @@ pub fn inbox(conn: &mut DbConn, actor: &Actor, f: &InboxFilter) -> AppResult<Vec
     if let Some(b) = f.before {
         q = q.filter(opinions::id.lt(b));
     }
+    Ok(Some(q))
+}
+
+/// How many of the actor's cases `f` lets through: the count a home page
+/// shows beside the link to the same filter (one COUNT on the indexes).
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id))]
+pub fn count(conn: &mut DbConn, actor: &Actor, f: &InboxFilter) -> AppResult<i64> {
+    let Some(q) = filtered(conn, actor, f)? else { return Ok(0) };
+    Ok(q.count().get_result(conn)?)
+}
+
+/// The units holding the most overdue cases among those the actor sees:
+/// (unit, overdue cases), most first, at most `limit`.
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id))]
+pub fn overdue_by_holder(conn: &mut DbConn, actor: &Actor, limit: usize) -> AppResult<Vec<(Assignee, i64)>> {
+    let f = InboxFilter { overdue: true, ..InboxFilter::default() };
+    let Some(q) = filtered(conn, actor, &f)? else { return Ok(vec![]) };
+    // Boxed queries take no GROUP BY: the holders of the overdue cases (a
+    // few hundred in a district) are counted here.
+    let rows: Vec<(Option<AssigneeKind>, Option<i64>)> =
+        q.select((opinions::assignee_kind, opinions::assignee_id)).load(conn)?;
+    let mut by: std::collections::HashMap<Assignee, i64> = std::collections::HashMap::new();
+    for (k, id) in rows {
+        if let (Some(k), Some(id)) = (k, id) {
+            *by.entry(Assignee::from_parts(k, id)).or_default() += 1;
+        }
+    }
+    let mut out: Vec<(Assignee, i64)> = by.into_iter().collect();
+    out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.key().cmp(&b.0.key())));
+    out.truncate(limit);
+    Ok(out)
+}
+
+/// The staff inbox: the actor's cases, filtered, newest first, a page at a time.
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id))]
+pub fn inbox(conn: &mut DbConn, actor: &Actor, f: &InboxFilter) -> AppResult<Vec<InboxRow>> {
+    let Some(q) = filtered(conn, actor, f)? else { return Ok(vec![]) };
+    let t = now();
     let rows: Vec<Opinion> = q.order(opinions::id.desc()).limit(INBOX_PAGE).select(Opinion::as_select()).load(conn)?;
     let office_ids: Vec<OfficeId> = rows.iter().filter_map(|o| o.office_id).collect();
     let cat_ids: Vec<CategoryId> = rows.iter().filter_map(|o| o.category_id).collect();
