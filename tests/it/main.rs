@@ -14,6 +14,7 @@ mod files;
 mod r#gen;
 mod guard;
 mod jobs;
+mod language;
 mod opinion_extensions;
 mod opinion_extras;
 mod opinion_reports;
