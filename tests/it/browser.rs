@@ -113,6 +113,20 @@ impl Browser {
             .expect("click");
     }
 
+    /// Opens the navigation menu holding the link to `href`.
+    async fn open_menu(&self, href: &str) {
+        let link = format!("nav.main-nav a[href='{href}']");
+        self.click_no_wait(&format!("nav.main-nav li.menu:has(a[href='{href}']) summary")).await;
+        let el = self.client.find(Locator::Css(&link)).await.unwrap_or_else(|e| panic!("{link}: {e}"));
+        for _ in 0..50 {
+            if el.is_displayed().await.unwrap_or(false) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the menu holding {href} did not open");
+    }
+
     /// With XIESHANG_SCREENSHOTS=DIR set, saves what the phone shows now as
     /// DIR/NAME.png, for a person to look at; otherwise does nothing.
     async fn shot(&self, name: &str) {
@@ -186,7 +200,7 @@ async fn office_staff_set_up_a_point_and_a_home_item() {
     let app = TestApp::spawn(Kind::Sqlite).await.expect("app");
     let b = Browser::start().await;
     b.login(&app, "gaomiao", DEMO_PASSWORD).await;
-    b.click_no_wait("nav.main-nav li.menu:has(a[href='/offices']) summary").await;
+    b.open_menu("/offices").await;
     b.click("nav.main-nav a[href='/offices']").await;
     b.click("table a[href^='/offices/']").await;
     let office_path = b.path().await;
@@ -227,7 +241,8 @@ async fn office_staff_set_up_a_point_and_a_home_item() {
     b.shot("home").await;
 
     // The board turns the item green and counts it.
-    b.click("a[href='/homes']").await;
+    b.open_menu("/homes").await;
+    b.click("nav.main-nav a[href='/homes']").await;
     let cell = b.client.find(Locator::Css("td[data-item=rules]")).await.expect("cell");
     assert_eq!(cell.attr("data-state").await.expect("attr").as_deref(), Some("ok"));
     assert!(b.text("#compliance-board td.met").await.starts_with('3'));

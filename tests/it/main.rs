@@ -15,6 +15,7 @@ mod r#gen;
 mod guard;
 mod jobs;
 mod language;
+mod logs;
 mod opinion_extensions;
 mod opinion_extras;
 mod opinion_reports;
