@@ -524,7 +524,8 @@ async fn public_pages_fit_a_phone_in_elder_mode_and_both_languages() {
         .db
         .read_blocking(|c| {
             let code = opinions::table.order(opinions::id.asc()).select(opinions::code).first(c)?;
-            let consultation = consultations::table.order(consultations::id.asc()).select(consultations::id).first(c)?;
+            let consultation =
+                consultations::table.order(consultations::id.asc()).select(consultations::id).first(c)?;
             let home = members_homes::table.order(members_homes::id.asc()).select(members_homes::id).first(c)?;
             Ok((code, consultation, home))
         })
@@ -566,7 +567,7 @@ async fn public_pages_fit_a_phone_in_elder_mode_and_both_languages() {
         for large in ["off", "on"] {
             b.client.goto(&app.url(&format!("/lang/{lang}?next=/login"))).await.expect("language");
             b.client.goto(&app.url(&format!("/ui/large/{large}?next=/login"))).await.expect("elder mode");
-            for path in &pages {
+            for (n, path) in pages.iter().enumerate() {
                 b.client.goto(&app.url(path)).await.expect("open");
                 let m = b.client.execute(MEASURE, vec![]).await.expect("measure");
                 let at = format!("{path} ({lang}, large type {large})");
@@ -591,8 +592,8 @@ async fn public_pages_fit_a_phone_in_elder_mode_and_both_languages() {
                 if path.starts_with("/box/hubin") && path.len() == "/box/hubin".len() {
                     assert_eq!(m["submit"], serde_json::json!(true), "{at}: the box has its submit button");
                 }
+                b.shot(&format!("public-{lang}-{large}-{n}")).await;
             }
-            b.shot(&format!("public-{lang}-{large}")).await;
         }
     }
 
@@ -613,14 +614,18 @@ async fn public_pages_fit_a_phone_in_elder_mode_and_both_languages() {
         const links = document.querySelectorAll('nav.main-nav a').length;
         return { cut: out, menus: menus.length, links, scroll: document.documentElement.scrollWidth, width: window.innerWidth };
     "#;
-    for width in [1280, 360] {
-        b.client.set_window_size(width, 800).await.expect("window size");
-        b.client.goto(&app.url("/")).await.expect("home");
-        let m = b.client.execute(NAV, vec![]).await.expect("measure the navigation");
-        assert_eq!(m["cut"], serde_json::json!([]), "{width} px: navigation cut off");
-        assert!(m["menus"].as_u64() >= Some(4) && m["links"].as_u64() >= Some(16), "{width} px: {m}");
-        assert!(m["scroll"].as_f64() <= m["width"].as_f64(), "{width} px: the page is wider than the screen: {m}");
-        b.shot(&format!("nav-{width}")).await;
+    for lang in ["en", "zh-CN"] {
+        b.client.goto(&app.url(&format!("/lang/{lang}?next=/"))).await.expect("language");
+        for width in [1280, 360] {
+            b.client.set_window_size(width, 800).await.expect("window size");
+            b.client.goto(&app.url("/")).await.expect("home");
+            let m = b.client.execute(NAV, vec![]).await.expect("measure the navigation");
+            let at = format!("{width} px, {lang}");
+            assert_eq!(m["cut"], serde_json::json!([]), "{at}: navigation cut off");
+            assert!(m["menus"].as_u64() >= Some(4) && m["links"].as_u64() >= Some(16), "{at}: {m}");
+            assert!(m["scroll"].as_f64() <= m["width"].as_f64(), "{at}: the page is wider than the screen: {m}");
+            b.shot(&format!("nav-{lang}-{width}")).await;
+        }
     }
     // The current page is marked in its menu and on the menu's summary.
     b.client.goto(&app.url("/opinions/stats")).await.expect("figures");

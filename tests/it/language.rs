@@ -18,7 +18,8 @@ const USERNAMES: &[&str] = &["admin", "gaomiao", "jianhe", "member", "dept", "le
 
 /// Demo data that reads like a zh-CN locale text: a category, an activity's
 /// default title, a locality and a post given as examples, a term, a speaker.
-const DATA: &[&str] = &["其他", "维修", "听民声、察民情、知民意、解民忧", "五原路社区", "专职党委副书记", "第十届", "委员"];
+const DATA: &[&str] =
+    &["其他", "维修", "听民声、察民情、知民意、解民忧", "五原路社区", "专职党委副书记", "第十届", "委员"];
 
 #[derive(Clone, Copy, PartialEq)]
 enum Lang {
@@ -31,7 +32,16 @@ async fn no_english_in_the_chinese_ui_no_chinese_in_the_english_one(app: TestApp
     let public = public_pages(&app).await;
     let mut problems = BTreeSet::new();
     let mut seen = 0;
-    for user in [None, Some("admin"), Some("gaomiao"), Some("member"), Some("dept"), Some("leader"), Some("auditor"), Some("sysadmin")] {
+    for user in [
+        None,
+        Some("admin"),
+        Some("gaomiao"),
+        Some("member"),
+        Some("dept"),
+        Some("leader"),
+        Some("auditor"),
+        Some("sysadmin"),
+    ] {
         for lang in [Lang::Zh, Lang::En] {
             let c = match user {
                 Some(u) => app.login_as(u).await,
@@ -67,7 +77,12 @@ async fn no_english_in_the_chinese_ui_no_chinese_in_the_english_one(app: TestApp
         }
     }
     assert!(seen > 100, "the main pages were visited: {seen}");
-    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.into_iter().collect::<Vec<_>>().join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.into_iter().collect::<Vec<_>>().join("\n")
+    );
 }
 
 /// A page's HTML after any redirects; `None` for a download.
@@ -92,7 +107,9 @@ async fn page(c: &Client, path: &str) -> Option<String> {
 async fn public_pages(app: &TestApp) -> Vec<String> {
     let c = app.client();
     let mut paths: Vec<String> =
-        ["/", "/login", "/box/hubin", "/track", "/box/hubin/results", "/box/hubin/consultations"].map(String::from).into();
+        ["/", "/login", "/box/hubin", "/track", "/box/hubin/results", "/box/hubin/consultations"]
+            .map(String::from)
+            .into();
     let code = app
         .db
         .read_blocking(|c| {
@@ -242,7 +259,8 @@ fn visible_text(html: &str, other: &str) -> String {
         let end = rest.find('>').map(|i| i + 1).unwrap_or(rest.len());
         let tag = &rest[..end];
         rest = &rest[end..];
-        let name: String = tag[1..].chars().take_while(|c| c.is_ascii_alphanumeric()).collect::<String>().to_lowercase();
+        let name: String =
+            tag[1..].chars().take_while(|c| c.is_ascii_alphanumeric()).collect::<String>().to_lowercase();
         let skip_to = |rest: &str, name: &str| rest.find(&format!("</{name}>")).map(|i| i + name.len() + 3);
         if ["script", "style", "svg", "code"].contains(&name.as_str()) || tag.contains(&format!(" lang=\"{other}\"")) {
             if let Some(i) = skip_to(rest, &name) {

@@ -182,8 +182,7 @@ impl Page {
     /// /opinions/reports marks 社情民意信息, not 社情民意 too).
     pub fn is_current(&self, href: &str) -> bool {
         let matches = |h: &str| if h == "/" { self.path == "/" } else { self.path.starts_with(h) };
-        matches(href)
-            && !self.nav().iter().flat_map(|g| &g.items).any(|n| n.href.len() > href.len() && matches(n.href))
+        matches(href) && !self.nav().iter().flat_map(|g| &g.items).any(|n| n.href.len() > href.len() && matches(n.href))
     }
 
     /// A menu holding the current page, marked on its closed summary too.
