@@ -15,6 +15,7 @@ mod r#gen;
 mod guard;
 mod jobs;
 mod language;
+mod layout;
 mod logs;
 mod opinion_extensions;
 mod opinion_extras;

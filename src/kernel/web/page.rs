@@ -43,6 +43,9 @@ pub struct Page {
     pub csrf: String,
     pub user: Option<Actor>,
     pub path: String,
+    /// The path with its query, where the language and type switches return
+    /// (a box opened from a village's QR code keeps its village).
+    pub here: String,
     pub flash: Option<Flash>,
 }
 
@@ -210,7 +213,8 @@ impl Page {
             }
             None => (form_token(), None),
         };
-        Page { lang, large, csrf, user, path: parts.uri.path().to_string(), flash }
+        let here = parts.uri.path_and_query().map_or_else(|| parts.uri.path().to_string(), |p| p.to_string());
+        Page { lang, large, csrf, user, path: parts.uri.path().to_string(), here, flash }
     }
 }
 
