@@ -514,7 +514,8 @@ async fn a_consultation_from_topic_to_a_closed_item_and_the_public_page() {
 /// large type, every public page fits the screen, its text is at least 18 px
 /// (larger in elder mode), no control is smaller than the text, targets are
 /// at least 48 px high, and the elder toggle sits at the top. Then a district
-/// staffer's grouped navigation on a 1280 px screen and on the phone.
+/// staffer's grouped navigation on a 1280 px screen and on the phone, and each
+/// of their pages on the phone in large type.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn public_pages_fit_a_phone_in_elder_mode_and_both_languages() {
     use diesel::prelude::*;
@@ -627,6 +628,30 @@ async fn public_pages_fit_a_phone_in_elder_mode_and_both_languages() {
             b.shot(&format!("nav-{lang}-{width}")).await;
         }
     }
+    // Every page of the staffer's menus fits the phone in large type too.
+    b.client.set_window_size(360, 800).await.expect("phone size");
+    b.client.goto(&app.url("/ui/large/on?next=/")).await.expect("large type");
+    let hrefs = b
+        .client
+        .execute("return [...document.querySelectorAll('nav.main-nav a')].map(a => a.getAttribute('href'))", vec![])
+        .await
+        .expect("the menus' links");
+    let mut wide = vec![];
+    for href in hrefs.as_array().expect("a list").iter().filter_map(|h| h.as_str()) {
+        b.client.goto(&app.url(href)).await.expect("open");
+        let w = b
+            .client
+            .execute("return [document.documentElement.scrollWidth, window.innerWidth]", vec![])
+            .await
+            .expect("widths");
+        if w[0].as_f64() > w[1].as_f64() {
+            wide.push(format!("{href}: {w}"));
+            b.shot(&format!("wide-{}", href.replace('/', "_"))).await;
+        }
+    }
+    assert!(wide.is_empty(), "wider than a 360 px phone in large type: {wide:?}");
+    b.client.goto(&app.url("/ui/large/off?next=/")).await.expect("standard type");
+
     // The current page is marked in its menu and on the menu's summary.
     b.client.goto(&app.url("/opinions/stats")).await.expect("figures");
     let summary = b.client.find(Locator::Css("nav.main-nav summary.current")).await.expect("the menu is marked");
