@@ -278,12 +278,35 @@ fn init_tracing(json: bool) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tower_http=info"));
     // A span's close prints its time: one line per request at `info`; with
     // `xieshang=debug` each store call under it too, to find the slow one.
+    let colours = log_colours(std::io::IsTerminal::is_terminal(&std::io::stdout()), std::env::var_os("NO_COLOR"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colours)
         .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE);
     if json {
         builder.json().init();
     } else {
         builder.init();
+    }
+}
+
+/// Colour codes only for a person at a terminal: a log file or a journal would
+/// keep them as noise. NO_COLOR set to anything but "" turns them off
+/// (no-color.org).
+fn log_colours(stdout_is_terminal: bool, no_color: Option<std::ffi::OsString>) -> bool {
+    stdout_is_terminal && no_color.is_none_or(|v| v.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::log_colours;
+
+    #[test]
+    fn colours_only_at_a_terminal_without_no_color() {
+        assert!(log_colours(true, None));
+        assert!(log_colours(true, Some("".into())), "an empty NO_COLOR is unset");
+        assert!(!log_colours(true, Some("1".into())));
+        assert!(!log_colours(false, None), "a file or a pipe gets no colour codes");
+        assert!(!log_colours(false, Some("1".into())));
     }
 }

@@ -115,6 +115,20 @@ impl Browser {
             .expect("click");
     }
 
+    /// Opens the navigation menu holding the link to `href`.
+    async fn open_menu(&self, href: &str) {
+        let link = format!("nav.main-nav a[href='{href}']");
+        self.click_no_wait(&format!("nav.main-nav li.menu:has(a[href='{href}']) summary")).await;
+        let el = self.client.find(Locator::Css(&link)).await.unwrap_or_else(|e| panic!("{link}: {e}"));
+        for _ in 0..50 {
+            if el.is_displayed().await.unwrap_or(false) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the menu holding {href} did not open");
+    }
+
     /// With XIESHANG_SCREENSHOTS=DIR set, saves what the phone shows now as
     /// DIR/NAME.png, for a person to look at; otherwise does nothing.
     async fn shot(&self, name: &str) {
@@ -188,6 +202,7 @@ async fn office_staff_set_up_a_point_and_a_home_item() {
     let app = TestApp::spawn(Kind::Sqlite).await.expect("app");
     let b = Browser::start().await;
     b.login(&app, "gaomiao", DEMO_PASSWORD).await;
+    b.open_menu("/offices").await;
     b.click("nav.main-nav a[href='/offices']").await;
     b.click("table a[href^='/offices/']").await;
     let office_path = b.path().await;
@@ -228,7 +243,8 @@ async fn office_staff_set_up_a_point_and_a_home_item() {
     b.shot("home").await;
 
     // The board turns the item green and counts it.
-    b.click("a[href='/homes']").await;
+    b.open_menu("/homes").await;
+    b.click("nav.main-nav a[href='/homes']").await;
     let cell = b.client.find(Locator::Css("td[data-item=rules]")).await.expect("cell");
     assert_eq!(cell.attr("data-state").await.expect("attr").as_deref(), Some("ok"));
     assert!(b.text("#compliance-board td.met").await.starts_with('3'));
@@ -548,5 +564,156 @@ async fn a_consultation_from_topic_to_a_closed_item_and_the_public_page() {
     let main = b.text("main").await;
     assert!(main.contains("首批两栋楼完成加装") && main.contains("有实效") && main.contains("已办结"));
     b.shot("consultation-public").await;
+    b.close().await;
+}
+
+/// Issue 14, 适老化: on a 360 px phone, in both languages, with and without
+/// large type, every public page fits the screen, its text is at least 18 px
+/// (larger in elder mode), no control is smaller than the text, targets are
+/// at least 48 px high, and the elder toggle sits at the top. Then a district
+/// staffer's grouped navigation on a 1280 px screen and on the phone, and each
+/// of their pages on the phone in large type.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn public_pages_fit_a_phone_in_elder_mode_and_both_languages() {
+    use diesel::prelude::*;
+    use xieshang::kernel::db::schema::{consultations, members_homes, opinions};
+    let app = TestApp::spawn(Kind::Sqlite).await.expect("app");
+    let (code, consultation, home): (String, i64, i64) = app
+        .db
+        .read_blocking(|c| {
+            let code = opinions::table.order(opinions::id.asc()).select(opinions::code).first(c)?;
+            let consultation =
+                consultations::table.order(consultations::id.asc()).select(consultations::id).first(c)?;
+            let home = members_homes::table.order(members_homes::id.asc()).select(members_homes::id).first(c)?;
+            Ok((code, consultation, home))
+        })
+        .expect("demo records");
+    let pages = [
+        "/".to_string(),
+        "/box/hubin".into(),
+        "/track".into(),
+        format!("/track/{code}"),
+        "/track?code=NOSUCHCODE".into(),
+        "/box/hubin/results".into(),
+        "/box/hubin/consultations".into(),
+        format!("/box/hubin/consultations/{consultation}"),
+        format!("/box/hubin/homes/{home}"),
+        "/login".into(),
+    ];
+    let b = Browser::start().await;
+    b.client.set_window_size(360, 800).await.expect("phone size");
+    const MEASURE: &str = r#"
+        const px = el => parseFloat(getComputedStyle(el).fontSize);
+        const visible = el => el.getClientRects().length > 0;
+        const body = px(document.body);
+        const toggle = document.querySelector('#elder-toggle').getBoundingClientRect();
+        const controls = [...document.querySelectorAll('main button, main input, main select, main textarea')]
+            .filter(el => visible(el) && !['hidden', 'checkbox', 'radio'].includes(el.type));
+        const small = controls.filter(el => px(el) < body).map(el => el.outerHTML.slice(0, 80));
+        const targets = [...document.querySelectorAll('header a.tool, main button, main input, main select, main a.button')]
+            .filter(el => visible(el) && !['hidden', 'checkbox', 'radio'].includes(el.type) && !el.classList.contains('link'));
+        const low = targets.filter(el => el.getBoundingClientRect().height < 47.5).map(el => el.outerHTML.slice(0, 80));
+        const h1 = document.querySelector('main h1');
+        return {
+            width: window.innerWidth, scroll: document.documentElement.scrollWidth, body,
+            h1: h1 ? px(h1) : null, small, low, submit: document.querySelector('main button[type=submit]') !== null,
+            toggleTop: toggle.top, toggleHeight: toggle.height,
+        };
+    "#;
+    let mut normal_sizes = std::collections::HashMap::new();
+    for lang in ["zh-CN", "en"] {
+        for large in ["off", "on"] {
+            b.client.goto(&app.url(&format!("/lang/{lang}?next=/login"))).await.expect("language");
+            b.client.goto(&app.url(&format!("/ui/large/{large}?next=/login"))).await.expect("elder mode");
+            for (n, path) in pages.iter().enumerate() {
+                b.client.goto(&app.url(path)).await.expect("open");
+                let m = b.client.execute(MEASURE, vec![]).await.expect("measure");
+                let at = format!("{path} ({lang}, large type {large})");
+                let num = |k: &str| m[k].as_f64().unwrap_or_else(|| panic!("{at}: {k} in {m}"));
+                assert_eq!(num("width"), 360.0, "{at}: the window is a phone's");
+                assert!(num("scroll") <= num("width"), "{at}: {} px wide on a 360 px screen", num("scroll"));
+                let body = num("body");
+                if large == "off" {
+                    assert!(body >= 18.0, "{at}: body text {body} px");
+                    normal_sizes.insert((lang, path.clone()), body);
+                } else {
+                    let normal = normal_sizes[&(lang, path.clone())];
+                    assert!(body > normal, "{at}: body text {body} px, {normal} px without large type");
+                }
+                if let Some(h1) = m["h1"].as_f64() {
+                    assert!(h1 > body, "{at}: the heading ({h1} px) is larger than the text ({body} px)");
+                }
+                assert_eq!(m["small"], serde_json::json!([]), "{at}: controls smaller than the text ({body} px)");
+                assert_eq!(m["low"], serde_json::json!([]), "{at}: touch targets under 48 px high");
+                assert!(num("toggleTop") < 10.0, "{at}: the elder toggle at the top, not at {}", num("toggleTop"));
+                assert!(num("toggleHeight") >= 48.0, "{at}: the elder toggle is {} px high", num("toggleHeight"));
+                if path.starts_with("/box/hubin") && path.len() == "/box/hubin".len() {
+                    assert_eq!(m["submit"], serde_json::json!(true), "{at}: the box has its submit button");
+                }
+                b.shot(&format!("public-{lang}-{large}-{n}")).await;
+            }
+        }
+    }
+
+    // A district staffer's navigation: nothing beyond the screen's edge, at
+    // 1280 px and on the phone, each menu open in turn.
+    b.client.goto(&app.url("/lang/zh-CN?next=/login")).await.expect("language");
+    b.client.goto(&app.url("/ui/large/off?next=/login")).await.expect("standard type");
+    b.login(&app, "admin", DEMO_PASSWORD).await;
+    const NAV: &str = r#"
+        const out = [];
+        const check = () => document.querySelectorAll('nav.main-nav a, nav.main-nav summary').forEach(el => {
+            const r = el.getBoundingClientRect();
+            if (r.width > 0 && (r.right > window.innerWidth + 0.5 || r.left < 0)) out.push(el.textContent.trim());
+        });
+        check();
+        const menus = [...document.querySelectorAll('nav.main-nav details')];
+        for (const d of menus) { d.open = true; check(); d.open = false; }
+        const links = document.querySelectorAll('nav.main-nav a').length;
+        return { cut: out, menus: menus.length, links, scroll: document.documentElement.scrollWidth, width: window.innerWidth };
+    "#;
+    for lang in ["en", "zh-CN"] {
+        b.client.goto(&app.url(&format!("/lang/{lang}?next=/"))).await.expect("language");
+        for width in [1280, 360] {
+            b.client.set_window_size(width, 800).await.expect("window size");
+            b.client.goto(&app.url("/")).await.expect("home");
+            let m = b.client.execute(NAV, vec![]).await.expect("measure the navigation");
+            let at = format!("{width} px, {lang}");
+            assert_eq!(m["cut"], serde_json::json!([]), "{at}: navigation cut off");
+            assert!(m["menus"].as_u64() >= Some(4) && m["links"].as_u64() >= Some(16), "{at}: {m}");
+            assert!(m["scroll"].as_f64() <= m["width"].as_f64(), "{at}: the page is wider than the screen: {m}");
+            b.shot(&format!("nav-{lang}-{width}")).await;
+        }
+    }
+    // Every page of the staffer's menus fits the phone in large type too.
+    b.client.set_window_size(360, 800).await.expect("phone size");
+    b.client.goto(&app.url("/ui/large/on?next=/")).await.expect("large type");
+    let hrefs = b
+        .client
+        .execute("return [...document.querySelectorAll('nav.main-nav a')].map(a => a.getAttribute('href'))", vec![])
+        .await
+        .expect("the menus' links");
+    let mut wide = vec![];
+    for href in hrefs.as_array().expect("a list").iter().filter_map(|h| h.as_str()) {
+        b.client.goto(&app.url(href)).await.expect("open");
+        let w = b
+            .client
+            .execute("return [document.documentElement.scrollWidth, window.innerWidth]", vec![])
+            .await
+            .expect("widths");
+        if w[0].as_f64() > w[1].as_f64() {
+            wide.push(format!("{href}: {w}"));
+            b.shot(&format!("wide-{}", href.replace('/', "_"))).await;
+        }
+    }
+    assert!(wide.is_empty(), "wider than a 360 px phone in large type: {wide:?}");
+    b.client.goto(&app.url("/ui/large/off?next=/")).await.expect("standard type");
+
+    // The current page is marked in its menu and on the menu's summary.
+    b.client.goto(&app.url("/opinions/stats")).await.expect("figures");
+    let summary = b.client.find(Locator::Css("nav.main-nav summary.current")).await.expect("the menu is marked");
+    assert!(summary.text().await.expect("text").contains("社情民意"));
+    let current = b.client.find(Locator::Css("nav.main-nav a[aria-current=page]")).await.expect("the page is marked");
+    assert_eq!(current.attr("href").await.expect("href").as_deref(), Some("/opinions/stats"));
     b.close().await;
 }

@@ -30,6 +30,12 @@ pub struct NavItem {
     pub label_key: &'static str,
 }
 
+/// Links shown side by side (no label), or a menu of one area's pages.
+pub struct NavGroup {
+    pub label_key: Option<&'static str>,
+    pub items: Vec<NavItem>,
+}
+
 pub struct Page {
     pub lang: Lang,
     /// 适老化: large type, high contrast.
@@ -37,6 +43,9 @@ pub struct Page {
     pub csrf: String,
     pub user: Option<Actor>,
     pub path: String,
+    /// The path with its query, where the language and type switches return
+    /// (a box opened from a village's QR code keeps its village).
+    pub here: String,
     pub flash: Option<Flash>,
 }
 
@@ -60,6 +69,26 @@ impl Page {
         self.user.as_ref().map(|u| self.t(&u.role.label_key())).unwrap_or_default()
     }
 
+    /// A list's separator: 、 in Chinese, a comma in English.
+    pub fn sep(&self) -> String {
+        self.t("punct.sep")
+    }
+
+    /// ： in Chinese, ": " in English.
+    pub fn colon(&self) -> String {
+        self.t("punct.colon")
+    }
+
+    /// `x` in the language's parentheses: （x） or " (x)".
+    pub fn paren(&self, x: &str) -> String {
+        format!("{}{x}{}", self.t("punct.paren_open"), self.t("punct.paren_close"))
+    }
+
+    /// A heading among choices: 【x】 or [x].
+    pub fn bracket(&self, x: &str) -> String {
+        format!("{}{x}{}", self.t("punct.bracket_open"), self.t("punct.bracket_close"))
+    }
+
     /// Date and time in Asia/Shanghai, as staff read it.
     pub fn time(&self, t: &NaiveDateTime) -> String {
         crate::kernel::time::local(t)
@@ -69,60 +98,99 @@ impl Page {
         t.as_ref().map(crate::kernel::time::local).unwrap_or_else(|| "—".into())
     }
 
-    pub fn nav(&self) -> Vec<NavItem> {
+    /// The role's navigation, grouped by area so that a district staffer's
+    /// fifteen pages fit a 1280 px screen and a phone (issue 14).
+    pub fn nav(&self) -> Vec<NavGroup> {
         let Some(u) = &self.user else { return vec![] };
         let nav = |href, label_key| NavItem { href, label_key };
-        let mut items = vec![nav("/", "nav.home")];
+        let menu = |label_key, items: Vec<NavItem>| NavGroup { label_key: Some(label_key), items };
+        let links = |items: Vec<NavItem>| NavGroup { label_key: None, items };
+        let home = nav("/", "nav.home");
         match u.role {
-            Role::DistrictAdmin | Role::Leader => items.extend([
-                nav("/opinions", "nav.opinions"),
-                nav("/opinions/reports", "nav.reports"),
-                nav("/opinions/stats", "nav.opinion_stats"),
-                nav("/activities", "nav.activities"),
-                nav("/activities/coverage", "nav.coverage"),
-                nav("/consultations", "nav.consultations"),
-                nav("/consultations/items", "nav.consultation_items"),
-                nav("/consultations/overview", "nav.consultation_overview"),
-                nav("/offices", "nav.offices"),
-                nav("/members", "nav.members"),
-                nav("/liaisons", "nav.liaisons"),
-                nav("/homes", "nav.homes"),
-                nav("/sectors", "nav.sectors"),
-                nav("/calendar", "nav.calendar"),
-                nav("/roster", "roster.nav"),
-            ]),
-            Role::OfficeStaff => items.extend([
-                nav("/opinions", "nav.opinions"),
-                nav("/activities", "nav.activities"),
-                nav("/activities/coverage", "nav.coverage"),
-                nav("/consultations", "nav.consultations"),
-                nav("/consultations/items", "nav.consultation_items"),
-                nav("/offices", "nav.my_office"),
-                nav("/members", "nav.members"),
-                nav("/homes", "nav.homes"),
-                nav("/roster", "roster.nav"),
-            ]),
-            Role::Member => items.extend([
+            Role::DistrictAdmin | Role::Leader => vec![
+                links(vec![home, nav("/calendar", "nav.calendar")]),
+                menu(
+                    "nav.group_opinions",
+                    vec![
+                        nav("/opinions", "nav.opinion_cases"),
+                        nav("/opinions/reports", "nav.reports"),
+                        nav("/opinions/stats", "nav.opinion_stats"),
+                    ],
+                ),
+                menu(
+                    "nav.group_activities",
+                    vec![nav("/activities", "nav.activities"), nav("/activities/coverage", "nav.coverage")],
+                ),
+                menu(
+                    "nav.group_consultations",
+                    vec![
+                        nav("/consultations", "nav.consultation_topics"),
+                        nav("/consultations/items", "nav.consultation_items"),
+                        nav("/consultations/overview", "nav.consultation_overview"),
+                    ],
+                ),
+                menu(
+                    "nav.group_roster",
+                    vec![
+                        nav("/offices", "nav.offices"),
+                        nav("/members", "nav.members"),
+                        nav("/liaisons", "nav.liaisons"),
+                        nav("/homes", "nav.homes"),
+                        nav("/sectors", "nav.sectors"),
+                        nav("/roster", "roster.nav"),
+                    ],
+                ),
+            ],
+            Role::OfficeStaff => vec![
+                links(vec![home, nav("/opinions", "nav.opinions")]),
+                menu(
+                    "nav.group_activities",
+                    vec![nav("/activities", "nav.activities"), nav("/activities/coverage", "nav.coverage")],
+                ),
+                menu(
+                    "nav.group_consultations",
+                    vec![
+                        nav("/consultations", "nav.consultation_topics"),
+                        nav("/consultations/items", "nav.consultation_items"),
+                    ],
+                ),
+                menu(
+                    "nav.group_roster",
+                    vec![
+                        nav("/offices", "nav.my_office"),
+                        nav("/members", "nav.members"),
+                        nav("/homes", "nav.homes"),
+                        nav("/roster", "roster.nav"),
+                    ],
+                ),
+            ],
+            Role::Member => vec![links(vec![
+                home,
                 nav("/opinions", "nav.my_cases"),
                 nav("/activities", "nav.activities"),
                 nav("/consultations", "nav.consultations"),
                 nav("/offices", "nav.offices"),
-            ]),
-            Role::Sysadmin => items.push(nav("/admin/users", "nav.accounts")),
-            Role::Auditor => items.push(nav("/audit", "nav.audit")),
-            Role::Department => {
-                items.extend([nav("/opinions", "nav.my_cases"), nav("/consultations/items", "nav.consultation_items")])
-            }
+            ])],
+            Role::Sysadmin => vec![links(vec![home, nav("/admin/users", "nav.accounts")])],
+            Role::Auditor => vec![links(vec![home, nav("/audit", "nav.audit")])],
+            Role::Department => vec![links(vec![
+                home,
+                nav("/opinions", "nav.my_cases"),
+                nav("/consultations/items", "nav.consultation_items"),
+            ])],
         }
-        items.push(nav("/account/password", "nav.password"));
-        items
     }
 
     /// The nav item for this page: the longest href the path starts with (so
     /// /opinions/reports marks 社情民意信息, not 社情民意 too).
     pub fn is_current(&self, href: &str) -> bool {
         let matches = |h: &str| if h == "/" { self.path == "/" } else { self.path.starts_with(h) };
-        matches(href) && !self.nav().iter().any(|n| n.href.len() > href.len() && matches(n.href))
+        matches(href) && !self.nav().iter().flat_map(|g| &g.items).any(|n| n.href.len() > href.len() && matches(n.href))
+    }
+
+    /// A menu holding the current page, marked on its closed summary too.
+    pub fn holds_current(&self, group: &NavGroup) -> bool {
+        group.items.iter().any(|i| self.is_current(i.href))
     }
 
     /// Builds the page context from a request; also used by the error renderer.
@@ -145,7 +213,8 @@ impl Page {
             }
             None => (form_token(), None),
         };
-        Page { lang, large, csrf, user, path: parts.uri.path().to_string(), flash }
+        let here = parts.uri.path_and_query().map_or_else(|| parts.uri.path().to_string(), |p| p.to_string());
+        Page { lang, large, csrf, user, path: parts.uri.path().to_string(), here, flash }
     }
 }
 
