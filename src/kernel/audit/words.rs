@@ -200,6 +200,15 @@ mod tests {
             "opinion_report.adopt",
             "opinion_report.decline",
             "opinion_report.instruct",
+            // A password reset by a texted code (kernel::auth::reset).
+            "auth.reset_code_sent",
+            "auth.reset_unknown",
+            "auth.reset_refused",
+            "auth.reset_rate_limited",
+            "auth.reset_code_wrong",
+            "auth.reset_code_expired",
+            "auth.reset_code_invalid",
+            "auth.password_reset_by_code",
         ] {
             actions.insert(dynamic.to_string());
         }
