@@ -76,9 +76,28 @@ fn value_text(lang: Lang, v: &Value) -> String {
         Value::Bool(false) => lang.t("audit.no"),
         Value::String(s) if s.is_empty() => lang.t("audit.empty_value"),
         Value::String(s) => s.clone(),
-        Value::Array(items) => items.iter().map(|i| value_text(lang, i)).collect::<Vec<_>>().join("、"),
+        Value::Array(items) => items.iter().map(|i| value_text(lang, i)).collect::<Vec<_>>().join(&lang.t("punct.sep")),
         other => other.to_string(),
     }
+}
+
+/// A stored code (`held`, `open_space`) as the pages name it: the label of the
+/// record's own kind of code (`consultation_status.held`), else a shared one
+/// (replies, items); anything else as written.
+fn code_text(lang: Lang, entity: &str, field: &str, v: &Value) -> String {
+    if let Value::String(code) = v {
+        let kinds = [
+            format!("{entity}_{field}"),
+            format!("{entity}_item_{field}"),
+            field.to_string(),
+            "meeting_reply".into(),
+            "item_status".into(),
+        ];
+        if let Some(t) = kinds.iter().find_map(|k| known(lang, &format!("{k}.{code}"))) {
+            return t;
+        }
+    }
+    value_text(lang, v)
 }
 
 fn parse(json: Option<&str>) -> Option<Value> {
@@ -87,9 +106,10 @@ fn parse(json: Option<&str>) -> Option<Value> {
 
 /// The fields of `before` and `after`: with both, only what differs; with one,
 /// all of it. A value that is not an object shows as one unnamed field.
-pub fn changes(lang: Lang, before: Option<&str>, after: Option<&str>) -> Vec<FieldChange> {
+pub fn changes(lang: Lang, entity: &str, before: Option<&str>, after: Option<&str>) -> Vec<FieldChange> {
     let (b, a) = (parse(before), parse(after));
     let text = |v: Option<&Value>| v.map(|v| value_text(lang, v));
+    let code = |k: &str, v: Option<&Value>| v.map(|v| code_text(lang, entity, k, v));
     let object = |v: &Option<Value>| v.as_ref().is_none_or(Value::is_object);
     if b.is_none() && a.is_none() {
         return vec![];
@@ -106,7 +126,7 @@ pub fn changes(lang: Lang, before: Option<&str>, after: Option<&str>) -> Vec<Fie
     keys.into_iter()
         .filter(|k| !SKIPPED.contains(&k.as_str()))
         .filter(|k| bm.get(*k).is_none() || am.get(*k).is_none() || bm.get(*k) != am.get(*k))
-        .map(|k| FieldChange { field: field_label(lang, k), before: text(bm.get(k)), after: text(am.get(k)) })
+        .map(|k| FieldChange { field: field_label(lang, k), before: code(k, bm.get(k)), after: code(k, am.get(k)) })
         .collect()
 }
 
@@ -119,7 +139,7 @@ pub fn describe(lang: Lang, e: &Entry) -> Described {
     Described {
         action: action_label(lang, &e.action),
         record,
-        changes: changes(lang, e.before.as_deref(), e.after.as_deref()),
+        changes: changes(lang, &e.entity, e.before.as_deref(), e.after.as_deref()),
     }
 }
 
@@ -141,7 +161,7 @@ mod tests {
     fn shows_only_what_changed() {
         let before = r#"{"id":3,"name":"张三","post":"主任","public_name":false,"updated_at":"x"}"#;
         let after = r#"{"id":3,"name":"张三","post":"副主任","public_name":true,"updated_at":"y"}"#;
-        let c = changes(Lang::Zh, Some(before), Some(after));
+        let c = changes(Lang::Zh, "member", Some(before), Some(after));
         assert_eq!(
             c,
             vec![
@@ -149,14 +169,16 @@ mod tests {
                 FieldChange { field: "公开姓名".into(), before: Some("否".into()), after: Some("是".into()) },
             ]
         );
-        let created = changes(Lang::Zh, None, Some(r#"{"status":"held","note":""}"#));
+        let created = changes(Lang::Zh, "activity", None, Some(r#"{"status":"held","note":""}"#));
         assert_eq!(created.len(), 2);
+        // Stored codes read as the pages name them.
+        assert_eq!(created[1].after.as_deref(), Some("已开展"));
         assert_eq!(created[0].after.as_deref(), Some("（空）"));
         assert_eq!(
-            changes(Lang::Zh, None, Some("7")),
+            changes(Lang::Zh, "x", None, Some("7")),
             vec![FieldChange { field: String::new(), before: None, after: Some("7".into()) }]
         );
-        assert!(changes(Lang::Zh, None, None).is_empty());
+        assert!(changes(Lang::Zh, "x", None, None).is_empty());
     }
 
     /// Every action the code records has words in both languages.
