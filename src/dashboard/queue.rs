@@ -126,7 +126,7 @@ pub struct Queue {
     /// A member's liaison points this quarter.
     pub points: Vec<Point>,
     /// This quarter, as the page names it.
-    pub quarter: String,
+    pub quarter: Option<Quarter>,
     /// Leaders' key figures.
     pub figures: Vec<Figure>,
     /// The sysadmin's locked and disabled accounts.
@@ -152,7 +152,7 @@ fn item_count(conn: &mut DbConn, actor: &Actor, key: &'static str, f: ItemFilter
 #[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, role = %actor.role))]
 pub fn gather(conn: &mut DbConn, actor: &Actor) -> AppResult<Queue> {
     let quarter = Quarter::of(today());
-    let mut q = Queue { quarter: quarter.to_string(), ..Queue::default() };
+    let mut q = Queue { quarter: Some(quarter), ..Queue::default() };
     match actor.role {
         Role::Department => {
             q.counts = handler_counts(conn, actor)?;

@@ -90,6 +90,11 @@ pub fn load(c: &mut DbConn, committee: CommitteeId, offices: &[OfficeId]) -> App
             let actor = if by_handler { &dept } else { &admin };
             cases::act(c, actor, id, &step)?;
         }
+        // The closed, satisfied case is published, so the front page's results
+        // wall shows a visitor how an answer reads.
+        if stage == 6 {
+            cases::set_public(c, &admin, id, true)?;
+        }
     }
     Ok(())
 }

@@ -49,7 +49,10 @@ impl Quarter {
     /// 2026年第四季度, Q4 2026.
     pub fn label(self, lang: impl std::borrow::Borrow<Lang>) -> String {
         match lang.borrow() {
-            Lang::Zh => format!("{}年第{}季度", self.year, ZH_NUMBERS[(self.q as usize - 1).min(3)]),
+            Lang::Zh => {
+                let n = (self.q as usize).checked_sub(1).and_then(|i| ZH_NUMBERS.get(i)).copied().unwrap_or("");
+                format!("{}年第{n}季度", self.year)
+            }
             Lang::En => format!("Q{} {}", self.q, self.year),
         }
     }
