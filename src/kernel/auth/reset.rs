@@ -110,6 +110,39 @@ fn system(committee: Option<CommitteeId>) -> Who<'static> {
     Who::System { committee_id: committee, name: "找回密码" }
 }
 
+/// What stops a step before its account is known.
+enum Gate {
+    /// The address ran over its hourly limit.
+    TooMany,
+    /// No account answers to the name or phone.
+    Unknown,
+    Account(Box<User>),
+}
+
+/// The address's hourly limit (`limit`: the window's key prefix and its
+/// count), then the account; each refusal audited without naming anyone.
+fn gate(
+    conn: &mut DbConn,
+    vault: &Vault,
+    id: &Identifier,
+    ip: &str,
+    limit: (&str, i32),
+    t: NaiveDateTime,
+) -> AppResult<Gate> {
+    let (prefix, per_hour) = limit;
+    if !crate::kernel::guard::hit_at(conn, &format!("{prefix}:{ip}"), Duration::hours(1), per_hour, t)? {
+        audit_anonymous(conn, "auth.reset_refused", ip)?;
+        return Ok(Gate::TooMany);
+    }
+    match find_account(conn, vault, id)? {
+        Some(user) => Ok(Gate::Account(Box::new(user))),
+        None => {
+            audit_anonymous(conn, "auth.reset_unknown", ip)?;
+            Ok(Gate::Unknown)
+        }
+    }
+}
+
 /// An audit entry about no known account (the address only).
 fn audit_anonymous(conn: &mut DbConn, action: &str, ip: &str) -> AppResult<()> {
     let change =
@@ -135,19 +168,10 @@ pub enum Requested {
 #[tracing::instrument(level = "debug", skip(conn, vault, id, ip))]
 pub fn request(conn: &mut DbConn, vault: &Vault, channel: Channel, id: &Identifier, ip: &str) -> AppResult<Requested> {
     let t = now();
-    if !crate::kernel::guard::hit_at(
-        conn,
-        &format!("pwreset:ip:{ip}"),
-        Duration::hours(1),
-        REQUESTS_PER_IP_PER_HOUR,
-        t,
-    )? {
-        audit_anonymous(conn, "auth.reset_refused", ip)?;
-        return Ok(Requested::TooMany);
-    }
-    let Some(user) = find_account(conn, vault, id)? else {
-        audit_anonymous(conn, "auth.reset_unknown", ip)?;
-        return Ok(Requested::Done);
+    let user = match gate(conn, vault, id, ip, ("pwreset:ip", REQUESTS_PER_IP_PER_HOUR), t)? {
+        Gate::TooMany => return Ok(Requested::TooMany),
+        Gate::Unknown => return Ok(Requested::Done),
+        Gate::Account(user) => *user,
     };
     let key = format!("pwreset:user:{}", user.id.0);
     if !crate::kernel::guard::hit_at(conn, &key, Duration::hours(1), CODES_PER_ACCOUNT_PER_HOUR, t)? {
@@ -205,19 +229,10 @@ pub enum Checked {
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn check(conn: &mut DbConn, vault: &Vault, id: &Identifier, code: &str, ip: &str) -> AppResult<Checked> {
     let t = now();
-    if !crate::kernel::guard::hit_at(
-        conn,
-        &format!("pwreset-try:ip:{ip}"),
-        Duration::hours(1),
-        TRIES_PER_IP_PER_HOUR,
-        t,
-    )? {
-        audit_anonymous(conn, "auth.reset_refused", ip)?;
-        return Ok(Checked::TooMany);
-    }
-    let Some(user) = find_account(conn, vault, id)? else {
-        audit_anonymous(conn, "auth.reset_unknown", ip)?;
-        return Ok(Checked::Invalid);
+    let user = match gate(conn, vault, id, ip, ("pwreset-try:ip", TRIES_PER_IP_PER_HOUR), t)? {
+        Gate::TooMany => return Ok(Checked::TooMany),
+        Gate::Unknown => return Ok(Checked::Invalid),
+        Gate::Account(user) => *user,
     };
     let live: Option<(i64, String, i32, NaiveDateTime)> = password_resets::table
         .filter(password_resets::user_id.eq(user.id).and(password_resets::closed_at.is_null()))
