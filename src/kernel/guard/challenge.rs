@@ -9,6 +9,7 @@
 //! still count every submission, and this only slows down a script that does
 //! not read the page.
 
+use crate::kernel::web::i18n::Lang;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{Duration, NaiveDateTime};
@@ -21,8 +22,8 @@ pub const CHALLENGE_TTL: Duration = Duration::minutes(10);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Challenge {
-    /// 「3 加 5 等于几？」
-    pub question: String,
+    /// The two numbers to add; `question` asks for their sum in words.
+    pub terms: (u32, u32),
     /// Goes back with the answer in a hidden field.
     pub token: String,
 }
@@ -35,7 +36,15 @@ pub fn new_challenge(secret: &[u8], now: NaiveDateTime) -> Challenge {
     let nonce = URL_SAFE_NO_PAD.encode(nonce);
     let expiry = (now + CHALLENGE_TTL).and_utc().timestamp();
     let mac = URL_SAFE_NO_PAD.encode(sign(secret, expiry, &nonce, a + b).finalize().into_bytes());
-    Challenge { question: format!("{a} 加 {b} 等于几？"), token: format!("{expiry}.{nonce}.{mac}") }
+    Challenge { terms: (a, b), token: format!("{expiry}.{nonce}.{mac}") }
+}
+
+impl Challenge {
+    /// 「3 加 5 等于几？」, "What is 3 plus 5?".
+    pub fn question(&self, lang: impl std::borrow::Borrow<Lang>) -> String {
+        let (a, b) = self.terms;
+        lang.borrow().t("box.challenge_question").replace("%{a}", &a.to_string()).replace("%{b}", &b.to_string())
+    }
 }
 
 /// True when `answer` is the right one for `token`, which is ours and not yet
@@ -108,9 +117,13 @@ mod tests {
 
     /// The sum the question asks for, read back from its text.
     fn solve(c: &Challenge) -> u32 {
-        let q = c.question.strip_suffix(" 等于几？").expect("question form");
+        let q = c.question(Lang::Zh);
+        let q = q.strip_suffix(" 等于几？").expect("question form");
         let (a, b) = q.split_once(" 加 ").expect("a 加 b");
-        a.parse::<u32>().expect("a") + b.parse::<u32>().expect("b")
+        let sum = a.parse::<u32>().expect("a") + b.parse::<u32>().expect("b");
+        let en = c.question(Lang::En);
+        assert_eq!(en, format!("What is {a} plus {b}?"));
+        sum
     }
 
     #[test]
