@@ -125,6 +125,9 @@ async fn staff_plan_members_reply_and_sign_in_by_the_qr_code(app: TestApp) {
     let others = &form[form[..others_group].rfind("<details").expect("details")..others_group];
     assert!(!others.contains(" open"), "the district's others start folded: {others}");
     assert!(form.contains("/static/picker.js"));
+    // A point that is not the office's is not carried into the plan.
+    let (_, form) = staff.get_text("/activities/new?locality=999999").await;
+    assert!(!form.contains("value=\"999999\""), "an unknown point is dropped");
     // A plan without a date is refused, and the form keeps what was typed.
     let (o, l, m) = (office.to_string(), point.to_string(), me.to_string());
     let fields = [

@@ -195,6 +195,9 @@ async fn plan_page(
                 Some(o) => org::localities::list(c, &me, Some(o))?,
                 None => vec![],
             };
+            // A point from the address that is not the office's is not chosen
+            // (the page would show none and send it anyway).
+            let locality = locality.filter(|l| localities.iter().any(|x| x.id == *l));
             let linked: Vec<MemberId> = match locality {
                 Some(l) => liaisons::points(c, &me, office)?
                     .into_iter()
