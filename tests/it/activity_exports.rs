@@ -11,6 +11,7 @@ use diesel::prelude::*;
 use xieshang::activities::model::Quarter;
 use xieshang::kernel::db::schema::{activities, localities, members, users};
 
+use crate::office;
 use crate::on_both_databases;
 use crate::support::{Client, TestApp, location};
 
@@ -272,6 +273,9 @@ async fn an_office_files_its_activities(app: TestApp) {
     }
     assert!(text.contains(&format!("{}（1人）", v.present.1)), "present: {text}");
     assert!(text.contains(&format!("{}（{REASON}）", v.absent.1)), "apologies with the reason: {text}");
+    if let Some(pages) = office::pdf_pages(&f.bytes, "docx") {
+        assert_eq!(pages, 1, "the record sheet prints on one page");
+    }
     // A member of the office sees the activity's page, and its record sheet.
     let member = app.login_as("member").await;
     assert_eq!(download(&member, &format!("/activities/{}/record.docx", v.id)).await.status, 200);

@@ -1,6 +1,7 @@
 //! One integration-test binary: HTTP tests on SQLite and PostgreSQL, and browser
 //! journeys in headless Chromium. `support` starts the app on a fresh database.
 
+mod office;
 mod support;
 
 mod accounts;
