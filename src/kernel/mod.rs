@@ -17,3 +17,4 @@ pub mod search;
 pub mod state;
 pub mod time;
 pub mod web;
+pub mod xlsx;

@@ -47,13 +47,26 @@ pub fn start_of_local_day(day: NaiveDate) -> NaiveDateTime {
         .unwrap_or_else(|| day.and_hms_opt(0, 0, 0).unwrap_or_default() - chrono::Duration::hours(8))
 }
 
+/// The UTC bounds of a Beijing calendar year: from its first instant, up to
+/// (not including) the next year's.
+pub fn year_bounds(year: i32) -> Option<(NaiveDateTime, NaiveDateTime)> {
+    let start = NaiveDate::from_ymd_opt(year, 1, 1)?;
+    let end = NaiveDate::from_ymd_opt(year + 1, 1, 1)?;
+    Some((start_of_local_day(start), start_of_local_day(end)))
+}
+
 /// A Beijing wall-clock date and time as the stored UTC instant.
 pub fn from_local(day: NaiveDate, time: chrono::NaiveTime) -> NaiveDateTime {
     start_of_local_day(day) + (time - chrono::NaiveTime::MIN)
 }
 
 pub fn local(t: &NaiveDateTime) -> String {
-    t.and_utc().with_timezone(&Shanghai).format("%Y-%m-%d %H:%M").to_string()
+    local_time(t).format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// A stored (UTC) instant as Beijing wall-clock time, for a spreadsheet cell.
+pub fn local_time(t: &NaiveDateTime) -> NaiveDateTime {
+    t.and_utc().with_timezone(&Shanghai).naive_local()
 }
 
 /// Dates as people type and write them (forms, rosters): 2026-03-01, 2026/3/1, 2026.3.1, 20260301.

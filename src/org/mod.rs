@@ -2,6 +2,7 @@
 //! (政协工作办公室). The full roster — sectors, members, localities, liaisons,
 //! Members' Homes — grows here.
 
+pub mod duty;
 pub mod model;
 pub mod roster;
 pub mod routes;

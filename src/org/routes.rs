@@ -15,14 +15,16 @@ use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::state::AppState;
 use crate::kernel::web::form;
 use crate::kernel::web::page::form_done as done;
+use crate::org::duty::CountDuty;
 use crate::org::model::LocalityKind;
 use crate::org::store::localities::LocalityData;
 
-pub fn router() -> Router<AppState> {
+/// `count_duty` counts a member's year for the member page (`org::duty`).
+pub fn router(count_duty: CountDuty) -> Router<AppState> {
     Router::new()
         .merge(accounts::router())
         .merge(offices::router())
-        .merge(members::router())
+        .merge(members::router(count_duty))
         .merge(liaisons::router())
         .merge(sectors::router())
         .merge(homes::router())

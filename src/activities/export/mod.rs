@@ -1,6 +1,6 @@
 //! The files an office files (归档): a quarter's or a year's activity list as
-//! xlsx, one activity's record sheet (活动记录表) as docx, and a member's
-//! attended activities for a year (the base of the 履职档案) as xlsx.
+//! xlsx and one activity's record sheet (活动记录表) as docx. (A member's
+//! year, activities included, is `crate::duty`.)
 //!
 //! The files are the office's archive documents and are always in Chinese:
 //! their fixed texts (column headers, the record sheet's labels, file names)
@@ -8,8 +8,7 @@
 //! labels. The links and messages around them follow the user's language.
 //!
 //! Who may have which file is checked by the stores this module reads
-//! through: `activities::list`/`get` scope activities by office, the roster's
-//! `members::get` scopes members.
+//! through: `activities::list`/`get` scope activities by office.
 
 pub mod docx;
 pub mod xlsx;
@@ -26,10 +25,10 @@ use crate::activities::store::{Activities, heard};
 use crate::kernel::auth::{Actor, OfficeScope};
 use crate::kernel::calendar::model::shanghai_date;
 use crate::kernel::db::DbConn;
-use crate::kernel::db::schema::{members_homes, offices};
+use crate::kernel::db::schema::members_homes;
 use crate::kernel::docx::chinese_date;
 use crate::kernel::error::{AppError, AppResult};
-use crate::kernel::ids::{ActivityId, HomeId, MemberId, OfficeId};
+use crate::kernel::ids::{ActivityId, HomeId, OfficeId};
 use crate::kernel::web::i18n::Lang;
 use crate::meetings::store::{attendees, files as meeting_files, speakers};
 use crate::org::store as org;
@@ -38,7 +37,7 @@ use crate::org::store as org;
 pub mod zh {
     /// The activity list's columns.
     pub const LIST_COLUMNS: [&str; 12] = [
-        "日期",
+        "时间",
         "类型",
         "活动名称",
         "工作办公室",
@@ -52,9 +51,6 @@ pub mod zh {
         "成果",
     ];
     pub const LIST_SHEET: &str = "活动一览";
-    /// The duty record's columns.
-    pub const DUTY_COLUMNS: [&str; 6] = ["序号", "日期", "类型", "活动名称", "工作办公室", "地点/联系点"];
-    pub const DUTY_SHEET: &str = "履职记录";
     /// The record sheet's title and labels, top to bottom.
     pub const RECORD_TITLE: &str = "委员活动记录表";
     pub const OFFICE_SUFFIX: &str = "政协工作办公室";
@@ -84,7 +80,6 @@ pub mod zh {
     /// The whole committee, in file names and titles.
     pub const ALL_OFFICES: &str = "全区";
     pub const LIST_FILE: &str = "活动";
-    pub const DUTY_FILE: &str = "履职记录";
     pub const RECORD_FILE: &str = "活动记录表";
 
     pub fn people(n: usize) -> String {
@@ -98,12 +93,6 @@ pub mod zh {
     }
     pub fn list_note(count: usize, printed: &str) -> String {
         format!("共{count}项活动　导出日期：{printed}")
-    }
-    pub fn duty_title(name: &str, year: i32) -> String {
-        format!("{name} {year}年度参加活动记录")
-    }
-    pub fn duty_note(office: &str, count: usize, printed: &str) -> String {
-        format!("工作办公室：{office}　共参加活动{count}次　导出日期：{printed}")
     }
     pub fn not_held(status: &str) -> String {
         format!("（{status}）")
@@ -221,7 +210,8 @@ fn chinese_time(utc: NaiveDateTime) -> String {
 /// One line of the activity list.
 #[derive(Debug, Clone)]
 pub struct ListLine {
-    pub date: NaiveDate,
+    /// Held (or planned) at, Beijing time.
+    pub at: NaiveDateTime,
     pub kind: String,
     pub title: String,
     pub office: String,
@@ -294,7 +284,7 @@ pub fn list_export(
             .collect();
         let home = a.home_id.and_then(|h| homes.get(&h)).map(String::as_str);
         lines.push(ListLine {
-            date: shanghai_date(a.when()),
+            at: crate::kernel::time::local_time(&a.when()),
             kind: label(&a.kind_label_key()),
             title: a.title.clone(),
             office: r.office.clone(),
@@ -396,58 +386,6 @@ pub fn record_sheet(conn: &mut DbConn, actor: &Actor, id: ActivityId, today: Nai
 /// The file name of a record sheet: `活动记录表_2026-11-21_听民声….docx`.
 pub fn record_file_name(r: &RecordSheet) -> String {
     format!("{}_{}_{}.docx", zh::RECORD_FILE, r.date, file_part(&r.title, 30))
-}
-
-/// One attended activity of a member's year.
-#[derive(Debug, Clone)]
-pub struct DutyLine {
-    pub date: NaiveDate,
-    pub kind: String,
-    pub title: String,
-    pub office: String,
-    pub place: String,
-}
-
-/// A member's duty record for a year.
-#[derive(Debug, Clone)]
-pub struct Duty {
-    pub name: String,
-    /// The member's office, or 无.
-    pub office: String,
-    pub year: i32,
-    pub lines: Vec<DutyLine>,
-}
-
-/// The held activities a member attended in a year, for the member
-/// themself, their office's staff, the district and leaders: who sees the
-/// member's page (`members::get`); anyone else gets "not found".
-#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, member = ?member, year = ?year))]
-pub fn duty(conn: &mut DbConn, actor: &Actor, member: MemberId, year: i32) -> AppResult<Duty> {
-    let m = match org::members::get(conn, actor, member)? {
-        Some(m) => m,
-        None => org::members::own_record(conn, actor)?.filter(|m| m.id == member).ok_or(AppError::NotFound)?,
-    };
-    let office = match m.office_id {
-        Some(o) => offices::table.find(o).select(offices::name).first::<String>(conn).optional()?,
-        None => None,
-    };
-    let mut lines = vec![];
-    for a in store::attended_in_unscoped(conn, member, year)? {
-        let (office, locality, home) = store::place_names(conn, &a)?;
-        lines.push(DutyLine {
-            date: shanghai_date(a.when()),
-            kind: label(&a.kind_label_key()),
-            title: a.title.clone(),
-            office,
-            place: place(locality.as_deref(), home.as_deref(), &a.venue),
-        });
-    }
-    Ok(Duty { name: m.name, office: office.unwrap_or_else(|| zh::NONE.to_string()), year, lines })
-}
-
-/// The file name of a duty record: `履职记录_张丽华_2026.xlsx`.
-pub fn duty_file_name(d: &Duty) -> String {
-    format!("{}_{}_{}.xlsx", zh::DUTY_FILE, file_part(&d.name, 20), d.year)
 }
 
 #[cfg(test)]

@@ -1,110 +1,50 @@
-//! The activity list and a member's duty record as xlsx (rust_xlsxwriter), in
-//! the look of the roster export: a title, a note, bold shaded headers with a
-//! filter, dates as real Excel dates, counts as numbers.
+//! The activity list as xlsx, in the shared look of the app's spreadsheets
+//! (`kernel::xlsx`): a title, a note, bold headers with a filter, the time
+//! of day with the date, counts as numbers, printed one page wide.
 
 use chrono::NaiveDate;
-use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{Workbook, XlsxError};
 
-use super::{Duty, ListLine, Period, zh};
-use crate::kernel::error::{AppError, AppResult};
+use super::{ListLine, Period, zh};
+use crate::kernel::error::AppResult;
+use crate::kernel::xlsx::{self as sheet, Formats, Print, Sheet};
 
-fn xlsx_error(e: XlsxError) -> AppError {
-    AppError::Internal(anyhow::anyhow!("writing the activities xlsx: {e}"))
-}
-
-struct Formats {
-    title: Format,
-    header: Format,
-    date: Format,
-    text: Format,
-    wrap: Format,
-}
-
-impl Formats {
-    fn new() -> Formats {
-        Formats {
-            title: Format::new().set_bold().set_font_size(14),
-            header: Format::new()
-                .set_bold()
-                .set_background_color(0xDDEBF7)
-                .set_border(FormatBorder::Thin)
-                .set_align(FormatAlign::Center),
-            date: Format::new().set_num_format("yyyy-mm-dd").set_align(FormatAlign::Top),
-            text: Format::new().set_align(FormatAlign::Top),
-            wrap: Format::new().set_text_wrap().set_align(FormatAlign::Top),
-        }
-    }
-}
-
-/// Title, note and headers; the data starts on the row returned.
-fn head(ws: &mut Worksheet, f: &Formats, title: &str, note: &str, columns: &[(&str, f64)]) -> Result<u32, XlsxError> {
-    ws.write_string_with_format(0, 0, title, &f.title)?;
-    ws.write_string(1, 0, note)?;
-    for (i, (name, width)) in columns.iter().enumerate() {
-        ws.write_string_with_format(3, i as u16, *name, &f.header)?;
-        ws.set_column_width(i as u16, *width)?;
-    }
-    ws.set_freeze_panes(4, 0)?;
-    Ok(4)
-}
+/// The row of the headers; the title and the note are above it.
+const HEADER_ROW: u32 = 3;
 
 /// The activity list of `scope` (an office, or 全区) for a period.
 pub fn activity_list(scope: &str, period: Period, lines: &[ListLine], printed: NaiveDate) -> AppResult<Vec<u8>> {
-    list_book(scope, period, lines, printed).map_err(xlsx_error)
+    list_book(scope, period, lines, printed).map_err(sheet::error)
 }
 
 fn list_book(scope: &str, period: Period, lines: &[ListLine], printed: NaiveDate) -> Result<Vec<u8>, XlsxError> {
-    const WIDTHS: [f64; 12] = [11.0, 16.0, 28.0, 12.0, 22.0, 8.0, 9.0, 9.0, 24.0, 9.0, 48.0, 36.0];
     let f = Formats::new();
     let mut book = Workbook::new();
-    let ws = book.add_worksheet();
-    ws.set_name(zh::LIST_SHEET)?;
-    let columns: Vec<(&str, f64)> = zh::LIST_COLUMNS.iter().copied().zip(WIDTHS).collect();
+    let mut ws = Sheet::new(book.add_worksheet(), zh::LIST_SHEET)?;
     let title = zh::list_title(scope, &period.chinese());
-    let first = head(ws, &f, &title, &zh::list_note(lines.len(), &printed.to_string()), &columns)?;
+    ws.title(0, &title);
+    ws.note(1, &zh::list_note(lines.len(), &printed.to_string()));
+    ws.headers(HEADER_ROW, &zh::LIST_COLUMNS, &f.header)?;
     for (i, l) in lines.iter().enumerate() {
-        let r = first + i as u32;
-        ws.write_with_format(r, 0, &l.date, &f.date)?;
-        ws.write_string_with_format(r, 1, &l.kind, &f.wrap)?;
-        ws.write_string_with_format(r, 2, &l.title, &f.wrap)?;
-        ws.write_string_with_format(r, 3, &l.office, &f.text)?;
-        ws.write_string_with_format(r, 4, &l.place, &f.wrap)?;
-        ws.write_string_with_format(r, 5, &l.status, &f.text)?;
-        ws.write_number_with_format(r, 6, l.invited as f64, &f.text)?;
-        ws.write_number_with_format(r, 7, l.present as f64, &f.text)?;
-        ws.write_string_with_format(r, 8, &l.present_names, &f.wrap)?;
-        ws.write_number_with_format(r, 9, f64::from(l.residents), &f.text)?;
-        ws.write_string_with_format(r, 10, &l.minutes, &f.wrap)?;
-        ws.write_string_with_format(r, 11, &l.outcomes, &f.wrap)?;
+        let r = HEADER_ROW + 1 + i as u32;
+        ws.datetime(r, 0, &l.at, &f.datetime)?;
+        ws.text(r, 1, &l.kind, &f.text)?;
+        ws.text(r, 2, &l.title, &f.text)?;
+        ws.text(r, 3, &l.office, &f.text)?;
+        ws.text(r, 4, &l.place, &f.text)?;
+        ws.text(r, 5, &l.status, &f.text)?;
+        ws.number(r, 6, l.invited as f64, &f.number)?;
+        ws.number(r, 7, l.present as f64, &f.number)?;
+        ws.text(r, 8, &l.present_names, &f.text)?;
+        ws.number(r, 9, f64::from(l.residents), &f.number)?;
+        ws.text(r, 10, &l.minutes, &f.text)?;
+        ws.text(r, 11, &l.outcomes, &f.text)?;
     }
-    let last = first - 1 + lines.len() as u32;
-    ws.autofilter(first - 1, 0, last, (zh::LIST_COLUMNS.len() - 1) as u16)?;
-    book.save_to_buffer()
-}
-
-/// A member's attended activities in a year, numbered.
-pub fn duty_record(d: &Duty, printed: NaiveDate) -> AppResult<Vec<u8>> {
-    duty_book(d, printed).map_err(xlsx_error)
-}
-
-fn duty_book(d: &Duty, printed: NaiveDate) -> Result<Vec<u8>, XlsxError> {
-    const WIDTHS: [f64; 6] = [6.0, 11.0, 16.0, 32.0, 12.0, 26.0];
-    let f = Formats::new();
-    let mut book = Workbook::new();
-    let ws = book.add_worksheet();
-    ws.set_name(zh::DUTY_SHEET)?;
-    let columns: Vec<(&str, f64)> = zh::DUTY_COLUMNS.iter().copied().zip(WIDTHS).collect();
-    let note = zh::duty_note(&d.office, d.lines.len(), &printed.to_string());
-    let first = head(ws, &f, &zh::duty_title(&d.name, d.year), &note, &columns)?;
-    for (i, l) in d.lines.iter().enumerate() {
-        let r = first + i as u32;
-        ws.write_number_with_format(r, 0, (i + 1) as f64, &f.text)?;
-        ws.write_with_format(r, 1, &l.date, &f.date)?;
-        ws.write_string_with_format(r, 2, &l.kind, &f.wrap)?;
-        ws.write_string_with_format(r, 3, &l.title, &f.wrap)?;
-        ws.write_string_with_format(r, 4, &l.office, &f.text)?;
-        ws.write_string_with_format(r, 5, &l.place, &f.wrap)?;
-    }
+    let last = HEADER_ROW + lines.len() as u32;
+    let w = ws.worksheet();
+    w.autofilter(HEADER_ROW, 0, last, (zh::LIST_COLUMNS.len() - 1) as u16)?;
+    w.set_freeze_panes(HEADER_ROW + 1, 0)?;
+    ws.finish(&Print { title: &title, printed, header_rows: (HEADER_ROW, HEADER_ROW) })?;
     book.save_to_buffer()
 }
 
@@ -115,7 +55,6 @@ mod tests {
     use calamine::{Data, Reader, Xlsx};
 
     use super::*;
-    use crate::activities::export::DutyLine;
     use crate::activities::model::Quarter;
 
     fn day(s: &str) -> NaiveDate {
@@ -132,7 +71,7 @@ mod tests {
     #[test]
     fn the_list_has_its_title_headers_and_rows() {
         let line = ListLine {
-            date: day("2026-11-21"),
+            at: day("2026-11-21").and_hms_opt(9, 30, 0).expect("time"),
             kind: "联系活动".into(),
             title: "五原路社区听民声".into(),
             office: "高庙乡".into(),
@@ -153,29 +92,12 @@ mod tests {
         assert_eq!(rows[4][2], Data::String("五原路社区听民声".into()));
         assert_eq!(rows[4][7], Data::Float(2.0));
         assert_eq!(rows[4][8], Data::String("张丽华、李明".into()));
-        assert!(matches!(rows[4][0], Data::DateTime(_)), "a real date: {:?}", rows[4][0]);
+        match &rows[4][0] {
+            Data::DateTime(t) => assert_eq!(t.as_datetime().map(|t| t.to_string()), Some("2026-11-21 09:30:00".into())),
+            other => panic!("a real date and time: {other:?}"),
+        }
         // An empty period is a file with headers only.
         let empty = cells(activity_list("全区", Period::Year(2026), &[], day("2026-11-28")).expect("xlsx"));
         assert_eq!(empty.len(), 4);
-    }
-
-    #[test]
-    fn the_duty_record_numbers_the_activities() {
-        let d = Duty {
-            name: "张丽华".into(),
-            office: "高庙乡".into(),
-            year: 2026,
-            lines: vec![DutyLine {
-                date: day("2026-03-02"),
-                kind: "学习".into(),
-                title: "集中学习".into(),
-                office: "高庙乡".into(),
-                place: "委员之家".into(),
-            }],
-        };
-        let rows = cells(duty_record(&d, day("2026-11-28")).expect("xlsx"));
-        assert_eq!(rows[0][0], Data::String("张丽华 2026年度参加活动记录".into()));
-        assert_eq!(rows[4][0], Data::Float(1.0));
-        assert_eq!(rows[4][3], Data::String("集中学习".into()));
     }
 }

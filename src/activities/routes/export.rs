@@ -1,7 +1,7 @@
 //! The files an office files, as downloads: the activity list of a quarter or
-//! a year (xlsx), one activity's record sheet (docx), a member's duty record
-//! for a year (xlsx). Who gets which is decided in `activities::export` by
-//! the scoped stores; another office's activity or member is "not found".
+//! a year (xlsx) and one activity's record sheet (docx). Who gets which is
+//! decided in `activities::export` by the scoped stores; another office's
+//! activity is "not found".
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -14,7 +14,7 @@ use crate::activities::model::Kind;
 use crate::kernel::auth::CurrentUser;
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::files::{Kind as FileKind, attachment};
-use crate::kernel::ids::{ActivityId, MemberId, OfficeId};
+use crate::kernel::ids::{ActivityId, OfficeId};
 use crate::kernel::state::AppState;
 use crate::kernel::time::today;
 use crate::kernel::web::form;
@@ -23,7 +23,6 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/activities/export.xlsx", get(list_xlsx))
         .route("/activities/{id}/record.docx", get(record_docx))
-        .route("/members/{id}/duty.xlsx", get(duty_xlsx))
 }
 
 /// The list page's filters: `office`, `kind`, and `quarter` (`2026Q4`) or
@@ -69,27 +68,4 @@ async fn record_docx(
     let name = export::record_file_name(&sheet);
     let bytes = tokio::task::spawn_blocking(move || docx::render(&sheet)).await.map_err(blocking_failed)??;
     Ok(attachment(bytes, FileKind::Docx, &name))
-}
-
-#[derive(Deserialize, Default)]
-struct YearQuery {
-    year: Option<String>,
-}
-
-async fn duty_xlsx(
-    State(st): State<AppState>,
-    CurrentUser(me): CurrentUser,
-    Path(id): Path<i64>,
-    Query(q): Query<YearQuery>,
-) -> AppResult<Response> {
-    let printed = today();
-    let year = match form::text(&q.year) {
-        None => chrono::Datelike::year(&printed),
-        Some(y) => export::parse_year(&y)?,
-    };
-    let duty = st.db.read(move |c| export::duty(c, &me, MemberId(id), year)).await?;
-    let name = export::duty_file_name(&duty);
-    let bytes =
-        tokio::task::spawn_blocking(move || xlsx::duty_record(&duty, printed)).await.map_err(blocking_failed)??;
-    Ok(attachment(bytes, FileKind::Xlsx, &name))
 }

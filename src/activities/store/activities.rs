@@ -419,7 +419,7 @@ pub fn place_names(conn: &mut DbConn, a: &Activity) -> AppResult<(String, Option
 
 /// A member's attended activities in a year (the duty record, 履职档案), by
 /// date. Whether the actor may read the member's record is the caller's
-/// check (`export::duty`, which finds the member through the roster's scope).
+/// check (`crate::duty`, which finds the member through the roster's scope).
 #[tracing::instrument(level = "debug", skip_all, fields(member = ?member, year = ?year))]
 pub fn attended_in_unscoped(conn: &mut DbConn, member: MemberId, year: i32) -> AppResult<Vec<Activity>> {
     use crate::kernel::db::schema::activity_members as am;

@@ -61,3 +61,23 @@ pub fn list(conn: &mut DbConn, a: &Activity) -> AppResult<Vec<(OpinionId, String
         .load(conn)?;
     Ok(rows.into_iter().map(|(i, c, s, b)| (i, c, s, b.chars().take(40).collect())).collect())
 }
+
+/// Of a member's cases in a Beijing calendar year, those heard at an
+/// activity, with the activity's title: the duty record tells them from the
+/// cases brought to staff. The caller checked the member (`crate::duty`).
+#[tracing::instrument(level = "debug", skip(conn))]
+pub fn at_activities_unscoped(
+    conn: &mut DbConn,
+    member: MemberId,
+    year: i32,
+) -> AppResult<Vec<(OpinionId, ActivityId, String)>> {
+    use crate::kernel::db::schema::activities;
+    let Some((from, to)) = crate::kernel::time::year_bounds(year) else { return Ok(vec![]) };
+    Ok(activity_opinions::table
+        .inner_join(opinions::table)
+        .inner_join(activities::table)
+        .filter(opinions::heard_by.eq(member))
+        .filter(opinions::created_at.ge(from).and(opinions::created_at.lt(to)))
+        .select((opinions::id, activities::id, activities::title))
+        .load(conn)?)
+}

@@ -630,3 +630,20 @@ pub fn locality_choices(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<(Loca
         .select((localities::id, localities::name, offices::name))
         .load(conn)?)
 }
+
+/// A member's consultations attended in a Beijing calendar year (held or
+/// closed, ticked present or signed in), by date: for the duty record
+/// (履职档案). Whether the actor may read the member's record is the
+/// caller's check (`crate::duty` finds the member through the roster's scope).
+#[tracing::instrument(level = "debug", skip(conn))]
+pub fn attended_in_unscoped(conn: &mut DbConn, member: MemberId, year: i32) -> AppResult<Vec<Consultation>> {
+    let Some((from, to)) = crate::kernel::time::year_bounds(year) else { return Ok(vec![]) };
+    Ok(consultations::table
+        .inner_join(cm::table)
+        .filter(cm::member_id.eq(member).and(cm::attended.eq(true)))
+        .filter(consultations::status.eq_any([Status::Held, Status::Closed]))
+        .filter(consultations::held_at.ge(from).and(consultations::held_at.lt(to)))
+        .order(consultations::held_at.asc())
+        .select(Consultation::as_select())
+        .load(conn)?)
+}

@@ -13,7 +13,7 @@ use crate::kernel::db::schema::{committees, members, opinion_report_cases, opini
 use crate::kernel::db::{DbConn, MultiBackend};
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{CommitteeId, MemberId, OfficeId, OpinionId, UserId};
-use crate::kernel::time::{now, start_of_local_day};
+use crate::kernel::time::{now, year_bounds};
 use crate::opinions::model::EventKind;
 use crate::opinions::store::cases;
 use crate::org::store::members::{self as roster, Member};
@@ -126,13 +126,6 @@ pub struct ListFilter {
 
 /// Most reports a list shows (a committee writes some dozens a year).
 pub const LIST_LIMIT: i64 = 500;
-
-/// The UTC bounds of a Beijing calendar year.
-fn year_bounds(year: i32) -> Option<(NaiveDateTime, NaiveDateTime)> {
-    let start = NaiveDate::from_ymd_opt(year, 1, 1)?;
-    let end = NaiveDate::from_ymd_opt(year + 1, 1, 1)?;
-    Some((start_of_local_day(start), start_of_local_day(end)))
-}
 
 /// The reports the actor may see, newest first.
 #[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id))]

@@ -7,15 +7,17 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, Response};
 use axum::routing::get;
-use chrono::NaiveDateTime;
-use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
+use chrono::{NaiveDate, NaiveDateTime};
+use rust_xlsxwriter::{Format, Workbook, XlsxError};
 use serde::Deserialize;
 
 use crate::kernel::auth::CurrentUser;
 use crate::kernel::calendar::model::shanghai_date;
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::state::AppState;
+use crate::kernel::time::today;
 use crate::kernel::web::{Page, form, render};
+use crate::kernel::xlsx::{self, Formats, Print, Sheet};
 use crate::opinions::stats::{
     self, Count, Counts, Figures, Month, PublicCase, PublicCounts, Row, SortKey, WALL_PAGE, one_decimal, percent,
 };
@@ -107,8 +109,8 @@ async fn stats_page(
 }
 
 /// The ranking for the monthly 通报: handling units on the first sheet, offices
-/// on the second, rates as numbers (Excel sorts and charts them), "—" where a
-/// rate has nothing to count.
+/// on the second, rates as numbers (Excel sorts and charts them), blank where a
+/// rate has nothing to count; printed like every export (`kernel::xlsx`).
 async fn ranking_xlsx(
     State(st): State<AppState>,
     CurrentUser(me): CurrentUser,
@@ -121,42 +123,44 @@ async fn ranking_xlsx(
     let (month, sort) = q.parse()?;
     let (figures, committee) =
         st.db.read(move |c| Ok((stats::figures(c, &me, month, sort)?, org::committee(c, &me)?.name))).await?;
-    let bytes = ranking_workbook(&page, &committee, &figures, sort).map_err(xlsx_error)?;
+    let bytes = ranking_workbook(&page, &committee, &figures, sort, today()).map_err(xlsx::error)?;
     let name = format!("{}-{month}.xlsx", page.t("stats.file_name"));
     Ok(crate::kernel::files::attachment(bytes, crate::kernel::files::Kind::Xlsx, &name))
 }
 
-fn xlsx_error(e: XlsxError) -> AppError {
-    AppError::Internal(anyhow::anyhow!("writing the ranking: {e}"))
-}
+/// The row of the headers, under the title and the sort.
+const HEADER_ROW: u32 = 3;
 
-fn ranking_workbook(page: &Page, committee: &str, f: &Figures, sort: SortKey) -> Result<Vec<u8>, XlsxError> {
+fn ranking_workbook(
+    page: &Page,
+    committee: &str,
+    f: &Figures,
+    sort: SortKey,
+    printed: NaiveDate,
+) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
     let title = format!("{committee} {} {}", f.month, page.t("stats.title"));
     let sorted = format!("{} {}", page.t("stats.sorted_by"), page.t(&format!("stats.col_{}", sort.as_str())));
-    let ws = wb.add_worksheet();
-    ws.set_name(page.t("stats.sheet_units"))?;
-    write_sheet(ws, page, &title, &sorted, &f.units, true)?;
-    let ws = wb.add_worksheet();
-    ws.set_name(page.t("stats.sheet_offices"))?;
-    write_sheet(ws, page, &title, &sorted, &f.offices, false)?;
+    for (sheet, rows, units) in [("stats.sheet_units", &f.units, true), ("stats.sheet_offices", &f.offices, false)] {
+        let mut ws = Sheet::new(wb.add_worksheet(), &page.t(sheet))?;
+        write_sheet(&mut ws, page, &title, &sorted, rows, units)?;
+        ws.finish(&Print { title: &title, printed, header_rows: (HEADER_ROW, HEADER_ROW) })?;
+    }
     wb.save_to_buffer()
 }
 
 fn write_sheet(
-    ws: &mut Worksheet,
+    ws: &mut Sheet<'_>,
     page: &Page,
     title: &str,
     sorted: &str,
     rows: &[Row],
     units: bool,
 ) -> Result<(), XlsxError> {
-    let bold = Format::new().set_bold();
-    let head = Format::new().set_bold().set_background_color(0xDDEBF7).set_text_wrap();
-    let pct = Format::new().set_num_format("0.0%");
-    let one = Format::new().set_num_format("0.0");
-    ws.write_string_with_format(0, 0, title, &Format::new().set_bold().set_font_size(14))?;
-    ws.write_string(1, 0, sorted)?;
+    let f = Formats::new();
+    let rank = f.number.clone().set_bold();
+    ws.title(0, title);
+    ws.note(1, sorted);
     let mut headers = vec![page.t("stats.rank"), page.t(if units { "stats.unit" } else { "stats.office" })];
     if units {
         headers.push(page.t("stats.kind"));
@@ -177,50 +181,40 @@ fn write_sheet(
     ] {
         headers.push(page.t(k));
     }
-    for (c, h) in headers.iter().enumerate() {
-        ws.write_string_with_format(3, c as u16, h, &head)?;
-    }
-    ws.set_column_width(1, 24)?;
+    ws.headers(HEADER_ROW, &headers, &f.header)?;
     for (i, r) in rows.iter().enumerate() {
-        let row = 4 + i as u32;
+        let row = HEADER_ROW + 1 + i as u32;
         let mut c: u16 = 0;
-        match r.rank {
-            Some(k) => ws.write_number_with_format(row, c, k as f64, &bold)?,
-            None => ws.write_string(row, c, "—")?,
-        };
+        ws.optional(row, c, r.rank.map(|k| k as f64), &rank)?;
         c += 1;
-        ws.write_string(row, c, r.name.clone().unwrap_or_else(|| page.t("stats.no_office")))?;
+        ws.text(row, c, &r.name.clone().unwrap_or_else(|| page.t("stats.no_office")), &f.text)?;
         c += 1;
         if units {
-            ws.write_string(row, c, page.t(&r.kind_key()))?;
+            ws.text(row, c, &page.t(&r.kind_key()), &f.text)?;
             c += 1;
         }
         let t = &r.tally;
-        let counts_and_rates: [(Option<u32>, Option<f64>); 12] = [
-            (Some(t.assigned), None),
-            (Some(t.signed_on_time), None),
-            (None, t.sign_rate()),
-            (Some(t.answered), None),
-            (Some(t.answered_on_time), None),
-            (None, t.answer_rate()),
-            (Some(t.rated), None),
-            (Some(t.satisfied), None),
-            (None, t.satisfaction()),
-            (Some(t.sent_back), None),
-            (None, t.sent_back_rate()),
-            (None, t.average_days()),
+        let count = |n: u32| (Some(f64::from(n)), &f.number);
+        let cells: [(Option<f64>, &Format); 12] = [
+            count(t.assigned),
+            count(t.signed_on_time),
+            (t.sign_rate(), &f.percent),
+            count(t.answered),
+            count(t.answered_on_time),
+            (t.answer_rate(), &f.percent),
+            count(t.rated),
+            count(t.satisfied),
+            (t.satisfaction(), &f.percent),
+            count(t.sent_back),
+            (t.sent_back_rate(), &f.percent),
+            (t.average_days(), &f.decimal),
         ];
-        for (j, (n, v)) in counts_and_rates.iter().enumerate() {
-            let is_days = j == counts_and_rates.len() - 1;
-            match (n, v) {
-                (Some(n), _) => ws.write_number(row, c, f64::from(*n))?,
-                (None, Some(v)) => ws.write_number_with_format(row, c, *v, if is_days { &one } else { &pct })?,
-                (None, None) => ws.write_string(row, c, "—")?,
-            };
+        for (v, format) in cells {
+            ws.optional(row, c, v, format)?;
             c += 1;
         }
     }
-    ws.set_freeze_panes(4, 2)?;
+    ws.worksheet().set_freeze_panes(HEADER_ROW + 1, 2)?;
     Ok(())
 }
 

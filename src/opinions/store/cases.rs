@@ -1094,3 +1094,36 @@ pub fn personal_data(conn: &mut DbConn, actor: &Actor, id: OpinionId) -> AppResu
     audit::record(conn, Who::User(actor), Change::new("opinion.personal_view", "opinion", id))?;
     Ok((o.submitter_name, o.submitter_phone))
 }
+
+/// A case entered with a member named as who heard it.
+#[derive(Debug, Clone, Queryable)]
+pub struct HeardCase {
+    pub id: OpinionId,
+    pub code: String,
+    pub source: Source,
+    pub status: Status,
+    pub body: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// The cases entered in a Beijing calendar year in a member's name (heard at
+/// an activity, or brought to staff), by date: for the duty record (履职档案).
+/// Whether the actor may read the member's record is the caller's check
+/// (`crate::duty` finds the member through the roster's scope).
+#[tracing::instrument(level = "debug", skip(conn))]
+pub fn heard_by_unscoped(conn: &mut DbConn, member: MemberId, year: i32) -> AppResult<Vec<HeardCase>> {
+    let Some((from, to)) = crate::kernel::time::year_bounds(year) else { return Ok(vec![]) };
+    Ok(opinions::table
+        .filter(opinions::heard_by.eq(member))
+        .filter(opinions::created_at.ge(from).and(opinions::created_at.lt(to)))
+        .order((opinions::created_at.asc(), opinions::id.asc()))
+        .select((
+            opinions::id,
+            opinions::code,
+            opinions::source,
+            opinions::status,
+            opinions::body,
+            opinions::created_at,
+        ))
+        .load(conn)?)
+}

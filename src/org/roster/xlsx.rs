@@ -6,7 +6,7 @@ use std::io::Cursor;
 
 use calamine::{DataRef, Reader, Xlsx};
 use chrono::NaiveDate;
-use rust_xlsxwriter::{DataValidation, Format, FormatBorder, Formula, Workbook as XlsxBook, Worksheet, XlsxError};
+use rust_xlsxwriter::{DataValidation, Format, FormatBorder, Formula, Workbook as XlsxBook, XlsxError};
 
 use super::sheet::{
     Cell, Column, ColumnKind, EXAMPLE_MARK, HELP, LIAISON_COLUMNS, LIAISONS, LOCALITIES, LOCALITY_COLUMNS, MAX_ROWS,
@@ -14,6 +14,8 @@ use super::sheet::{
 };
 use super::store::{Choices, ExportRows};
 use crate::kernel::error::{AppError, AppResult};
+use crate::kernel::time::today;
+use crate::kernel::xlsx::{Print, Sheet, print_setup};
 use crate::org::model::PARTIES;
 
 /// Columns beyond this are ignored: the roster has at most eleven.
@@ -166,6 +168,7 @@ struct Formats {
     header: Format,
     date: Format,
     text: Format,
+    number: Format,
     example: Format,
     example_date: Format,
     wrap: Format,
@@ -179,6 +182,7 @@ impl Formats {
             header,
             date: Format::new().set_num_format("yyyy-mm-dd"),
             text: Format::new().set_num_format("@"),
+            number: Format::new(),
             example: Format::new().set_italic().set_font_color(0x808080).set_num_format("@"),
             example_date: Format::new().set_italic().set_font_color(0x808080).set_num_format("yyyy-mm-dd"),
             wrap: Format::new().set_text_wrap(),
@@ -188,7 +192,7 @@ impl Formats {
 }
 
 fn write_cell(
-    ws: &mut Worksheet,
+    ws: &mut Sheet<'_>,
     row: u32,
     col: u16,
     cell: &Cell,
@@ -199,22 +203,29 @@ fn write_cell(
     match cell {
         Cell::Empty => {}
         Cell::Date(d) => {
-            ws.write_with_format(row, col, d, if example { &f.example_date } else { &f.date })?;
+            ws.date(row, col, d, if example { &f.example_date } else { &f.date })?;
         }
         Cell::Number(n) if kind == ColumnKind::Number => {
-            ws.write_number(row, col, *n)?;
+            ws.number(row, col, *n, &f.number)?;
         }
         Cell::Bool(b) => {
-            ws.write_boolean(row, col, *b)?;
+            ws.measure(col, 5);
+            ws.worksheet().write_boolean(row, col, *b)?;
         }
         other => {
             // Text, also phones and anything else: written as text so Excel
             // neither reformats it nor drops leading zeros.
             let fmt = if example { &f.example } else { &f.text };
-            ws.write_string_with_format(row, col, other.text(), fmt)?;
+            ws.text(row, col, &other.text(), fmt)?;
         }
     }
     Ok(())
+}
+
+/// The printed page header of a sheet: 委员花名册, 说明花名册 reads oddly, so
+/// the guide is 花名册说明.
+fn print_title(sheet: &str) -> String {
+    if sheet == HELP { format!("花名册{sheet}") } else { format!("{sheet}花名册") }
 }
 
 fn data_sheet(
@@ -226,27 +237,26 @@ fn data_sheet(
     choices: &Choices,
     f: &Formats,
 ) -> Result<(), XlsxError> {
-    let ws = book.add_worksheet();
-    ws.set_name(name)?;
+    let mut sheet = Sheet::new(book.add_worksheet(), name)?;
     for (i, c) in columns.iter().enumerate() {
         let col = i as u16;
         let header = if c.required { format!("{}*", c.header) } else { c.header.to_string() };
-        ws.write_string_with_format(0, col, header, &f.header)?;
-        let wide = matches!(c.header, "工作单位" | "职务" | "地址" | "名称" | "村社区名称" | "界别" | "所属工作办公室");
-        ws.set_column_width(col, if wide { 22 } else { 14 })?;
+        sheet.text(0, col, &header, &f.header)?;
+        let ws = sheet.worksheet();
         match c.kind {
             ColumnKind::Date => ws.set_column_format(col, &f.date)?,
             ColumnKind::Text | ColumnKind::Phone => ws.set_column_format(col, &f.text)?,
             ColumnKind::Number => ws,
         };
     }
-    ws.set_freeze_panes(1, 0)?;
+    sheet.worksheet().set_freeze_panes(1, 0)?;
     for (r, cells) in rows.iter().enumerate() {
         for (i, cell) in cells.iter().enumerate() {
             let kind = columns.get(i).map(|c| c.kind).unwrap_or(ColumnKind::Text);
-            write_cell(ws, r as u32 + 1, i as u16, cell, kind, f, example)?;
+            write_cell(&mut sheet, r as u32 + 1, i as u16, cell, kind, f, example)?;
         }
     }
+    let ws = sheet.worksheet();
     // Drop-downs where the values are a fixed list: fewer typing mistakes.
     let last = MAX_ROWS as u32;
     let list = |values: &[&str]| DataValidation::new().allow_list_strings(values);
@@ -267,7 +277,8 @@ fn data_sheet(
             ws.add_data_validation(1, col, last, col, &v)?;
         }
     }
-    Ok(())
+    let title = print_title(name);
+    sheet.finish(&Print { title: &title, printed: today(), header_rows: (0, 0) })
 }
 
 const GUIDE: [&str; 7] = [
@@ -383,6 +394,9 @@ pub fn write(choices: &Choices, content: Content<'_>) -> AppResult<Vec<u8>> {
     if !example {
         help_sheet(&mut book, choices, &f).map_err(xlsx_error)?;
     }
+    let title = print_title(HELP);
+    let help = book.worksheet_from_name(HELP).map_err(xlsx_error)?;
+    print_setup(help, &Print { title: &title, printed: today(), header_rows: (0, 0) }).map_err(xlsx_error)?;
     book.save_to_buffer().map_err(xlsx_error)
 }
 

@@ -17,17 +17,18 @@ use crate::kernel::state::AppState;
 use crate::kernel::web::action::action;
 use crate::kernel::web::view::view;
 use crate::kernel::web::{Page, form, render};
+use crate::org::duty::{CountDuty, DutyCounts};
 use crate::org::model::{self, Gender, MemberStatus, PARTIES, Phone};
 use crate::org::store::liaisons::MemberLink;
 use crate::org::store::members::{self, Member, MemberData, MemberFilter, MemberRow};
 use crate::org::store::sectors::{self, Sector};
 use crate::org::store::{self as offices, Office};
 
-pub fn router() -> Router<AppState> {
+pub fn router(count_duty: CountDuty) -> Router<AppState> {
     Router::new()
         .route("/members", get(list).post(create))
         .route("/members/new", get(new_form))
-        .route("/members/{id}", view(show).post(update))
+        .route("/members/{id}", view(move |c, me, id, page| show(c, me, id, page, count_duty)).post(update))
         .route("/members/{id}/edit", get(edit_form))
         .route(
             "/members/{id}/leave",
@@ -152,10 +153,14 @@ struct MemberTemplate {
     /// The member's own record: they choose whether their name is public.
     own: bool,
     today: String,
+    /// This year's duty record in numbers.
+    duty: DutyCounts,
 }
 
-fn show(c: &mut DbConn, me: &Actor, id: i64, page: Page) -> AppResult<MemberTemplate> {
+fn show(c: &mut DbConn, me: &Actor, id: i64, page: Page, count_duty: CountDuty) -> AppResult<MemberTemplate> {
     let p = members::profile(c, me, MemberId(id))?;
+    let today = crate::kernel::time::today();
+    let duty = count_duty(c, me, p.member.id, chrono::Datelike::year(&today))?;
     Ok(MemberTemplate {
         page,
         member: p.member,
@@ -165,7 +170,8 @@ fn show(c: &mut DbConn, me: &Actor, id: i64, page: Page) -> AppResult<MemberTemp
         login: p.login,
         can_edit: model::can_manage_roster(me),
         own: p.own,
-        today: crate::kernel::time::today().to_string(),
+        today: today.to_string(),
+        duty,
     })
 }
 

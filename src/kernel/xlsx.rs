@@ -1,0 +1,322 @@
+//! What every spreadsheet the app writes shares, so an office prints it
+//! straight from Excel or WPS: A4 landscape, one page wide (as many pages
+//! long as it takes), the header row repeated on every page, the title in
+//! the page header, the date and "第 1 页，共 N 页" in the footer; each column
+//! as wide as its header and the widest value written into it, long text
+//! wrapped beyond a maximum; a number that has nothing to count left blank.
+//!
+//! A writer goes through [`Sheet`]: it measures every cell it writes, and
+//! [`Sheet::finish`] sets the widths, the title rows and the print settings.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Worksheet, XlsxError};
+
+use crate::kernel::error::AppError;
+
+/// The widest a column gets, in Excel's width units (one per narrow
+/// character); longer text wraps within it.
+pub const MAX_WIDTH: usize = 50;
+/// The narrowest.
+pub const MIN_WIDTH: usize = 6;
+/// Room left around the text (and for the filter button of a header).
+const PADDING: usize = 2;
+/// A rate as shown, `75.0%`, or a decimal, `123.4`.
+const DECIMAL_WIDTH: usize = 6;
+/// Points per printed line of 11 pt text.
+const LINE_HEIGHT: f64 = 15.0;
+/// The title above a table.
+const TITLE_POINTS: f64 = 16.0;
+/// Excel refuses a header or footer longer than this (UTF-16 units).
+const HEADER_LIMIT: usize = 255;
+
+/// A writing error as the app's error: a bug, never the user's input.
+pub fn error(e: XlsxError) -> AppError {
+    AppError::Internal(anyhow::anyhow!("writing an xlsx: {e}"))
+}
+
+/// How wide a character prints: Chinese characters, full-width forms and
+/// the punctuation Chinese fonts set full width take two narrow columns.
+pub fn char_width(c: char) -> usize {
+    let wide = matches!(c as u32,
+        0x1100..=0x115F          // Hangul Jamo
+        | 0x2014 | 0x2018..=0x201D | 0x2026 // — ‘ ’ “ ” …, full width in Chinese fonts
+        | 0x2E80..=0x303E        // radicals, CJK symbols and punctuation
+        | 0x3040..=0x33FF        // kana, bopomofo, enclosed
+        | 0x3400..=0x4DBF        // extension A
+        | 0x4E00..=0x9FFF        // unified ideographs
+        | 0xA960..=0xA97F | 0xAC00..=0xD7A3 // Hangul
+        | 0xF900..=0xFAFF        // compatibility ideographs
+        | 0xFE30..=0xFE4F        // vertical forms
+        | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 // full-width forms
+        | 0x20000..=0x3FFFD); // extensions B and beyond
+    if wide { 2 } else { 1 }
+}
+
+/// The printed width of text: its longest line, in narrow columns.
+pub fn display_width(s: &str) -> usize {
+    s.lines().map(|l| l.chars().map(char_width).sum()).max().unwrap_or(0)
+}
+
+/// The column width for the widest text in it: padded, at least
+/// [`MIN_WIDTH`], at most [`MAX_WIDTH`].
+pub fn column_width(widest: usize) -> usize {
+    (widest + PADDING).clamp(MIN_WIDTH, MAX_WIDTH)
+}
+
+/// Whether text needs wrapping in a column of [`MAX_WIDTH`]: too long for
+/// one line, or several lines.
+pub fn wraps(s: &str) -> bool {
+    display_width(s) + PADDING > MAX_WIDTH || s.contains('\n')
+}
+
+/// How a sheet is printed: the title in the page header, the date in the
+/// footer, the rows repeated at the top of every page.
+#[derive(Debug, Clone)]
+pub struct Print<'a> {
+    pub title: &'a str,
+    pub printed: NaiveDate,
+    /// First and last row of the table's header.
+    pub header_rows: (u32, u32),
+}
+
+/// The formats the tables share.
+pub struct Formats {
+    pub header: Format,
+    pub text: Format,
+    pub number: Format,
+    pub date: Format,
+    pub datetime: Format,
+    pub percent: Format,
+    pub decimal: Format,
+}
+
+impl Formats {
+    pub fn new() -> Formats {
+        let top = Format::new().set_align(FormatAlign::Top);
+        Formats {
+            header: Format::new()
+                .set_bold()
+                .set_background_color(0xDDEBF7)
+                .set_border(FormatBorder::Thin)
+                .set_align(FormatAlign::Center)
+                .set_align(FormatAlign::VerticalCenter)
+                .set_text_wrap(),
+            number: top.clone(),
+            date: top.clone().set_num_format("yyyy-mm-dd"),
+            datetime: top.clone().set_num_format("yyyy-mm-dd hh:mm"),
+            percent: top.clone().set_num_format("0.0%"),
+            decimal: top.clone().set_num_format("0.0"),
+            text: top,
+        }
+    }
+}
+
+impl Default for Formats {
+    fn default() -> Formats {
+        Formats::new()
+    }
+}
+
+/// A worksheet being written: every value goes through here so its column is
+/// measured, and `finish` sizes the columns and sets up the printing.
+pub struct Sheet<'a> {
+    ws: &'a mut Worksheet,
+    widths: Vec<usize>,
+    /// Title and note rows spanning the table, written by `finish` once the
+    /// table's width is known: row, text, is a title.
+    banners: Vec<(u32, String, bool)>,
+}
+
+impl<'a> Sheet<'a> {
+    pub fn new(ws: &'a mut Worksheet, name: &str) -> Result<Sheet<'a>, XlsxError> {
+        ws.set_name(name)?;
+        Ok(Sheet { ws, widths: vec![], banners: vec![] })
+    }
+
+    /// The worksheet itself, for what the sheet does not wrap (freeze panes,
+    /// filters, drop-downs, column formats).
+    pub fn worksheet(&mut self) -> &mut Worksheet {
+        self.ws
+    }
+
+    /// Counts `width` for column `col`.
+    pub fn measure(&mut self, col: u16, width: usize) {
+        let i = usize::from(col);
+        if self.widths.len() <= i {
+            self.widths.resize(i + 1, 0);
+        }
+        self.widths[i] = self.widths[i].max(width);
+    }
+
+    /// The sheet's title above the table: merged over the table's columns.
+    pub fn title(&mut self, row: u32, text: &str) {
+        self.banners.push((row, text.to_string(), true));
+    }
+
+    /// A note above the table (what it counts, when it was exported): merged
+    /// over the table's columns, as tall as its wrapped lines.
+    pub fn note(&mut self, row: u32, text: &str) {
+        self.banners.push((row, text.to_string(), false));
+    }
+
+    /// The table's header row.
+    pub fn headers<S: AsRef<str>>(&mut self, row: u32, names: &[S], format: &Format) -> Result<(), XlsxError> {
+        for (i, name) in names.iter().enumerate() {
+            let col = i as u16;
+            self.text(row, col, name.as_ref(), format)?;
+        }
+        Ok(())
+    }
+
+    /// Text; wrapped when longer than the widest column.
+    pub fn text(&mut self, row: u32, col: u16, s: &str, format: &Format) -> Result<(), XlsxError> {
+        self.measure(col, display_width(s));
+        if wraps(s) {
+            self.ws.write_string_with_format(row, col, s, &format.clone().set_text_wrap())?;
+        } else {
+            self.ws.write_string_with_format(row, col, s, format)?;
+        }
+        Ok(())
+    }
+
+    /// A number; whole numbers are measured by their digits, others as a
+    /// rate or a one-decimal figure.
+    pub fn number(&mut self, row: u32, col: u16, n: f64, format: &Format) -> Result<(), XlsxError> {
+        let width = if n.fract() == 0.0 && n.abs() < 1e15 { format!("{n:.0}").len() } else { DECIMAL_WIDTH };
+        self.measure(col, width);
+        self.ws.write_number_with_format(row, col, n, format)?;
+        Ok(())
+    }
+
+    /// A number that may have nothing to count (a rate over no cases): blank
+    /// then, so Excel neither sorts nor sums a dash.
+    pub fn optional(&mut self, row: u32, col: u16, n: Option<f64>, format: &Format) -> Result<(), XlsxError> {
+        match n {
+            Some(n) => self.number(row, col, n, format),
+            None => {
+                self.ws.write_blank(row, col, format)?;
+                Ok(())
+            }
+        }
+    }
+
+    pub fn date(&mut self, row: u32, col: u16, d: &NaiveDate, format: &Format) -> Result<(), XlsxError> {
+        self.measure(col, "2026-01-01".len());
+        self.ws.write_with_format(row, col, d, format)?;
+        Ok(())
+    }
+
+    /// A date and time of day (`yyyy-mm-dd hh:mm`).
+    pub fn datetime(&mut self, row: u32, col: u16, t: &NaiveDateTime, format: &Format) -> Result<(), XlsxError> {
+        self.measure(col, "2026-01-01 09:00".len());
+        self.ws.write_with_format(row, col, t, format)?;
+        Ok(())
+    }
+
+    /// Sizes the columns, writes the banners and sets up printing.
+    pub fn finish(self, print: &Print<'_>) -> Result<(), XlsxError> {
+        let Sheet { ws, widths, banners } = self;
+        let widths: Vec<usize> = widths.into_iter().map(column_width).collect();
+        for (i, w) in widths.iter().enumerate() {
+            ws.set_column_width(i as u16, *w as f64)?;
+        }
+        let last = widths.len().saturating_sub(1) as u16;
+        let across: usize = widths.iter().sum::<usize>().max(1);
+        for (row, text, is_title) in banners {
+            let (format, points) = if is_title {
+                (Format::new().set_bold().set_font_size(TITLE_POINTS).set_align(FormatAlign::Center), TITLE_POINTS)
+            } else {
+                (Format::new().set_align(FormatAlign::Left), 11.0)
+            };
+            let format = format.set_align(FormatAlign::VerticalCenter).set_text_wrap();
+            if last == 0 {
+                ws.write_string_with_format(row, 0, &text, &format)?;
+            } else {
+                ws.merge_range(row, 0, row, last, &text, &format)?;
+            }
+            // A title's characters are wider: count them at its size.
+            let chars = display_width(&text) as f64 * points / 11.0;
+            let lines = (chars / across as f64).ceil().max(1.0);
+            ws.set_row_height(row, LINE_HEIGHT * points / 11.0 * lines + 4.0)?;
+        }
+        print_setup(ws, print)
+    }
+}
+
+/// The print settings alone, for a sheet written without [`Sheet`] (the
+/// roster's guide).
+pub fn print_setup(ws: &mut Worksheet, print: &Print<'_>) -> Result<(), XlsxError> {
+    ws.set_paper_size(9); // A4
+    ws.set_landscape();
+    ws.set_print_fit_to_pages(1, 0);
+    ws.set_print_center_horizontally(true);
+    // Inches: 1.8 cm at the sides, 2 cm top and bottom, the header and footer
+    // 0.8 cm from the edge.
+    ws.set_margins(0.7, 0.7, 0.8, 0.8, 0.3, 0.3);
+    ws.set_repeat_rows(print.header_rows.0, print.header_rows.1)?;
+    ws.set_header(page_header(print.title));
+    ws.set_footer(page_footer(print.printed));
+    Ok(())
+}
+
+/// `&C` + the title in 黑体; `&` doubled (Excel's escape), cut to Excel's limit.
+pub fn page_header(title: &str) -> String {
+    let head = "&C&\"黑体,Regular\"&14";
+    let room = HEADER_LIMIT - head.encode_utf16().count();
+    let mut out = head.to_string();
+    let mut used = 0;
+    for c in title.chars().filter(|c| !c.is_control()) {
+        let piece = if c == '&' { "&&".to_string() } else { c.to_string() };
+        used += piece.encode_utf16().count();
+        if used > room {
+            break;
+        }
+        out.push_str(&piece);
+    }
+    out
+}
+
+/// The date exported on the left, 第 1 页，共 N 页 on the right.
+pub fn page_footer(printed: NaiveDate) -> String {
+    format!("&L导出日期：{}&R第 &P 页，共 &N 页", printed.format("%Y-%m-%d"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_and_full_width_count_two() {
+        assert_eq!(display_width("abc 123"), 7);
+        assert_eq!(display_width("委员"), 4);
+        assert_eq!(display_width("高庙乡（街道）"), 14);
+        assert_eq!(display_width("ＡＢ１"), 6, "full-width letters and digits");
+        assert_eq!(display_width("第　一"), 6, "a full-width space");
+        assert_eq!(display_width("“路灯”…"), 10, "Chinese quotes and the ellipsis");
+        assert_eq!(display_width("2026-11-21 09:00"), 16);
+        assert_eq!(display_width("第一行\n第二行很长"), 10, "the longest line");
+        assert_eq!(display_width(""), 0);
+        assert_eq!(display_width("𠀀"), 2, "extension B");
+    }
+
+    #[test]
+    fn columns_fit_their_widest_text_within_bounds() {
+        assert_eq!(column_width(0), MIN_WIDTH);
+        assert_eq!(column_width(2), MIN_WIDTH);
+        assert_eq!(column_width(10), 12);
+        assert_eq!(column_width(48), MAX_WIDTH);
+        assert_eq!(column_width(400), MAX_WIDTH);
+        assert!(!wraps("五原路社区听民声察民情"));
+        assert!(wraps(&"路灯".repeat(30)), "60 columns is beyond the maximum");
+        assert!(wraps("一\n二"), "several lines");
+    }
+
+    #[test]
+    fn page_header_and_footer() {
+        assert_eq!(page_header("A&B 一览"), "&C&\"黑体,Regular\"&14A&&B 一览");
+        let long = page_header(&"长".repeat(400));
+        assert!(long.encode_utf16().count() <= HEADER_LIMIT);
+        let day = NaiveDate::from_ymd_opt(2026, 12, 3).expect("day");
+        assert_eq!(page_footer(day), "&L导出日期：2026-12-03&R第 &P 页，共 &N 页");
+    }
+}
