@@ -1,7 +1,8 @@
 //! The files an office files, over HTTP on both databases: a liaison visit
 //! planned, answered with apologies, attended and recorded through the pages,
-//! then the quarter's and the year's activity list (xlsx), its record sheet
-//! (docx) and the members' duty records (xlsx); other offices get nothing.
+//! then the quarter's and the year's activity list (xlsx, printed one page
+//! wide), its record sheet (docx) and the members' duty records (xlsx);
+//! other offices get nothing.
 
 use std::io::{Cursor, Read};
 
@@ -11,27 +12,27 @@ use diesel::prelude::*;
 use xieshang::activities::model::Quarter;
 use xieshang::kernel::db::schema::{activities, localities, members, users};
 
-use crate::office;
 use crate::on_both_databases;
+use crate::{office, sheet_xml};
 use crate::support::{Client, TestApp, location};
 
 on_both_databases!(an_office_files_its_activities, other_offices_get_nothing);
 
-const TITLE: &str = "五原路社区听民声察民情";
+pub const TITLE: &str = "五原路社区听民声察民情";
 const MINUTES: &str = "居民反映金河湾小区路灯坏了三个月，委员现场查看并记录。";
 const REASON: &str = "在外地出差";
 
 /// The visit and the people in it.
-struct Visit {
-    id: i64,
+pub struct Visit {
+    pub id: i64,
     /// Invited, ticked present.
-    present: (i64, String),
+    pub present: (i64, String),
     /// The demo login `member` (张丽华): invited, sent apologies, absent.
-    absent: (i64, String),
-    office: i64,
+    pub absent: (i64, String),
+    pub office: i64,
     /// Held on, in Beijing.
-    day: NaiveDate,
-    quarter: Quarter,
+    pub day: NaiveDate,
+    pub quarter: Quarter,
 }
 
 fn member_of_login(app: &TestApp, username: &str) -> (i64, String) {
@@ -77,7 +78,7 @@ fn status_of(app: &TestApp, id: i64) -> String {
 
 /// 高庙乡's staff plan a visit a week ago, the member sends apologies, staff
 /// tick the other present and write the record.
-async fn held_visit(app: &TestApp) -> Visit {
+pub async fn held_visit(app: &TestApp) -> Visit {
     let office = app.office_id("高庙乡");
     let absent = member_of_login(app, "member");
     let present = other_member(app, office, absent.0);
@@ -131,14 +132,14 @@ async fn held_visit(app: &TestApp) -> Visit {
 }
 
 /// A download: status, content type, the UTF-8 file name, the bytes.
-struct Download {
-    status: u16,
-    content_type: String,
-    file_name: Option<String>,
-    bytes: Vec<u8>,
+pub struct Download {
+    pub status: u16,
+    pub content_type: String,
+    pub file_name: Option<String>,
+    pub bytes: Vec<u8>,
 }
 
-async fn download(c: &Client, path: &str) -> Download {
+pub async fn download(c: &Client, path: &str) -> Download {
     let r = c.get(path).await;
     let header = |h: &str| r.headers().get(h).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let (content_type, disposition) = (header("content-type"), header("content-disposition"));
@@ -166,8 +167,8 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8(out).expect("a UTF-8 file name")
 }
 
-/// Every row of the first sheet, as text.
-fn sheet(bytes: &[u8]) -> Vec<Vec<String>> {
+/// Every row of the first sheet, as text; dates with their time of day.
+pub fn sheet(bytes: &[u8]) -> Vec<Vec<String>> {
     let mut x: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).expect("an xlsx");
     let name = x.sheet_names().first().cloned().expect("a sheet");
     let range = x.worksheet_range(&name).expect("the sheet");
@@ -177,7 +178,7 @@ fn sheet(bytes: &[u8]) -> Vec<Vec<String>> {
             r.iter()
                 .map(|c| match c {
                     Data::Empty => String::new(),
-                    Data::DateTime(d) => d.as_datetime().map(|t| t.date().to_string()).unwrap_or_default(),
+                    Data::DateTime(d) => d.as_datetime().map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default(),
                     other => other.to_string(),
                 })
                 .collect()
@@ -186,14 +187,14 @@ fn sheet(bytes: &[u8]) -> Vec<Vec<String>> {
 }
 
 /// The row whose cell under `column` is `value`, as column → text.
-fn row_with(rows: &[Vec<String>], column: &str, value: &str) -> Option<Vec<(String, String)>> {
+pub fn row_with(rows: &[Vec<String>], column: &str, value: &str) -> Option<Vec<(String, String)>> {
     let header = rows.iter().find(|r| r.iter().any(|c| c == column))?;
     let at = header.iter().position(|c| c == column)?;
     let row = rows.iter().find(|r| r.get(at).is_some_and(|c| c == value))?;
     Some(header.iter().cloned().zip(row.iter().cloned()).collect())
 }
 
-fn cell(row: &[(String, String)], column: &str) -> String {
+pub fn cell(row: &[(String, String)], column: &str) -> String {
     row.iter().find(|(h, _)| h == column).map(|(_, v)| v.clone()).unwrap_or_else(|| panic!("column {column}"))
 }
 
@@ -235,7 +236,17 @@ async fn an_office_files_its_activities(app: TestApp) {
         ("2".into(), "1".into(), "25".into())
     );
     assert!(cell(&row, "纪要摘要").starts_with("居民反映金河湾小区路灯"));
-    assert_eq!(cell(&row, "日期"), v.day.to_string(), "the day it was held, as a date");
+    assert_eq!(cell(&row, "时间"), format!("{} 09:30", v.day), "when it was held, with the time of day");
+    // Printed as the office files it: one page wide, the headers on every page.
+    let title = format!("高庙乡{}委员活动一览", v.quarter.label(xieshang::kernel::web::i18n::Lang::Zh));
+    sheet_xml::assert_prints(&f.bytes, 1, 3, &title);
+    sheet_xml::assert_widths_cover(&f.bytes, 1, "活动一览", 3);
+    let at = rows.iter().position(|r| r.iter().any(|c| c == TITLE)).expect("the visit's row") + 1;
+    assert!(sheet_xml::wraps(&f.bytes, 1, &format!("K{at}")), "the minutes are too long for one line: wrapped");
+    assert!(!sheet_xml::wraps(&f.bytes, 1, &format!("C{at}")), "the title fits its column");
+    if let Some(pages) = office::pdf_pages(&f.bytes, "xlsx") {
+        assert_eq!(pages, 1, "a short list prints on one page");
+    }
 
     // The district: the office's year, and the whole committee's.
     let admin = app.login_as("admin").await;
@@ -284,18 +295,19 @@ async fn an_office_files_its_activities(app: TestApp) {
     for who in [&admin, &staff] {
         let f = download(who, &format!("/members/{}/duty.xlsx?year={year}", v.present.0)).await;
         assert_eq!(f.status, 200);
-        assert_eq!(f.file_name.as_deref(), Some(format!("履职记录_{}_{year}.xlsx", v.present.1).as_str()));
+        assert_eq!(f.file_name.as_deref(), Some(format!("履职档案_{}_{year}.xlsx", v.present.1).as_str()));
         let rows = sheet(&f.bytes);
         assert!(rows[0][0].contains(&v.present.1), "titled with the name: {:?}", rows[0]);
-        let row = row_with(&rows, "活动名称", TITLE).expect("the visit in the duty record");
+        let row = row_with(&rows, "事项", TITLE).expect("the visit in the duty record");
         assert_eq!(cell(&row, "工作办公室"), "高庙乡");
+        assert_eq!(cell(&row, "类别"), "参加活动");
         let f = download(who, &format!("/members/{}/duty.xlsx?year={year}", v.absent.0)).await;
         assert_eq!(f.status, 200);
-        assert!(row_with(&sheet(&f.bytes), "活动名称", TITLE).is_none(), "apologies are not attendance");
+        assert!(row_with(&sheet(&f.bytes), "事项", TITLE).is_none(), "apologies are not attendance");
     }
     // Another year has nothing; the member downloads their own, not another's.
     let f = download(&admin, &format!("/members/{}/duty.xlsx?year={}", v.present.0, year - 1)).await;
-    assert!(row_with(&sheet(&f.bytes), "活动名称", TITLE).is_none());
+    assert!(row_with(&sheet(&f.bytes), "事项", TITLE).is_none());
     assert_eq!(download(&member, &format!("/members/{}/duty.xlsx", v.absent.0)).await.status, 200);
     assert_eq!(download(&member, &format!("/members/{}/duty.xlsx", v.present.0)).await.status, 404);
 

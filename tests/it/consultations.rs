@@ -57,7 +57,7 @@ fn beijing(t: NaiveDateTime) -> (String, String) {
 }
 
 /// Proposes a topic as `c`; returns its id.
-async fn propose(c: &Client, fields: &[(&str, &str)]) -> i64 {
+pub async fn propose(c: &Client, fields: &[(&str, &str)]) -> i64 {
     let r = c.post_form("/consultations", fields).await;
     assert_eq!(r.status(), 303);
     let to = location(&r);
@@ -66,7 +66,7 @@ async fn propose(c: &Client, fields: &[(&str, &str)]) -> i64 {
 
 /// Approves, plans for now with the member invited, and records the session
 /// as `staff`: the consultation is then held.
-async fn held(app: &TestApp, staff: &Client, id: i64, members: &[i64], depts: &[i64]) {
+pub async fn held(app: &TestApp, staff: &Client, id: i64, members: &[i64], depts: &[i64]) {
     post_ok(staff, &format!("/consultations/{id}/decide"), &[("decision", "approve")]).await;
     let (date, time) = beijing(Utc::now().naive_utc());
     let ms: Vec<String> = members.iter().map(|m| m.to_string()).collect();

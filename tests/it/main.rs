@@ -2,6 +2,7 @@
 //! journeys in headless Chromium. `support` starts the app on a fresh database.
 
 mod office;
+mod sheet_xml;
 mod support;
 
 mod accounts;
@@ -11,6 +12,7 @@ mod activity_exports;
 mod browser;
 mod calendar;
 mod consultations;
+mod duty_record;
 mod delivery;
 mod files;
 mod forgot;
@@ -29,6 +31,7 @@ mod opinion_stats;
 mod opinions;
 mod org;
 mod roster;
+mod roster_print;
 mod schema;
 mod search;
 mod skeleton;

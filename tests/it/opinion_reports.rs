@@ -19,7 +19,7 @@ on_both_databases!(
 );
 
 const STREETLIGHT: &str = "五原路社区金河湾小区3号楼前路灯坏了三个月";
-const TITLE: &str = "关于加强老旧小区路灯维护管理的建议";
+pub const TITLE: &str = "关于加强老旧小区路灯维护管理的建议";
 
 fn case_with(app: &TestApp, text: &str) -> i64 {
     let pattern = format!("{text}%");
@@ -69,14 +69,14 @@ async fn compile(c: &Client, case: i64, extra: &[(&str, &str)]) -> reqwest::Resp
     c.post_form("/opinions/reports", &fields).await
 }
 
-async fn compile_ok(c: &Client, case: i64, extra: &[(&str, &str)]) -> i64 {
+pub async fn compile_ok(c: &Client, case: i64, extra: &[(&str, &str)]) -> i64 {
     let r = compile(c, case, extra).await;
     assert_eq!(r.status(), 303, "compiled");
     id_from(&location(&r))
 }
 
 /// Posts a move and returns the page it leads back to (with its message).
-async fn step(c: &Client, id: i64, fields: &[(&str, &str)]) -> String {
+pub async fn step(c: &Client, id: i64, fields: &[(&str, &str)]) -> String {
     let r = c.post_form(&format!("/opinions/reports/{id}/move"), fields).await;
     assert_eq!(r.status(), 303, "{fields:?}");
     c.get_text(&location(&r)).await.1

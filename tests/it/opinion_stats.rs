@@ -8,8 +8,8 @@ use diesel::prelude::*;
 use xieshang::kernel::db::schema::{opinion_events, opinions};
 use xieshang::opinions::stats::{self, Month};
 
-use crate::on_both_databases;
 use crate::support::{Client, TestApp, location, submit_opinion};
+use crate::{office, on_both_databases, sheet_xml};
 
 on_both_databases!(
     the_housing_bureau_s_month_in_figures_and_in_the_ranking,
@@ -161,9 +161,18 @@ async fn the_housing_bureau_s_month_in_figures_and_in_the_ranking(app: TestApp) 
     assert_eq!(housing[col("按时办结率")], Data::Float(1.0));
     assert_eq!(housing[col("发回重办")], Data::Float(1.0));
     let city = rows.iter().find(|r| matches!(r.get(1), Some(Data::String(n)) if n == "区城市管理局")).expect("city");
-    assert_eq!(city[col("满意率")], Data::String("—".into()));
+    assert_eq!(city[col("满意率")], Data::Empty, "a rate over nothing is a blank cell, not text");
+    assert_eq!(city[col("平均办理工作日")], Data::Empty);
     let offices = book.worksheet_range("各工作办公室").expect("offices sheet");
     assert!(offices.rows().any(|r| matches!(r.get(1), Some(Data::String(n)) if n == "涧河街道")));
+    // Both sheets print like every export: one page wide, the headers repeated.
+    for (n, name) in [(1, "承办单位排名"), (2, "各工作办公室")] {
+        sheet_xml::assert_prints(&bytes, n, 3, "2026-03");
+        sheet_xml::assert_widths_cover(&bytes, n, name, 3);
+    }
+    if let Some(pages) = office::pdf_pages(&bytes, "xlsx") {
+        assert_eq!(pages, 2, "each sheet on one page");
+    }
 }
 
 async fn each_role_sees_its_own_rows(app: TestApp) {
