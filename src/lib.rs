@@ -9,8 +9,8 @@ pub mod app;
 pub mod config;
 pub mod consultations;
 pub mod dashboard;
-pub mod duty;
 pub mod demo;
+pub mod duty;
 pub mod front;
 // `gen` is a reserved word in edition 2024, hence the raw identifier.
 pub mod r#gen;

@@ -258,7 +258,8 @@ mod tests {
 
     #[test]
     fn the_summary_says_every_count() {
-        let c = DutyCounts { year: 2026, activities: 3, consultations: 1, heard: 2, entered: 1, reports: 2, adopted: 1 };
+        let c =
+            DutyCounts { year: 2026, activities: 3, consultations: 1, heard: 2, entered: 1, reports: 2, adopted: 1 };
         assert_eq!(
             summary_line(&c),
             "合计：参加委员活动3次，参加协商议事1次，在活动中听取社情民意2条，反映社情民意1条，编报社情民意信息2篇（其中被采用1篇）。"

@@ -14,8 +14,9 @@ use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Worksheet, XlsxError};
 use crate::kernel::error::AppError;
 
 /// The widest a column gets, in Excel's width units (one per narrow
-/// character); longer text wraps within it.
-pub const MAX_WIDTH: usize = 50;
+/// character; some sixteen Chinese characters); longer text wraps within it,
+/// so a wide table still prints legibly one page across.
+pub const MAX_WIDTH: usize = 36;
 /// The narrowest.
 pub const MIN_WIDTH: usize = 6;
 /// Room left around the text (and for the filter button of a header).
@@ -57,16 +58,46 @@ pub fn display_width(s: &str) -> usize {
     s.lines().map(|l| l.chars().map(char_width).sum()).max().unwrap_or(0)
 }
 
-/// The column width for the widest text in it: padded, at least
-/// [`MIN_WIDTH`], at most [`MAX_WIDTH`].
+/// The room text of display width `w` takes in a column: a tenth more than
+/// counted, since Chinese glyphs print a little wider than two digits, and
+/// the padding.
+fn room_for(w: usize) -> usize {
+    w + w.div_ceil(10) + PADDING
+}
+
+/// The widest text that fits on one line of a column `width` wide.
+fn fits_in(width: usize) -> usize {
+    let mut w = width.saturating_sub(PADDING) * 10 / 11;
+    while room_for(w + 1) <= width {
+        w += 1;
+    }
+    w.max(1)
+}
+
+/// The column width for the widest text in it: with room to spare, at
+/// least [`MIN_WIDTH`], at most [`MAX_WIDTH`].
 pub fn column_width(widest: usize) -> usize {
-    (widest + PADDING).clamp(MIN_WIDTH, MAX_WIDTH)
+    room_for(widest).clamp(MIN_WIDTH, MAX_WIDTH)
+}
+
+/// The width of a column whose longest text wraps: as narrow as still takes
+/// the same number of lines as at [`MAX_WIDTH`], so the lines come out even
+/// rather than a character or two left alone on the last.
+pub fn balanced_width(longest: usize) -> usize {
+    let lines = longest.div_ceil(fits_in(MAX_WIDTH)).max(1);
+    column_width(longest.div_ceil(lines))
 }
 
 /// Whether text needs wrapping in a column of [`MAX_WIDTH`]: too long for
 /// one line, or several lines.
 pub fn wraps(s: &str) -> bool {
-    display_width(s) + PADDING > MAX_WIDTH || s.contains('\n')
+    display_width(s) > fits_in(MAX_WIDTH) || s.contains('\n')
+}
+
+/// The lines text of these line widths takes in a column `width` wide.
+pub fn wrapped_lines(line_widths: &[usize], width: usize) -> usize {
+    let room = fits_in(width);
+    line_widths.iter().map(|w| w.div_ceil(room).max(1)).sum::<usize>().max(1)
 }
 
 /// How a sheet is printed: the title in the page header, the date in the
@@ -102,8 +133,8 @@ impl Formats {
                 .set_align(FormatAlign::VerticalCenter)
                 .set_text_wrap(),
             number: top.clone(),
-            date: top.clone().set_num_format("yyyy-mm-dd"),
-            datetime: top.clone().set_num_format("yyyy-mm-dd hh:mm"),
+            date: top.clone().set_num_format("yyyy-mm-dd").set_align(FormatAlign::Center),
+            datetime: top.clone().set_num_format("yyyy-mm-dd hh:mm").set_align(FormatAlign::Center),
             percent: top.clone().set_num_format("0.0%"),
             decimal: top.clone().set_num_format("0.0"),
             text: top,
@@ -125,12 +156,16 @@ pub struct Sheet<'a> {
     /// Title and note rows spanning the table, written by `finish` once the
     /// table's width is known: row, text, is a title.
     banners: Vec<(u32, String, bool)>,
+    /// Wrapped cells: row, column and the width of each of the text's lines.
+    /// Neither Excel nor LibreOffice reliably grows a row for wrapped text
+    /// on opening a file, so `finish` sets those rows' heights.
+    wrapped: Vec<(u32, u16, Vec<usize>)>,
 }
 
 impl<'a> Sheet<'a> {
     pub fn new(ws: &'a mut Worksheet, name: &str) -> Result<Sheet<'a>, XlsxError> {
         ws.set_name(name)?;
-        Ok(Sheet { ws, widths: vec![], banners: vec![] })
+        Ok(Sheet { ws, widths: vec![], banners: vec![], wrapped: vec![] })
     }
 
     /// The worksheet itself, for what the sheet does not wrap (freeze panes,
@@ -170,10 +205,13 @@ impl<'a> Sheet<'a> {
 
     /// Text; wrapped when longer than the widest column.
     pub fn text(&mut self, row: u32, col: u16, s: &str, format: &Format) -> Result<(), XlsxError> {
-        self.measure(col, display_width(s));
         if wraps(s) {
+            // Measured apart: `finish` balances the column's lines.
+            self.measure(col, 0);
+            self.wrapped.push((row, col, s.lines().map(display_width).collect()));
             self.ws.write_string_with_format(row, col, s, &format.clone().set_text_wrap())?;
         } else {
+            self.measure(col, display_width(s));
             self.ws.write_string_with_format(row, col, s, format)?;
         }
         Ok(())
@@ -215,10 +253,25 @@ impl<'a> Sheet<'a> {
 
     /// Sizes the columns, writes the banners and sets up printing.
     pub fn finish(self, print: &Print<'_>) -> Result<(), XlsxError> {
-        let Sheet { ws, widths, banners } = self;
-        let widths: Vec<usize> = widths.into_iter().map(column_width).collect();
+        let Sheet { ws, widths, banners, wrapped } = self;
+        let mut widths: Vec<usize> = widths.into_iter().map(column_width).collect();
+        for (_, col, line_widths) in &wrapped {
+            let i = usize::from(*col);
+            let longest = line_widths.iter().copied().max().unwrap_or(0);
+            widths[i] = widths[i].max(balanced_width(longest));
+        }
         for (i, w) in widths.iter().enumerate() {
             ws.set_column_width(i as u16, *w as f64)?;
+        }
+        let mut lines: std::collections::BTreeMap<u32, usize> = std::collections::BTreeMap::new();
+        for (row, col, line_widths) in wrapped {
+            let room = widths.get(usize::from(col)).copied().unwrap_or(MAX_WIDTH);
+            let n = wrapped_lines(&line_widths, room);
+            let at = lines.entry(row).or_default();
+            *at = (*at).max(n);
+        }
+        for (row, n) in lines {
+            ws.set_row_height(row, LINE_HEIGHT * n as f64 + 2.0)?;
         }
         let last = widths.len().saturating_sub(1) as u16;
         let across: usize = widths.iter().sum::<usize>().max(1);
@@ -303,12 +356,27 @@ mod tests {
     fn columns_fit_their_widest_text_within_bounds() {
         assert_eq!(column_width(0), MIN_WIDTH);
         assert_eq!(column_width(2), MIN_WIDTH);
-        assert_eq!(column_width(10), 12);
-        assert_eq!(column_width(48), MAX_WIDTH);
+        assert_eq!(column_width(10), 13, "a tenth to spare and the padding");
+        assert_eq!(column_width(16), 20, "a date and time");
+        assert_eq!(column_width(33), MAX_WIDTH);
         assert_eq!(column_width(400), MAX_WIDTH);
+        assert_eq!(fits_in(MAX_WIDTH), 30, "fifteen Chinese characters to a line");
+        for w in [6, 13, 20, 26, 36] {
+            assert!(room_for(fits_in(w)) <= w && room_for(fits_in(w) + 1) > w, "{w}");
+        }
         assert!(!wraps("五原路社区听民声察民情"));
-        assert!(wraps(&"路灯".repeat(30)), "60 columns is beyond the maximum");
+        assert!(wraps(&"路灯".repeat(8)), "32 columns is beyond the maximum");
         assert!(wraps("一\n二"), "several lines");
+        // 80 columns of text, 30 to a line: three lines; a second line of its
+        // own adds one.
+        assert_eq!(wrapped_lines(&[80], MAX_WIDTH), 3);
+        assert_eq!(wrapped_lines(&[80, 4], MAX_WIDTH), 4);
+        assert_eq!(wrapped_lines(&[0], MAX_WIDTH), 1, "an empty line is still a line");
+        // 联系活动（听民声、察民情、知民意、解民忧）: two even lines of 21, not 30 + 12.
+        assert_eq!(balanced_width(42), column_width(21));
+        assert_eq!(wrapped_lines(&[42], balanced_width(42)), 2);
+        assert_eq!(wrapped_lines(&[400], balanced_width(400)), 14, "as many lines as at the maximum");
+        assert_eq!(balanced_width(10), column_width(10));
     }
 
     #[test]

@@ -13,8 +13,8 @@ use xieshang::activities::model::Quarter;
 use xieshang::kernel::db::schema::{activities, localities, members, users};
 
 use crate::on_both_databases;
-use crate::{office, sheet_xml};
 use crate::support::{Client, TestApp, location};
+use crate::{office, sheet_xml};
 
 on_both_databases!(an_office_files_its_activities, other_offices_get_nothing);
 
@@ -178,7 +178,9 @@ pub fn sheet(bytes: &[u8]) -> Vec<Vec<String>> {
             r.iter()
                 .map(|c| match c {
                     Data::Empty => String::new(),
-                    Data::DateTime(d) => d.as_datetime().map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default(),
+                    Data::DateTime(d) => {
+                        d.as_datetime().map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()
+                    }
                     other => other.to_string(),
                 })
                 .collect()

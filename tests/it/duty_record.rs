@@ -40,9 +40,8 @@ async fn a_member_s_year_counts_everything_they_did(app: crate::support::TestApp
     let before = page_counts(&staff, member).await;
 
     // An opinion heard at the visit, and one the member brought to the office.
-    let r = staff
-        .post_form(&format!("/activities/{}/opinions", v.id), &[("heard_by", m.as_str()), ("body", HEARD)])
-        .await;
+    let r =
+        staff.post_form(&format!("/activities/{}/opinions", v.id), &[("heard_by", m.as_str()), ("body", HEARD)]).await;
     assert_eq!(r.status(), 303, "heard at the visit");
     let office = v.office.to_string();
     let r = staff
@@ -96,7 +95,10 @@ async fn a_member_s_year_counts_everything_they_did(app: crate::support::TestApp
         assert_eq!(cell(&row, "类别"), "参加活动");
     }
     let row = row_with(&rows, "事项", CONSULTATION).expect("the consultation attended");
-    assert_eq!((cell(&row, "类别"), cell(&row, "工作办公室"), cell(&row, "状态")), ("参加协商".into(), "高庙乡".into(), "出席".into()));
+    assert_eq!(
+        (cell(&row, "类别"), cell(&row, "工作办公室"), cell(&row, "状态")),
+        ("参加协商".into(), "高庙乡".into(), "出席".into())
+    );
     let row = row_with(&rows, "事项", HEARD).expect("the opinion heard");
     assert_eq!(cell(&row, "类别"), "听取民意");
     assert!(cell(&row, "地点或说明").contains(VISIT), "heard at the visit: {row:?}");
