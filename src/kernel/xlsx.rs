@@ -1,5 +1,5 @@
 //! What every spreadsheet the app writes shares, so an office prints it
-//! straight from Excel or WPS: A4 landscape, one page wide (as many pages
+//! straight from Excel: A4 landscape, one page wide (as many pages
 //! long as it takes), the header row repeated on every page, the title in
 //! the page header, the date and "第 1 页，共 N 页" in the footer; each column
 //! as wide as its header and the widest value written into it, long text
