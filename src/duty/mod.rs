@@ -59,6 +59,14 @@ pub mod zh {
     pub fn activity_place(kind: &str, place: &str) -> String {
         if place.is_empty() { kind.to_string() } else { format!("{kind}：{place}") }
     }
+
+    /// The summary under the title: every count, in words.
+    pub fn summary(c: &crate::org::duty::DutyCounts) -> String {
+        format!(
+            "合计：参加委员活动{}次，参加协商议事{}次，在活动中听取社情民意{}条，反映社情民意{}条，编报社情民意信息{}篇（其中被采用{}篇）。",
+            c.activities, c.consultations, c.heard, c.entered, c.reports, c.adopted
+        )
+    }
 }
 
 /// How much of an opinion's text the list shows.
@@ -239,14 +247,6 @@ pub fn record(conn: &mut DbConn, actor: &Actor, member: MemberId, year: i32) -> 
     })
 }
 
-/// The summary under the title: every count, in words.
-pub fn summary_line(c: &DutyCounts) -> String {
-    format!(
-        "合计：参加委员活动{}次，参加协商议事{}次，在活动中听取社情民意{}条，反映社情民意{}条，编报社情民意信息{}篇（其中被采用{}篇）。",
-        c.activities, c.consultations, c.heard, c.entered, c.reports, c.adopted
-    )
-}
-
 /// `履职档案_张丽华_2026.xlsx`.
 pub fn file_name(r: &Record) -> String {
     format!("{}_{}_{}.xlsx", zh::FILE, file_part(&r.name, 20), r.year)
@@ -261,7 +261,7 @@ mod tests {
         let c =
             DutyCounts { year: 2026, activities: 3, consultations: 1, heard: 2, entered: 1, reports: 2, adopted: 1 };
         assert_eq!(
-            summary_line(&c),
+            zh::summary(&c),
             "合计：参加委员活动3次，参加协商议事1次，在活动中听取社情民意2条，反映社情民意1条，编报社情民意信息2篇（其中被采用1篇）。"
         );
         assert_eq!(zh::activity_place("联系活动", ""), "联系活动");

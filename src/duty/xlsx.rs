@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use rust_xlsxwriter::{Workbook, XlsxError};
 
-use super::{Record, summary_line, zh};
+use super::{Record, zh};
 use crate::kernel::error::AppResult;
 use crate::kernel::xlsx::{self as sheet, Formats, Print, Sheet};
 
@@ -22,7 +22,7 @@ fn book(r: &Record, printed: NaiveDate) -> Result<Vec<u8>, XlsxError> {
     let title = zh::title(&r.name, r.year);
     ws.title(0, &title);
     ws.note(1, &zh::note(&r.office, &r.sector, &printed.to_string()));
-    ws.note(2, &summary_line(&r.counts));
+    ws.note(2, &zh::summary(&r.counts));
     ws.headers(HEADER_ROW, &zh::COLUMNS, &f.header)?;
     for (i, l) in r.lines.iter().enumerate() {
         let row = HEADER_ROW + 1 + i as u32;
