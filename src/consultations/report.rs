@@ -21,6 +21,9 @@ use crate::meetings::store::attendees::{self, Attendee};
 use crate::meetings::store::speakers;
 
 const TITLE: &str = "协商议事情况报告";
+/// Rows of many lines: they may run on to the next page rather than leave
+/// half a page empty.
+const LONG_ROWS: [&str; 6] = ["议题说明", "出席委员", "发言要点", "协商纪要", "协商成果事项", "成果公开"];
 
 /// What the report shows, gathered by the scoped stores.
 #[derive(Debug, Clone)]
@@ -113,7 +116,13 @@ pub fn gather(conn: &mut DbConn, actor: &Actor, id: ConsultationId, printed: Nai
 /// The .docx bytes of a report. The record table keeps its last rows with
 /// the date line, so the last page never holds a lone row.
 pub fn render(r: &Report) -> AppResult<Vec<u8>> {
-    let rows = r.rows.iter().map(|(label, lines)| Row::new(label, lines.clone())).collect();
+    let rows = r
+        .rows
+        .iter()
+        .map(|(label, lines)| {
+            if LONG_ROWS.contains(label) { Row::list(label, lines.clone()) } else { Row::new(label, lines.clone()) }
+        })
+        .collect();
     let printed = Paragraph::new()
         .add_run(run(&format!("填表日期：{}", chinese_date(r.printed)), BODY_FONT, size::SIHAO))
         .align(AlignmentType::Right)

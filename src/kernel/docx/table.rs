@@ -31,22 +31,30 @@ pub struct Row {
     pub indent: bool,
     /// Room on the printed sheet even when short (minutes), in twips.
     pub min_height: Option<u32>,
+    /// Long content may run on to the next page; short rows stay whole.
+    pub split: bool,
 }
 
 impl Row {
     /// A row of short values; an empty content reads 无.
     pub fn new(label: &str, lines: Vec<String>) -> Row {
-        Row { label: label.to_string(), lines: or_none(lines), indent: false, min_height: None }
+        Row { label: label.to_string(), lines: or_none(lines), indent: false, min_height: None, split: false }
     }
 
-    /// A row of long text, one paragraph per line; empty reads 无.
+    /// A row of long text, one indented paragraph per line; empty reads 无.
     pub fn text(label: &str, text: &str) -> Row {
-        Row { indent: true, ..Row::new(label, text.lines().map(str::to_string).collect()) }
+        Row { indent: true, split: true, ..Row::new(label, text.lines().map(str::to_string).collect()) }
+    }
+
+    /// A row of possibly many lines (speakers' points, agreed items) that
+    /// may run on to the next page; empty reads 无.
+    pub fn list(label: &str, lines: Vec<String>) -> Row {
+        Row { split: true, ..Row::new(label, lines) }
     }
 
     /// An empty row `twips` high, to be filled in by hand.
     pub fn blank(label: &str, twips: u32) -> Row {
-        Row { label: label.to_string(), lines: vec![], indent: false, min_height: Some(twips) }
+        Row { label: label.to_string(), lines: vec![], indent: false, min_height: Some(twips), split: false }
     }
 
     pub fn min_height(mut self, twips: u32) -> Row {
@@ -101,7 +109,8 @@ pub fn record_table(rows: Vec<Row>) -> Table {
             if r.lines.is_empty() {
                 content = content.add_paragraph(Paragraph::new().keep_next(keep));
             }
-            let row = TableRow::new(vec![label, content]).cant_split();
+            let row = TableRow::new(vec![label, content]);
+            let row = if r.split { row } else { row.cant_split() };
             match r.min_height {
                 Some(h) => row.row_height(h as f32).height_rule(HeightRule::AtLeast),
                 None => row,
@@ -154,6 +163,9 @@ mod tests {
         assert_eq!(rows.len(), 4);
         assert!(rows[..2].iter().all(|r| !r.contains("<w:keepNext />")), "{xml}");
         assert!(rows[2..].iter().all(|r| r.contains("<w:keepNext />")), "{xml}");
-        assert!(xml.contains("<w:cantSplit />"));
+        assert_eq!(xml.matches("<w:cantSplit />").count(), 4);
+        let xml = String::from_utf8(docx_rs::BuildXML::build(&record_table(vec![Row::text("纪要", "很长")])))
+            .expect("utf-8");
+        assert!(!xml.contains("<w:cantSplit />"), "long text may run on");
     }
 }
