@@ -57,15 +57,16 @@ pub fn pdf_pages(bytes: &[u8], ext: &str) -> Option<u32> {
     Some(pages)
 }
 
-/// The text of each page LibreOffice prints `bytes` on, or `None` when skipped.
+/// The text of each page LibreOffice prints `bytes` on, without spaces
+/// (pdftotext spaces digits off from Chinese), or `None` when skipped.
 pub fn pdf_page_texts(bytes: &[u8], ext: &str) -> Option<Vec<String>> {
     let (_dir, pdf) = to_pdf(bytes, ext)?;
     let out = Command::new("pdftotext").arg(&pdf).arg("-").output().expect("run pdftotext");
     assert!(out.status.success(), "pdftotext: {}", String::from_utf8_lossy(&out.stderr));
     // Pages end with a form feed.
     let text = String::from_utf8_lossy(&out.stdout);
-    let mut pages: Vec<String> = text.split('\u{c}').map(str::to_string).collect();
-    if pages.last().is_some_and(|p| p.trim().is_empty()) {
+    let mut pages: Vec<String> = text.split('\u{c}').map(|p| p.split_whitespace().collect()).collect();
+    if pages.last().is_some_and(String::is_empty) {
         pages.pop();
     }
     Some(pages)

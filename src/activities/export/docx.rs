@@ -11,11 +11,12 @@ use crate::kernel::error::AppResult;
 
 /// The minutes get room on the printed sheet even when short (twips).
 const MINUTES_MIN_HEIGHT: u32 = 3600;
-/// Room to write by hand on a planned activity's blank sheet (twips): a
-/// line of 四号 is about 400.
-const BLANK_NAMES: u32 = 1200;
-const BLANK_SHORT: u32 = 800;
-const BLANK_TEXT: u32 = 1600;
+/// Room to write by hand on a planned activity's blank sheet (twips; a line
+/// of handwriting takes about 400), all of it on one page.
+const BLANK_NAMES: u32 = 900;
+const BLANK_SHORT: u32 = 560;
+const BLANK_MINUTES: u32 = 2800;
+const BLANK_TEXT: u32 = 1400;
 
 /// A short value on one line (无 when empty, by `Row::new`).
 fn value(text: &str) -> Vec<String> {
@@ -86,7 +87,7 @@ fn blank_rows(r: &RecordSheet) -> Vec<Row> {
         known_or_blank(zh::L_APOLOGIES, apologies(r), BLANK_SHORT),
         Row::blank(zh::L_OTHERS, BLANK_SHORT),
         Row::new(zh::L_RESIDENTS, vec![zh::BLANK_PEOPLE.to_string()]).min_height(BLANK_SHORT),
-        Row::blank(zh::L_MINUTES, MINUTES_MIN_HEIGHT),
+        Row::blank(zh::L_MINUTES, BLANK_MINUTES),
         Row::blank(zh::L_OUTCOMES, BLANK_TEXT),
     ]);
     if r.findings.is_some() {
