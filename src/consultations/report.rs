@@ -116,13 +116,13 @@ pub fn gather(conn: &mut DbConn, actor: &Actor, id: ConsultationId, printed: Nai
 /// The .docx bytes of a report. The record table keeps its last rows with
 /// the date line, so the last page never holds a lone row.
 pub fn render(r: &Report) -> AppResult<Vec<u8>> {
-    let rows = r
-        .rows
-        .iter()
-        .map(|(label, lines)| {
-            if LONG_ROWS.contains(label) { Row::list(label, lines.clone()) } else { Row::new(label, lines.clone()) }
-        })
-        .collect();
+    let rows =
+        r.rows
+            .iter()
+            .map(|(label, lines)| {
+                if LONG_ROWS.contains(label) { Row::list(label, lines.clone()) } else { Row::new(label, lines.clone()) }
+            })
+            .collect();
     let printed = Paragraph::new()
         .add_run(run(&format!("填表日期：{}", chinese_date(r.printed)), BODY_FONT, size::SIHAO))
         .align(AlignmentType::Right)

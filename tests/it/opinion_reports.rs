@@ -430,9 +430,8 @@ fn paragraph_with<'a>(xml: &'a str, text: &str) -> &'a str {
 /// properties, fonts, page numbers and print.
 async fn a_report_prints_as_an_official_document(app: TestApp) {
     let admin = app.login_as("admin").await;
-    let settings_rows = || {
-        app.db.read_blocking(|c| Ok(opinion_report_settings::table.count().get_result::<i64>(c)?)).expect("count")
-    };
+    let settings_rows =
+        || app.db.read_blocking(|c| Ok(opinion_report_settings::table.count().get_result::<i64>(c)?)).expect("count");
     // A running number that is not a number changes nothing.
     let r = admin
         .post_form(

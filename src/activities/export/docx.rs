@@ -184,7 +184,8 @@ mod tests {
             (vec![], vec![], String::new(), 0, String::new(), String::new());
         (r.speakers, r.heard, r.photos, r.other_files) = (vec![], vec![], 0, 0);
         let t = text(&render(&r).expect("render"));
-        for s in [zh::L_PRESENT, zh::L_MINUTES, zh::L_OUTCOMES, zh::L_HEARD, "张丽华、李明、王芳（3人）", "五原路社区"] {
+        for s in [zh::L_PRESENT, zh::L_MINUTES, zh::L_OUTCOMES, zh::L_HEARD, "张丽华、李明、王芳（3人）", "五原路社区"]
+        {
             assert!(t.contains(s), "{s}");
         }
         for s in [zh::NONE, "0人", "照片0张", "2026年11月28日"] {

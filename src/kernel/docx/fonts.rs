@@ -53,7 +53,8 @@ mod tests {
     #[test]
     fn the_official_fonts_fall_back_as_offices_expect() {
         let t = font_table();
-        for (name, alt) in [("仿宋_GB2312", "仿宋,FangSong"), ("方正小标宋简体", "华文中宋,宋体"), ("黑体", "SimHei")] {
+        for (name, alt) in [("仿宋_GB2312", "仿宋,FangSong"), ("方正小标宋简体", "华文中宋,宋体"), ("黑体", "SimHei")]
+        {
             assert!(t.contains(&format!(r#"<w:font w:name="{name}"><w:altName w:val="{alt}" />"#)), "{name}");
         }
     }

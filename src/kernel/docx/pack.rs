@@ -62,7 +62,8 @@ mod tests {
 
     #[test]
     fn author_title_and_date_in_the_core_properties() {
-        let doc = a4(size::SANHAO).add_paragraph(title("标题", 0)).add_table(record_table(vec![Row::new("议题", vec![])]));
+        let doc =
+            a4(size::SANHAO).add_paragraph(title("标题", 0)).add_table(record_table(vec![Row::new("议题", vec![])]));
         let bytes = pack(doc, &Props::new("湖滨区政协<办公室>", "标题", at()), "test").expect("pack");
         let core = part(&bytes, "docProps/core.xml");
         assert!(core.contains("<dc:creator>湖滨区政协&lt;办公室&gt;</dc:creator>"), "{core}");

@@ -117,12 +117,9 @@ pub fn record_table(rows: Vec<Row>) -> Table {
             }
         })
         .collect();
-    Table::new(rows)
-        .set_grid(vec![label_w, content_w])
-        .width(TEXT_WIDTH, WidthType::Dxa)
-        .margins(
-            TableCellMargins::new().margin_left(CELL_MARGIN, WidthType::Dxa).margin_right(CELL_MARGIN, WidthType::Dxa),
-        )
+    Table::new(rows).set_grid(vec![label_w, content_w]).width(TEXT_WIDTH, WidthType::Dxa).margins(
+        TableCellMargins::new().margin_left(CELL_MARGIN, WidthType::Dxa).margin_right(CELL_MARGIN, WidthType::Dxa),
+    )
 }
 
 #[cfg(test)]
@@ -164,8 +161,8 @@ mod tests {
         assert!(rows[..2].iter().all(|r| !r.contains("<w:keepNext />")), "{xml}");
         assert!(rows[2..].iter().all(|r| r.contains("<w:keepNext />")), "{xml}");
         assert_eq!(xml.matches("<w:cantSplit />").count(), 4);
-        let xml = String::from_utf8(docx_rs::BuildXML::build(&record_table(vec![Row::text("纪要", "很长")])))
-            .expect("utf-8");
+        let xml =
+            String::from_utf8(docx_rs::BuildXML::build(&record_table(vec![Row::text("纪要", "很长")]))).expect("utf-8");
         assert!(!xml.contains("<w:cantSplit />"), "long text may run on");
     }
 }

@@ -555,7 +555,10 @@ mod tests {
     fn issue_lines_and_reporters() {
         assert_eq!(issue_line(2026, 1, None, 5), "2026年第1期");
         assert_eq!(issue_line(2026, 1, Some(127), 1), "2026年第1期（总第128期）");
-        assert_eq!(reporter_status(true, Some("经济界"), "湖滨区某公司", "总经理"), ["委员", "经济界", "湖滨区某公司总经理"]);
+        assert_eq!(
+            reporter_status(true, Some("经济界"), "湖滨区某公司", "总经理"),
+            ["委员", "经济界", "湖滨区某公司总经理"]
+        );
         assert_eq!(reporter_status(true, None, " ", ""), ["委员"]);
         assert!(reporter_status(false, None, "", "").is_empty());
     }

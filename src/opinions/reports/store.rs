@@ -12,8 +12,8 @@ use crate::kernel::auth::{Actor, Role};
 use crate::kernel::db::schema::{
     committees, members, opinion_report_cases, opinion_report_settings, opinion_reports, opinions, sectors,
 };
-use crate::kernel::docx::{Imprint, chinese_date};
 use crate::kernel::db::{DbConn, MultiBackend};
+use crate::kernel::docx::{Imprint, chinese_date};
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{CommitteeId, MemberId, OfficeId, OpinionId, UserId};
 use crate::kernel::time::{now, start_of_local_day};
@@ -569,7 +569,8 @@ pub fn set_print_settings(conn: &mut DbConn, actor: &Actor, s: &PrintSettings) -
         opinion_report_settings::issuer.eq(&s.issuer),
         opinion_report_settings::total_before.eq(s.total_before),
     );
-    let updated = diesel::update(opinion_report_settings::table.find(actor.committee_id.0)).set(values).execute(conn)?;
+    let updated =
+        diesel::update(opinion_report_settings::table.find(actor.committee_id.0)).set(values).execute(conn)?;
     if updated == 0 {
         diesel::insert_into(opinion_report_settings::table)
             .values((opinion_report_settings::committee_id.eq(actor.committee_id.0), values))
@@ -604,7 +605,9 @@ fn reporter_status(conn: &mut DbConn, r: &Report) -> AppResult<Vec<String>> {
         .select((sectors::name.nullable(), members::employer, members::post))
         .first(conn)
         .optional()?;
-    Ok(row.map(|(sector, employer, post)| model::reporter_status(true, sector.as_deref(), &employer, &post)).unwrap_or_default())
+    Ok(row
+        .map(|(sector, employer, post)| model::reporter_status(true, sector.as_deref(), &employer, &post))
+        .unwrap_or_default())
 }
 
 /// A report as printed in its Word file, if the actor may see it.
