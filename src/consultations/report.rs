@@ -6,19 +6,24 @@
 //! points, the record, the agreed items with owner, deadline and state, and
 //! the published results.
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 use docx_rs::{AlignmentType, LineSpacing, Paragraph};
 
 use crate::consultations::store::consultations as store;
 use crate::consultations::store::{Consultations, departments, items};
 use crate::kernel::auth::Actor;
 use crate::kernel::db::DbConn;
-use crate::kernel::docx::{self, BODY_FONT, Row, chinese_date, run, size};
+use crate::kernel::docx::{self, BODY_FONT, Props, Row, chinese_date, run, size};
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::ConsultationId;
 use crate::kernel::web::i18n::Lang;
 use crate::meetings::store::attendees::{self, Attendee};
 use crate::meetings::store::speakers;
+
+const TITLE: &str = "协商议事情况报告";
+/// Rows of many lines: they may run on to the next page rather than leave
+/// half a page empty.
+const LONG_ROWS: [&str; 6] = ["议题说明", "出席委员", "发言要点", "协商纪要", "协商成果事项", "成果公开"];
 
 /// What the report shows, gathered by the scoped stores.
 #[derive(Debug, Clone)]
@@ -27,6 +32,8 @@ pub struct Report {
     pub office: String,
     pub rows: Vec<(&'static str, Vec<String>)>,
     pub printed: NaiveDate,
+    /// When the file is made (UTC), for its properties.
+    pub created: NaiveDateTime,
 }
 
 /// Gathers a held or closed consultation the actor may see.
@@ -97,22 +104,36 @@ pub fn gather(conn: &mut DbConn, actor: &Actor, id: ConsultationId, printed: Nai
         ("协商成果事项", items),
         ("成果公开", c.results.lines().map(str::to_string).collect()),
     ];
-    Ok(Report { title: c.title, office, rows: rows.into_iter().map(|(l, v)| (l, docx::or_none(v))).collect(), printed })
+    Ok(Report {
+        title: c.title,
+        office,
+        rows: rows.into_iter().map(|(l, v)| (l, docx::or_none(v))).collect(),
+        printed,
+        created: crate::kernel::time::now(),
+    })
 }
 
-/// The .docx bytes of a report.
+/// The .docx bytes of a report. The record table keeps its last rows with
+/// the date line, so the last page never holds a lone row.
 pub fn render(r: &Report) -> AppResult<Vec<u8>> {
-    let rows = r.rows.iter().map(|(label, lines)| Row::new(label, lines.clone())).collect();
+    let rows =
+        r.rows
+            .iter()
+            .map(|(label, lines)| {
+                if LONG_ROWS.contains(label) { Row::list(label, lines.clone()) } else { Row::new(label, lines.clone()) }
+            })
+            .collect();
     let printed = Paragraph::new()
         .add_run(run(&format!("填表日期：{}", chinese_date(r.printed)), BODY_FONT, size::SIHAO))
         .align(AlignmentType::Right)
         .line_spacing(LineSpacing::new().before(240));
+    let author = format!("{}政协工作办公室", r.office);
     let doc = docx::a4(size::SIHAO)
-        .add_paragraph(docx::title("协商议事情况报告", 120))
-        .add_paragraph(docx::subtitle(&format!("{}政协工作办公室", r.office)))
+        .add_paragraph(docx::title(TITLE, 120))
+        .add_paragraph(docx::subtitle(&author))
         .add_table(docx::record_table(rows))
         .add_paragraph(printed);
-    docx::pack(doc, "consultation")
+    docx::pack(doc, &Props::new(&author, &format!("{TITLE}：{}", r.title), r.created), "consultation")
 }
 
 /// `协商议事_<title>.docx`

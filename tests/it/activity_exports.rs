@@ -16,7 +16,7 @@ use crate::on_both_databases;
 use crate::support::{Client, TestApp, location};
 use crate::{office, sheet_xml};
 
-on_both_databases!(an_office_files_its_activities, other_offices_get_nothing);
+on_both_databases!(an_office_files_its_activities, other_offices_get_nothing, a_planned_activity_prints_a_blank_form);
 
 pub const TITLE: &str = "五原路社区听民声察民情";
 const MINUTES: &str = "居民反映金河湾小区路灯坏了三个月，委员现场查看并记录。";
@@ -76,14 +76,14 @@ fn status_of(app: &TestApp, id: i64) -> String {
     app.db.read_blocking(move |c| Ok(activities::table.find(id).select(activities::status).first(c)?)).expect("status")
 }
 
-/// 高庙乡's staff plan a visit a week ago, the member sends apologies, staff
-/// tick the other present and write the record.
-pub async fn held_visit(app: &TestApp) -> Visit {
+/// 高庙乡's staff plan a visit on `day` with two of the office's members
+/// invited: (the activity's id, the one to be present, the demo login
+/// `member`, the office).
+async fn plan_visit(app: &TestApp, day: NaiveDate) -> (i64, (i64, String), (i64, String), i64) {
     let office = app.office_id("高庙乡");
     let absent = member_of_login(app, "member");
     let present = other_member(app, office, absent.0);
     let locality = locality_of(app, office);
-    let day = xieshang::kernel::time::today() - Duration::days(7);
     let staff = app.login_as("gaomiao").await;
     let (o, l, p, a, d) =
         (office.to_string(), locality.to_string(), present.0.to_string(), absent.0.to_string(), day.to_string());
@@ -105,6 +105,16 @@ pub async fn held_visit(app: &TestApp) -> Visit {
     assert_eq!(r.status(), 303, "planned");
     let at = location(&r);
     let id: i64 = at.trim_start_matches("/activities/").parse().unwrap_or_else(|_| panic!("an activity page: {at}"));
+    (id, present, absent, office)
+}
+
+/// 高庙乡's staff plan a visit a week ago, the member sends apologies, staff
+/// tick the other present and write the record.
+pub async fn held_visit(app: &TestApp) -> Visit {
+    let day = xieshang::kernel::time::today() - Duration::days(7);
+    let (id, present, absent, office) = plan_visit(app, day).await;
+    let staff = app.login_as("gaomiao").await;
+    let (p, d) = (present.0.to_string(), day.to_string());
 
     let member = app.login_as("member").await;
     let r = member.post_form(&format!("/activities/{id}/reply"), &[("reply", "apology"), ("note", REASON)]).await;
@@ -289,6 +299,7 @@ async fn an_office_files_its_activities(app: TestApp) {
     if let Some(pages) = office::pdf_pages(&f.bytes, "docx") {
         assert_eq!(pages, 1, "the record sheet prints on one page");
     }
+    the_office_conventions(&f.bytes);
     // A member of the office sees the activity's page, and its record sheet.
     let member = app.login_as("member").await;
     assert_eq!(download(&member, &format!("/activities/{}/record.docx", v.id)).await.status, 200);
@@ -342,4 +353,42 @@ async fn other_offices_get_nothing(app: TestApp) {
     // Not logged in: to the login page.
     let r = app.client().get(&format!("/activities/{}/record.docx", v.id)).await;
     assert!(r.status().is_redirection() || r.status() == 401, "{}", r.status());
+}
+
+/// The conventions every document shares: page numbers, the label column
+/// wide enough for 请假委员及事由 (7 characters of 四号, 280 twips each, and
+/// the cell's margins), the office as the author and the creation date.
+fn the_office_conventions(bytes: &[u8]) {
+    let footer = office::part(bytes, "word/footer1.xml");
+    assert!(footer.contains("<w:instrText>PAGE</w:instrText>"), "{footer}");
+    let document = office::part(bytes, "word/document.xml");
+    let grid = document.split("<w:gridCol w:w=\"").nth(1).expect("the table's grid");
+    let label: usize = grid[..grid.find('"').expect("width")].parse().expect("twips");
+    assert!(label >= 7 * 280 + 2 * 108, "label column {label} twips");
+    let core = office::part(bytes, "docProps/core.xml");
+    assert!(core.contains("<dc:creator>高庙乡政协工作办公室</dc:creator>"), "{core}");
+    let made = xieshang::kernel::time::now().date().format("%Y-%m-%d").to_string();
+    assert!(core.contains(&format!(r#"<dcterms:created xsi:type="dcterms:W3CDTF">{made}T"#)), "{core}");
+}
+
+/// A visit planned for next week: its record sheet is a form to fill by
+/// hand on the day — what is known printed, the rest left blank, not 无 or 0人.
+async fn a_planned_activity_prints_a_blank_form(app: TestApp) {
+    let day = xieshang::kernel::time::today() + Duration::days(7);
+    let (id, present, absent, _) = plan_visit(&app, day).await;
+    let staff = app.login_as("gaomiao").await;
+    let f = download(&staff, &format!("/activities/{id}/record.docx")).await;
+    assert_eq!(f.status, 200);
+    let text = docx_text(&f.bytes);
+    for expected in ["委员活动记录表", TITLE, "出席委员", "活动纪要", "活动成果", "填表人"] {
+        assert!(text.contains(expected), "{expected} on the form:\n{text}");
+    }
+    assert!(text.contains(&present.1) && text.contains(&absent.1), "the invited members: {text}");
+    for blank in ["无", "0人", "照片0张"] {
+        assert!(!text.contains(blank), "no {blank} on a blank form:\n{text}");
+    }
+    the_office_conventions(&f.bytes);
+    if let Some(pages) = office::pdf_pages(&f.bytes, "docx") {
+        assert_eq!(pages, 1, "the form prints on one page");
+    }
 }

@@ -11,8 +11,8 @@ use xieshang::kernel::db::schema::{
     consultation_items, consultation_members, consultations, departments, jobs, members, outbox, users,
 };
 
-use crate::on_both_databases;
 use crate::support::{Client, TestApp, location, post_ok, queue_count, submit_opinion};
+use crate::{office, on_both_databases};
 
 on_both_databases!(
     a_topic_from_the_box_goes_to_published_results,
@@ -301,6 +301,13 @@ async fn a_topic_from_the_box_goes_to_published_results(app: TestApp) {
     assert_eq!(r.status(), 200);
     let bytes = r.bytes().await.expect("docx");
     assert!(bytes.starts_with(b"PK"), "a zip (docx)");
+    let footer = office::part(&bytes, "word/footer1.xml");
+    assert!(footer.contains("<w:instrText>PAGE</w:instrText>"), "page numbers: {footer}");
+    let core = office::part(&bytes, "docProps/core.xml");
+    assert!(core.contains("<dc:creator>高庙乡政协工作办公室</dc:creator>"), "{core}");
+    if let Some(pages) = office::pdf_pages(&bytes, "docx") {
+        assert_eq!(pages, 1, "the report prints on one page");
+    }
     // The district's overview counts it.
     let (_, overview) = app.login_as("admin").await.get_text("/consultations/overview").await;
     assert!(overview.contains("高庙乡"));
@@ -500,4 +507,52 @@ async fn overdue_items_escalate_once(app: TestApp) {
     assert!(queue_count(&home, "items_open") >= 1 && queue_count(&home, "items_due_soon") == 0, "{home}");
     let (_, home) = app.login_as("admin").await.get_text("/").await;
     assert_eq!(queue_count(&home, "items_overdue"), 0);
+}
+
+/// A report whose record runs to the foot of the first page: the last two
+/// rows go over together with the date line, so the last page never holds a
+/// lone row; the long record itself runs on rather than leaving half a page
+/// empty.
+#[test]
+fn a_long_report_leaves_no_lone_last_row() {
+    let at = NaiveDate::from_ymd_opt(2026, 12, 3).expect("date");
+    let short = |label: &'static str, text: &str| (label, vec![text.to_string()]);
+    let record = |n: usize| -> Vec<String> { (1..=n).map(|i| format!("第{i}段纪要内容。")).collect() };
+    let report = |n: usize| xieshang::consultations::report::Report {
+        title: "老旧小区加装电梯".into(),
+        office: "高庙乡".into(),
+        rows: vec![
+            short("议题", "老旧小区加装电梯"),
+            short("议题说明", "说明"),
+            short("协商形式", "议事会"),
+            short("时间", "2026-11-20 09:00"),
+            short("地点", "五原路社区"),
+            short("主持人", "张丽华"),
+            short("邀请界别", "经济界"),
+            short("出席委员", "共2人"),
+            short("邀请部门", "区住建局"),
+            short("参加群众", "12人"),
+            short("来自社情民意", "无"),
+            short("发言要点", "无"),
+            ("协商纪要", record(n)),
+            short("协商成果事项", "1. 事项（区住建局，2026年12月31日前，办理中）"),
+            short("成果公开", "已公开"),
+        ],
+        printed: at,
+        created: at.and_hms_opt(1, 0, 0).expect("time"),
+    };
+    // 21 paragraphs of record fill the first page but for the last row,
+    // which would go over alone.
+    let bytes = xieshang::consultations::report::render(&report(21)).expect("render");
+    let Some(pages) = office::pdf_page_texts(&bytes, "docx") else { return };
+    assert_eq!(pages.len(), 2, "{pages:?}");
+    let last = &pages[1];
+    assert!(last.contains("协商成果事项") && last.contains("成果公开") && last.contains("填表日期"), "{last}");
+    assert!(pages[0].contains("第21段纪要内容"), "the record stays on the first page: {pages:?}");
+    // A record longer than a page runs on from the first page.
+    let bytes = xieshang::consultations::report::render(&report(36)).expect("render");
+    let pages = office::pdf_page_texts(&bytes, "docx").expect("converted");
+    assert_eq!(pages.len(), 2, "{pages:?}");
+    assert!(pages[0].contains("第1段纪要内容"), "{pages:?}");
+    assert!(pages[1].contains("协商成果事项") && pages[1].contains("成果公开"));
 }

@@ -6,8 +6,11 @@ use std::io::Read;
 
 use chrono::Datelike;
 use diesel::prelude::*;
-use xieshang::kernel::db::schema::{audit_log, members, opinion_events, opinion_reports, opinions, users};
+use xieshang::kernel::db::schema::{
+    audit_log, members, opinion_events, opinion_report_settings, opinion_reports, opinions, sectors, users,
+};
 
+use crate::office;
 use crate::on_both_databases;
 use crate::support::{Client, TestApp, location};
 
@@ -16,6 +19,7 @@ on_both_databases!(
     refused_moves_explain_and_change_nothing,
     offices_write_up_only_their_own_cases,
     reports_count_for_the_reporting_member,
+    a_report_prints_as_an_official_document,
 );
 
 const STREETLIGHT: &str = "五原路社区金河湾小区3号楼前路灯坏了三个月";
@@ -397,4 +401,149 @@ async fn reports_count_for_the_reporting_member(app: TestApp) {
     assert!(own.get_text("/opinions/reports").await.1.contains(TITLE), "a member reads their own reports");
     assert_eq!(app.login_as("gaomiao").await.get(&format!("/members/{member}/reports")).await.status(), 200);
     assert_eq!(app.login_as("jianhe").await.get(&format!("/members/{member}/reports")).await.status(), 404);
+}
+
+/// The member login's record: id, name, sector, workplace and post.
+fn the_member(app: &TestApp) -> (i64, String, Option<String>, String, String) {
+    app.db
+        .read_blocking(|c| {
+            Ok(members::table
+                .inner_join(users::table.on(members::user_id.eq(users::id.nullable())))
+                .left_join(sectors::table.on(sectors::id.nullable().eq(members::sector_id)))
+                .filter(users::username.eq("member"))
+                .select((members::id, members::name, sectors::name.nullable(), members::employer, members::post))
+                .first(c)?)
+        })
+        .expect("the member login's record")
+}
+
+/// The text of the paragraph of word/document.xml that holds `text`.
+fn paragraph_with<'a>(xml: &'a str, text: &str) -> &'a str {
+    let at = xml.find(text).unwrap_or_else(|| panic!("{text} in the document"));
+    let start = xml[..at].rfind("<w:p ").expect("its paragraph");
+    let end = at + xml[at..].find("</w:p>").expect("its end");
+    &xml[start..end]
+}
+
+/// The committee's usual distribution and running number, the report's own
+/// 版记, the reporter's status, the issue with its year, and the file's
+/// properties, fonts, page numbers and print.
+async fn a_report_prints_as_an_official_document(app: TestApp) {
+    let admin = app.login_as("admin").await;
+    let settings_rows =
+        || app.db.read_blocking(|c| Ok(opinion_report_settings::table.count().get_result::<i64>(c)?)).expect("count");
+    // A running number that is not a number changes nothing.
+    let r = admin
+        .post_form(
+            "/opinions/settings/reports",
+            &[("report_to", "x"), ("deliver_to", ""), ("copy_to", ""), ("issuer", ""), ("total_before", "一百")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, page) = admin.get_text(&location(&r)).await;
+    assert!(page.contains("系统启用前的期数请填写0到1000000之间的整数"), "explained");
+    assert_eq!(settings_rows(), 0);
+    let usual = [
+        ("report_to", "三门峡市政协办公室"),
+        ("deliver_to", "区委、区政府领导"),
+        ("copy_to", "区委办"),
+        ("issuer", "湖滨区政协办公室"),
+        ("total_before", "127"),
+    ];
+    assert_eq!(admin.post_form("/opinions/settings/reports", &usual).await.status(), 303);
+    assert_eq!(settings_rows(), 1);
+    assert_eq!(audit_count(&app, "opinion_report.settings"), 1);
+    let (_, page) = admin.get_text("/opinions/settings").await;
+    assert!(page.contains("value=\"三门峡市政协办公室\"") && page.contains("value=\"127\""));
+    assert_eq!(app.login_as("gaomiao").await.post_form("/opinions/settings/reports", &usual).await.status(), 403);
+
+    // A new report starts from the usual distribution; this one changes its 抄送.
+    let case = case_with(&app, STREETLIGHT);
+    let (_, form) = admin.get_text(&format!("/opinions/reports/new?case={case}")).await;
+    assert!(form.contains("name=\"report_to\" value=\"三门峡市政协办公室\""), "prefilled");
+    assert!(form.contains("name=\"copy_to\" value=\"区委办\""));
+    let (member, name, sector, employer, post) = the_member(&app);
+    let m = member.to_string();
+    let id = compile_ok(
+        &admin,
+        case,
+        &[
+            ("reporter_member", &m),
+            ("reporter_name", ""),
+            ("report_to", "三门峡市政协办公室"),
+            ("deliver_to", "区委、区政府领导"),
+            ("copy_to", "区委办、区政府办"),
+        ],
+    )
+    .await;
+
+    let r = admin.get(&format!("/opinions/reports/{id}.docx")).await;
+    assert_eq!(r.status(), 200);
+    let bytes = r.bytes().await.expect("body").to_vec();
+    let document = office::part(&bytes, "word/document.xml");
+    let text = docx_text(&bytes);
+    let today = xieshang::kernel::time::today();
+    let date = format!("{}年{}月{}日", today.year(), today.month(), today.day());
+    assert!(text.contains(&format!("{}年第1期（总第128期）", today.year())), "{text}");
+    let mut status = vec!["委员".to_string()];
+    status.extend(sector.filter(|s| !s.is_empty()));
+    if !(employer.is_empty() && post.is_empty()) {
+        status.push(format!("{employer}{post}"));
+    }
+    assert!(text.contains(&format!("反映人：{name}（{}）", status.join("，"))), "{text}");
+    // The 版记 in order, between rules, after the text.
+    let order: Vec<usize> = [
+        "反映人",
+        "报：三门峡市政协办公室",
+        "送：区委、区政府领导",
+        "抄送：区委办、区政府办",
+        "湖滨区政协办公室",
+        &format!("{date}印发"),
+    ]
+    .iter()
+    .map(|s| text.rfind(s).unwrap_or_else(|| panic!("{s} in {text}")))
+    .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
+    assert!(paragraph_with(&document, "报：三门峡市政协办公室").contains("<w:top "), "the rule above");
+    assert!(paragraph_with(&document, &format!("{date}印发")).contains("<w:bottom "), "the rule below");
+    // The title in 方正小标宋, not bold; fonts fall back.
+    let title = paragraph_with(&document, TITLE);
+    assert!(title.contains("方正小标宋简体") && !title.contains("<w:b />"), "{title}");
+    let fonts = office::part(&bytes, "word/fontTable.xml");
+    assert!(fonts.contains(r#"<w:font w:name="方正小标宋简体"><w:altName w:val="华文中宋,宋体" />"#), "{fonts}");
+    assert!(fonts.contains(r#"<w:font w:name="仿宋_GB2312"><w:altName w:val="仿宋,FangSong" />"#), "{fonts}");
+    // Page numbers: — PAGE — in the footers.
+    let footer = office::part(&bytes, "word/footer1.xml");
+    assert!(footer.contains("<w:instrText>PAGE</w:instrText>") && footer.contains("— "), "{footer}");
+    assert!(office::part(&bytes, "word/settings.xml").contains("evenAndOddHeaders"), "odd right, even left");
+    // Author and creation date.
+    let core = office::part(&bytes, "docProps/core.xml");
+    assert!(core.contains("<dc:creator>湖滨区政协办公室</dc:creator>"), "{core}");
+    let made = xieshang::kernel::time::now().date().format("%Y-%m-%d").to_string();
+    assert!(core.contains(&format!(r#"<dcterms:created xsi:type="dcterms:W3CDTF">{made}T"#)), "{core}");
+    if let Some(pages) = office::pdf_pages(&bytes, "docx") {
+        assert_eq!(pages, 1, "the report prints on one page");
+    }
+
+    // Its own 版记 is edited with its text; an empty 抄送 is left out.
+    let r = admin
+        .post_form(
+            &format!("/opinions/reports/{id}"),
+            &[
+                ("title", TITLE),
+                ("situation", "五原路社区金河湾小区3号楼前路灯坏了三个月。"),
+                ("analysis", "维护责任不清。"),
+                ("suggestion", "明确维护单位。"),
+                ("reporter_member", &m),
+                ("reporter_name", ""),
+                ("report_to", "三门峡市政协办公室"),
+                ("deliver_to", ""),
+                ("copy_to", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let bytes = admin.get(&format!("/opinions/reports/{id}.docx")).await.bytes().await.expect("body").to_vec();
+    let text = docx_text(&bytes);
+    assert!(text.contains("报：三门峡市政协办公室") && !text.contains("抄送") && !text.contains("送：区委"), "{text}");
 }

@@ -435,6 +435,7 @@ async fn child_lists_refuse_a_case_out_of_scope(app: TestApp) {
                 analysis: "缺少巡查。".into(),
                 suggestion: "定期巡查。".into(),
                 reporter_name: "涧河街道政协工作办公室".into(),
+                ..ReportText::default()
             };
             reports::compile(c, &own, &[id], &reports::Draft { text, reporter_member_id: None })
         })

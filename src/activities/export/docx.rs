@@ -2,14 +2,21 @@
 //! layout (`kernel::docx`): the title, the office under it, then the record
 //! table — what, where, when, who came and who sent apologies, the minutes,
 //! outcomes, findings, speakers' points, opinions heard and photos — and
-//! 填表人 / 填表日期 under the table.
+//! 填表人 / 填表日期 under the table. A planned activity's sheet is the same
+//! form with room to write by hand on the day.
 
 use super::{RecordSheet, zh};
-use crate::kernel::docx::{self, Row, chinese_date, size};
+use crate::kernel::docx::{self, Props, Row, chinese_date, size};
 use crate::kernel::error::AppResult;
 
 /// The minutes get room on the printed sheet even when short (twips).
 const MINUTES_MIN_HEIGHT: u32 = 3600;
+/// Room to write by hand on a planned activity's blank sheet (twips; a line
+/// of handwriting takes about 400), all of it on one page.
+const BLANK_NAMES: u32 = 900;
+const BLANK_SHORT: u32 = 560;
+const BLANK_MINUTES: u32 = 2800;
+const BLANK_TEXT: u32 = 1400;
 
 /// A short value on one line (无 when empty, by `Row::new`).
 fn value(text: &str) -> Vec<String> {
@@ -24,26 +31,37 @@ fn names(list: &[String]) -> Vec<String> {
     vec![format!("{}（{}）", list.join(zh::SEP), zh::people(list.len()))]
 }
 
-/// The .docx bytes of a record sheet.
-pub fn render(r: &RecordSheet) -> AppResult<Vec<u8>> {
-    let apologies: Vec<String> =
+fn apologies(r: &RecordSheet) -> Vec<String> {
+    let list: Vec<String> =
         r.apologies.iter().map(|(n, why)| if why.is_empty() { n.clone() } else { format!("{n}（{why}）") }).collect();
-    let heard = if r.heard.is_empty() { vec![] } else { vec![zh::heard(r.heard.len(), &r.heard.join(zh::SEP))] };
-    let mut rows = vec![
+    if list.is_empty() { vec![] } else { vec![list.join(zh::SEP)] }
+}
+
+/// What the activity was: the rows a planned and a held sheet share.
+fn plan_rows(r: &RecordSheet) -> Vec<Row> {
+    vec![
         Row::new(zh::L_TITLE, value(&r.title)),
         Row::new(zh::L_KIND, value(&r.kind)),
         Row::new(zh::L_OFFICE, value(&r.office)),
         Row::new(zh::L_PLACE, value(&r.place)),
         Row::new(zh::L_TIME, value(&r.time)),
+    ]
+}
+
+/// The rows of a held (or cancelled) activity, from its record.
+fn record_rows(r: &RecordSheet) -> Vec<Row> {
+    let heard = if r.heard.is_empty() { vec![] } else { vec![zh::heard(r.heard.len(), &r.heard.join(zh::SEP))] };
+    let mut rows = plan_rows(r);
+    rows.extend([
         Row::new(zh::L_TOPIC, value(&r.topic)),
         Row::new(zh::L_INVITED, names(&r.invited)),
         Row::new(zh::L_PRESENT, names(&r.present)),
-        Row::new(zh::L_APOLOGIES, if apologies.is_empty() { vec![] } else { vec![apologies.join(zh::SEP)] }),
+        Row::new(zh::L_APOLOGIES, apologies(r)),
         Row::new(zh::L_OTHERS, value(&r.others)),
         Row::new(zh::L_RESIDENTS, vec![zh::people(usize::try_from(r.residents).unwrap_or(0))]),
         Row::text(zh::L_MINUTES, &r.minutes).min_height(MINUTES_MIN_HEIGHT),
         Row::text(zh::L_OUTCOMES, &r.outcomes),
-    ];
+    ]);
     if let Some(f) = &r.findings {
         rows.push(Row::text(zh::L_FINDINGS, f));
     }
@@ -52,16 +70,49 @@ pub fn render(r: &RecordSheet) -> AppResult<Vec<u8>> {
     }
     rows.push(Row::new(zh::L_HEARD, heard));
     rows.push(Row::new(zh::L_PHOTOS, vec![zh::files(r.photos, r.other_files)]));
-    // 填表人 on the left (signed by hand), 填表日期 on the right.
-    let signed =
-        docx::left_right(zh::FILLED_BY, &format!("{}{}", zh::PRINTED_ON, chinese_date(r.printed)), size::SIHAO)
-            .line_spacing(docx_rs::LineSpacing::new().before(240));
+    rows
+}
+
+/// The rows of a planned activity: what is known, and room to write the
+/// rest by hand on the day — no 无 and no 0人.
+fn blank_rows(r: &RecordSheet) -> Vec<Row> {
+    let known_or_blank = |label: &str, lines: Vec<String>, room: u32| {
+        if lines.iter().all(|l| l.trim().is_empty()) { Row::blank(label, room) } else { Row::new(label, lines) }
+    };
+    let mut rows = plan_rows(r);
+    rows.extend([
+        known_or_blank(zh::L_TOPIC, value(&r.topic), BLANK_SHORT),
+        known_or_blank(zh::L_INVITED, names(&r.invited), BLANK_SHORT),
+        Row::blank(zh::L_PRESENT, BLANK_NAMES),
+        known_or_blank(zh::L_APOLOGIES, apologies(r), BLANK_SHORT),
+        Row::blank(zh::L_OTHERS, BLANK_SHORT),
+        Row::new(zh::L_RESIDENTS, vec![zh::BLANK_PEOPLE.to_string()]).min_height(BLANK_SHORT),
+        Row::blank(zh::L_MINUTES, BLANK_MINUTES),
+        Row::blank(zh::L_OUTCOMES, BLANK_TEXT),
+    ]);
+    if r.findings.is_some() {
+        rows.push(Row::blank(zh::L_FINDINGS, BLANK_TEXT));
+    }
+    rows.push(Row::blank(zh::L_HEARD, BLANK_SHORT));
+    rows
+}
+
+/// The .docx bytes of a record sheet: filled from the record once held, a
+/// form to fill by hand while planned.
+pub fn render(r: &RecordSheet) -> AppResult<Vec<u8>> {
+    let rows = if r.planned { blank_rows(r) } else { record_rows(r) };
+    // 填表人 on the left (signed by hand), 填表日期 on the right — blank on a
+    // form to fill.
+    let printed = if r.planned { zh::BLANK_DATE.to_string() } else { chinese_date(r.printed) };
+    let signed = docx::left_right(zh::FILLED_BY, &format!("{}{printed}", zh::PRINTED_ON), size::SIHAO)
+        .line_spacing(docx_rs::LineSpacing::new().before(240));
+    let author = format!("{}{}", r.office, zh::OFFICE_SUFFIX);
     let doc = docx::a4(size::SIHAO)
         .add_paragraph(docx::title(zh::RECORD_TITLE, 120))
-        .add_paragraph(docx::subtitle(&format!("{}{}", r.office, zh::OFFICE_SUFFIX)))
+        .add_paragraph(docx::subtitle(&author))
         .add_table(docx::record_table(rows))
         .add_paragraph(signed);
-    docx::pack(doc, "record")
+    docx::pack(doc, &Props::new(&author, &format!("{}：{}", zh::RECORD_TITLE, r.title), r.created), "record")
 }
 
 #[cfg(test)]
@@ -93,6 +144,8 @@ mod tests {
             other_files: 1,
             printed: NaiveDate::from_ymd_opt(2026, 11, 28).expect("day"),
             date: day,
+            planned: false,
+            created: day.and_hms_opt(1, 0, 0).expect("time"),
         }
     }
 
@@ -121,6 +174,24 @@ mod tests {
         assert!(t.contains("2026年11月28日"));
         assert!(!t.contains(zh::L_FINDINGS), "no findings row for a visit");
         assert!(t.contains(zh::L_TOPIC) && t.contains(zh::NONE), "an empty topic reads 无");
+    }
+
+    #[test]
+    fn a_planned_activity_is_a_form_to_fill() {
+        let mut r = sample();
+        r.planned = true;
+        (r.present, r.apologies, r.others, r.residents, r.minutes, r.outcomes) =
+            (vec![], vec![], String::new(), 0, String::new(), String::new());
+        (r.speakers, r.heard, r.photos, r.other_files) = (vec![], vec![], 0, 0);
+        let t = text(&render(&r).expect("render"));
+        for s in [zh::L_PRESENT, zh::L_MINUTES, zh::L_OUTCOMES, zh::L_HEARD, "张丽华、李明、王芳（3人）", "五原路社区"]
+        {
+            assert!(t.contains(s), "{s}");
+        }
+        for s in [zh::NONE, "0人", "照片0张", "2026年11月28日"] {
+            assert!(!t.contains(s), "no {s} on a blank form");
+        }
+        assert!(t.contains(zh::BLANK_PEOPLE.trim_start_matches('\u{3000}')));
     }
 
     #[test]

@@ -73,6 +73,9 @@ pub mod zh {
     pub const L_PHOTOS: &str = "照片及材料";
     pub const FILLED_BY: &str = "填表人：";
     pub const PRINTED_ON: &str = "填表日期：";
+    /// Room to write a number, a date by hand on a blank form.
+    pub const BLANK_PEOPLE: &str = "\u{3000}\u{3000}\u{3000}\u{3000}人";
+    pub const BLANK_DATE: &str = "\u{3000}\u{3000}\u{3000}\u{3000}年\u{3000}\u{3000}月\u{3000}\u{3000}日";
     /// An empty field.
     pub const NONE: &str = "无";
     /// A list of names.
@@ -335,6 +338,10 @@ pub struct RecordSheet {
     pub printed: NaiveDate,
     /// For the file name.
     pub date: NaiveDate,
+    /// Not yet held: the sheet is a form to fill by hand.
+    pub planned: bool,
+    /// When the file is made (UTC), for its properties.
+    pub created: NaiveDateTime,
 }
 
 /// One activity's record sheet, for whoever may see the activity: the
@@ -349,7 +356,7 @@ pub fn record_sheet(conn: &mut DbConn, actor: &Actor, id: ActivityId, today: Nai
     let photos = files.iter().filter(|(_, role, ..)| role == "photo").count();
     let status = a.status;
     let mut time = chinese_time(a.when());
-    if status != Status::Held {
+    if status == Status::Cancelled {
         time.push_str(&zh::not_held(&label(&a.status_label_key())));
     }
     Ok(RecordSheet {
@@ -380,6 +387,8 @@ pub fn record_sheet(conn: &mut DbConn, actor: &Actor, id: ActivityId, today: Nai
         other_files: files.len() - photos,
         printed: today,
         date: shanghai_date(a.when()),
+        planned: status == Status::Planned,
+        created: crate::kernel::time::now(),
     })
 }
 

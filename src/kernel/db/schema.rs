@@ -467,6 +467,20 @@ diesel::table! {
         created_by -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        report_to -> Text,
+        deliver_to -> Text,
+        copy_to -> Text,
+    }
+}
+
+diesel::table! {
+    opinion_report_settings (committee_id) {
+        committee_id -> BigInt,
+        report_to -> Text,
+        deliver_to -> Text,
+        copy_to -> Text,
+        issuer -> Text,
+        total_before -> Nullable<BigInt>,
     }
 }
 

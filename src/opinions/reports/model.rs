@@ -138,6 +138,10 @@ pub const MAX_SHORT_CHARS: usize = 100;
 pub const MAX_SECTION_CHARS: usize = 5000;
 pub const MAX_TITLE_CHARS: usize = 100;
 pub const MAX_REPORTER_CHARS: usize = 50;
+/// Longest line of the 版记 (报, 送, 抄送) and the issuing office.
+pub const MAX_IMPRINT_CHARS: usize = 200;
+/// Most reports a committee can have issued before this system.
+pub const MAX_TOTAL_BEFORE: i64 = 1_000_000;
 
 /// The state after `mv`, or why not. `district` says whether the actor is
 /// district staff: sending up and recording the outcome is the district's job.
@@ -195,6 +199,10 @@ pub struct ReportText {
     pub suggestion: String,
     /// As printed under 反映人.
     pub reporter_name: String,
+    /// The 版记: who it is reported (报), sent (送) and copied (抄送) to.
+    pub report_to: String,
+    pub deliver_to: String,
+    pub copy_to: String,
 }
 
 impl ReportText {
@@ -206,6 +214,9 @@ impl ReportText {
             analysis: self.analysis.trim().to_string(),
             suggestion: self.suggestion.trim().to_string(),
             reporter_name: self.reporter_name.trim().to_string(),
+            report_to: self.report_to.trim().to_string(),
+            deliver_to: self.deliver_to.trim().to_string(),
+            copy_to: self.copy_to.trim().to_string(),
         }
     }
 
@@ -230,8 +241,89 @@ impl ReportText {
         {
             return Err("report.err.too_long");
         }
+        if [&t.report_to, &t.deliver_to, &t.copy_to].iter().any(|s| len(s) > MAX_IMPRINT_CHARS) {
+            return Err("report.err.too_long_imprint");
+        }
         Ok(())
     }
+}
+
+/// A committee's settings for its printed reports: the 版记's usual 报, 送
+/// and 抄送 (a new report starts from them), the office that issues the
+/// reports (empty: the committee's 办公室), and how many it had issued before
+/// this system when it numbers them across the years (总第N期; `None`: it
+/// does not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PrintSettings {
+    pub report_to: String,
+    pub deliver_to: String,
+    pub copy_to: String,
+    pub issuer: String,
+    pub total_before: Option<i64>,
+}
+
+impl PrintSettings {
+    /// The settings as the form gives them, trimmed and checked; `total_before`
+    /// as typed (empty: no running number). Each problem is a message key.
+    pub fn parse(
+        report_to: &str,
+        deliver_to: &str,
+        copy_to: &str,
+        issuer: &str,
+        total_before: &str,
+    ) -> Result<PrintSettings, &'static str> {
+        let s = PrintSettings {
+            report_to: report_to.trim().to_string(),
+            deliver_to: deliver_to.trim().to_string(),
+            copy_to: copy_to.trim().to_string(),
+            issuer: issuer.trim().to_string(),
+            total_before: match total_before.trim() {
+                "" => None,
+                n => Some(
+                    n.parse::<i64>()
+                        .ok()
+                        .filter(|n| (0..=MAX_TOTAL_BEFORE).contains(n))
+                        .ok_or("report.err.bad_total_before")?,
+                ),
+            },
+        };
+        if [&s.report_to, &s.deliver_to, &s.copy_to, &s.issuer].iter().any(|t| t.chars().count() > MAX_IMPRINT_CHARS) {
+            return Err("report.err.too_long_imprint");
+        }
+        Ok(s)
+    }
+
+    /// The office printed on the 印发 line.
+    pub fn issuer_or(&self, committee: &str) -> String {
+        if self.issuer.is_empty() { format!("{committee}办公室") } else { self.issuer.clone() }
+    }
+}
+
+/// 2026年第3期, and 总第128期 where the committee numbers its reports across
+/// the years: `total` counts from the first report this system issued.
+pub fn issue_line(year: i32, number: i64, total_before: Option<i64>, total: i64) -> String {
+    let mut s = format!("{year}年{}", issue_label(number));
+    if let Some(before) = total_before {
+        s.push_str(&format!("（总第{}期）", before + total));
+    }
+    s
+}
+
+/// What 反映人 prints after the name: 委员, the sector and the workplace with
+/// the post, those there are.
+pub fn reporter_status(member: bool, sector: Option<&str>, employer: &str, post: &str) -> Vec<String> {
+    let mut out = vec![];
+    if member {
+        out.push("委员".to_string());
+    }
+    if let Some(s) = sector.map(str::trim).filter(|s| !s.is_empty()) {
+        out.push(s.to_string());
+    }
+    let work = format!("{}{}", employer.trim(), post.trim());
+    if !work.is_empty() {
+        out.push(work);
+    }
+    out
 }
 
 /// A member's reports in a year: how many were written up, sent up, adopted
@@ -412,6 +504,7 @@ mod tests {
             analysis: "维护责任不清。".into(),
             suggestion: "明确责任单位。".into(),
             reporter_name: "张三".into(),
+            ..ReportText::default()
         };
         assert_eq!(ok.check(), Ok(()));
         let without = |f: fn(&mut ReportText)| {
@@ -426,6 +519,8 @@ mod tests {
         assert_eq!(without(|t| t.reporter_name.clear()), Err("report.err.need_reporter"));
         assert_eq!(without(|t| t.title = "长".repeat(101)), Err("report.err.too_long"));
         assert_eq!(without(|t| t.analysis = "长".repeat(5001)), Err("report.err.too_long"));
+        assert_eq!(without(|t| t.copy_to = "长".repeat(201)), Err("report.err.too_long_imprint"));
+        assert_eq!(without(|t| t.report_to = "市政协办公室".into()), Ok(()), "the 版记 is optional");
     }
 
     #[test]
@@ -441,6 +536,31 @@ mod tests {
         // 17:00 UTC on New Year's Eve is already the new year in Beijing.
         let t = NaiveDate::from_ymd_opt(2026, 12, 31).and_then(|d| d.and_hms_opt(17, 0, 0)).expect("time");
         assert_eq!(local_date(t), NaiveDate::from_ymd_opt(2027, 1, 1).expect("date"));
+    }
+
+    #[test]
+    fn print_settings_as_typed() {
+        let s = PrintSettings::parse(" 市政协办公室 ", "区委、区政府领导", "", "", "").expect("ok");
+        assert_eq!((s.report_to.as_str(), s.total_before), ("市政协办公室", None));
+        assert_eq!(s.issuer_or("三门峡市湖滨区政协"), "三门峡市湖滨区政协办公室");
+        let s = PrintSettings::parse("", "", "", "湖滨区政协办公室", " 127 ").expect("ok");
+        assert_eq!((s.issuer_or("x").as_str(), s.total_before), ("湖滨区政协办公室", Some(127)));
+        for bad in ["-1", "一百", "1.5", "10000001"] {
+            assert_eq!(PrintSettings::parse("", "", "", "", bad), Err("report.err.bad_total_before"), "{bad}");
+        }
+        assert_eq!(PrintSettings::parse(&"长".repeat(201), "", "", "", ""), Err("report.err.too_long_imprint"));
+    }
+
+    #[test]
+    fn issue_lines_and_reporters() {
+        assert_eq!(issue_line(2026, 1, None, 5), "2026年第1期");
+        assert_eq!(issue_line(2026, 1, Some(127), 1), "2026年第1期（总第128期）");
+        assert_eq!(
+            reporter_status(true, Some("经济界"), "湖滨区某公司", "总经理"),
+            ["委员", "经济界", "湖滨区某公司总经理"]
+        );
+        assert_eq!(reporter_status(true, None, " ", ""), ["委员"]);
+        assert!(reporter_status(false, None, "", "").is_empty());
     }
 
     #[test]

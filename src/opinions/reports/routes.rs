@@ -45,6 +45,9 @@ struct TextForm {
     suggestion: Option<String>,
     reporter_member: Option<String>,
     reporter_name: Option<String>,
+    report_to: Option<String>,
+    deliver_to: Option<String>,
+    copy_to: Option<String>,
 }
 
 impl TextForm {
@@ -57,6 +60,9 @@ impl TextForm {
                 analysis: s(&self.analysis),
                 suggestion: s(&self.suggestion),
                 reporter_name: s(&self.reporter_name),
+                report_to: s(&self.report_to),
+                deliver_to: s(&self.deliver_to),
+                copy_to: s(&self.copy_to),
             },
             reporter_member_id: form::id(&self.reporter_member)?.map(MemberId),
         })

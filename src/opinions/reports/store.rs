@@ -6,11 +6,14 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::docx::Printed;
-use super::model::{self, Counts, Level, Move, Refused, ReportId, ReportStatus, ReportText};
+use super::model::{self, Counts, Level, Move, PrintSettings, Refused, ReportId, ReportStatus, ReportText};
 use crate::kernel::audit::{self, Change, store::Who};
 use crate::kernel::auth::{Actor, Role};
-use crate::kernel::db::schema::{committees, members, opinion_report_cases, opinion_reports, opinions};
+use crate::kernel::db::schema::{
+    committees, members, opinion_report_cases, opinion_report_settings, opinion_reports, opinions, sectors,
+};
 use crate::kernel::db::{DbConn, MultiBackend};
+use crate::kernel::docx::{Imprint, chinese_date};
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{CommitteeId, MemberId, OfficeId, OpinionId, UserId};
 use crate::kernel::time::{now, year_bounds};
@@ -38,6 +41,9 @@ pub struct Report {
     pub created_by: UserId,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub report_to: String,
+    pub deliver_to: String,
+    pub copy_to: String,
 }
 
 impl Report {
@@ -54,6 +60,9 @@ impl Report {
             analysis: self.analysis.clone(),
             suggestion: self.suggestion.clone(),
             reporter_name: self.reporter_name.clone(),
+            report_to: self.report_to.clone(),
+            deliver_to: self.deliver_to.clone(),
+            copy_to: self.copy_to.clone(),
         }
     }
     /// The Beijing date it was compiled: printed on it, and the year it counts in.
@@ -221,11 +230,15 @@ pub fn prefill(conn: &mut DbConn, actor: &Actor, case: OpinionId) -> AppResult<P
         Some(m) => members::table.find(m).select(members::name).first(conn).optional()?.unwrap_or_default(),
         None => String::new(),
     };
+    let usual = settings_unscoped(conn, actor.committee_id)?;
     let draft = Draft {
         text: ReportText {
             title: model::title_from(&o.body),
             situation: model::situation_from(&o.body, &texts),
             reporter_name,
+            report_to: usual.report_to,
+            deliver_to: usual.deliver_to,
+            copy_to: usual.copy_to,
             ..ReportText::default()
         },
         reporter_member_id: o.heard_by,
@@ -315,6 +328,9 @@ pub fn compile(conn: &mut DbConn, actor: &Actor, case_ids: &[OpinionId], d: &Dra
             opinion_reports::suggestion.eq(&text.suggestion),
             opinion_reports::reporter_member_id.eq(d.reporter_member_id),
             opinion_reports::reporter_name.eq(&text.reporter_name),
+            opinion_reports::report_to.eq(&text.report_to),
+            opinion_reports::deliver_to.eq(&text.deliver_to),
+            opinion_reports::copy_to.eq(&text.copy_to),
             opinion_reports::status.eq(ReportStatus::Compiled),
             opinion_reports::created_by.eq(actor.user_id),
             opinion_reports::created_at.eq(t),
@@ -363,6 +379,9 @@ pub fn update(conn: &mut DbConn, actor: &Actor, id: ReportId, d: &Draft) -> AppR
             opinion_reports::suggestion.eq(&text.suggestion),
             opinion_reports::reporter_member_id.eq(d.reporter_member_id),
             opinion_reports::reporter_name.eq(&text.reporter_name),
+            opinion_reports::report_to.eq(&text.report_to),
+            opinion_reports::deliver_to.eq(&text.deliver_to),
+            opinion_reports::copy_to.eq(&text.copy_to),
             opinion_reports::updated_at.eq(now()),
         ))
         .execute(conn)?;
@@ -493,14 +512,120 @@ pub fn page(conn: &mut DbConn, actor: &Actor, id: ReportId) -> AppResult<ReportP
     Ok(ReportPage { number: number(conn, &r)?, cases: linked_cases(conn, id)?, editable, members, r })
 }
 
+/// A committee's settings for printed reports (the defaults where it has
+/// none). Unscoped: what every report of the committee prints, read for one
+/// the caller has checked.
+fn settings_unscoped(conn: &mut DbConn, committee_id: CommitteeId) -> AppResult<PrintSettings> {
+    let row: Option<(String, String, String, String, Option<i64>)> = opinion_report_settings::table
+        .find(committee_id.0)
+        .select((
+            opinion_report_settings::report_to,
+            opinion_report_settings::deliver_to,
+            opinion_report_settings::copy_to,
+            opinion_report_settings::issuer,
+            opinion_report_settings::total_before,
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(row
+        .map(|(report_to, deliver_to, copy_to, issuer, total_before)| PrintSettings {
+            report_to,
+            deliver_to,
+            copy_to,
+            issuer,
+            total_before,
+        })
+        .unwrap_or_default())
+}
+
+/// The committee's settings for printed reports: the district's to see and set.
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id))]
+pub fn print_settings(conn: &mut DbConn, actor: &Actor) -> AppResult<PrintSettings> {
+    if actor.role != Role::DistrictAdmin {
+        return Err(AppError::Forbidden);
+    }
+    settings_unscoped(conn, actor.committee_id)
+}
+
+/// Sets the committee's settings for printed reports; audited. Reports
+/// already compiled keep their own 报/送/抄送.
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id))]
+pub fn set_print_settings(conn: &mut DbConn, actor: &Actor, s: &PrintSettings) -> AppResult<()> {
+    let before = print_settings(conn, actor)?;
+    if before == *s {
+        return Ok(());
+    }
+    let values = (
+        opinion_report_settings::report_to.eq(&s.report_to),
+        opinion_report_settings::deliver_to.eq(&s.deliver_to),
+        opinion_report_settings::copy_to.eq(&s.copy_to),
+        opinion_report_settings::issuer.eq(&s.issuer),
+        opinion_report_settings::total_before.eq(s.total_before),
+    );
+    let updated =
+        diesel::update(opinion_report_settings::table.find(actor.committee_id.0)).set(values).execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(opinion_report_settings::table)
+            .values((opinion_report_settings::committee_id.eq(actor.committee_id.0), values))
+            .execute(conn)?;
+    }
+    audit::record(
+        conn,
+        Who::User(actor),
+        Change::new("opinion_report.settings", "committee", actor.committee_id.0)
+            .before(serde_json::json!(before))
+            .after(serde_json::json!(s)),
+    )?;
+    Ok(())
+}
+
+/// The reports a committee issued up to and including `r`, in every year.
+fn running_count(conn: &mut DbConn, r: &Report) -> AppResult<i64> {
+    Ok(opinion_reports::table
+        .filter(opinion_reports::committee_id.eq(r.committee_id))
+        .filter(opinion_reports::id.le(r.id))
+        .count()
+        .get_result(conn)?)
+}
+
+/// What 反映人 prints after the name: 委员, the sector, the workplace and
+/// post — when the reporter is a member of the committee.
+fn reporter_status(conn: &mut DbConn, r: &Report) -> AppResult<Vec<String>> {
+    let Some(m) = r.reporter_member_id else { return Ok(vec![]) };
+    let row: Option<(Option<String>, String, String)> = members::table
+        .left_join(sectors::table.on(sectors::id.nullable().eq(members::sector_id)))
+        .filter(members::id.eq(m.0).and(members::committee_id.eq(r.committee_id.0)))
+        .select((sectors::name.nullable(), members::employer, members::post))
+        .first(conn)
+        .optional()?;
+    Ok(row
+        .map(|(sector, employer, post)| model::reporter_status(true, sector.as_deref(), &employer, &post))
+        .unwrap_or_default())
+}
+
 /// A report as printed in its Word file, if the actor may see it.
 #[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, report = %id))]
 pub fn printed(conn: &mut DbConn, actor: &Actor, id: ReportId) -> AppResult<Printed> {
     let r = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
+    let committee = committee_name(conn, r.committee_id)?;
+    let usual = settings_unscoped(conn, r.committee_id)?;
+    let number = number(conn, &r)?;
+    let total = running_count(conn, &r)?;
+    let date = r.date();
     Ok(Printed {
-        committee: committee_name(conn, r.committee_id)?,
-        number: number(conn, &r)?,
-        date: r.date(),
+        issue: model::issue_line(date.year(), number, usual.total_before, total),
+        imprint: Imprint {
+            report_to: r.report_to.clone(),
+            deliver_to: r.deliver_to.clone(),
+            copy_to: r.copy_to.clone(),
+            issuer: usual.issuer_or(&committee),
+            date: chinese_date(date),
+        },
+        reporter_status: reporter_status(conn, &r)?,
+        committee,
+        number,
+        date,
+        created: now(),
         title: r.title,
         situation: r.situation,
         analysis: r.analysis,

@@ -1,5 +1,6 @@
 //! The district's settings for the box: the category code list, the handling
-//! departments, and the routing table that preselects a case's handler.
+//! departments, the routing table that preselects a case's handler, the
+//! public phone, and the distribution and numbering of 社情民意信息.
 
 use askama::Template;
 use axum::Router;
@@ -15,6 +16,8 @@ use crate::kernel::state::AppState;
 use crate::kernel::web::action::{Button, action, action_form};
 use crate::kernel::web::{Page, form, render};
 use crate::opinions::model::{Assignee, DEFAULT_ANSWER_DAYS};
+use crate::opinions::reports::model::PrintSettings;
+use crate::opinions::reports::store as reports;
 use crate::opinions::store::catalog::{self, Category};
 use crate::org::store::departments::{self, Department};
 use crate::org::store::{self as org, Office};
@@ -77,6 +80,18 @@ pub fn router() -> Router<AppState> {
             action_form(OK, |_| back("phone"), |c, me, f: PhoneForm| org::set_public_phone(c, me, &f.phone)),
         )
         .route(
+            "/opinions/settings/reports",
+            action_form(
+                OK,
+                |_| back("reports"),
+                |c, me, f: ReportsForm| {
+                    let s = PrintSettings::parse(&f.report_to, &f.deliver_to, &f.copy_to, &f.issuer, &f.total_before)
+                        .map_err(AppError::BadRequest)?;
+                    reports::set_print_settings(c, me, &s)
+                },
+            ),
+        )
+        .route(
             "/opinions/settings/routes/{id}/delete",
             action(OK, |_| back("routes"), |c, me, id, _: Button| catalog::remove_route(c, me, id)),
         )
@@ -109,6 +124,14 @@ struct SettingsTemplate {
     default_days: u32,
     /// The number residents may call about their cases.
     public_phone: String,
+    /// The usual distribution and the numbering of 社情民意信息.
+    reports: PrintSettings,
+}
+
+impl SettingsTemplate {
+    fn total_before(&self) -> String {
+        self.reports.total_before.map(|n| n.to_string()).unwrap_or_default()
+    }
 }
 
 impl SettingsTemplate {
@@ -118,13 +141,14 @@ impl SettingsTemplate {
 }
 
 async fn show(State(st): State<AppState>, CurrentUser(me): CurrentUser, page: Page) -> AppResult<Html<String>> {
-    let (categories, departments, offices, routes, public_phone) = st
+    let (categories, departments, offices, routes, (public_phone, reports)) = st
         .db
         .read(move |c| {
             // The routing table is the district's: this refuses everyone else.
             let routes = catalog::routes(c, &me)?;
             let phone = org::committee(c, &me)?.public_phone.unwrap_or_default();
-            Ok((catalog::categories(c, &me)?, departments::list(c, &me)?, org::list_offices(c, &me)?, routes, phone))
+            let usual = (phone, reports::print_settings(c, &me)?);
+            Ok((catalog::categories(c, &me)?, departments::list(c, &me)?, org::list_offices(c, &me)?, routes, usual))
         })
         .await?;
     let category = |id: CategoryId| {
@@ -157,6 +181,7 @@ async fn show(State(st): State<AppState>, CurrentUser(me): CurrentUser, page: Pa
         routes,
         default_days: DEFAULT_ANSWER_DAYS,
         public_phone,
+        reports,
     })
 }
 
@@ -170,6 +195,15 @@ struct CategoryForm {
 #[derive(Deserialize)]
 struct PhoneForm {
     phone: String,
+}
+
+#[derive(Deserialize)]
+struct ReportsForm {
+    report_to: String,
+    deliver_to: String,
+    copy_to: String,
+    issuer: String,
+    total_before: String,
 }
 
 #[derive(Deserialize)]
