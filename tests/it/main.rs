@@ -29,6 +29,7 @@ mod opinion_stats;
 mod opinions;
 mod org;
 mod roster;
+mod roster_files;
 mod schema;
 mod search;
 mod skeleton;

@@ -113,8 +113,11 @@ pub fn arrange(sheets: &[RawSheet]) -> Option<Workbook> {
             wb.notices.push(Notice::warning(&s.name, 0, "roster.note.hidden_sheet", ""));
         }
         let hidden: Vec<u32> = s.hidden_rows.iter().copied().filter(|r| *r > data.header_row).collect();
-        let read: Vec<u32> =
-            hidden.iter().copied().filter(|r| data.rows.iter().any(|(n, c)| n == r && c.iter().any(|c| !c.is_blank()))).collect();
+        let read: Vec<u32> = hidden
+            .iter()
+            .copied()
+            .filter(|r| data.rows.iter().any(|(n, c)| n == r && c.iter().any(|c| !c.is_blank())))
+            .collect();
         if !read.is_empty() {
             let mut list: Vec<String> = read.iter().take(LISTED_ROWS).map(u32::to_string).collect();
             if read.len() > LISTED_ROWS {
@@ -199,7 +202,8 @@ mod tests {
         assert_eq!(warnings, vec![("roster.note.hidden_sheet", ""), ("roster.note.hidden_rows", "4")]);
 
         // A sheet named 委员 is the members sheet even with unknown headers.
-        let wb = arrange(&[raw("委员", vec![vec!["甲", "乙"], vec!["1", "2"]]), member_sheet("Sheet2")]).expect("named");
+        let wb =
+            arrange(&[raw("委员", vec![vec!["甲", "乙"], vec!["1", "2"]]), member_sheet("Sheet2")]).expect("named");
         assert_eq!(wb.members.as_ref().map(|m| (m.name.as_str(), m.header_row)), Some(("委员", 1)));
         assert_eq!(wb.notices.last().map(|n| n.key), Some("roster.note.sheet_not_read"));
         assert!(arrange(&[raw("Sheet1", vec![vec!["姓名"], vec!["王强"]])]).is_none());

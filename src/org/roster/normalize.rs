@@ -7,10 +7,62 @@ use crate::org::model::{PARTIES, halfwidth};
 
 /// The 56 ethnic groups, without 族 (汉 → 汉族).
 const ETHNIC_GROUPS: [&str; 56] = [
-    "汉", "蒙古", "回", "藏", "维吾尔", "苗", "彝", "壮", "布依", "朝鲜", "满", "侗", "瑶", "白", "土家", "哈尼", "哈萨克",
-    "傣", "黎", "傈僳", "佤", "畲", "高山", "拉祜", "水", "东乡", "纳西", "景颇", "柯尔克孜", "土", "达斡尔", "仫佬",
-    "羌", "布朗", "撒拉", "毛南", "仡佬", "锡伯", "阿昌", "普米", "塔吉克", "怒", "乌孜别克", "俄罗斯", "鄂温克",
-    "德昂", "保安", "裕固", "京", "塔塔尔", "独龙", "鄂伦春", "赫哲", "门巴", "珞巴", "基诺",
+    "汉",
+    "蒙古",
+    "回",
+    "藏",
+    "维吾尔",
+    "苗",
+    "彝",
+    "壮",
+    "布依",
+    "朝鲜",
+    "满",
+    "侗",
+    "瑶",
+    "白",
+    "土家",
+    "哈尼",
+    "哈萨克",
+    "傣",
+    "黎",
+    "傈僳",
+    "佤",
+    "畲",
+    "高山",
+    "拉祜",
+    "水",
+    "东乡",
+    "纳西",
+    "景颇",
+    "柯尔克孜",
+    "土",
+    "达斡尔",
+    "仫佬",
+    "羌",
+    "布朗",
+    "撒拉",
+    "毛南",
+    "仡佬",
+    "锡伯",
+    "阿昌",
+    "普米",
+    "塔吉克",
+    "怒",
+    "乌孜别克",
+    "俄罗斯",
+    "鄂温克",
+    "德昂",
+    "保安",
+    "裕固",
+    "京",
+    "塔塔尔",
+    "独龙",
+    "鄂伦春",
+    "赫哲",
+    "门巴",
+    "珞巴",
+    "基诺",
 ];
 
 /// Short and long names of each party affiliation, to the form of `PARTIES`.
@@ -49,11 +101,7 @@ pub fn party(s: &str) -> String {
     if PARTIES.contains(&t.as_str()) {
         return t;
     }
-    PARTY_FORMS
-        .iter()
-        .find(|(_, short)| short.contains(&t.as_str()))
-        .map(|(full, _)| full.to_string())
-        .unwrap_or(t)
+    PARTY_FORMS.iter().find(|(_, short)| short.contains(&t.as_str())).map(|(full, _)| full.to_string()).unwrap_or(t)
 }
 
 /// 十届 / 10届 / 第10届 / 第 十 届 → 第十届.
@@ -102,7 +150,8 @@ fn chinese_number(n: u32) -> String {
 
 /// A cell that asks to clear the stored value: 「（清空）」, (清空), 清空.
 pub fn is_clear_mark(s: &str) -> bool {
-    let t: String = halfwidth(s).chars().filter(|c| !c.is_whitespace() && !matches!(c, '(' | ')' | '「' | '」')).collect();
+    let t: String =
+        halfwidth(s).chars().filter(|c| !c.is_whitespace() && !matches!(c, '(' | ')' | '「' | '」')).collect();
     t == "清空"
 }
 
@@ -136,9 +185,17 @@ mod tests {
 
     #[test]
     fn parties_in_their_listed_form() {
-        for (s, want) in [("中共", "中共党员"), ("党员", "中共党员"), ("中共党员", "中共党员"), ("民盟", "民盟盟员"),
-            ("九三", "九三学社社员"), ("无党派", "无党派人士"), ("群众", "群众"), (" 群 众 ", "群众"), ("火星党", "火星党")]
-        {
+        for (s, want) in [
+            ("中共", "中共党员"),
+            ("党员", "中共党员"),
+            ("中共党员", "中共党员"),
+            ("民盟", "民盟盟员"),
+            ("九三", "九三学社社员"),
+            ("无党派", "无党派人士"),
+            ("群众", "群众"),
+            (" 群 众 ", "群众"),
+            ("火星党", "火星党"),
+        ] {
             assert_eq!(party(s), want, "{s}");
         }
         for (full, _) in PARTY_FORMS {
@@ -166,7 +223,8 @@ mod tests {
         }
         assert!(!is_clear_mark("清空了"));
         assert!(!is_clear_mark(""));
-        for s in ["填表人：张三", "联系电话：0398-1234567", "日期：2026年3月", "注：1.届次", "备注", "制表：湖滨区政协"] {
+        for s in ["填表人：张三", "联系电话：0398-1234567", "日期：2026年3月", "注：1.届次", "备注", "制表：湖滨区政协"]
+        {
             assert!(is_note(s), "{s}");
         }
         assert!(!is_note("王强"));

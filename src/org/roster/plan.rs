@@ -521,7 +521,11 @@ fn plan_liaisons(
                         sheet: sheet.to_string(),
                         row: r.row,
                         who: format!("{name} {} {}", r.office, r.locality),
-                        fields: vec![FieldChange { field: LIAISON_COLUMNS[k::END].header, old: String::new(), new: end.to_string() }],
+                        fields: vec![FieldChange {
+                            field: LIAISON_COLUMNS[k::END].header,
+                            old: String::new(),
+                            new: end.to_string(),
+                        }],
                         warnings: vec![("roster.note.ends_liaison", r.locality.clone())],
                     });
                 }
@@ -779,7 +783,11 @@ mod tests {
         assert_eq!((p.summary.members.new, p.summary.members.updated), (0, 1));
         assert!(p.report.lookalikes[0].chosen);
         assert_eq!(p.members[0].data.phone.as_str(), "13900009999");
-        assert_eq!(p.members[0].data.birth_date, Some(BirthDate::Day(d("1975-03-12"))), "a month does not undo a known day");
+        assert_eq!(
+            p.members[0].data.birth_date,
+            Some(BirthDate::Day(d("1975-03-12"))),
+            "a month does not undo a known day"
+        );
         assert!(p.report.changes[0].fields.iter().any(|f| f.field == "手机号码" && f.new == "13900009999"));
         assert_eq!(p.summary.liaisons.unchanged, 1);
         // Another birth: no offer.

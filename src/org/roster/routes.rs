@@ -126,11 +126,8 @@ impl PreviewTemplate {
             Err(p) => (Outcome::default(), p),
         };
         let Outcome { summary, report } = outcome;
-        let mut notices: Vec<NoticeView> = report
-            .notices
-            .iter()
-            .map(|n| NoticeView { warning: n.warning, message: notice_text(&page, n) })
-            .collect();
+        let mut notices: Vec<NoticeView> =
+            report.notices.iter().map(|n| NoticeView { warning: n.warning, message: notice_text(&page, n) }).collect();
         // Warnings first: they are what must not be missed.
         notices.sort_by_key(|n| !n.warning);
         let changes = report

@@ -269,7 +269,9 @@ impl<T: Clone> Field<T> {
 /// "姓名*", " 姓 名 ", "所在乡镇（街道）" and "所在乡镇(街道)" name their column
 /// alike: marks, spaces and parentheses of either width are ignored.
 pub fn normalize_header(h: &str) -> String {
-    h.chars().filter(|c| !c.is_whitespace() && !matches!(c, '*' | '＊' | '(' | ')' | '（' | '）' | '\u{3000}')).collect()
+    h.chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '*' | '＊' | '(' | ')' | '（' | '）' | '\u{3000}'))
+        .collect()
 }
 
 /// How many of `columns` a row of headers names.
@@ -319,7 +321,12 @@ fn data_rows<'a>(
         if cells.first().is_some_and(|c| c.text().starts_with(EXAMPLE_MARK)) {
             skipped.examples += 1;
         } else if normalize::is_note(&first) {
-            notices.push(Notice::note(&sheet.name, *row, "roster.note.note_row", first.chars().take(20).collect::<String>()));
+            notices.push(Notice::note(
+                &sheet.name,
+                *row,
+                "roster.note.note_row",
+                first.chars().take(20).collect::<String>(),
+            ));
         } else if known {
             out.push(r);
         }
@@ -328,7 +335,7 @@ fn data_rows<'a>(
 }
 
 /// An Excel date serial (days since 1899-12-30, as a General cell shows a
-/// date): 27465 is 1975-03-10. Only plausible dates (1900–2100).
+/// date): 27465 is 1975-03-12. Only plausible dates (1900–2100).
 pub fn serial_date(n: f64) -> Option<NaiveDate> {
     if n.fract() != 0.0 || !(61.0..=73_415.0).contains(&n) {
         return None;
@@ -349,7 +356,8 @@ fn number_date(n: f64) -> Option<BirthDate> {
     }
     let year = n.trunc();
     let hundredths = ((n - year) * 100.0).round() as u32;
-    let month = if hundredths % 10 == 0 && hundredths / 10 < 10 && hundredths > 12 { hundredths / 10 } else { hundredths };
+    let month =
+        if hundredths % 10 == 0 && hundredths / 10 < 10 && hundredths > 12 { hundredths / 10 } else { hundredths };
     BirthDate::month(year as i32, month)
 }
 
@@ -533,8 +541,7 @@ pub fn parse_members(sheet: &SheetData, problems: &mut Vec<Problem>, notices: &m
     out.examples = skipped.examples;
     let mut first_row_of: HashMap<String, u32> = HashMap::new();
     for (row, cells) in rows {
-        let mut f =
-            Fields { sheet, row: *row, cells, at: &at, columns: &MEMBER_COLUMNS, problems, bad: false };
+        let mut f = Fields { sheet, row: *row, cells, at: &at, columns: &MEMBER_COLUMNS, problems, bad: false };
         let written = f.text_max(m::NAME, 30);
         let name = normalize::name(&written);
         if name != written {
@@ -618,8 +625,7 @@ pub fn parse_localities(sheet: &SheetData, problems: &mut Vec<Problem>, notices:
     out.examples = skipped.examples;
     let mut first_row_of: HashMap<(String, String), u32> = HashMap::new();
     for (row, cells) in rows {
-        let mut f =
-            Fields { sheet, row: *row, cells, at: &at, columns: &LOCALITY_COLUMNS, problems, bad: false };
+        let mut f = Fields { sheet, row: *row, cells, at: &at, columns: &LOCALITY_COLUMNS, problems, bad: false };
         let office = f.text_max(l::OFFICE, 50);
         let name = f.text_max(l::NAME, 50);
         let kind_text = f.text(l::KIND);
@@ -639,9 +645,7 @@ pub fn parse_localities(sheet: &SheetData, problems: &mut Vec<Problem>, notices:
                 let unreadable = f.problems.len() > before;
                 match (latitude, longitude) {
                     _ if unreadable => Field::Keep,
-                    (Some(lat), Some(lng))
-                        if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lng) =>
-                    {
+                    (Some(lat), Some(lng)) if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lng) => {
                         Field::Set((lat, lng))
                     }
                     (Some(_), None) => {
@@ -702,8 +706,7 @@ pub fn parse_liaisons(sheet: &SheetData, problems: &mut Vec<Problem>, notices: &
     out.examples = skipped.examples;
     let mut first_row_of: HashMap<(String, String, String, NaiveDate), u32> = HashMap::new();
     for (row, cells) in rows {
-        let mut f =
-            Fields { sheet, row: *row, cells, at: &at, columns: &LIAISON_COLUMNS, problems, bad: false };
+        let mut f = Fields { sheet, row: *row, cells, at: &at, columns: &LIAISON_COLUMNS, problems, bad: false };
         let phone = f.phone(k::PHONE);
         let member_name = match f.opt_text(k::NAME, 30) {
             Field::Set(n) => Some(normalize::name(&n)),
@@ -784,6 +787,21 @@ mod tests {
             t("第十届"),
             t("高庙乡"),
         ]
+    }
+
+    #[test]
+    fn numbers_in_a_birth_column() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("date");
+        assert_eq!(serial_date(27465.0), Some(day(1975, 3, 12)));
+        assert_eq!(serial_date(3.5), None);
+        assert_eq!(serial_date(197_503.0), None);
+        assert_eq!(number_date(27465.0), Some(BirthDate::Day(day(1975, 3, 12))));
+        assert_eq!(number_date(19_750_312.0), Some(BirthDate::Day(day(1975, 3, 12))));
+        assert_eq!(number_date(197_503.0), BirthDate::month(1975, 3));
+        for (n, month) in [(1975.03, 3), (1975.3, 3), (1975.1, 10), (1975.12, 12), (1975.11, 11)] {
+            assert_eq!(number_date(n), BirthDate::month(1975, month), "{n}");
+        }
+        assert_eq!(number_date(1975.13), None);
     }
 
     #[test]

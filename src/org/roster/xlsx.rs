@@ -8,12 +8,12 @@ use calamine::{DataRef, Reader, SheetVisible, Xlsx};
 use chrono::NaiveDate;
 use rust_xlsxwriter::{DataValidation, Format, FormatBorder, Formula, Workbook as XlsxBook, Worksheet, XlsxError};
 
+use super::detect::{self, RawSheet};
+use super::hidden;
 use super::sheet::{
     Cell, Column, ColumnKind, EXAMPLE_MARK, HELP, LIAISON_COLUMNS, LIAISONS, LOCALITIES, LOCALITY_COLUMNS, MAX_ROWS,
     MEMBER_COLUMNS, MEMBERS, Workbook, k, l, m,
 };
-use super::detect::{self, RawSheet};
-use super::hidden;
 use super::store::{Choices, ExportRows};
 use crate::kernel::error::{AppError, AppResult};
 use crate::org::model::PARTIES;
@@ -399,7 +399,8 @@ mod tests {
         let wb = read(&bytes).expect("read");
         let mut problems = vec![];
         let members = sheet::parse_members(wb.members.as_ref().expect("members"), &mut problems, &mut vec![]);
-        let localities = sheet::parse_localities(wb.localities.as_ref().expect("localities"), &mut problems, &mut vec![]);
+        let localities =
+            sheet::parse_localities(wb.localities.as_ref().expect("localities"), &mut problems, &mut vec![]);
         let liaisons = sheet::parse_liaisons(wb.liaisons.as_ref().expect("liaisons"), &mut problems, &mut vec![]);
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!((members.rows.len(), members.examples), (0, 1));
