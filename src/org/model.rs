@@ -452,7 +452,8 @@ mod tests {
 
     #[test]
     fn birth_dates_to_the_day_or_the_month() {
-        let day = Some(BirthDate::Day(NaiveDate::from_ymd_opt(1975, 3, 12).expect("date")));
+        let the_day = BirthDate::Day(NaiveDate::from_ymd_opt(1975, 3, 12).expect("date"));
+        let day = Some(the_day);
         for s in ["1975-03-12", "1975年3月12日", "1975.3.12", "1975/3/12", "19750312", "１９７５年３月１２日"]
         {
             assert_eq!(BirthDate::parse(s), day, "{s}");
@@ -468,12 +469,12 @@ mod tests {
         }
         let m = month.expect("month");
         assert_eq!(m.label(), "1975年3月");
-        assert_eq!(day.expect("day").label(), "1975年3月12日");
+        assert_eq!(the_day.label(), "1975年3月12日");
         assert_eq!(BirthDate::parse(&m.label()), Some(m));
         let (d, only) = m.stored();
         assert_eq!(BirthDate::from_stored(d, only), m);
-        assert!(m.agrees_with(day.expect("day")));
-        assert!(!day.expect("day").agrees_with(BirthDate::Day(NaiveDate::from_ymd_opt(1975, 3, 13).expect("date"))));
+        assert!(m.agrees_with(the_day));
+        assert!(!the_day.agrees_with(BirthDate::Day(NaiveDate::from_ymd_opt(1975, 3, 13).expect("date"))));
         assert_eq!(serde_json::to_string(&m).expect("json"), "\"1975-03\"");
     }
 

@@ -23,14 +23,18 @@ on_both_databases!(
 /// A cell of a corpus file.
 #[derive(Clone)]
 enum C {
-    T(&'static str),
+    T(String),
     /// A number in a General cell (an Excel date serial, 197503 typed as digits).
     N(f64),
     /// A real Excel date.
     D(i32, u32, u32),
     B,
 }
-use C::{B, D, N, T};
+use C::{B, D, N};
+
+fn t(s: impl AsRef<str>) -> C {
+    C::T(s.as_ref().to_string())
+}
 
 /// A sheet of a corpus file: its name, whether hidden, rows from row 1 (a
 /// title row is merged across `merge_title` columns), and hidden rows
@@ -61,11 +65,11 @@ fn book(sheets: Vec<Sheet>) -> Vec<u8> {
             for (i, cell) in row.iter().enumerate() {
                 let (r, i) = (r as u32, i as u16);
                 match cell {
-                    T(t) if r == 0 && i == 0 && s.merge_title > 0 => {
+                    C::T(t) if r == 0 && i == 0 && s.merge_title > 0 => {
                         ws.merge_range(0, 0, 0, s.merge_title - 1, t, &title).expect("title");
                     }
-                    T(t) => {
-                        ws.write_string(r, i, *t).expect("text");
+                    C::T(t) => {
+                        ws.write_string(r, i, t).expect("text");
                     }
                     N(n) => {
                         ws.write_number(r, i, *n).expect("number");
@@ -89,12 +93,12 @@ fn book(sheets: Vec<Sheet>) -> Vec<u8> {
 fn office_headers() -> Vec<C> {
     ["序号", "姓名", "性别", "民族", "出生年月", "党派", "工作单位", "现任职务", "联系电话", "届别", "所在乡镇（街道）"]
         .into_iter()
-        .map(T)
+        .map(t)
         .collect()
 }
 
 /// A member as the database has it.
-#[derive(Debug, PartialEq)]
+#[derive(Debug, PartialEq, Queryable)]
 struct Stored {
     name: String,
     ethnicity: String,
@@ -112,18 +116,7 @@ fn stored(app: &TestApp, phone: &str) -> Option<Stored> {
     let phone = phone.to_string();
     app.db
         .read_blocking(move |c| {
-            let row: Option<(
-                String,
-                String,
-                String,
-                String,
-                Option<NaiveDate>,
-                bool,
-                String,
-                String,
-                Option<String>,
-                Option<String>,
-            )> = members::table
+            Ok(members::table
                 .left_join(sectors::table)
                 .left_join(offices::table.on(members::office_id.eq(offices::id.nullable())))
                 .filter(members::phone.eq(phone))
@@ -139,20 +132,8 @@ fn stored(app: &TestApp, phone: &str) -> Option<Stored> {
                     sectors::name.nullable(),
                     offices::name.nullable(),
                 ))
-                .first(c)
-                .optional()?;
-            Ok(row.map(|(name, ethnicity, party, term, birth, month_only, employer, post, sector, office)| Stored {
-                name,
-                ethnicity,
-                party,
-                term,
-                birth,
-                month_only,
-                employer,
-                post,
-                sector,
-                office,
-            }))
+                .first::<Stored>(c)
+                .optional()?)
         })
         .expect("member")
 }
@@ -183,56 +164,56 @@ async fn an_office_file_under_title_rows_is_read_and_normalised(app: TestApp) {
     let admin = app.login_as("admin").await;
     let before = counts(&app);
     let mut rows = vec![
-        vec![T("湖滨区政协第十届委员花名册")],
-        vec![T("填报单位：高庙乡政协工作办公室")],
+        vec![t("湖滨区政协第十届委员花名册")],
+        vec![t("填报单位：高庙乡政协工作办公室")],
         office_headers(),
         // An Excel date serial in a General cell, a full-width phone, 汉, 十届, 中共.
         vec![
             N(1.0),
-            T("赵　六"),
-            T("男"),
-            T("汉"),
+            t("赵　六"),
+            t("男"),
+            t("汉"),
             N(27465.0),
-            T("中共"),
-            T("湖滨区实验小学"),
-            T("校长"),
-            T("１３９ ０００１ ２００１"),
-            T("十届"),
-            T("高庙乡"),
+            t("中共"),
+            t("湖滨区实验小学"),
+            t("校长"),
+            t("１３９ ０００１ ２００１"),
+            t("十届"),
+            t("高庙乡"),
         ],
         // A month written with a dot, "+86" and dashes, 第10届, 民盟.
         vec![
             N(2.0),
-            T("钱七"),
-            T("女"),
-            T("回"),
-            T("1975.03"),
-            T("民盟"),
+            t("钱七"),
+            t("女"),
+            t("回"),
+            t("1975.03"),
+            t("民盟"),
             B,
             B,
-            T("+86 139-0001-2002"),
-            T("第10届"),
-            T("高庙乡"),
+            t("+86 139-0001-2002"),
+            t("第10届"),
+            t("高庙乡"),
         ],
         // A month typed as digits, a real date, a row hidden in Excel.
-        vec![N(3.0), T("孙八"), T("男"), T("汉族"), N(197_503.0), T("群众"), B, B, T("13900012003"), T("第十届"), B],
+        vec![N(3.0), t("孙八"), t("男"), t("汉族"), N(197_503.0), t("群众"), B, B, t("13900012003"), t("第十届"), B],
         vec![
             N(4.0),
-            T("李九"),
-            T("女"),
-            T("汉族"),
+            t("李九"),
+            t("女"),
+            t("汉族"),
             D(1980, 1, 31),
-            T("中共党员"),
+            t("中共党员"),
             B,
             B,
-            T("13900012004"),
-            T("第十届"),
-            T("高庙乡"),
+            t("13900012004"),
+            t("第十届"),
+            t("高庙乡"),
         ],
         // Numbered blank rows and the notes at the foot.
         vec![N(5.0)],
-        vec![T("填表人：张三"), B, B, B, B, B, B, T("联系电话：0398-2821234")],
-        vec![T("注：届别填第几届。")],
+        vec![t("填表人：张三"), B, B, B, B, B, B, t("联系电话：0398-2821234")],
+        vec![t("注：届别填第几届。")],
     ];
     rows[0].resize(11, B);
     let mut main = sheet("2026年委员花名册", rows);
@@ -302,19 +283,17 @@ async fn an_office_file_under_title_rows_is_read_and_normalised(app: TestApp) {
 async fn leaving_out_optional_columns_or_cells_changes_nothing_and_the_mark_clears(app: TestApp) {
     let admin = app.login_as("admin").await;
     let (phone, name, gender, party, term) = full_member(&app);
-    let phone: &'static str = Box::leak(phone.into_boxed_str());
-    let name: &'static str = Box::leak(name.into_boxed_str());
-    let party: &'static str = Box::leak(party.into_boxed_str());
-    let term: &'static str = Box::leak(term.into_boxed_str());
     let gender = gender_label(&gender);
-    let ethnicity: &'static str = Box::leak(stored(&app, phone).expect("member").ethnicity.into_boxed_str());
-    let was = stored(&app, phone).expect("member");
+    let ethnicity = stored(&app, &phone).expect("member").ethnicity;
+    let was = stored(&app, &phone).expect("member");
     let before = counts(&app);
 
     // Every optional column left out.
-    let required = vec![T("姓名"), T("性别"), T("民族"), T("政治面貌"), T("手机号码"), T("届次")];
-    let file =
-        book(vec![sheet("委员", vec![required, vec![T(name), T(gender), T(ethnicity), T(party), T(phone), T(term)]])]);
+    let required = vec![t("姓名"), t("性别"), t("民族"), t("政治面貌"), t("手机号码"), t("届次")];
+    let file = book(vec![sheet(
+        "委员",
+        vec![required, vec![t(&name), t(gender), t(&ethnicity), t(&party), t(&phone), t(&term)]],
+    )]);
     let html = upload(&admin, file).await.text().await.expect("body");
     assert!(html.contains("完全一致"), "{html}");
     assert!(summary_row(&html, 1).contains("<td class=\"unchanged\">1</td>"));
@@ -334,17 +313,17 @@ async fn leaving_out_optional_columns_or_cells_changes_nothing_and_the_mark_clea
         "所属工作办公室",
     ];
     let row = |sector: C, office: C| {
-        vec![T(name), T(gender), T(ethnicity), B, T(party), sector, B, B, T(phone), T(term), office]
+        vec![t(&name), t(gender), t(&ethnicity), B, t(&party), sector, B, B, t(&phone), t(&term), office]
     };
-    let file = book(vec![sheet("委员", vec![headers.into_iter().map(T).collect(), row(B, B)])]);
+    let file = book(vec![sheet("委员", vec![headers.into_iter().map(t).collect(), row(B, B)])]);
     let html = upload(&admin, file).await.text().await.expect("body");
     assert!(html.contains("完全一致"), "{html}");
-    assert_eq!(stored(&app, phone).as_ref(), Some(&was));
+    assert_eq!(stored(&app, &phone).as_ref(), Some(&was));
     assert_eq!(counts(&app), before);
 
     // 「（清空）」 clears: the preview names each field, old → new, and warns
     // that the member leaves their office.
-    let file = book(vec![sheet("委员", vec![headers.into_iter().map(T).collect(), row(T("（清空）"), T("清空"))])]);
+    let file = book(vec![sheet("委员", vec![headers.into_iter().map(t).collect(), row(t("（清空）"), t("清空"))])]);
     let html = upload(&admin, file).await.text().await.expect("body");
     assert!(summary_row(&html, 1).contains("<td class=\"updated\">1</td>"), "{html}");
     let sector = was.sector.clone().expect("sector");
@@ -352,11 +331,11 @@ async fn leaving_out_optional_columns_or_cells_changes_nothing_and_the_mark_clea
     assert!(html.contains(&format!("<li>界别：{sector} → （空）</li>")), "{html}");
     assert!(html.contains(&format!("<li>所属工作办公室：{office} → （空）</li>")));
     assert!(html.contains(&format!("这位委员将不再属于“{office}”。")));
-    assert_eq!(stored(&app, phone).as_ref(), Some(&was), "nothing until confirmed");
+    assert_eq!(stored(&app, &phone).as_ref(), Some(&was), "nothing until confirmed");
     let sha = sha_on(&html).expect("confirm");
     let html = admin.post_form("/roster/import/confirm", &[("sha256", &sha)]).await.text().await.expect("body");
     assert!(html.contains("导入完成"), "{html}");
-    let now = stored(&app, phone).expect("member");
+    let now = stored(&app, &phone).expect("member");
     assert_eq!((now.sector, now.office), (None, None));
     assert_eq!(Stored { sector: was.sector.clone(), office: was.office.clone(), ..now }, was, "the rest kept");
 }
@@ -366,24 +345,21 @@ async fn a_member_known_under_another_phone_is_offered_and_updated_on_request(ap
     let (phone, name, gender, party, term) = full_member(&app);
     let was = stored(&app, &phone).expect("member");
     let birth = was.birth.expect("birth");
-    let name: &'static str = Box::leak(name.into_boxed_str());
-    let party: &'static str = Box::leak(party.into_boxed_str());
-    let term: &'static str = Box::leak(term.into_boxed_str());
-    let ethnicity: &'static str = Box::leak(was.ethnicity.clone().into_boxed_str());
+    let ethnicity = was.ethnicity.clone();
     let before = counts(&app);
     let headers = ["姓名", "性别", "民族", "出生日期", "政治面貌", "手机号码", "届次"];
     let file = book(vec![sheet(
         "委员",
         vec![
-            headers.into_iter().map(T).collect(),
+            headers.into_iter().map(t).collect(),
             vec![
-                T(name),
-                T(gender_label(&gender)),
-                T(ethnicity),
+                t(&name),
+                t(gender_label(&gender)),
+                t(&ethnicity),
                 D(birth.year_ce().1 as i32, birth.month0() + 1, birth.day0() + 1),
-                T(party),
-                T("13900013001"),
-                T(term),
+                t(&party),
+                t("13900013001"),
+                t(&term),
             ],
         ],
     )]);
@@ -422,12 +398,12 @@ async fn a_hidden_sheet_is_read_with_a_warning(app: TestApp) {
     let mut roster = sheet(
         "委员",
         vec![
-            vec![T("姓名"), T("性别"), T("民族"), T("政治面貌"), T("手机号码"), T("届次")],
-            vec![T("周十"), T("男"), T("汉"), T("群众"), T("13900014001"), T("十届")],
+            vec![t("姓名"), t("性别"), t("民族"), t("政治面貌"), t("手机号码"), t("届次")],
+            vec![t("周十"), t("男"), t("汉"), t("群众"), t("13900014001"), t("十届")],
         ],
     );
     roster.hidden = true;
-    let cover = sheet("封面", vec![vec![T("湖滨区政协委员名单")]]);
+    let cover = sheet("封面", vec![vec![t("湖滨区政协委员名单")]]);
     let html = upload(&admin, book(vec![cover, roster])).await.text().await.expect("body");
     assert!(html.contains("表“委员”在 Excel 中是隐藏的，也读取了。"), "{html}");
     assert!(html.contains("class=\"tag warn\""));
@@ -437,9 +413,9 @@ async fn a_hidden_sheet_is_read_with_a_warning(app: TestApp) {
     let broken = sheet(
         "Sheet1",
         vec![
-            vec![T("花名册")],
-            vec![T("姓名"), T("性别"), T("民族"), T("手机号"), T("届次")],
-            vec![T("周十"), T("男"), T("汉"), T("13900014001"), T("十届")],
+            vec![t("花名册")],
+            vec![t("姓名"), t("性别"), t("民族"), t("手机号"), t("届次")],
+            vec![t("周十"), t("男"), t("汉"), t("13900014001"), t("十届")],
         ],
     );
     let html = upload(&admin, book(vec![broken])).await.text().await.expect("body");

@@ -356,8 +356,11 @@ fn number_date(n: f64) -> Option<BirthDate> {
     }
     let year = n.trunc();
     let hundredths = ((n - year) * 100.0).round() as u32;
-    let month =
-        if hundredths % 10 == 0 && hundredths / 10 < 10 && hundredths > 12 { hundredths / 10 } else { hundredths };
+    let month = if hundredths.is_multiple_of(10) && hundredths / 10 < 10 && hundredths > 12 {
+        hundredths / 10
+    } else {
+        hundredths
+    };
     BirthDate::month(year as i32, month)
 }
 
