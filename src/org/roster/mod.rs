@@ -12,9 +12,9 @@
 //!
 //! A blank cell or a missing optional column never erases a stored value;
 //! 「（清空）」 does. Nothing is written until the whole file is valid and
-//! confirmed, and a file imported twice
-//! changes nothing the second time (members are keyed by phone, localities by
-//! office and name, liaisons by member, locality and start date).
+//! confirmed, and a file imported twice changes nothing the second time
+//! (members are keyed by phone, localities by office and name, liaisons by
+//! member, locality and start date).
 
 pub mod detect;
 pub mod hidden;
