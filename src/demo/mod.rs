@@ -16,7 +16,7 @@ use crate::kernel::auth::store::{self as users, NewAccount};
 use crate::kernel::db::{Db, DbConn};
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{CommitteeId, MemberId, OfficeId};
-use crate::org::model::{OfficeKind, Phone};
+use crate::org::model::{BirthDate, OfficeKind, Phone};
 use crate::org::store::{self as org, homes, liaisons, localities, members, sectors};
 
 pub const COMMITTEE_CODE: &str = "hubin";
@@ -108,7 +108,7 @@ fn load_roster(c: &mut DbConn, committee: CommitteeId, office_ids: &[OfficeId]) 
             name: m.name.clone(),
             gender: m.gender,
             ethnicity: m.ethnicity.into(),
-            birth_date: Some(m.birth),
+            birth_date: Some(BirthDate::Day(m.birth)),
             party: m.party.into(),
             sector_id: sector,
             employer: m.employer.clone(),

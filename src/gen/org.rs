@@ -24,7 +24,7 @@ use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{CategoryId, CommitteeId, DepartmentId, LocalityId, MemberId, OfficeId, SectorId};
 use crate::opinions::model::Assignee;
 use crate::opinions::store::catalog;
-use crate::org::model::{Gender, LocalityKind, OfficeKind, Phone};
+use crate::org::model::{BirthDate, Gender, LocalityKind, OfficeKind, Phone};
 use crate::org::store::departments as department_store;
 use crate::org::store::{self as org, liaisons, localities as locs, members as mems};
 
@@ -103,7 +103,8 @@ pub fn build_committee(conn: &mut DbConn, rng: &mut impl Rng, spec: &CommitteeSp
                 rng.random_range(1960..1992),
                 rng.random_range(1..=12),
                 rng.random_range(1..=28),
-            ),
+            )
+            .map(BirthDate::Day),
             party: party.into(),
             sector_id: sector_ids.choose(rng).copied(),
             employer,

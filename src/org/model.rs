@@ -1,6 +1,8 @@
 //! Organisation types and rules: kinds, statuses, the 六有 checklist, the
 //! standard sectors, who may manage what. No I/O here.
 
+use chrono::{Datelike, NaiveDate};
+
 use crate::code_enum;
 
 use crate::kernel::auth::{Actor, Role};
@@ -231,21 +233,118 @@ pub const PARTIES: [&str; 12] = [
     "群众",
 ];
 
-/// A Chinese mobile number: 11 digits starting 1[3-9]. Spaces and dashes are
-/// dropped, as people type them.
+/// A Chinese mobile number: 11 digits starting 1[3-9]. Written as people
+/// write them: full-width digits, spaces, dashes, a "+86" or "86" prefix.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Phone(String);
 
 impl Phone {
     pub fn parse(s: &str) -> Option<Phone> {
-        let digits: String = s.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
+        let digits: String = halfwidth(s).chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+        let digits = match digits.strip_prefix("+86").or_else(|| digits.strip_prefix("0086")) {
+            Some(rest) => rest,
+            None if digits.len() == 13 => digits.strip_prefix("86").unwrap_or(&digits),
+            None => &digits,
+        };
         let b = digits.as_bytes();
         let ok = b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]) && b.iter().all(u8::is_ascii_digit);
-        ok.then_some(Phone(digits))
+        ok.then(|| Phone(digits.to_string()))
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+/// Full-width letters, digits and punctuation (１３８, －, （）) as their ASCII
+/// forms, the ideographic space as a space: what Chinese input methods type.
+pub fn halfwidth(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            c => c,
+        })
+        .collect()
+}
+
+/// A member's birth date: often known to the month only (花名册 write
+/// 1975年3月), and then it must not pretend to a day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BirthDate {
+    Day(NaiveDate),
+    Month { year: i32, month: u32 },
+}
+
+impl BirthDate {
+    /// A year and month as a birth date is written; None for impossible ones.
+    pub fn month(year: i32, month: u32) -> Option<BirthDate> {
+        ((1900..=2100).contains(&year) && (1..=12).contains(&month)).then_some(BirthDate::Month { year, month })
+    }
+
+    /// As people write it: a day (1975-03-12, 1975年3月12日, 1975.3.12) or a
+    /// month (1975年3月, 1975.03, 1975-03, 1975/3, 197503), full-width too.
+    pub fn parse(s: &str) -> Option<BirthDate> {
+        let s: String = halfwidth(s).chars().filter(|c| !c.is_whitespace()).collect();
+        if let Some(d) = crate::kernel::time::parse_date(&s) {
+            return Some(BirthDate::Day(d));
+        }
+        let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+        let (year, month) = if s.len() == 6 && digits(&s) {
+            s.split_at(4)
+        } else {
+            let t = s.strip_suffix('月').unwrap_or(&s);
+            let mut parts = t.split(['年', '.', '-', '/']);
+            match (parts.next(), parts.next(), parts.next()) {
+                (Some(y), Some(m), None) if y.len() == 4 && m.len() <= 2 => (y, m),
+                _ => return None,
+            }
+        };
+        if !digits(year) || !digits(month) {
+            return None;
+        }
+        BirthDate::month(year.parse().ok()?, month.parse().ok()?)
+    }
+
+    /// How the member's page, the form and the export show it: 1975年3月12日
+    /// or 1975年3月 (what `parse` reads back).
+    pub fn label(self) -> String {
+        match self {
+            BirthDate::Day(d) => format!("{}年{}月{}日", d.year(), d.month(), d.day()),
+            BirthDate::Month { year, month } => format!("{year}年{month}月"),
+        }
+    }
+
+    /// As stored: a date (the first of the month when only the month is
+    /// known) and whether only its month is meant.
+    pub fn stored(self) -> (NaiveDate, bool) {
+        match self {
+            BirthDate::Day(d) => (d, false),
+            BirthDate::Month { year, month } => (NaiveDate::from_ymd_opt(year, month, 1).unwrap_or_default(), true),
+        }
+    }
+
+    pub fn from_stored(date: NaiveDate, month_only: bool) -> BirthDate {
+        if month_only { BirthDate::Month { year: date.year(), month: date.month() } } else { BirthDate::Day(date) }
+    }
+
+    /// Whether two records of a birth agree as far as both know it (1975年3月
+    /// agrees with 1975年3月12日).
+    pub fn agrees_with(self, other: BirthDate) -> bool {
+        match (self, other) {
+            (BirthDate::Day(a), BirthDate::Day(b)) => a == b,
+            (a, b) => a.stored().0.with_day(1) == b.stored().0.with_day(1),
+        }
+    }
+}
+
+/// In the audit log: 1975-03-12, or 1975-03 for a month.
+impl serde::Serialize for BirthDate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            BirthDate::Day(d) => s.collect_str(&d.format("%Y-%m-%d")),
+            BirthDate::Month { year, month } => s.collect_str(&format_args!("{year:04}-{month:02}")),
+        }
     }
 }
 
@@ -333,6 +432,50 @@ mod tests {
         assert_eq!(public_phone("12345").as_deref(), Some("12345"));
         assert_eq!(public_phone("电话2821234"), None);
         assert_eq!(public_phone("-12"), None);
+    }
+
+    #[test]
+    fn phones_as_written() {
+        for s in [
+            "１３８３９８０１２３４",
+            "138　3980　1234",
+            "138-3980-1234",
+            "+86 138 3980 1234",
+            "8613839801234",
+            "+8613839801234",
+        ] {
+            assert_eq!(Phone::parse(s).map(|p| p.0).as_deref(), Some("13839801234"), "{s}");
+        }
+        assert_eq!(Phone::parse("86138398012"), None, "eleven digits starting 86 are not a prefix");
+        assert_eq!(halfwidth("（１９７５．０３）"), "(1975.03)");
+    }
+
+    #[test]
+    fn birth_dates_to_the_day_or_the_month() {
+        let the_day = BirthDate::Day(NaiveDate::from_ymd_opt(1975, 3, 12).expect("date"));
+        let day = Some(the_day);
+        for s in ["1975-03-12", "1975年3月12日", "1975.3.12", "1975/3/12", "19750312", "１９７５年３月１２日"]
+        {
+            assert_eq!(BirthDate::parse(s), day, "{s}");
+        }
+        let month = BirthDate::month(1975, 3);
+        for s in
+            ["1975年3月", "1975年03月", "1975.03", "1975-03", "1975/3", "197503", " 1975 年 3 月 ", "１９７５．０３"]
+        {
+            assert_eq!(BirthDate::parse(s), month, "{s}");
+        }
+        for s in ["1975年13月", "75.03", "1975", "去年", "1975-3-32", "1975.03.x"] {
+            assert_eq!(BirthDate::parse(s), None, "{s}");
+        }
+        let m = month.expect("month");
+        assert_eq!(m.label(), "1975年3月");
+        assert_eq!(the_day.label(), "1975年3月12日");
+        assert_eq!(BirthDate::parse(&m.label()), Some(m));
+        let (d, only) = m.stored();
+        assert_eq!(BirthDate::from_stored(d, only), m);
+        assert!(m.agrees_with(the_day));
+        assert!(!the_day.agrees_with(BirthDate::Day(NaiveDate::from_ymd_opt(1975, 3, 13).expect("date"))));
+        assert_eq!(serde_json::to_string(&m).expect("json"), "\"1975-03\"");
     }
 
     #[test]

@@ -32,6 +32,7 @@ mod opinions;
 mod org;
 mod roster;
 mod roster_print;
+mod roster_files;
 mod schema;
 mod search;
 mod skeleton;

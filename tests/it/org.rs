@@ -279,10 +279,18 @@ async fn member_search_filters_and_scope(app: TestApp) {
     ok[8] = ("phone", "13700001111");
     let page = after(&admin, admin.post_form("/members", &ok).await).await;
     assert!(page.contains("委员信息已保存") && page.contains("吴新"));
+    assert!(page.contains("1980年5月6日"), "a day shown as the roster writes it");
+    // A birth known to the month only is kept so, and shown so.
+    let mut month = ok;
+    month[0] = ("name", "吴月");
+    month[3] = ("birth_date", "1975.03");
+    month[8] = ("phone", "13700003333");
+    let page = after(&admin, admin.post_form("/members", &month).await).await;
+    assert!(page.contains("1975年3月") && !page.contains("1975年3月1日"), "{page}");
     let mut bad = ok;
     bad[3] = ("birth_date", "去年");
     bad[8] = ("phone", "13700002222");
-    assert!(admin.post_form("/members", &bad).await.text().await.unwrap_or_default().contains("日期格式不对"));
+    assert!(admin.post_form("/members", &bad).await.text().await.unwrap_or_default().contains("出生日期写法不对"));
 
     // The district links the new member to a member login; wrong names are explained.
     let new_id: i64 = count(&app, |c| members::table.filter(members::name.eq("吴新")).select(members::id).first(c));

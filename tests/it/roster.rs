@@ -128,21 +128,21 @@ fn valid_file() -> Vec<u8> {
     ])
 }
 
-async fn upload(c: &Client, bytes: Vec<u8>) -> reqwest::Response {
+pub(crate) async fn upload(c: &Client, bytes: Vec<u8>) -> reqwest::Response {
     let token = c.csrf().await;
     let part = Part::bytes(bytes).file_name("花名册.xlsx").mime_str(XLSX).expect("mime");
     let form = Form::new().text("_csrf", token).part("file", part);
     c.http.post(format!("{}/roster/import", c.base)).multipart(form).send().await.expect("POST")
 }
 
-fn sha_on(html: &str) -> Option<String> {
+pub(crate) fn sha_on(html: &str) -> Option<String> {
     let marker = "name=\"sha256\" value=\"";
     let start = html.find(marker)? + marker.len();
     Some(html[start..start + 64].to_string())
 }
 
 /// Members, localities, liaisons and audit entries in the database.
-fn counts(app: &TestApp) -> [i64; 4] {
+pub(crate) fn counts(app: &TestApp) -> [i64; 4] {
     app.db
         .read_blocking(|c| {
             Ok([
@@ -156,7 +156,7 @@ fn counts(app: &TestApp) -> [i64; 4] {
 }
 
 /// The "new / changed / unchanged" cells of a sheet's row in the summary.
-fn summary_row(html: &str, n: usize) -> String {
+pub(crate) fn summary_row(html: &str, n: usize) -> String {
     let marker = format!("id=\"roster-count-{n}\"");
     let start = html.find(&marker).expect("summary row");
     let end = html[start..].find("</tr>").expect("row end") + start;
@@ -192,7 +192,7 @@ async fn a_valid_file_imports_once_and_again_changes_nothing(app: TestApp) {
     assert_eq!([after[0] - before[0], after[1] - before[1], after[2] - before[2]], [2, 2, 2]);
 
     // What was written: the real Excel date, the text date, names resolved.
-    let (birth, sector, office): (Option<NaiveDate>, Option<String>, Option<String>) = app
+    let (birth, month_only, sector, office): (Option<NaiveDate>, bool, Option<String>, Option<String>) = app
         .db
         .read_blocking(|c| {
             use xieshang::kernel::db::schema::sectors;
@@ -200,11 +200,16 @@ async fn a_valid_file_imports_once_and_again_changes_nothing(app: TestApp) {
                 .left_join(sectors::table)
                 .left_join(offices::table.on(members::office_id.eq(offices::id.nullable())))
                 .filter(members::phone.eq("13700000001"))
-                .select((members::birth_date, sectors::name.nullable(), offices::name.nullable()))
+                .select((
+                    members::birth_date,
+                    members::birth_month_only,
+                    sectors::name.nullable(),
+                    offices::name.nullable(),
+                ))
                 .first(c)?)
         })
         .expect("member");
-    assert_eq!(birth, NaiveDate::from_ymd_opt(1970, 1, 2));
+    assert_eq!((birth, month_only), (NaiveDate::from_ymd_opt(1970, 1, 2), false));
     assert_eq!((sector.as_deref(), office.as_deref()), (Some("教育界"), Some("高庙乡")));
     let ended: Option<NaiveDate> = app
         .db
@@ -275,7 +280,10 @@ async fn a_bad_row_writes_nothing_and_is_named(app: TestApp) {
     let html = r.text().await.expect("body");
     assert!(html.contains("文件中发现 3 处问题，所以没有导入任何数据"), "{html}");
     assert!(html.contains("<td>委员</td><td>第 3 行</td><td>界别</td><td>系统中没有“火星界”这个界别"), "{html}");
-    assert!(html.contains("<td>委员</td><td>第 4 行</td><td>出生日期</td><td>“1970-13-01”不是有效的日期"));
+    assert!(
+        html.contains("<td>委员</td><td>第 4 行</td><td>出生日期</td><td>“1970-13-01”不是有效的出生日期"),
+        "{html}"
+    );
     assert!(html.contains("<td>委员</td><td>第 5 行</td><td>手机号码</td><td>这个手机号码和本表第 2 行的重复了"));
     assert!(sha_on(&html).is_none(), "no confirm for a file with problems");
     assert_eq!(counts(&app), before, "nothing written, not even the good rows");

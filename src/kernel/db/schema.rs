@@ -136,6 +136,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         public_name -> Bool,
+        birth_month_only -> Bool,
     }
 }
 

@@ -5,6 +5,8 @@
 //! imports exactly the file that was checked and nobody else's.
 
 use askama::Template;
+use std::collections::HashSet;
+
 use axum::Form;
 use axum::Router;
 use axum::extract::{Multipart, State};
@@ -14,9 +16,9 @@ use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
-use super::plan::{Counts, Summary};
-use super::sheet::{LIAISONS, LOCALITIES, MEMBERS, Problem, Workbook};
-use super::store;
+use super::plan::{Counts, Lookalike, RowChange, Summary};
+use super::sheet::{LIAISONS, LOCALITIES, MEMBERS, Notice, Problem, Workbook};
+use super::store::{self, Outcome};
 use super::xlsx::{self, Content};
 use crate::kernel::auth::{Actor, CurrentUser};
 use crate::kernel::error::{AppError, AppResult};
@@ -81,6 +83,19 @@ struct SheetCounts {
     counts: Counts,
 }
 
+/// A notice as the preview shows it.
+struct NoticeView {
+    warning: bool,
+    message: String,
+}
+
+/// One changed record as the preview shows it: each field old → new, and
+/// its warnings in words.
+struct ChangeView {
+    change: RowChange,
+    warnings: Vec<String>,
+}
+
 #[derive(Template)]
 #[template(path = "org/roster_preview.html")]
 struct PreviewTemplate {
@@ -90,17 +105,39 @@ struct PreviewTemplate {
     problem_count: usize,
     sheets: Vec<SheetCounts>,
     summary: Summary,
+    notices: Vec<NoticeView>,
+    changes: Vec<ChangeView>,
+    lookalikes: Vec<Lookalike>,
     /// The file to confirm; empty once imported or when it has problems.
     sha256: String,
     done: bool,
 }
 
+/// A message with its placeholders filled: `%{v}` the argument, `%{sheet}`
+/// and `%{n}` where it is.
+fn notice_text(page: &Page, n: &Notice) -> String {
+    page.t(n.key).replace("%{v}", &n.arg).replace("%{sheet}", &n.sheet).replace("%{n}", &n.row.to_string())
+}
+
 impl PreviewTemplate {
-    fn new(page: Page, file_name: String, result: Result<Summary, Vec<Problem>>, sha256: String, done: bool) -> Self {
-        let (summary, problems) = match result {
-            Ok(s) => (s, vec![]),
-            Err(p) => (Summary::default(), p),
+    fn new(page: Page, file_name: String, result: Result<Outcome, Vec<Problem>>, sha256: String, done: bool) -> Self {
+        let (outcome, problems) = match result {
+            Ok(o) => (o, vec![]),
+            Err(p) => (Outcome::default(), p),
         };
+        let Outcome { summary, report } = outcome;
+        let mut notices: Vec<NoticeView> =
+            report.notices.iter().map(|n| NoticeView { warning: n.warning, message: notice_text(&page, n) }).collect();
+        // Warnings first: they are what must not be missed.
+        notices.sort_by_key(|n| !n.warning);
+        let changes = report
+            .changes
+            .into_iter()
+            .map(|change| ChangeView {
+                warnings: change.warnings.iter().map(|(k, v)| page.t(k).replace("%{v}", v)).collect(),
+                change,
+            })
+            .collect();
         let problem_count = problems.len();
         let problems = problems
             .into_iter()
@@ -118,11 +155,39 @@ impl PreviewTemplate {
             SheetCounts { sheet: LIAISONS, counts: summary.liaisons },
         ];
         let sha256 = if problem_count == 0 && !done { sha256 } else { String::new() };
-        PreviewTemplate { page, file_name, problems, problem_count, sheets, summary, sha256, done }
+        PreviewTemplate {
+            page,
+            file_name,
+            problems,
+            problem_count,
+            sheets,
+            summary,
+            notices,
+            changes,
+            lookalikes: report.lookalikes,
+            sha256,
+            done,
+        }
     }
 
     fn count_text(&self, key: &str, n: impl std::fmt::Display) -> String {
         self.page.t(key).replace("%{n}", &n.to_string())
+    }
+
+    fn lookalike_text(&self, l: &Lookalike) -> String {
+        self.page
+            .t("roster.lookalike")
+            .replace("%{n}", &l.row.to_string())
+            .replace("%{name}", &l.name)
+            .replace("%{birth}", &l.birth)
+            .replace("%{old}", &l.existing_phone)
+            .replace("%{new}", &l.phone)
+    }
+
+    /// Whether confirming would write anything: changes, or a lookalike the
+    /// user may tick.
+    fn can_confirm(&self) -> bool {
+        !self.sha256.is_empty() && (self.summary.changes() > 0 || !self.lookalikes.is_empty())
     }
 }
 
@@ -173,7 +238,7 @@ async fn upload(
         Err(e) => return file_problem(page, &me, e),
     };
     let actor = me.clone();
-    let result = st.db.read(move |c| store::preview(c, &actor, &wb)).await?;
+    let result = st.db.read(move |c| store::preview(c, &actor, &wb, &HashSet::new())).await?;
     if result.is_ok() {
         let pending = Pending { sha256: stored.sha256.clone(), name: stored.original_name.clone(), size: stored.size };
         session.insert(PENDING_KEY, pending).await.map_err(|e| AppError::Internal(e.into()))?;
@@ -184,25 +249,23 @@ async fn upload(
     Ok(render(&tpl)?.into_response())
 }
 
-#[derive(Deserialize)]
-struct ConfirmForm {
-    sha256: String,
-}
-
 async fn confirm(
     State(st): State<AppState>,
     session: Session,
     CurrentUser(me): CurrentUser,
     page: Page,
-    Form(f): Form<ConfirmForm>,
+    Form(fields): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     if !can_manage_roster(&me) {
         return Err(AppError::Forbidden);
     }
+    // The file's hash, and the phones of the lookalike rows the user ticked.
+    let sha256 = fields.iter().find(|(k, _)| k == "sha256").map(|(_, v)| v.clone()).unwrap_or_default();
+    let merges: HashSet<String> = fields.into_iter().filter(|(k, _)| k == "merge").map(|(_, v)| v).collect();
     // Only the file this session previewed (a second tab or an old page
     // cannot import something else).
     let pending: Option<Pending> = session.get(PENDING_KEY).await.ok().flatten();
-    let Some(p) = pending.filter(|p| p.sha256 == f.sha256) else {
+    let Some(p) = pending.filter(|p| p.sha256 == sha256) else {
         return file_problem(page, &me, AppError::BadRequest("roster.expired"));
     };
     let bytes = match st.files.read(&p.sha256).await {
@@ -218,7 +281,7 @@ async fn confirm(
         original_name: p.name.clone(),
     };
     let actor = me.clone();
-    let result = st.db.write(move |c| store::import(c, &actor, &wb, Some(&stored))).await?;
+    let result = st.db.write(move |c| store::import(c, &actor, &wb, Some(&stored), &merges)).await?;
     let _ = session.remove::<Pending>(PENDING_KEY).await;
     let done = result.is_ok();
     let tpl = PreviewTemplate::new(page, p.name, result, p.sha256, done);

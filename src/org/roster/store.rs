@@ -3,11 +3,11 @@
 //! functions, which write the audit log; the caller runs `import` inside one
 //! `Db::write` transaction, so a file goes in whole or not at all.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use diesel::prelude::*;
 
-use super::plan::{self, Existing, LocalityRef, MemberRef, Plan, Summary};
+use super::plan::{self, Existing, LocalityRef, MemberRef, Plan, Report, Summary};
 use super::sheet::{Cell, Problem, Workbook};
 use crate::kernel::audit::{self, Change, store::Who};
 use crate::kernel::auth::{Actor, OfficeScope};
@@ -44,35 +44,51 @@ fn load_existing(conn: &mut DbConn, actor: &Actor) -> AppResult<Existing> {
     })
 }
 
+/// What an import does or would do: the counts, and every change, notice
+/// and lookalike member to show.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    pub summary: Summary,
+    pub report: Report,
+}
+
 /// What importing `wb` would do, or every problem in it. Writes nothing.
-#[tracing::instrument(level = "debug", skip(conn, actor, wb))]
-pub fn preview(conn: &mut DbConn, actor: &Actor, wb: &Workbook) -> AppResult<Result<Summary, Vec<Problem>>> {
+/// `merges`: phones of new rows to apply to their lookalike member instead.
+#[tracing::instrument(level = "debug", skip(conn, actor, wb, merges))]
+pub fn preview(
+    conn: &mut DbConn,
+    actor: &Actor,
+    wb: &Workbook,
+    merges: &HashSet<String>,
+) -> AppResult<Result<Outcome, Vec<Problem>>> {
     if !model::can_manage_roster(actor) {
         return Err(AppError::Forbidden);
     }
     let ex = load_existing(conn, actor)?;
-    Ok(plan::plan(&ex, wb).map(|p| p.summary))
+    Ok(plan::plan(&ex, wb, merges).map(|p| Outcome { summary: p.summary, report: p.report }))
 }
 
 /// Imports `wb`: plans again (the database may have changed since the
 /// preview) and, only if the whole file is valid, writes it. `file` is the
 /// uploaded file, kept with the import's audit entry when anything changed.
-#[tracing::instrument(level = "debug", skip(conn, actor, wb, file))]
+#[tracing::instrument(level = "debug", skip(conn, actor, wb, file, merges))]
 pub fn import(
     conn: &mut DbConn,
     actor: &Actor,
     wb: &Workbook,
     file: Option<&Stored>,
-) -> AppResult<Result<Summary, Vec<Problem>>> {
+    merges: &HashSet<String>,
+) -> AppResult<Result<Outcome, Vec<Problem>>> {
     if !model::can_manage_roster(actor) {
         return Err(AppError::Forbidden);
     }
     let ex = load_existing(conn, actor)?;
-    let plan = match plan::plan(&ex, wb) {
+    let mut plan = match plan::plan(&ex, wb, merges) {
         Ok(p) => p,
         Err(problems) => return Ok(Err(problems)),
     };
     let summary = plan.summary;
+    let report = std::mem::take(&mut plan.report);
     apply(conn, actor, plan)?;
     // An unchanged re-import leaves no trace at all, not even in the audit log.
     if summary.changes() > 0 {
@@ -84,7 +100,7 @@ pub fn import(
                 .after(serde_json::json!({ "summary": summary, "file_id": file_id })),
         )?;
     }
-    Ok(Ok(summary))
+    Ok(Ok(Outcome { summary, report }))
 }
 
 fn apply(conn: &mut DbConn, actor: &Actor, plan: Plan) -> AppResult<()> {
@@ -194,7 +210,9 @@ pub fn export(conn: &mut DbConn, actor: &Actor) -> AppResult<ExportRows> {
             text(&m.name),
             text(m.gender.label()),
             text(&m.ethnicity),
-            m.birth_date.map(Cell::Date).unwrap_or(Cell::Empty),
+            // 1975年3月 or 1975年3月12日: what the member's page shows and the
+            // import reads back.
+            m.birth_date.map(|b| Cell::Text(b.label())).unwrap_or(Cell::Empty),
             text(&m.party),
             opt_text(m.sector_id.and_then(|s| sector_names.get(&s)).map(String::as_str)),
             text(&m.employer),

@@ -4,13 +4,15 @@
 use std::collections::BTreeMap;
 use std::io::Cursor;
 
-use calamine::{DataRef, Reader, Xlsx};
+use calamine::{DataRef, Reader, SheetVisible, Xlsx};
 use chrono::NaiveDate;
 use rust_xlsxwriter::{DataValidation, Format, FormatBorder, Formula, Workbook as XlsxBook, XlsxError};
 
+use super::detect::{self, RawSheet};
+use super::hidden;
 use super::sheet::{
     Cell, Column, ColumnKind, EXAMPLE_MARK, HELP, LIAISON_COLUMNS, LIAISONS, LOCALITIES, LOCALITY_COLUMNS, MAX_ROWS,
-    MEMBER_COLUMNS, MEMBERS, SheetData, Workbook, k, l, m,
+    MEMBER_COLUMNS, MEMBERS, Workbook, k, l, m,
 };
 use super::store::{Choices, ExportRows};
 use crate::kernel::error::{AppError, AppResult};
@@ -81,8 +83,9 @@ fn cell_of(v: &DataRef<'_>) -> Cell {
 }
 
 /// Reads one sheet cell by cell (streaming), so a huge sheet is refused
-/// before it fills memory. `rows_left` counts down across sheets.
-fn read_sheet(x: &mut Xlsx<Cursor<&[u8]>>, name: &str, rows_left: &mut usize) -> AppResult<Option<SheetData>> {
+/// before it fills memory. `rows_left` counts down across sheets. Rows come
+/// back with Excel's 1-based numbers, empty ones left out.
+fn read_sheet(x: &mut Xlsx<Cursor<&[u8]>>, name: &str, rows_left: &mut usize) -> AppResult<Vec<(u32, Vec<Cell>)>> {
     let mut reader = x.worksheet_cells_reader(name).map_err(bad_file)?;
     let mut rows: BTreeMap<u32, Vec<Cell>> = BTreeMap::new();
     while let Some(c) = reader.next_cell().map_err(bad_file)? {
@@ -104,43 +107,34 @@ fn read_sheet(x: &mut Xlsx<Cursor<&[u8]>>, name: &str, rows_left: &mut usize) ->
         }
         cells[col] = value;
     }
-    // The first row with anything in it holds the headers. Rows are 0-based
-    // here and 1-based in Excel.
-    let mut rows = rows.into_iter().filter(|(_, cells)| cells.iter().any(|c| !c.is_blank()));
-    let Some((header_row, headers)) = rows.next() else { return Ok(None) };
-    Ok(Some(SheetData {
-        header_row: header_row + 1,
-        headers: headers.iter().map(Cell::text).collect(),
-        rows: rows.map(|(r, cells)| (r + 1, cells)).collect(),
-    }))
+    Ok(rows.into_iter().filter(|(_, cells)| cells.iter().any(|c| !c.is_blank())).map(|(r, c)| (r + 1, c)).collect())
 }
 
-/// Reads the three roster sheets (by name; others are ignored). Not an xlsx,
-/// too big, or none of the sheets: a message for the user.
-pub fn read(bytes: &[u8]) -> AppResult<Workbook> {
+/// Every sheet of the file with what Excel hides (sheets, rows). Not an
+/// xlsx or too big: a message for the user.
+pub fn read_raw(bytes: &[u8]) -> AppResult<Vec<RawSheet>> {
     match unpacked_size(bytes) {
         None => return Err(AppError::BadRequest("roster.bad_file")),
         Some(n) if n > MAX_UNPACKED_BYTES => return Err(AppError::BadRequest("roster.too_many_rows")),
         Some(_) => {}
     }
+    let mut hidden_rows = hidden::hidden_rows(bytes)?;
     let mut x: Xlsx<Cursor<&[u8]>> = Xlsx::new(Cursor::new(bytes)).map_err(bad_file)?;
+    let sheets: Vec<(String, bool)> =
+        x.sheets_metadata().iter().map(|s| (s.name.clone(), s.visible != SheetVisible::Visible)).collect();
     let mut rows_left = MAX_ROWS;
-    let mut wb = Workbook::default();
-    let mut found = false;
-    for name in x.sheet_names() {
-        let slot = match name.trim() {
-            MEMBERS => &mut wb.members,
-            LOCALITIES => &mut wb.localities,
-            LIAISONS => &mut wb.liaisons,
-            _ => continue,
-        };
-        found = true;
-        *slot = read_sheet(&mut x, &name, &mut rows_left)?;
+    let mut out = Vec::with_capacity(sheets.len());
+    for (name, hidden) in sheets {
+        let rows = read_sheet(&mut x, &name, &mut rows_left)?;
+        out.push(RawSheet { hidden_rows: hidden_rows.remove(&name).unwrap_or_default(), name, hidden, rows });
     }
-    if !found {
-        return Err(AppError::BadRequest("roster.no_sheets"));
-    }
-    Ok(wb)
+    Ok(out)
+}
+
+/// Reads the roster's sheets, found by name or by content, with what the
+/// reader noticed. Nothing that looks like a roster: a message for the user.
+pub fn read(bytes: &[u8]) -> AppResult<Workbook> {
+    detect::arrange(&read_raw(bytes)?).ok_or(AppError::BadRequest("roster.no_sheets"))
 }
 
 fn xlsx_error(e: XlsxError) -> AppError {
@@ -281,14 +275,16 @@ fn data_sheet(
     sheet.finish(&Print { title: &title, printed: today(), header_rows: (0, 0) })
 }
 
-const GUIDE: [&str; 7] = [
+const GUIDE: [&str; 9] = [
     "1. 本文件有“委员”“村社区”“定点联系”三张表。可以只填其中一张或几张，不用的表可以删掉。",
-    "2. 每张表的第一行是列名，请不要改动。列名带 * 的必须填写。",
+    "2. 每张表的第一行是列名。列名带 * 的必须填写。也可以直接上传单位自己的花名册：表名、标题行、列的顺序不限，常见的列名（如“联系电话”“出生年月”“届别”）都能认出。",
     "3. 以“示例”开头的那一行是填写示例，导入时会自动跳过，也可以删掉。",
     "4. 日期请写成 2026-03-01 这样的格式。手机号码写11位数字。",
     "5. 系统用手机号码认出同一位委员，用“工作办公室 + 名称”认出同一个村社区：再次导入同一个文件，不会重复添加。",
     "6. 导入时系统先检查整个文件。只要有一处错误，就一条也不导入，并告诉您错在哪张表、第几行、哪一列。改好后重新上传即可。",
     "7. 界别和工作办公室必须是系统中已有的名称，可选名称列在本表右侧。",
+    "8. 已有委员的某一格空着，或整列没有，系统中原有的内容保持不变，不会被清掉。",
+    "9. 确实要清掉某一格原有的内容（如出生日期、界别、工作单位、职务、工作办公室），请在这一格填写“（清空）”。导入前的检查页会列出每一处修改，请核对。",
 ];
 
 fn help_sheet(book: &mut XlsxBook, choices: &Choices, f: &Formats) -> Result<(), XlsxError> {
@@ -416,9 +412,10 @@ mod tests {
         let bytes = write(&choices(), Content::Template).expect("template");
         let wb = read(&bytes).expect("read");
         let mut problems = vec![];
-        let members = sheet::parse_members(wb.members.as_ref().expect("members"), &mut problems);
-        let localities = sheet::parse_localities(wb.localities.as_ref().expect("localities"), &mut problems);
-        let liaisons = sheet::parse_liaisons(wb.liaisons.as_ref().expect("liaisons"), &mut problems);
+        let members = sheet::parse_members(wb.members.as_ref().expect("members"), &mut problems, &mut vec![]);
+        let localities =
+            sheet::parse_localities(wb.localities.as_ref().expect("localities"), &mut problems, &mut vec![]);
+        let liaisons = sheet::parse_liaisons(wb.liaisons.as_ref().expect("liaisons"), &mut problems, &mut vec![]);
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!((members.rows.len(), members.examples), (0, 1));
         assert_eq!((localities.rows.len(), localities.examples), (0, 1));

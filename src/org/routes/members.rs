@@ -18,7 +18,7 @@ use crate::kernel::web::action::action;
 use crate::kernel::web::view::view;
 use crate::kernel::web::{Page, form, render};
 use crate::org::duty::{CountDuty, DutyCounts};
-use crate::org::model::{self, Gender, MemberStatus, PARTIES, Phone};
+use crate::org::model::{self, BirthDate, Gender, MemberStatus, PARTIES, Phone};
 use crate::org::store::liaisons::MemberLink;
 use crate::org::store::members::{self, Member, MemberData, MemberFilter, MemberRow};
 use crate::org::store::sectors::{self, Sector};
@@ -197,7 +197,7 @@ impl MemberForm {
             name: m.name.clone(),
             gender: m.gender.as_str().to_string(),
             ethnicity: m.ethnicity.clone(),
-            birth_date: m.birth_date.map(|d| d.to_string()),
+            birth_date: m.birth_date.map(BirthDate::label),
             party: m.party.clone(),
             sector_id: m.sector_id.map(|s| s.to_string()),
             employer: m.employer.clone(),
@@ -213,7 +213,10 @@ impl MemberForm {
             name: self.name.trim().to_string(),
             gender: Gender::parse(&self.gender).ok_or(AppError::BadRequest("member.bad_gender"))?,
             ethnicity: self.ethnicity.trim().to_string(),
-            birth_date: form::date(&self.birth_date)?,
+            birth_date: match self.birth_date.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                None => None,
+                Some(s) => Some(BirthDate::parse(s).ok_or(AppError::BadRequest("member.bad_birth_date"))?),
+            },
             party: self.party.trim().to_string(),
             sector_id: form::id(&self.sector_id)?.map(SectorId),
             employer: self.employer.trim().to_string(),

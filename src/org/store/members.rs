@@ -13,7 +13,7 @@ use crate::kernel::db::{DbConn, is_unique_violation};
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{CommitteeId, MemberId, OfficeId, SectorId, UserId};
 use crate::kernel::time::now;
-use crate::org::model::{self, Gender, MemberStatus, Phone, mask_phone};
+use crate::org::model::{self, BirthDate, Gender, MemberStatus, Phone, mask_phone};
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = members)]
@@ -25,7 +25,12 @@ pub struct Member {
     pub name: String,
     pub gender: Gender,
     pub ethnicity: String,
-    pub birth_date: Option<NaiveDate>,
+    #[diesel(
+        select_expression = (members::birth_date, members::birth_month_only),
+        select_expression_type = (members::birth_date, members::birth_month_only),
+        deserialize_as = StoredBirth
+    )]
+    pub birth_date: Option<BirthDate>,
     pub party: String,
     pub employer: String,
     pub post: String,
@@ -38,6 +43,19 @@ pub struct Member {
     pub updated_at: NaiveDateTime,
     /// Agreed to have their name on public pages (activity results).
     pub public_name: bool,
+}
+
+/// The two columns a birth date is stored in (see `BirthDate::stored`).
+#[derive(Queryable)]
+pub struct StoredBirth {
+    date: Option<NaiveDate>,
+    month_only: bool,
+}
+
+impl From<StoredBirth> for Option<BirthDate> {
+    fn from(b: StoredBirth) -> Self {
+        b.date.map(|d| BirthDate::from_stored(d, b.month_only))
+    }
 }
 
 impl Member {
@@ -68,7 +86,7 @@ pub struct MemberData {
     pub name: String,
     pub gender: Gender,
     pub ethnicity: String,
-    pub birth_date: Option<NaiveDate>,
+    pub birth_date: Option<BirthDate>,
     pub party: String,
     pub sector_id: Option<SectorId>,
     pub employer: String,
@@ -270,6 +288,7 @@ struct Fields<'a> {
     gender: Gender,
     ethnicity: &'a str,
     birth_date: Option<NaiveDate>,
+    birth_month_only: bool,
     party: &'a str,
     employer: &'a str,
     post: &'a str,
@@ -285,7 +304,8 @@ impl<'a> From<&'a MemberData> for Fields<'a> {
             name: d.name.trim(),
             gender: d.gender,
             ethnicity: d.ethnicity.trim(),
-            birth_date: d.birth_date,
+            birth_date: d.birth_date.map(|b| b.stored().0),
+            birth_month_only: d.birth_date.is_some_and(|b| b.stored().1),
             party: d.party.trim(),
             employer: d.employer.trim(),
             post: d.post.trim(),
