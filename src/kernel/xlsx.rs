@@ -10,6 +10,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Worksheet, XlsxError};
+use unicode_width::UnicodeWidthStr;
 
 use crate::kernel::error::AppError;
 
@@ -35,27 +36,11 @@ pub fn error(e: XlsxError) -> AppError {
     AppError::Internal(anyhow::anyhow!("writing an xlsx: {e}"))
 }
 
-/// How wide a character prints: Chinese characters, full-width forms and
-/// the punctuation Chinese fonts set full width take two narrow columns.
-pub fn char_width(c: char) -> usize {
-    let wide = matches!(c as u32,
-        0x1100..=0x115F          // Hangul Jamo
-        | 0x2014 | 0x2018..=0x201D | 0x2026 // — ‘ ’ “ ” …, full width in Chinese fonts
-        | 0x2E80..=0x303E        // radicals, CJK symbols and punctuation
-        | 0x3040..=0x33FF        // kana, bopomofo, enclosed
-        | 0x3400..=0x4DBF        // extension A
-        | 0x4E00..=0x9FFF        // unified ideographs
-        | 0xA960..=0xA97F | 0xAC00..=0xD7A3 // Hangul
-        | 0xF900..=0xFAFF        // compatibility ideographs
-        | 0xFE30..=0xFE4F        // vertical forms
-        | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 // full-width forms
-        | 0x20000..=0x3FFFD); // extensions B and beyond
-    if wide { 2 } else { 1 }
-}
-
 /// The printed width of text: its longest line, in narrow columns.
 pub fn display_width(s: &str) -> usize {
-    s.lines().map(|l| l.chars().map(char_width).sum()).max().unwrap_or(0)
+    // East Asian width with the ambiguous characters wide (— ‘ ’ “ ” …), as
+    // Chinese fonts set them.
+    s.lines().map(UnicodeWidthStr::width_cjk).max().unwrap_or(0)
 }
 
 /// The room text of display width `w` takes in a column: a tenth more than

@@ -143,7 +143,7 @@ pub fn file_name(prefix: &str, title: &str) -> String {
 /// Width in halves of a Chinese character: 2 for Chinese and full-width
 /// characters, 1 for Latin letters, digits and half-width punctuation.
 pub(crate) fn half_widths(s: &str) -> usize {
-    s.chars().map(|c| if c.is_ascii() || ('\u{FF61}'..='\u{FF9F}').contains(&c) { 1 } else { 2 }).sum()
+    unicode_width::UnicodeWidthStr::width_cjk(s)
 }
 
 #[cfg(test)]
