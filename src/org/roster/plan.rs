@@ -186,7 +186,13 @@ fn required<T: Clone>(
     let value = field.apply(old);
     if value.is_none() {
         let c = &MEMBER_COLUMNS[col];
-        problems.push(Problem::new(&sheet.name, row, &sheet.column_name(c), "roster.err.new_member_required", c.header));
+        problems.push(Problem::new(
+            &sheet.name,
+            row,
+            &sheet.column_name(c),
+            "roster.err.new_member_required",
+            c.header,
+        ));
     }
     value
 }
@@ -320,8 +326,7 @@ pub fn plan(ex: &Existing, wb: &Workbook, merges: &HashSet<String>) -> Result<Pl
             // Problems in column order.
             let at = |col| (s, r.row, col);
             let gender = required(&r.gender, found.map(|e| e.gender), at(m::GENDER), &mut problems);
-            let ethnicity =
-                required(&r.ethnicity, found.map(|e| e.ethnicity.clone()), at(m::ETHNICITY), &mut problems);
+            let ethnicity = required(&r.ethnicity, found.map(|e| e.ethnicity.clone()), at(m::ETHNICITY), &mut problems);
             let party = required(&r.party, found.map(|e| e.party.clone()), at(m::PARTY), &mut problems);
             let sector = known(&ex.sectors, &r.sector, at(m::SECTOR), "roster.err.sector", &mut problems);
             let term = required(&r.term, found.map(|e| e.term.clone()), at(m::TERM), &mut problems);
@@ -767,10 +772,8 @@ mod tests {
         let mut ex = existing();
         ex.members[0].party = "民盟盟员".into();
         let key: Vec<Column> = [m::NAME, m::PHONE].iter().map(|&i| MEMBER_COLUMNS[i]).collect();
-        let wb = Workbook {
-            members: Some(sheet(&key, vec![vec![t("王强"), t("13839801234")]])),
-            ..Workbook::default()
-        };
+        let wb =
+            Workbook { members: Some(sheet(&key, vec![vec![t("王强"), t("13839801234")]])), ..Workbook::default() };
         let p = plan(&ex, &wb, &HashSet::new()).expect("valid");
         assert_eq!(p.summary.members, Counts { present: true, new: 0, updated: 0, unchanged: 1 });
         assert!(p.report.changes.is_empty());
