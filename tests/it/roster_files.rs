@@ -298,6 +298,24 @@ async fn leaving_out_optional_columns_or_cells_changes_nothing_and_the_mark_clea
     assert!(html.contains("完全一致"), "{html}");
     assert!(summary_row(&html, 1).contains("<td class=\"unchanged\">1</td>"));
 
+    // Only the key columns: 性别, 民族, 政治面貌 and 届次 are kept too.
+    let key_only = |rows: Vec<Vec<C>>| {
+        let mut all = vec![vec![t("姓名"), t("手机号码")]];
+        all.extend(rows);
+        book(vec![sheet("委员", all)])
+    };
+    let html = upload(&admin, key_only(vec![vec![t(&name), t(&phone)]])).await.text().await.expect("body");
+    assert!(html.contains("完全一致"), "{html}");
+    assert!(summary_row(&html, 1).contains("<td class=\"unchanged\">1</td>"), "{html}");
+    // ... but a new member in such a file is asked for them, at its row.
+    let file = key_only(vec![vec![t(&name), t(&phone)], vec![t("吴十一"), t("13900015001")]]);
+    let html = upload(&admin, file).await.text().await.expect("body");
+    assert!(html.contains("<td>委员</td><td>第 3 行</td><td>性别</td><td>新委员要填写性别。"), "{html}");
+    assert!(html.contains("<td>委员</td><td>第 3 行</td><td>届次</td><td>新委员要填写届次。"));
+    assert!(!html.contains("第 2 行"), "the existing member's row is fine: {html}");
+    assert_eq!(stored(&app, &phone).as_ref(), Some(&was));
+    assert_eq!(counts(&app), before);
+
     // Every optional column there, every optional cell blank.
     let headers = [
         "姓名",
@@ -408,16 +426,16 @@ async fn a_hidden_sheet_is_read_with_a_warning(app: TestApp) {
     assert!(html.contains("表“委员”在 Excel 中是隐藏的，也读取了。"), "{html}");
     assert!(html.contains("class=\"tag warn\""));
     assert!(summary_row(&html, 1).contains("<td class=\"new\">1</td>"));
-    // A file with a missing required column names it at the header row, in
-    // the file's own sheet.
-    let broken = sheet(
-        "Sheet1",
-        vec![
-            vec![t("花名册")],
-            vec![t("姓名"), t("性别"), t("民族"), t("手机号"), t("届次")],
-            vec![t("周十"), t("男"), t("汉"), t("13900014001"), t("十届")],
-        ],
-    );
-    let html = upload(&admin, book(vec![broken])).await.text().await.expect("body");
-    assert!(html.contains("<td>Sheet1</td><td>第 2 行</td><td>政治面貌</td>"), "{html}");
+    // A file without a column a new member needs names it at the member's
+    // row, in the file's own sheet; without a key column, at the header row.
+    let broken = |headers: [&str; 5], row: [&str; 5]| {
+        let rows = vec![vec![t("花名册")], headers.into_iter().map(t).collect(), row.into_iter().map(t).collect()];
+        book(vec![sheet("Sheet1", rows)])
+    };
+    let file = broken(["姓名", "性别", "民族", "手机号", "届次"], ["周十", "男", "汉", "13900014001", "十届"]);
+    let html = upload(&admin, file).await.text().await.expect("body");
+    assert!(html.contains("<td>Sheet1</td><td>第 3 行</td><td>政治面貌</td><td>新委员要填写政治面貌。"), "{html}");
+    let file = broken(["姓名", "性别", "民族", "政治面貌", "届次"], ["周十", "男", "汉", "群众", "十届"]);
+    let html = upload(&admin, file).await.text().await.expect("body");
+    assert!(html.contains("<td>Sheet1</td><td>第 2 行</td><td>手机号码</td>"), "{html}");
 }

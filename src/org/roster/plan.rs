@@ -4,8 +4,9 @@
 //! problems. Pure, so the preview and the confirm compute exactly the same
 //! thing, and tests need no database.
 //!
-//! A row changes only what it says: a blank cell or a missing optional column
-//! keeps the stored value (`Field::Keep`), 「（清空）」 clears it.
+//! A row changes only what it says: a blank cell or a missing column keeps
+//! the stored value (`Field::Keep`), 「（清空）」 clears it. Only a new member
+//! must have 性别, 民族, 政治面貌 and 届次; 姓名 and the phone every row has.
 
 use std::collections::{HashMap, HashSet};
 
@@ -174,6 +175,28 @@ fn known<T: Copy>(
     resolved
 }
 
+/// A field a new member must have: as the row says, else as the member found
+/// has it; `None` with a problem at that cell for a new member without it.
+fn required<T: Clone>(
+    field: &Field<T>,
+    old: Option<T>,
+    (sheet, row, col): (&SheetData, u32, usize),
+    problems: &mut Vec<Problem>,
+) -> Option<T> {
+    let value = field.apply(old);
+    if value.is_none() {
+        let c = &MEMBER_COLUMNS[col];
+        problems.push(Problem::new(
+            &sheet.name,
+            row,
+            &sheet.column_name(c),
+            "roster.err.new_member_required",
+            c.header,
+        ));
+    }
+    value
+}
+
 /// Ids back to the names the user knows, for showing changes.
 struct Names {
     sectors: HashMap<SectorId, String>,
@@ -282,10 +305,7 @@ pub fn plan(ex: &Existing, wb: &Workbook, merges: &HashSet<String>) -> Result<Pl
         plan.summary.examples += parsed.examples;
         file_phones = parsed.phones;
         for r in parsed.rows {
-            let sector = known(&ex.sectors, &r.sector, (s, r.row, m::SECTOR), "roster.err.sector", &mut problems);
-            let office = known(&ex.offices, &r.office, (s, r.row, m::OFFICE), "roster.err.office", &mut problems);
             file_members.insert(r.phone.as_str().to_string(), r.name.clone());
-            let (Some(sector), Some(office)) = (sector, office) else { continue };
             let mut found = by_phone.get(r.phone.as_str()).copied();
             if found.is_none()
                 && let Some(like) = lookalike(ex, &r, &file_phones)
@@ -303,17 +323,30 @@ pub fn plan(ex: &Existing, wb: &Workbook, merges: &HashSet<String>) -> Result<Pl
                     found = Some(like);
                 }
             }
+            // Problems in column order.
+            let at = |col| (s, r.row, col);
+            let gender = required(&r.gender, found.map(|e| e.gender), at(m::GENDER), &mut problems);
+            let ethnicity = required(&r.ethnicity, found.map(|e| e.ethnicity.clone()), at(m::ETHNICITY), &mut problems);
+            let party = required(&r.party, found.map(|e| e.party.clone()), at(m::PARTY), &mut problems);
+            let sector = known(&ex.sectors, &r.sector, at(m::SECTOR), "roster.err.sector", &mut problems);
+            let term = required(&r.term, found.map(|e| e.term.clone()), at(m::TERM), &mut problems);
+            let office = known(&ex.offices, &r.office, at(m::OFFICE), "roster.err.office", &mut problems);
+            let (Some(gender), Some(ethnicity), Some(party), Some(sector), Some(term), Some(office)) =
+                (gender, ethnicity, party, sector, term, office)
+            else {
+                continue;
+            };
             let data = MemberData {
                 name: r.name,
-                gender: r.gender,
-                ethnicity: r.ethnicity,
+                gender,
+                ethnicity,
                 birth_date: birth(&r.birth_date, found.and_then(|e| e.birth_date)),
-                party: r.party,
+                party,
                 sector_id: sector.apply(found.and_then(|e| e.sector_id)),
                 employer: r.employer.apply(found.map(|e| e.employer.clone())).unwrap_or_default(),
                 post: r.post.apply(found.map(|e| e.post.clone())).unwrap_or_default(),
                 phone: r.phone,
-                term: r.term,
+                term,
                 office_id: office.apply(found.and_then(|e| e.office_id)),
             };
             match found {
@@ -732,6 +765,46 @@ mod tests {
         let p = plan(&ex, &wb, &HashSet::new()).expect("valid");
         assert_eq!(p.summary.members.unchanged, 1, "汉 and 十届 are the stored 汉族 and 第十届");
         assert!(p.report.changes.is_empty());
+    }
+
+    #[test]
+    fn an_existing_member_keeps_required_fields_a_file_leaves_out() {
+        let mut ex = existing();
+        ex.members[0].party = "民盟盟员".into();
+        let key: Vec<Column> = [m::NAME, m::PHONE].iter().map(|&i| MEMBER_COLUMNS[i]).collect();
+        let wb =
+            Workbook { members: Some(sheet(&key, vec![vec![t("王强"), t("13839801234")]])), ..Workbook::default() };
+        let p = plan(&ex, &wb, &HashSet::new()).expect("valid");
+        assert_eq!(p.summary.members, Counts { present: true, new: 0, updated: 0, unchanged: 1 });
+        assert!(p.report.changes.is_empty());
+        // Blank cells keep too, while a value given still changes.
+        let mut row = member_row("王强", "13839801234", "");
+        row[m::GENDER] = Cell::Empty;
+        row[m::PARTY] = Cell::Empty;
+        row[m::TERM] = t("第十一届");
+        let p = plan(&ex, &members_only(vec![row]), &HashSet::new()).expect("valid");
+        let data = &p.members[0].data;
+        assert_eq!((data.gender, data.party.as_str()), (Gender::Male, "民盟盟员"));
+        let fields: Vec<&str> = p.report.changes[0].fields.iter().map(|f| f.field).collect();
+        assert_eq!(fields, vec!["届次"]);
+    }
+
+    #[test]
+    fn a_new_member_without_a_required_field_is_a_problem_at_its_row() {
+        let mut row = member_row("李梅", "13900001111", "");
+        row[m::GENDER] = Cell::Empty;
+        let wb = members_only(vec![member_row("王强", "13839801234", ""), row]);
+        let problems = plan(&existing(), &wb, &HashSet::new()).expect_err("invalid");
+        assert_eq!(problems, vec![Problem::new(MEMBERS, 3, "性别", "roster.err.new_member_required", "性别")]);
+        // Without the columns at all: one problem per missing field, named
+        // as the column is.
+        let key: Vec<Column> = [m::NAME, m::PHONE, m::TERM].iter().map(|&i| MEMBER_COLUMNS[i]).collect();
+        let mut s = sheet(&key, vec![vec![t("李梅"), t("13900001111"), t("十届")]]);
+        s.headers[2] = "届别".into();
+        let problems = plan(&existing(), &Workbook { members: Some(s), ..Workbook::default() }, &HashSet::new())
+            .expect_err("invalid");
+        let found: Vec<(u32, &str)> = problems.iter().map(|p| (p.row, p.column.as_str())).collect();
+        assert_eq!(found, vec![(2, "性别"), (2, "民族"), (2, "政治面貌")]);
     }
 
     #[test]

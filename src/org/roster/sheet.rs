@@ -66,11 +66,19 @@ pub struct Column {
     pub kind: ColumnKind,
     /// Other headers offices write for this column (手机号 for 手机号码).
     pub aliases: &'static [&'static str],
+    /// Required for a new record only: an existing one keeps its stored
+    /// value when the column is missing or the cell blank (offices' own
+    /// files often lack 届次 or 政治面貌).
+    pub kept: bool,
 }
 
 impl Column {
     const fn or(self, aliases: &'static [&'static str]) -> Column {
         Column { aliases, ..self }
+    }
+
+    const fn kept(self) -> Column {
+        Column { kept: true, ..self }
     }
 
     /// Whether a header names this column: its name or an alias, ignoring
@@ -92,7 +100,7 @@ pub enum ColumnKind {
 }
 
 const fn col(header: &'static str, required: bool, kind: ColumnKind, help: &'static str) -> Column {
-    Column { header, required, help, kind, aliases: &[] }
+    Column { header, required, help, kind, aliases: &[], kept: false }
 }
 
 use ColumnKind::{Date, Number, Phone as PhoneCol, Text};
@@ -122,19 +130,27 @@ columns!(
     /// The 委员 sheet.
     MEMBER_COLUMNS, m {
         NAME: col("姓名", true, Text, "委员的姓名，最多30个字。姓名中的空格会被去掉。"),
-        GENDER: col("性别", true, Text, "填“男”或“女”。"),
-        ETHNICITY: col("民族", true, Text, "如：汉族（写“汉”也可以）。"),
+        GENDER: col("性别", true, Text, "填“男”或“女”。新委员必填；已有委员不填则保留原值。").kept(),
+        ETHNICITY: col("民族", true, Text, "如：汉族（写“汉”也可以）。新委员必填；已有委员不填则保留原值。").kept(),
         BIRTH: col("出生日期", false, Date, "如：1968-05-12；只知道年月的写 1968年5月。可以不填。")
             .or(&["出生年月", "出生年月日", "生日"]),
-        PARTY: col("政治面貌", true, Text, "从下拉列表中选，可选写法见本表右侧（写“中共”“民盟”等简称也可以）。")
-            .or(&["党派"]),
+        PARTY: col(
+            "政治面貌",
+            true,
+            Text,
+            "从下拉列表中选，可选写法见本表右侧（写“中共”“民盟”等简称也可以）。新委员必填；已有委员不填则保留原值。"
+        )
+        .or(&["党派"])
+        .kept(),
         SECTOR: col("界别", false, Text, "必须是本届政协已有的界别，可选名称见本表右侧。可以不填。")
             .or(&["所在界别"]),
         EMPLOYER: col("工作单位", false, Text, "最多100个字。可以不填。").or(&["单位", "所在单位", "工作单位及职务"]),
         POST: col("职务", false, Text, "最多100个字。可以不填。").or(&["现任职务"]),
         PHONE: col("手机号码", true, PhoneCol, "11位手机号码。系统用它认出同一位委员：同一个号码再次导入时更新这位委员的信息。")
             .or(&["手机号", "手机", "联系电话", "电话", "联系方式"]),
-        TERM: col("届次", true, Text, "如：第十届（写“十届”“10届”也可以）。").or(&["届别"]),
+        TERM: col("届次", true, Text, "如：第十届（写“十届”“10届”也可以）。新委员必填；已有委员不填则保留原值。")
+            .or(&["届别"])
+            .kept(),
         OFFICE: col("所属工作办公室", false, Text, "必须是系统中已有的政协工作办公室，可选名称见本表右侧。可以不填。")
             .or(&["所在乡镇（街道）", "所属乡镇（街道）", "乡镇（街道）", "工作办公室", "所在工作办公室"]),
     }
@@ -280,13 +296,14 @@ pub fn header_score(headers: &[String], columns: &[Column]) -> usize {
 }
 
 /// Where each of `columns` sits in the sheet (None: absent). A missing
-/// required column is a problem at the header row.
+/// required column is a problem at the header row, unless existing records
+/// keep its values (the planner then asks it of new ones only).
 fn locate(sheet: &SheetData, columns: &[Column], problems: &mut Vec<Problem>) -> Option<Vec<Option<usize>>> {
     let mut at = Vec::with_capacity(columns.len());
     let mut ok = true;
     for c in columns {
         let pos = sheet.headers.iter().position(|h| c.matches(h));
-        if pos.is_none() && c.required {
+        if pos.is_none() && c.required && !c.kept {
             problems.push(Problem::new(&sheet.name, sheet.header_row, c.header, "roster.err.missing_column", c.header));
             ok = false;
         }
@@ -420,6 +437,17 @@ impl Fields<'_> {
         }
     }
 
+    /// A cell required of a new record only: blank keeps what is stored (the
+    /// planner asks it of a new record), a clear mark is a problem.
+    fn kept_text(&mut self, i: usize, max: usize) -> Field<String> {
+        let field = self.opt_text(i, max);
+        if field == Field::Clear {
+            self.problem(i, "roster.err.required_clear", "");
+            return Field::Keep;
+        }
+        field
+    }
+
     fn opt_text(&mut self, i: usize, max: usize) -> Field<String> {
         match self.field(i) {
             Field::Set(c) => {
@@ -512,15 +540,17 @@ impl Fields<'_> {
 pub struct MemberRow {
     pub row: u32,
     pub name: String,
-    pub gender: Gender,
-    pub ethnicity: String,
+    /// Gender, ethnicity, party and term: never `Clear` (refused here); a
+    /// `Keep` for a new member is the planner's problem.
+    pub gender: Field<Gender>,
+    pub ethnicity: Field<String>,
     pub birth_date: Field<BirthDate>,
-    pub party: String,
+    pub party: Field<String>,
     pub sector: Field<String>,
     pub employer: Field<String>,
     pub post: Field<String>,
     pub phone: Phone,
-    pub term: String,
+    pub term: Field<String>,
     pub office: Field<String>,
 }
 
@@ -550,23 +580,28 @@ pub fn parse_members(sheet: &SheetData, problems: &mut Vec<Problem>, notices: &m
         if name != written {
             notices.push(Notice::note(&sheet.name, *row, "roster.note.name_spaces", format!("{written} → {name}")));
         }
-        let gender_text = f.text(m::GENDER);
-        let gender = Gender::from_label(&gender_text);
-        if gender.is_none() && !gender_text.is_empty() {
-            f.problem(m::GENDER, "roster.err.gender", gender_text);
-        }
-        let ethnicity = normalize::ethnicity(&f.text_max(m::ETHNICITY, 20));
+        // Gender and party are checked against their lists: no length limit.
+        let gender = f.kept_text(m::GENDER, usize::MAX).map(|g| {
+            let parsed = Gender::from_label(&g);
+            if parsed.is_none() {
+                f.problem(m::GENDER, "roster.err.gender", g);
+            }
+            parsed
+        });
+        let ethnicity = f.kept_text(m::ETHNICITY, 20).map(|e| Some(normalize::ethnicity(&e)));
         let birth_date = f.birth(m::BIRTH);
-        let party_text = f.text(m::PARTY);
-        let party = normalize::party(&party_text);
-        if !party.is_empty() && !PARTIES.contains(&party.as_str()) {
-            f.problem(m::PARTY, "roster.err.party", party_text);
-        }
+        let party = f.kept_text(m::PARTY, usize::MAX).map(|written| {
+            let party = normalize::party(&written);
+            if !PARTIES.contains(&party.as_str()) {
+                f.problem(m::PARTY, "roster.err.party", written);
+            }
+            Some(party)
+        });
         let sector = f.opt_text(m::SECTOR, 40);
         let employer = f.opt_text(m::EMPLOYER, 100);
         let post = f.opt_text(m::POST, 100);
         let phone = f.phone(m::PHONE);
-        let term = normalize::term(&f.text_max(m::TERM, 30));
+        let term = f.kept_text(m::TERM, 30).map(|t| Some(normalize::term(&t)));
         let office = f.opt_text(m::OFFICE, 50);
         if let Some(p) = &phone {
             match first_row_of.get(p.as_str()) {
@@ -580,7 +615,11 @@ pub fn parse_members(sheet: &SheetData, problems: &mut Vec<Problem>, notices: &m
         if f.bad {
             continue;
         }
-        let (Some(gender), Some(phone)) = (gender, phone) else { continue };
+        let (Some(gender), Some(ethnicity), Some(party), Some(term), Some(phone)) =
+            (gender, ethnicity, party, term, phone)
+        else {
+            continue;
+        };
         out.rows.push(MemberRow {
             row: *row,
             name,
@@ -827,7 +866,7 @@ mod tests {
         assert_eq!(got.rows.len(), 1);
         let r = &got.rows[0];
         assert_eq!((r.row, r.name.as_str(), r.phone.as_str()), (2, "李秀兰", "13839801234"));
-        assert_eq!(r.gender, Gender::Female);
+        assert_eq!(r.gender, Field::Set(Gender::Female));
         assert_eq!(r.sector, Field::Set("教育界".into()));
         assert_eq!(r.birth_date, Field::Set(BirthDate::Day(NaiveDate::from_ymd_opt(1970, 5, 1).expect("date"))));
     }
@@ -904,6 +943,24 @@ mod tests {
         let got = parse_members(&s, &mut problems, &mut vec![]);
         assert!(got.rows.is_empty());
         assert_eq!(problems, vec![Problem::new(MEMBERS, 1, "手机号码", "roster.err.missing_column", "手机号码")]);
+    }
+
+    #[test]
+    fn columns_kept_for_existing_members_may_be_missing_or_blank_but_not_cleared() {
+        let mut problems = vec![];
+        let mut blank = member("王强", t("13839801234"));
+        blank[m::GENDER] = Cell::Empty;
+        blank[m::TERM] = t(" ");
+        let mut cleared = member("李梅", t("13900001111"));
+        cleared[m::PARTY] = t("（清空）");
+        let mut s = sheet(&MEMBER_COLUMNS, vec![blank, cleared]);
+        s.headers[m::ETHNICITY] = "备注".into();
+        let got = parse_members(&s, &mut problems, &mut vec![]);
+        assert_eq!(problems, vec![Problem::new(MEMBERS, 3, "政治面貌", "roster.err.required_clear", "")]);
+        assert_eq!(got.rows.len(), 1);
+        let r = &got.rows[0];
+        assert_eq!((&r.gender, &r.ethnicity, &r.term), (&Field::Keep, &Field::Keep, &Field::Keep));
+        assert_eq!(r.party, Field::Set("中共党员".into()));
     }
 
     #[test]

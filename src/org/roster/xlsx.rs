@@ -277,7 +277,7 @@ fn data_sheet(
 
 const GUIDE: [&str; 9] = [
     "1. 本文件有“委员”“村社区”“定点联系”三张表。可以只填其中一张或几张，不用的表可以删掉。",
-    "2. 每张表的第一行是列名。列名带 * 的必须填写。也可以直接上传单位自己的花名册：表名、标题行、列的顺序不限，常见的列名（如“联系电话”“出生年月”“届别”）都能认出。",
+    "2. 每张表的第一行是列名。列名带 * 的必须填写；“委员”表中的性别、民族、政治面貌、届次只有新委员必填，已有委员不填则保留原值。也可以直接上传单位自己的花名册：表名、标题行、列的顺序不限，常见的列名（如“联系电话”“出生年月”“届别”）都能认出。",
     "3. 以“示例”开头的那一行是填写示例，导入时会自动跳过，也可以删掉。",
     "4. 日期请写成 2026-03-01 这样的格式。手机号码写11位数字。",
     "5. 系统用手机号码认出同一位委员，用“工作办公室 + 名称”认出同一个村社区：再次导入同一个文件，不会重复添加。",
@@ -292,7 +292,7 @@ fn help_sheet(book: &mut XlsxBook, choices: &Choices, f: &Formats) -> Result<(),
     ws.set_name(HELP)?;
     ws.set_column_width(0, 12)?;
     ws.set_column_width(1, 16)?;
-    ws.set_column_width(2, 8)?;
+    ws.set_column_width(2, 11)?;
     ws.set_column_width(3, 60)?;
     ws.set_column_width(4, 3)?;
     for c in [LIST_SECTORS, LIST_OFFICES, LIST_PARTIES] {
@@ -315,7 +315,12 @@ fn help_sheet(book: &mut XlsxBook, choices: &Choices, f: &Formats) -> Result<(),
         for c in columns {
             ws.write_string(row, 0, sheet_name)?;
             ws.write_string(row, 1, c.header)?;
-            ws.write_string(row, 2, if c.required { "必填" } else { "" })?;
+            let need = match (c.required, c.kept) {
+                (true, false) => "必填",
+                (true, true) => "新委员必填",
+                (false, _) => "",
+            };
+            ws.write_string(row, 2, need)?;
             ws.write_string_with_format(row, 3, c.help, &f.wrap)?;
             row += 1;
         }
