@@ -93,6 +93,8 @@ enum UserCommand {
         #[arg(long)]
         unlock: bool,
     },
+    /// Lift the sign-in lock of an account tried from many addresses.
+    UnlockSignIn { username: String },
 }
 
 /// glibc's malloc, left to itself, made the server's memory grow with every
@@ -255,6 +257,21 @@ fn user_command(db: &Db, cmd: UserCommand) -> anyhow::Result<()> {
             })
             .map_err(cli_error)?;
             println!("{username} {}", if unlock { "unlocked" } else { "locked" });
+        }
+        UserCommand::UnlockSignIn { username } => {
+            let unlocked = db
+                .write_blocking(|c| {
+                    let u = users::find_by_username_unscoped(c, &username)?
+                        .ok_or(xieshang::kernel::error::AppError::NotFound)?;
+                    xieshang::kernel::auth::sign_in::unlock_unscoped(
+                        c,
+                        who(),
+                        &u,
+                        xieshang::kernel::auth::sign_in::UnlockedBy::Admin,
+                    )
+                })
+                .map_err(cli_error)?;
+            println!("{username}: {}", if unlocked { "sign-in unlocked" } else { "was not locked" });
         }
     }
     Ok(())

@@ -9,7 +9,7 @@ use crate::consultations::model::ItemStatus;
 use crate::consultations::store::consultations::{self as consultation_store};
 use crate::consultations::store::items::{self, ItemFilter};
 use crate::kernel::audit::store::{self as audit, Entry};
-use crate::kernel::auth::model::is_locked;
+use crate::kernel::auth::throttle::is_locked;
 use crate::kernel::auth::store::{self as accounts, UserSummary};
 use crate::kernel::auth::{Actor, Role};
 use crate::kernel::db::DbConn;

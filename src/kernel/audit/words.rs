@@ -231,6 +231,12 @@ mod tests {
             "auth.reset_code_expired",
             "auth.reset_code_invalid",
             "auth.password_reset_by_code",
+            // The sign-in throttle and lock (kernel::auth::sign_in).
+            "auth.throttled",
+            "auth.challenge_required",
+            "auth.challenge_failed",
+            "auth.unlocked",
+            "auth.unlock_code_sent",
         ] {
             actions.insert(dynamic.to_string());
         }

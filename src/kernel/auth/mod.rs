@@ -6,7 +6,10 @@ pub mod password;
 pub mod reset;
 pub mod routes;
 pub mod session_store;
+pub mod sign_in;
 pub mod store;
+pub mod throttle;
+pub mod unlock;
 
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;

@@ -1,7 +1,5 @@
 //! Who may do what: roles, the acting user and their data scope, the password
-//! policy and the lockout rule. No I/O here, so unit tests reach every rule.
-
-use chrono::{Duration, NaiveDateTime};
+//! policy. No I/O here, so unit tests reach every rule.
 
 use crate::kernel::ids::{CommitteeId, OfficeId, UserId};
 
@@ -152,27 +150,9 @@ pub fn valid_username(u: &str) -> bool {
     (3..=32).contains(&u.len()) && u.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
 }
 
-pub const MAX_FAILED_LOGINS: i32 = 5;
-pub const LOCKOUT_MINUTES: i64 = 15;
-
-/// The account's lockout state after one more failed login.
-pub fn after_failed_login(failed_before: i32, now: NaiveDateTime) -> (i32, Option<NaiveDateTime>) {
-    let failed = failed_before + 1;
-    if failed >= MAX_FAILED_LOGINS { (0, Some(now + Duration::minutes(LOCKOUT_MINUTES))) } else { (failed, None) }
-}
-
-pub fn is_locked(locked_until: Option<NaiveDateTime>, now: NaiveDateTime) -> bool {
-    locked_until.is_some_and(|t| t > now)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::NaiveDate;
-
-    fn t0() -> NaiveDateTime {
-        NaiveDate::from_ymd_opt(2026, 11, 28).and_then(|d| d.and_hms_opt(9, 0, 0)).expect("valid date")
-    }
 
     #[test]
     fn password_policy() {
@@ -185,22 +165,6 @@ mod tests {
         assert_eq!(check_password_policy(&"aB1!".repeat(40), "x"), Err(PasswordProblem::TooLong));
         // Chinese characters count as symbols and as characters, not bytes.
         assert_eq!(check_password_policy("湖滨政协ab12345", "x"), Ok(()));
-    }
-
-    #[test]
-    fn five_failures_lock_for_fifteen_minutes() {
-        let mut failed = 0;
-        for _ in 0..4 {
-            let (f, until) = after_failed_login(failed, t0());
-            assert!(until.is_none());
-            failed = f;
-        }
-        let (f, until) = after_failed_login(failed, t0());
-        assert_eq!(f, 0);
-        let until = until.expect("locked after the fifth failure");
-        assert!(is_locked(Some(until), t0() + Duration::minutes(14)));
-        assert!(!is_locked(Some(until), t0() + Duration::minutes(15)));
-        assert!(!is_locked(None, t0()));
     }
 
     #[test]

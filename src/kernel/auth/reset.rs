@@ -84,9 +84,35 @@ fn code_hash(vault: &Vault, user: UserId, code: &str) -> String {
     mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// What a texted code is for: the same code, limits and checks either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// A new password (忘记密码).
+    Reset,
+    /// Lifting the sign-in lock of an account under attack (`sign_in`).
+    Unlock,
+}
+
+impl Purpose {
+    /// The outbox row's subject prefix and the audit action of a sent code.
+    fn names(self) -> (&'static str, &'static str) {
+        match self {
+            Purpose::Reset => ("password_reset", "auth.reset_code_sent"),
+            Purpose::Unlock => ("sign_in_unlock", "auth.unlock_code_sent"),
+        }
+    }
+}
+
 /// The text sent, with the code or with `MASK` for the outbox's copy.
-fn text(committee: &str, code: &str) -> String {
-    format!("【{committee}】您正在找回登录密码，验证码 {code}，10分钟内有效。如非本人操作，请忽略并告知系统管理员。")
+fn text(purpose: Purpose, committee: &str, code: &str) -> String {
+    match purpose {
+        Purpose::Reset => format!(
+            "【{committee}】您正在找回登录密码，验证码 {code}，10分钟内有效。如非本人操作，请忽略并告知系统管理员。"
+        ),
+        Purpose::Unlock => format!(
+            "【{committee}】您正在解除账号的登录锁定，验证码 {code}，10分钟内有效。如非本人操作，请立即告知系统管理员。"
+        ),
+    }
 }
 
 /// An enabled account with a verified phone that `id` names, if exactly one.
@@ -165,14 +191,30 @@ pub enum Requested {
 /// A request for a code: when `id` names an account with a verified phone and
 /// the limits allow, a new code replaces any earlier one and its text is queued
 /// on `channel`. The answer is the same for an unknown account.
-#[tracing::instrument(level = "debug", skip(conn, vault, id, ip))]
 pub fn request(conn: &mut DbConn, vault: &Vault, channel: Channel, id: &Identifier, ip: &str) -> AppResult<Requested> {
+    request_for(conn, vault, channel, id, ip, Purpose::Reset)
+}
+
+/// `request` for either purpose. A code to unlock goes only to an account
+/// that is locked; the answer is the same otherwise.
+#[tracing::instrument(level = "debug", skip(conn, vault, id, ip))]
+pub fn request_for(
+    conn: &mut DbConn,
+    vault: &Vault,
+    channel: Channel,
+    id: &Identifier,
+    ip: &str,
+    purpose: Purpose,
+) -> AppResult<Requested> {
     let t = now();
     let user = match gate(conn, vault, id, ip, ("pwreset:ip", REQUESTS_PER_IP_PER_HOUR), t)? {
         Gate::TooMany => return Ok(Requested::TooMany),
         Gate::Unknown => return Ok(Requested::Done),
         Gate::Account(user) => *user,
     };
+    if purpose == Purpose::Unlock && !super::throttle::is_locked(user.locked_until, t) {
+        return Ok(Requested::Done);
+    }
     let key = format!("pwreset:user:{}", user.id.0);
     if !crate::kernel::guard::hit_at(conn, &key, Duration::hours(1), CODES_PER_ACCOUNT_PER_HOUR, t)? {
         audit_user(conn, &user, "auth.reset_rate_limited", serde_json::json!({ "ip": ip }))?;
@@ -204,13 +246,13 @@ pub fn request(conn: &mut DbConn, vault: &Vault, channel: Channel, id: &Identifi
             channel,
             recipient: &phone_enc,
             recipient_masked: &masked,
-            subject: &format!("password_reset:{}", user.id.0),
-            body: &text(&committee, MASK),
+            subject: &format!("{}:{}", purpose.names().0, user.id.0),
+            body: &text(purpose, &committee, MASK),
         },
     )?;
     let payload = serde_json::json!({ "message_id": message, "code": vault.encrypt(&code) });
     jobs::enqueue(conn, SEND_JOB, &payload, t, Some(&format!("password_reset:{reset}")))?;
-    audit_user(conn, &user, "auth.reset_code_sent", serde_json::json!({ "phone": masked, "ip": ip }))?;
+    audit_user(conn, &user, purpose.names().1, serde_json::json!({ "phone": masked, "ip": ip }))?;
     Ok(Requested::Done)
 }
 
@@ -274,17 +316,7 @@ pub fn check(conn: &mut DbConn, vault: &Vault, id: &Identifier, code: &str, ip: 
 #[tracing::instrument(level = "debug", skip(conn, user, new_hash), fields(user = %user.id))]
 pub fn finish(conn: &mut DbConn, reset: i64, user: &User, new_hash: &Hashed) -> AppResult<bool> {
     let t = now();
-    let closed = diesel::update(
-        password_resets::table
-            .find(reset)
-            .filter(password_resets::user_id.eq(user.id))
-            .filter(password_resets::closed_at.is_null())
-            .filter(password_resets::expires_at.gt(t))
-            .filter(password_resets::attempts.lt(MAX_TRIES)),
-    )
-    .set(password_resets::closed_at.eq(Some(t)))
-    .execute(conn)?;
-    if closed == 0 {
+    if !close(conn, reset, user, t)? {
         return Ok(false);
     }
     diesel::update(users::table.find(user.id))
@@ -299,6 +331,22 @@ pub fn finish(conn: &mut DbConn, reset: i64, user: &User, new_hash: &Hashed) -> 
     let ended = super::session_store::end_user_sessions(conn, user.id)?;
     audit_user(conn, user, "auth.password_reset_by_code", serde_json::json!({ "sessions_ended": ended }))?;
     Ok(true)
+}
+
+/// Uses up code `reset`, checked by `check`, if it is still good: false when
+/// it died meanwhile.
+pub fn close(conn: &mut DbConn, reset: i64, user: &User, t: NaiveDateTime) -> AppResult<bool> {
+    let closed = diesel::update(
+        password_resets::table
+            .find(reset)
+            .filter(password_resets::user_id.eq(user.id))
+            .filter(password_resets::closed_at.is_null())
+            .filter(password_resets::expires_at.gt(t))
+            .filter(password_resets::attempts.lt(MAX_TRIES)),
+    )
+    .set(password_resets::closed_at.eq(Some(t)))
+    .execute(conn)?;
+    Ok(closed > 0)
 }
 
 /// Registers the job that texts a code.
@@ -364,6 +412,7 @@ mod tests {
         assert!(!h.contains("123456"));
         assert_ne!(h, code_hash(&vault, UserId(2), "123456"));
         assert_eq!(h, code_hash(&vault, UserId(1), "123456"));
-        assert!(text("湖滨区政协", MASK).contains(MASK));
+        assert!(text(Purpose::Reset, "湖滨区政协", MASK).contains(MASK));
+        assert!(text(Purpose::Unlock, "湖滨区政协", MASK).contains("解除"));
     }
 }

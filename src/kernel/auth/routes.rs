@@ -1,19 +1,24 @@
 //! Login, logout and the password change. (The sysadmin's account pages are
 //! the organisation's: `org::routes::accounts`.)
 
+use std::net::SocketAddr;
+
 use askama::Template;
 use axum::Form;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::password;
-use super::store::{self, ChangePasswordError, LoginOutcome};
+use super::sign_in::{self, Attempt, LoginOutcome};
+use super::store::{self, ChangePasswordError};
 use super::{CurrentUser, USER_KEY};
 use crate::kernel::error::{AppError, AppResult};
+use crate::kernel::guard::{self, Challenge};
 use crate::kernel::state::AppState;
 use crate::kernel::web::page::{CSRF_KEY, flash};
 use crate::kernel::web::{Page, render, safe_next};
@@ -26,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/logout", post(logout))
         .route(PASSWORD_PATH, get(password_page).post(change_password))
         .merge(super::forgot::router())
+        .merge(super::unlock::router())
 }
 
 #[derive(Template)]
@@ -35,6 +41,10 @@ struct LoginTemplate {
     next: String,
     username: String,
     error: Option<String>,
+    /// The question to answer with the password (`throttle::CHALLENGE_AFTER`).
+    challenge: Option<Challenge>,
+    /// Locked: offer the owner's way out by a texted code.
+    unlock: bool,
 }
 
 #[derive(Deserialize)]
@@ -47,7 +57,8 @@ async fn login_page(page: Page, Query(q): Query<NextQuery>) -> AppResult<Respons
         return Ok(Redirect::to(safe_next(q.next.as_deref())).into_response());
     }
     let next = safe_next(q.next.as_deref()).to_string();
-    Ok(render(&LoginTemplate { page, next, username: String::new(), error: None })?.into_response())
+    let tpl = LoginTemplate { page, next, username: String::new(), error: None, challenge: None, unlock: false };
+    Ok(render(&tpl)?.into_response())
 }
 
 #[derive(Deserialize)]
@@ -55,18 +66,30 @@ struct LoginForm {
     username: String,
     password: String,
     next: Option<String>,
+    challenge_token: Option<String>,
+    challenge_answer: Option<String>,
 }
 
 async fn login(
     State(st): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     session: Session,
     page: Page,
     Form(f): Form<LoginForm>,
 ) -> AppResult<Response> {
     let username = f.username.trim().to_lowercase();
-    let (u, p) = (username.clone(), f.password);
-    let outcome = store::login(&st.db, &u, &p).await?;
-    let error_key = match outcome {
+    let ip = guard::client_ip(&headers, Some(peer), st.config.trust_proxy_headers);
+    let secret = st.personal.derive("guard.challenge");
+    let t = crate::kernel::time::now();
+    let answer = match (&f.challenge_token, &f.challenge_answer) {
+        (Some(token), Some(a)) => Some(guard::check_challenge(&secret, token, a, t)),
+        _ => None,
+    };
+    let attempt = Attempt { login: &username, password: &f.password, ip: &ip, answer };
+    let outcome = sign_in::login(&st.db, attempt).await?;
+    let unlock = outcome == LoginOutcome::Locked && st.config.sms_reset_enabled();
+    let (error, challenge, status) = match outcome {
         LoginOutcome::Ok(uid) => {
             // A fresh session id at login defeats session fixation.
             session.cycle_id().await.map_err(|e| AppError::Internal(e.into()))?;
@@ -74,13 +97,22 @@ async fn login(
             let _ = session.remove::<String>(CSRF_KEY).await;
             return Ok(Redirect::to(safe_next(f.next.as_deref())).into_response());
         }
-        LoginOutcome::WrongCredentials => "login.wrong",
-        LoginOutcome::Locked => "login.locked",
-        LoginOutcome::Disabled => "login.disabled",
+        LoginOutcome::WrongCredentials { challenge } => (page.t("login.wrong"), challenge, StatusCode::OK),
+        LoginOutcome::ChallengeNeeded { wrong_answer } => {
+            let key = if wrong_answer { "login.challenge_wrong" } else { "login.challenge" };
+            (page.t(key), true, StatusCode::OK)
+        }
+        LoginOutcome::Throttled { minutes } => {
+            let text = page.t("login.throttled").replace("%{minutes}", &minutes.to_string());
+            (text, false, StatusCode::TOO_MANY_REQUESTS)
+        }
+        LoginOutcome::Locked => (page.t("login.locked"), false, StatusCode::OK),
+        LoginOutcome::Disabled => (page.t("login.disabled"), false, StatusCode::OK),
     };
-    let error = Some(page.t(error_key));
+    let challenge = challenge.then(|| guard::new_challenge(&secret, t));
     let next = safe_next(f.next.as_deref()).to_string();
-    Ok(render(&LoginTemplate { page, next, username, error })?.into_response())
+    let tpl = LoginTemplate { page, next, username, error: Some(error), challenge, unlock };
+    Ok((status, render(&tpl)?).into_response())
 }
 
 async fn logout(session: Session) -> AppResult<Redirect> {
@@ -124,7 +156,10 @@ async fn change_password(
             Ok(()) => {
                 let new_hash = password::hash_async(f.new).await?;
                 let actor = me.clone();
-                st.db.write(move |c| store::set_own_password(c, &actor, &user.password_hash, &new_hash)).await?
+                let current = session.id().map(|id| id.to_string()).unwrap_or_default();
+                st.db
+                    .write(move |c| store::set_own_password(c, &actor, &current, &user.password_hash, &new_hash))
+                    .await?
             }
             Err(e) => Err(e),
         };

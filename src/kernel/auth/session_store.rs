@@ -48,17 +48,29 @@ fn encode(r: &Record) -> session_store::Result<String> {
     serde_json::to_string(&sorted).map_err(|e| session_store::Error::Encode(e.to_string()))
 }
 
+/// The signed-in user of a session, kept in its own column so that a user's
+/// sessions can be ended by an index.
+fn user_of(r: &Record) -> Option<i64> {
+    r.data.get(USER_KEY).and_then(serde_json::Value::as_i64)
+}
+
 #[async_trait::async_trait]
 impl SessionStore for DbSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         // A new id on the (astronomically unlikely) collision.
         for _ in 0..3 {
             let (id, data, expiry) = (record.id.to_string(), encode(record)?, naive(record.expiry_date));
+            let user = user_of(record);
             let inserted = self
                 .db
                 .write(move |c| {
                     match diesel::insert_into(sessions::table)
-                        .values((sessions::id.eq(id), sessions::data.eq(data), sessions::expiry_date.eq(expiry)))
+                        .values((
+                            sessions::id.eq(id),
+                            sessions::data.eq(data),
+                            sessions::expiry_date.eq(expiry),
+                            sessions::user_id.eq(user),
+                        ))
                         .execute(c)
                     {
                         Ok(_) => Ok(true),
@@ -78,6 +90,7 @@ impl SessionStore for DbSessionStore {
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let (id, data, expiry) = (record.id.to_string(), encode(record)?, naive(record.expiry_date));
+        let user = user_of(record);
         // Every page view moves the idle expiry on by seconds; writing that each
         // time would queue every page view behind the one writer (on SQLite an
         // fsync each). Unchanged data and an expiry less than a minute behind:
@@ -101,11 +114,16 @@ impl SessionStore for DbSessionStore {
         self.db
             .write(move |c| {
                 let n = diesel::update(sessions::table.find(&id))
-                    .set((sessions::data.eq(&data), sessions::expiry_date.eq(expiry)))
+                    .set((sessions::data.eq(&data), sessions::expiry_date.eq(expiry), sessions::user_id.eq(user)))
                     .execute(c)?;
                 if n == 0 {
                     diesel::insert_into(sessions::table)
-                        .values((sessions::id.eq(&id), sessions::data.eq(&data), sessions::expiry_date.eq(expiry)))
+                        .values((
+                            sessions::id.eq(&id),
+                            sessions::data.eq(&data),
+                            sessions::expiry_date.eq(expiry),
+                            sessions::user_id.eq(user),
+                        ))
                         .execute(c)?;
                 }
                 Ok(())
@@ -148,15 +166,18 @@ impl SessionStore for DbSessionStore {
     }
 }
 
-/// Ends every session of `user` (after a password reset): the next request
-/// of any of its browsers finds no session and goes to the login page. A
-/// session's data is its JSON with sorted keys (`encode`), where the user is
-/// `"uid":<id>` followed by `,` or `}`.
+/// Ends every session of `user` (a reset, a lock, a disable): the next
+/// request of any of its browsers finds no session and goes to the login page.
 #[tracing::instrument(level = "debug", skip(c))]
 pub fn end_user_sessions(c: &mut crate::kernel::db::DbConn, user: UserId) -> Result<usize, AppError> {
-    let field = format!("\"{USER_KEY}\":{}", user.0);
-    let (more, last) = (format!("%{field},%"), format!("%{field}}}%"));
-    Ok(diesel::delete(sessions::table.filter(sessions::data.like(more).or(sessions::data.like(last)))).execute(c)?)
+    Ok(diesel::delete(sessions::table.filter(sessions::user_id.eq(user.0))).execute(c)?)
+}
+
+/// Ends every session of `user` but `keep` (a password change: the browser
+/// that made it stays signed in).
+#[tracing::instrument(level = "debug", skip(c, keep))]
+pub fn end_other_sessions(c: &mut crate::kernel::db::DbConn, user: UserId, keep: &str) -> Result<usize, AppError> {
+    Ok(diesel::delete(sessions::table.filter(sessions::user_id.eq(user.0).and(sessions::id.ne(keep)))).execute(c)?)
 }
 
 /// Deletes expired sessions; run by the `sessions.purge` job.

@@ -12,7 +12,7 @@ use super::model::{self, Actor, PasswordProblem, Role};
 use super::password::{self, Hashed};
 use crate::kernel::audit::{self, Change, store::Who};
 use crate::kernel::db::schema::{offices, users};
-use crate::kernel::db::{Db, DbConn, is_unique_violation};
+use crate::kernel::db::{DbConn, is_unique_violation};
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{CommitteeId, OfficeId, UserId};
 
@@ -126,69 +126,6 @@ pub fn colleague(conn: &mut DbConn, actor: &Actor, username: &str) -> AppResult<
 }
 
 #[derive(Debug, PartialEq, Eq)]
-pub enum LoginOutcome {
-    Ok(UserId),
-    WrongCredentials,
-    Locked,
-    Disabled,
-}
-
-/// Checks a password and keeps the lockout counter. The hash is checked
-/// outside any transaction (it takes tens of milliseconds, and on SQLite a
-/// transaction would hold the one writer meanwhile); the outcome is then
-/// written against the account as it is by then. Takes no acting user: this
-/// is how a visitor becomes one.
-#[tracing::instrument(level = "debug", skip(db, pw))]
-pub async fn login(db: &Db, username: &str, pw: &str) -> AppResult<LoginOutcome> {
-    let name = username.trim().to_string();
-    let Some(user) = db.read(move |c| find_by_username_unscoped(c, &name)).await? else {
-        password::verify_async(pw.to_string(), password::dummy_hash().to_string()).await;
-        return Ok(LoginOutcome::WrongCredentials);
-    };
-    if user.disabled {
-        return Ok(LoginOutcome::Disabled);
-    }
-    if model::is_locked(user.locked_until, now()) {
-        return Ok(LoginOutcome::Locked);
-    }
-    let ok = pw.chars().count() <= model::MAX_PASSWORD_CHARS
-        && password::verify_async(pw.to_string(), user.password_hash.clone()).await;
-    db.write(move |c| record_login(c, user.id, &user.password_hash, ok)).await
-}
-
-/// The outcome of a checked password, on the account as it is now: disabled or
-/// locked meanwhile wins, and a password changed meanwhile counts as wrong.
-fn record_login(conn: &mut DbConn, id: UserId, checked_hash: &str, ok: bool) -> AppResult<LoginOutcome> {
-    let user = find_unscoped(conn, id)?.ok_or(AppError::NotFound)?;
-    let now = now();
-    if user.disabled {
-        return Ok(LoginOutcome::Disabled);
-    }
-    if model::is_locked(user.locked_until, now) {
-        return Ok(LoginOutcome::Locked);
-    }
-    let who = Who::System { committee_id: Some(user.committee_id), name: &user.username };
-    if ok && user.password_hash == checked_hash {
-        diesel::update(users::table.find(user.id))
-            .set((
-                users::failed_logins.eq(0),
-                users::locked_until.eq(None::<NaiveDateTime>),
-                users::last_login_at.eq(Some(now)),
-            ))
-            .execute(conn)?;
-        audit::record(conn, who, Change::new("auth.login", "user", user.id))?;
-        return Ok(LoginOutcome::Ok(user.id));
-    }
-    let (failed, locked_until) = model::after_failed_login(user.failed_logins, now);
-    diesel::update(users::table.find(user.id))
-        .set((users::failed_logins.eq(failed), users::locked_until.eq(locked_until)))
-        .execute(conn)?;
-    let action = if locked_until.is_some() { "auth.locked" } else { "auth.login_failed" };
-    audit::record(conn, who, Change::new(action, "user", user.id))?;
-    Ok(if locked_until.is_some() { LoginOutcome::Locked } else { LoginOutcome::WrongCredentials })
-}
-
-#[derive(Debug, PartialEq, Eq)]
 pub enum ChangePasswordError {
     WrongCurrent,
     SameAsOld,
@@ -213,10 +150,13 @@ pub async fn check_password_change(user: &User, current: &str, new: &str) -> Res
 /// Stores the actor's new password hash, if their password is still the one
 /// `check_password_change` verified (`old_hash`): a change made meanwhile, in
 /// another tab, is not overwritten — the user is told the current one is wrong.
+/// Ends every other session of the user (whoever knew the old password is
+/// signed out); the session `current` goes on.
 #[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id))]
 pub fn set_own_password(
     conn: &mut DbConn,
     actor: &Actor,
+    current: &str,
     old_hash: &str,
     new_hash: &Hashed,
 ) -> AppResult<Result<(), ChangePasswordError>> {
@@ -230,7 +170,13 @@ pub fn set_own_password(
     if changed == 0 {
         return Ok(Err(ChangePasswordError::WrongCurrent));
     }
-    audit::record(conn, Who::User(actor), Change::new("user.password_changed", "user", actor.user_id))?;
+    let ended = super::session_store::end_other_sessions(conn, actor.user_id, current)?;
+    audit::record(
+        conn,
+        Who::User(actor),
+        Change::new("user.password_changed", "user", actor.user_id)
+            .after(serde_json::json!({ "sessions_ended": ended })),
+    )?;
     Ok(Ok(()))
 }
 
@@ -362,8 +308,9 @@ pub fn reset_password(conn: &mut DbConn, actor: &Actor, id: UserId, initial_hash
     Ok(user.username)
 }
 
-/// A new initial password. Checks no permission: unscoped for the CLI's
-/// recovery (`user reset`); the sysadmin's page goes through `reset_password`.
+/// A new initial password; every session of the account ends. Checks no
+/// permission: unscoped for the CLI's recovery (`user reset`); the sysadmin's
+/// page goes through `reset_password`.
 #[tracing::instrument(level = "debug", skip_all, fields(user = %user.id))]
 pub fn set_initial_password_unscoped(
     conn: &mut DbConn,
@@ -380,7 +327,12 @@ pub fn set_initial_password_unscoped(
             users::updated_at.eq(now()),
         ))
         .execute(conn)?;
-    audit::record(conn, who, Change::new("user.password_reset", "user", user.id))?;
+    let ended = super::session_store::end_user_sessions(conn, user.id)?;
+    audit::record(
+        conn,
+        who,
+        Change::new("user.password_reset", "user", user.id).after(serde_json::json!({ "sessions_ended": ended })),
+    )?;
     Ok(())
 }
 
@@ -395,8 +347,9 @@ pub fn set_disabled(conn: &mut DbConn, actor: &Actor, id: UserId, disabled: bool
     set_disabled_unscoped(conn, Who::User(actor), &user, disabled)
 }
 
-/// Disables or re-enables an account. Checks no permission: unscoped for the
-/// CLI's recovery (`user lock`); the sysadmin's page goes through `set_disabled`.
+/// Disables (ending all its sessions) or re-enables an account. Checks no
+/// permission: unscoped for the CLI's recovery (`user lock`); the sysadmin's
+/// page goes through `set_disabled`.
 #[tracing::instrument(level = "debug", skip(conn, who, user), fields(user = %user.id))]
 pub fn set_disabled_unscoped(conn: &mut DbConn, who: Who<'_>, user: &User, disabled: bool) -> AppResult<()> {
     diesel::update(users::table.find(user.id))
@@ -407,6 +360,9 @@ pub fn set_disabled_unscoped(conn: &mut DbConn, who: Who<'_>, user: &User, disab
             users::updated_at.eq(now()),
         ))
         .execute(conn)?;
+    if disabled {
+        super::session_store::end_user_sessions(conn, user.id)?;
+    }
     let action = if disabled { "user.disable" } else { "user.enable" };
     audit::record(
         conn,

@@ -62,11 +62,23 @@ diesel::table! {
     }
 }
 
+// Failed sign-ins (kernel::auth::sign_in).
+diesel::table! {
+    sign_in_failures (id) {
+        id -> BigInt,
+        ip -> Text,
+        login -> Text,
+        user_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::table! {
     sessions (id) {
         id -> Text,
         data -> Text,
         expiry_date -> Timestamp,
+        user_id -> Nullable<BigInt>,
     }
 }
 
@@ -391,6 +403,7 @@ diesel::joinable!(offices -> committees (committee_id));
 diesel::joinable!(users -> committees (committee_id));
 diesel::joinable!(users -> offices (office_id));
 diesel::joinable!(password_resets -> users (user_id));
+diesel::joinable!(sign_in_failures -> users (user_id));
 diesel::joinable!(members -> sectors (sector_id));
 diesel::joinable!(localities -> offices (office_id));
 diesel::joinable!(liaisons -> members (member_id));
@@ -446,6 +459,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     consultation_items,
     consultation_item_notes,
     password_resets,
+    sign_in_failures,
 );
 
 // 社情民意信息 reports (opinions::reports).

@@ -63,6 +63,9 @@ impl Registry {
         r.register(PURGE_SESSIONS, |ctx, _| async move {
             let n = ctx.db.write(crate::kernel::auth::session_store::purge_expired).await?;
             tracing::info!(deleted = n, "expired sessions purged");
+            // Failed sign-ins that no longer count, with them: same cadence.
+            let n = ctx.db.write(crate::kernel::auth::sign_in::purge_old).await?;
+            tracing::info!(deleted = n, "old sign-in failures purged");
             Ok(())
         });
         r.periodic(PURGE_SESSIONS, Every::Hour);

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use crate::kernel::auth::store::{self as auth_store, NewAccount};
-use crate::kernel::auth::{Actor, CurrentUser, Role, password};
+use crate::kernel::auth::{Actor, CurrentUser, Role, password, sign_in};
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{DepartmentId, OfficeId, UserId};
 use crate::kernel::state::AppState;
@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users/{id}/reset", post(reset_password))
         .route("/admin/users/{id}/lock", post(lock_account))
         .route("/admin/users/{id}/unlock", post(unlock_account))
+        .route("/admin/users/{id}/unlock-sign-in", post(unlock_sign_in))
 }
 
 #[derive(Template)]
@@ -150,6 +151,18 @@ async fn unlock_account(
     Path(id): Path<i64>,
 ) -> AppResult<Redirect> {
     set_disabled(st, session, me, id, false).await
+}
+
+/// Lifts the sign-in lock of an account tried from many addresses.
+async fn unlock_sign_in(
+    State(st): State<AppState>,
+    session: Session,
+    CurrentUser(me): CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Redirect> {
+    st.db.write(move |c| sign_in::unlock(c, &me, UserId(id))).await?;
+    flash(&session, true, "account.sign_in_unlocked").await;
+    Ok(Redirect::to("/admin/users"))
 }
 
 #[derive(Template)]
