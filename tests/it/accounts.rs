@@ -35,8 +35,8 @@ async fn password_change_checked_before_the_write_and_not_overwriting_a_newer_on
     let other = password::hash("Another-Tab-2026").expect("hash");
     let newer = password::hash("Hubin-River-2026").expect("hash");
     let stale = user.password_hash.clone();
-    app.db.write_blocking(|c| users::set_own_password(c, &me, &stale, &other)).expect("write").expect("changed");
-    let r = app.db.write_blocking(|c| users::set_own_password(c, &me, &stale, &newer)).expect("write");
+    app.db.write_blocking(|c| users::set_own_password(c, &me, "", &stale, &other)).expect("write").expect("changed");
+    let r = app.db.write_blocking(|c| users::set_own_password(c, &me, "", &stale, &newer)).expect("write");
     assert_eq!(r, Err(users::ChangePasswordError::WrongCurrent));
     assert_eq!(find(&app).password_hash, other.as_str());
     let c = app.client();

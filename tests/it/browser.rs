@@ -180,17 +180,16 @@ async fn log_in_see_the_home_page_log_out() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn five_wrong_passwords_lock_the_account() {
+async fn wrong_passwords_ask_a_question_not_a_lock() {
     let app = TestApp::spawn(Kind::Sqlite).await.expect("app");
     let b = Browser::start().await;
-    for _ in 0..4 {
+    for _ in 0..3 {
         b.login(&app, "member", "Not-the-password-1").await;
         assert!(b.text("#login-error").await.contains("用户名或密码错误"));
     }
-    b.login(&app, "member", "Not-the-password-1").await;
-    assert!(b.text("#login-error").await.contains("已被锁定"));
+    assert!(b.text("#login-challenge").await.contains("等于几"), "the question after three wrong");
     b.login(&app, "member", DEMO_PASSWORD).await;
-    assert!(b.text("#login-error").await.contains("已被锁定"), "locked even with the right password");
+    assert!(b.text("#login-error").await.contains("回答下面的问题"), "the question must be answered");
     assert_eq!(b.path().await, "/login");
     b.close().await;
 }

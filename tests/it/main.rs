@@ -35,4 +35,5 @@ mod roster_files;
 mod roster_print;
 mod schema;
 mod search;
+mod sign_in;
 mod skeleton;
