@@ -23,12 +23,18 @@ pub enum LoginOutcome {
     Ok(UserId),
     /// Wrong name or password; `challenge`: the next try for this name from
     /// this address must answer the question.
-    WrongCredentials { challenge: bool },
+    WrongCredentials {
+        challenge: bool,
+    },
     /// The question was not answered (or answered wrong): the password was
     /// not checked.
-    ChallengeNeeded { wrong_answer: bool },
+    ChallengeNeeded {
+        wrong_answer: bool,
+    },
     /// The address tried too often: refused for this many minutes.
-    Throttled { minutes: i64 },
+    Throttled {
+        minutes: i64,
+    },
     Locked,
     Disabled,
 }
@@ -59,8 +65,10 @@ pub async fn login(db: &Db, a: Attempt<'_>) -> AppResult<LoginOutcome> {
     match throttle::gate(recent, t) {
         Gate::Throttled { minutes } => {
             let (l, i) = (login.clone(), ip.clone());
-            db.write(move |c| audit_attempt(c, &l, "auth.throttled", serde_json::json!({ "ip": i, "minutes": minutes })))
-                .await?;
+            db.write(move |c| {
+                audit_attempt(c, &l, "auth.throttled", serde_json::json!({ "ip": i, "minutes": minutes }))
+            })
+            .await?;
             return Ok(LoginOutcome::Throttled { minutes });
         }
         Gate::Challenge if a.answer != Some(true) => {

@@ -45,7 +45,9 @@ pub enum Gate {
     /// The arithmetic question must be answered along with the password.
     Challenge,
     /// Refused outright (429) for this many more minutes (at least 1).
-    Throttled { minutes: i64 },
+    Throttled {
+        minutes: i64,
+    },
 }
 
 pub fn gate(recent: Recent, now: NaiveDateTime) -> Gate {
