@@ -12,10 +12,10 @@ use tower_sessions::Session;
 
 use super::password;
 use super::store::{self, ChangePasswordError, LoginOutcome};
-use super::{CurrentUser, USER_KEY};
+use super::CurrentUser;
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::state::AppState;
-use crate::kernel::web::page::{CSRF_KEY, flash};
+use crate::kernel::web::page::flash;
 use crate::kernel::web::{Page, render, safe_next};
 
 pub const PASSWORD_PATH: &str = "/account/password";
@@ -26,6 +26,8 @@ pub fn router() -> Router<AppState> {
         .route("/logout", post(logout))
         .route(PASSWORD_PATH, get(password_page).post(change_password))
         .merge(super::forgot::router())
+        .merge(super::two_factor_routes::router())
+        .merge(super::security_routes::router())
 }
 
 #[derive(Template)]
@@ -68,11 +70,8 @@ async fn login(
     let outcome = store::login(&st.db, &u, &p).await?;
     let error_key = match outcome {
         LoginOutcome::Ok(uid) => {
-            // A fresh session id at login defeats session fixation.
-            session.cycle_id().await.map_err(|e| AppError::Internal(e.into()))?;
-            session.insert(USER_KEY, uid.0).await.map_err(|e| AppError::Internal(e.into()))?;
-            let _ = session.remove::<String>(CSRF_KEY).await;
-            return Ok(Redirect::to(safe_next(f.next.as_deref())).into_response());
+            // Password aging, then the session or the second factor's page.
+            return super::two_factor_routes::after_password(&st, &session, uid, safe_next(f.next.as_deref())).await;
         }
         LoginOutcome::WrongCredentials => "login.wrong",
         LoginOutcome::Locked => "login.locked",

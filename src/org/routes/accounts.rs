@@ -1,6 +1,7 @@
 //! The sysadmin's account pages: create accounts (with their office or
 //! department), link each to its member, department or office, set its staff
-//! phone, reset passwords, lock and unlock.
+//! phone, lock and unlock. (Password resets and roles are the security
+//! admin's: `kernel::auth::security_routes`.)
 
 use askama::Template;
 use axum::Form;
@@ -27,7 +28,6 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users/{id}", get(account_page))
         .route("/admin/users/{id}/link", post(set_link))
         .route("/admin/users/{id}/phone", post(set_phone))
-        .route("/admin/users/{id}/reset", post(reset_password))
         .route("/admin/users/{id}/lock", post(lock_account))
         .route("/admin/users/{id}/unlock", post(unlock_account))
 }
@@ -59,7 +59,8 @@ async fn accounts_view(
         users: p.users,
         offices: p.offices,
         departments: p.departments,
-        roles: Role::ALL.to_vec(),
+        // Administrators' roles are the security admin's to grant (三员分立).
+        roles: Role::ALL.iter().copied().filter(|r| !r.is_administrator()).collect(),
         error,
         issued,
     };
@@ -113,19 +114,6 @@ async fn create_account(
         }
         Err(e) => Err(e),
     }
-}
-
-async fn reset_password(
-    State(st): State<AppState>,
-    CurrentUser(me): CurrentUser,
-    page: Page,
-    Path(id): Path<i64>,
-) -> AppResult<Response> {
-    let actor = me.clone();
-    let pw = password::generate_initial();
-    let hash = password::hash_async(pw.clone()).await?;
-    let username = st.db.write(move |c| auth_store::reset_password(c, &actor, UserId(id), &hash)).await?;
-    accounts_view(&st, &me, page, None, Some((username, pw))).await
 }
 
 async fn set_disabled(st: AppState, session: Session, me: Actor, id: i64, disabled: bool) -> AppResult<Redirect> {
