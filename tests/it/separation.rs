@@ -81,12 +81,8 @@ async fn security_admin_unlocks_grants_and_resets(app: TestApp) {
     assert_eq!(app.audit_count("user.two_factor_reset"), 1);
 
     // And a password: a new initial one, to be changed at the next sign-in.
-    let body = security
-        .post_form(&format!("/security/users/{id}/reset-password"), &[])
-        .await
-        .text()
-        .await
-        .unwrap_or_default();
+    let body =
+        security.post_form(&format!("/security/users/{id}/reset-password"), &[]).await.text().await.unwrap_or_default();
     assert!(body.contains("id=\"issued-password\""));
     assert_eq!(app.client().login("admin", DEMO_PASSWORD).await.status(), 200, "the old password is gone");
 }

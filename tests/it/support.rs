@@ -198,12 +198,8 @@ impl TestApp {
         let r = c.post_form("/account/two-factor", &[("code", &code)]).await;
         assert_eq!(r.status(), 200);
         let body = r.text().await.expect("body");
-        let codes: Vec<String> = body
-            .split("<li><code>")
-            .skip(1)
-            .filter_map(|s| s.split("</code>").next())
-            .map(str::to_string)
-            .collect();
+        let codes: Vec<String> =
+            body.split("<li><code>").skip(1).filter_map(|s| s.split("</code>").next()).map(str::to_string).collect();
         assert_eq!(codes.len(), 10, "ten recovery codes shown");
         codes
     }

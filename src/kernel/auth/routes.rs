@@ -10,9 +10,9 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use tower_sessions::Session;
 
+use super::CurrentUser;
 use super::password;
 use super::store::{self, ChangePasswordError, LoginOutcome};
-use super::CurrentUser;
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::state::AppState;
 use crate::kernel::web::page::flash;

@@ -96,7 +96,9 @@ pub fn grant_role(conn: &mut DbConn, actor: &Actor, id: UserId, role: Role) -> A
     if role == user.role {
         return Ok(());
     }
-    diesel::update(users::table.find(user.id)).set((users::role.eq(role), users::updated_at.eq(now()))).execute(conn)?;
+    diesel::update(users::table.find(user.id))
+        .set((users::role.eq(role), users::updated_at.eq(now())))
+        .execute(conn)?;
     audit::record(
         conn,
         Who::User(actor),

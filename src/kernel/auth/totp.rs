@@ -43,9 +43,7 @@ fn totp(secret_b32: &str, account: &str) -> AppResult<Totp> {
 
 /// The `otpauth://` address an authenticator app reads from the QR code.
 pub fn otpauth_url(secret_b32: &str, account: &str) -> AppResult<String> {
-    totp(secret_b32, account)?
-        .to_url()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("two-factor address: {e:?}")))
+    totp(secret_b32, account)?.to_url().map_err(|e| AppError::Internal(anyhow::anyhow!("two-factor address: {e:?}")))
 }
 
 /// A code's six digits, spaces removed; anything else is not a code.

@@ -129,9 +129,7 @@ pub fn verify_unscoped(
     let mut passed = None;
     if let Some(step) = totp::accepted_step(&vault.decrypt(&enc)?, input, unix_secs, r.totp_last_step)? {
         let n = diesel::update(
-            users::table
-                .find(id)
-                .filter(users::totp_last_step.is_null().or(users::totp_last_step.lt(step))),
+            users::table.find(id).filter(users::totp_last_step.is_null().or(users::totp_last_step.lt(step))),
         )
         .set(users::totp_last_step.eq(Some(step)))
         .execute(conn)?;

@@ -30,9 +30,7 @@ const PENDING_KEY: &str = "2fa_uid";
 const PENDING_NEXT_KEY: &str = "2fa_next";
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(ENROL_PATH, get(enrol_page).post(confirm))
-        .route(CODE_PATH, get(code_page).post(check_code))
+    Router::new().route(ENROL_PATH, get(enrol_page).post(confirm)).route(CODE_PATH, get(code_page).post(check_code))
 }
 
 fn internal(e: impl Into<anyhow::Error>) -> AppError {
@@ -160,7 +158,12 @@ struct EnrolTemplate {
     error: Option<String>,
 }
 
-async fn enrol_view(st: &AppState, me: crate::kernel::auth::Actor, page: Page, error: Option<String>) -> AppResult<Response> {
+async fn enrol_view(
+    st: &AppState,
+    me: crate::kernel::auth::Actor,
+    page: Page,
+    error: Option<String>,
+) -> AppResult<Response> {
     let forced = st.config.require_two_factor && me.role.needs_two_factor();
     let vault = st.personal.clone();
     let actor = me.clone();
