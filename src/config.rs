@@ -47,6 +47,13 @@ pub struct Config {
     pub sms_gateway_token: Option<String>,
     /// Give up on one request after this long (the job is retried later).
     pub sms_timeout_secs: u64,
+    /// Administrators (sysadmin, security admin, auditor, district staff) must
+    /// sign in with a second factor: without one they are sent to enrol first.
+    /// `serve --demo` turns it off (offered, not forced) so the demo logins work.
+    pub require_two_factor: bool,
+    /// A password older than this many days must be changed at the next sign-in
+    /// (等保 password aging); 0 turns aging off.
+    pub password_max_age_days: i64,
     /// Serving the demo committee (`serve --demo`, and the tests): set by the
     /// command, never read from a file.
     #[serde(skip)]
@@ -74,6 +81,8 @@ impl Default for Config {
             sms_gateway_url: None,
             sms_gateway_token: None,
             sms_timeout_secs: 10,
+            require_two_factor: true,
+            password_max_age_days: 90,
             demo: false,
         }
     }

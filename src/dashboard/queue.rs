@@ -230,6 +230,23 @@ pub fn gather(conn: &mut DbConn, actor: &Actor) -> AppResult<Queue> {
             let n = q.locked.len() as i64;
             q.counts.push(Count { key: "queue.locked", n, href: "#locked-accounts".into(), late: n > 0 });
         }
+        Role::SecurityAdmin => {
+            let rows = crate::kernel::auth::security::overview(conn, actor)?;
+            let n = rows.iter().filter(|u| u.is_locked()).count() as i64;
+            q.counts.push(Count {
+                key: "queue.locked_by_passwords",
+                n,
+                href: "/security#locked-accounts".into(),
+                late: n > 0,
+            });
+            let n = rows.iter().filter(|u| u.missing_two_factor && !u.disabled).count() as i64;
+            q.counts.push(Count {
+                key: "queue.missing_two_factor",
+                n,
+                href: "/security#missing-two-factor".into(),
+                late: n > 0,
+            });
+        }
         Role::Auditor => {
             q.audit = audit::list(conn, actor, None, None)?.into_iter().take(AUDIT_LINES).collect();
         }

@@ -39,7 +39,7 @@ pub struct DemoLogin {
     pub office: Option<&'static str>,
 }
 
-pub const LOGINS: [DemoLogin; 8] = [
+pub const LOGINS: [DemoLogin; 9] = [
     DemoLogin { username: "admin", role: Role::DistrictAdmin, name: "王建国", office: None },
     DemoLogin { username: "gaomiao", role: Role::OfficeStaff, name: "刘晓燕", office: Some("高庙乡") },
     DemoLogin { username: "jianhe", role: Role::OfficeStaff, name: "赵文静", office: Some("涧河街道") },
@@ -48,6 +48,7 @@ pub const LOGINS: [DemoLogin; 8] = [
     DemoLogin { username: "leader", role: Role::Leader, name: "周文斌", office: None },
     DemoLogin { username: "auditor", role: Role::Auditor, name: "杜秀英", office: None },
     DemoLogin { username: "sysadmin", role: Role::Sysadmin, name: "马超", office: None },
+    DemoLogin { username: "secadmin", role: Role::SecurityAdmin, name: "钱安平", office: None },
 ];
 
 /// Loads the demo committee unless it is already there. Returns whether it loaded.

@@ -2,7 +2,7 @@
 
 use xieshang::kernel::audit::store::{self as audit, Who};
 use xieshang::kernel::auth::store::{self as users, NewAccount};
-use xieshang::kernel::auth::{Actor, Role, password};
+use xieshang::kernel::auth::{Actor, Role, password, security};
 use xieshang::kernel::error::AppError;
 use xieshang::kernel::ids::UserId;
 use xieshang::org::store as org;
@@ -46,7 +46,7 @@ async fn password_change_checked_before_the_write_and_not_overwriting_a_newer_on
 async fn sysadmin_resets_and_locks_accounts(app: TestApp) {
     let admin = app.login_as("sysadmin").await;
     let (_, list) = admin.get_text("/admin/users").await;
-    for u in ["admin", "gaomiao", "jianhe", "member", "dept", "leader", "auditor", "sysadmin"] {
+    for u in ["admin", "gaomiao", "jianhe", "member", "dept", "leader", "auditor", "sysadmin", "secadmin"] {
         assert!(list.contains(&format!("id=\"user-{u}\"")), "{u} listed");
     }
     // Bad input: a clear Chinese message, nothing created.
@@ -125,8 +125,11 @@ async fn sysadmin_resets_and_locks_accounts(app: TestApp) {
     admin.post_form(&format!("/admin/users/{member_id}/unlock"), &[]).await;
     assert_eq!(app.client().login("member", DEMO_PASSWORD).await.status(), 303);
 
-    // A reset issues a new initial password; the old one stops working.
-    let body = admin.post_form(&format!("/admin/users/{member_id}/reset"), &[]).await.text().await.unwrap_or_default();
+    // A reset (the security admin's duty) issues a new initial password; the
+    // old one stops working.
+    let security = app.login_as("secadmin").await;
+    let path = format!("/security/users/{member_id}/reset-password");
+    let body = security.post_form(&path, &[]).await.text().await.unwrap_or_default();
     assert!(body.contains("id=\"issued-password\""));
     assert_eq!(app.client().login("member", DEMO_PASSWORD).await.status(), 200);
 
@@ -153,8 +156,10 @@ async fn store_refuses_out_of_scope_calls(app: TestApp) {
     assert!(matches!(app.db.read_blocking(|c| audit::list(c, &admin, None, None)), Err(AppError::Forbidden)));
     // A hash the refused calls below never store.
     let unused = password::hash("Never-Stored-2026").expect("hash");
-    let r = app.db.write_blocking(|c| users::reset_password(c, &gaomiao, admin.user_id, &unused));
+    let r = app.db.write_blocking(|c| security::reset_password(c, &gaomiao, admin.user_id, &unused));
     assert!(matches!(r, Err(AppError::Forbidden)));
+    let r = app.db.write_blocking(|c| security::reset_password(c, &sysadmin, admin.user_id, &unused));
+    assert!(matches!(r, Err(AppError::Forbidden)), "resets are the security admin's");
 
     // Another committee on the same deployment is invisible to Hubin's sysadmin.
     let other_user = app
@@ -173,7 +178,8 @@ async fn store_refuses_out_of_scope_calls(app: TestApp) {
         .expect("second committee");
     let listed = app.db.read_blocking(|c| users::list(c, &sysadmin)).expect("list");
     assert!(listed.iter().all(|u| u.username != "lingbao-admin"));
-    let r = app.db.write_blocking(|c| users::reset_password(c, &sysadmin, other_user, &unused));
+    let secadmin = app.actor("secadmin");
+    let r = app.db.write_blocking(|c| security::reset_password(c, &secadmin, other_user, &unused));
     assert!(matches!(r, Err(AppError::NotFound)));
     let r = app.db.write_blocking(|c| users::set_disabled(c, &sysadmin, UserId(other_user.0), true));
     assert!(matches!(r, Err(AppError::NotFound)));

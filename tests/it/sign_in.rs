@@ -40,7 +40,7 @@ behind_the_proxy!(
     wrong_passwords_from_one_address_do_not_stop_the_owner_elsewhere,
     one_address_is_throttled_after_ten_failures,
     many_addresses_lock_and_the_owner_unlocks_by_texted_code,
-    the_sysadmin_and_the_cli_unlock,
+    the_security_admin_and_the_cli_unlock,
     a_password_change_ends_the_other_sessions,
     a_reset_a_lock_and_a_disable_end_every_session,
 );
@@ -271,22 +271,25 @@ fn last_code(app: &TestApp) -> String {
     app.state.personal.decrypt(v["code"].as_str().expect("code")).expect("decrypt")
 }
 
-async fn the_sysadmin_and_the_cli_unlock(app: TestApp) {
+async fn the_security_admin_and_the_cli_unlock(app: TestApp) {
     let leader = user_id(&app, "leader");
     attack_from_many_addresses(&app, "leader").await;
     let owner = client_at(&app, "192.0.2.50");
     assert!(try_login(&owner, "leader", DEMO_PASSWORD).await.1.contains("已被锁定"));
-    let sysadmin = app.login_as("sysadmin").await;
-    let (_, page) = sysadmin.get_text("/admin/users").await;
-    let action = format!("/admin/users/{leader}/unlock-sign-in");
-    assert!(page.contains(&action) && page.contains("解除登录锁定"));
-    let r = sysadmin.post_form(&action, &[]).await;
+    // The security admin's duty (三员分立), on the security page.
+    let secadmin = app.login_as("secadmin").await;
+    let (_, page) = secadmin.get_text("/security").await;
+    let action = format!("/security/users/{leader}/unlock");
+    assert!(page.contains(&action) && page.contains("解除锁定"));
+    let r = secadmin.post_form(&action, &[]).await;
     assert_eq!(r.status(), 303);
-    assert!(sysadmin.get_text("/admin/users").await.1.contains("账号的登录锁定已解除"));
+    assert!(secadmin.get_text("/security").await.1.contains("账号已解除锁定"));
     assert_eq!(owner.login("leader", DEMO_PASSWORD).await.status(), 303);
-    // Only the sysadmin may.
-    let staff = app.login_as("gaomiao").await;
-    assert_eq!(staff.post_form(&action, &[]).await.status(), 403);
+    // Neither office staff nor the sysadmin may.
+    for login in ["gaomiao", "sysadmin"] {
+        let other = app.login_as(login).await;
+        assert_eq!(other.post_form(&action, &[]).await.status(), 403, "{login}");
+    }
 
     attack_from_many_addresses(&app, "jianhe").await;
     let owner = client_at(&app, "192.0.2.51");

@@ -85,6 +85,9 @@ impl TestApp {
             db_pool_size: 4,
             data_dir: data_dir.clone(),
             demo: true,
+            // Administrators sign in with the demo password alone unless a test
+            // turns forcing on (tests/it/two_factor.rs checks it).
+            require_two_factor: false,
             ..Config::default()
         };
         configure(&mut config);
@@ -163,6 +166,62 @@ impl TestApp {
     pub async fn schedule_periodic(&self) {
         let now = xieshang::kernel::time::now();
         xieshang::app::job_registry(&self.state).schedule(&self.db, now).await.expect("schedule");
+    }
+
+    /// The code `username`'s authenticator app shows: for the step after the
+    /// last one accepted (a code is accepted once), one step ahead at most.
+    pub fn totp_code(&self, username: &str) -> String {
+        use xieshang::kernel::db::schema::users;
+        let u = username.to_string();
+        let (enc, last): (Option<String>, Option<i64>) = self
+            .db
+            .read_blocking(move |c| {
+                Ok(users::table
+                    .filter(users::username.eq(&u))
+                    .select((users::totp_secret_enc, users::totp_last_step))
+                    .first(c)?)
+            })
+            .expect("read");
+        let secret = self.state.personal.decrypt(&enc.expect("enrolling or enrolled")).expect("decrypt");
+        let now = u64::try_from(chrono::Utc::now().timestamp()).expect("after 1970");
+        let after_last = last.map(|s| u64::try_from(s + 1).expect("step") * 30).unwrap_or(0);
+        xieshang::kernel::auth::totp::current_code(&secret, now.max(after_last)).expect("code")
+    }
+
+    /// `c` (signed in) enrols a second factor as a user does: the page's
+    /// secret into the app, its code back. Returns the recovery codes shown.
+    pub async fn enrol_two_factor(&self, c: &Client, username: &str) -> Vec<String> {
+        let (status, page) = c.get_text("/account/two-factor").await;
+        assert_eq!(status, 200);
+        assert!(page.contains("id=\"totp-secret\""), "a secret to type");
+        let code = self.totp_code(username);
+        let r = c.post_form("/account/two-factor", &[("code", &code)]).await;
+        assert_eq!(r.status(), 200);
+        let body = r.text().await.expect("body");
+        let codes: Vec<String> =
+            body.split("<li><code>").skip(1).filter_map(|s| s.split("</code>").next()).map(str::to_string).collect();
+        assert_eq!(codes.len(), 10, "ten recovery codes shown");
+        codes
+    }
+
+    /// A new client signing in as `username` with the demo password and then
+    /// the current code.
+    pub async fn login_with_code(&self, username: &str) -> Client {
+        let c = self.client();
+        let r = c.login(username, DEMO_PASSWORD).await;
+        assert_eq!(location(&r), "/login/code", "{username} is asked for a code");
+        let r = c.post_form("/login/code", &[("code", &self.totp_code(username))]).await;
+        assert_eq!(r.status(), 303, "code accepted for {username}");
+        c
+    }
+
+    /// How many audit lines record `action`.
+    pub fn audit_count(&self, action: &str) -> i64 {
+        use xieshang::kernel::db::schema::audit_log;
+        let a = action.to_string();
+        self.db
+            .read_blocking(move |c| Ok(audit_log::table.filter(audit_log::action.eq(&a)).count().get_result(c)?))
+            .expect("audit count")
     }
 
     /// A client logged in as one of the demo users.

@@ -3,13 +3,19 @@
 pub mod forgot;
 pub mod model;
 pub mod password;
+pub mod password_age;
 pub mod reset;
 pub mod routes;
+pub mod security;
+pub mod security_routes;
 pub mod session_store;
 pub mod sign_in;
 pub mod store;
 pub mod throttle;
 pub mod unlock;
+pub mod totp;
+pub mod two_factor;
+pub mod two_factor_routes;
 
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
@@ -27,8 +33,13 @@ pub const USER_KEY: &str = "uid";
 #[derive(Clone, Copy)]
 struct MustChangePassword;
 
+/// Marks a request whose user must enrol a second factor first.
+#[derive(Clone, Copy)]
+struct MustEnrolTwoFactor;
+
 /// Loads the session's user on every request. A disabled or deleted account ends
-/// the session at once; an initial password sends the user to change it.
+/// the session at once; an initial password sends the user to change it, and
+/// an administrator without a second factor to enrol one.
 pub async fn load_user(State(st): State<AppState>, session: Session, mut req: Request, next: Next) -> Response {
     if let Ok(Some(uid)) = session.get::<i64>(USER_KEY).await {
         let request_id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
@@ -37,6 +48,14 @@ pub async fn load_user(State(st): State<AppState>, session: Session, mut req: Re
                 req.extensions_mut().insert(u.actor(request_id));
                 if u.must_change_password {
                     req.extensions_mut().insert(MustChangePassword);
+                } else {
+                    match two_factor_routes::must_enrol(&st, &u).await {
+                        Ok(true) => {
+                            req.extensions_mut().insert(MustEnrolTwoFactor);
+                        }
+                        Ok(false) => {}
+                        Err(e) => return e.into_response(),
+                    }
                 }
             }
             Ok(_) => {
@@ -53,6 +72,14 @@ pub async fn load_user(State(st): State<AppState>, session: Session, mut req: Re
         && !path.starts_with("/ui/")
     {
         return Redirect::to(routes::PASSWORD_PATH).into_response();
+    }
+    if req.extensions().get::<MustEnrolTwoFactor>().is_some()
+        && path != two_factor_routes::ENROL_PATH
+        && path != "/logout"
+        && !path.starts_with("/lang/")
+        && !path.starts_with("/ui/")
+    {
+        return Redirect::to(two_factor_routes::ENROL_PATH).into_response();
     }
     next.run(req).await
 }

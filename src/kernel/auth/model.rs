@@ -14,14 +14,48 @@ crate::code_enum!(
         Leader = "leader",
         Auditor = "auditor",
         Sysadmin = "sysadmin",
+        SecurityAdmin = "security_admin",
     }
 );
+
+/// The three administrators' duties of 三员分立 (等保2.0 level 3): each belongs
+/// to exactly one role, so no single account can both act and hide it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Duty {
+    /// Creating accounts, linking them, their phones, disabling them (sysadmin).
+    Accounts,
+    /// Granting roles, unlocking, resetting passwords and second factors of
+    /// others, the security page (security admin).
+    Security,
+    /// Reading the audit log (auditor).
+    Audit,
+}
+
+/// Whether `role` carries `duty`.
+pub fn has_duty(role: Role, duty: Duty) -> bool {
+    matches!(
+        (role, duty),
+        (Role::Sysadmin, Duty::Accounts) | (Role::SecurityAdmin, Duty::Security) | (Role::Auditor, Duty::Audit)
+    )
+}
 
 impl Role {
     /// Office staff belong to exactly one office; the other roles may not have one
     /// (a member's office comes with the roster, not the account).
     pub fn needs_office(self) -> bool {
         matches!(self, Role::OfficeStaff)
+    }
+
+    /// The roles that must sign in with a second factor: the three
+    /// administrators and the district staff, who see every office's records.
+    pub fn needs_two_factor(self) -> bool {
+        matches!(self, Role::Sysadmin | Role::SecurityAdmin | Role::Auditor | Role::DistrictAdmin)
+    }
+
+    /// The administrators' roles: only the security admin grants them, the
+    /// sysadmin creates accounts of the other roles.
+    pub fn is_administrator(self) -> bool {
+        matches!(self, Role::Sysadmin | Role::SecurityAdmin | Role::Auditor)
     }
 }
 
@@ -74,7 +108,7 @@ impl Actor {
             },
             // 三权分立: the system administrator and the auditor do not read
             // business records; departments see only what is assigned to them.
-            Role::Department | Role::Auditor | Role::Sysadmin => OfficeScope::None,
+            Role::Department | Role::Auditor | Role::Sysadmin | Role::SecurityAdmin => OfficeScope::None,
         }
     }
 
@@ -88,11 +122,15 @@ impl Actor {
     }
 
     pub fn can_manage_accounts(&self) -> bool {
-        self.role == Role::Sysadmin
+        has_duty(self.role, Duty::Accounts)
     }
 
     pub fn can_read_audit(&self) -> bool {
-        self.role == Role::Auditor
+        has_duty(self.role, Duty::Audit)
+    }
+
+    pub fn can_manage_security(&self) -> bool {
+        has_duty(self.role, Duty::Security)
     }
 }
 
@@ -150,6 +188,12 @@ pub fn valid_username(u: &str) -> bool {
     (3..=32).contains(&u.len()) && u.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
 }
 
+/// Whether a password set at `changed_at` is too old at `now`: older than
+/// `max_age_days` whole days; 0 (or less) turns aging off.
+pub fn password_expired(changed_at: NaiveDateTime, now: NaiveDateTime, max_age_days: i64) -> bool {
+    max_age_days > 0 && now - changed_at > Duration::days(max_age_days)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,6 +239,30 @@ mod tests {
         assert!(!valid_username(&"a".repeat(33)), "too long");
         assert!(!valid_username("Admin"), "upper case");
         assert!(!valid_username("张三"));
+    }
+
+    #[test]
+    fn each_duty_has_one_role_and_no_role_two_duties() {
+        for duty in [Duty::Accounts, Duty::Security, Duty::Audit] {
+            let holders: Vec<Role> = Role::ALL.iter().copied().filter(|&r| has_duty(r, duty)).collect();
+            assert_eq!(holders.len(), 1, "{duty:?}: {holders:?}");
+        }
+        for &r in Role::ALL {
+            let n = [Duty::Accounts, Duty::Security, Duty::Audit].into_iter().filter(|&d| has_duty(r, d)).count();
+            assert!(n <= 1, "{r:?} has {n} duties");
+        }
+        assert!(has_duty(Role::Sysadmin, Duty::Accounts) && !has_duty(Role::Sysadmin, Duty::Security));
+        assert!(has_duty(Role::SecurityAdmin, Duty::Security) && !has_duty(Role::SecurityAdmin, Duty::Audit));
+        assert!(has_duty(Role::Auditor, Duty::Audit) && !has_duty(Role::Auditor, Duty::Accounts));
+        assert!(!has_duty(Role::DistrictAdmin, Duty::Accounts));
+    }
+
+    #[test]
+    fn passwords_age_after_the_configured_days() {
+        let set = t0();
+        assert!(!password_expired(set, set + Duration::days(90), 90), "90 days is still in time");
+        assert!(password_expired(set, set + Duration::days(90) + Duration::seconds(1), 90));
+        assert!(!password_expired(set, set + Duration::days(900), 0), "0 turns aging off");
     }
 
     #[test]

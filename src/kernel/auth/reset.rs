@@ -325,6 +325,7 @@ pub fn finish(conn: &mut DbConn, reset: i64, user: &User, new_hash: &Hashed) -> 
             users::must_change_password.eq(false),
             users::failed_logins.eq(0),
             users::locked_until.eq(None::<NaiveDateTime>),
+            users::password_changed_at.eq(t),
             users::updated_at.eq(t),
         ))
         .execute(conn)?;

@@ -13,14 +13,14 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use tower_sessions::Session;
 
+use super::CurrentUser;
 use super::password;
 use super::sign_in::{self, Attempt, LoginOutcome};
 use super::store::{self, ChangePasswordError};
-use super::{CurrentUser, USER_KEY};
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::guard::{self, Challenge};
 use crate::kernel::state::AppState;
-use crate::kernel::web::page::{CSRF_KEY, flash};
+use crate::kernel::web::page::flash;
 use crate::kernel::web::{Page, render, safe_next};
 
 pub const PASSWORD_PATH: &str = "/account/password";
@@ -32,6 +32,8 @@ pub fn router() -> Router<AppState> {
         .route(PASSWORD_PATH, get(password_page).post(change_password))
         .merge(super::forgot::router())
         .merge(super::unlock::router())
+        .merge(super::two_factor_routes::router())
+        .merge(super::security_routes::router())
 }
 
 #[derive(Template)]
@@ -91,11 +93,8 @@ async fn login(
     let unlock = outcome == LoginOutcome::Locked && st.config.sms_reset_enabled();
     let (error, challenge, status) = match outcome {
         LoginOutcome::Ok(uid) => {
-            // A fresh session id at login defeats session fixation.
-            session.cycle_id().await.map_err(|e| AppError::Internal(e.into()))?;
-            session.insert(USER_KEY, uid.0).await.map_err(|e| AppError::Internal(e.into()))?;
-            let _ = session.remove::<String>(CSRF_KEY).await;
-            return Ok(Redirect::to(safe_next(f.next.as_deref())).into_response());
+            // Password aging, then the session or the second factor's page.
+            return super::two_factor_routes::after_password(&st, &session, uid, safe_next(f.next.as_deref())).await;
         }
         LoginOutcome::WrongCredentials { challenge } => (page.t("login.wrong"), challenge, StatusCode::OK),
         LoginOutcome::ChallengeNeeded { wrong_answer } => {

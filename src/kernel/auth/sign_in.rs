@@ -253,13 +253,6 @@ pub fn unlock_unscoped(conn: &mut DbConn, who: Who<'_>, user: &User, by: Unlocke
     Ok(true)
 }
 
-/// The sysadmin lifts a sign-in lock from the accounts page.
-#[tracing::instrument(level = "debug", skip(conn, actor))]
-pub fn unlock(conn: &mut DbConn, actor: &super::Actor, id: UserId) -> AppResult<bool> {
-    let user = managed_user(conn, actor, id)?;
-    unlock_unscoped(conn, Who::User(actor), &user, UnlockedBy::Admin)
-}
-
 /// Deletes failures that no longer count; run with the sessions' purge.
 #[tracing::instrument(level = "debug", skip(conn))]
 pub fn purge_old(conn: &mut DbConn) -> AppResult<usize> {

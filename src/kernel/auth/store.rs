@@ -164,6 +164,7 @@ pub fn set_own_password(
         .set((
             users::password_hash.eq(new_hash.as_str()),
             users::must_change_password.eq(false),
+            users::password_changed_at.eq(now()),
             users::updated_at.eq(now()),
         ))
         .execute(conn)?;
@@ -232,6 +233,7 @@ struct NewUserRow<'a> {
     disabled: bool,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    password_changed_at: NaiveDateTime,
 }
 
 /// Inserts a user with a password hashed beforehand (argon2id takes tens of ms:
@@ -280,6 +282,7 @@ pub fn insert_unscoped(
             disabled: false,
             created_at: now,
             updated_at: now,
+            password_changed_at: now,
         })
         .returning(users::id)
         .get_result(conn)
@@ -296,21 +299,16 @@ pub fn create(conn: &mut DbConn, actor: &Actor, acc: &NewAccount, initial_hash: 
     if !actor.can_manage_accounts() {
         return Err(AppError::Forbidden);
     }
+    // 三员分立: an administrator's role is granted by the security admin.
+    if acc.role.is_administrator() {
+        return Err(AppError::BadRequest("account.role_not_granted_here"));
+    }
     insert_unscoped(conn, Who::User(actor), actor.committee_id, acc, initial_hash, true)
 }
 
-/// A sysadmin resets a password: a new initial password (its hash given),
-/// unlocked, must change. Returns the account's username.
-#[tracing::instrument(level = "debug", skip(conn, actor, initial_hash))]
-pub fn reset_password(conn: &mut DbConn, actor: &Actor, id: UserId, initial_hash: &Hashed) -> AppResult<String> {
-    let user = managed_user(conn, actor, id)?;
-    set_initial_password_unscoped(conn, Who::User(actor), &user, initial_hash)?;
-    Ok(user.username)
-}
-
 /// A new initial password; every session of the account ends. Checks no
-/// permission: unscoped for the CLI's recovery (`user reset`); the sysadmin's
-/// page goes through `reset_password`.
+/// permission: unscoped for the CLI's recovery (`user reset`); the security
+/// admin's page goes through `security::reset_password`.
 #[tracing::instrument(level = "debug", skip_all, fields(user = %user.id))]
 pub fn set_initial_password_unscoped(
     conn: &mut DbConn,

@@ -1,7 +1,7 @@
 //! 解除登录锁定: the owner of an account locked by an attack from many
 //! addresses lifts the lock with a code texted to their verified phone (the
-//! same codes, limits and checks as `reset`). The sysadmin's way is on the
-//! accounts page, the operator's the CLI (`xieshang user unlock-sign-in`).
+//! same codes, limits and checks as `reset`). The security admin's way is
+//! on the security page, the operator's the CLI (`xieshang user unlock-sign-in`).
 
 use std::net::SocketAddr;
 

@@ -457,7 +457,7 @@ mod tests {
         for &role in Role::ALL {
             let a = Actor::sample(role, None);
             assert_eq!(can_manage(&a), role == Role::DistrictAdmin, "{role:?}");
-            assert_eq!(can_read(&a), !matches!(role, Role::Sysadmin | Role::Auditor), "{role:?}");
+            assert_eq!(can_read(&a), !matches!(role, Role::Sysadmin | Role::Auditor | Role::SecurityAdmin), "{role:?}");
         }
     }
 }

@@ -46,6 +46,21 @@ diesel::table! {
         phone_enc -> Nullable<Text>,
         phone_index -> Nullable<Text>,
         phone_verified_at -> Nullable<Timestamp>,
+        totp_secret_enc -> Nullable<Text>,
+        totp_enabled_at -> Nullable<Timestamp>,
+        totp_last_step -> Nullable<BigInt>,
+        password_changed_at -> Timestamp,
+    }
+}
+
+// One-time recovery codes for two-factor sign-in (kernel::auth::two_factor).
+diesel::table! {
+    recovery_codes (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        code_hash -> Text,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
     }
 }
 
@@ -404,6 +419,7 @@ diesel::joinable!(users -> committees (committee_id));
 diesel::joinable!(users -> offices (office_id));
 diesel::joinable!(password_resets -> users (user_id));
 diesel::joinable!(sign_in_failures -> users (user_id));
+diesel::joinable!(recovery_codes -> users (user_id));
 diesel::joinable!(members -> sectors (sector_id));
 diesel::joinable!(localities -> offices (office_id));
 diesel::joinable!(liaisons -> members (member_id));
@@ -460,6 +476,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     consultation_item_notes,
     password_resets,
     sign_in_failures,
+    recovery_codes,
 );
 
 // 社情民意信息 reports (opinions::reports).

@@ -173,6 +173,7 @@ impl Page {
             ])],
             Role::Sysadmin => vec![links(vec![home, nav("/admin/users", "nav.accounts")])],
             Role::Auditor => vec![links(vec![home, nav("/audit", "nav.audit")])],
+            Role::SecurityAdmin => vec![links(vec![home, nav("/security", "nav.security")])],
             Role::Department => vec![links(vec![
                 home,
                 nav("/opinions", "nav.my_cases"),

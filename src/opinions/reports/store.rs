@@ -93,7 +93,7 @@ fn scope(conn: &mut DbConn, actor: &Actor) -> AppResult<Scope> {
         Role::DistrictAdmin | Role::Leader => Scope::All,
         Role::OfficeStaff => actor.office_id.map(Scope::Office).unwrap_or(Scope::Nothing),
         Role::Member => roster::own_record(conn, actor)?.map(|m| Scope::Member(m.id)).unwrap_or(Scope::Nothing),
-        Role::Department | Role::Auditor | Role::Sysadmin => Scope::Nothing,
+        Role::Department | Role::Auditor | Role::Sysadmin | Role::SecurityAdmin => Scope::Nothing,
     })
 }
 

@@ -322,7 +322,7 @@ pub fn scope(conn: &mut DbConn, actor: &Actor) -> AppResult<Scope> {
         Role::Member => {
             crate::org::store::members::own_record(conn, actor)?.map(|m| Scope::Member(m.id)).unwrap_or(Scope::Nothing)
         }
-        Role::Auditor | Role::Sysadmin => Scope::Nothing,
+        Role::Auditor | Role::Sysadmin | Role::SecurityAdmin => Scope::Nothing,
     })
 }
 

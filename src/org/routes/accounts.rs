@@ -1,6 +1,7 @@
 //! The sysadmin's account pages: create accounts (with their office or
 //! department), link each to its member, department or office, set its staff
-//! phone, reset passwords, lock and unlock.
+//! phone, lock and unlock. (Password resets and roles are the security
+//! admin's: `kernel::auth::security_routes`.)
 
 use askama::Template;
 use axum::Form;
@@ -27,10 +28,8 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users/{id}", get(account_page))
         .route("/admin/users/{id}/link", post(set_link))
         .route("/admin/users/{id}/phone", post(set_phone))
-        .route("/admin/users/{id}/reset", post(reset_password))
         .route("/admin/users/{id}/lock", post(lock_account))
         .route("/admin/users/{id}/unlock", post(unlock_account))
-        .route("/admin/users/{id}/unlock-sign-in", post(unlock_sign_in))
 }
 
 #[derive(Template)]
@@ -60,7 +59,8 @@ async fn accounts_view(
         users: p.users,
         offices: p.offices,
         departments: p.departments,
-        roles: Role::ALL.to_vec(),
+        // Administrators' roles are the security admin's to grant (三员分立).
+        roles: Role::ALL.iter().copied().filter(|r| !r.is_administrator()).collect(),
         error,
         issued,
     };
@@ -116,19 +116,6 @@ async fn create_account(
     }
 }
 
-async fn reset_password(
-    State(st): State<AppState>,
-    CurrentUser(me): CurrentUser,
-    page: Page,
-    Path(id): Path<i64>,
-) -> AppResult<Response> {
-    let actor = me.clone();
-    let pw = password::generate_initial();
-    let hash = password::hash_async(pw.clone()).await?;
-    let username = st.db.write(move |c| auth_store::reset_password(c, &actor, UserId(id), &hash)).await?;
-    accounts_view(&st, &me, page, None, Some((username, pw))).await
-}
-
 async fn set_disabled(st: AppState, session: Session, me: Actor, id: i64, disabled: bool) -> AppResult<Redirect> {
     st.db.write(move |c| auth_store::set_disabled(c, &me, UserId(id), disabled)).await?;
     flash(&session, true, if disabled { "account.locked" } else { "account.unlocked" }).await;
@@ -151,18 +138,6 @@ async fn unlock_account(
     Path(id): Path<i64>,
 ) -> AppResult<Redirect> {
     set_disabled(st, session, me, id, false).await
-}
-
-/// Lifts the sign-in lock of an account tried from many addresses.
-async fn unlock_sign_in(
-    State(st): State<AppState>,
-    session: Session,
-    CurrentUser(me): CurrentUser,
-    Path(id): Path<i64>,
-) -> AppResult<Redirect> {
-    st.db.write(move |c| sign_in::unlock(c, &me, UserId(id))).await?;
-    flash(&session, true, "account.sign_in_unlocked").await;
-    Ok(Redirect::to("/admin/users"))
 }
 
 #[derive(Template)]
