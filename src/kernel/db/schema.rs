@@ -83,6 +83,16 @@ diesel::table! {
         after -> Nullable<Text>,
         request_id -> Nullable<Text>,
         created_at -> Timestamp,
+        hash_alg -> Nullable<Text>,
+        prev_hash -> Nullable<Text>,
+        row_hash -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    audit_settings (id) {
+        id -> Integer,
+        hash_alg -> Text,
     }
 }
 
@@ -410,6 +420,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
     audit_log,
+    audit_settings,
     jobs,
     sectors,
     members,
