@@ -9,11 +9,11 @@ use tracing_subscriber::EnvFilter;
 use xieshang::config::Config;
 use xieshang::kernel::audit::chain::Verdict;
 use xieshang::kernel::audit::store::Who;
-use xieshang::kernel::web::i18n::Lang;
 use xieshang::kernel::auth::Role;
 use xieshang::kernel::auth::password;
 use xieshang::kernel::auth::store::{self as users, NewAccount};
 use xieshang::kernel::db::Db;
+use xieshang::kernel::web::i18n::Lang;
 use xieshang::org::store as org;
 
 #[derive(Parser)]

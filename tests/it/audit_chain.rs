@@ -42,7 +42,9 @@ fn cli_verify(app: &TestApp) -> (i32, String) {
 /// The ids of the chained rows, oldest first.
 fn ids(app: &TestApp) -> Vec<(i64, Option<String>)> {
     app.db
-        .read_blocking(|c| Ok(audit_log::table.order(audit_log::id).select((audit_log::id, audit_log::hash_alg)).load(c)?))
+        .read_blocking(|c| {
+            Ok(audit_log::table.order(audit_log::id).select((audit_log::id, audit_log::hash_alg)).load(c)?)
+        })
         .expect("ids")
 }
 

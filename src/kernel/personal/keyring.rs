@@ -78,10 +78,7 @@ impl Ring {
     /// The ring without key `id`; the first key stays (it keys the blind indexes).
     pub fn without(&self, id: &str) -> anyhow::Result<Ring> {
         anyhow::ensure!(self.keys.iter().any(|(k, _)| k == id), "there is no key {id}");
-        anyhow::ensure!(
-            self.keys[0].0 != id,
-            "key {id} is the first of the ring: it keys the blind indexes and stays"
-        );
+        anyhow::ensure!(self.keys[0].0 != id, "key {id} is the first of the ring: it keys the blind indexes and stays");
         anyhow::ensure!(self.newest_id() != id, "key {id} is the newest: it encrypts new values");
         Ok(Ring { keys: self.keys.iter().filter(|(k, _)| k != id).cloned().collect() })
     }

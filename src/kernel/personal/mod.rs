@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use aes_gcm::aead::consts::U12;
 use aes_gcm::aead::{Aead, KeyInit};
-use aes_gcm::{AesGcm, Aes256Gcm, Key, Nonce};
+use aes_gcm::{Aes256Gcm, AesGcm, Key, Nonce};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hkdf::Hkdf;
@@ -244,8 +244,7 @@ impl Vault {
             return Err(Unreadable::Format);
         }
         let (nonce, sealed) = bytes.split_at(NONCE_LEN);
-        let plain =
-            keys.iter().find_map(|k| k.open(cipher, nonce, sealed)).ok_or(Unreadable::WrongKeyOrDamaged)?;
+        let plain = keys.iter().find_map(|k| k.open(cipher, nonce, sealed)).ok_or(Unreadable::WrongKeyOrDamaged)?;
         String::from_utf8(plain).map_err(|_| Unreadable::Format)
     }
 
@@ -364,7 +363,8 @@ mod tests {
             assert_eq!(vault(2).check(&stored), Err(Unreadable::WrongKeyOrDamaged), "wrong key");
             let other = stored.replacen(cipher.code(), if cipher == Cipher::Sm4Gcm { "aes" } else { "sm4" }, 1);
             assert!(v.decrypt(&other).is_err(), "the other cipher");
-            for junk in ["", "v1:", "v1:!!!", "v1:AAAA", "v2:abc", "v2:des:1:AAAA", "13839805678", &stored[..stored.len() - 2]]
+            for junk in
+                ["", "v1:", "v1:!!!", "v1:AAAA", "v2:abc", "v2:des:1:AAAA", "13839805678", &stored[..stored.len() - 2]]
             {
                 assert!(v.decrypt(junk).is_err(), "{junk:?}");
             }
