@@ -9,7 +9,7 @@ ALTER TABLE audit_log ADD COLUMN row_hash TEXT;
 -- The hash for new rows, set from the configuration at every start
 -- (`crypto`: sha256, or sm3 for "national").
 CREATE TABLE audit_settings (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
+    id BIGINT PRIMARY KEY CHECK (id = 1),
     hash_alg TEXT NOT NULL
 );
 INSERT INTO audit_settings (id, hash_alg) VALUES (1, 'sha256');

@@ -91,7 +91,7 @@ diesel::table! {
 
 diesel::table! {
     audit_settings (id) {
-        id -> Integer,
+        id -> BigInt,
         hash_alg -> Text,
     }
 }
