@@ -54,6 +54,13 @@ pub struct Config {
     /// A password older than this many days must be changed at the next sign-in
     /// (等保 password aging); 0 turns aging off.
     pub password_max_age_days: i64,
+    /// `international` (SHA-256, AES-256-GCM) or `national` (SM3 for the audit
+    /// chain, SM4-GCM for new personal-data values): the national algorithms of
+    /// GB/T 39786. Values stored under either stay readable under the other.
+    pub crypto: String,
+    /// Audit rows are kept at least this many days (180 at the least, as the
+    /// classified-protection rules ask): no job may delete younger rows.
+    pub audit_retention_days: i64,
     /// Serving the demo committee (`serve --demo`, and the tests): set by the
     /// command, never read from a file.
     #[serde(skip)]
@@ -83,12 +90,48 @@ impl Default for Config {
             sms_timeout_secs: 10,
             require_two_factor: true,
             password_max_age_days: 90,
+            crypto: "international".into(),
+            audit_retention_days: MIN_AUDIT_RETENTION_DAYS,
             demo: false,
         }
     }
 }
 
+/// Six months: the least the audit log may be kept.
+pub const MIN_AUDIT_RETENTION_DAYS: i64 = 180;
+
+/// Which algorithms `crypto` selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Crypto {
+    International,
+    National,
+}
+
 impl Config {
+    /// Settings that would make the app unsafe to start, each refused with the
+    /// reason (in both languages: an operator reads it in a terminal).
+    pub fn validate(&self) -> anyhow::Result<()> {
+        self.crypto()?;
+        if self.audit_retention_days < MIN_AUDIT_RETENTION_DAYS {
+            anyhow::bail!(
+                "audit_retention_days = {} 低于最短保存期 {MIN_AUDIT_RETENTION_DAYS} 天（审计日志至少保存六个月）/ \
+                 is below the minimum of {MIN_AUDIT_RETENTION_DAYS} days (audit logs are kept at least six months)",
+                self.audit_retention_days
+            );
+        }
+        Ok(())
+    }
+
+    pub fn crypto(&self) -> anyhow::Result<Crypto> {
+        match self.crypto.trim() {
+            "international" | "" => Ok(Crypto::International),
+            "national" => Ok(Crypto::National),
+            other => anyhow::bail!(
+                "crypto = {other:?} 无效，应为 international 或 national / must be international or national"
+            ),
+        }
+    }
+
     /// Whether a forgotten password may be reset by a code texted to the
     /// account's verified phone: with a real gateway (`http`). The `log` driver
     /// only writes the text to the server's log, which no user reads, so it
@@ -116,6 +159,18 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn audit_retention_and_crypto_are_checked() {
+        assert!(Config::default().validate().is_ok());
+        let short = Config { audit_retention_days: 90, ..Config::default() };
+        let msg = format!("{:#}", short.validate().expect_err("90 days"));
+        assert!(msg.contains("180") && msg.contains("audit_retention_days"), "{msg}");
+        assert!(Config { audit_retention_days: 365, ..Config::default() }.validate().is_ok());
+        let national = Config { crypto: "national".into(), ..Config::default() };
+        assert_eq!(national.crypto().expect("national"), Crypto::National);
+        assert!(Config { crypto: "sm".into(), ..Config::default() }.validate().is_err());
+    }
 
     #[test]
     fn texted_codes_need_a_gateway_or_the_demo() {

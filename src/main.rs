@@ -1,4 +1,5 @@
-//! The `xieshang` command: serve the app, migrate, load the demo, manage accounts.
+//! The `xieshang` command: serve the app, migrate, load the demo, manage
+//! accounts, check the audit chain, rotate the personal-data keys.
 
 use std::path::PathBuf;
 
@@ -6,11 +7,13 @@ use anyhow::bail;
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 use xieshang::config::Config;
+use xieshang::kernel::audit::chain::Verdict;
 use xieshang::kernel::audit::store::Who;
 use xieshang::kernel::auth::Role;
 use xieshang::kernel::auth::password;
 use xieshang::kernel::auth::store::{self as users, NewAccount};
 use xieshang::kernel::db::Db;
+use xieshang::kernel::web::i18n::Lang;
 use xieshang::org::store as org;
 
 #[derive(Parser)]
@@ -44,6 +47,12 @@ enum Command {
     /// Manage accounts (the first administrator, recovery).
     #[command(subcommand)]
     User(UserCommand),
+    /// The audit log's hash chain.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// The personal-data key ring (docs/operations.md).
+    #[command(subcommand)]
+    Keys(KeysCommand),
     /// Generate deterministic synthetic data for benchmarks (use a fresh database).
     Gen {
         /// district (the Hubin demo committee) or province (150 committees).
@@ -62,6 +71,23 @@ enum Command {
         #[arg(long)]
         until: Option<chrono::NaiveDate>,
     },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the chain: 「审计日志完整：N 条」, or the first broken entry (exit code 1).
+    Verify,
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Add a new key to <data_dir>/personal.key and re-encrypt every stored value under it.
+    Rotate,
+    /// Re-encrypt the values not yet under the newest key and the configured cipher
+    /// (resumes an interrupted rotation; after switching to crypto = "national").
+    Reencrypt,
+    /// Remove a key from the ring once no stored value uses it.
+    Retire { id: String },
 }
 
 #[derive(Subcommand)]
@@ -155,6 +181,24 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(cmd) => user_command(&Db::open(&config.database_url, 1)?, cmd),
+        Command::Audit(AuditCommand::Verify) => {
+            let db = Db::open(&config.database_url, 1)?;
+            let verdict = db.read_blocking(xieshang::kernel::audit::chain::verify).map_err(cli_error)?;
+            println!("{}", verdict.message(Lang::Zh));
+            match verdict {
+                Verdict::Intact { unchained, head, .. } => {
+                    if unchained > 0 {
+                        println!("{}", Lang::Zh.t("audit.chain.unchained").replace("%{n}", &unchained.to_string()));
+                    }
+                    if let Some(h) = head {
+                        println!("head {h}");
+                    }
+                    Ok(())
+                }
+                Verdict::Broken { .. } => std::process::exit(1),
+            }
+        }
+        Command::Keys(cmd) => keys_command(&config, cmd),
         Command::Gen { scale, opinions, committees, seed, until } => {
             let Some(scale) = xieshang::r#gen::Scale::parse(&scale) else {
                 bail!("unknown scale {scale}: use district or province");
@@ -198,6 +242,47 @@ fn gen_command(config: &Config, options: &xieshang::r#gen::Options) -> anyhow::R
         .collect();
     println!("  store time per step: {}; commits {:.1} s", steps.join(", "), s.commits.as_secs_f64());
     Ok(())
+}
+
+fn keys_command(config: &Config, cmd: KeysCommand) -> anyhow::Result<()> {
+    use xieshang::kernel::personal::{Vault, keyring, stored};
+    let keyring::Source::File(path) = keyring::Source::of(config) else {
+        bail!(
+            "personal_data_key 在配置中，无法轮换：请把它写入 {} 的第一行（\"1 <密钥>\"）并从配置中删除 / \
+             the key is set in configuration: move it to {} as its first line (\"1 <key>\") to rotate",
+            config.data_dir.join(keyring::KEY_FILE).display(),
+            config.data_dir.join(keyring::KEY_FILE).display()
+        );
+    };
+    let db = Db::open(&config.database_url, 1)?;
+    // The ring must open the stored data before anything is added or removed.
+    Vault::open(config, &db)?;
+    let ring = keyring::read(&path)?;
+    let reencrypt = |config: &Config| -> anyhow::Result<()> {
+        let vault = Vault::open(config, &db)?;
+        let done = stored::reencrypt(&db, &vault, |column, n| eprintln!("  {column}: {n}")).map_err(cli_error)?;
+        println!("re-encrypted {} values in {} batches under {}", done.values, done.batches, vault.current_prefix());
+        Ok(())
+    };
+    match cmd {
+        KeysCommand::Rotate => {
+            let ring = ring.with_new_key();
+            keyring::write(&path, &ring)?;
+            println!("added key {} to {}; back the file up now", ring.newest_id(), path.display());
+            reencrypt(config)
+        }
+        KeysCommand::Reencrypt => reencrypt(config),
+        KeysCommand::Retire { id } => {
+            let smaller = ring.without(&id)?;
+            let in_use = db.read_blocking(|c| stored::count_under(c, &id)).map_err(cli_error)?;
+            if in_use > 0 {
+                bail!("{in_use} stored values are still under key {id}: run `xieshang keys reencrypt` first");
+            }
+            keyring::write(&path, &smaller)?;
+            println!("key {id} removed from {}", path.display());
+            Ok(())
+        }
+    }
 }
 
 fn user_command(db: &Db, cmd: UserCommand) -> anyhow::Result<()> {
@@ -280,7 +365,6 @@ fn user_command(db: &Db, cmd: UserCommand) -> anyhow::Result<()> {
 /// CLI errors in both languages: the message key's zh-CN and English texts.
 fn cli_error(e: xieshang::kernel::error::AppError) -> anyhow::Error {
     use xieshang::kernel::error::AppError;
-    use xieshang::kernel::web::i18n::Lang;
     match e {
         AppError::Internal(e) => e.context("internal error"),
         e => {

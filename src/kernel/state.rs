@@ -6,6 +6,7 @@ use std::sync::{Arc, OnceLock};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
 use crate::config::Config;
+use crate::kernel::audit::chain::{self, HashAlg};
 use crate::kernel::db::Db;
 use crate::kernel::files::FileStore;
 use crate::kernel::notify::Sms;
@@ -27,12 +28,16 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Fails when the personal-data key is malformed or its file cannot be read
-    /// or created (better not to start than to store data under a wrong key),
-    /// or when the SMS gateway is misconfigured.
+    /// Fails when a setting is unsafe (`Config::validate`), when the
+    /// personal-data key is malformed, cannot be read or created, or does not
+    /// open the data already stored (better not to start than to store data
+    /// under a wrong key), or when the SMS gateway is misconfigured.
     pub fn new(db: Db, config: Config) -> anyhow::Result<AppState> {
+        config.validate()?;
+        let alg = HashAlg::of(config.crypto()?);
+        db.write_blocking(|c| chain::configure(c, alg)).map_err(anyhow::Error::from)?;
         let files = FileStore::new(&config.data_dir);
-        let personal = Vault::from_config(&config)?;
+        let personal = Vault::open(&config, &db)?;
         let sms = Arc::new(Sms::from_config(&config)?);
         let form_key = personal.derive("web.form_token");
         Ok(AppState { db, config: Arc::new(config), metrics: metrics_handle(), files, personal, sms, form_key })

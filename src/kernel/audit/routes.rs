@@ -8,15 +8,44 @@ use axum::response::Html;
 use axum::routing::get;
 use serde::Deserialize;
 
+use super::chain::{self, Verdict};
 use super::store::{self, Entry};
 use super::words::{self, AREAS, Described};
 use crate::kernel::auth::CurrentUser;
-use crate::kernel::error::AppResult;
+use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::state::AppState;
 use crate::kernel::web::{Page, render};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/audit", get(audit_page))
+    Router::new().route("/audit", get(audit_page)).route("/audit/chain", get(chain_page))
+}
+
+#[derive(Template)]
+#[template(path = "kernel/audit_chain.html")]
+struct ChainTemplate {
+    page: Page,
+    intact: bool,
+    message: String,
+    /// Rows written before the chain began (a database migrated from before it).
+    unchained: u64,
+    head: Option<String>,
+    retention_days: i64,
+}
+
+/// The auditor's integrity check: the whole chain walked now (every committee's
+/// rows are links of the one chain), the same result as `xieshang audit verify`.
+async fn chain_page(State(st): State<AppState>, CurrentUser(me): CurrentUser, page: Page) -> AppResult<Html<String>> {
+    if !me.can_read_audit() {
+        return Err(AppError::Forbidden);
+    }
+    let verdict = st.db.read(chain::verify).await?;
+    let message = verdict.message(page.lang);
+    let (intact, unchained, head) = match verdict {
+        Verdict::Intact { unchained, head, .. } => (true, unchained, head),
+        Verdict::Broken { .. } => (false, 0, None),
+    };
+    let retention_days = st.config.audit_retention_days;
+    render(&ChainTemplate { page, intact, message, unchained, head, retention_days })
 }
 
 #[derive(Template)]

@@ -1,7 +1,8 @@
-use chrono::NaiveDateTime;
+use chrono::{NaiveDateTime, SubsecRound as _};
 use diesel::prelude::*;
 use serde::Serialize;
 
+use super::chain;
 use crate::kernel::auth::model::Actor;
 use crate::kernel::db::DbConn;
 use crate::kernel::db::schema::audit_log;
@@ -53,9 +54,12 @@ struct NewEntry {
     after: Option<String>,
     request_id: Option<String>,
     created_at: NaiveDateTime,
+    hash_alg: Option<String>,
+    prev_hash: Option<String>,
+    row_hash: Option<String>,
 }
 
-/// Appends one entry. Call it inside the transaction that makes the change.
+/// Appends one entry, linked into the hash chain (`chain`). Call it inside the transaction that makes the change.
 #[tracing::instrument(level = "debug", skip_all, fields(action = change.action, entity = change.entity))]
 pub fn record(conn: &mut DbConn, who: Who<'_>, change: Change<'_>) -> AppResult<()> {
     let (committee_id, actor_id, actor_name, request_id) = match who {
@@ -67,21 +71,45 @@ pub fn record(conn: &mut DbConn, who: Who<'_>, change: Change<'_>) -> AppResult<
         ),
         Who::System { committee_id, name } => (committee_id.map(|c| c.0), None, name.to_string(), None),
     };
-    diesel::insert_into(audit_log::table)
-        .values(NewEntry {
-            committee_id,
-            actor_id,
-            actor_name,
-            action: change.action.to_string(),
-            entity: change.entity.to_string(),
-            entity_id: change.entity_id,
-            before: change.before.map(|v| v.to_string()),
-            after: change.after.map(|v| v.to_string()),
-            request_id,
-            // The kernel clock: replayed history (`xieshang gen`) is audited at its own time.
-            created_at: crate::kernel::time::now(),
-        })
-        .execute(conn)?;
+    // The kernel clock: replayed history (`xieshang gen`) is audited at its own
+    // time; to the microsecond, which both databases keep exactly as hashed.
+    let created_at = crate::kernel::time::now().trunc_subsecs(6);
+    let mut entry = NewEntry {
+        committee_id,
+        actor_id,
+        actor_name,
+        action: change.action.to_string(),
+        entity: change.entity.to_string(),
+        entity_id: change.entity_id,
+        before: change.before.map(|v| v.to_string()),
+        after: change.after.map(|v| v.to_string()),
+        request_id,
+        created_at,
+        hash_alg: None,
+        prev_hash: None,
+        row_hash: None,
+    };
+    let (alg, prev) = chain::head_for_append(conn)?;
+    let hash = chain::row_hash(
+        alg,
+        &prev,
+        &chain::Fields {
+            committee_id: entry.committee_id,
+            actor_id: entry.actor_id,
+            actor_name: &entry.actor_name,
+            action: &entry.action,
+            entity: &entry.entity,
+            entity_id: entry.entity_id.as_deref(),
+            before: entry.before.as_deref(),
+            after: entry.after.as_deref(),
+            request_id: entry.request_id.as_deref(),
+            created_at,
+        },
+    );
+    entry.hash_alg = Some(alg.code().to_string());
+    entry.prev_hash = Some(prev);
+    entry.row_hash = Some(hash);
+    diesel::insert_into(audit_log::table).values(entry).execute(conn)?;
     Ok(())
 }
 
@@ -98,6 +126,9 @@ pub struct Entry {
     pub after: Option<String>,
     pub request_id: Option<String>,
     pub created_at: NaiveDateTime,
+    pub hash_alg: Option<String>,
+    pub prev_hash: Option<String>,
+    pub row_hash: Option<String>,
 }
 
 pub const PAGE_SIZE: i64 = 50;

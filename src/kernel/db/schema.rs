@@ -110,6 +110,16 @@ diesel::table! {
         after -> Nullable<Text>,
         request_id -> Nullable<Text>,
         created_at -> Timestamp,
+        hash_alg -> Nullable<Text>,
+        prev_hash -> Nullable<Text>,
+        row_hash -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    audit_settings (id) {
+        id -> BigInt,
+        hash_alg -> Text,
     }
 }
 
@@ -439,6 +449,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
     audit_log,
+    audit_settings,
     jobs,
     sectors,
     members,
