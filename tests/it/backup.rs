@@ -10,7 +10,7 @@ use diesel::sql_types::Text;
 use xieshang::kernel::backup::manifest::Manifest;
 
 use crate::support::{
-    Kind, TestApp, distinct_png, drop_pg_database, fresh_database, location, post_to_box, resident_at,
+    Kind, TestApp, distinct_png, drop_pg_database, fresh_database, location, post_to_box, resident_at, xieshang_bin,
 };
 
 mod on {
@@ -28,7 +28,7 @@ mod on {
 /// Runs the CLI on database `url` and data folder `data_dir`.
 pub fn cli(url: &str, data_dir: &Path, args: &[&str]) -> Output {
     let cwd = tempfile::tempdir().expect("cwd");
-    Command::new(env!("CARGO_BIN_EXE_xieshang"))
+    Command::new(xieshang_bin())
         .current_dir(cwd.path())
         .env("DATABASE_URL", url)
         .env("XIESHANG_DATA_DIR", data_dir)

@@ -16,7 +16,7 @@ use diesel::prelude::*;
 use xieshang::kernel::db::DbConn;
 use xieshang::kernel::db::schema::{files, opinion_files, opinions};
 
-use crate::support::{Kind, distinct_png, drop_pg_database, extract_csrf, fresh_database, resident_at};
+use crate::support::{Kind, distinct_png, drop_pg_database, extract_csrf, fresh_database, resident_at, xieshang_bin};
 
 mod on {
     use super::*;
@@ -38,7 +38,7 @@ fn setting(name: &str, default: u64) -> u64 {
 fn start(url: &str, data: &Path, log: &Path) -> (Child, String) {
     let port = TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
     let log = std::fs::OpenOptions::new().create(true).append(true).open(log).expect("log");
-    let child = Command::new(env!("CARGO_BIN_EXE_xieshang"))
+    let child = Command::new(xieshang_bin())
         .current_dir(data)
         .args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
         .env("DATABASE_URL", url)

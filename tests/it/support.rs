@@ -367,3 +367,9 @@ pub fn distinct_png(seq: u64) -> Vec<u8> {
         .expect("encode");
     out
 }
+
+/// The `xieshang` binary the CLI and crash tests run: this build's, or
+/// `XIESHANG_BIN` (a copy kept aside while other builds share the target folder).
+pub fn xieshang_bin() -> std::path::PathBuf {
+    std::env::var_os("XIESHANG_BIN").map(Into::into).unwrap_or_else(|| env!("CARGO_BIN_EXE_xieshang").into())
+}
