@@ -9,9 +9,7 @@ use diesel::prelude::*;
 use diesel::sql_types::Text;
 use xieshang::kernel::backup::manifest::Manifest;
 
-use crate::support::{
-    Kind, TestApp, distinct_png, drop_pg_database, fresh_database, location, post_to_box, resident_at, xieshang_bin,
-};
+use crate::support::{Kind, TestApp, drop_pg_database, fresh_database, xieshang_bin};
 
 mod on {
     use super::*;
@@ -74,14 +72,12 @@ impl Drop for Target {
 async fn submit_load(app: &TestApp, clients: u64, each: u64) -> Vec<String> {
     let mut tasks = Vec::new();
     for i in 0..clients {
-        let c = resident_at(&app.url(""), &format!("10.16.{}.{}", i / 200, i % 200 + 1));
+        let base = app.url("");
         tasks.push(tokio::spawn(async move {
             let mut codes = Vec::new();
             for j in 0..each {
-                let body = format!("第{i}位居民第{j}次反映：小区路灯不亮，夜里出行不便，请尽快维修。");
-                let r = post_to_box(&c, &[("body", &body)], Some(&distinct_png(i * 1000 + j))).await;
-                assert_eq!(r.status(), 303, "submitted");
-                codes.push(location(&r).trim_start_matches("/track/").trim_end_matches("?new=1").to_string());
+                let sent = crate::crash::submit(&base, 0x10_0000 + i * 1000 + j).await.expect("acknowledged");
+                codes.push(sent.code);
             }
             codes
         }));

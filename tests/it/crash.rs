@@ -66,14 +66,14 @@ async fn wait_ready(base: &str) {
 }
 
 /// What one acknowledged submission sent.
-struct Sent {
-    code: String,
-    body: String,
+pub struct Sent {
+    pub code: String,
+    pub body: String,
 }
 
 /// One resident's submission; `None` unless the server acknowledged it (its
 /// tracking page). Errors are expected: the server dies under it.
-async fn submit(base: &str, seq: u64) -> Option<Sent> {
+pub async fn submit(base: &str, seq: u64) -> Option<Sent> {
     let c = resident_at(base, &format!("10.{}.{}.{}", (seq >> 16) & 0xFF, (seq >> 8) & 0xFF, seq & 0xFF));
     let page = c.http.get(format!("{base}/box/hubin")).send().await.ok()?.text().await.ok()?;
     let csrf = extract_csrf(&page)?;
