@@ -53,6 +53,18 @@ enum Command {
     /// The personal-data key ring (docs/operations.md).
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Copy the database and the uploaded files into DIR (a new folder) while the server runs.
+    Backup {
+        dir: PathBuf,
+        /// Put the personal-data key in the backup too (otherwise keep it apart yourself).
+        #[arg(long)]
+        with_key: bool,
+        /// Re-read the backup afterwards and check it against its manifest.
+        #[arg(long)]
+        verify: bool,
+    },
+    /// Restore a backup into an empty database and data folder, then check it.
+    Restore { dir: PathBuf },
     /// Generate deterministic synthetic data for benchmarks (use a fresh database).
     Gen {
         /// district (the Hubin demo committee) or province (150 committees).
@@ -199,6 +211,8 @@ fn main() -> anyhow::Result<()> {
             }
         }
         Command::Keys(cmd) => keys_command(&config, cmd),
+        Command::Backup { dir, with_key, verify } => backup_command(&config, &dir, with_key, verify),
+        Command::Restore { dir } => restore_command(&config, &dir),
         Command::Gen { scale, opinions, committees, seed, until } => {
             let Some(scale) = xieshang::r#gen::Scale::parse(&scale) else {
                 bail!("unknown scale {scale}: use district or province");
@@ -283,6 +297,65 @@ fn keys_command(config: &Config, cmd: KeysCommand) -> anyhow::Result<()> {
             Ok(())
         }
     }
+fn backup_command(config: &Config, dir: &std::path::Path, with_key: bool, verify: bool) -> anyhow::Result<()> {
+    use xieshang::kernel::backup::{self, say};
+    let made = backup::backup(config, dir, with_key, verify)?;
+    let m = &made.manifest;
+    let rows: i64 = m.tables.values().sum();
+    let bytes: u64 = m.files.iter().map(|f| f.size).sum();
+    println!("{}: {}", say("backup.done"), dir.display());
+    println!(
+        "  {} {}, schema {}, {} tables / {} rows, {} files / {} bytes",
+        m.backend,
+        m.database.path,
+        m.schema_version,
+        m.tables.len(),
+        rows,
+        m.files.len(),
+        bytes
+    );
+    if m.key_included {
+        println!("{}", say("backup.key_included"));
+    } else {
+        println!("{}: {}", say("backup.key_apart"), made.key);
+    }
+    match made.verified {
+        Some(found) if !found.is_empty() => {
+            for x in &found {
+                eprintln!("  {x}");
+            }
+            bail!("{}", say("backup.verify_failed"))
+        }
+        Some(_) => println!("{}", say("backup.verified")),
+        None => {}
+    }
+    Ok(())
+}
+
+fn restore_command(config: &Config, dir: &std::path::Path) -> anyhow::Result<()> {
+    use xieshang::kernel::backup::{self, say};
+    let done = backup::restore(config, dir)?;
+    let m = &done.manifest;
+    println!(
+        "{} {} ({}, schema {}, {})",
+        say("backup.restoring"),
+        dir.display(),
+        m.backend,
+        m.schema_version,
+        m.created_at
+    );
+    if !done.mismatches.is_empty() {
+        for x in &done.mismatches {
+            eprintln!("  {x}");
+        }
+        bail!("{} ({})", say("backup.restore_mismatch"), done.mismatches.len());
+    }
+    let rows: i64 = m.tables.values().sum();
+    println!("{}: {} tables / {} rows, {} files", say("backup.restored"), m.tables.len(), rows, m.files.len());
+    if !m.key_included {
+        println!("{}: {}", say("backup.key_needed"), done.key);
+    }
+    Ok(())
 }
 
 fn user_command(db: &Db, cmd: UserCommand) -> anyhow::Result<()> {

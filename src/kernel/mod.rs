@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod calendar;
 pub mod code_enum;
 pub mod db;

@@ -399,3 +399,36 @@ macro_rules! on_both_databases {
         }
     )*};
 }
+
+/// A resident's browser at `base` whose requests come through a proxy from
+/// `address` (`X-Forwarded-For`; the app must trust proxy headers): many
+/// residents, each under the per-address limits of the public box.
+pub fn resident_at(base: &str, address: &str) -> Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-forwarded-for", address.parse().expect("address"));
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .default_headers(headers)
+        .build()
+        .expect("client");
+    Client { http, base: base.to_string() }
+}
+
+/// A small PNG that differs for every `seq` (so every photo is its own file).
+pub fn distinct_png(seq: u64) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(16, 12, |x, y| {
+        image::Rgb([(seq & 0xFF) as u8, ((seq >> 8) & 0xFF) as u8, (x * 16 + y) as u8])
+    });
+    let mut out = Vec::new();
+    image::DynamicImage::ImageRgb8(img)
+        .write_with_encoder(image::codecs::png::PngEncoder::new(&mut out))
+        .expect("encode");
+    out
+}
+
+/// The `xieshang` binary the CLI and crash tests run: this build's, or
+/// `XIESHANG_BIN` (a copy kept aside while other builds share the target folder).
+pub fn xieshang_bin() -> std::path::PathBuf {
+    std::env::var_os("XIESHANG_BIN").map(Into::into).unwrap_or_else(|| env!("CARGO_BIN_EXE_xieshang").into())
+}
