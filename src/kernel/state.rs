@@ -7,7 +7,7 @@ use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
 use crate::config::Config;
 use crate::kernel::db::Db;
-use crate::kernel::files::FileStore;
+use crate::kernel::files::{DecodeBudget, FileStore};
 use crate::kernel::notify::Sms;
 use crate::kernel::personal::Vault;
 
@@ -31,7 +31,11 @@ impl AppState {
     /// or created (better not to start than to store data under a wrong key),
     /// or when the SMS gateway is misconfigured.
     pub fn new(db: Db, config: Config) -> anyhow::Result<AppState> {
-        let files = FileStore::new(&config.data_dir);
+        let budget = DecodeBudget::new(
+            config.image_decode_budget_mb,
+            std::time::Duration::from_secs(config.image_decode_wait_secs),
+        );
+        let files = FileStore::with_budget(&config.data_dir, budget);
         let personal = Vault::from_config(&config)?;
         let sms = Arc::new(Sms::from_config(&config)?);
         let form_key = personal.derive("web.form_token");

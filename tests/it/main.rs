@@ -36,3 +36,4 @@ mod roster_print;
 mod schema;
 mod search;
 mod skeleton;
+mod upload_memory;
