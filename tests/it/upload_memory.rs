@@ -132,10 +132,10 @@ async fn temporaries_go_when_refused_and_when_aborted(app: TestApp) {
     let files_before = count_files(&app);
 
     // Refused: a 12 MB file that is not a photo, to the public box.
-    let form = Form::new()
-        .text("_csrf", token.clone())
-        .text("body", "附件太大")
-        .part("photo", Part::bytes(vec![b'x'; 12 * 1024 * 1024]).file_name("big.jpg").mime_str("image/jpeg").expect("mime"));
+    let form = Form::new().text("_csrf", token.clone()).text("body", "附件太大").part(
+        "photo",
+        Part::bytes(vec![b'x'; 12 * 1024 * 1024]).file_name("big.jpg").mime_str("image/jpeg").expect("mime"),
+    );
     let r = resident.http.post(app.url("/box/hubin")).multipart(form).send().await.expect("submit");
     assert_eq!(r.status(), 400);
     assert!(r.text().await.expect("page").contains("文件太大"));

@@ -58,7 +58,11 @@ fn format_of(kind: Kind) -> AppResult<ImageFormat> {
     }
 }
 
-fn decoder<R: BufRead + Seek + 'static>(source: R, kind: Kind, max_pixels: u64) -> AppResult<(impl ImageDecoder, Header)> {
+fn decoder<R: BufRead + Seek + 'static>(
+    source: R,
+    kind: Kind,
+    max_pixels: u64,
+) -> AppResult<(impl ImageDecoder, Header)> {
     let mut reader = ImageReader::with_format(source, format_of(kind)?);
     reader.limits(limits());
     let decoder = reader.into_decoder().map_err(decode_error)?;
@@ -119,8 +123,8 @@ pub fn reencode<R: BufRead + Seek + 'static>(source: R, kind: Kind, max_pixels: 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Cursor;
     use image::{Rgb, RgbImage, Rgba, RgbaImage};
+    use std::io::Cursor;
 
     fn jpeg(w: u32, h: u32) -> Vec<u8> {
         let img = RgbImage::from_fn(w, h, |x, y| Rgb([(x % 256) as u8, (y % 256) as u8, 128]));
@@ -197,7 +201,9 @@ mod tests {
         let mut cut = jpeg(64, 64);
         cut.truncate(cut.len() / 3);
         assert_eq!(
-            reencode(Cursor::new(b"\xff\xd8\xff\xe0garbage".to_vec()), Kind::Jpeg, MAX_PIXELS).err().map(|e| e.message_key()),
+            reencode(Cursor::new(b"\xff\xd8\xff\xe0garbage".to_vec()), Kind::Jpeg, MAX_PIXELS)
+                .err()
+                .map(|e| e.message_key()),
             Some("file.damaged")
         );
         assert!(reencode(Cursor::new(cut.clone()), Kind::Jpeg, MAX_PIXELS).is_err());
@@ -208,7 +214,10 @@ mod tests {
         bomb[16..24].copy_from_slice(&[10_000u32.to_be_bytes(), 10_000u32.to_be_bytes()].concat());
         let crc = crc32(&bomb[12..29]);
         bomb[29..33].copy_from_slice(&crc.to_be_bytes());
-        assert_eq!(reencode(Cursor::new(bomb.clone()), Kind::Png, MAX_PIXELS).err().map(|e| e.message_key()), Some("file.too_many_pixels"));
+        assert_eq!(
+            reencode(Cursor::new(bomb.clone()), Kind::Png, MAX_PIXELS).err().map(|e| e.message_key()),
+            Some("file.too_many_pixels")
+        );
     }
 
     fn crc32(data: &[u8]) -> u32 {

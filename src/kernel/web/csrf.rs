@@ -9,12 +9,12 @@
 //! Another site can neither read that cookie nor compute the HMAC.
 
 use axum::body::{Body, Bytes, to_bytes};
-use futures_util::{StreamExt, stream};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use futures_util::{StreamExt, stream};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
@@ -242,7 +242,8 @@ mod tests {
     #[tokio::test]
     async fn the_body_is_handed_on_whole_after_the_token() {
         let whole = body(&[("_csrf", None, "tok"), ("photo", Some("a.png"), &"x".repeat(200_000))]);
-        let chunks: Vec<Result<Bytes, std::io::Error>> = whole.chunks(1000).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
+        let chunks: Vec<Result<Bytes, std::io::Error>> =
+            whole.chunks(1000).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
         let (token, rest) = multipart_prefix_token(CT, Body::from_stream(stream::iter(chunks))).await.expect("read");
         assert_eq!(token.as_deref(), Some("tok"));
         assert_eq!(axum::body::to_bytes(rest, usize::MAX).await.expect("rest"), whole);
@@ -250,6 +251,32 @@ mod tests {
         let late = body(&[("photo", Some("a.png"), "...."), ("_csrf", None, "tok")]);
         let res = multipart_prefix_token(CT, Body::from(late)).await.err().expect("refused");
         assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    }
+
+    /// The guard reads a multipart form only up to `_csrf`: every upload form
+    /// must put it before its file inputs.
+    #[test]
+    fn upload_forms_put_the_token_before_the_files() {
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for e in std::fs::read_dir(dir).expect("templates").flatten() {
+                let p = e.path();
+                if p.is_dir() { walk(&p, out) } else { out.push(p) }
+            }
+        }
+        let mut files = vec![];
+        walk(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates"), &mut files);
+        let mut forms = 0;
+        for f in files {
+            let html = std::fs::read_to_string(&f).unwrap_or_default();
+            for (at, _) in html.match_indices("multipart/form-data") {
+                let form = &html[at..html[at..].find("</form>").map_or(html.len(), |e| at + e)];
+                let token = form.find("name=\"_csrf\"");
+                let file = form.find("type=\"file\"");
+                assert!(token.is_some() && (file.is_none() || token < file), "{}: _csrf after a file", f.display());
+                forms += 1;
+            }
+        }
+        assert!(forms >= 6, "found the upload forms ({forms})");
     }
 
     #[test]
