@@ -171,6 +171,11 @@ pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
     }
     let db = Db::open(&config.database_url, config.db_pool_size)?;
     let state = AppState::new(db.clone(), config)?;
+    // Uploads a killed process was receiving.
+    let swept = state.files.spool().sweep();
+    if swept > 0 {
+        tracing::info!(swept, "removed leftover upload temporaries");
+    }
     if demo {
         let loaded = crate::demo::load(&db)?;
         tracing::info!(loaded, "demo committee ready");
@@ -223,11 +228,12 @@ mod tests {
     use axum::routing::post;
 
     use super::*;
-    use crate::kernel::files::read_multipart;
+    use crate::kernel::files::FileStore;
 
     async fn upload(mp: Multipart) -> Result<String, crate::kernel::error::AppError> {
-        let (fields, files) = read_multipart(mp, 2).await?;
-        Ok(format!("{} {} {}", fields["note"], files.len(), files.iter().map(|f| f.bytes.len()).sum::<usize>()))
+        let dir = tempfile::tempdir().map_err(|e| crate::kernel::error::AppError::Internal(e.into()))?;
+        let (fields, files) = FileStore::new(dir.path()).read_multipart(mp, 2).await?;
+        Ok(format!("{} {} {}", fields["note"], files.len(), files.iter().map(|f| f.len()).sum::<u64>()))
     }
 
     fn app() -> Router {

@@ -24,7 +24,13 @@ pub struct Config {
     pub body_limit_bytes: usize,
     /// Largest multipart/form-data request (a form with several photos).
     pub upload_limit_bytes: usize,
-    /// Uploaded files live in `<data_dir>/files`.
+    /// Memory for decoding photos, shared by all requests (megabytes): a
+    /// photo's decode waits for its share (a 12 MP photo takes about 70).
+    pub image_decode_budget_mb: u32,
+    /// How long a photo waits for its share before the form is answered 503
+    /// 「服务器繁忙，请稍后再试」.
+    pub image_decode_wait_secs: u64,
+    /// Uploaded files live in `<data_dir>/files`, arriving ones in `<data_dir>/tmp`.
     pub data_dir: PathBuf,
     /// Background-job workers in this process.
     pub workers: usize,
@@ -78,6 +84,8 @@ impl Default for Config {
             request_timeout_secs: 30,
             body_limit_bytes: 1024 * 1024,
             upload_limit_bytes: 64 * 1024 * 1024,
+            image_decode_budget_mb: 96,
+            image_decode_wait_secs: 15,
             data_dir: PathBuf::from("data"),
             workers: 2,
             log_json: false,

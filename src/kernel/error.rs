@@ -19,6 +19,9 @@ pub enum AppError {
     /// A form came without the session's CSRF token (or with a stale one).
     #[error("csrf token missing or wrong")]
     Csrf,
+    /// No room for the work now (the photo decode budget): try again shortly.
+    #[error("busy")]
+    Busy,
     #[error("internal: {0:#}")]
     Internal(anyhow::Error),
 }
@@ -38,6 +41,7 @@ impl AppError {
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -47,6 +51,7 @@ impl AppError {
             AppError::NotFound => "error.not_found",
             AppError::Forbidden => "error.forbidden",
             AppError::Csrf => "error.csrf",
+            AppError::Busy => "error.busy",
             AppError::BadRequest(k) | AppError::Conflict(k) => k,
             AppError::Internal(_) => "error.internal",
         }

@@ -8,7 +8,7 @@ use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use crate::config::Config;
 use crate::kernel::audit::chain::{self, HashAlg};
 use crate::kernel::db::Db;
-use crate::kernel::files::FileStore;
+use crate::kernel::files::{DecodeBudget, FileStore};
 use crate::kernel::notify::Sms;
 use crate::kernel::personal::Vault;
 
@@ -36,7 +36,11 @@ impl AppState {
         config.validate()?;
         let alg = HashAlg::of(config.crypto()?);
         db.write_blocking(|c| chain::configure(c, alg)).map_err(anyhow::Error::from)?;
-        let files = FileStore::new(&config.data_dir);
+        let budget = DecodeBudget::new(
+            config.image_decode_budget_mb,
+            std::time::Duration::from_secs(config.image_decode_wait_secs),
+        );
+        let files = FileStore::with_budget(&config.data_dir, budget);
         let personal = Vault::open(&config, &db)?;
         let sms = Arc::new(Sms::from_config(&config)?);
         let form_key = personal.derive("web.form_token");

@@ -90,12 +90,12 @@ async fn multipart_forms_need_the_csrf_field(app: TestApp) {
     assert_eq!(r.status(), 403);
     assert_eq!(c.get("/").await.status(), 200);
 
-    // The session's token as a field, after a file larger than the 1 MiB limit
-    // for ordinary forms: accepted (uploads have their own limit).
+    // The session's token as the first field, then a file larger than the 1 MiB
+    // limit for ordinary forms: accepted (uploads have their own limit).
     let token = c.csrf().await;
     let big = vec![7u8; 2 * 1024 * 1024];
     let form =
-        Form::new().text("note", "活动照片").part("photo", Part::bytes(big).file_name("big.jpg")).text("_csrf", token);
+        Form::new().text("_csrf", token).text("note", "活动照片").part("photo", Part::bytes(big).file_name("big.jpg"));
     let r = post(form).await.expect("POST");
     assert_eq!(r.status(), 303);
     assert_eq!(location(&r), "/login");

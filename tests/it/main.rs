@@ -45,3 +45,4 @@ mod sign_in;
 mod separation;
 mod skeleton;
 mod two_factor;
+mod upload_memory;

@@ -133,7 +133,7 @@ async fn progress(
     mp: axum::extract::Multipart,
 ) -> AppResult<Redirect> {
     let result = async {
-        let (fields, uploads) = crate::kernel::files::read_multipart(mp, 1).await?;
+        let (fields, uploads) = st.files.read_multipart(mp, 1).await?;
         let note = fields.get("note").cloned().unwrap_or_default();
         let mut stored = None;
         if let Some(u) = uploads.into_iter().next() {

@@ -106,6 +106,12 @@ impl Accept {
     }
 }
 
+/// Whether telling the kind takes the whole file rather than its first
+/// bytes: only a zip (is it Word or Excel?) where documents are taken.
+pub fn needs_whole(head: &[u8], accept: Accept) -> bool {
+    head.starts_with(ZIP_MAGIC) && accept != Accept::Images
+}
+
 /// The kind of these bytes if `accept` takes it, else the message to show.
 pub fn check(bytes: &[u8], accept: Accept) -> Result<Kind, AppError> {
     match sniff(bytes) {
@@ -168,6 +174,14 @@ mod tests {
         assert_eq!(sniff(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\0\0"), Sniffed::OldOffice);
         assert_eq!(sniff(b"hello, I am text"), Sniffed::Unknown);
         assert_eq!(sniff(b""), Sniffed::Unknown);
+    }
+
+    #[test]
+    fn only_zips_for_documents_are_read_whole() {
+        assert!(needs_whole(&zip_with("x"), Accept::Spreadsheet));
+        assert!(needs_whole(&zip_with("x"), Accept::ImagesAndDocuments));
+        assert!(!needs_whole(&zip_with("x"), Accept::Images), "refused from the first bytes");
+        assert!(!needs_whole(PNG, Accept::ImagesAndDocuments));
     }
 
     #[test]

@@ -2,13 +2,14 @@
 
 use std::collections::HashMap;
 
-use axum::body::Bytes;
 use axum::extract::Multipart;
 use axum::extract::multipart::MultipartError;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::{MAX_FILE_BYTES, Upload};
+use tokio::io::AsyncWriteExt;
+
+use super::{FileStore, MAX_FILE_BYTES, Upload};
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::files::FileRow;
 
@@ -23,49 +24,59 @@ fn multipart_error(e: MultipartError) -> AppError {
     }
 }
 
-/// Reads a multipart form: its text fields (the last value of a repeated name
-/// wins) and its files. Inputs left empty (no file chosen) are skipped. More
-/// than `max_files` files, a file over the size limit or a text over
-/// `MAX_FIELD_CHARS` stop the reading at once, before the rest is buffered.
-pub async fn read_multipart(mut mp: Multipart, max_files: usize) -> AppResult<(HashMap<String, String>, Vec<Upload>)> {
-    let mut fields = HashMap::new();
-    let mut uploads = Vec::new();
-    while let Some(mut field) = mp.next_field().await.map_err(multipart_error)? {
-        let name = field.name().unwrap_or("").to_string();
-        let file_name = field.file_name().map(str::to_owned);
-        // Up to 4 bytes a character in UTF-8.
-        let cap = if file_name.is_some() { MAX_FILE_BYTES } else { MAX_FIELD_CHARS * 4 };
-        let mut buf = Vec::new();
-        while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
-            if buf.len() + chunk.len() > cap {
-                return Err(AppError::BadRequest(if file_name.is_some() {
-                    "file.too_large"
-                } else {
-                    "file.field_too_long"
-                }));
-            }
-            buf.extend_from_slice(&chunk);
-        }
-        match file_name {
-            Some(file_name) => {
-                if buf.is_empty() {
-                    continue;
+impl FileStore {
+    /// Reads a multipart form: its text fields (the last value of a repeated
+    /// name wins) and its files, each written to a temporary file as it
+    /// arrives (memory holds a chunk, whatever the size). Inputs left empty (no
+    /// file chosen) are skipped. More than `max_files` files, a file over the
+    /// size limit or a text over `MAX_FIELD_CHARS` stop the reading at once;
+    /// the temporary files go with the error.
+    pub async fn read_multipart(
+        &self,
+        mut mp: Multipart,
+        max_files: usize,
+    ) -> AppResult<(HashMap<String, String>, Vec<Upload>)> {
+        let mut fields = HashMap::new();
+        let mut uploads = Vec::new();
+        while let Some(mut field) = mp.next_field().await.map_err(multipart_error)? {
+            let name = field.name().unwrap_or("").to_string();
+            let Some(file_name) = field.file_name().map(str::to_owned) else {
+                // Up to 4 bytes a character in UTF-8.
+                let mut buf = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+                    if buf.len() + chunk.len() > MAX_FIELD_CHARS * 4 {
+                        return Err(AppError::BadRequest("file.field_too_long"));
+                    }
+                    buf.extend_from_slice(&chunk);
                 }
-                if uploads.len() == max_files {
-                    return Err(AppError::BadRequest("file.too_many"));
-                }
-                uploads.push(Upload { field: name, file_name, bytes: Bytes::from(buf) });
-            }
-            None => {
                 let text = String::from_utf8(buf).map_err(|_| AppError::BadRequest("file.bad_form"))?;
                 if text.chars().count() > MAX_FIELD_CHARS {
                     return Err(AppError::BadRequest("file.field_too_long"));
                 }
                 fields.insert(name, text);
+                continue;
+            };
+            let (spooled, mut file) = self.spool().create().await?;
+            let io = |e: std::io::Error| AppError::Internal(anyhow::anyhow!("writing an upload: {e}"));
+            let mut len = 0u64;
+            while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+                len += chunk.len() as u64;
+                if len > MAX_FILE_BYTES as u64 {
+                    return Err(AppError::BadRequest("file.too_large"));
+                }
+                file.write_all(&chunk).await.map_err(io)?;
             }
+            file.flush().await.map_err(io)?;
+            if len == 0 {
+                continue;
+            }
+            if uploads.len() == max_files {
+                return Err(AppError::BadRequest("file.too_many"));
+            }
+            uploads.push(Upload::spooled(name, file_name, spooled, len));
         }
+        Ok((fields, uploads))
     }
-    Ok((fields, uploads))
 }
 
 /// The response for a stored file. Images open in the browser; everything else

@@ -7,7 +7,7 @@ use axum::response::Response;
 use axum::routing::{MethodRouter, get, post};
 use tower_sessions::Session;
 
-use super::{Accept, Stored, find_row, insert_row, read_multipart};
+use super::{Accept, Stored, find_row, insert_row};
 use crate::kernel::auth::{Actor, CurrentUser};
 use crate::kernel::db::DbConn;
 use crate::kernel::error::{AppError, AppResult};
@@ -50,7 +50,7 @@ async fn store_and_attach(
     max_files: usize,
     attach: Attach,
 ) -> AppResult<()> {
-    let (_, uploads) = read_multipart(mp, max_files).await?;
+    let (_, uploads) = st.files.read_multipart(mp, max_files).await?;
     if uploads.is_empty() {
         return Err(AppError::BadRequest("activity.no_file"));
     }

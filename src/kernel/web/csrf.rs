@@ -14,6 +14,7 @@ use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use futures_util::{StreamExt, stream};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
@@ -72,8 +73,7 @@ pub async fn guard(State(st): State<AppState>, session: Session, req: Request, n
     let mut expected: Vec<String> = session.get::<String>(CSRF_KEY).await.ok().flatten().into_iter().collect();
     expected.extend(req.extensions().get::<FormToken>().map(|t| t.0.clone()).filter(|t| !t.is_empty()));
     if expected.is_empty() {
-        // No token can match: refuse before buffering a body (up to an upload's
-        // size) for nothing.
+        // No token can match: refuse before reading a body for nothing.
         tracing::warn!(path = %req.uri().path(), "csrf check failed: no token to compare with");
         return AppError::Csrf.into_response();
     }
@@ -84,15 +84,10 @@ pub async fn guard(State(st): State<AppState>, session: Session, req: Request, n
     let (parts, body) = req.into_parts();
     let (given, body) = match (header_token, multipart) {
         (Some(t), _) => (Some(t), body),
-        (None, Some(content_type)) => {
-            // An upload form without JavaScript: the whole body is buffered (the
-            // body-limit layer already capped it) to find the field, then
-            // handed on untouched.
-            let Ok(bytes) = to_bytes(body, st.config.upload_limit_bytes).await else {
-                return too_large("file.form_too_large");
-            };
-            (multipart_token(&content_type, bytes.clone()).await, Body::from(bytes))
-        }
+        (None, Some(content_type)) => match multipart_prefix_token(&content_type, body).await {
+            Ok(found) => found,
+            Err(res) => return res,
+        },
         (None, None) if is_form => {
             let Ok(bytes) = to_bytes(body, st.config.body_limit_bytes).await else {
                 return too_large("error.too_large");
@@ -118,18 +113,73 @@ pub fn is_multipart(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"))
 }
 
-/// The `_csrf` text field of a buffered multipart body, wherever it is among
-/// the parts (our forms put it first; nothing relies on that).
-async fn multipart_token(content_type: &str, bytes: Bytes) -> Option<String> {
-    let boundary = multer::parse_boundary(content_type).ok()?;
-    let mut mp = multer::Multipart::new(Body::from(bytes).into_data_stream(), boundary);
-    // Parts before it are skipped by `next_field`; a malformed body is no token.
-    while let Ok(Some(field)) = mp.next_field().await {
-        if field.name() == Some(FIELD) && field.file_name().is_none() {
-            return field.text().await.ok();
+/// How far into a multipart body the `_csrf` field must be: our forms put it
+/// first, before any file, so that it is found without reading the files.
+const TOKEN_WITHIN: usize = 64 * 1024;
+
+/// Reads a multipart body only as far as its `_csrf` field, and gives back
+/// the token with the body as it was (the bytes read, then the rest still to
+/// come): memory holds that start, never the files. A file part before the
+/// token is refused (403, with a message saying to reload the form).
+async fn multipart_prefix_token(content_type: &str, body: Body) -> Result<(Option<String>, Body), Response> {
+    let mut rest = body.into_data_stream();
+    let mut prefix = Vec::new();
+    let token = loop {
+        let complete = match rest.next().await {
+            Some(Ok(chunk)) => {
+                prefix.extend_from_slice(&chunk);
+                false
+            }
+            // Over the upload limit, or the client went away.
+            Some(Err(_)) => return Err(too_large("file.form_too_large")),
+            None => true,
+        };
+        match prefix_token(content_type, Bytes::from(prefix.clone()), complete).await {
+            Prefix::Token(t) => break Some(t),
+            Prefix::AfterFile => return Err(refused("error.csrf_after_file")),
+            Prefix::NotYet if !complete && prefix.len() < TOKEN_WITHIN => {}
+            Prefix::NotYet | Prefix::Missing => break None,
+        }
+    };
+    let read = stream::once(async move { Ok::<Bytes, axum::Error>(Bytes::from(prefix)) });
+    Ok((token, Body::from_stream(read.chain(rest))))
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Prefix {
+    Token(String),
+    /// A file part came first.
+    AfterFile,
+    /// The field may be in what has not arrived yet.
+    NotYet,
+    /// Not there (or not a multipart body).
+    Missing,
+}
+
+/// The `_csrf` text field in the start of a multipart body (`complete`: the
+/// whole body). Text fields before it are skipped.
+async fn prefix_token(content_type: &str, prefix: Bytes, complete: bool) -> Prefix {
+    let Ok(boundary) = multer::parse_boundary(content_type) else { return Prefix::Missing };
+    let mut mp = multer::Multipart::new(stream::once(async move { Ok::<Bytes, std::io::Error>(prefix) }), boundary);
+    let cut_short = if complete { Prefix::Missing } else { Prefix::NotYet };
+    loop {
+        match mp.next_field().await {
+            Ok(Some(field)) if field.file_name().is_some() => return Prefix::AfterFile,
+            Ok(Some(field)) if field.name() == Some(FIELD) => {
+                return field.text().await.map(Prefix::Token).unwrap_or(cut_short);
+            }
+            Ok(Some(_)) => {}
+            Ok(None) => return Prefix::Missing,
+            Err(_) => return cut_short,
         }
     }
-    None
+}
+
+/// A 403 that the error-page middleware renders with `key`.
+fn refused(key: &'static str) -> Response {
+    let mut res = AppError::Csrf.into_response();
+    res.extensions_mut().insert(ErrorPage { status: StatusCode::FORBIDDEN, message_key: key });
+    res
 }
 
 /// A 413 that the error-page middleware renders with `key`.
@@ -161,18 +211,72 @@ mod tests {
         Bytes::from(b)
     }
 
+    const CT: &str = "multipart/form-data; boundary=XyZ";
+
     #[tokio::test]
-    async fn finds_the_token_in_any_part() {
-        let ct = "multipart/form-data; boundary=XyZ";
+    async fn the_token_comes_before_any_file() {
         let first = body(&[("_csrf", None, "tok1"), ("photo", Some("a.png"), "....")]);
-        assert_eq!(multipart_token(ct, first).await.as_deref(), Some("tok1"));
+        assert_eq!(prefix_token(CT, first, true).await, Prefix::Token("tok1".into()));
+        let after_text = body(&[("note", None, "hi"), ("_csrf", None, "tok2"), ("photo", Some("a.png"), "..")]);
+        assert_eq!(prefix_token(CT, after_text, true).await, Prefix::Token("tok2".into()));
         let last = body(&[("note", None, "hi"), ("photo", Some("a.png"), "...."), ("_csrf", None, "tok2")]);
-        assert_eq!(multipart_token(ct, last).await.as_deref(), Some("tok2"));
-        // A file part named _csrf is not a token.
-        let file = body(&[("_csrf", Some("x.txt"), "tok3")]);
-        assert_eq!(multipart_token(ct, file).await, None);
-        assert_eq!(multipart_token("multipart/form-data", body(&[("_csrf", None, "t")])).await, None);
-        assert_eq!(multipart_token(ct, Bytes::from_static(b"garbage")).await, None);
+        assert_eq!(prefix_token(CT, last, true).await, Prefix::AfterFile);
+        // A file part named _csrf is a file, not a token.
+        assert_eq!(prefix_token(CT, body(&[("_csrf", Some("x.txt"), "tok3")]), true).await, Prefix::AfterFile);
+        assert_eq!(prefix_token(CT, body(&[("note", None, "hi")]), true).await, Prefix::Missing);
+        assert_eq!(prefix_token("multipart/form-data", body(&[("_csrf", None, "t")]), true).await, Prefix::Missing);
+        assert_eq!(prefix_token(CT, Bytes::from_static(b"garbage"), true).await, Prefix::Missing);
+    }
+
+    #[tokio::test]
+    async fn a_token_cut_by_a_chunk_waits_for_the_rest() {
+        let whole = body(&[("note", None, "hi"), ("_csrf", None, "abcdef123456"), ("photo", Some("a.png"), "..")]);
+        let at = whole.windows(6).position(|w| w == b"abcdef").expect("token") + 6;
+        for cut in [5, 40, at, at + 2] {
+            let got = prefix_token(CT, whole.slice(..cut), false).await;
+            assert_eq!(got, Prefix::NotYet, "cut at {cut}");
+        }
+        assert_eq!(prefix_token(CT, whole.slice(..at + 2), true).await, Prefix::Missing, "and the body ended");
+    }
+
+    #[tokio::test]
+    async fn the_body_is_handed_on_whole_after_the_token() {
+        let whole = body(&[("_csrf", None, "tok"), ("photo", Some("a.png"), &"x".repeat(200_000))]);
+        let chunks: Vec<Result<Bytes, std::io::Error>> =
+            whole.chunks(1000).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
+        let (token, rest) = multipart_prefix_token(CT, Body::from_stream(stream::iter(chunks))).await.expect("read");
+        assert_eq!(token.as_deref(), Some("tok"));
+        assert_eq!(axum::body::to_bytes(rest, usize::MAX).await.expect("rest"), whole);
+        // A token after a file is refused.
+        let late = body(&[("photo", Some("a.png"), "...."), ("_csrf", None, "tok")]);
+        let res = multipart_prefix_token(CT, Body::from(late)).await.err().expect("refused");
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    }
+
+    /// The guard reads a multipart form only up to `_csrf`: every upload form
+    /// must put it before its file inputs.
+    #[test]
+    fn upload_forms_put_the_token_before_the_files() {
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for e in std::fs::read_dir(dir).expect("templates").flatten() {
+                let p = e.path();
+                if p.is_dir() { walk(&p, out) } else { out.push(p) }
+            }
+        }
+        let mut files = vec![];
+        walk(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates"), &mut files);
+        let mut forms = 0;
+        for f in files {
+            let html = std::fs::read_to_string(&f).unwrap_or_default();
+            for (at, _) in html.match_indices("multipart/form-data") {
+                let form = &html[at..html[at..].find("</form>").map_or(html.len(), |e| at + e)];
+                let token = form.find("name=\"_csrf\"");
+                let file = form.find("type=\"file\"");
+                assert!(token.is_some() && (file.is_none() || token < file), "{}: _csrf after a file", f.display());
+                forms += 1;
+            }
+        }
+        assert!(forms >= 6, "found the upload forms ({forms})");
     }
 
     #[test]

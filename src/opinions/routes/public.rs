@@ -13,7 +13,6 @@ use axum::{Form, Router};
 use serde::Deserialize;
 
 use crate::kernel::error::{AppError, AppResult};
-use crate::kernel::files::{self, Accept};
 use crate::kernel::guard::{self, Challenge};
 use crate::kernel::ids::{CategoryId, FileId, LocalityId, OfficeId};
 use crate::kernel::state::AppState;
@@ -144,7 +143,7 @@ async fn submit(
     Path(code): Path<String>,
     mp: Multipart,
 ) -> AppResult<Response> {
-    let (fields, uploads) = files::read_multipart(mp, MAX_PHOTOS).await?;
+    let (fields, uploads) = st.files.read_multipart(mp, MAX_PHOTOS).await?;
     let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
     let w = Where { office: fields.get("office").cloned(), locality: fields.get("locality").cloned() };
     let typed = Typed { body: get("body"), category: get("category"), name: get("name"), phone: get("phone") };
@@ -191,7 +190,7 @@ async fn submit(
     // commit together, before the resident is told the code.
     let mut stored = vec![];
     for u in uploads {
-        match st.files.put(u, Accept::Images).await {
+        match st.files.put_public(u).await {
             Ok(s) => stored.push(s),
             Err(AppError::BadRequest(k)) => {
                 let shown = refuse(typed, k, false, StatusCode::BAD_REQUEST);

@@ -453,7 +453,7 @@ async fn answer(
     mp: axum::extract::Multipart,
 ) -> AppResult<Redirect> {
     let result = async {
-        let (fields, uploads) = crate::kernel::files::read_multipart(mp, model::MAX_PHOTOS).await?;
+        let (fields, uploads) = st.files.read_multipart(mp, model::MAX_PHOTOS).await?;
         let mut stored = vec![];
         for u in uploads {
             stored.push(st.files.put(u, crate::kernel::files::Accept::ImagesAndDocuments).await?);

@@ -22,7 +22,7 @@ use super::store::{self, Outcome};
 use super::xlsx::{self, Content};
 use crate::kernel::auth::{Actor, CurrentUser};
 use crate::kernel::error::{AppError, AppResult};
-use crate::kernel::files::{self, Accept, Kind, Stored};
+use crate::kernel::files::{Accept, Kind, Stored};
 use crate::kernel::state::AppState;
 use crate::kernel::web::{Page, render};
 use crate::org::model::{can_manage_roster, can_read_roster};
@@ -221,14 +221,17 @@ async fn upload(
     if !can_manage_roster(&me) {
         return Err(AppError::Forbidden);
     }
-    let upload = match files::read_multipart(mp, 1).await {
+    let upload = match st.files.read_multipart(mp, 1).await {
         Ok((_, uploads)) => uploads.into_iter().next(),
         Err(e) => return file_problem(page, &me, e),
     };
     let Some(upload) = upload else {
         return file_problem(page, &me, AppError::BadRequest("roster.no_file"));
     };
-    let bytes = upload.bytes.to_vec();
+    let bytes = match upload.bytes().await {
+        Ok(b) => b.to_vec(),
+        Err(e) => return file_problem(page, &me, e),
+    };
     let stored = match st.files.put(upload, Accept::Spreadsheet).await {
         Ok(s) => s,
         Err(e) => return file_problem(page, &me, e),

@@ -98,7 +98,7 @@ async fn add_evidence(
         if !model::can_manage_office(&me, office_id) {
             return Err(AppError::Forbidden);
         }
-        let (fields, uploads) = files::read_multipart(mp, 1).await?;
+        let (fields, uploads) = st.files.read_multipart(mp, 1).await?;
         let note = fields.get("note").cloned().unwrap_or_default();
         let stored = match uploads.into_iter().next() {
             Some(u) => Some(st.files.put(u, Accept::ImagesAndDocuments).await?),
