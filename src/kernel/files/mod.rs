@@ -11,7 +11,7 @@
 pub mod check;
 mod disk;
 mod http;
-mod reencode;
+pub(crate) mod reencode;
 pub mod routes;
 mod store;
 
