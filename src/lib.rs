@@ -12,6 +12,8 @@ pub mod dashboard;
 pub mod demo;
 pub mod duty;
 pub mod front;
+#[doc(hidden)]
+pub mod fuzzing;
 // `gen` is a reserved word in edition 2024, hence the raw identifier.
 pub mod r#gen;
 pub mod kernel;

@@ -12,7 +12,7 @@ mod budget;
 pub mod check;
 mod disk;
 mod http;
-mod reencode;
+pub(crate) mod reencode;
 pub mod routes;
 mod spool;
 mod store;

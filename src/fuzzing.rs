@@ -1,0 +1,60 @@
+//! Entry points for the fuzz targets in `fuzz/` and for the test that runs
+//! their committed corpus (`tests/it/fuzz_corpus.rs`). Each takes raw bytes,
+//! runs the parser a request would run, and must return without panicking
+//! whatever the bytes; the result is dropped. Not an API.
+
+use std::collections::HashMap;
+
+use axum::body::Body;
+use axum::extract::{FromRequest, Multipart};
+use axum::http::Request;
+
+use crate::kernel::files::{Accept, check, read_multipart, reencode};
+use crate::org::model::Phone;
+use crate::org::roster::{hidden, xlsx};
+
+/// The uploaded roster workbook: the sheets, then the hidden rows.
+pub fn roster_import(bytes: &[u8]) {
+    let _ = xlsx::read(bytes);
+    let _ = hidden::hidden_rows(bytes);
+}
+
+/// The search box's text: the query terms and the indexed terms.
+pub fn search_query(bytes: &[u8]) {
+    let text = String::from_utf8_lossy(bytes);
+    let _ = crate::kernel::search::text::query_terms(&text);
+    let terms = crate::kernel::search::terms(&text);
+    let _ = crate::kernel::search::simhash(&terms);
+}
+
+/// A multipart body as the public opinion box receives it (boundary `B`):
+/// the fields and files, then the phone the resident typed.
+pub fn multipart_form(bytes: &[u8]) {
+    let runtime = match tokio::runtime::Builder::new_current_thread().build() {
+        Ok(r) => r,
+        Err(_) => return,
+    };
+    runtime.block_on(async {
+        let req = match Request::post("/box/hubin")
+            .header("content-type", "multipart/form-data; boundary=B")
+            .body(Body::from(bytes.to_vec()))
+        {
+            Ok(r) => r,
+            Err(_) => return,
+        };
+        let Ok(mp) = Multipart::from_request(req, &()).await else { return };
+        if let Ok((fields, _uploads)) = read_multipart(mp, 3).await {
+            let fields: HashMap<String, String> = fields;
+            let _ = fields.get("phone").map(|p| Phone::parse(p.trim()));
+        }
+    });
+}
+
+/// An uploaded photo: the type check, then the decode and re-encode every
+/// accepted image goes through.
+pub fn image_check(bytes: &[u8]) {
+    if let Ok(kind) = check::check(bytes, Accept::Images) {
+        let _ = reencode::reencode(bytes, kind);
+    }
+    let _ = check::check(bytes, Accept::ImagesAndDocuments);
+}
