@@ -9,7 +9,7 @@ use axum::body::Body;
 use axum::extract::{FromRequest, Multipart};
 use axum::http::Request;
 
-use crate::kernel::files::{Accept, check, read_multipart, reencode};
+use crate::kernel::files::{Accept, FileStore, MAX_PUBLIC_PIXELS, check, reencode};
 use crate::org::model::Phone;
 use crate::org::roster::{hidden, xlsx};
 
@@ -43,7 +43,10 @@ pub fn multipart_form(bytes: &[u8]) {
             Err(_) => return,
         };
         let Ok(mp) = Multipart::from_request(req, &()).await else { return };
-        if let Ok((fields, _uploads)) = read_multipart(mp, 3).await {
+        // File parts are spooled to disk as in the server; the spool files go
+        // with the uploads when they are dropped.
+        let store = FileStore::new(std::env::temp_dir().join("xieshang-fuzz"));
+        if let Ok((fields, _uploads)) = store.read_multipart(mp, 3).await {
             let fields: HashMap<String, String> = fields;
             let _ = fields.get("phone").map(|p| Phone::parse(p.trim()));
         }
@@ -54,7 +57,7 @@ pub fn multipart_form(bytes: &[u8]) {
 /// accepted image goes through.
 pub fn image_check(bytes: &[u8]) {
     if let Ok(kind) = check::check(bytes, Accept::Images) {
-        let _ = reencode::reencode(bytes, kind);
+        let _ = reencode::reencode(std::io::Cursor::new(bytes.to_vec()), kind, MAX_PUBLIC_PIXELS);
     }
     let _ = check::check(bytes, Accept::ImagesAndDocuments);
 }

@@ -297,6 +297,8 @@ fn keys_command(config: &Config, cmd: KeysCommand) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
 fn backup_command(config: &Config, dir: &std::path::Path, with_key: bool, verify: bool) -> anyhow::Result<()> {
     use xieshang::kernel::backup::{self, say};
     let made = backup::backup(config, dir, with_key, verify)?;
@@ -364,7 +366,7 @@ fn user_command(db: &Db, cmd: UserCommand) -> anyhow::Result<()> {
         UserCommand::Add { username, role, committee, committee_name, office, name } => {
             let Some(role) = Role::parse(&role) else {
                 bail!(
-                    "unknown role {role}: use one of district_admin, office_staff, member, department, leader, auditor, sysadmin"
+                    "unknown role {role}: use one of district_admin, office_staff, member, department, leader, auditor, sysadmin, security_admin"
                 );
             };
             let pw = password::generate_initial();

@@ -12,10 +12,10 @@ pub mod session_store;
 pub mod sign_in;
 pub mod store;
 pub mod throttle;
-pub mod unlock;
 pub mod totp;
 pub mod two_factor;
 pub mod two_factor_routes;
+pub mod unlock;
 
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;

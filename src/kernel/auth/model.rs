@@ -190,8 +190,8 @@ pub fn valid_username(u: &str) -> bool {
 
 /// Whether a password set at `changed_at` is too old at `now`: older than
 /// `max_age_days` whole days; 0 (or less) turns aging off.
-pub fn password_expired(changed_at: NaiveDateTime, now: NaiveDateTime, max_age_days: i64) -> bool {
-    max_age_days > 0 && now - changed_at > Duration::days(max_age_days)
+pub fn password_expired(changed_at: chrono::NaiveDateTime, now: chrono::NaiveDateTime, max_age_days: i64) -> bool {
+    max_age_days > 0 && now - changed_at > chrono::Duration::days(max_age_days)
 }
 
 #[cfg(test)]
@@ -259,10 +259,11 @@ mod tests {
 
     #[test]
     fn passwords_age_after_the_configured_days() {
-        let set = t0();
-        assert!(!password_expired(set, set + Duration::days(90), 90), "90 days is still in time");
-        assert!(password_expired(set, set + Duration::days(90) + Duration::seconds(1), 90));
-        assert!(!password_expired(set, set + Duration::days(900), 0), "0 turns aging off");
+        let set =
+            chrono::NaiveDate::from_ymd_opt(2026, 12, 3).and_then(|d| d.and_hms_opt(9, 0, 0)).expect("valid date");
+        assert!(!password_expired(set, set + chrono::Duration::days(90), 90), "90 days is still in time");
+        assert!(password_expired(set, set + chrono::Duration::days(90) + chrono::Duration::seconds(1), 90));
+        assert!(!password_expired(set, set + chrono::Duration::days(900), 0), "0 turns aging off");
     }
 
     #[test]

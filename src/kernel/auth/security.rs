@@ -8,7 +8,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::model::{self, Actor, Role};
+use super::model::{Actor, Role};
 use super::password::Hashed;
 use super::store::{User, set_initial_password_unscoped};
 use super::two_factor;
@@ -60,7 +60,7 @@ pub fn overview(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<SecurityRow>>
             display_name: u.display_name,
             role: u.role,
             disabled: u.disabled,
-            locked_until: u.locked_until.filter(|_| model::is_locked(u.locked_until, t)),
+            locked_until: u.locked_until.filter(|_| super::throttle::is_locked(u.locked_until, t)),
             two_factor: enabled.is_some(),
             missing_two_factor: enabled.is_none() && u.role.needs_two_factor(),
         })

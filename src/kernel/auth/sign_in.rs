@@ -9,7 +9,7 @@ use diesel::dsl::count;
 use diesel::prelude::*;
 
 use super::password;
-use super::store::{User, find_by_username_unscoped, find_unscoped, managed_user};
+use super::store::{User, find_by_username_unscoped, find_unscoped};
 use super::throttle::{self, Gate, Recent};
 use crate::kernel::audit::{self, Change, store::Who};
 use crate::kernel::db::schema::{sign_in_failures as failures, users};

@@ -12,7 +12,6 @@ use chrono::Duration;
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::model::{LOCKOUT_MINUTES, MAX_FAILED_LOGINS};
 use super::store::User;
 use super::two_factor::{self, Passed};
 use super::{CurrentUser, USER_KEY, password_age, totp};
@@ -22,6 +21,10 @@ use crate::kernel::ids::UserId;
 use crate::kernel::state::AppState;
 use crate::kernel::web::page::{CSRF_KEY, flash};
 use crate::kernel::web::{Page, render, safe_next};
+
+/// Wrong codes from one account in a window before further tries wait.
+const MAX_FAILED_CODES: i32 = 5;
+const CODE_WINDOW_MINUTES: i64 = 15;
 
 pub const ENROL_PATH: &str = "/account/two-factor";
 pub const CODE_PATH: &str = "/login/code";
@@ -114,11 +117,11 @@ async fn check_code(
     let Some(uid) = session.get::<i64>(PENDING_KEY).await.ok().flatten().map(UserId) else {
         return Ok(Redirect::to("/login").into_response());
     };
-    let window = Duration::minutes(LOCKOUT_MINUTES);
+    let window = Duration::minutes(CODE_WINDOW_MINUTES);
     let key = throttle_key(uid);
     let k = key.clone();
     let tried = st.db.read(move |c| guard::count(c, &k, window)).await?;
-    let error_key = if tried >= MAX_FAILED_LOGINS {
+    let error_key = if tried >= MAX_FAILED_CODES {
         "two_factor.throttled"
     } else {
         let (vault, code) = (st.personal.clone(), f.code.trim().to_string());
@@ -134,7 +137,7 @@ async fn check_code(
                 return Ok(Redirect::to(safe_next(next.as_deref())).into_response());
             }
             None => {
-                st.db.write(move |c| guard::hit(c, &key, window, MAX_FAILED_LOGINS)).await?;
+                st.db.write(move |c| guard::hit(c, &key, window, MAX_FAILED_CODES)).await?;
                 "two_factor.wrong"
             }
         }

@@ -105,7 +105,7 @@ mod tests {
         let e = copy(a.path(), b.path(), &names[0]).expect("copy");
         assert_eq!(e.sha256, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
         assert_eq!(e.size, 3);
-        assert_eq!(hashes(b.path(), &[e.clone()]).get("ba/7816"), Some(&Some(e.sha256)));
+        assert_eq!(hashes(b.path(), std::slice::from_ref(&e)).get("ba/7816"), Some(&Some(e.sha256)));
         assert!(!has_entries(&b.path().join("none")).expect("absent is empty"));
     }
 }

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use crate::kernel::auth::store::{self as auth_store, NewAccount};
-use crate::kernel::auth::{Actor, CurrentUser, Role, password, sign_in};
+use crate::kernel::auth::{Actor, CurrentUser, Role, password};
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{DepartmentId, OfficeId, UserId};
 use crate::kernel::state::AppState;
