@@ -47,6 +47,11 @@ pub struct Config {
     pub sms_gateway_token: Option<String>,
     /// Give up on one request after this long (the job is retried later).
     pub sms_timeout_secs: u64,
+    /// `/metrics` answers only requests with `Authorization: Bearer <token>`.
+    pub metrics_token: Option<String>,
+    /// A second address (e.g. `127.0.0.1:9090`) that serves `/metrics` to
+    /// whoever reaches it: keep it off the public network.
+    pub metrics_listen: Option<String>,
     /// Serving the demo committee (`serve --demo`, and the tests): set by the
     /// command, never read from a file.
     #[serde(skip)]
@@ -74,6 +79,8 @@ impl Default for Config {
             sms_gateway_url: None,
             sms_gateway_token: None,
             sms_timeout_secs: 10,
+            metrics_token: None,
+            metrics_listen: None,
             demo: false,
         }
     }

@@ -14,6 +14,7 @@ mod calendar;
 mod consultations;
 mod delivery;
 mod duty_record;
+mod edge;
 mod files;
 mod forgot;
 mod front;
