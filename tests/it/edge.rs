@@ -50,14 +50,17 @@ async fn assert_nul_page(r: reqwest::Response, what: &str) {
 }
 
 async fn nul_everywhere(app: TestApp) {
+    // Signing in is audited: before the counts.
+    let admin = app.login_as("admin").await;
+    let sysadmin = app.login_as("sysadmin").await;
     let before = counts(&app);
     let resident = app.client();
     // The public box, without and with a photo; the photo's bytes hold NULs
     // of their own (a PNG's header does), which are fine.
-    let fields = [("content", "路灯坏了\0"), ("name", "张三"), ("phone", "13800000000")];
+    let fields = [("body", "路灯坏了\0"), ("name", "张三"), ("phone", "13800000000")];
     assert_nul_page(post_to_box(&resident, &fields, None).await, "box").await;
     assert_nul_page(post_to_box(&resident, &fields, Some(&png())).await, "box with photo").await;
-    let named = [("content", "路灯坏了"), ("name", "张\0三")];
+    let named = [("body", "路灯坏了"), ("name", "张\0三")];
     assert_nul_page(post_to_box(&resident, &named, Some(&png())).await, "box, name").await;
     // Login, a tracking address, query strings.
     assert_nul_page(resident.login("admin\0", "x").await, "login").await;
@@ -67,7 +70,6 @@ async fn nul_everywhere(app: TestApp) {
     assert_nul_page(resident.get("/box/hubin?office=%FF").await, "not UTF-8").await;
 
     // Staff forms: each refused at the edge, nothing written.
-    let admin = app.login_as("admin").await;
     let staff_forms: [(&str, &[(&str, &str)]); 15] = [
         ("/sectors", &[("name", "新界别\0")]),
         ("/sectors/1", &[("name", "\0")]),
@@ -76,7 +78,7 @@ async fn nul_everywhere(app: TestApp) {
         ("/offices/1", &[("name", "高庙乡\0")]),
         ("/offices/1/staffers", &[("name", "李四\0"), ("phone", "13900000000")]),
         ("/offices/1/localities", &[("name", "新村\0")]),
-        ("/opinions", &[("content", "意见\0"), ("source", "phone")]),
+        ("/opinions", &[("body", "意见\0"), ("source", "phone")]),
         ("/opinions/1/act", &[("action", "note"), ("note", "备注\0")]),
         ("/opinions/bulk", &[("action", "assign\0")]),
         ("/activities", &[("title", "调研\0"), ("kind", "research")]),
@@ -88,7 +90,6 @@ async fn nul_everywhere(app: TestApp) {
     for (path, fields) in staff_forms {
         assert_nul_page(admin.post_form(path, fields).await, path).await;
     }
-    let sysadmin = app.login_as("sysadmin").await;
     assert_nul_page(sysadmin.post_form("/admin/users", &[("username", "new\0user")]).await, "accounts").await;
     // JSON, as a script would send it.
     let json = admin
@@ -105,7 +106,8 @@ async fn nul_everywhere(app: TestApp) {
     // The same form without the NUL goes through: it was the NUL.
     let r = admin.post_form("/sectors", &[("name", "新界别")]).await;
     assert_eq!(r.status(), 303);
-    let r = post_to_box(&resident, &[("content", "路灯坏了"), ("name", "张三")], Some(&png())).await;
+    let r =
+        post_to_box(&resident, &[("body", "向阳路口的路灯不亮了，晚上很黑。"), ("name", "张三")], Some(&png())).await;
     assert_eq!(r.status(), 303, "a photo with NUL bytes in it is fine");
     assert!(location(&r).starts_with("/track/"));
 }

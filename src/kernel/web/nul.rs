@@ -150,15 +150,15 @@ fn scan_multipart(
     stream::unfold(start, move |mut s| async move {
         match s.inner.next().await {
             Some(Ok(chunk)) => {
-                if let Some(tx) = &s.tx {
-                    if tx.send(chunk.clone()).await.is_err() {
-                        // The scan stopped early: either it found something,
-                        // or the body is not multipart it can read (the
-                        // handler's own parser will say so).
-                        s.tx = None;
-                        if let Ok(false) = s.verdict.as_mut()?.try_recv() {
-                            return Some((Err(refuse(&s)), s));
-                        }
+                if let Some(tx) = &s.tx
+                    && tx.send(chunk.clone()).await.is_err()
+                {
+                    // The scan stopped early: either it found something, or
+                    // the body is not multipart it can read (the handler's
+                    // own parser will say so).
+                    s.tx = None;
+                    if let Ok(false) = s.verdict.as_mut()?.try_recv() {
+                        return Some((Err(refuse(&s)), s));
                     }
                 }
                 Some((Ok(chunk), s))
