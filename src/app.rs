@@ -29,7 +29,7 @@ use crate::kernel::auth::{self, session_store::DbSessionStore};
 use crate::kernel::db::Db;
 use crate::kernel::jobs::{Registry, Worker};
 use crate::kernel::state::AppState;
-use crate::kernel::web::{assets, csrf, errors, prefs, probes};
+use crate::kernel::web::{assets, csrf, errors, headers, nul, origin, prefs, probes};
 use crate::org;
 
 pub fn router(state: AppState) -> Router {
@@ -77,6 +77,7 @@ pub fn router(state: AppState) -> Router {
 
     let request_id = HeaderName::from_static("x-request-id");
     let limits = BodyLimits { body: cfg.body_limit_bytes, upload: cfg.upload_limit_bytes };
+    let own_origin = origin::configured_origin(cfg.public_base_url.as_deref());
     Router::new().merge(plain).merge(pages).with_state(state).layer(
         ServiceBuilder::new()
             .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
@@ -86,9 +87,13 @@ pub fn router(state: AppState) -> Router {
                 tracing::info_span!("request", method = %req.method(), %path, request_id = %id)
             }))
             .layer(PropagateRequestIdLayer::new(request_id))
+            .layer(from_fn_with_state(cfg.secure_cookies, headers::set))
             .layer(CatchPanicLayer::new())
             .layer(CompressionLayer::new())
             .layer(from_fn_with_state(limits, body_limit))
+            // The edge checks, before any session, CSRF check or handler.
+            .layer(from_fn_with_state(own_origin, origin::check))
+            .layer(from_fn(nul::refuse))
             .layer(TimeoutLayer::with_status_code(
                 StatusCode::REQUEST_TIMEOUT,
                 Duration::from_secs(cfg.request_timeout_secs),
@@ -100,6 +105,11 @@ pub fn router(state: AppState) -> Router {
 struct BodyLimits {
     body: usize,
     upload: usize,
+}
+
+/// What `metrics_listen` serves: `/metrics` alone, without a token.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new().route("/metrics", get(probes::metrics_open)).with_state(state)
 }
 
 /// The body limit by kind of request: `upload_limit_bytes` for multipart forms
@@ -185,7 +195,21 @@ pub async fn serve(mut config: Config, demo: bool) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(&state.config.listen).await?;
     let addr = listener.local_addr()?;
     let (stop_tx, stop_rx) = watch::channel(false);
-    let workers = spawn_workers(&state, state.config.workers, stop_rx);
+    let workers = spawn_workers(&state, state.config.workers, stop_rx.clone());
+    if let Some(addr) = state.config.metrics_listen.as_deref().filter(|a| !a.trim().is_empty()) {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        tracing::info!(addr = %listener.local_addr()?, "metrics served on their own address");
+        let app = metrics_router(state.clone());
+        let mut stop = stop_rx;
+        tokio::spawn(async move {
+            let stopped = async move {
+                let _ = stop.changed().await;
+            };
+            if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(stopped).await {
+                tracing::error!(error = %e, "the metrics address stopped");
+            }
+        });
+    }
     let url = format!("http://{addr}/");
     if demo {
         println!("{}", crate::demo::logins_banner(&url));

@@ -67,6 +67,11 @@ pub struct Config {
     /// Audit rows are kept at least this many days (180 at the least, as the
     /// classified-protection rules ask): no job may delete younger rows.
     pub audit_retention_days: i64,
+    /// `/metrics` answers only requests with `Authorization: Bearer <token>`.
+    pub metrics_token: Option<String>,
+    /// A second address (e.g. `127.0.0.1:9090`) that serves `/metrics` to
+    /// whoever reaches it: keep it off the public network.
+    pub metrics_listen: Option<String>,
     /// Serving the demo committee (`serve --demo`, and the tests): set by the
     /// command, never read from a file.
     #[serde(skip)]
@@ -100,6 +105,8 @@ impl Default for Config {
             password_max_age_days: 90,
             crypto: "international".into(),
             audit_retention_days: MIN_AUDIT_RETENTION_DAYS,
+            metrics_token: None,
+            metrics_listen: None,
             demo: false,
         }
     }

@@ -30,6 +30,7 @@ use crate::kernel::db::schema::{
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{CategoryId, CommitteeId, DepartmentId, OfficeId, OpinionId};
 use crate::kernel::time::start_of_local_day;
+use crate::kernel::web::paging;
 use crate::opinions::model::{AssigneeKind, EventKind, Rating, SIGN_WITHIN_WORKING_DAYS, Status};
 use crate::opinions::store::cases::{self, Opinion, Scope};
 
@@ -1278,7 +1279,7 @@ pub fn wall(conn: &mut DbConn, committee: CommitteeId, page: i64) -> AppResult<(
     let rows: Vec<WallRow> = public()
         .order((opinions::closed_at.desc(), opinions::id.desc()))
         .limit(WALL_PAGE)
-        .offset((page.max(1) - 1).saturating_mul(WALL_PAGE))
+        .offset(paging::offset(page, WALL_PAGE))
         .select((opinions::office_id, opinions::category_id, opinions::body, opinions::answer, opinions::closed_at))
         .load(conn)?;
     let office_ids: Vec<OfficeId> = rows.iter().filter_map(|r| r.0).collect();

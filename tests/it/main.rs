@@ -17,6 +17,7 @@ mod consultations;
 mod crash;
 mod delivery;
 mod duty_record;
+mod edge;
 mod files;
 mod forgot;
 mod front;

@@ -30,6 +30,7 @@ use crate::kernel::docx::chinese_date;
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{ActivityId, HomeId, OfficeId};
 use crate::kernel::web::i18n::Lang;
+use crate::kernel::web::paging;
 use crate::meetings::store::{attendees, files as meeting_files, speakers};
 use crate::org::store as org;
 
@@ -162,7 +163,7 @@ impl fmt::Display for Period {
 
 /// A year as typed: four digits, 2000–2100.
 pub fn parse_year(s: &str) -> AppResult<i32> {
-    s.trim().parse().ok().filter(|y| (2000..=2100).contains(y)).ok_or(AppError::BadRequest("activity.bad_year"))
+    paging::year(Some(s)).ok_or(AppError::BadRequest("activity.bad_year"))
 }
 
 /// Where it took place: the village or community, the Members' Home and the

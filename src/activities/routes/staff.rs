@@ -21,7 +21,7 @@ use crate::kernel::ids::{ActivityId, CategoryId, LocalityId, MemberId, OfficeId,
 use crate::kernel::state::AppState;
 use crate::kernel::web::action::{Button, action};
 use crate::kernel::web::page::{Flash, form_done};
-use crate::kernel::web::{Page, form, render};
+use crate::kernel::web::{Page, form, paging, render};
 use crate::meetings::model::{Pick, PickGroup};
 use crate::meetings::routes::{self as meetings, Block, Held, planned_at};
 use crate::meetings::store::attendees;
@@ -90,7 +90,7 @@ async fn list(
             Some(s) => Some(Quarter::parse(s).ok_or(AppError::BadRequest("activity.bad_quarter"))?),
             None => None,
         },
-        year: form::text(&q.year).and_then(|y| y.parse().ok()),
+        year: paging::year(q.year.as_deref()),
         kind: q.kind.as_deref().and_then(Kind::parse),
         status: q.status.as_deref().and_then(Status::parse),
         from: form::date(&q.from)?,

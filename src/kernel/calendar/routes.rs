@@ -17,7 +17,7 @@ use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::state::AppState;
 use crate::kernel::time::today;
 use crate::kernel::web::action::action_form;
-use crate::kernel::web::{Page, render};
+use crate::kernel::web::{Page, paging, render};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -85,7 +85,7 @@ struct CalendarQuery {
 
 /// A year from the address; anything else (missing, mistyped, out of range) shows this year.
 fn year_or_this(year: Option<&str>) -> i32 {
-    year.and_then(|y| y.trim().parse().ok()).and_then(|y| model::check_year(y).ok()).unwrap_or_else(|| today().year())
+    paging::year(year).and_then(|y| model::check_year(y).ok()).unwrap_or_else(|| today().year())
 }
 
 async fn calendar_page(

@@ -40,6 +40,18 @@ pub async fn render_errors(session: Session, req: Request, next: Next) -> Respon
     }
 }
 
+/// An error page from a layer outside the pages router (no session there):
+/// the edge checks refuse a request with this before any handler runs.
+pub async fn edge_page(parts: &axum::http::request::Parts, status: StatusCode, message_key: &'static str) -> Response {
+    let page = Page::from_parts_and_session(parts, None).await;
+    let message = page.t(message_key);
+    let tpl = ErrorTemplate { page, status: status.as_u16(), message };
+    match tpl.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(_) => (status, message_key).into_response(),
+    }
+}
+
 /// A handler that answers with its own page (a form shown again with its
 /// errors, status 400) is left alone.
 fn is_html(res: &Response) -> bool {

@@ -3,9 +3,11 @@
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+
+use subtle::ConstantTimeEq;
 
 use crate::kernel::state::AppState;
 
@@ -19,7 +21,23 @@ pub async fn healthz(State(st): State<AppState>) -> Response {
     }
 }
 
-pub async fn metrics(State(st): State<AppState>) -> String {
+/// `/metrics` on the site's address: only for a scraper that shows the
+/// configured `metrics_token`; anyone else finds no such page.
+pub async fn metrics(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    let given =
+        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    let token = st.config.metrics_token.as_deref().filter(|t| !t.is_empty());
+    match (token, given) {
+        (Some(t), Some(g)) if bool::from(t.as_bytes().ct_eq(g.trim().as_bytes())) => {
+            st.metrics.render().into_response()
+        }
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// `/metrics` on the separate `metrics_listen` address, which only the
+/// monitoring network reaches: no token asked.
+pub async fn metrics_open(State(st): State<AppState>) -> String {
     st.metrics.render()
 }
 

@@ -19,7 +19,7 @@ use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{MemberId, OpinionId};
 use crate::kernel::state::AppState;
 use crate::kernel::web::page::{flash, form_done};
-use crate::kernel::web::{Page, form, render};
+use crate::kernel::web::{Page, form, paging, render};
 use crate::org::store::members::Member;
 
 pub fn router() -> Router<AppState> {
@@ -217,10 +217,8 @@ async fn list(
     if !reads_reports(&me) {
         return Err(AppError::Forbidden);
     }
-    let filter = ListFilter {
-        status: q.status.as_deref().and_then(ReportStatus::parse),
-        year: form::text(&q.year).and_then(|y| y.parse().ok()),
-    };
+    let filter =
+        ListFilter { status: q.status.as_deref().and_then(ReportStatus::parse), year: paging::year(q.year.as_deref()) };
     let rows = st.db.read(move |c| store::list(c, &me, &filter)).await?;
     let tpl = ListTemplate { page, rows, q, statuses: ReportStatus::ALL, years: recent_years() };
     Ok(render(&tpl)?.into_response())
@@ -388,7 +386,7 @@ async fn member_reports(
     Path(id): Path<i64>,
     Query(q): Query<YearQuery>,
 ) -> AppResult<Response> {
-    let year = form::text(&q.year).and_then(|y| y.parse().ok()).unwrap_or_else(|| crate::kernel::time::today().year());
+    let year = paging::year(q.year.as_deref()).unwrap_or_else(|| crate::kernel::time::today().year());
     let (m, rows, counts) =
         st.db.read(move |c| store::for_member(c, &me, MemberId(id), year)).await?.ok_or(AppError::NotFound)?;
     let tpl = MemberTemplate { page, m, year, years: recent_years(), rows, counts };

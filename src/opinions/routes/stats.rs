@@ -16,7 +16,7 @@ use crate::kernel::calendar::model::shanghai_date;
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::state::AppState;
 use crate::kernel::time::today;
-use crate::kernel::web::{Page, form, render};
+use crate::kernel::web::{Page, form, paging, render};
 use crate::kernel::xlsx::{self, Formats, Print, Sheet};
 use crate::opinions::stats::{
     self, Count, Counts, Figures, Month, PublicCase, PublicCounts, Row, SortKey, WALL_PAGE, one_decimal, percent,
@@ -254,7 +254,7 @@ async fn results(
     Path(code): Path<String>,
     Query(q): Query<WallQuery>,
 ) -> AppResult<Html<String>> {
-    let number = q.page.as_deref().and_then(|p| p.trim().parse::<i64>().ok()).filter(|p| *p >= 1).unwrap_or(1);
+    let number = paging::page(q.page.as_deref());
     let (committee, cases, total, counts) = st
         .db
         .read(move |c| {

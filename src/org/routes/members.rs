@@ -16,7 +16,7 @@ use crate::kernel::ids::{MemberId, OfficeId, SectorId};
 use crate::kernel::state::AppState;
 use crate::kernel::web::action::action;
 use crate::kernel::web::view::view;
-use crate::kernel::web::{Page, form, render};
+use crate::kernel::web::{Page, form, paging, render};
 use crate::org::duty::{CountDuty, DutyCounts};
 use crate::org::model::{self, BirthDate, Gender, MemberStatus, PARTIES, Phone};
 use crate::org::store::liaisons::MemberLink;
@@ -61,7 +61,7 @@ struct ListQuery {
     office: Option<String>,
     party: Option<String>,
     status: Option<String>,
-    page: Option<i64>,
+    page: Option<String>,
 }
 
 impl ListQuery {
@@ -72,7 +72,7 @@ impl ListQuery {
             office: form::id(&self.office).ok().flatten().map(OfficeId),
             party: form::text(&self.party),
             status: self.status.as_deref().and_then(MemberStatus::parse),
-            page: self.page.unwrap_or(1).max(1),
+            page: paging::page(self.page.as_deref()),
         }
     }
 
@@ -121,7 +121,7 @@ async fn list(
         .read(move |c| Ok((members::search(c, &me, &filter)?, sectors::list(c, &me)?, offices::list_offices(c, &me)?)))
         .await?;
     let pages = ((total + members::PAGE_SIZE - 1) / members::PAGE_SIZE).max(1);
-    let current = q.page.unwrap_or(1).clamp(1, pages);
+    let current = paging::page(q.page.as_deref()).min(pages.max(1));
     let tpl = MembersTemplate {
         prev: (current > 1).then(|| q.at_page(current - 1)),
         next: (current < pages).then(|| q.at_page(current + 1)),

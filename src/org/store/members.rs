@@ -13,6 +13,7 @@ use crate::kernel::db::{DbConn, is_unique_violation};
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{CommitteeId, MemberId, OfficeId, SectorId, UserId};
 use crate::kernel::time::now;
+use crate::kernel::web::paging;
 use crate::org::model::{self, BirthDate, Gender, MemberStatus, Phone, mask_phone};
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
@@ -189,11 +190,10 @@ pub fn search(conn: &mut DbConn, actor: &Actor, f: &MemberFilter) -> AppResult<(
         count_q = count_q.filter(members::status.eq(s));
     }
     let total: i64 = count_q.count().get_result(conn)?;
-    let page = f.page.max(1);
     let rows: Vec<Member> = q
         .order(members::id.asc())
         .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
+        .offset(paging::offset(f.page, PAGE_SIZE))
         .select(Member::as_select())
         .load(conn)?;
     // Names of the page's sectors and offices in two small queries, not one per row.
