@@ -15,17 +15,18 @@ const TABLE_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/matrix.t
 
 /// The table's columns: anonymous, then the demo logins. `gaomiao` is staff of
 /// the office whose ids fill the paths ("own"), `jianhe` staff of another.
-const ROLES: [&str; 9] = ["anon", "admin", "gaomiao", "jianhe", "member", "dept", "leader", "auditor", "sysadmin"];
+const ROLES: [&str; 10] =
+    ["anon", "admin", "gaomiao", "jianhe", "member", "dept", "leader", "auditor", "sysadmin", "secadmin"];
 
 /// The order allowed state-changing requests run in: the widest powers last,
 /// so that what they change (a locked account, an ended link) reaches no
 /// later request; within a role, logging out comes last.
-const WRITE_ORDER: [&str; 9] =
-    ["anon", "member", "dept", "leader", "auditor", "jianhe", "gaomiao", "sysadmin", "admin"];
+const WRITE_ORDER: [&str; 10] =
+    ["anon", "member", "dept", "leader", "auditor", "jianhe", "gaomiao", "secadmin", "sysadmin", "admin"];
 
 /// Tables a refused request may write: its session's idle expiry, the rate
 /// counters, and the audit trail of refusals.
-const MAY_CHANGE: [&str; 4] = ["sessions", "rate_limits", "audit_log", "__diesel_schema_migrations"];
+const MAY_CHANGE: [&str; 5] = ["sessions", "rate_limits", "sign_in_failures", "audit_log", "__diesel_schema_migrations"];
 
 /// Every (method, path pattern) the router serves, read from axum's `Debug`
 /// of the assembled router: its path router lists each route id with its path,
