@@ -6,7 +6,7 @@
 
 use std::cell::Cell;
 
-use chrono::{NaiveDate, NaiveDateTime, Utc};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, Utc};
 use chrono_tz::Asia::Shanghai;
 
 thread_local! {
@@ -69,15 +69,18 @@ pub fn local_time(t: &NaiveDateTime) -> NaiveDateTime {
     t.and_utc().with_timezone(&Shanghai).naive_local()
 }
 
+/// Years a typed date may have: birth dates to plans. Outside them a date is
+/// a typo or an attack, and a filter's `to + 1 day` near chrono's limits
+/// would overflow.
+const DATE_YEARS: std::ops::RangeInclusive<i32> = 1900..=2100;
+
 /// Dates as people type and write them (forms, rosters): 2026-03-01, 2026/3/1, 2026.3.1, 20260301.
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
     let s = s.trim();
-    for fmt in ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日"] {
-        if let Ok(d) = NaiveDate::parse_from_str(s, fmt) {
-            return Some(d);
-        }
-    }
-    None
+    ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日"]
+        .iter()
+        .find_map(|fmt| NaiveDate::parse_from_str(s, fmt).ok())
+        .filter(|d| DATE_YEARS.contains(&d.year()))
 }
 
 #[cfg(test)]
@@ -91,6 +94,8 @@ mod tests {
             assert_eq!(parse_date(s), d, "{s}");
         }
         assert_eq!(parse_date("2026-02-30"), None);
+        assert_eq!(parse_date("262143-12-31"), None, "chrono's last day: a filter adds one to it");
+        assert_eq!(parse_date("1899-12-31"), None);
         assert_eq!(parse_date("昨天"), None);
     }
 

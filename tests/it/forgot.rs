@@ -25,12 +25,12 @@ async fn the_login_page_leads_to_the_way_back_in(app: TestApp) {
     assert!(page.contains("立即设置自己的新密码"), "changed at first login");
     assert!(page.contains("id=\"forgot-sms\"") && page.contains("用户名或手机号"), "texted codes in the demo");
 
-    // The sysadmin's reset is that path: a one-time password, changed at first login.
-    let sysadmin = app.login_as("sysadmin").await;
+    // The security admin's reset is that path: a one-time password, changed at first login.
+    let secadmin = app.login_as("secadmin").await;
     let id = user_id(&app, "leader");
-    let (_, page) = sysadmin.get_text("/admin/users").await;
-    assert!(page.contains(&format!("/admin/users/{id}/reset")));
-    let r = sysadmin.post_form(&format!("/admin/users/{id}/reset"), &[]).await;
+    let (_, page) = secadmin.get_text("/security").await;
+    assert!(page.contains(&format!("/security/users/{id}/reset-password")));
+    let r = secadmin.post_form(&format!("/security/users/{id}/reset-password"), &[]).await;
     let body = r.text().await.unwrap_or_default();
     let start = body.find("id=\"issued-password\">").expect("issued") + "id=\"issued-password\">".len();
     let initial = &body[start..start + body[start..].find('<').expect("end")];

@@ -14,7 +14,8 @@ on_both_databases!(no_english_in_the_chinese_ui_no_chinese_in_the_english_one);
 const ALLOWED_WORDS: &[&str] = &["Excel", "Word", "docx", "xlsx", "xls", "doc", "pdf", "auth", "user"];
 
 /// The demo accounts' user names, shown as data on the accounts page.
-const USERNAMES: &[&str] = &["admin", "gaomiao", "jianhe", "member", "dept", "leader", "auditor", "sysadmin"];
+const USERNAMES: &[&str] =
+    &["admin", "gaomiao", "jianhe", "member", "dept", "leader", "auditor", "sysadmin", "secadmin"];
 
 /// Demo data that reads like a zh-CN locale text: a category, an activity's
 /// default title, a locality and a post given as examples, a term, a speaker.

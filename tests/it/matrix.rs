@@ -26,7 +26,8 @@ const WRITE_ORDER: [&str; 10] =
 
 /// Tables a refused request may write: its session's idle expiry, the rate
 /// counters, and the audit trail of refusals.
-const MAY_CHANGE: [&str; 5] = ["sessions", "rate_limits", "sign_in_failures", "audit_log", "__diesel_schema_migrations"];
+const MAY_CHANGE: [&str; 5] =
+    ["sessions", "rate_limits", "sign_in_failures", "audit_log", "__diesel_schema_migrations"];
 
 /// Every (method, path pattern) the router serves, read from axum's `Debug`
 /// of the assembled router: its path router lists each route id with its path,

@@ -57,7 +57,10 @@ async fn posters_show_the_qr_code_and_the_box_address_of_their_place(app: TestAp
     let box_url = format!("http://{}/box/hubin?locality={wuyuan}", app.addr);
     assert!(page.contains(&box_url), "the address in text, from the request's host");
     assert!(page.contains("<svg") && page.contains("社情民意征集箱") && page.contains("五原路社区"));
-    assert!(page.contains("@page") && page.contains("size: A4"), "sized for A4 in print");
+    // Sized for A4 in print by its own style sheet (no inline styles under the CSP).
+    assert!(page.contains("/static/poster.css"));
+    let css = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/static/poster.css")).expect("poster.css");
+    assert!(css.contains("@page") && css.contains("size: A4"), "sized for A4 in print");
     assert!(page.contains("15天内评价") && page.contains(&format!("http://{}/track", app.addr)));
     // Another office's places are not found.
     assert_eq!(staff.get(&format!("/posters/locality/{other}")).await.status(), 404);

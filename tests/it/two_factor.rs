@@ -29,7 +29,7 @@ async fn enrolled_users_sign_in_with_a_code_or_a_recovery_code(app: TestApp) {
             Ok(users::table.filter(users::username.eq("admin")).select(users::totp_secret_enc).first(c)?)
         })
         .expect("read");
-    assert!(enc.is_some_and(|e| e.starts_with("v1:")));
+    assert!(enc.is_some_and(|e| e.starts_with("v2:")), "sealed by the vault, not in clear");
     let (_, page) = admin.get_text("/account/two-factor").await;
     assert!(page.contains("id=\"codes-left\">10<"), "ten recovery codes left");
 

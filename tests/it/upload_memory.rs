@@ -140,7 +140,10 @@ async fn temporaries_go_when_refused_and_when_aborted(app: TestApp) {
     assert_eq!(r.status(), 400);
     assert!(r.text().await.expect("page").contains("文件太大"));
     assert_eq!(temporaries(&app), Vec::<String>::new(), "nothing left after a refusal");
-    // And a small one that is not a photo.
+    // And a small one that is not a photo (a new connection: the server
+    // closes one whose upload it refused before reading it all).
+    let resident = app.client();
+    let token = resident.csrf().await;
     let form = Form::new()
         .text("_csrf", token)
         .text("body", "附件不是照片")

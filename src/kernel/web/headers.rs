@@ -46,7 +46,7 @@ pub async fn set(State(tls): State<bool>, req: Request, next: Next) -> Response 
         (header::CONTENT_SECURITY_POLICY, CSP),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
-        (header::REFERRER_POLICY, if private { "no-referrer" } else { "strict-origin-when-cross-origin" }),
+        (header::REFERRER_POLICY, if private { "same-origin" } else { "strict-origin-when-cross-origin" }),
         (header::HeaderName::from_static("permissions-policy"), PERMISSIONS),
         (header::HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
     ];

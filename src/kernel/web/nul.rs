@@ -141,41 +141,53 @@ fn scan_multipart(
         tx: Option<mpsc::Sender<Bytes>>,
         verdict: Option<oneshot::Receiver<bool>>,
         found: Arc<AtomicBool>,
+        // The latest chunk, handed on only when the next one comes or after
+        // the verdict: a parser that sees the closing boundary would finish
+        // the form without waiting for the stream's end (and its error).
+        held: Option<Bytes>,
     }
     let refuse = |s: &State| {
         s.found.store(true, Ordering::SeqCst);
         std::io::Error::new(std::io::ErrorKind::InvalidData, "NUL or invalid UTF-8 in a form field")
     };
-    let start = State { inner: body.into_data_stream(), tx: Some(tx), verdict: Some(verdict_rx), found };
+    let start = State { inner: body.into_data_stream(), tx: Some(tx), verdict: Some(verdict_rx), found, held: None };
     stream::unfold(start, move |mut s| async move {
-        match s.inner.next().await {
-            Some(Ok(chunk)) => {
-                if let Some(tx) = &s.tx
-                    && tx.send(chunk.clone()).await.is_err()
-                {
-                    // The scan stopped early: either it found something, or
-                    // the body is not multipart it can read (the handler's
-                    // own parser will say so).
-                    s.tx = None;
-                    // A oneshot must not be polled once it has answered.
-                    match s.verdict.as_mut().map(oneshot::Receiver::try_recv) {
-                        Some(Ok(false)) => {
-                            s.verdict = None;
-                            return Some((Err(refuse(&s)), s));
+        loop {
+            match s.inner.next().await {
+                Some(Ok(chunk)) => {
+                    if let Some(tx) = &s.tx
+                        && tx.send(chunk.clone()).await.is_err()
+                    {
+                        // The scan stopped early: either it found something, or
+                        // the body is not multipart it can read (the handler's
+                        // own parser will say so).
+                        s.tx = None;
+                        // A oneshot must not be polled once it has answered.
+                        match s.verdict.as_mut().map(oneshot::Receiver::try_recv) {
+                            Some(Ok(false)) => {
+                                s.verdict = None;
+                                s.held = None;
+                                return Some((Err(refuse(&s)), s));
+                            }
+                            Some(Ok(true) | Err(oneshot::error::TryRecvError::Closed)) => s.verdict = None,
+                            // Not yet: it is awaited at the end.
+                            Some(Err(oneshot::error::TryRecvError::Empty)) | None => {}
                         }
-                        Some(Ok(true) | Err(oneshot::error::TryRecvError::Closed)) => s.verdict = None,
-                        // Not yet: it is awaited at the end.
-                        Some(Err(oneshot::error::TryRecvError::Empty)) | None => {}
+                    }
+                    if let Some(prev) = s.held.replace(chunk) {
+                        return Some((Ok(prev), s));
                     }
                 }
-                Some((Ok(chunk), s))
-            }
-            Some(Err(e)) => Some((Err(std::io::Error::other(e)), s)),
-            None => {
-                s.tx = None;
-                match s.verdict.take()?.await {
-                    Ok(false) => Some((Err(refuse(&s)), s)),
-                    _ => None,
+                Some(Err(e)) => return Some((Err(std::io::Error::other(e)), s)),
+                None => {
+                    s.tx = None;
+                    if let Some(verdict) = s.verdict.take()
+                        && let Ok(false) = verdict.await
+                    {
+                        s.held = None;
+                        return Some((Err(refuse(&s)), s));
+                    }
+                    return s.held.take().map(|last| (Ok(last), s));
                 }
             }
         }

@@ -26,8 +26,12 @@ pub fn configured_origin(public_base_url: Option<&str>) -> Option<String> {
 /// `Host` header or the configured address names it.
 pub fn allowed(headers: &HeaderMap, own: Option<&str>) -> bool {
     let text = |name| headers.get(name).map(|v| v.to_str().unwrap_or("\u{fffd}").trim().to_ascii_lowercase());
-    if text(header::HeaderName::from_static("sec-fetch-site")).as_deref() == Some("cross-site") {
-        return false;
+    match text(header::HeaderName::from_static("sec-fetch-site")).as_deref() {
+        Some("cross-site") => return false,
+        // The browser's own word, which a page cannot forge; its `Origin` may
+        // then be `null` (a page whose referrer policy withholds it).
+        Some("same-origin") => return true,
+        _ => {}
     }
     let Some(origin) = text(header::ORIGIN) else { return true };
     if own.is_some_and(|o| o == origin) {
@@ -81,6 +85,7 @@ mod tests {
         assert!(!allowed(&headers(&[("sec-fetch-site", "cross-site")]), own));
         assert!(!allowed(&headers(&[("host", "127.0.0.1:8080"), ("origin", "https://evil.example")]), own));
         assert!(!allowed(&headers(&[("host", "127.0.0.1:8080"), ("origin", "null")]), own));
+        assert!(allowed(&headers(&[("sec-fetch-site", "same-origin"), ("origin", "null")]), own));
         assert!(!allowed(&headers(&[("origin", "http://127.0.0.1:8080")]), None), "no Host to compare with");
     }
 }
