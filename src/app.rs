@@ -91,13 +91,15 @@ pub fn router(state: AppState) -> Router {
             .layer(CatchPanicLayer::new())
             .layer(CompressionLayer::new())
             .layer(from_fn_with_state(limits, body_limit))
-            // The edge checks, before any session, CSRF check or handler.
-            .layer(from_fn_with_state(own_origin, origin::check))
-            .layer(from_fn(nul::refuse))
+            // Outside the edge checks: the NUL check reads whole form bodies,
+            // which a slow client must not be able to stretch forever.
             .layer(TimeoutLayer::with_status_code(
                 StatusCode::REQUEST_TIMEOUT,
                 Duration::from_secs(cfg.request_timeout_secs),
-            )),
+            ))
+            // The edge checks, before any session, CSRF check or handler.
+            .layer(from_fn_with_state(own_origin, origin::check))
+            .layer(from_fn(nul::refuse)),
     )
 }
 

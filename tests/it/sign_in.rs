@@ -1,6 +1,6 @@
 //! The sign-in throttle (issue 16): wrong passwords from one address slow that
 //! address, never the owner elsewhere; a lock only for an account tried from
-//! many addresses, lifted by the owner's texted code, the sysadmin or the CLI;
+//! many addresses, lifted by the owner's texted code, the security admin or the CLI;
 //! a password change, a reset, a lock and a disable end sessions. The app
 //! trusts `X-Forwarded-For` here, so each client can come from its own address.
 
@@ -43,6 +43,7 @@ behind_the_proxy!(
     the_security_admin_and_the_cli_unlock,
     a_password_change_ends_the_other_sessions,
     a_reset_a_lock_and_a_disable_end_every_session,
+    an_ended_session_is_not_written_back,
 );
 
 async fn spawn(kind: Kind) -> Option<TestApp> {
@@ -345,4 +346,23 @@ async fn a_reset_a_lock_and_a_disable_end_every_session(app: TestApp) {
     let (a, b) = (app.login_as("gaomiao").await, app.login_as("gaomiao").await);
     attack_from_many_addresses(&app, "gaomiao").await;
     assert!(!signed_in(&a).await && !signed_in(&b).await, "a lock ends all");
+}
+
+/// A request that loaded its session before the session was ended (a slow
+/// upload while the password changes) saves it at its end: the row must stay
+/// gone, or the ended session would live on.
+async fn an_ended_session_is_not_written_back(app: TestApp) {
+    use tower_sessions::session::{Id, Record};
+    use tower_sessions::session_store::SessionStore;
+    let store = xieshang::kernel::auth::session_store::DbSessionStore::new(app.db.clone());
+    let mut record = Record {
+        id: Id::default(),
+        data: Default::default(),
+        expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+    };
+    store.create(&mut record).await.expect("create");
+    assert!(store.load(&record.id).await.expect("load").is_some());
+    store.delete(&record.id).await.expect("end it");
+    store.save(&record).await.expect("the late save");
+    assert!(store.load(&record.id).await.expect("load").is_none(), "an ended session came back");
 }

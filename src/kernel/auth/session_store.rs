@@ -113,19 +113,12 @@ impl SessionStore for DbSessionStore {
         }
         self.db
             .write(move |c| {
-                let n = diesel::update(sessions::table.find(&id))
+                // Update only: new sessions come through `create`. A row that is
+                // gone was ended (password change, reset, lock, sign-out) while
+                // this request ran; writing it back would revive the session.
+                diesel::update(sessions::table.find(&id))
                     .set((sessions::data.eq(&data), sessions::expiry_date.eq(expiry), sessions::user_id.eq(user)))
                     .execute(c)?;
-                if n == 0 {
-                    diesel::insert_into(sessions::table)
-                        .values((
-                            sessions::id.eq(&id),
-                            sessions::data.eq(&data),
-                            sessions::expiry_date.eq(expiry),
-                            sessions::user_id.eq(user),
-                        ))
-                        .execute(c)?;
-                }
                 Ok(())
             })
             .await

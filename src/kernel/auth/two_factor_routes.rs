@@ -31,6 +31,10 @@ pub const CODE_PATH: &str = "/login/code";
 /// The account that passed its password and owes a code, and where it goes next.
 const PENDING_KEY: &str = "2fa_uid";
 const PENDING_NEXT_KEY: &str = "2fa_next";
+/// When the password was accepted: the code must follow within minutes, so a
+/// half-finished sign-in cannot outlive a password change or a lock for long.
+const PENDING_AT_KEY: &str = "2fa_at";
+const PENDING_MINUTES: i64 = 5;
 
 pub fn router() -> Router<AppState> {
     Router::new().route(ENROL_PATH, get(enrol_page).post(confirm)).route(CODE_PATH, get(code_page).post(check_code))
@@ -71,6 +75,7 @@ pub async fn after_password(st: &AppState, session: &Session, uid: UserId, next:
     if second_factor {
         session.insert(PENDING_KEY, uid.0).await.map_err(internal)?;
         session.insert(PENDING_NEXT_KEY, next).await.map_err(internal)?;
+        session.insert(PENDING_AT_KEY, t.and_utc().timestamp()).await.map_err(internal)?;
         return Ok(Redirect::to(CODE_PATH).into_response());
     }
     sign_in(session, uid).await?;
@@ -117,6 +122,16 @@ async fn check_code(
     let Some(uid) = session.get::<i64>(PENDING_KEY).await.ok().flatten().map(UserId) else {
         return Ok(Redirect::to("/login").into_response());
     };
+    // The password step is recent, and the account is still allowed in.
+    let at = session.get::<i64>(PENDING_AT_KEY).await.ok().flatten().unwrap_or(0);
+    let now = crate::kernel::time::now();
+    let fresh = now.and_utc().timestamp().saturating_sub(at) <= PENDING_MINUTES * 60;
+    let user = st.db.read(move |c| super::store::find_unscoped(c, uid)).await?;
+    let allowed = user.is_some_and(|u| !u.disabled && !super::throttle::is_locked(u.locked_until, now));
+    if !fresh || !allowed {
+        let _ = session.remove::<i64>(PENDING_KEY).await;
+        return Ok(Redirect::to("/login").into_response());
+    }
     let window = Duration::minutes(CODE_WINDOW_MINUTES);
     let key = throttle_key(uid);
     let k = key.clone();

@@ -43,7 +43,11 @@ impl KeyPlace {
     pub fn of(config: &Config) -> KeyPlace {
         match config.personal_data_key.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
             Some(_) => KeyPlace::Config,
-            None => KeyPlace::File(config.data_dir.join(KEY_FILE)),
+            // Absolute: the operator reads it later, from another directory.
+            None => {
+                let path = config.data_dir.join(KEY_FILE);
+                KeyPlace::File(std::path::absolute(&path).unwrap_or(path))
+            }
         }
     }
 }

@@ -14,8 +14,13 @@ use crate::kernel::db::{Db, DbConn};
 use crate::kernel::error::AppResult;
 
 /// (table, column) of every long-lived encrypted value. Fixed names, never input.
-pub const COLUMNS: &[(&str, &str)] =
-    &[("users", "phone_enc"), ("opinions", "submitter_name"), ("opinions", "submitter_phone")];
+pub const COLUMNS: &[(&str, &str)] = &[
+    ("users", "phone_enc"),
+    // Administrators' TOTP secrets: left under a retired key they could not sign in.
+    ("users", "totp_secret_enc"),
+    ("opinions", "submitter_name"),
+    ("opinions", "submitter_phone"),
+];
 
 /// Values checked at start: the oldest and newest few of each column, so a key
 /// missing from the ring shows whether it made the first values or the last.
@@ -51,8 +56,9 @@ pub struct Reencrypted {
     pub batches: u64,
 }
 
-/// Values per transaction: short transactions, so the app keeps serving while
-/// a large database is re-encrypted.
+/// Values per transaction: short transactions, so an interrupted run keeps
+/// what it did and `keys reencrypt` resumes (servers stay stopped meanwhile:
+/// they hold the old ring).
 const BATCH: i64 = 500;
 
 /// Re-encrypts every stored value not yet under the vault's newest key and

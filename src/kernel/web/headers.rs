@@ -5,7 +5,8 @@
 //!   injected `<script>` or `style=` does nothing.
 //! - Pages are never framed (clickjacking) nor sniffed as another type.
 //! - The tracking pages carry a resident's code in the address, and the
-//!   sign-in pages a meeting's token: they send no `Referer` at all; other
+//!   sign-in pages a meeting's token: they send a `Referer` only within the
+//!   site (`same-origin`, which keeps the `Origin` of their own forms); other
 //!   pages send only the origin to other sites.
 //! - No page uses the camera, microphone or location through the browser's
 //!   APIs (the file input's `capture` opens the phone's camera app, which the
