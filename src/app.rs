@@ -120,12 +120,22 @@ pub fn metrics_router(state: AppState) -> Router {
 /// only the number is chosen here. axum's own per-extractor default (2 MB) is
 /// switched off: it would refuse uploads, and this limit already holds.
 async fn body_limit(State(limits): State<BodyLimits>, req: Request<Body>, next: Next) -> Response {
-    let limit = if csrf::is_multipart(req.headers()) { limits.upload } else { limits.body };
+    let multipart = csrf::is_multipart(req.headers());
+    let limit = if multipart { limits.upload } else { limits.body };
+    let (parts, body) = req.into_parts();
     let inner = DefaultBodyLimit::disable().layer(next.map_request(|r: Request<Limited<Body>>| r.map(Body::new)));
-    match RequestBodyLimitLayer::new(limit).layer(inner).oneshot(req).await {
-        Ok(res) => res.map(Body::new),
-        Err(never) => match never {},
+    let res =
+        match RequestBodyLimitLayer::new(limit).layer(inner).oneshot(Request::from_parts(parts.clone(), body)).await {
+            Ok(res) => res.map(Body::new),
+            Err(never) => match never {},
+        };
+    // tower-http's own 413 is a line of English: the user gets a page in their
+    // language saying what to do (a page the app rendered is left alone).
+    if res.status() == StatusCode::PAYLOAD_TOO_LARGE && !errors::is_html(&res) {
+        let key = if multipart { "error.upload_too_large" } else { "error.too_large" };
+        return errors::edge_page(&parts, StatusCode::PAYLOAD_TOO_LARGE, key).await;
     }
+    res
 }
 
 /// Every job kind the app runs, and which run periodically: the kernel's and
@@ -274,7 +284,12 @@ mod tests {
         let mut b = b"--B\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhi\r\n".to_vec();
         for (i, n) in files.iter().enumerate() {
             b.extend_from_slice(
-                format!("--B\r\nContent-Disposition: form-data; name=\"f\"; filename=\"{i}.jpg\"\r\n\r\n").as_bytes(),
+                // A browser sends an input left empty with no file name.
+                match n {
+                    0 => "--B\r\nContent-Disposition: form-data; name=\"f\"; filename=\"\"\r\n\r\n".to_string(),
+                    _ => format!("--B\r\nContent-Disposition: form-data; name=\"f\"; filename=\"{i}.jpg\"\r\n\r\n"),
+                }
+                .as_bytes(),
             );
             b.extend(std::iter::repeat_n(b'x', *n));
             b.extend_from_slice(b"\r\n");
@@ -312,6 +327,8 @@ mod tests {
         // Everything else keeps the small limit.
         let form = |n: usize| Request::post("/form").body(Body::from("x".repeat(n))).expect("request");
         assert_eq!(send(form(1000)).await, (StatusCode::OK, "1000".to_string()));
-        assert_eq!(send(form(2000)).await.0, StatusCode::PAYLOAD_TOO_LARGE);
+        let (status, page) = send(form(2000)).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert!(page.contains("提交的内容太大"), "a page in the user's language: {page}");
     }
 }

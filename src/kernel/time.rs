@@ -75,12 +75,24 @@ pub fn local_time(t: &NaiveDateTime) -> NaiveDateTime {
 const DATE_YEARS: std::ops::RangeInclusive<i32> = 1900..=2100;
 
 /// Dates as people type and write them (forms, rosters): 2026-03-01, 2026/3/1, 2026.3.1, 20260301.
+/// Full-width digits and signs (a Chinese keyboard's) are read as plain ones.
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    let s = crate::kernel::web::form::halfwidth(s);
     let s = s.trim();
     ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日"]
         .iter()
         .find_map(|fmt| NaiveDate::parse_from_str(s, fmt).ok())
         .filter(|d| DATE_YEARS.contains(&d.year()))
+}
+
+/// Written as a date, year, month and day, but no such day exists
+/// (2026-02-30): the form says so rather than calling it a format error.
+pub fn is_missing_day(s: &str) -> bool {
+    let s = crate::kernel::web::form::halfwidth(s);
+    let parts: Vec<u32> =
+        s.split(|c: char| !c.is_ascii_digit()).filter(|p| !p.is_empty()).filter_map(|p| p.parse().ok()).collect();
+    matches!(parts.as_slice(), [y, m, d] if (1900..=2100).contains(y) && (1..=12).contains(m) && (1..=31).contains(d))
+        && parse_date(&s).is_none()
 }
 
 #[cfg(test)]
@@ -94,6 +106,9 @@ mod tests {
             assert_eq!(parse_date(s), d, "{s}");
         }
         assert_eq!(parse_date("2026-02-30"), None);
+        assert!(is_missing_day("2026-02-30") && is_missing_day("2026年4月31日"));
+        assert!(!is_missing_day("2026-02-28") && !is_missing_day("2026-13-01") && !is_missing_day("昨天"));
+        assert_eq!(parse_date("２０２６－０３－０１"), d, "full-width, as a Chinese keyboard types it");
         assert_eq!(parse_date("262143-12-31"), None, "chrono's last day: a filter adds one to it");
         assert_eq!(parse_date("1899-12-31"), None);
         assert_eq!(parse_date("昨天"), None);

@@ -65,6 +65,18 @@ pub fn may_sign_in(planned_at: NaiveDateTime, held_at: Option<NaiveDateTime>, no
     (now >= planned_at - Duration::hours(2) && day_of(planned_at)) || held_at.is_some_and(day_of)
 }
 
+/// When the record form proposes the meeting was held: when it was, else
+/// when it was planned, but never later than `now` (a record of a meeting
+/// planned for next week, written early because it was brought forward,
+/// would otherwise be refused as held in the future).
+pub fn record_prefill(
+    held: Option<NaiveDateTime>,
+    planned: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> Option<NaiveDateTime> {
+    held.or(planned).map(|t| t.min(now))
+}
+
 /// The members staff ticked present, each once: a form may repeat a box
 /// (a double click, a crafted post), which must not count twice nor be
 /// refused as an unknown member.
@@ -159,6 +171,18 @@ mod tests {
 
     fn t(s: &str) -> NaiveDateTime {
         NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("time")
+    }
+
+    #[test]
+    fn the_record_proposes_a_time_that_has_passed() {
+        let now = t("2026-12-04 02:00");
+        assert_eq!(record_prefill(None, Some(t("2026-12-01 01:00")), now), Some(t("2026-12-01 01:00")));
+        assert_eq!(record_prefill(None, Some(t("2026-12-09 01:00")), now), Some(now), "planned next week");
+        assert_eq!(
+            record_prefill(Some(t("2026-12-02 03:00")), Some(t("2026-12-09 01:00")), now),
+            Some(t("2026-12-02 03:00"))
+        );
+        assert_eq!(record_prefill(None, None, now), None);
     }
 
     #[test]

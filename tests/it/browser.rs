@@ -268,6 +268,20 @@ async fn a_resident_submits_from_a_phone_and_follows_the_code() {
     b.client.goto(&app.url(&format!("/box/hubin?locality={locality}"))).await.expect("open box");
     assert!(b.text("section.box p.lead").await.contains("五原路社区"));
     b.fill("textarea[name=body]", "金河湾小区3号楼前的路灯坏了，晚上很黑，老人出门不方便。").await;
+    b.fill("input[name=name]", "王秀兰").await;
+    // Large print halfway through: what was typed is still there.
+    b.click("#elder-toggle").await;
+    let typed = b
+        .client
+        .execute(
+            "return [document.querySelector('textarea[name=body]').value, document.querySelector('input[name=name]').value, document.documentElement.className]",
+            vec![],
+        )
+        .await
+        .expect("read the form");
+    assert_eq!(typed[0], "金河湾小区3号楼前的路灯坏了，晚上很黑，老人出门不方便。", "{typed}");
+    assert_eq!(typed[1], "王秀兰");
+    assert!(typed[2].as_str().unwrap_or_default().contains("large"), "{typed}");
     let dir = tempfile::tempdir().expect("dir");
     let photo = dir.path().join("路灯.png");
     std::fs::write(&photo, crate::org::PNG).expect("photo");
@@ -275,8 +289,25 @@ async fn a_resident_submits_from_a_phone_and_follows_the_code() {
     file.send_keys(&photo.to_string_lossy()).await.expect("choose photo");
     b.fill("input[name=phone]", "13903980001").await;
     b.shot("box").await;
-    b.click("#box-form button[type=submit]").await;
+    // A double tap on 提交 sends the form once.
+    b.client.execute("document.body.dataset.stale = '1'", vec![]).await.expect("mark page");
+    b.client
+        .execute(
+            "var f = document.querySelector('#box-form'); f.requestSubmit(); f.requestSubmit(); return true",
+            vec![],
+        )
+        .await
+        .expect("submit twice");
     let code = b.text("#tracking-code").await.replace(' ', "");
+    let filed: i64 = app
+        .db
+        .read_blocking(|c| {
+            use diesel::prelude::*;
+            use xieshang::kernel::db::schema::opinions;
+            Ok(opinions::table.filter(opinions::body.like("金河湾小区3号楼前的路灯坏了%")).count().get_result(c)?)
+        })
+        .expect("count");
+    assert_eq!(filed, 1, "one case for one concern");
     assert_eq!(code.len(), 10, "a tracking code: {code}");
     assert!(b.text("#submitted").await.contains("提交成功"));
     b.shot("submitted").await;
@@ -356,6 +387,21 @@ async fn staff_assign_a_department_answers_the_resident_rates() {
     b.login(&app, "dept", DEMO_PASSWORD).await;
     b.client.goto(&app.url(&case_path)).await.expect("case");
     b.click("#do-sign").await;
+    // A refused form comes back with what was typed (99 days is too many).
+    b.client
+        .execute("document.querySelector(\"form[action$='/extension']\").closest('details').open = true", vec![])
+        .await
+        .expect("open");
+    b.fill("form[action$='/extension'] input[name=days]", "99").await;
+    b.fill("form[action$='/extension'] input[name=reason]", "需要协调燃气公司迁改管线。").await;
+    b.click("form[action$='/extension'] button[type=submit]").await;
+    assert!(!b.text("p.flash.bad").await.is_empty());
+    let kept = b
+        .client
+        .execute("return document.querySelector(\"form[action$='/extension'] input[name=reason]\").value", vec![])
+        .await
+        .expect("read");
+    assert_eq!(kept, "需要协调燃气公司迁改管线。", "what was typed comes back");
     b.fill("#answer-form textarea[name=note]", "已补装井盖并设置警示标志，同时排查了周边井盖。").await;
     b.click("#answer-form button[type=submit]").await;
     assert_eq!(b.text("#case-status").await, "答复审核中");

@@ -439,6 +439,19 @@ async fn another_office_sees_nothing_and_bad_input_changes_nothing(app: TestApp)
     let r = staff.post_form("/consultations", &[("title", "某议题"), ("codes", "NOPE0000")]).await;
     let (_, page) = staff.get_text(&location(&r)).await;
     assert!(page.contains("查询码不存在"));
+    // Another office's case is not raised from, nor its status shown.
+    let jianhe_office = app.office_id("涧河街道").to_string();
+    let theirs = submit_opinion(&app.client(), &[("body", "涧河街道路灯不亮。"), ("office", &jianhe_office)]).await;
+    let r = staff.post_form("/consultations", &[("title", "借用议题"), ("codes", &theirs)]).await;
+    let (_, page) = staff.get_text(&location(&r)).await;
+    assert!(page.contains("查询码不存在"), "{page}");
+    let made: i64 = app
+        .db
+        .read_blocking(|c| {
+            Ok(consultations::table.filter(consultations::title.eq("借用议题")).count().get_result(c)?)
+        })
+        .expect("count");
+    assert_eq!(made, 0);
     let page = post_ok(&staff, &format!("/consultations/{id}/decide"), &[("decision", "reject")]).await;
     assert!(page.contains("不予立项请写明理由") && page.contains("待审核"));
     let page = post_ok(&staff, &format!("/consultations/{id}/record"), &[("record", "还没开")]).await;

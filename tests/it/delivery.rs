@@ -93,23 +93,38 @@ async fn an_urgent_case_alerts_its_handler_at_once(app: TestApp) {
 struct Gateway {
     seen: Vec<(Option<String>, serde_json::Value)>,
     answers: Vec<StatusCode>,
+    /// Requests that followed a redirect the gateway answered.
+    stolen: usize,
 }
 
 async fn fake_gateway() -> (String, Arc<Mutex<Gateway>>) {
     let state = Arc::new(Mutex::new(Gateway::default()));
     let shared = state.clone();
-    let app = axum::Router::new().route(
-        "/send",
-        axum::routing::post(move |headers: HeaderMap, axum::Json(body): axum::Json<serde_json::Value>| {
-            let shared = shared.clone();
-            async move {
-                let mut g = shared.lock().expect("gateway");
-                let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).map(String::from);
-                g.seen.push((auth, body));
-                if g.answers.is_empty() { StatusCode::OK } else { g.answers.remove(0) }
-            }
-        }),
-    );
+    let thief = state.clone();
+    let app = axum::Router::new()
+        .route(
+            "/send",
+            axum::routing::post(move |headers: HeaderMap, axum::Json(body): axum::Json<serde_json::Value>| {
+                let shared = shared.clone();
+                async move {
+                    let mut g = shared.lock().expect("gateway");
+                    let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).map(String::from);
+                    g.seen.push((auth, body));
+                    let answer = if g.answers.is_empty() { StatusCode::OK } else { g.answers.remove(0) };
+                    (answer, [(axum::http::header::LOCATION, "/stolen")])
+                }
+            }),
+        )
+        .route(
+            "/stolen",
+            axum::routing::any(move || {
+                let thief = thief.clone();
+                async move {
+                    thief.lock().expect("gateway").stolen += 1;
+                    StatusCode::OK
+                }
+            }),
+        );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move { axum::serve(listener, app).await.expect("gateway") });
@@ -221,4 +236,13 @@ async fn texts_go_through_the_http_gateway_once_each(app: TestApp) {
         })
         .expect("jobs");
     assert_eq!(pending, 0, "a refusal is final");
+    // A gateway that redirects: the number and the token go nowhere else.
+    gateway.lock().expect("gateway").answers = vec![StatusCode::TEMPORARY_REDIRECT];
+    let other = submit_opinion(&resident, &[("body", "建设路的路灯坏了三盏。"), ("phone", "13903981235")]).await;
+    post_ok(&admin, &format!("/opinions/{}/act", app.opinion_id(&other)), &[("action", "accept")]).await;
+    run_jobs(&worker).await;
+    let t = texts(&app);
+    assert_eq!(t.len(), 3);
+    assert_eq!(t[2].0, "failed", "a redirect is not followed and not retried");
+    assert_eq!(gateway.lock().expect("gateway").stolen, 0);
 }

@@ -73,9 +73,10 @@ async fn stored_files_round_trip_within_the_committee(app: TestApp) {
     assert!(app.db.read(move |c| files::find_row(c, &other, id)).await.expect("find").is_none());
 
     // Sent back with its type, inline (an image), never sniffed.
-    let res = files::download(&row, bytes);
+    let res = files::download(&row, bytes, files::Audience::Private);
     assert_eq!(res.headers()["content-type"], "image/png");
     assert!(res.headers()["content-disposition"].to_str().unwrap_or("").starts_with("inline;"));
+    assert_eq!(res.headers()["cache-control"], "private, no-store", "case photos stay off shared computers");
     assert_eq!(res.headers()["x-content-type-options"], "nosniff");
 }
 

@@ -90,11 +90,15 @@ async fn a_code_that_finds_nothing_gets_the_search_again(app: TestApp) {
     assert!(page.contains("三门峡市湖滨区政协") && page.contains("0398-2812345"), "whom to call");
     assert!(page.contains("href=\"/\""), "back to the front page, not the login");
     // A code of the wrong form: the same help.
-    let (status, page) = resident.get_text("/track?code=12O").await;
+    let (status, page) = resident.get_text("/track?code=23X").await;
     assert_eq!(status, 400);
     assert!(
         page.contains("查询码应为10位字母和数字") && page.contains("name=\"code\"") && page.contains("0398-2812345")
     );
+    // A zero or a one, as people misread a code: said so.
+    let (status, page) = resident.get_text("/track?code=3ABC0DEF2G").await;
+    assert_eq!(status, 400);
+    assert!(page.contains("查询码里不会有数字 0、1") && page.contains("0398-2812345"), "{page}");
     let (status, _) = resident.get_text("/track/not-a-code").await;
     assert_eq!(status, 404);
 

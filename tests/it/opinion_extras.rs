@@ -118,6 +118,11 @@ async fn the_district_sets_categories_and_routes_and_the_case_page_preselects(ap
     let page =
         post_ok(&admin, "/opinions/settings/categories", &[("parent", &major), ("code", "0201"), ("name", "x")]).await;
     assert!(page.contains("代码格式不对"));
+    let page =
+        post_ok(&admin, "/opinions/settings/categories", &[("parent", &major), ("code", ""), ("name", "电梯维修")])
+            .await;
+    assert!(page.contains("已经有这个名称的类别"), "one name once under a class");
+    assert_eq!(audited(&app, "opinion_category.create"), 1);
 
     // A 涧河街道 case in the new category preselects the routed handler; a
     // 会兴街道 one falls back to the major class's committee-wide route.

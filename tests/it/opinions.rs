@@ -251,10 +251,12 @@ async fn repeated_submissions_meet_a_question_then_a_limit(app: TestApp) {
     let before = count();
     let r = post_to_box(&c, &[("body", "第四次")], None).await;
     assert_eq!(r.status(), 400);
-    assert!(r.text().await.unwrap_or_default().contains("请回答"), "asked again, with a new question");
+    let page = r.text().await.unwrap_or_default();
+    assert!(page.contains("请回答") && page.contains("请先回答下面这道算术题"), "asked, not told it was wrong: {page}");
     let (token, _) = challenge(&c).await;
     let r = post_to_box(&c, &[("body", "第四次"), ("challenge_token", &token), ("challenge_answer", "99")], None).await;
     assert_eq!(r.status(), 400, "a wrong answer is refused");
+    assert!(r.text().await.unwrap_or_default().contains("答案不对"));
     assert_eq!(count(), before);
 
     // With the right answer it goes through; one phone at most 5 times a day.
@@ -310,6 +312,9 @@ async fn unsatisfied_reopens_once(app: TestApp) {
     walk_to_answered(&app, &admin, &dept, id).await;
     resident.post_form(&format!("/track/{code}/rate"), &[("rating", "unsatisfied"), ("comment", "还是堵")]).await;
     assert_eq!(status_of(&app, id), "in_progress", "reopened");
+    // While it is handled again the resident still reads the answer they rated.
+    let (_, page) = resident.get_text(&format!("/track/{code}")).await;
+    assert!(page.contains("id=\"earlier-answer\"") && page.contains("已处理。"), "{page}");
     act(&dept, id, &[("action", "answer"), ("note", "已彻底疏通并更换管道。")]).await;
     act(&admin, id, &[("action", "approve")]).await;
     resident.post_form(&format!("/track/{code}/rate"), &[("rating", "unsatisfied")]).await;
@@ -334,7 +339,18 @@ async fn duplicates_merge_and_every_submitter_hears(app: TestApp) {
     // The second submitter follows the merged case and is told of its progress.
     act(&admin, m, &[("action", "accept")]).await;
     let (_, page) = b.get_text(&format!("/track/{second}")).await;
-    assert!(page.contains("已受理"));
+    assert!(page.contains("已受理") && page.contains("id=\"merged-note\""));
+    // The second resident sees their own words and code, never the first's.
+    assert!(page.contains("幸福路建设路交叉口的红绿灯坏了") && page.contains(&second), "{page}");
+    assert!(!page.contains("幸福路和建设路交叉口") && !page.contains(&first), "{page}");
+    // The answer reaches both; only the first resident rates it.
+    let dept = app.login_as("dept").await;
+    walk_to_answered(&app, &admin, &dept, m).await;
+    let (_, page) = b.get_text(&format!("/track/{second}")).await;
+    assert!(page.contains("已处理。") && !page.contains("id=\"rate\""), "{page}");
+    b.post_form(&format!("/track/{second}/rate"), &[("rating", "unsatisfied")]).await;
+    assert_eq!(status_of(&app, m), "answered", "the merged resident cannot rate the other case");
+    assert_eq!(status_of(&app, d), "merged");
     let queued: Vec<String> = app
         .db
         .read_blocking(|c| Ok(jobs::table.filter(jobs::kind.eq("opinions.notify")).select(jobs::payload).load(c)?))

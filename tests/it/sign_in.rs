@@ -39,6 +39,7 @@ macro_rules! behind_the_proxy {
 behind_the_proxy!(
     wrong_passwords_from_one_address_do_not_stop_the_owner_elsewhere,
     one_address_is_throttled_after_ten_failures,
+    tries_sent_at_once_are_counted_like_tries_in_a_row,
     many_addresses_lock_and_the_owner_unlocks_by_texted_code,
     the_security_admin_and_the_cli_unlock,
     a_password_change_ends_the_other_sessions,
@@ -176,6 +177,22 @@ async fn wrong_passwords_from_one_address_do_not_stop_the_owner_elsewhere(app: T
     let auditor = app.login_as("auditor").await;
     let (_, log) = auditor.get_text("/audit?action=auth.").await;
     assert!(log.contains("多次输错，登录须回答问题") && log.contains("198.51.100.7"));
+}
+
+async fn tries_sent_at_once_are_counted_like_tries_in_a_row(app: TestApp) {
+    // 30 names at once from one address: only 10 passwords are checked.
+    let bot = Arc::new(client_at(&app, "198.51.100.77"));
+    let tries = (0..30).map(|i| {
+        let bot = bot.clone();
+        tokio::spawn(async move { try_login(&bot, &format!("guess{i}"), "Guess-at-once-1").await.0 })
+    });
+    let mut statuses = Vec::new();
+    for t in tries {
+        statuses.push(t.await.expect("try"));
+    }
+    let checked = statuses.iter().filter(|s| **s == 200).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!((checked, refused), (10, 20), "{statuses:?}");
 }
 
 async fn one_address_is_throttled_after_ten_failures(app: TestApp) {

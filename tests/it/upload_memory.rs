@@ -138,8 +138,32 @@ async fn temporaries_go_when_refused_and_when_aborted(app: TestApp) {
     );
     let r = resident.http.post(app.url("/box/hubin")).multipart(form).send().await.expect("submit");
     assert_eq!(r.status(), 400);
-    assert!(r.text().await.expect("page").contains("文件太大"));
+    let page = r.text().await.expect("page");
+    assert!(page.contains("文件太大") && page.contains(">附件太大</textarea>"), "what was typed is kept: {page}");
     assert_eq!(temporaries(&app), Vec::<String>::new(), "nothing left after a refusal");
+    // Seven photos, or an empty one: the same, the text kept, nothing filed.
+    let before = count_opinions(&app);
+    let mut seven = Form::new().text("_csrf", token.clone()).text("body", "七张照片").text("name", "李大爷");
+    for i in 0..7 {
+        seven = seven
+            .part("photo", Part::bytes(png(20, 10)).file_name(format!("{i}.png")).mime_str("image/png").expect("mime"));
+    }
+    let r = resident.http.post(app.url("/box/hubin")).multipart(seven).send().await.expect("submit");
+    assert_eq!(r.status(), 400);
+    let page = r.text().await.expect("page");
+    assert!(
+        page.contains("文件太多") && page.contains(">七张照片</textarea>") && page.contains("value=\"李大爷\""),
+        "{page}"
+    );
+    let empty = Form::new()
+        .text("_csrf", token.clone())
+        .text("body", "空照片")
+        .part("photo", Part::bytes(Vec::new()).file_name("空.png").mime_str("image/png").expect("mime"));
+    let r = resident.http.post(app.url("/box/hubin")).multipart(empty).send().await.expect("submit");
+    assert_eq!(r.status(), 400);
+    let page = r.text().await.expect("page");
+    assert!(page.contains("这个文件是空的") && page.contains(">空照片</textarea>"), "{page}");
+    assert_eq!(count_opinions(&app), before, "nothing filed");
     // And a small one that is not a photo (a new connection: the server
     // closes one whose upload it refused before reading it all).
     let resident = app.client();

@@ -307,11 +307,14 @@ impl DetailTemplate {
     fn research(&self) -> bool {
         self.a.kind == Kind::Research
     }
+    fn record_at(&self) -> Option<chrono::NaiveDateTime> {
+        crate::meetings::model::record_prefill(self.a.held_at, Some(self.a.planned_at), crate::kernel::time::now())
+    }
     fn date_value(&self) -> String {
-        crate::kernel::calendar::model::shanghai_date(self.a.when()).to_string()
+        self.record_at().map(|t| crate::kernel::calendar::model::shanghai_date(t).to_string()).unwrap_or_default()
     }
     fn time_value(&self) -> String {
-        crate::kernel::time::local(&self.a.when()).split_off(11)
+        self.record_at().map(|t| crate::kernel::time::local(&t).split_off(11)).unwrap_or_default()
     }
 }
 

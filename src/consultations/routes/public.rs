@@ -75,5 +75,5 @@ async fn photo(State(st): State<AppState>, Path((code, id, file)): Path<(String,
         })
         .await?
         .ok_or(AppError::NotFound)?;
-    st.files.respond(&row).await
+    st.files.respond(&row, crate::kernel::files::Audience::Public).await
 }

@@ -194,15 +194,14 @@ impl DetailTemplate {
         self.is(Status::Approved) || self.is(Status::Planned)
     }
     /// The record form's date and time: when it was held, or was planned.
+    fn record_at(&self) -> Option<chrono::NaiveDateTime> {
+        crate::meetings::model::record_prefill(self.c.held_at, self.c.planned_at, crate::kernel::time::now())
+    }
     fn date_value(&self) -> String {
-        self.c
-            .held_at
-            .or(self.c.planned_at)
-            .map(|t| crate::kernel::calendar::model::shanghai_date(t).to_string())
-            .unwrap_or_default()
+        self.record_at().map(|t| crate::kernel::calendar::model::shanghai_date(t).to_string()).unwrap_or_default()
     }
     fn time_value(&self) -> String {
-        self.c.held_at.or(self.c.planned_at).map(|t| crate::kernel::time::local(&t).split_off(11)).unwrap_or_default()
+        self.record_at().map(|t| crate::kernel::time::local(&t).split_off(11)).unwrap_or_default()
     }
 }
 

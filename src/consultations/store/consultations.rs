@@ -146,11 +146,7 @@ pub fn propose(conn: &mut DbConn, actor: &Actor, t: &Topic) -> AppResult<Consult
     for code in model::parse_codes(&t.codes) {
         let code =
             crate::opinions::model::normalize_code(&code).ok_or(AppError::BadRequest("consultation.bad_code"))?;
-        let id: Option<OpinionId> = opinions::table
-            .filter(opinions::code.eq(&code).and(opinions::committee_id.eq(actor.committee_id)))
-            .select(opinions::id)
-            .first(conn)
-            .optional()?;
+        let id = crate::opinions::store::cases::linkable_by_code(conn, actor, office, &code)?;
         cases.push(id.ok_or(AppError::BadRequest("consultation.bad_code"))?);
     }
     cases.sort();

@@ -95,8 +95,21 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
         match parts.extensions.get::<Actor>() {
             Some(a) => Ok(CurrentUser(a.clone())),
             None => {
-                let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-                let q = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
+                // After signing in, a GET goes back where it was; a form sent
+                // while signed out goes back to the page it was sent from
+                // (its address answers only POST), when that is on this site.
+                let next = if parts.method == axum::http::Method::GET {
+                    parts.uri.path_and_query().map(|p| p.as_str().to_string())
+                } else {
+                    parts
+                        .headers
+                        .get(axum::http::header::REFERER)
+                        .and_then(|r| r.to_str().ok())
+                        .and_then(|r| r.parse::<axum::http::Uri>().ok())
+                        .and_then(|u| u.path_and_query().map(|p| p.as_str().to_string()))
+                };
+                let next = next.unwrap_or_else(|| "/".to_string());
+                let q = serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default();
                 Err(Redirect::to(&format!("/login?{q}")).into_response())
             }
         }

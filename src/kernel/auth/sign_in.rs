@@ -60,35 +60,12 @@ pub struct Attempt<'a> {
 pub async fn login(db: &Db, a: Attempt<'_>) -> AppResult<LoginOutcome> {
     let (login, ip) = (a.login.to_string(), a.ip.to_string());
     let t = now();
-    let (l, i) = (login.clone(), ip.clone());
-    let recent = db.read(move |c| recent(c, &l, &i, t)).await?;
-    match throttle::gate(recent, t) {
-        Gate::Throttled { minutes } => {
-            let (l, i) = (login.clone(), ip.clone());
-            db.write(move |c| {
-                audit_attempt(c, &l, "auth.throttled", serde_json::json!({ "ip": i, "minutes": minutes }))
-            })
-            .await?;
-            return Ok(LoginOutcome::Throttled { minutes });
-        }
-        Gate::Challenge if a.answer != Some(true) => {
-            let wrong_answer = a.answer == Some(false);
-            if wrong_answer {
-                // A wrong answer counts as a failure of the address: a script
-                // guessing answers is throttled like one guessing passwords.
-                db.write(move |c| {
-                    let user = find_by_username_unscoped(c, &login)?;
-                    record_failure(c, &ip, &login, user.as_ref().map(|u| u.id), t)?;
-                    audit_attempt(c, &login, "auth.challenge_failed", serde_json::json!({ "ip": ip }))
-                })
-                .await?;
-            }
-            return Ok(LoginOutcome::ChallengeNeeded { wrong_answer });
-        }
-        Gate::Open | Gate::Challenge => {}
-    }
-    let name = login.clone();
-    let Some(user) = db.read(move |c| find_by_username_unscoped(c, &name)).await? else {
+    let (l, i, answer) = (login.clone(), ip.clone(), a.answer);
+    let (user, attempt) = match db.write(move |c| admit(c, &l, &i, answer, t)).await? {
+        Admitted::Refused(outcome) => return Ok(outcome),
+        Admitted::Check { user, attempt } => (user, attempt),
+    };
+    let Some(user) = user else {
         password::verify_async(a.password.to_string(), password::dummy_hash().to_string()).await;
         return db.write(move |c| unknown_name(c, &login, &ip, t)).await;
     };
@@ -98,7 +75,59 @@ pub async fn login(db: &Db, a: Attempt<'_>) -> AppResult<LoginOutcome> {
     let ok = !throttle::is_locked(user.locked_until, t)
         && a.password.chars().count() <= super::model::MAX_PASSWORD_CHARS
         && password::verify_async(a.password.to_string(), user.password_hash.clone()).await;
-    db.write(move |c| settle(c, &login, &ip, user.id, &user.password_hash, ok)).await
+    db.write(move |c| settle(c, &login, &ip, attempt, user.id, &user.password_hash, ok)).await
+}
+
+/// The advisory lock of one address: a number from its hash, so that no text
+/// reaches the statement.
+fn address_lock(ip: &str) -> i64 {
+    use sha2::Digest;
+    let h = sha2::Sha256::digest(format!("sign-in {ip}").as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&h[..8]);
+    i64::from_be_bytes(first)
+}
+
+/// What the throttle lets through.
+enum Admitted {
+    /// Answered without checking the password.
+    Refused(LoginOutcome),
+    /// Check the password of `user` (none: no such name). `attempt` is the
+    /// failure row already written for this try, removed if it succeeds.
+    Check { user: Option<Box<User>>, attempt: i64 },
+}
+
+/// The throttle's decision, and the attempt counted against the address, in
+/// one transaction serialised per address: tries sent at once each see those
+/// before them (30 sent together from one address were all checked when the
+/// count was read first and written after the password).
+fn admit(conn: &mut DbConn, login: &str, ip: &str, answer: Option<bool>, t: NaiveDateTime) -> AppResult<Admitted> {
+    if let DbConn::Pg(_) = conn {
+        // SQLite has one writer already; PostgreSQL takes a lock per address
+        // until this transaction ends.
+        diesel::sql_query(format!("SELECT pg_advisory_xact_lock({})", address_lock(ip))).execute(conn)?;
+    }
+    let user = find_by_username_unscoped(conn, login)?;
+    match throttle::gate(recent(conn, login, ip, t)?, t) {
+        Gate::Throttled { minutes } => {
+            audit_attempt(conn, login, "auth.throttled", serde_json::json!({ "ip": ip, "minutes": minutes }))?;
+            Ok(Admitted::Refused(LoginOutcome::Throttled { minutes }))
+        }
+        Gate::Challenge if answer != Some(true) => {
+            let wrong_answer = answer == Some(false);
+            if wrong_answer {
+                // A wrong answer counts as a failure of the address: a script
+                // guessing answers is throttled like one guessing passwords.
+                record_failure(conn, ip, login, user.as_ref().map(|u| u.id), t)?;
+                audit_attempt(conn, login, "auth.challenge_failed", serde_json::json!({ "ip": ip }))?;
+            }
+            Ok(Admitted::Refused(LoginOutcome::ChallengeNeeded { wrong_answer }))
+        }
+        Gate::Open | Gate::Challenge => {
+            let attempt = record_failure(conn, ip, login, user.as_ref().map(|u| u.id), t)?;
+            Ok(Admitted::Check { user: user.map(Box::new), attempt })
+        }
+    }
 }
 
 /// The failures of the window that bear on an attempt for `login` from `ip`.
@@ -117,22 +146,22 @@ pub fn recent(conn: &mut DbConn, login: &str, ip: &str, t: NaiveDateTime) -> App
     Ok(Recent { address, pair, address_frees_at: nth_newest.map(|n| n + throttle::WINDOW) })
 }
 
-fn record_failure(conn: &mut DbConn, ip: &str, login: &str, user: Option<UserId>, t: NaiveDateTime) -> AppResult<()> {
-    diesel::insert_into(failures::table)
+fn record_failure(conn: &mut DbConn, ip: &str, login: &str, user: Option<UserId>, t: NaiveDateTime) -> AppResult<i64> {
+    Ok(diesel::insert_into(failures::table)
         .values((
             failures::ip.eq(ip),
             failures::login.eq(login),
             failures::user_id.eq(user.map(|u| u.0)),
             failures::created_at.eq(t),
         ))
-        .execute(conn)?;
-    Ok(())
+        .returning(failures::id)
+        .get_result(conn)?)
 }
 
 /// A wrong name counts like a wrong password (and asks the same question),
 /// so neither the throttle nor the answer tells which names exist.
 fn unknown_name(conn: &mut DbConn, login: &str, ip: &str, t: NaiveDateTime) -> AppResult<LoginOutcome> {
-    record_failure(conn, ip, login, None, t)?;
+    // Counted already by `admit`.
     let pair = recent(conn, login, ip, t)?.pair;
     if pair == throttle::CHALLENGE_AFTER {
         audit_attempt(conn, login, "auth.challenge_required", serde_json::json!({ "ip": ip }))?;
@@ -146,6 +175,7 @@ fn settle(
     conn: &mut DbConn,
     login: &str,
     ip: &str,
+    attempt: i64,
     id: UserId,
     checked_hash: &str,
     ok: bool,
@@ -160,7 +190,7 @@ fn settle(
     if throttle::is_locked(user.locked_until, t) {
         // Counted against the address, but not towards a new lock: the
         // password was not even checked.
-        record_failure(conn, ip, login, None, t)?;
+        diesel::update(failures::table.find(attempt)).set(failures::user_id.eq(None::<i64>)).execute(conn)?;
         return Ok(LoginOutcome::Locked);
     }
     if ok && user.password_hash == checked_hash {
@@ -172,7 +202,7 @@ fn settle(
         audit::record(conn, who, Change::new("auth.login", "user", user.id).after(ip_json))?;
         return Ok(LoginOutcome::Ok(user.id));
     }
-    record_failure(conn, ip, login, Some(user.id), t)?;
+    // The failure was counted by `admit`.
     audit::record(conn, who, Change::new("auth.login_failed", "user", user.id).after(&ip_json))?;
     let pair = recent(conn, login, ip, t)?.pair;
     if pair == throttle::CHALLENGE_AFTER {

@@ -23,6 +23,44 @@ struct Count {
     n: i64,
 }
 
+/// A `pg_dump`/`pg_restore` command for the database at `url`: the password
+/// goes in `PGPASSWORD`, never on the command line, where any local user
+/// could read it (`ps`) and where it would appear in an error message.
+fn pg_tool(program: &str, url: &str) -> Command {
+    let (url, password) = without_password(url);
+    let mut cmd = Command::new(program);
+    cmd.arg(format!("--dbname={url}"));
+    if let Some(p) = password {
+        cmd.env("PGPASSWORD", p);
+    }
+    cmd
+}
+
+/// The connection string without its password, and the password: both forms
+/// libpq takes, `postgres://user:pw@host/db` and `host=… password=…`.
+fn without_password(url: &str) -> (String, Option<String>) {
+    if let Ok(mut u) = reqwest::Url::parse(url)
+        && matches!(u.scheme(), "postgres" | "postgresql")
+    {
+        let password = u.password().map(|p| percent_encoding::percent_decode_str(p).decode_utf8_lossy().into_owned());
+        // Only fails for URLs that cannot have a password at all.
+        let _ = u.set_password(None);
+        return (u.to_string(), password);
+    }
+    let mut password = None;
+    let rest: Vec<&str> = url
+        .split_whitespace()
+        .filter(|kv| match kv.strip_prefix("password=") {
+            Some(p) => {
+                password = Some(p.trim_matches('\'').to_string());
+                false
+            }
+            None => true,
+        })
+        .collect();
+    (rest.join(" "), password)
+}
+
 fn open(url: &str) -> anyhow::Result<PgConnection> {
     PgConnection::establish(url).context("connecting to PostgreSQL")
 }
@@ -56,11 +94,10 @@ pub fn dump(url: &str, dest: &Path) -> anyhow::Result<(BTreeMap<String, i64>, St
     let Name { name: snapshot } = diesel::sql_query("SELECT pg_export_snapshot() AS name").get_result(&mut c)?;
     let counted = count_all(&mut c);
     let dumped = counted.and_then(|counts| {
-        let out = Command::new("pg_dump")
+        let out = pg_tool("pg_dump", url)
             .arg("--format=custom")
             .arg(format!("--snapshot={snapshot}"))
             .arg(format!("--file={}", dest.display()))
-            .arg(format!("--dbname={url}"))
             .output()
             .context("running pg_dump (is the PostgreSQL client installed?)")?;
         if !out.status.success() {
@@ -89,9 +126,8 @@ pub fn is_empty(url: &str) -> anyhow::Result<bool> {
 /// Restores the dump into the (empty) database, in one transaction: a failed
 /// restore leaves it empty.
 pub fn restore(dump: &Path, url: &str) -> anyhow::Result<()> {
-    let out = Command::new("pg_restore")
+    let out = pg_tool("pg_restore", url)
         .args(["--exit-on-error", "--single-transaction", "--no-owner", "--no-privileges"])
-        .arg(format!("--dbname={url}"))
         .arg(dump)
         .output()
         .context("running pg_restore (is the PostgreSQL client installed?)")?;
@@ -108,4 +144,22 @@ pub fn readable(dump: &Path) -> anyhow::Result<()> {
         bail!("pg_restore --list: {}", String::from_utf8_lossy(&out.stderr).trim());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_password_leaves_the_command_line() {
+        let (url, pw) = without_password("postgres://xs:s%40cret@db.example:5432/xieshang");
+        assert_eq!((url.as_str(), pw.as_deref()), ("postgres://xs@db.example:5432/xieshang", Some("s@cret")));
+        let (url, pw) = without_password("postgres://postgres@127.0.0.1:5432/test");
+        assert_eq!((url.as_str(), pw), ("postgres://postgres@127.0.0.1:5432/test", None));
+        let (url, pw) = without_password("host=db user=xs password=s3cret dbname=xieshang");
+        assert_eq!((url.as_str(), pw.as_deref()), ("host=db user=xs dbname=xieshang", Some("s3cret")));
+        let cmd = pg_tool("pg_dump", "postgres://xs:s3cret@db/x");
+        assert!(cmd.get_args().all(|a| !a.to_string_lossy().contains("s3cret")));
+        assert!(cmd.get_envs().any(|(k, v)| k == "PGPASSWORD" && v.is_some_and(|v| v == "s3cret")));
+    }
 }

@@ -30,9 +30,25 @@ pub fn pack(doc: Docx, props: &Props, what: &str) -> AppResult<Vec<u8>> {
     let mut xml = doc.build();
     xml.font_table = font_table().into_bytes();
     xml.doc_props.core = core_xml(props).into_bytes();
+    // Typed text reaches these parts as it was stored.
+    for part in [&mut xml.document, &mut xml.doc_props.core, &mut xml.footnotes, &mut xml.comments]
+        .into_iter()
+        .chain(xml.headers.iter_mut())
+        .chain(xml.footers.iter_mut())
+    {
+        strip_controls(part);
+    }
     let mut out = std::io::Cursor::new(Vec::new());
     xml.pack(&mut out).map_err(|e| AppError::Internal(anyhow::anyhow!("writing the {what} docx: {e}")))?;
     Ok(out.into_inner())
+}
+
+/// Drops the control characters XML 1.0 cannot hold (all below U+0020 but
+/// tab, newline and return), which Word refuses to open a file over: a
+/// vertical tab pasted from another program, a bell typed by accident. They
+/// are single bytes that never occur inside a multi-byte UTF-8 character.
+fn strip_controls(xml: &mut Vec<u8>) {
+    xml.retain(|b| *b >= 0x20 || matches!(b, b'\t' | b'\n' | b'\r'));
 }
 
 fn escape(s: &str) -> String {
@@ -62,9 +78,10 @@ mod tests {
 
     #[test]
     fn author_title_and_date_in_the_core_properties() {
-        let doc =
-            a4(size::SANHAO).add_paragraph(title("标题", 0)).add_table(record_table(vec![Row::new("议题", vec![])]));
-        let bytes = pack(doc, &Props::new("湖滨区政协<办公室>", "标题", at()), "test").expect("pack");
+        let doc = a4(size::SANHAO)
+            .add_paragraph(title("标题\u{0b}\u{07}", 0))
+            .add_table(record_table(vec![Row::new("议题", vec![])]));
+        let bytes = pack(doc, &Props::new("湖滨区政协<办公室>", "标题\u{0b}", at()), "test").expect("pack");
         let core = part(&bytes, "docProps/core.xml");
         assert!(core.contains("<dc:creator>湖滨区政协&lt;办公室&gt;</dc:creator>"), "{core}");
         assert!(core.contains("<dc:title>标题</dc:title>"));
@@ -75,6 +92,7 @@ mod tests {
         assert!(document.contains("标题") && document.contains("无"));
         assert!(document.contains("<w:footerReference"), "page numbers in the footer");
         let footer = part(&bytes, "word/footer1.xml");
+        assert!(!document.bytes().any(|b| b < 0x20 && !b"\t\n\r".contains(&b)));
         assert!(footer.contains("<w:instrText>PAGE</w:instrText>"), "{footer}");
     }
 }

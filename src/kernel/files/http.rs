@@ -28,16 +28,27 @@ impl FileStore {
     /// Reads a multipart form: its text fields (the last value of a repeated
     /// name wins) and its files, each written to a temporary file as it
     /// arrives (memory holds a chunk, whatever the size). Inputs left empty (no
-    /// file chosen) are skipped. More than `max_files` files, a file over the
-    /// size limit or a text over `MAX_FIELD_CHARS` stop the reading at once;
-    /// the temporary files go with the error.
+    /// file chosen) are skipped. A file refused (see `read_multipart_keeping_text`)
+    /// or a text over `MAX_FIELD_CHARS` is an error; the temporary files go
+    /// with it.
     pub async fn read_multipart(
         &self,
-        mut mp: Multipart,
+        mp: Multipart,
         max_files: usize,
     ) -> AppResult<(HashMap<String, String>, Vec<Upload>)> {
-        let mut fields = HashMap::new();
-        let mut uploads = Vec::new();
+        let form = self.read_multipart_keeping_text(mp, max_files).await?;
+        match form.refused {
+            Some(key) => Err(AppError::BadRequest(key)),
+            None => Ok((form.fields, form.uploads)),
+        }
+    }
+
+    /// Reads a multipart form as `read_multipart`, except that a file it
+    /// refuses — over the size limit, beyond `max_files`, or chosen but empty —
+    /// is read past and dropped, and the rest of the form still read: the
+    /// page can be shown again with everything typed and the reason.
+    pub async fn read_multipart_keeping_text(&self, mut mp: Multipart, max_files: usize) -> AppResult<ReadForm> {
+        let mut form = ReadForm { fields: HashMap::new(), uploads: Vec::new(), refused: None };
         while let Some(mut field) = mp.next_field().await.map_err(multipart_error)? {
             let name = field.name().unwrap_or("").to_string();
             let Some(file_name) = field.file_name().map(str::to_owned) else {
@@ -53,36 +64,68 @@ impl FileStore {
                 if text.chars().count() > MAX_FIELD_CHARS {
                     return Err(AppError::BadRequest("file.field_too_long"));
                 }
-                fields.insert(name, text);
+                form.fields.insert(name, text);
                 continue;
             };
             let (spooled, mut file) = self.spool().create().await?;
             let io = |e: std::io::Error| AppError::Internal(anyhow::anyhow!("writing an upload: {e}"));
             let mut len = 0u64;
+            let mut too_large = false;
             while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
                 len += chunk.len() as u64;
-                if len > MAX_FILE_BYTES as u64 {
-                    return Err(AppError::BadRequest("file.too_large"));
+                // Over the limit: read on to the next field, keep nothing.
+                too_large |= len > MAX_FILE_BYTES as u64;
+                if !too_large {
+                    file.write_all(&chunk).await.map_err(io)?;
                 }
-                file.write_all(&chunk).await.map_err(io)?;
             }
             file.flush().await.map_err(io)?;
-            if len == 0 {
+            let refused = if too_large {
+                Some("file.too_large")
+            } else if len == 0 && file_name.is_empty() {
+                // An input left empty.
                 continue;
+            } else if len == 0 {
+                Some("file.empty")
+            } else if form.uploads.len() == max_files {
+                Some("file.too_many")
+            } else {
+                None
+            };
+            match refused {
+                Some(key) => {
+                    form.refused.get_or_insert(key);
+                }
+                None => form.uploads.push(Upload::spooled(name, file_name, spooled, len)),
             }
-            if uploads.len() == max_files {
-                return Err(AppError::BadRequest("file.too_many"));
-            }
-            uploads.push(Upload::spooled(name, file_name, spooled, len));
         }
-        Ok((fields, uploads))
+        Ok(form)
     }
+}
+
+/// A multipart form as read: its text fields, the files kept, and why a file
+/// was refused (a message key), if one was.
+pub struct ReadForm {
+    pub fields: HashMap<String, String>,
+    pub uploads: Vec<Upload>,
+    pub refused: Option<&'static str>,
+}
+
+/// Who a file is served to, which decides how it may be cached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// Behind a login or a tracking code: case photos, evidence, answers.
+    /// Never stored, so that nothing stays on a shared office computer.
+    Private,
+    /// Published on a public page (an activity's or a consultation's photos):
+    /// any cache may keep it for an hour; a row's content never changes.
+    Public,
 }
 
 /// The response for a stored file. Images open in the browser; everything else
 /// downloads under its original name. `nosniff` keeps the browser from
 /// guessing a type other than the one we checked.
-pub fn download(row: &FileRow, bytes: Vec<u8>) -> Response {
+pub fn download(row: &FileRow, bytes: Vec<u8>, audience: Audience) -> Response {
     let content_type = HeaderValue::from_str(&row.content_type)
         .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
     let inline = row.content_type.starts_with("image/");
@@ -94,9 +137,11 @@ pub fn download(row: &FileRow, bytes: Vec<u8>) -> Response {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    // Files are behind a login: no shared caches. A row's content never
-    // changes, so the browser may keep it for a while.
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=3600"));
+    let cache = match audience {
+        Audience::Private => "private, no-store",
+        Audience::Public => "public, max-age=3600",
+    };
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     res
 }
 
@@ -155,15 +200,16 @@ mod tests {
 
     #[test]
     fn images_inline_documents_as_attachments_with_utf8_names() {
-        let r = download(&row("image/jpeg", "活动 1.jpg"), vec![1, 2, 3]);
+        let r = download(&row("image/jpeg", "活动 1.jpg"), vec![1, 2, 3], Audience::Private);
         assert_eq!(header(&r, header::CONTENT_TYPE), "image/jpeg");
         assert_eq!(
             header(&r, header::CONTENT_DISPOSITION),
             "inline; filename=\"__ 1.jpg\"; filename*=UTF-8''%E6%B4%BB%E5%8A%A8%201.jpg"
         );
         assert_eq!(header(&r, header::X_CONTENT_TYPE_OPTIONS), "nosniff");
-        assert!(header(&r, header::CACHE_CONTROL).starts_with("private"));
-        let r = download(&row("application/pdf", "a\"b;c.pdf"), vec![]);
+        assert_eq!(header(&r, header::CACHE_CONTROL), "private, no-store");
+        let r = download(&row("application/pdf", "a\"b;c.pdf"), vec![], Audience::Public);
+        assert_eq!(header(&r, header::CACHE_CONTROL), "public, max-age=3600");
         assert_eq!(
             header(&r, header::CONTENT_DISPOSITION),
             "attachment; filename=\"a_b;c.pdf\"; filename*=UTF-8''a%22b%3Bc.pdf"

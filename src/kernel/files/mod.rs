@@ -27,7 +27,7 @@ use tokio::sync::Semaphore;
 
 pub use budget::DecodeBudget;
 pub use check::Kind;
-pub use http::{attachment, download};
+pub use http::{Audience, ReadForm, attachment, download};
 pub use reencode::{MAX_PIXELS, MAX_PUBLIC_PIXELS, MAX_SIDE};
 pub use spool::{Spool, Spooled};
 pub use store::{FileRow, find_row, insert_public_row, insert_row};
@@ -301,8 +301,8 @@ impl FileStore {
     }
 
     /// The download response for a stored file row (see `download`).
-    pub async fn respond(&self, row: &FileRow) -> AppResult<axum::response::Response> {
-        Ok(download(row, self.read(&row.sha256).await?))
+    pub async fn respond(&self, row: &FileRow, audience: Audience) -> AppResult<axum::response::Response> {
+        Ok(download(row, self.read(&row.sha256).await?, audience))
     }
 
     /// The bytes stored under `sha256`. A malformed hash (`../…`) is "not

@@ -81,5 +81,5 @@ async fn send(st: &AppState, me: Actor, id: i64, file: FileId, holds: Holds) -> 
         })
         .await?
         .ok_or(AppError::NotFound)?;
-    st.files.respond(&row).await
+    st.files.respond(&row, crate::kernel::files::Audience::Private).await
 }

@@ -14,14 +14,23 @@ use axum::http::HeaderMap;
 /// the first would let a bot pick a new address per request. A proxy that
 /// overwrites the header sends one entry, and the last is the first. An entry
 /// that is not an address falls back to the peer.
+///
+/// An IPv6 client is its /64 (`2001:db8:1:2::/64`): a home line or a phone is
+/// given a whole /64 and may take a new address in it for every request, so
+/// counting single addresses would count nothing.
 pub fn client_ip(headers: &HeaderMap, peer: Option<SocketAddr>, trust_proxy: bool) -> String {
     let forwarded = || {
         let last = headers.get_all("x-forwarded-for").iter().next_back()?.to_str().ok()?.rsplit(',').next()?;
         parse_ip(last.trim())
     };
     let ip = if trust_proxy { forwarded() } else { None }.or_else(|| peer.map(|p| p.ip()));
-    match ip {
-        Some(ip) => ip.to_canonical().to_string(),
+    match ip.map(|ip| ip.to_canonical()) {
+        Some(IpAddr::V6(v6)) => {
+            let s = v6.segments();
+            let prefix = std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0);
+            format!("{prefix}/64")
+        }
+        Some(ip) => ip.to_string(),
         None => "unknown".into(),
     }
 }
@@ -64,9 +73,13 @@ mod tests {
         // What the client sent comes first; the proxy appended the real address.
         assert_eq!(client_ip(&headers(&["6.6.6.6, 1.2.3.4"]), peer(), true), "1.2.3.4");
         assert_eq!(client_ip(&headers(&["6.6.6.6", "1.2.3.4"]), peer(), true), "1.2.3.4");
-        assert_eq!(client_ip(&headers(&["2001:db8::1"]), peer(), true), "2001:db8::1");
+        assert_eq!(client_ip(&headers(&["2001:db8::1"]), peer(), true), "2001:db8::/64");
         assert_eq!(client_ip(&headers(&["1.2.3.4:5678"]), peer(), true), "1.2.3.4");
-        assert_eq!(client_ip(&headers(&["[2001:db8::1]:443"]), peer(), true), "2001:db8::1");
+        assert_eq!(client_ip(&headers(&["[2001:db8::1]:443"]), peer(), true), "2001:db8::/64");
+        // Every address of one /64 is one client.
+        assert_eq!(client_ip(&headers(&["2001:db8:1:2:aaaa::9"]), peer(), true), "2001:db8:1:2::/64");
+        assert_eq!(client_ip(&headers(&["2001:db8:1:2:bbbb::7"]), peer(), true), "2001:db8:1:2::/64");
+        assert_ne!(client_ip(&headers(&["2001:db8:1:3::7"]), peer(), true), "2001:db8:1:2::/64");
         // Not an address: the peer, never the header's text.
         assert_eq!(client_ip(&headers(&["1.2.3.4, evil"]), peer(), true), "10.0.0.2");
         assert_eq!(client_ip(&headers(&["unknown"]), None, true), "unknown");

@@ -75,6 +75,10 @@ impl Sms {
                 let client = reqwest::Client::builder()
                     .timeout(Duration::from_secs(cfg.sms_timeout_secs.max(1)))
                     .user_agent(concat!("xieshang/", env!("CARGO_PKG_VERSION")))
+                    // The request carries the resident's number and the token:
+                    // a redirect (a hijacked or misconfigured gateway) must not
+                    // take them to another address, inside our network or out.
+                    .redirect(reqwest::redirect::Policy::none())
                     .build()?;
                 let token = cfg.sms_gateway_token.clone().filter(|t| !t.is_empty());
                 Ok(Sms::Http(HttpGateway { client, url, token }))
@@ -124,7 +128,9 @@ impl HttpGateway {
 fn classify(status: u16, why: String) -> Failure {
     match status {
         408 | 429 => Failure::Transient(why),
-        400..=499 => Failure::Permanent(why),
+        // A redirect is not followed (see `from_config`): the address is wrong
+        // until someone fixes the configuration, so retrying does not help.
+        300..=499 => Failure::Permanent(why),
         _ => Failure::Transient(why),
     }
 }
@@ -138,6 +144,7 @@ mod tests {
         assert!(matches!(classify(400, "bad number".into()), Failure::Permanent(_)));
         assert!(matches!(classify(403, String::new()), Failure::Permanent(_)));
         assert!(matches!(classify(429, String::new()), Failure::Transient(_)));
+        assert!(matches!(classify(307, String::new()), Failure::Permanent(_)), "a redirect is not followed");
         assert!(matches!(classify(408, String::new()), Failure::Transient(_)));
         assert!(matches!(classify(503, String::new()), Failure::Transient(_)));
     }

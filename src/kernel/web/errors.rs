@@ -54,7 +54,7 @@ pub async fn edge_page(parts: &axum::http::request::Parts, status: StatusCode, m
 
 /// A handler that answers with its own page (a form shown again with its
 /// errors, status 400) is left alone.
-fn is_html(res: &Response) -> bool {
+pub(crate) fn is_html(res: &Response) -> bool {
     res.headers()
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

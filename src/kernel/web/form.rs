@@ -4,6 +4,20 @@ use chrono::{NaiveDate, NaiveTime};
 
 use crate::kernel::error::AppError;
 
+/// Full-width ASCII (`０１２`, `：`, `－`, as a Chinese keyboard types them)
+/// and the ideographic space as their plain forms: for fields read as
+/// numbers, dates and times, never for free text.
+pub fn halfwidth(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            '。' => '.',
+            _ => c,
+        })
+        .collect()
+}
+
 /// A trimmed field, `None` when blank.
 pub fn text(v: &Option<String>) -> Option<String> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
@@ -23,7 +37,9 @@ pub fn bounded(s: &str, max: usize, key: &'static str) -> Result<String, AppErro
 pub fn date(v: &Option<String>) -> Result<Option<NaiveDate>, AppError> {
     match text(v) {
         None => Ok(None),
-        Some(s) => crate::kernel::time::parse_date(&s).map(Some).ok_or(AppError::BadRequest("form.bad_date")),
+        Some(s) => crate::kernel::time::parse_date(&s).map(Some).ok_or(AppError::BadRequest(
+            if crate::kernel::time::is_missing_day(&s) { "form.no_such_day" } else { "form.bad_date" },
+        )),
     }
 }
 
@@ -36,7 +52,9 @@ pub fn date_or_today(v: &Option<String>) -> Result<NaiveDate, AppError> {
 pub fn time(v: &Option<String>) -> Result<Option<NaiveTime>, AppError> {
     match text(v) {
         None => Ok(None),
-        Some(s) => NaiveTime::parse_from_str(&s, "%H:%M").map(Some).map_err(|_| AppError::BadRequest("form.bad_time")),
+        Some(s) => NaiveTime::parse_from_str(halfwidth(&s).trim(), "%H:%M")
+            .map(Some)
+            .map_err(|_| AppError::BadRequest("form.bad_time")),
     }
 }
 
@@ -44,7 +62,7 @@ pub fn time(v: &Option<String>) -> Result<Option<NaiveTime>, AppError> {
 pub fn count(v: &Option<String>, key: &'static str) -> Result<i32, AppError> {
     match text(v) {
         None => Ok(0),
-        Some(s) => s.parse().map_err(|_| AppError::BadRequest(key)),
+        Some(s) => halfwidth(&s).trim().parse().map_err(|_| AppError::BadRequest(key)),
     }
 }
 
@@ -52,7 +70,7 @@ pub fn count(v: &Option<String>, key: &'static str) -> Result<i32, AppError> {
 pub fn id(v: &Option<String>) -> Result<Option<i64>, AppError> {
     match text(v) {
         None => Ok(None),
-        Some(s) => s.parse().map(Some).map_err(|_| AppError::BadRequest("form.bad_choice")),
+        Some(s) => halfwidth(&s).trim().parse().map(Some).map_err(|_| AppError::BadRequest("form.bad_choice")),
     }
 }
 
@@ -61,7 +79,13 @@ pub fn number(v: &Option<String>) -> Result<Option<f64>, AppError> {
     match text(v) {
         None => Ok(None),
         Some(s) => {
-            s.parse::<f64>().ok().filter(|f| f.is_finite()).map(Some).ok_or(AppError::BadRequest("form.bad_number"))
+            let s = halfwidth(&s);
+            s.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|f| f.is_finite())
+                .map(Some)
+                .ok_or(AppError::BadRequest("form.bad_number"))
         }
     }
 }
@@ -78,6 +102,10 @@ mod tests {
         assert!(date(&Some("三月".into())).is_err());
         assert_eq!(id(&Some("".into())).ok().flatten(), None);
         assert!(id(&Some("x".into())).is_err());
+        assert_eq!(count(&Some("１２".into()), "k").ok(), Some(12), "full-width digits");
+        assert_eq!(time(&Some("０９：３０".into())).ok().flatten(), NaiveTime::from_hms_opt(9, 30, 0));
+        assert_eq!(number(&Some("３。５".into())).ok().flatten(), Some(3.5));
+        assert!(matches!(date(&Some("2026-02-30".into())), Err(AppError::BadRequest("form.no_such_day"))));
         assert!(number(&Some("NaN".into())).is_err());
         assert_eq!(number(&Some("34.77".into())).ok().flatten(), Some(34.77));
     }

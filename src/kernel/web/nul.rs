@@ -40,22 +40,7 @@ fn clean_urlencoded(bytes: &[u8]) -> bool {
 /// A path segment or form value as its handler will read it (`+` is a
 /// space in forms and harmless either way).
 fn percent_decode(s: &[u8]) -> Vec<u8> {
-    let hex = |b: u8| (b as char).to_digit(16);
-    let mut out = Vec::with_capacity(s.len());
-    let mut i = 0;
-    while i < s.len() {
-        match (s[i], s.get(i + 1).copied().and_then(hex), s.get(i + 2).copied().and_then(hex)) {
-            (b'%', Some(h), Some(l)) => {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-            }
-            (b, _, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    out
+    percent_encoding::percent_decode(s).collect()
 }
 
 /// Every string of a JSON document, keys included. Not JSON at all is the

@@ -143,7 +143,8 @@ async fn submit(
     Path(code): Path<String>,
     mp: Multipart,
 ) -> AppResult<Response> {
-    let (fields, uploads) = st.files.read_multipart(mp, MAX_PHOTOS).await?;
+    let read = st.files.read_multipart_keeping_text(mp, MAX_PHOTOS).await?;
+    let (fields, uploads) = (read.fields, read.uploads);
     let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
     let w = Where { office: fields.get("office").cloned(), locality: fields.get("locality").cloned() };
     let typed = Typed { body: get("body"), category: get("category"), name: get("name"), phone: get("phone") };
@@ -155,6 +156,12 @@ async fn submit(
         status,
     };
 
+    // A photo too large, empty or one too many: the form again, all typed
+    // kept, to choose again (a browser cannot keep the chosen photos).
+    if let Some(key) = read.refused {
+        let shown = refuse(typed, key, false, StatusCode::BAD_REQUEST);
+        return show_box(&st, page, code, w, shown, None).await;
+    }
     // The phone, if given, must be a mobile number we can text.
     let phone = match typed.phone.trim() {
         "" => None,
@@ -176,7 +183,11 @@ async fn submit(
     match st.db.read(move |c| public::screen(c, &s, answered)).await? {
         Screen::Pass => {}
         Screen::Question => {
-            let shown = refuse(typed, "guard.wrong_answer", true, StatusCode::BAD_REQUEST);
+            // No answer yet: the question is new to them (many submissions
+            // from this address, a shared one perhaps), not answered wrong.
+            let key =
+                if get("challenge_answer").trim().is_empty() { "guard.answer_first" } else { "guard.wrong_answer" };
+            let shown = refuse(typed, key, true, StatusCode::BAD_REQUEST);
             return show_box(&st, page, code, w, shown, None).await;
         }
         Screen::TooMany => {
@@ -255,7 +266,12 @@ impl FindTemplate {
 /// wrong form (400) or one no case has (404).
 async fn not_found(st: &AppState, page: Page, typed: &str, status: StatusCode) -> AppResult<Response> {
     let phones = st.db.read(public::help_phones).await?;
-    let key = if status == StatusCode::NOT_FOUND { "track.not_found" } else { "track.bad_code" };
+    let key = match status {
+        StatusCode::NOT_FOUND => "track.not_found",
+        // A code never holds 0, 1, O, I or L: say so rather than "wrong form".
+        _ if typed.chars().any(|c| "01OoIiLl０１".contains(c)) => "track.confusable",
+        _ => "track.bad_code",
+    };
     let error = Some(page.t(key));
     let typed: String = typed.trim().chars().take(40).collect();
     Ok((status, render(&FindTemplate { page, error, typed, phones })?).into_response())
@@ -331,7 +347,7 @@ async fn track(
 async fn track_file(State(st): State<AppState>, Path((code, file)): Path<(String, i64)>) -> AppResult<Response> {
     let code = model::normalize_code(&code).ok_or(AppError::NotFound)?;
     let row = st.db.read(move |c| public::tracked_file(c, &code, FileId(file))).await?.ok_or(AppError::NotFound)?;
-    st.files.respond(&row).await
+    st.files.respond(&row, crate::kernel::files::Audience::Private).await
 }
 
 #[derive(Deserialize)]

@@ -368,6 +368,36 @@ pub fn get_by_code(conn: &mut DbConn, actor: &Actor, code: &str) -> AppResult<Op
     Ok(q.filter(opinions::code.eq(code)).select(Opinion::as_select()).get_result(conn).optional()?)
 }
 
+/// A case a topic of office `office` may be raised from, by the code typed:
+/// one the actor may see, or one sent to that office (or to the district's
+/// box, to no office) when it is the actor's own: a member raising a topic
+/// from a resident's case. Never another office's case: its code would show
+/// its status on the topic.
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, office = %office))]
+pub fn linkable_by_code(
+    conn: &mut DbConn,
+    actor: &Actor,
+    office: OfficeId,
+    code: &str,
+) -> AppResult<Option<OpinionId>> {
+    if let Some(o) = get_by_code(conn, actor, code)? {
+        if actor.office_id.is_none() || o.office_id.is_none_or(|of| of == office) {
+            return Ok(Some(o.id));
+        }
+        return Ok(None);
+    }
+    if actor.office_id != Some(office) {
+        return Ok(None);
+    }
+    Ok(opinions::table
+        .filter(opinions::code.eq(code))
+        .filter(opinions::committee_id.eq(actor.committee_id))
+        .filter(opinions::office_id.eq(office).or(opinions::office_id.is_null()))
+        .select(opinions::id)
+        .get_result(conn)
+        .optional()?)
+}
+
 /// A case by its tracking code, with no actor: the code is the resident's only
 /// key to their case (`public`).
 pub(super) fn by_code(conn: &mut DbConn, code: &str) -> AppResult<Option<Opinion>> {

@@ -282,6 +282,29 @@ fn category_in(conn: &mut DbConn, committee_id: CommitteeId, id: CategoryId) -> 
         .ok_or(AppError::NotFound)
 }
 
+/// Two classes, or two subclasses of one class, with one name would be one
+/// choice twice in the box and two lines in the figures.
+fn name_taken(
+    conn: &mut DbConn,
+    committee_id: CommitteeId,
+    parent: Option<CategoryId>,
+    name: &str,
+    except: Option<CategoryId>,
+) -> AppResult<bool> {
+    let mut q = opinion_categories::table
+        .filter(opinion_categories::committee_id.eq(committee_id))
+        .filter(opinion_categories::name.eq(name))
+        .into_boxed();
+    q = match parent {
+        Some(p) => q.filter(opinion_categories::parent_id.eq(p)),
+        None => q.filter(opinion_categories::parent_id.is_null()),
+    };
+    if let Some(id) = except {
+        q = q.filter(opinion_categories::id.ne(id));
+    }
+    Ok(q.count().get_result::<i64>(conn)? > 0)
+}
+
 /// A new major class (`parent` none) or subclass; `code` blank for the next free one.
 #[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id))]
 pub fn add_category(
@@ -304,6 +327,9 @@ pub fn add_category(
         }
         None => None,
     };
+    if name_taken(conn, actor.committee_id, parent.as_ref().map(|p| p.id), &name, None)? {
+        return Err(AppError::Conflict("settings.name_taken"));
+    }
     let taken: Vec<String> = opinion_categories::table
         .filter(opinion_categories::committee_id.eq(actor.committee_id))
         .select(opinion_categories::code)
@@ -346,6 +372,9 @@ pub fn rename_category(conn: &mut DbConn, actor: &Actor, id: CategoryId, name: &
     let before = category_in(conn, actor.committee_id, id)?;
     if before.name == name {
         return Ok(());
+    }
+    if name_taken(conn, actor.committee_id, before.parent_id, &name, Some(id))? {
+        return Err(AppError::Conflict("settings.name_taken"));
     }
     diesel::update(opinion_categories::table.find(id)).set(opinion_categories::name.eq(&name)).execute(conn)?;
     audit::record(

@@ -15,7 +15,9 @@ use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::files::{FileRow, Stored};
 use crate::kernel::guard;
 use crate::kernel::ids::{CommitteeId, FileId, LocalityId, OfficeId, OpinionId};
-use crate::opinions::model::{self, Action, FileRole, PER_IP_PER_HOUR, PER_PHONE_PER_DAY, Party, Screen, Status};
+use crate::opinions::model::{
+    self, Action, EventKind, FileRole, PER_IP_PER_HOUR, PER_PHONE_PER_DAY, Party, Screen, Status,
+};
 use crate::org::store as org;
 
 /// Who is submitting, as the limits count: the address, and the phone's blind
@@ -156,11 +158,15 @@ pub fn file(conn: &mut DbConn, committee: CommitteeId, n: &NewOpinion) -> AppRes
     cases::file(conn, committee, n, None)
 }
 
-/// What the tracking page shows: the case (a merged duplicate's case it was
-/// merged into), its public timeline, its category and office.
+/// What the tracking page shows. `opinion` is the resident's own case (its
+/// code, text, photos, rating); `handled` is the case whose handling they
+/// follow: their own, or for a merged duplicate the case it was merged into,
+/// of which they see the status, the answer and its public files, never the
+/// other resident's text, code, photos or rating.
 #[derive(Debug, Clone)]
 pub struct Tracked {
     pub opinion: Opinion,
+    pub handled: Opinion,
     pub events: Vec<Event>,
     pub category: Option<String>,
     pub office: Option<String>,
@@ -169,12 +175,20 @@ pub struct Tracked {
     /// The answer's files the handler made public, once the answer shows:
     /// (file, name, content type).
     pub answer_files: Vec<(FileId, String, String)>,
+    /// The answer the resident rated 不满意, while the case is handled again.
+    pub earlier_answer: Option<String>,
 }
 
 impl Tracked {
-    /// The resident rates an answered case.
+    /// The resident rates an answered case of their own (a merged duplicate's
+    /// answer is rated by the resident of the case it was merged into).
     pub fn can_rate(&self) -> bool {
-        self.opinion.status == Status::Answered
+        self.opinion.merged_into.is_none() && self.handled.status == Status::Answered
+    }
+
+    /// Merged into another resident's case with the same concern.
+    pub fn is_merged(&self) -> bool {
+        self.opinion.id != self.handled.id
     }
 }
 
@@ -182,23 +196,29 @@ impl Tracked {
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn track(conn: &mut DbConn, code: &str) -> AppResult<Tracked> {
     let o = cases::by_code(conn, code)?.ok_or(AppError::NotFound)?;
-    // A merged duplicate shows its case's progress.
-    let shown = match o.merged_into {
+    let handled = match o.merged_into {
         Some(m) => cases::by_id_unscoped(conn, m)?.unwrap_or(o.clone()),
         None => o.clone(),
     };
     let mut events = cases::timeline(conn, o.id, true)?;
-    if shown.id != o.id {
-        events.extend(cases::timeline(conn, shown.id, true)?);
+    if handled.id != o.id {
+        // The other case's steps from the merge on; its submission and its
+        // resident's rating are theirs.
+        let merged_at = events.iter().filter(|e| e.kind == EventKind::Merged).map(|e| e.id).max().unwrap_or(0);
+        events.extend(
+            cases::timeline(conn, handled.id, true)?
+                .into_iter()
+                .filter(|e| e.id > merged_at && !matches!(e.kind, EventKind::Rated | EventKind::Submitted)),
+        );
     }
-    let names = cases::names(conn, &shown)?;
+    let names = cases::names(conn, &handled)?;
     let photos = cases::files_of(conn, o.id)?
         .into_iter()
         .filter(|f| f.1 == FileRole::Photo)
         .map(|(id, _, name, _, _)| (id, name))
         .collect();
-    let answer_files = if shown.status.shows_answer() {
-        cases::files_of(conn, shown.id)?
+    let answer_files = if handled.status.shows_answer() {
+        cases::files_of(conn, handled.id)?
             .into_iter()
             .filter(|f| f.1 == FileRole::Answer && f.4)
             .map(|(id, _, name, kind, _)| (id, name, kind))
@@ -206,7 +226,23 @@ pub fn track(conn: &mut DbConn, code: &str) -> AppResult<Tracked> {
     } else {
         vec![]
     };
-    Ok(Tracked { opinion: shown, events, category: names.category, office: names.office, photos, answer_files })
+    // The approved answer is the note of its public 答复 step; the case's
+    // answer field may already hold the next draft, not yet approved.
+    let earlier_answer = if handled.status.shows_answer() {
+        None
+    } else {
+        events.iter().rev().find(|e| e.kind == EventKind::Answered).map(|e| e.note.clone()).filter(|n| !n.is_empty())
+    };
+    Ok(Tracked {
+        opinion: o,
+        handled,
+        events,
+        category: names.category,
+        office: names.office,
+        photos,
+        answer_files,
+        earlier_answer,
+    })
 }
 
 /// A file the tracking page shows, through the code only: a photo the

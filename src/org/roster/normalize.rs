@@ -95,6 +95,20 @@ pub fn ethnicity(s: &str) -> String {
     if ETHNIC_GROUPS.contains(&t.as_str()) { format!("{t}族") } else { t }
 }
 
+/// Every name `is_ethnic_group` accepts, as kept: 汉族 … 基诺族, 其他, ….
+pub fn ethnic_group_names() -> Vec<String> {
+    ETHNIC_GROUPS.iter().map(|g| format!("{g}族")).chain(OTHER_GROUPS.iter().map(|g| g.to_string())).collect()
+}
+
+/// GB 3304's entries besides the 56 groups.
+const OTHER_GROUPS: [&str; 2] = ["其他", "外国血统中国籍人士"];
+
+/// One of the 56 groups as kept (汉族), or one of the two entries the
+/// national standard (GB 3304) adds for everyone else.
+pub fn is_ethnic_group(s: &str) -> bool {
+    OTHER_GROUPS.contains(&s) || s.strip_suffix('族').is_some_and(|g| ETHNIC_GROUPS.contains(&g))
+}
+
 /// 中共 / 党员 → 中共党员, 民盟 → 民盟盟员 …: the form `PARTIES` lists.
 pub fn party(s: &str) -> String {
     let t = name(s);
@@ -181,6 +195,8 @@ mod tests {
         assert_eq!(ethnicity("维吾尔"), "维吾尔族");
         assert_eq!(ethnicity("汉族"), "汉族");
         assert_eq!(ethnicity("火星"), "火星");
+        assert!(is_ethnic_group("汉族") && is_ethnic_group("鄂伦春族") && is_ethnic_group("其他"));
+        assert!(!is_ethnic_group("火星族") && !is_ethnic_group("汉") && !is_ethnic_group("族"));
     }
 
     #[test]

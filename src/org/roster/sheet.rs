@@ -580,7 +580,7 @@ pub fn parse_members(sheet: &SheetData, problems: &mut Vec<Problem>, notices: &m
         if name != written {
             notices.push(Notice::note(&sheet.name, *row, "roster.note.name_spaces", format!("{written} → {name}")));
         }
-        // Gender and party are checked against their lists: no length limit.
+        // Gender, ethnicity and party are checked against their lists.
         let gender = f.kept_text(m::GENDER, usize::MAX).map(|g| {
             let parsed = Gender::from_label(&g);
             if parsed.is_none() {
@@ -588,7 +588,13 @@ pub fn parse_members(sheet: &SheetData, problems: &mut Vec<Problem>, notices: &m
             }
             parsed
         });
-        let ethnicity = f.kept_text(m::ETHNICITY, 20).map(|e| Some(normalize::ethnicity(&e)));
+        let ethnicity = f.kept_text(m::ETHNICITY, 20).map(|written| {
+            let e = normalize::ethnicity(&written);
+            if !normalize::is_ethnic_group(&e) {
+                f.problem(m::ETHNICITY, "roster.err.ethnicity", written);
+            }
+            Some(e)
+        });
         let birth_date = f.birth(m::BIRTH);
         let party = f.kept_text(m::PARTY, usize::MAX).map(|written| {
             let party = normalize::party(&written);
@@ -876,6 +882,7 @@ mod tests {
         let mut problems = vec![];
         let mut bad = member("", t("1383980123"));
         bad[m::GENDER] = t("男性");
+        bad[m::ETHNICITY] = t("火星族");
         bad[m::BIRTH] = t("1970年13月1日");
         bad[m::PARTY] = t("火星党");
         let s = sheet(&MEMBER_COLUMNS, vec![member("王强", t("13839801234")), bad]);
@@ -888,12 +895,14 @@ mod tests {
             vec![
                 (3, "姓名", "roster.err.required"),
                 (3, "性别", "roster.err.gender"),
+                (3, "民族", "roster.err.ethnicity"),
                 (3, "出生日期", "roster.err.birth"),
                 (3, "政治面貌", "roster.err.party"),
                 (3, "手机号码", "roster.err.phone"),
             ]
         );
-        assert_eq!(problems[2].arg, "1970年13月1日");
+        assert_eq!(problems[2].arg, "火星族");
+        assert_eq!(problems[3].arg, "1970年13月1日");
     }
 
     #[test]

@@ -124,5 +124,5 @@ async fn evidence_file(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     let row = st.db.read(move |c| homes::evidence_file(c, &me, id)).await?.ok_or(AppError::NotFound)?;
-    st.files.respond(&row).await
+    st.files.respond(&row, crate::kernel::files::Audience::Private).await
 }

@@ -212,7 +212,7 @@ impl MemberForm {
         Ok(MemberData {
             name: self.name.trim().to_string(),
             gender: Gender::parse(&self.gender).ok_or(AppError::BadRequest("member.bad_gender"))?,
-            ethnicity: self.ethnicity.trim().to_string(),
+            ethnicity: crate::org::roster::normalize::ethnicity(&self.ethnicity),
             birth_date: match self.birth_date.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
                 None => None,
                 Some(s) => Some(BirthDate::parse(s).ok_or(AppError::BadRequest("member.bad_birth_date"))?),
@@ -248,6 +248,13 @@ struct MemberFormTemplate {
     offices: Vec<Office>,
     parties: &'static [&'static str],
     genders: &'static [Gender],
+}
+
+impl MemberFormTemplate {
+    /// The names the form accepts for 民族, offered as the user types.
+    fn ethnic_groups(&self) -> Vec<String> {
+        crate::org::roster::normalize::ethnic_group_names()
+    }
 }
 
 async fn form_page(

@@ -105,7 +105,7 @@ impl MemberData {
         if name == 0 || name > 30 {
             return Err("member.bad_name");
         }
-        if self.ethnicity.trim().is_empty() || self.ethnicity.chars().count() > 20 {
+        if !crate::org::roster::normalize::is_ethnic_group(self.ethnicity.trim()) {
             return Err("member.bad_ethnicity");
         }
         if self.party.trim().is_empty() || self.party.chars().count() > 30 {
