@@ -1,0 +1,1 @@
+// Never built: scripts/deny only reads this crate's dependency graph.
