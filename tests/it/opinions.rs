@@ -334,6 +334,12 @@ async fn duplicates_merge_and_every_submitter_hears(app: TestApp) {
     let (_, page) = admin.get_text(&format!("/opinions/{d}")).await;
     assert!(page.contains("内容相近的意见") && page.contains(&first), "the duplicate is suggested");
     assert!(page.contains("value=\"member:"), "members are offered as handlers too");
+    // A code mistyped, or the case itself: said so, nothing merged.
+    let page = act(&admin, d, &[("action", "merge"), ("merge_code", "23456789AB")]).await;
+    assert!(page.contains("没有找到这个查询码的意见"), "{page}");
+    let page = act(&admin, d, &[("action", "merge"), ("merge_code", &second)]).await;
+    assert!(page.contains("不能合并到这条意见自己"), "{page}");
+    assert_eq!(status_of(&app, d), "submitted");
     act(&admin, d, &[("action", "merge"), ("merge_code", &first)]).await;
     assert_eq!(status_of(&app, d), "merged");
     // The second submitter follows the merged case and is told of its progress.

@@ -1001,12 +1001,20 @@ pub(super) fn apply(
         MergeInto => {
             let master = match (actor, step.merge_into, step.merge_code.as_deref()) {
                 (Some(a), Some(into), _) => get(conn, a, into)?,
-                (Some(a), None, Some(code)) => get_by_code(conn, a, code)?,
+                (Some(a), None, Some(code)) if !code.trim().is_empty() => {
+                    // A code typed but not found (or not this user's to see)
+                    // is told apart from no code at all.
+                    let code = model::normalize_code(code).ok_or(AppError::BadRequest("opinion.merge_not_found"))?;
+                    Some(get_by_code(conn, a, &code)?.ok_or(AppError::BadRequest("opinion.merge_not_found"))?)
+                }
                 _ => None,
             }
             .ok_or(AppError::BadRequest("opinion.choose_merge"))?;
-            if master.id == o.id || matches!(master.status, Status::Merged | Status::Rejected) {
-                return Err(AppError::BadRequest("opinion.choose_merge"));
+            if master.id == o.id {
+                return Err(AppError::BadRequest("opinion.merge_itself"));
+            }
+            if matches!(master.status, Status::Merged | Status::Rejected) {
+                return Err(AppError::BadRequest("opinion.merge_closed"));
             }
             update(opinions::table, opinions::merged_into.eq(Some(master.id)), opinions::id.eq(o.id)).execute(conn)?;
             event(conn, master.committee_id, master.id, EventKind::MergedIn, None, actor, &name, false, &o.code)?;
