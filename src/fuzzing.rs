@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, Multipart};
 use axum::http::Request;
 
@@ -27,18 +27,25 @@ pub fn search_query(bytes: &[u8]) {
     let _ = crate::kernel::search::simhash(&terms);
 }
 
-/// A multipart body as the public opinion box receives it (boundary `B`):
-/// the fields and files, then the phone the resident typed.
+/// A multipart body as the public opinion box receives it (boundary `B`): the
+/// CSRF guard's reading of its start, in chunks of a size the first byte
+/// picks (a client may drip it a byte at a time), then the fields and files,
+/// then the phone the resident typed.
 pub fn multipart_form(bytes: &[u8]) {
+    const CONTENT_TYPE: &str = "multipart/form-data; boundary=B";
     let runtime = match tokio::runtime::Builder::new_current_thread().build() {
         Ok(r) => r,
         Err(_) => return,
     };
     runtime.block_on(async {
-        let req = match Request::post("/box/hubin")
-            .header("content-type", "multipart/form-data; boundary=B")
-            .body(Body::from(bytes.to_vec()))
-        {
+        let chunk = 1 + usize::from(bytes.first().copied().unwrap_or(0) % 64);
+        let chunks: Vec<Result<Bytes, std::io::Error>> =
+            bytes.chunks(chunk).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
+        let body = Body::from_stream(futures_util::stream::iter(chunks));
+        let Ok((_token, body)) = crate::kernel::web::csrf::multipart_prefix_token(CONTENT_TYPE, body).await else {
+            return;
+        };
+        let req = match Request::post("/box/hubin").header("content-type", CONTENT_TYPE).body(body) {
             Ok(r) => r,
             Err(_) => return,
         };
@@ -46,8 +53,8 @@ pub fn multipart_form(bytes: &[u8]) {
         // File parts are spooled to disk as in the server; the spool files go
         // with the uploads when they are dropped.
         let store = FileStore::new(std::env::temp_dir().join("xieshang-fuzz"));
-        if let Ok((fields, _uploads)) = store.read_multipart(mp, 3).await {
-            let fields: HashMap<String, String> = fields;
+        if let Ok(form) = store.read_multipart_keeping_text(mp, 3).await {
+            let fields: HashMap<String, String> = form.fields;
             let _ = fields.get("phone").map(|p| Phone::parse(p.trim()));
         }
     });

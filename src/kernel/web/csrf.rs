@@ -121,7 +121,7 @@ const TOKEN_WITHIN: usize = 64 * 1024;
 /// the token with the body as it was (the bytes read, then the rest still to
 /// come): memory holds that start, never the files. A file part before the
 /// token is refused (403, with a message saying to reload the form).
-async fn multipart_prefix_token(content_type: &str, body: Body) -> Result<(Option<String>, Body), Response> {
+pub(crate) async fn multipart_prefix_token(content_type: &str, body: Body) -> Result<(Option<String>, Body), Response> {
     let mut rest = body.into_data_stream();
     let mut prefix = Vec::new();
     // The start is parsed again each time it has doubled, not at every chunk:
