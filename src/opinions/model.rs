@@ -511,12 +511,11 @@ impl Drop for SeededCodes {
 /// full-width letters and digits (a Chinese input method's) made plain;
 /// anything outside the alphabet makes it invalid.
 pub fn normalize_code(input: &str) -> Option<String> {
-    let plain = |c: char| match c {
-        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-        _ => c,
-    };
-    let code: String =
-        input.chars().map(plain).filter(|c| !c.is_whitespace() && *c != '-').map(|c| c.to_ascii_uppercase()).collect();
+    let code: String = crate::kernel::web::form::halfwidth(input)
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
     (code.len() == CODE_LEN && code.bytes().all(|b| CODE_ALPHABET.contains(&b))).then_some(code)
 }
 

@@ -256,17 +256,7 @@ impl Phone {
     }
 }
 
-/// Full-width letters, digits and punctuation (１３８, －, （）) as their ASCII
-/// forms, the ideographic space as a space: what Chinese input methods type.
-pub fn halfwidth(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            '\u{3000}' => ' ',
-            c => c,
-        })
-        .collect()
-}
+pub use crate::kernel::web::form::halfwidth;
 
 /// A member's birth date: often known to the month only (花名册 write
 /// 1975年3月), and then it must not pretend to a day.

@@ -1,11 +1,12 @@
 //! `xieshang keys rotate`: a new key in the ring, every stored personal value
 //! re-encrypted under it and still readable; `keys reencrypt` after switching
-//! to crypto = "national" moves them to SM4.
+//! to crypto = "national" moves them to SM4; `keys retire` drops a key once
+//! nothing is stored under it.
 
 use diesel::prelude::*;
 use xieshang::config::Config;
 use xieshang::kernel::db::schema::{opinions, users};
-use xieshang::kernel::personal::Vault;
+use xieshang::kernel::personal::{Vault, keyring};
 
 use crate::on_both_databases;
 use crate::support::{TestApp, submit_opinion};
@@ -13,6 +14,13 @@ use crate::support::{TestApp, submit_opinion};
 on_both_databases!(rotation_reencrypts_every_value);
 
 fn xieshang(app: &TestApp, args: &[&str], national: bool) -> String {
+    let (ok, text) = try_xieshang(app, args, national);
+    assert!(ok, "{args:?}: {text}");
+    text
+}
+
+/// The command's success and what it printed.
+fn try_xieshang(app: &TestApp, args: &[&str], national: bool) -> (bool, String) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_xieshang"))
         .args(args)
         .env("DATABASE_URL", &app.db_url)
@@ -21,8 +29,7 @@ fn xieshang(app: &TestApp, args: &[&str], national: bool) -> String {
         .output()
         .expect("run xieshang");
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "{args:?}: {text}");
-    text
+    (out.status.success(), text)
 }
 
 /// Every stored personal value: opinions' names and phones, users' phones.
@@ -81,6 +88,27 @@ async fn rotation_reencrypts_every_value(app: TestApp) {
     // Run again: nothing left to do (resumable, idempotent).
     let out = xieshang(&app, &["keys", "reencrypt"], true);
     assert!(out.contains("re-encrypted 0 values"), "{out}");
+
+    // Retiring: a key that values are still under is refused and the ring kept.
+    let ring_path = app.data_dir.join("personal.key");
+    let ring = keyring::read(&ring_path).expect("ring").with_new_key();
+    keyring::write(&ring_path, &ring).expect("key 3 added by hand, nothing re-encrypted");
+    let (ok, out) = try_xieshang(&app, &["keys", "retire", "2"], true);
+    assert!(!ok && out.contains("still under key 2"), "{out}");
+    assert_eq!(keyring::read(&ring_path).expect("ring").render(), ring.render(), "the ring is unchanged");
+    for id in ["1", "3", "9"] {
+        let (ok, out) = try_xieshang(&app, &["keys", "retire", id], true);
+        assert!(!ok, "key {id} cannot be retired: {out}");
+    }
+    // Once nothing is under it, it goes, and every value still reads the same.
+    xieshang(&app, &["keys", "reencrypt"], true);
+    let out = xieshang(&app, &["keys", "retire", "2"], true);
+    assert!(out.contains("key 2 removed"), "{out}");
+    let ids: Vec<String> = keyring::read(&ring_path).expect("ring").keys().map(|(id, _)| id.to_string()).collect();
+    assert_eq!(ids, ["1", "3"]);
+    let last = vault(&app, true);
+    let again: Vec<String> = stored(&app).iter().map(|v| last.decrypt(v).expect("readable")).collect();
+    assert_eq!(again, plain, "every value reads the same without key 2");
     // The chain still verifies with the rotation's own audit entries in it.
     let verdict = app.db.read_blocking(xieshang::kernel::audit::chain::verify).expect("verify");
     assert!(matches!(verdict, xieshang::kernel::audit::chain::Verdict::Intact { .. }), "{verdict:?}");

@@ -64,10 +64,10 @@ impl Identifier {
     }
 }
 
-/// A six-digit code, as the user types it (spaces ignored); anything else is
-/// simply a wrong code.
+/// A six-digit code, as the user types it (spaces ignored, full-width digits
+/// read as plain ones); anything else is simply a wrong code.
 pub fn normalize_code(input: &str) -> Option<String> {
-    let code: String = input.chars().filter(|c| !c.is_whitespace()).collect();
+    let code: String = crate::kernel::web::form::halfwidth(input).chars().filter(|c| !c.is_whitespace()).collect();
     (code.len() == 6 && code.chars().all(|c| c.is_ascii_digit())).then_some(code)
 }
 
@@ -398,6 +398,7 @@ mod tests {
         assert_eq!(Identifier::parse("23903981010"), Some(Identifier::Username("23903981010".into())));
         assert_eq!(Identifier::parse("  "), None);
         assert_eq!(normalize_code(" 012 345 ").as_deref(), Some("012345"));
+        assert_eq!(normalize_code("０１２３４５").as_deref(), Some("012345"), "as a Chinese keyboard types it");
         assert_eq!(normalize_code("12345"), None);
         assert_eq!(normalize_code("12345x"), None);
         for _ in 0..50 {

@@ -72,15 +72,9 @@ fn sign(secret: &[u8], expiry: i64, nonce: &str, answer: u32) -> Hmac<Sha256> {
 /// An answer as people type it: 8, ８ (full-width, from a Chinese keyboard),
 /// 八 or 十二 (typed or dictated in Chinese), with spaces around it.
 pub fn parse_answer(s: &str) -> Option<u32> {
-    let s: String = s
-        .trim_matches(|c: char| c.is_whitespace())
-        .chars()
-        .map(|c| match c {
-            '０'..='９' => char::from_digit(c as u32 - '０' as u32, 10).unwrap_or(c),
-            c => c,
-        })
-        .collect();
-    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) { s.parse().ok() } else { chinese_number(&s) }
+    let s = crate::kernel::web::form::halfwidth(s);
+    let s = s.trim();
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) { s.parse().ok() } else { chinese_number(s) }
 }
 
 /// 零 … 九十九 (with 两 and 〇): enough for any sum asked here.

@@ -4,15 +4,15 @@ use chrono::{NaiveDate, NaiveTime};
 
 use crate::kernel::error::AppError;
 
-/// Full-width ASCII (`０１２`, `：`, `－`, as a Chinese keyboard types them)
-/// and the ideographic space as their plain forms: for fields read as
-/// numbers, dates and times, never for free text.
+/// Full-width letters, digits and punctuation (`１３８`, `：`, `－`, `（）`, as
+/// Chinese input methods type them) and the ideographic space as their ASCII
+/// forms: for fields read as numbers, dates, times, phones and codes, never
+/// for free text.
 pub fn halfwidth(s: &str) -> String {
     s.chars()
         .map(|c| match c {
             '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
             '\u{3000}' => ' ',
-            '。' => '.',
             _ => c,
         })
         .collect()
@@ -79,7 +79,8 @@ pub fn number(v: &Option<String>) -> Result<Option<f64>, AppError> {
     match text(v) {
         None => Ok(None),
         Some(s) => {
-            let s = halfwidth(&s);
+            // 。 is the decimal point a Chinese keyboard types in a number.
+            let s = halfwidth(&s).replace('。', ".");
             s.trim()
                 .parse::<f64>()
                 .ok()
