@@ -12,6 +12,7 @@ pub mod dashboard;
 pub mod demo;
 pub mod duty;
 pub mod front;
+pub mod funds;
 #[doc(hidden)]
 pub mod fuzzing;
 // `gen` is a reserved word in edition 2024, hence the raw identifier.

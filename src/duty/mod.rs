@@ -11,6 +11,8 @@
 //! after that check.
 
 pub mod routes;
+pub mod score;
+pub mod time;
 pub mod xlsx;
 
 use std::collections::HashMap;

@@ -35,4 +35,7 @@ id_type!(
     ActivityId,
     ConsultationId,
     ItemId,
+    ExpenseId,
+    RuleId,
+    LetterId,
 );

@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Output};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use diesel::prelude::*;
 use diesel::sql_types::Text;
@@ -68,16 +70,18 @@ impl Drop for Target {
 }
 
 /// `clients` residents submit `each` opinions with a photo; the tracking
-/// codes acknowledged.
-async fn submit_load(app: &TestApp, clients: u64, each: u64) -> Vec<String> {
+/// codes acknowledged, counted in `acked` as they come.
+async fn submit_load(app: &TestApp, clients: u64, each: u64, acked: Arc<AtomicUsize>) -> Vec<String> {
     let mut tasks = Vec::new();
     for i in 0..clients {
         let base = app.url("");
+        let acked = acked.clone();
         tasks.push(tokio::spawn(async move {
             let mut codes = Vec::new();
             for j in 0..each {
                 let sent = crate::crash::submit(&base, 0x10_0000 + i * 1000 + j).await.expect("acknowledged");
                 codes.push(sent.code);
+                acked.fetch_add(1, Ordering::SeqCst);
             }
             codes
         }));
@@ -96,11 +100,17 @@ async fn backup_and_restore(kind: Kind) {
 
     // A backup while six residents submit with photos.
     let under_load = backups.path().join("under-load");
-    let load = submit_load(&app, 6, 4);
+    let acked = Arc::new(AtomicUsize::new(0));
+    let load = submit_load(&app, 6, 4, acked.clone());
     let dir = under_load.clone();
     let (u, d) = (url.clone(), data.clone());
     let backup = tokio::task::spawn_blocking(move || {
-        std::thread::sleep(std::time::Duration::from_millis(300));
+        // Once some cases are acknowledged (however slow the machine), while
+        // the rest are still coming in.
+        let start = std::time::Instant::now();
+        while acked.load(Ordering::SeqCst) < 3 && start.elapsed() < std::time::Duration::from_secs(120) {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
         cli(&u, &d, &["backup", &dir.to_string_lossy(), "--verify"])
     });
     let (acknowledged, made) = tokio::join!(load, backup);

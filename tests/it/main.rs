@@ -21,6 +21,7 @@ mod edge;
 mod files;
 mod forgot;
 mod front;
+mod funds;
 mod fuzz_corpus;
 mod r#gen;
 mod guard;

@@ -29,7 +29,7 @@ pub struct Described {
 const SKIPPED: [&str; 4] = ["id", "committee_id", "created_at", "updated_at"];
 
 /// Action prefixes the filter offers, each named by its record kind.
-pub const AREAS: [&str; 14] = [
+pub const AREAS: [&str; 16] = [
     "auth",
     "user",
     "opinion",
@@ -44,6 +44,8 @@ pub const AREAS: [&str; 14] = [
     "calendar",
     "roster",
     "file",
+    "budget",
+    "expense",
 ];
 
 /// `key`'s text, or `None` when neither language has it (`Lang::t` answers a

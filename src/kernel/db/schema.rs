@@ -599,6 +599,7 @@ diesel::table! {
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        duration_minutes -> Nullable<Integer>,
     }
 }
 
@@ -680,6 +681,7 @@ diesel::table! {
         signin_token -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        duration_minutes -> Nullable<Integer>,
     }
 }
 
@@ -796,3 +798,156 @@ diesel::joinable!(consultation_opinions -> opinions (opinion_id));
 diesel::joinable!(consultation_items -> consultations (consultation_id));
 diesel::joinable!(consultation_item_notes -> consultation_items (item_id));
 diesel::joinable!(consultations -> offices (office_id));
+
+// Duty time and funds (funds::, duty::score).
+diesel::table! {
+    duty_rules (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        title -> Text,
+        doc_number -> Text,
+        effective_from -> Date,
+        body -> Text,
+        duty_days -> Integer,
+        fund_uses -> Text,
+        leave_clause -> Text,
+        letter_prefix -> Text,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    budgets (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        office_id -> Nullable<BigInt>,
+        year -> Integer,
+        line -> Text,
+        amount_fen -> BigInt,
+        updated_by -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    expenses (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        office_id -> Nullable<BigInt>,
+        year -> Integer,
+        voucher_no -> Integer,
+        line -> Text,
+        spent_on -> Date,
+        amount_fen -> BigInt,
+        payee -> Text,
+        purpose -> Text,
+        for_kind -> Text,
+        activity_id -> Nullable<BigInt>,
+        consultation_id -> Nullable<BigInt>,
+        home_id -> Nullable<BigInt>,
+        status -> Text,
+        reverses_id -> Nullable<BigInt>,
+        entered_by -> BigInt,
+        entered_at -> Timestamp,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+        return_reason -> Text,
+        paid_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    expense_files (id) {
+        id -> BigInt,
+        expense_id -> BigInt,
+        file_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    member_funds (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        member_id -> BigInt,
+        year -> Integer,
+        amount_fen -> BigInt,
+        updated_by -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    member_fund_uses (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        member_id -> BigInt,
+        year -> Integer,
+        spent_on -> Date,
+        fund_use -> Text,
+        amount_fen -> BigInt,
+        note -> Text,
+        rule_id -> BigInt,
+        reverses_id -> Nullable<BigInt>,
+        entered_by -> BigInt,
+        entered_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    score_points (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        year -> Integer,
+        item -> Text,
+        points -> Integer,
+        updated_by -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    leave_letters (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        office_id -> Nullable<BigInt>,
+        year -> Integer,
+        serial -> Integer,
+        number -> Text,
+        member_id -> BigInt,
+        activity_id -> Nullable<BigInt>,
+        consultation_id -> Nullable<BigInt>,
+        rule_id -> BigInt,
+        employer -> Text,
+        body -> Text,
+        issued_by -> BigInt,
+        issued_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(expense_files -> expenses (expense_id));
+diesel::joinable!(expense_files -> files (file_id));
+diesel::joinable!(expenses -> offices (office_id));
+diesel::joinable!(budgets -> offices (office_id));
+diesel::joinable!(member_funds -> members (member_id));
+diesel::joinable!(member_fund_uses -> members (member_id));
+diesel::joinable!(member_fund_uses -> duty_rules (rule_id));
+diesel::joinable!(leave_letters -> members (member_id));
+// Pairs only: a list would repeat pairs of older tables declared above.
+diesel::allow_tables_to_appear_in_same_query!(expense_files, expenses);
+diesel::allow_tables_to_appear_in_same_query!(expense_files, files);
+diesel::allow_tables_to_appear_in_same_query!(expenses, offices);
+diesel::allow_tables_to_appear_in_same_query!(expenses, budgets);
+diesel::allow_tables_to_appear_in_same_query!(budgets, offices);
+diesel::allow_tables_to_appear_in_same_query!(expenses, activities);
+diesel::allow_tables_to_appear_in_same_query!(expenses, consultations);
+diesel::allow_tables_to_appear_in_same_query!(member_funds, members);
+diesel::allow_tables_to_appear_in_same_query!(member_fund_uses, members);
+diesel::allow_tables_to_appear_in_same_query!(member_fund_uses, duty_rules);
+diesel::allow_tables_to_appear_in_same_query!(member_funds, member_fund_uses);
+diesel::allow_tables_to_appear_in_same_query!(leave_letters, members);
+diesel::allow_tables_to_appear_in_same_query!(leave_letters, activities);
+diesel::allow_tables_to_appear_in_same_query!(leave_letters, consultations);
+diesel::allow_tables_to_appear_in_same_query!(leave_letters, duty_rules);

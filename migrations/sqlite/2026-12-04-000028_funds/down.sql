@@ -1,0 +1,10 @@
+DROP TABLE leave_letters;
+DROP TABLE score_points;
+DROP TABLE member_fund_uses;
+DROP TABLE member_funds;
+DROP TABLE expense_files;
+DROP TABLE expenses;
+DROP TABLE budgets;
+DROP TABLE duty_rules;
+ALTER TABLE consultations DROP COLUMN duration_minutes;
+ALTER TABLE activities DROP COLUMN duration_minutes;
