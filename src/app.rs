@@ -55,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::activities::routes::router())
         .merge(crate::consultations::routes::router())
         .merge(crate::duty::routes::router())
+        .merge(crate::funds::routes::router())
         .merge(prefs::router())
         .fallback(errors::not_found)
         .route_layer(from_fn(probes::track))

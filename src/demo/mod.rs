@@ -5,6 +5,7 @@
 
 mod activities;
 mod consultations;
+mod funds;
 mod opinions;
 mod roster;
 
@@ -84,6 +85,7 @@ pub fn load(db: &Db) -> AppResult<bool> {
         opinions::load(c, committee, &office_ids)?;
         activities::load(c, &office_ids)?;
         consultations::load(c, committee)?;
+        funds::load(c, &office_ids)?;
         Ok(true)
     })
 }

@@ -5,4 +5,5 @@
 pub mod leave;
 pub mod model;
 pub mod money;
+pub mod routes;
 pub mod store;

@@ -13,14 +13,17 @@ use xieshang::kernel::error::AppError;
 use xieshang::kernel::ids::{ExpenseId, OfficeId};
 
 use crate::on_both_databases;
-use crate::support::TestApp;
+use crate::support::{TestApp, location, post_ok};
 
-on_both_databases!(books_follow_the_approval_rules, each_sees_only_their_books);
+on_both_databases!(books_follow_the_approval_rules, each_sees_only_their_books, an_expense_over_http);
 
 /// The error as its message: "conflict: expense.locked", or "ok".
 fn err<T>(r: Result<T, AppError>) -> String {
     r.err().map_or_else(|| "ok".to_string(), |e| e.to_string())
 }
+
+/// Last year's books: the demo keeps this year's.
+const YEAR: i32 = 2025;
 
 fn yuan(s: &str) -> Fen {
     Fen::parse(s).expect("amount")
@@ -30,7 +33,7 @@ fn entry(books: OfficeId, activity: i64, amount: &str) -> expenses::Entry {
     expenses::Entry {
         books: Some(books),
         line: BudgetLine::Activities,
-        spent_on: NaiveDate::from_ymd_opt(2026, 3, 12).expect("date"),
+        spent_on: NaiveDate::from_ymd_opt(YEAR, 3, 12).expect("date"),
         amount: yuan(amount),
         payee: "高庙乡文印店".into(),
         purpose: "联系活动资料印制".into(),
@@ -60,7 +63,7 @@ fn act(app: &TestApp, who: &Actor, id: ExpenseId, action: ExpenseAction) -> Resu
 fn totals(app: &TestApp, who: &Actor, books: Option<OfficeId>) -> Result<budgets::LineTotals, AppError> {
     let who = who.clone();
     app.db
-        .read_blocking(move |c| budgets::totals(c, &who, books, 2026))
+        .read_blocking(move |c| budgets::totals(c, &who, books, YEAR))
         .map(|t| t.into_iter().find(|l| l.line == BudgetLine::Activities).expect("the line"))
 }
 
@@ -68,9 +71,11 @@ async fn books_follow_the_approval_rules(app: TestApp) {
     let (admin, staff) = (app.actor("admin"), app.actor("gaomiao"));
     let gaomiao = OfficeId(app.office_id("高庙乡"));
     let activity = activity_of(&app, gaomiao);
+    let audited = |action: &str| app.audit_count(action);
+    let before: Vec<i64> = ["expense.approve", "expense.reverse", "budget.set", "expense.create"].map(audited).to_vec();
     let a = admin.clone();
     app.db
-        .write_blocking(move |c| budgets::set(c, &a, Some(gaomiao), 2026, BudgetLine::Activities, yuan("1000")))
+        .write_blocking(move |c| budgets::set(c, &a, Some(gaomiao), YEAR, BudgetLine::Activities, yuan("1000")))
         .expect("the district sets the budget");
 
     // The office enters and submits; it cannot approve its own entry.
@@ -134,12 +139,11 @@ async fn books_follow_the_approval_rules(app: TestApp) {
 
     // Voucher numbers run 1, 2, … in the office's year (the deleted draft's, 7, is gone).
     let s = staff.clone();
-    let list = app.db.read_blocking(move |c| expenses::list(c, &s, Some(gaomiao), 2026)).expect("list");
+    let list = app.db.read_blocking(move |c| expenses::list(c, &s, Some(gaomiao), YEAR)).expect("list");
     let vouchers: Vec<i32> = list.iter().map(|e| e.voucher_no).collect();
     assert_eq!(vouchers, [1, 2, 3, 4, 5, 6]);
-    assert_eq!(app.audit_count("expense.approve"), 3);
-    assert_eq!(app.audit_count("expense.reverse"), 1);
-    assert_eq!(app.audit_count("budget.set"), 1);
+    let after: Vec<i64> = ["expense.approve", "expense.reverse", "budget.set"].map(audited).to_vec();
+    assert_eq!(after, [before[0] + 3, before[1] + 1, before[2] + 1], "approvals, the reversal, the budget");
 
     // Bad input changes nothing: another office's activity, no payee.
     let jianhe = OfficeId(app.office_id("涧河街道"));
@@ -148,7 +152,7 @@ async fn books_follow_the_approval_rules(app: TestApp) {
     let mut nameless = entry(gaomiao, activity, "5");
     nameless.payee = "  ".into();
     assert_eq!(err(create(&app, &staff, nameless)), "bad request: expense.payee_required");
-    assert_eq!(app.audit_count("expense.create"), 6);
+    assert_eq!(audited("expense.create"), before[3] + 6, "the refused entries left no trace");
 }
 
 async fn each_sees_only_their_books(app: TestApp) {
@@ -174,10 +178,92 @@ async fn each_sees_only_their_books(app: TestApp) {
     // Only the district sets budgets.
     let s = staff.clone();
     assert_eq!(
-        err(app.db.write_blocking(move |c| budgets::set(c, &s, Some(gaomiao), 2026, BudgetLine::Home, Fen(1)))),
+        err(app.db.write_blocking(move |c| budgets::set(c, &s, Some(gaomiao), YEAR, BudgetLine::Home, Fen(1)))),
         "forbidden"
     );
     let s = staff.clone();
     let status = app.db.read_blocking(move |c| expenses::get(c, &s, id)).map(|e| e.status).expect("the draft");
     assert_eq!(status, ExpenseStatus::Draft, "unchanged by the refused attempts");
+}
+
+/// The office enters an expense as a staffer types it, the district approves
+/// it, the amount is locked; over budget waits for the district; another
+/// office and a member see nothing of it.
+async fn an_expense_over_http(app: TestApp) {
+    let staff = app.login_as("gaomiao").await;
+    let gaomiao = app.office_id("高庙乡");
+    let activity = activity_of(&app, OfficeId(gaomiao));
+    let books = gaomiao.to_string();
+    let (status, page) = staff.get_text("/funds").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("高庙乡") && page.contains("活动经费") && page.contains("20,000.00"), "the demo budget");
+
+    // Full-width digits and 。 as a Chinese keyboard types them.
+    let record = format!("activity:{activity}");
+    let fields = |amount: &'static str| {
+        vec![
+            ("books", books.clone()),
+            ("line", "activities".to_string()),
+            ("spent_on", "2026-03-12".to_string()),
+            ("amount", amount.to_string()),
+            ("payee", "高庙乡文印店".to_string()),
+            ("purpose", "联系活动资料印制".to_string()),
+            ("record", record.clone()),
+        ]
+    };
+    let form = fields("１２８０。５");
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = staff.post_form("/funds/expenses", &form).await;
+    assert_eq!(r.status(), 303);
+    let href = location(&r);
+    assert!(href.starts_with("/funds/expenses/"), "{href}");
+    let page = staff.get_text(&href).await.1;
+    assert!(page.contains("1,280.50") && page.contains("壹仟贰佰捌拾元伍角整"), "amount in figures and capitals");
+    let page = post_ok(&staff, &format!("{href}/submit"), &[]).await;
+    assert!(page.contains("待审批") && page.contains("id=\"why-not\""), "the office is told why it cannot approve");
+
+    // Bad amounts are refused in Chinese and change nothing.
+    let before = app.audit_count("expense.create");
+    for bad in ["12.345", "abc", "-5", "0"] {
+        let form = fields(bad);
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let page = post_ok(&staff, "/funds/expenses", &form).await;
+        assert!(page.contains("金额"), "{bad}: the form says what is wrong");
+    }
+    assert_eq!(app.audit_count("expense.create"), before);
+
+    // Another office and a member: not found.
+    let other = app.login_as("jianhe").await;
+    assert_eq!(other.get(&href).await.status(), 404);
+    assert_eq!(other.post_form(&format!("{href}/approve"), &[]).await.status(), 404);
+    assert_eq!(other.get(&format!("/funds?books={gaomiao}")).await.status(), 404);
+    let member = app.login_as("member").await;
+    assert_eq!(member.get("/funds").await.status(), 404);
+    assert_eq!(member.get(&href).await.status(), 404);
+
+    // The district approves; the amount can no longer be edited.
+    let admin = app.login_as("admin").await;
+    let page = post_ok(&admin, &format!("{href}/approve"), &[]).await;
+    assert!(page.contains("已审批"), "approved");
+    let form = fields("1");
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let page = post_ok(&staff, &href, &form).await;
+    assert!(page.contains("已审批的金额不能修改") && page.contains("1,280.50"), "locked");
+
+    // Over budget: the office cannot approve what the district entered; the district can.
+    let r = admin
+        .post_form("/funds/budgets", &[("books", &books), ("year", "2026"), ("line", "training"), ("amount", "100")])
+        .await;
+    assert_eq!(r.status(), 303);
+    let mut over = fields("150");
+    over[1].1 = "training".into();
+    over[6].1 = "office".into();
+    let over: Vec<(&str, &str)> = over.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = admin.post_form("/funds/expenses", &over).await;
+    let over_href = location(&r);
+    post_ok(&admin, &format!("{over_href}/submit"), &[]).await;
+    let page = post_ok(&staff, &format!("{over_href}/approve"), &[]).await;
+    assert!(page.contains("须由区政协审批") && page.contains("待审批"), "blocked without the district");
+    let page = staff.get_text("/funds?year=2026").await.1;
+    assert!(page.contains("150.00"), "pending on the training line");
 }

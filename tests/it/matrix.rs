@@ -184,6 +184,9 @@ impl Fill {
         values.insert("evidence", min(db, "home_evidence", "1 = 1"));
         values.insert("file", min(db, "files", "1 = 1"));
         values.insert("reports", min(db, "opinion_reports", &of_own));
+        values.insert("expenses", min(db, "expenses", &of_own));
+        // A state change every keeper may try on any expense: the store decides.
+        values.insert("action", "submit".into());
         values.insert("categories", min(db, "opinion_categories", "1 = 1"));
         values.insert("departments", min(db, "departments", "1 = 1"));
         values.insert("routes", min(db, "opinion_routes", "1 = 1"));

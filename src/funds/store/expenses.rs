@@ -262,6 +262,37 @@ fn check(conn: &mut DbConn, actor: &Actor, e: &Expense, action: ExpenseAction) -
     model::next(facts, action, who).map_err(|r| AppError::Conflict(r.message_key()))
 }
 
+/// What the actor may do with `e` now, for the page's buttons, and why an
+/// approval is not theirs when it is waiting (their own entry, or over
+/// budget): the page says so instead of offering a button that fails.
+pub fn allowed(conn: &mut DbConn, actor: &Actor, e: &Expense) -> AppResult<(Vec<ExpenseAction>, Option<&'static str>)> {
+    use ExpenseAction::*;
+    if !may_keep(actor, e.office_id) {
+        return Ok((vec![], None));
+    }
+    let mut can = vec![];
+    let mut why_not = None;
+    for a in [Edit, Submit, Approve, Return, Pay, Reverse, Delete] {
+        match check(conn, actor, e, a) {
+            Ok(_) => can.push(a),
+            Err(AppError::Conflict(k)) if a == Approve && e.status == ExpenseStatus::Submitted => why_not = Some(k),
+            Err(_) => {}
+        }
+    }
+    Ok((can, why_not))
+}
+
+/// The reversing entry of `id`, if it was reversed.
+pub fn reversal_of(conn: &mut DbConn, actor: &Actor, id: ExpenseId) -> AppResult<Option<Expense>> {
+    let r: Option<Expense> = expenses::table
+        .filter(expenses::reverses_id.eq(id))
+        .filter(expenses::committee_id.eq(actor.committee_id))
+        .select(Expense::as_select())
+        .first(conn)
+        .optional()?;
+    Ok(r.filter(|r| may_read(actor, r.office_id)))
+}
+
 /// Changes a draft or returned expense.
 #[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, id = %id))]
 pub fn edit(conn: &mut DbConn, actor: &Actor, id: ExpenseId, e: &Entry) -> AppResult<()> {

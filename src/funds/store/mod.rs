@@ -3,6 +3,7 @@
 //! keeps every office's and its own (office `None`), leaders read them all.
 
 pub mod budgets;
+pub mod choices;
 pub mod expenses;
 
 use diesel::prelude::*;

@@ -129,6 +129,7 @@ impl Page {
                         nav("/consultations/overview", "nav.consultation_overview"),
                     ],
                 ),
+                menu("nav.group_funds", vec![nav("/funds", "nav.funds")]),
                 menu(
                     "nav.group_roster",
                     vec![
@@ -154,6 +155,7 @@ impl Page {
                         nav("/consultations/items", "nav.consultation_items"),
                     ],
                 ),
+                menu("nav.group_funds", vec![nav("/funds", "nav.funds")]),
                 menu(
                     "nav.group_roster",
                     vec![
