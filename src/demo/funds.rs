@@ -1,14 +1,15 @@
-//! The demo books: every office's budget for this year by line, and in each
-//! office an expense paid for an activity, one awaiting approval and a
-//! draft, entered by the office and approved by the district, as the store
-//! would have them. Amounts are made up, as every demo number is.
+//! The demo books: the duty rules, every office's budget for this year by
+//! line, and in two offices an expense paid for an activity, one awaiting
+//! approval and a draft, entered by the office and approved by the
+//! district, with their members' funds. Amounts are made up, as every demo
+//! number is.
 
 use chrono::Datelike;
 use diesel::prelude::*;
 
 use crate::funds::model::{BudgetLine, ExpenseAction, ExpenseFor};
 use crate::funds::money::Fen;
-use crate::funds::store::{budgets, expenses};
+use crate::funds::store::{budgets, expenses, member_funds, rules};
 use crate::kernel::auth::store as users;
 use crate::kernel::db::DbConn;
 use crate::kernel::db::schema::activities;
@@ -29,6 +30,7 @@ const BUDGET: [(BudgetLine, i64); 6] = [
 pub fn load(c: &mut DbConn, office_ids: &[OfficeId]) -> AppResult<()> {
     let Some(admin) = users::find_by_username_unscoped(c, "admin")?.map(|u| u.actor(None)) else { return Ok(()) };
     let year = today().year();
+    rules::add(c, &admin, &rule(year))?;
     for &office in office_ids {
         for (line, yuan) in BUDGET {
             budgets::set(c, &admin, Some(office), year, line, Fen(yuan * 100))?;
@@ -79,6 +81,37 @@ pub fn load(c: &mut DbConn, office_ids: &[OfficeId]) -> AppResult<()> {
             &staff,
             &entry(BudgetLine::Office, "96", "文具店", "会议记录本、签字笔", ExpenseFor::Office, None),
         )?;
+        // Every serving member of the office: 2,000 yuan for the year; the
+        // first has used some for research travel.
+        let people = member_funds::of_office(c, &admin, office, year)?;
+        for (i, l) in people.iter().enumerate() {
+            member_funds::allocate(c, &admin, l.member, year, Fen(200_000))?;
+            if i == 0 {
+                member_funds::spend(c, &staff, l.member, day, USES[0], Fen(16_800), "赴各村调研农村饮水安全")?;
+            }
+        }
     }
     Ok(())
+}
+
+/// What the demo rules let members' funds pay for.
+const USES: [&str; 4] = ["调研考察交通费", "社情民意资料印制费", "履职培训资料费", "联系群众活动场地租用费"];
+
+fn rule(year: i32) -> rules::Draft {
+    rules::Draft {
+        title: "湖滨区政协委员履职服务保障办法".into(),
+        doc_number: format!("湖政协发〔{year}〕2号"),
+        effective_from: chrono::NaiveDate::from_ymd_opt(year, 1, 1),
+        body: "第一条 为保障政协委员依照章程履行职责，结合本区实际，制定本办法。\n\
+               第二条 委员每年参加政协组织的会议、协商、视察、调研、联系群众等履职活动不少于12天。\n\
+               第三条 委员所在单位应当支持委员履行职责，保障委员参加政协活动的时间，不因履职影响其工资福利待遇。\n\
+               第四条 区政协为每位委员安排年度履职经费，用于本办法所列用途，不得用于其他开支。\n\
+               第五条 各乡镇（街道）将政协工作办公室运行和委员活动经费列入本级预算。"
+            .into(),
+        duty_days: 12,
+        fund_uses: USES.join("\n"),
+        leave_clause: "委员所在单位应当支持委员履行职责，保障委员参加政协活动的时间，不因履职影响其工资福利待遇。"
+            .into(),
+        letter_prefix: "湖政协函".into(),
+    }
 }

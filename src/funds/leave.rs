@@ -99,6 +99,50 @@ impl Letter {
     }
 }
 
+/// The letter as a Word file in the letter layout of GB/T 9704 (信函格式):
+/// the issuing office's name in red over a red rule, the number against the
+/// right margin, the title, the salutation at the margin, the body, the
+/// issuer and date at the right, and who to call.
+pub fn docx(l: &Letter, created: NaiveDateTime) -> crate::kernel::error::AppResult<Vec<u8>> {
+    use crate::kernel::docx::{self, BODY_FONT, Props, RED, TITLE_FONT, run, size};
+    use docx_rs::{
+        AlignmentType, BorderType, LineSpacing, Paragraph, ParagraphBorder, ParagraphBorderPosition, ParagraphBorders,
+    };
+
+    let mut masthead =
+        Paragraph::new().add_run(run(&l.issuer, TITLE_FONT, size::ERHAO).color(RED)).align(AlignmentType::Center);
+    masthead.property = masthead.property.set_borders(ParagraphBorders::with_empty().set(
+        ParagraphBorder::new(ParagraphBorderPosition::Bottom).val(BorderType::Double).size(12).space(4).color(RED),
+    ));
+    let number = Paragraph::new()
+        .add_run(run(&l.number, BODY_FONT, size::SANHAO))
+        .align(AlignmentType::Right)
+        .line_spacing(LineSpacing::new().before(240));
+    let title = docx::title(&l.title(), 240).line_spacing(LineSpacing::new().before(480).after(240));
+    let mut doc = docx::a4(size::SANHAO).add_paragraph(masthead).add_paragraph(number).add_paragraph(title);
+    let mut paragraphs = l.paragraphs().into_iter();
+    if let Some(salutation) = paragraphs.next() {
+        doc = doc.add_paragraph(Paragraph::new().add_run(run(&salutation, BODY_FONT, size::SANHAO)));
+    }
+    for p in paragraphs {
+        for para in docx::body(&p) {
+            doc = doc.add_paragraph(para);
+        }
+    }
+    let right = |text: &str| Paragraph::new().add_run(run(text, BODY_FONT, size::SANHAO)).align(AlignmentType::Right);
+    doc = doc
+        .add_paragraph(right(&l.issuer).line_spacing(LineSpacing::new().before(960)))
+        .add_paragraph(right(&chinese_date(l.issued)));
+    if !l.contact.trim().is_empty() {
+        doc = doc.add_paragraph(
+            Paragraph::new()
+                .add_run(run(&format!("（联系人：{}）", l.contact.trim()), BODY_FONT, size::SANHAO))
+                .line_spacing(LineSpacing::new().before(480)),
+        );
+    }
+    docx::pack(doc, &Props::new(&l.issuer, &l.title(), created), "leave letter")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,5 +210,38 @@ mod tests {
         assert_eq!(letter(day(3, 30), day(4, 2)).days(), 4);
         let across = letter(day(12, 31), NaiveDate::from_ymd_opt(2027, 1, 1).expect("date"));
         assert_eq!(across.dates(), "2026年12月31日至2027年1月1日");
+    }
+
+    #[test]
+    fn the_word_file_reads_as_the_letter() {
+        let l = letter(day(3, 12), day(3, 12));
+        let bytes = docx(&l, utc(2026, 3, 5, 2, 0)).expect("docx");
+        let doc = docx_rs::read_docx(&bytes).expect("a docx docx-rs reads");
+        let text: Vec<String> = doc
+            .document
+            .children
+            .iter()
+            .filter_map(|c| match c {
+                docx_rs::DocumentChild::Paragraph(p) => Some(p.raw_text()),
+                _ => None,
+            })
+            .collect();
+        let all = text.join("\n");
+        for expected in [
+            "政协湖滨区委员会办公室",
+            "湖政协函〔2026〕12号",
+            "湖滨区第一中学：",
+            "特此函商。",
+            "2026年3月12日",
+            "（联系人：李明 0398-1234567）",
+        ] {
+            assert!(all.contains(expected), "{expected} in {all}");
+        }
+        let title = text.iter().position(|t| t.starts_with("关于商请准予")).expect("the title");
+        assert_eq!(
+            text[title].replace(char::is_whitespace, ""),
+            l.title(),
+            "the title, whole, however it is broken into lines"
+        );
     }
 }

@@ -1,13 +1,18 @@
-//! The fuzz targets' committed seed corpus (fuzz/corpus/<target>/), and any
-//! crash inputs kept beside it, through the same entry points under the normal
-//! test build: a parser that panics on one of them fails here, without nightly.
+//! The fuzz targets' committed seed corpus (fuzz/corpus/<target>/) and the
+//! inputs fuzzing found panics with (fuzz/regressions/<target>/, kept out of
+//! the corpus: the fuzzer's panic hook aborts even on a panic the app
+//! catches), through the same entry points under the normal test build: a
+//! parser that panics on one of them fails here, without nightly.
 
 use std::path::Path;
 
 fn each_input(target: &str, run: fn(&[u8])) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus").join(target);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    let dir = root.join("corpus").join(target);
+    let found = root.join("regressions").join(target);
     let mut n = 0;
-    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+    let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    for entry in entries.chain(std::fs::read_dir(&found).into_iter().flatten()) {
         let path = entry.expect("entry").path();
         let bytes = std::fs::read(&path).expect("read input");
         let outcome = std::panic::catch_unwind(|| run(&bytes));

@@ -32,6 +32,7 @@ mod language;
 mod layout;
 mod logs;
 mod matrix;
+mod member_funds;
 mod opinion_extensions;
 mod opinion_extras;
 mod opinion_reports;

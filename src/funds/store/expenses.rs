@@ -189,7 +189,7 @@ pub fn create(conn: &mut DbConn, actor: &Actor, e: &Entry) -> AppResult<ExpenseI
         conn,
         Who::User(actor),
         Change::new("expense.create", "expense", id).after(serde_json::json!({
-            "office_id": e.books, "year": year, "voucher_no": voucher, "line": e.line, "spent_on": e.spent_on,
+            "office_id": e.books, "year": year, "voucher_no": voucher, "budget_line": e.line, "spent_on": e.spent_on,
             "amount_fen": e.amount, "payee": payee, "purpose": purpose, "for": e.for_kind,
         })),
     )?;
@@ -323,10 +323,10 @@ pub fn edit(conn: &mut DbConn, actor: &Actor, id: ExpenseId, e: &Entry) -> AppRe
         Who::User(actor),
         Change::new("expense.edit", "expense", id)
             .before(serde_json::json!({
-                "line": old.line, "spent_on": old.spent_on, "amount_fen": old.amount, "payee": old.payee, "purpose": old.purpose,
+                "budget_line": old.line, "spent_on": old.spent_on, "amount_fen": old.amount, "payee": old.payee, "purpose": old.purpose,
             }))
             .after(serde_json::json!({
-                "line": e.line, "spent_on": e.spent_on, "amount_fen": e.amount, "payee": payee, "purpose": purpose,
+                "budget_line": e.line, "spent_on": e.spent_on, "amount_fen": e.amount, "payee": payee, "purpose": purpose,
             })),
     )?;
     Ok(())

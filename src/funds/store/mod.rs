@@ -5,6 +5,8 @@
 pub mod budgets;
 pub mod choices;
 pub mod expenses;
+pub mod member_funds;
+pub mod rules;
 
 use diesel::prelude::*;
 

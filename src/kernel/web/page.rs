@@ -129,7 +129,14 @@ impl Page {
                         nav("/consultations/overview", "nav.consultation_overview"),
                     ],
                 ),
-                menu("nav.group_funds", vec![nav("/funds", "nav.funds")]),
+                menu(
+                    "nav.group_funds",
+                    vec![
+                        nav("/funds", "nav.funds"),
+                        nav("/funds/members", "nav.member_funds"),
+                        nav("/funds/rules", "nav.rules"),
+                    ],
+                ),
                 menu(
                     "nav.group_roster",
                     vec![
@@ -155,7 +162,14 @@ impl Page {
                         nav("/consultations/items", "nav.consultation_items"),
                     ],
                 ),
-                menu("nav.group_funds", vec![nav("/funds", "nav.funds")]),
+                menu(
+                    "nav.group_funds",
+                    vec![
+                        nav("/funds", "nav.funds"),
+                        nav("/funds/members", "nav.member_funds"),
+                        nav("/funds/rules", "nav.rules"),
+                    ],
+                ),
                 menu(
                     "nav.group_roster",
                     vec![
@@ -171,6 +185,7 @@ impl Page {
                 nav("/opinions", "nav.my_cases"),
                 nav("/activities", "nav.activities"),
                 nav("/consultations", "nav.consultations"),
+                nav("/funds/mine", "nav.my_funds"),
                 nav("/offices", "nav.offices"),
             ])],
             Role::Sysadmin => vec![links(vec![home, nav("/admin/users", "nav.accounts")])],

@@ -119,14 +119,24 @@ pub fn read_raw(bytes: &[u8]) -> AppResult<Vec<RawSheet>> {
         Some(_) => {}
     }
     let mut hidden_rows = hidden::hidden_rows(bytes)?;
-    let mut x: Xlsx<Cursor<&[u8]>> = Xlsx::new(Cursor::new(bytes)).map_err(bad_file)?;
-    let sheets: Vec<(String, bool)> =
-        x.sheets_metadata().iter().map(|s| (s.name.clone(), s.visible != SheetVisible::Visible)).collect();
-    let mut rows_left = MAX_ROWS;
-    let mut out = Vec::with_capacity(sheets.len());
-    for (name, hidden) in sheets {
-        let rows = read_sheet(&mut x, &name, &mut rows_left)?;
-        out.push(RawSheet { hidden_rows: hidden_rows.remove(&name).unwrap_or_default(), name, hidden, rows });
+    // calamine 0.38 computes a cell reference's column without checking
+    // (AAAAAAAA1 overflows): a panic there (debug builds; release wraps) is a
+    // file we cannot read, not a crash. Found by fuzzing (fuzz/corpus).
+    let read = std::panic::catch_unwind(|| -> AppResult<Vec<RawSheet>> {
+        let mut x: Xlsx<Cursor<&[u8]>> = Xlsx::new(Cursor::new(bytes)).map_err(bad_file)?;
+        let sheets: Vec<(String, bool)> =
+            x.sheets_metadata().iter().map(|s| (s.name.clone(), s.visible != SheetVisible::Visible)).collect();
+        let mut rows_left = MAX_ROWS;
+        let mut out = Vec::with_capacity(sheets.len());
+        for (name, hidden) in sheets {
+            let rows = read_sheet(&mut x, &name, &mut rows_left)?;
+            out.push(RawSheet { hidden_rows: Vec::new(), name, hidden, rows });
+        }
+        Ok(out)
+    });
+    let mut out = read.map_err(|_| AppError::BadRequest("roster.bad_file"))??;
+    for sheet in &mut out {
+        sheet.hidden_rows = hidden_rows.remove(&sheet.name).unwrap_or_default();
     }
     Ok(out)
 }

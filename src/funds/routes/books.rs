@@ -1,4 +1,4 @@
-//! The books (经费): a year's budget lines with what is spent and left, the
+//! The books (经费账目): a year's budget lines with what is spent and left, the
 //! expense list, entering an expense and moving it through approval. The
 //! rules and who may do what are in the store; handlers parse and render.
 
@@ -11,7 +11,7 @@ use chrono::Datelike;
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use crate::funds::model::{BudgetLine, ExpenseAction, ExpenseStatus};
+use crate::funds::model::{BudgetLine, ExpenseAction};
 use crate::funds::money::Fen;
 use crate::funds::store::budgets::{self, LineTotals};
 use crate::funds::store::choices::{self, Choice};
@@ -447,14 +447,5 @@ async fn act(
             };
             form_done(&session, r, ok, &back).await
         }
-    }
-}
-
-/// For the templates: a status's tag class.
-pub fn status_class(s: &ExpenseStatus) -> &'static str {
-    match *s {
-        ExpenseStatus::Approved | ExpenseStatus::Paid => "ok",
-        ExpenseStatus::Returned => "warn",
-        _ => "",
     }
 }
