@@ -7,3 +7,4 @@ pub mod model;
 pub mod money;
 pub mod routes;
 pub mod store;
+pub mod xlsx;

@@ -105,6 +105,11 @@ impl Fen {
         self.0.checked_sub(other.0).map(Fen)
     }
 
+    /// For totals of stored amounts (see `Sum`).
+    pub fn saturating_add(self, other: Fen) -> Fen {
+        Fen(self.0.saturating_add(other.0))
+    }
+
     /// The reversing entry's amount.
     pub fn negated(self) -> Fen {
         Fen(-self.0)
@@ -221,7 +226,7 @@ impl Sum for Fen {
     /// Sums of stored amounts: each at most `MAX_FEN`, so 10^8 of them
     /// still fit; saturating rather than panicking in a report if not.
     fn sum<I: Iterator<Item = Fen>>(iter: I) -> Fen {
-        iter.fold(Fen::ZERO, |a, b| Fen(a.0.saturating_add(b.0)))
+        iter.fold(Fen::ZERO, Fen::saturating_add)
     }
 }
 

@@ -104,6 +104,8 @@ pub struct Formats {
     pub datetime: Format,
     pub percent: Format,
     pub decimal: Format,
+    /// Yuan with two decimals and thousands separators: 1,234.50.
+    pub money: Format,
 }
 
 impl Formats {
@@ -122,7 +124,25 @@ impl Formats {
             datetime: top.clone().set_num_format("yyyy-mm-dd hh:mm").set_align(FormatAlign::Center),
             percent: top.clone().set_num_format("0.0%"),
             decimal: top.clone().set_num_format("0.0"),
+            money: top.clone().set_num_format("#,##0.00"),
             text: top,
+        }
+    }
+}
+
+impl Formats {
+    /// The same formats in bold, for a table's total row.
+    pub fn bold() -> Formats {
+        let f = Formats::new();
+        Formats {
+            header: f.header,
+            text: f.text.set_bold(),
+            number: f.number.set_bold(),
+            date: f.date.set_bold(),
+            datetime: f.datetime.set_bold(),
+            percent: f.percent.set_bold(),
+            decimal: f.decimal.set_bold(),
+            money: f.money.set_bold(),
         }
     }
 }
@@ -208,6 +228,16 @@ impl<'a> Sheet<'a> {
         let width = if n.fract() == 0.0 && n.abs() < 1e15 { format!("{n:.0}").len() } else { DECIMAL_WIDTH };
         self.measure(col, width);
         self.ws.write_number_with_format(row, col, n, format)?;
+        Ok(())
+    }
+
+    /// An amount of money held as whole fen, written in yuan for the
+    /// `money` format; measured as it prints, separators and all. Amounts
+    /// are at most 10^13 fen, which a double holds to the fen.
+    pub fn money(&mut self, row: u32, col: u16, fen: i64, format: &Format) -> Result<(), XlsxError> {
+        let digits = fen.unsigned_abs().checked_div(100).unwrap_or(0).to_string().len();
+        self.measure(col, digits + (digits - 1) / 3 + 3 + usize::from(fen < 0));
+        self.ws.write_number_with_format(row, col, fen as f64 / 100.0, format)?;
         Ok(())
     }
 

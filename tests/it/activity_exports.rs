@@ -179,9 +179,15 @@ fn percent_decode(s: &str) -> String {
 
 /// Every row of the first sheet, as text; dates with their time of day.
 pub fn sheet(bytes: &[u8]) -> Vec<Vec<String>> {
-    let mut x: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).expect("an xlsx");
+    let x: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).expect("an xlsx");
     let name = x.sheet_names().first().cloned().expect("a sheet");
-    let range = x.worksheet_range(&name).expect("the sheet");
+    sheet_named(bytes, &name)
+}
+
+/// Every row of sheet `name`, as `sheet` reads them.
+pub fn sheet_named(bytes: &[u8], name: &str) -> Vec<Vec<String>> {
+    let mut x: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).expect("an xlsx");
+    let range = x.worksheet_range(name).unwrap_or_else(|_| panic!("sheet {name}"));
     range
         .rows()
         .map(|r| {

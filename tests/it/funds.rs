@@ -60,11 +60,11 @@ fn act(app: &TestApp, who: &Actor, id: ExpenseId, action: ExpenseAction) -> Resu
     app.db.write_blocking(move |c| expenses::act(c, &who, id, action, "凭证不全"))
 }
 
-fn totals(app: &TestApp, who: &Actor, books: Option<OfficeId>) -> Result<budgets::LineTotals, AppError> {
+fn totals(app: &TestApp, who: &Actor, books: Option<OfficeId>) -> Result<budgets::Sums, AppError> {
     let who = who.clone();
     app.db
         .read_blocking(move |c| budgets::totals(c, &who, books, YEAR))
-        .map(|t| t.into_iter().find(|l| l.line == BudgetLine::Activities).expect("the line"))
+        .map(|t| t.into_iter().find(|l| l.line == BudgetLine::Activities).expect("the line").sums)
 }
 
 async fn books_follow_the_approval_rules(app: TestApp) {

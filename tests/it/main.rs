@@ -22,6 +22,7 @@ mod files;
 mod forgot;
 mod front;
 mod funds;
+mod funds_reports;
 mod fuzz_corpus;
 mod r#gen;
 mod guard;

@@ -2,6 +2,9 @@
 //! record, attendance, photos and the opinions heard there.
 
 use askama::Template;
+
+use crate::funds::model::ExpenseFor;
+use crate::funds::store::expenses::{self, Costs};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -295,6 +298,7 @@ struct DetailTemplate {
     heard: Vec<(OpinionId, String, crate::opinions::model::Status, String)>,
     manage: bool,
     categories: Vec<Category>,
+    costs: Costs,
 }
 
 impl DetailTemplate {
@@ -325,6 +329,7 @@ fn detail(c: &mut DbConn, me: &Actor, id: i64, page: Page, m: Block) -> AppResul
     Ok(DetailTemplate {
         heard: heard::list(c, &a)?,
         categories: if manage { catalog::categories(c, me)? } else { vec![] },
+        costs: expenses::costs(c, me, ExpenseFor::Activity, a.id.0, a.office_id)?,
         page,
         m,
         office,

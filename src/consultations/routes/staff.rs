@@ -3,6 +3,9 @@
 //! agreed items, closing, and the district's overview.
 
 use askama::Template;
+
+use crate::funds::model::ExpenseFor;
+use crate::funds::store::expenses::{self, Costs};
 use axum::extract::{Path, Query, RawForm, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -180,6 +183,7 @@ struct DetailTemplate {
     tally: Tally,
     owners: Vec<(String, String)>,
     code: String,
+    costs: Costs,
 }
 
 impl DetailTemplate {
@@ -219,6 +223,7 @@ fn detail(conn: &mut DbConn, me: &Actor, id: i64, page: Page, m: Block) -> AppRe
         tally: items::tally_of(conn, &c)?,
         owners: if manage { items::owner_choices(conn, me)? } else { vec![] },
         code: org::committee(conn, me)?.code,
+        costs: expenses::costs(conn, me, ExpenseFor::Consultation, id.0, c.office_id)?,
         item_links: manage || me.role == Role::Leader,
         page,
         manage,

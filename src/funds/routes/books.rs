@@ -6,6 +6,8 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use std::collections::HashMap;
+
 use axum::{Form, Router};
 use chrono::Datelike;
 use serde::Deserialize;
@@ -13,9 +15,10 @@ use tower_sessions::Session;
 
 use crate::funds::model::{BudgetLine, ExpenseAction};
 use crate::funds::money::Fen;
-use crate::funds::store::budgets::{self, LineTotals};
+use crate::funds::store::budgets::{self, LineTotals, Sums};
 use crate::funds::store::choices::{self, Choice};
 use crate::funds::store::expenses::{self, Entry, Expense};
+use crate::funds::store::receipts::{self, Receipt};
 use crate::funds::store::{Books, may_keep};
 use crate::kernel::auth::{Actor, CurrentUser, Role};
 use crate::kernel::error::{AppError, AppResult};
@@ -37,7 +40,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// `books=12` (an office) or `books=district` (the district's own).
-fn books_of(raw: &Option<String>, me: &Actor) -> AppResult<Option<Books>> {
+pub(super) fn books_of(raw: &Option<String>, me: &Actor) -> AppResult<Option<Books>> {
     match form::text(raw).as_deref() {
         None => Ok(match me.role {
             Role::OfficeStaff => Some(me.office_id),
@@ -45,6 +48,20 @@ fn books_of(raw: &Option<String>, me: &Actor) -> AppResult<Option<Books>> {
         }),
         Some("district") => Ok(Some(None)),
         Some(_) => Ok(Some(Some(OfficeId(form::id(raw)?.ok_or(AppError::BadRequest("form.bad_choice"))?)))),
+    }
+}
+
+impl BooksTemplate {
+    fn receipts_of(&self, id: &ExpenseId) -> usize {
+        self.receipts.get(id).copied().unwrap_or(0)
+    }
+
+    /// The year-end report's address for what the page shows.
+    fn xlsx_href(&self) -> String {
+        match self.books {
+            Some(b) => format!("/funds/books.xlsx?books={}&year={}", books_param(b), self.year),
+            None => format!("/funds/books.xlsx?year={}", self.year),
+        }
     }
 }
 
@@ -57,18 +74,15 @@ fn books_href(books: Books, year: i32) -> String {
 }
 
 #[derive(Deserialize, Default)]
-struct BooksQuery {
-    books: Option<String>,
-    year: Option<String>,
+pub(super) struct BooksQuery {
+    pub books: Option<String>,
+    pub year: Option<String>,
 }
 
 /// One office's line in the district's summary.
 struct OfficeSummary {
     office: Office,
-    budget: Fen,
-    spent: Fen,
-    pending: Fen,
-    left: Fen,
+    sums: Sums,
 }
 
 #[derive(Template)]
@@ -81,8 +95,11 @@ struct BooksTemplate {
     books_name: String,
     offices: Vec<Office>,
     lines: Vec<LineTotals>,
-    total: Option<LineTotals>,
+    /// All lines together, or all offices in the summary.
+    total: Option<Sums>,
     expenses: Vec<Expense>,
+    /// How many receipts each listed expense has.
+    receipts: HashMap<ExpenseId, usize>,
     summary: Vec<OfficeSummary>,
     can_keep: bool,
     can_budget: bool,
@@ -90,13 +107,11 @@ struct BooksTemplate {
     sees_all: bool,
 }
 
-fn sum_lines(lines: &[LineTotals]) -> LineTotals {
-    LineTotals {
-        line: BudgetLine::Office,
-        budget: lines.iter().map(|l| l.budget).sum(),
-        spent: lines.iter().map(|l| l.spent).sum(),
-        pending: lines.iter().map(|l| l.pending).sum(),
-        left: lines.iter().map(|l| l.left).sum(),
+/// The name of whose books these are: an office's, or the district's own.
+fn books_name(page: &Page, offices: &[Office], books: Books) -> String {
+    match books {
+        Some(o) => offices.iter().find(|x| x.id == o).map(|x| x.name.clone()).unwrap_or_default(),
+        None => page.t("funds.district_books"),
     }
 }
 
@@ -111,38 +126,39 @@ async fn books_page(
     let district = me.role == Role::DistrictAdmin;
     let sees_all = matches!(me.role, Role::DistrictAdmin | Role::Leader);
     let can_keep = books.is_some_and(|b| may_keep(&me, b));
-    let (offices, lines, expenses, summary) = st
+    let (offices, lines, expenses, receipts, summary) = st
         .db
         .read(move |c| {
             let offices = org::list_offices(c, &me)?;
             match books {
-                Some(b) => Ok((offices, budgets::totals(c, &me, b, year)?, expenses::list(c, &me, b, year)?, vec![])),
+                Some(b) => {
+                    let list = expenses::list(c, &me, b, year)?;
+                    let receipts = receipts::of_expenses(c, &list)?.into_iter().map(|(id, r)| (id, r.len())).collect();
+                    Ok((offices, budgets::totals(c, &me, b, year)?, list, receipts, vec![]))
+                }
                 None => {
-                    if !crate::funds::store::may_read(&me, None) {
-                        return Err(AppError::NotFound);
-                    }
-                    let mut summary = Vec::with_capacity(offices.len());
-                    for o in &offices {
-                        let t = sum_lines(&budgets::totals(c, &me, Some(o.id), year)?);
-                        summary.push(OfficeSummary {
+                    let books = budgets::by_office(c, &me, year)?;
+                    // Every office is listed, one without books as zeros.
+                    let summary = offices
+                        .iter()
+                        .map(|o| OfficeSummary {
                             office: o.clone(),
-                            budget: t.budget,
-                            spent: t.spent,
-                            pending: t.pending,
-                            left: t.left,
-                        });
-                    }
-                    Ok((offices, vec![], vec![], summary))
+                            sums: books
+                                .get(&o.id)
+                                .map(|lines| Sums::total(lines.iter().map(|l| &l.sums)))
+                                .unwrap_or_default(),
+                        })
+                        .collect();
+                    Ok((offices, vec![], vec![], HashMap::new(), summary))
                 }
             }
         })
         .await?;
-    let books_name = match books {
-        Some(Some(o)) => offices.iter().find(|x| x.id == o).map(|x| x.name.clone()).unwrap_or_default(),
-        Some(None) => page.t("funds.district_books"),
-        None => String::new(),
+    let books_name = books.map(|b| books_name(&page, &offices, b)).unwrap_or_default();
+    let total = match books {
+        Some(_) => (!lines.is_empty()).then(|| Sums::total(lines.iter().map(|l| &l.sums))),
+        None => Some(Sums::total(summary.iter().map(|s| &s.sums))),
     };
-    let total = (!lines.is_empty()).then(|| sum_lines(&lines));
     render(&BooksTemplate {
         page,
         year,
@@ -152,6 +168,7 @@ async fn books_page(
         lines,
         total,
         expenses,
+        receipts,
         summary,
         can_keep,
         can_budget: district && books.is_some(),
@@ -225,10 +242,7 @@ async fn new_form(
     let year = today().year();
     let (choices, offices) =
         st.db.read(move |c| Ok((choices::choices(c, &me, books, year)?, org::list_offices(c, &me)?))).await?;
-    let books_name = match books {
-        Some(o) => offices.iter().find(|x| x.id == o).map(|x| x.name.clone()).unwrap_or_default(),
-        None => page.t("funds.district_books"),
-    };
+    let books_name = books_name(&page, &offices, books);
     render(&NewTemplate {
         page,
         books,
@@ -320,16 +334,13 @@ struct ExpenseTemplate {
     record: String,
     reversal_of: Option<Expense>,
     reversed_by: Option<Expense>,
+    receipts: Vec<Receipt>,
+    max_receipts: usize,
 }
 
 /// An expense's record as the form's value (`activity:12`, `office`).
 fn record_value(e: &Expense) -> String {
-    match (e.activity_id, e.consultation_id, e.home_id) {
-        (Some(a), _, _) => format!("activity:{a}"),
-        (_, Some(c), _) => format!("consultation:{c}"),
-        (_, _, Some(h)) => format!("home:{h}"),
-        _ => "office".into(),
-    }
+    choices::record_of(e).map_or_else(|| "office".into(), |(kind, id)| format!("{kind}:{id}"))
 }
 
 async fn expense_page(
@@ -339,7 +350,7 @@ async fn expense_page(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     let id = ExpenseId(id);
-    let (e, offices, (actions, why_not), reversal_of, reversed_by, choices) = st
+    let (e, offices, (actions, why_not), reversal_of, reversed_by, choices, receipts) = st
         .db
         .read(move |c| {
             let e = expenses::get(c, &me, id)?;
@@ -354,13 +365,11 @@ async fn expense_page(
                 None => None,
             };
             let by = expenses::reversal_of(c, &me, id)?;
-            Ok((e, org::list_offices(c, &me)?, actions, of, by, choices))
+            let receipts = receipts::list(c, &e)?;
+            Ok((e, org::list_offices(c, &me)?, actions, of, by, choices, receipts))
         })
         .await?;
-    let books_name = match e.office_id {
-        Some(o) => offices.iter().find(|x| x.id == o).map(|x| x.name.clone()).unwrap_or_default(),
-        None => page.t("funds.district_books"),
-    };
+    let books_name = books_name(&page, &offices, e.office_id);
     let editable = actions.contains(&ExpenseAction::Edit);
     let actions = actions
         .into_iter()
@@ -387,6 +396,8 @@ async fn expense_page(
         record,
         reversal_of,
         reversed_by,
+        receipts,
+        max_receipts: receipts::MAX_RECEIPTS,
     })
     .map(IntoResponse::into_response)
 }

@@ -1,9 +1,12 @@
 //! What an expense may rest on, for the expense form: the books' activities
 //! and consultations of the year, and its Members' Home.
 
+use std::collections::HashMap;
+
 use chrono::Datelike;
 use diesel::prelude::*;
 
+use super::expenses::Expense;
 use super::{Books, may_keep};
 use crate::funds::model::ExpenseFor;
 use crate::kernel::auth::Actor;
@@ -77,6 +80,49 @@ pub fn choices(conn: &mut DbConn, actor: &Actor, books: Books, year: i32) -> App
     out.extend(cons.into_iter().map(|(id, name)| Choice { kind: ExpenseFor::Consultation, id, name }));
     out.extend(homes.into_iter().map(|(id, name)| Choice { kind: ExpenseFor::Home, id, name }));
     Ok(out)
+}
+
+/// The names of the records the expenses rest on, in three queries
+/// whatever their number: `(kind, id) → name`. The expenses come from the
+/// store's checked reads, so their records are the books' own.
+pub fn record_names(conn: &mut DbConn, es: &[Expense]) -> AppResult<HashMap<(ExpenseFor, i64), String>> {
+    let ids = |f: fn(&Expense) -> Option<i64>| -> Vec<i64> { es.iter().filter_map(f).collect() };
+    let acts = ids(|e| e.activity_id.map(|a| a.0));
+    let cons = ids(|e| e.consultation_id.map(|c| c.0));
+    let homes = ids(|e| e.home_id.map(|h| h.0));
+    let mut out = HashMap::new();
+    if !acts.is_empty() {
+        let rows: Vec<(i64, String)> = activities::table
+            .filter(activities::id.eq_any(&acts))
+            .select((activities::id, activities::title))
+            .load(conn)?;
+        out.extend(rows.into_iter().map(|(id, n)| ((ExpenseFor::Activity, id), n)));
+    }
+    if !cons.is_empty() {
+        let rows: Vec<(i64, String)> = consultations::table
+            .filter(consultations::id.eq_any(&cons))
+            .select((consultations::id, consultations::title))
+            .load(conn)?;
+        out.extend(rows.into_iter().map(|(id, n)| ((ExpenseFor::Consultation, id), n)));
+    }
+    if !homes.is_empty() {
+        let rows: Vec<(i64, String)> = members_homes::table
+            .filter(members_homes::id.eq_any(&homes))
+            .select((members_homes::id, members_homes::name))
+            .load(conn)?;
+        out.extend(rows.into_iter().map(|(id, n)| ((ExpenseFor::Home, id), n)));
+    }
+    Ok(out)
+}
+
+/// The record an expense rests on as `(kind, id)`, none for office costs.
+pub fn record_of(e: &Expense) -> Option<(ExpenseFor, i64)> {
+    match (e.activity_id, e.consultation_id, e.home_id) {
+        (Some(a), _, _) => Some((ExpenseFor::Activity, a.0)),
+        (_, Some(c), _) => Some((ExpenseFor::Consultation, c.0)),
+        (_, _, Some(h)) => Some((ExpenseFor::Home, h.0)),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

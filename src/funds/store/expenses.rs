@@ -150,6 +150,62 @@ fn next_voucher(conn: &mut DbConn, actor: &Actor, books: Books, year: i32) -> Ap
     Ok(highest.unwrap_or(0) + 1)
 }
 
+/// A new row of the books: an entry's draft, or a reversal made approved.
+#[derive(Insertable)]
+#[diesel(table_name = expenses)]
+struct NewExpense<'a> {
+    committee_id: CommitteeId,
+    office_id: Option<OfficeId>,
+    year: i32,
+    voucher_no: i32,
+    line: BudgetLine,
+    spent_on: NaiveDate,
+    amount_fen: Fen,
+    payee: &'a str,
+    purpose: &'a str,
+    for_kind: ExpenseFor,
+    activity_id: Option<ActivityId>,
+    consultation_id: Option<ConsultationId>,
+    home_id: Option<HomeId>,
+    status: ExpenseStatus,
+    reverses_id: Option<ExpenseId>,
+    entered_by: UserId,
+    entered_at: NaiveDateTime,
+    decided_by: Option<UserId>,
+    decided_at: Option<NaiveDateTime>,
+    return_reason: &'a str,
+    updated_at: NaiveDateTime,
+}
+
+impl<'a> NewExpense<'a> {
+    /// A row on the same books, line, payee and record as `e`.
+    fn like(e: &'a Expense) -> NewExpense<'a> {
+        NewExpense {
+            committee_id: e.committee_id,
+            office_id: e.office_id,
+            year: e.year,
+            voucher_no: e.voucher_no,
+            line: e.line,
+            spent_on: e.spent_on,
+            amount_fen: e.amount,
+            payee: &e.payee,
+            purpose: &e.purpose,
+            for_kind: e.for_kind,
+            activity_id: e.activity_id,
+            consultation_id: e.consultation_id,
+            home_id: e.home_id,
+            status: e.status,
+            reverses_id: e.reverses_id,
+            entered_by: e.entered_by,
+            entered_at: e.entered_at,
+            decided_by: e.decided_by,
+            decided_at: e.decided_at,
+            return_reason: "",
+            updated_at: e.updated_at,
+        }
+    }
+}
+
 /// Enters a draft expense in books the actor keeps.
 #[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id))]
 pub fn create(conn: &mut DbConn, actor: &Actor, e: &Entry) -> AppResult<ExpenseId> {
@@ -163,26 +219,29 @@ pub fn create(conn: &mut DbConn, actor: &Actor, e: &Entry) -> AppResult<ExpenseI
     let voucher = next_voucher(conn, actor, e.books, year)?;
     let t = now();
     let id: ExpenseId = diesel::insert_into(expenses::table)
-        .values((
-            expenses::committee_id.eq(actor.committee_id),
-            expenses::office_id.eq(e.books),
-            expenses::year.eq(year),
-            expenses::voucher_no.eq(voucher),
-            expenses::line.eq(e.line),
-            expenses::spent_on.eq(e.spent_on),
-            expenses::amount_fen.eq(e.amount),
-            expenses::payee.eq(&payee),
-            expenses::purpose.eq(&purpose),
-            expenses::for_kind.eq(e.for_kind),
-            expenses::activity_id.eq(on.activity),
-            expenses::consultation_id.eq(on.consultation),
-            expenses::home_id.eq(on.home),
-            expenses::status.eq(ExpenseStatus::Draft),
-            expenses::entered_by.eq(actor.user_id),
-            expenses::entered_at.eq(t),
-            expenses::return_reason.eq(""),
-            expenses::updated_at.eq(t),
-        ))
+        .values(NewExpense {
+            committee_id: actor.committee_id,
+            office_id: e.books,
+            year,
+            voucher_no: voucher,
+            line: e.line,
+            spent_on: e.spent_on,
+            amount_fen: e.amount,
+            payee: &payee,
+            purpose: &purpose,
+            for_kind: e.for_kind,
+            activity_id: on.activity,
+            consultation_id: on.consultation,
+            home_id: on.home,
+            status: ExpenseStatus::Draft,
+            reverses_id: None,
+            entered_by: actor.user_id,
+            entered_at: t,
+            decided_by: None,
+            decided_at: None,
+            return_reason: "",
+            updated_at: t,
+        })
         .returning(expenses::id)
         .get_result(conn)?;
     audit::record(
@@ -241,24 +300,32 @@ fn party(actor: &Actor, e: &Expense) -> AppResult<Party> {
     Ok(Party { district: actor.role == Role::DistrictAdmin, entrant: e.entered_by == actor.user_id })
 }
 
-/// The rule's answer for `action` on `e` now, with the overspend worked out
-/// from the books when it matters (an approval).
-fn check(conn: &mut DbConn, actor: &Actor, e: &Expense, action: ExpenseAction) -> AppResult<ExpenseStatus> {
-    let who = party(actor, e)?;
-    let overspends = if action == ExpenseAction::Approve {
-        lock_books(conn, actor, e.office_id, e.year)?;
+/// The facts the rule needs about `e` now. The overspend matters only to an
+/// approval, so it is read from the books only while `e` awaits one; `lock`
+/// holds the books until the transaction ends, for the approval itself.
+fn facts(conn: &mut DbConn, actor: &Actor, e: &Expense, lock: bool) -> AppResult<ExpenseFacts> {
+    let overspends = if e.status == ExpenseStatus::Submitted {
+        if lock {
+            lock_books(conn, actor, e.office_id, e.year)?;
+        }
         let budget = budgets::budget(conn, actor, e.office_id, e.year, e.line)?;
         let spent = budgets::spent(conn, actor, e.office_id, e.year, e.line)?;
         model::overspends(budget, spent, e.amount)
     } else {
         false
     };
-    let facts = ExpenseFacts {
+    Ok(ExpenseFacts {
         status: e.status,
         reversal: e.reverses_id.is_some(),
         reversed: reversed(conn, e.id)?,
         overspends,
-    };
+    })
+}
+
+/// The rule's answer for `action` on `e` now.
+pub(crate) fn check(conn: &mut DbConn, actor: &Actor, e: &Expense, action: ExpenseAction) -> AppResult<ExpenseStatus> {
+    let who = party(actor, e)?;
+    let facts = facts(conn, actor, e, action == ExpenseAction::Approve)?;
     model::next(facts, action, who).map_err(|r| AppError::Conflict(r.message_key()))
 }
 
@@ -267,15 +334,16 @@ fn check(conn: &mut DbConn, actor: &Actor, e: &Expense, action: ExpenseAction) -
 /// budget): the page says so instead of offering a button that fails.
 pub fn allowed(conn: &mut DbConn, actor: &Actor, e: &Expense) -> AppResult<(Vec<ExpenseAction>, Option<&'static str>)> {
     use ExpenseAction::*;
-    if !may_keep(actor, e.office_id) {
+    let Ok(who) = party(actor, e) else {
         return Ok((vec![], None));
-    }
+    };
+    let facts = facts(conn, actor, e, false)?;
     let mut can = vec![];
     let mut why_not = None;
     for a in [Edit, Submit, Approve, Return, Pay, Reverse, Delete] {
-        match check(conn, actor, e, a) {
+        match model::next(facts, a, who) {
             Ok(_) => can.push(a),
-            Err(AppError::Conflict(k)) if a == Approve && e.status == ExpenseStatus::Submitted => why_not = Some(k),
+            Err(r) if a == Approve && e.status == ExpenseStatus::Submitted => why_not = Some(r.message_key()),
             Err(_) => {}
         }
     }
@@ -417,29 +485,20 @@ pub fn reverse(conn: &mut DbConn, actor: &Actor, id: ExpenseId, reason: &str) ->
     let t = now();
     let purpose = format!("冲销{}号凭证：{reason}", e.voucher_no);
     let new: ExpenseId = diesel::insert_into(expenses::table)
-        .values((
-            expenses::committee_id.eq(e.committee_id),
-            expenses::office_id.eq(e.office_id),
-            expenses::year.eq(e.year),
-            expenses::voucher_no.eq(voucher),
-            expenses::line.eq(e.line),
-            expenses::spent_on.eq(reversal_date(crate::kernel::time::today(), &e)),
-            expenses::amount_fen.eq(e.amount.negated()),
-            expenses::payee.eq(&e.payee),
-            expenses::purpose.eq(&purpose),
-            expenses::for_kind.eq(e.for_kind),
-            expenses::activity_id.eq(e.activity_id),
-            expenses::consultation_id.eq(e.consultation_id),
-            expenses::home_id.eq(e.home_id),
-            expenses::status.eq(ExpenseStatus::Approved),
-            expenses::reverses_id.eq(Some(id)),
-            expenses::entered_by.eq(actor.user_id),
-            expenses::entered_at.eq(t),
-            expenses::decided_by.eq(Some(actor.user_id)),
-            expenses::decided_at.eq(Some(t)),
-            expenses::return_reason.eq(""),
-            expenses::updated_at.eq(t),
-        ))
+        .values(NewExpense {
+            voucher_no: voucher,
+            spent_on: reversal_date(crate::kernel::time::today(), &e),
+            amount_fen: e.amount.negated(),
+            purpose: &purpose,
+            status: ExpenseStatus::Approved,
+            reverses_id: Some(id),
+            entered_by: actor.user_id,
+            entered_at: t,
+            decided_by: Some(actor.user_id),
+            decided_at: Some(t),
+            updated_at: t,
+            ..NewExpense::like(&e)
+        })
         .returning(expenses::id)
         .get_result(conn)?;
     audit::record(
@@ -450,4 +509,51 @@ pub fn reverse(conn: &mut DbConn, actor: &Actor, id: ExpenseId, reason: &str) ->
         })),
     )?;
     Ok(new)
+}
+
+/// What an activity's or consultation's page shows of its costs: the
+/// expenses resting on it, for those who read the office's books.
+#[derive(Debug, Clone, Default)]
+pub struct Costs {
+    /// Whether the actor reads the books at all (members do not).
+    pub shown: bool,
+    /// Whether the actor may enter an expense for it.
+    pub can_enter: bool,
+    /// The form's preselection: `activity:12`.
+    pub record: String,
+    pub books: Option<OfficeId>,
+    pub list: Vec<Expense>,
+}
+
+impl Costs {
+    /// Approved and paid, reversals netted.
+    pub fn spent(&self) -> Fen {
+        self.list
+            .iter()
+            .filter(|e| matches!(e.status, ExpenseStatus::Approved | ExpenseStatus::Paid))
+            .map(|e| e.amount)
+            .sum()
+    }
+}
+
+/// The costs of record `id` of `kind` (an activity, a consultation) held by
+/// `office`, as the actor may see them.
+pub fn costs(conn: &mut DbConn, actor: &Actor, kind: ExpenseFor, id: i64, office: OfficeId) -> AppResult<Costs> {
+    let books = Some(office);
+    if !may_read(actor, books) {
+        return Ok(Costs::default());
+    }
+    let q = expenses::table
+        .filter(expenses::committee_id.eq(actor.committee_id))
+        .filter(expenses::office_id.eq(office))
+        .select(Expense::as_select())
+        .order((expenses::year.asc(), expenses::voucher_no.asc()))
+        .into_boxed();
+    let list = match kind {
+        ExpenseFor::Activity => q.filter(expenses::activity_id.eq(id)).load(conn)?,
+        ExpenseFor::Consultation => q.filter(expenses::consultation_id.eq(id)).load(conn)?,
+        ExpenseFor::Home => q.filter(expenses::home_id.eq(id)).load(conn)?,
+        ExpenseFor::Office => vec![],
+    };
+    Ok(Costs { shown: true, can_enter: may_keep(actor, books), record: format!("{kind}:{id}"), books, list })
 }

@@ -6,7 +6,10 @@ pub mod budgets;
 pub mod choices;
 pub mod expenses;
 pub mod member_funds;
+pub mod receipts;
 pub mod rules;
+pub mod voucher;
+pub mod year_end;
 
 use diesel::prelude::*;
 
