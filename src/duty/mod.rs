@@ -12,6 +12,7 @@
 
 pub mod routes;
 pub mod score;
+pub mod scores;
 pub mod time;
 pub mod xlsx;
 
@@ -60,6 +61,22 @@ pub mod zh {
     }
     pub fn activity_place(kind: &str, place: &str) -> String {
         if place.is_empty() { kind.to_string() } else { format!("{kind}：{place}") }
+    }
+
+    pub const SCORE_SHEET: &str = "履职积分";
+    pub const SCORE_COLUMNS: [&str; 5] = ["序号", "日期", "项目", "记录", "积分"];
+    pub const TOTAL: &str = "合计";
+
+    pub fn score_title(name: &str, year: i32) -> String {
+        format!("{name} {year}年度履职积分")
+    }
+    /// Duty days done, and those the rules ask for when set.
+    pub fn days(done: &str, expected: i32) -> String {
+        if expected > 0 {
+            format!("履职天数：{done}天（履职规定每年{expected}天）。积分按区政协积分标准由系统记录自动计算。")
+        } else {
+            format!("履职天数：{done}天。积分按区政协积分标准由系统记录自动计算。")
+        }
     }
 
     /// The summary under the title: every count, in words.
@@ -120,6 +137,12 @@ pub struct Record {
     pub year: i32,
     pub lines: Vec<Line>,
     pub counts: DutyCounts,
+    /// The year's 履职积分, line by line, and its total.
+    pub score: Vec<score::ScoreLine>,
+    pub score_total: i32,
+    /// Duty half days (`duty::time`) and the days the rules ask for.
+    pub half_days: i32,
+    pub expected_days: i32,
 }
 
 /// What the areas' stores return for a member's year, before names are
@@ -238,8 +261,15 @@ pub fn record(conn: &mut DbConn, actor: &Actor, member: MemberId, year: i32) -> 
         });
     }
     lines.sort_by_key(|l| (l.at, l.kind));
+    let s = scores::member_score(conn, actor, member, year)?;
+    let day = crate::kernel::time::today().min(chrono::NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or_default());
+    let expected_days = crate::funds::store::rules::in_force(conn, actor, day)?.map_or(0, |r| r.duty_days);
     let p = g.profile;
     Ok(Record {
+        score: s.lines,
+        score_total: s.total,
+        half_days: s.half_days,
+        expected_days,
         name: p.member.name,
         office: p.office.map(|(_, name)| name).unwrap_or_else(|| zh::NONE.to_string()),
         sector: p.sector.unwrap_or_else(|| zh::NONE.to_string()),

@@ -36,7 +36,32 @@ fn book(r: &Record, printed: NaiveDate) -> Result<Vec<u8>, XlsxError> {
     }
     ws.worksheet().set_freeze_panes(HEADER_ROW + 1, 0)?;
     ws.finish(&Print { title: &title, printed, header_rows: (HEADER_ROW, HEADER_ROW) })?;
+    score_sheet(&mut book, r, printed, &f)?;
     book.save_to_buffer()
+}
+
+/// The year's points, one line per scored record, and the total.
+fn score_sheet(book: &mut Workbook, r: &Record, printed: NaiveDate, f: &Formats) -> Result<(), XlsxError> {
+    const HEADER: u32 = 3;
+    let bold = Formats::bold();
+    let mut ws = Sheet::new(book.add_worksheet(), zh::SCORE_SHEET)?;
+    let title = zh::score_title(&r.name, r.year);
+    ws.title(0, &title);
+    ws.note(1, &zh::days(&crate::duty::time::days_text(r.half_days), r.expected_days));
+    ws.headers(HEADER, &zh::SCORE_COLUMNS, &f.header)?;
+    let mut row = HEADER + 1;
+    for (i, l) in r.score.iter().enumerate() {
+        ws.number(row, 0, (i + 1) as f64, &f.number)?;
+        ws.date(row, 1, &l.record.at.date(), &f.date)?;
+        ws.text(row, 2, &crate::kernel::web::i18n::Lang::Zh.t(&l.record.item.label_key()), &f.text)?;
+        ws.text(row, 3, &l.record.title, &f.text)?;
+        ws.number(row, 4, f64::from(l.points), &f.number)?;
+        row += 1;
+    }
+    ws.text(row, 0, zh::TOTAL, &bold.text)?;
+    ws.number(row, 4, f64::from(r.score_total), &bold.number)?;
+    ws.worksheet().set_freeze_panes(HEADER + 1, 0)?;
+    ws.finish(&Print { title: &title, printed, header_rows: (HEADER, HEADER) })
 }
 
 #[cfg(test)]
@@ -66,6 +91,18 @@ mod tests {
                 state: zh::PRESENT.into(),
             }],
             counts: DutyCounts { year: 2026, consultations: 1, ..DutyCounts::default() },
+            score: vec![crate::duty::score::ScoreLine {
+                record: crate::duty::score::Scored {
+                    item: crate::duty::score::ScoreItem::Consultation,
+                    at,
+                    title: "老旧小区加装电梯协商".into(),
+                    href: "/consultations/1".into(),
+                },
+                points: 3,
+            }],
+            score_total: 3,
+            half_days: 1,
+            expected_days: 12,
         };
         let bytes = duty_record(&r, NaiveDate::from_ymd_opt(2026, 11, 28).expect("day")).expect("xlsx");
         let mut x: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).expect("an xlsx");
@@ -76,5 +113,13 @@ mod tests {
         assert_eq!(rows[5][0], Data::Float(1.0));
         assert_eq!(rows[5][2], Data::String("参加协商".into()));
         assert_eq!(rows[5][3], Data::String("老旧小区加装电梯协商".into()));
+        let scores: Vec<Vec<Data>> =
+            x.worksheet_range(zh::SCORE_SHEET).expect("scores").rows().map(<[Data]>::to_vec).collect();
+        assert!(scores[1][0].to_string().contains("履职天数：0.5天（履职规定每年12天）"));
+        assert_eq!(scores[4][2], Data::String("参加协商议事".into()));
+        assert_eq!(
+            (scores[4][4].clone(), scores[5][0].clone(), scores[5][4].clone()),
+            (Data::Float(3.0), Data::String("合计".into()), Data::Float(3.0))
+        );
     }
 }

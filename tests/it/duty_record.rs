@@ -108,13 +108,24 @@ async fn a_member_s_year_counts_everything_they_did(app: crate::support::TestApp
     let row = row_with(&rows, "事项", REPORT).expect("the report written");
     assert_eq!((cell(&row, "类别"), cell(&row, "状态")), ("社情民意信息".into(), "已采用（区级）".into()));
 
-    // Printed like every export: one page for a short year.
+    // Printed like every export: one page a sheet for a short year.
     sheet_xml::assert_prints(&f.bytes, 1, 4, &format!("{name} {year}年度履职档案"));
     sheet_xml::assert_widths_cover(&f.bytes, 1, "履职档案", 4);
     if let Some(pages) = office::pdf_pages(&f.bytes, "xlsx") {
-        // A dozen lines fit an A4 page across; a longer year runs on.
-        assert!(if lines <= 12 { pages == 1 } else { pages >= 1 }, "{lines} lines on {pages} pages");
+        // A dozen lines fit an A4 page across, the record's and the score's;
+        // a longer year runs on.
+        assert!(if lines <= 12 { pages == 2 } else { pages >= 2 }, "{lines} lines on {pages} pages");
     }
+
+    // The score sheet: a line per scored record, its total the member's score.
+    let points = crate::activity_exports::sheet_named(&f.bytes, "履职积分");
+    let row = row_with(&points, "记录", VISIT).expect("the visit scored");
+    assert_eq!((cell(&row, "项目"), cell(&row, "积分")), ("参加委员活动".into(), "2".into()));
+    let total = row_with(&points, "序号", "合计").expect("the total");
+    let page = staff.get_text(&format!("/duty/members/{member}?year={year}")).await.1;
+    let shown = page.split("id=\"member-score\">").nth(1).and_then(|s| s.split('<').next()).expect("the score");
+    assert_eq!(cell(&total, "积分"), shown.trim(), "the sheet's total is the member's score");
+    sheet_xml::assert_prints(&f.bytes, 2, 3, &format!("{name} {year}年度履职积分"));
 
     // The member themself, the district: yes; another office, another member: not found.
     assert_eq!(download(&admin, &format!("/members/{member}/duty.xlsx")).await.status, 200);

@@ -17,6 +17,7 @@ mod consultations;
 mod crash;
 mod delivery;
 mod duty_record;
+mod duty_scores;
 mod edge;
 mod files;
 mod forgot;

@@ -81,3 +81,18 @@ pub fn at_activities_unscoped(
         .select((opinions::id, activities::id, activities::title))
         .load(conn)?)
 }
+
+/// Which of these cases were heard at an activity, for scores (heard there,
+/// or brought to staff otherwise). Unscoped like `at_activities_unscoped`.
+pub fn heard_at_activities_unscoped(conn: &mut DbConn, cases: &[OpinionId]) -> AppResult<Vec<OpinionId>> {
+    let mut out = vec![];
+    for chunk in cases.chunks(500) {
+        out.extend(
+            activity_opinions::table
+                .filter(activity_opinions::opinion_id.eq_any(chunk))
+                .select(activity_opinions::opinion_id)
+                .load::<OpinionId>(conn)?,
+        );
+    }
+    Ok(out)
+}

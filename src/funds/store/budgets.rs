@@ -270,6 +270,8 @@ pub fn set(conn: &mut DbConn, actor: &Actor, books: Books, year: i32, line: Budg
 mod tests {
     use super::*;
 
+    // Amounts in fen written yuan_fen (100_00 is 100 yuan) to read as money.
+    #[allow(clippy::inconsistent_digit_grouping)]
     #[test]
     fn grouped_rows_fold_into_each_line() {
         use BudgetLine::*;

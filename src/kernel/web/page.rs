@@ -134,6 +134,7 @@ impl Page {
                     vec![
                         nav("/funds", "nav.funds"),
                         nav("/funds/members", "nav.member_funds"),
+                        nav("/duty/scores", "nav.scores"),
                         nav("/funds/rules", "nav.rules"),
                     ],
                 ),
@@ -167,6 +168,7 @@ impl Page {
                     vec![
                         nav("/funds", "nav.funds"),
                         nav("/funds/members", "nav.member_funds"),
+                        nav("/duty/scores", "nav.scores"),
                         nav("/funds/rules", "nav.rules"),
                     ],
                 ),
@@ -185,6 +187,7 @@ impl Page {
                 nav("/opinions", "nav.my_cases"),
                 nav("/activities", "nav.activities"),
                 nav("/consultations", "nav.consultations"),
+                nav("/duty/mine", "nav.my_duty"),
                 nav("/funds/mine", "nav.my_funds"),
                 nav("/offices", "nav.offices"),
             ])],

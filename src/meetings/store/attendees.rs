@@ -403,3 +403,93 @@ pub fn unanswered(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<Unanswered>
     out.sort_by_key(|u| u.planned_at);
     Ok(out)
 }
+
+/// One member's place on a held meeting's list, for duty time and scores.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Turnout {
+    pub kind: Kind,
+    pub id: i64,
+    pub title: String,
+    pub held_at: NaiveDateTime,
+    /// Minutes it lasted, as recorded.
+    pub duration_minutes: Option<i32>,
+    pub member: MemberId,
+    pub invited: bool,
+    pub reply: Reply,
+    pub attended: bool,
+}
+
+impl Turnout {
+    /// Invited, not there, and no apology given (无故缺席).
+    pub fn unexcused(&self) -> bool {
+        self.invited && !self.attended && self.reply != Reply::Apology
+    }
+
+    pub fn href(&self) -> String {
+        match self.kind {
+            Kind::Activity => format!("/activities/{}", self.id),
+            Kind::Consultation => format!("/consultations/{}", self.id),
+        }
+    }
+}
+
+/// The members' places on the lists of the committee's meetings held in
+/// `year` (Beijing), both kinds: one query per kind and batch of members.
+/// Unscoped: the caller has checked that the actor may see these members.
+pub fn turnout_unscoped(
+    conn: &mut DbConn,
+    committee: CommitteeId,
+    members: &[MemberId],
+    year: i32,
+) -> AppResult<Vec<Turnout>> {
+    let Some((from, to)) = crate::kernel::time::year_bounds(year) else { return Ok(vec![]) };
+    type Row = (i64, String, Option<NaiveDateTime>, Option<i32>, MemberId, bool, Reply, bool);
+    macro_rules! lists {
+        ($meetings:ident, $links:ident, $col:ident, $held:expr, $chunk:expr) => {{
+            use crate::kernel::db::schema::{$links as l, $meetings as m};
+            m::table
+                .inner_join(l::table.on(l::$col.eq(m::id)))
+                .filter(m::committee_id.eq(committee).and(m::status.eq_any($held)))
+                .filter(m::held_at.ge(from).and(m::held_at.lt(to)))
+                .filter(l::member_id.eq_any($chunk))
+                .select((
+                    m::id,
+                    m::title,
+                    m::held_at,
+                    m::duration_minutes,
+                    l::member_id,
+                    l::invited,
+                    l::reply,
+                    l::attended,
+                ))
+                .load::<Row>(conn)?
+        }};
+    }
+    let mut out = vec![];
+    for chunk in members.chunks(500) {
+        for (kind, rows) in [
+            (Kind::Activity, lists!(activities, activity_members, activity_id, ["held"], chunk)),
+            (
+                Kind::Consultation,
+                lists!(consultations, consultation_members, consultation_id, ["held", "closed"], chunk),
+            ),
+        ] {
+            out.extend(rows.into_iter().filter_map(
+                |(id, title, held_at, duration_minutes, member, invited, reply, attended)| {
+                    Some(Turnout {
+                        kind,
+                        id,
+                        title,
+                        held_at: held_at?,
+                        duration_minutes,
+                        member,
+                        invited,
+                        reply,
+                        attended,
+                    })
+                },
+            ));
+        }
+    }
+    Ok(out)
+}

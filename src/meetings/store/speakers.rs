@@ -48,3 +48,20 @@ pub fn add<H: Host>(conn: &mut DbConn, actor: &Actor, id: i64, name: &str, point
         Change::new(&format!("{}.speaker", H::ENTITY), H::ENTITY, id).after(serde_json::json!({ "name": name })),
     )
 }
+
+/// The speakers' names at each of these consultations, for scores (a
+/// speaker is named as the record gives them). Unscoped: the caller found
+/// the consultations through members it may see.
+pub fn consultation_names_unscoped(conn: &mut DbConn, ids: &[i64]) -> AppResult<Vec<(i64, String)>> {
+    use crate::kernel::db::schema::consultation_speakers as s;
+    let mut out = vec![];
+    for chunk in ids.chunks(500) {
+        out.extend(s::table.filter(s::consultation_id.eq_any(chunk)).select((s::consultation_id, s::name)).load::<(
+            i64,
+            String,
+        )>(
+            conn
+        )?);
+    }
+    Ok(out)
+}

@@ -633,3 +633,26 @@ pub fn printed(conn: &mut DbConn, actor: &Actor, id: ReportId) -> AppResult<Prin
         reporter: r.reporter_name,
     })
 }
+
+/// The reports written by any of `members` in `year`, for scores. Unscoped:
+/// the caller has checked that the actor may see these members.
+pub fn by_members_unscoped(
+    conn: &mut DbConn,
+    committee: CommitteeId,
+    members: &[MemberId],
+    year: i32,
+) -> AppResult<Vec<Report>> {
+    let Some((from, to)) = year_bounds(year) else { return Ok(vec![]) };
+    let mut out = vec![];
+    for chunk in members.chunks(500) {
+        out.extend(
+            opinion_reports::table
+                .filter(opinion_reports::committee_id.eq(committee))
+                .filter(opinion_reports::reporter_member_id.eq_any(chunk))
+                .filter(opinion_reports::created_at.ge(from).and(opinion_reports::created_at.lt(to)))
+                .select(Report::as_select())
+                .load::<Report>(conn)?,
+        );
+    }
+    Ok(out)
+}

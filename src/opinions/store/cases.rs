@@ -1165,3 +1165,26 @@ pub fn heard_by_unscoped(conn: &mut DbConn, member: MemberId, year: i32) -> AppR
         ))
         .load(conn)?)
 }
+
+/// Cases heard by any of `members` in `year` (Beijing), for scores: member,
+/// case, tracking code and when it came in. Unscoped: the caller has checked
+/// that the actor may see these members.
+pub fn heard_by_many_unscoped(
+    conn: &mut DbConn,
+    committee: crate::kernel::ids::CommitteeId,
+    members: &[MemberId],
+    year: i32,
+) -> AppResult<Vec<(MemberId, OpinionId, String, NaiveDateTime)>> {
+    let Some((from, to)) = crate::kernel::time::year_bounds(year) else { return Ok(vec![]) };
+    let mut out = vec![];
+    for chunk in members.chunks(500) {
+        let rows: Vec<(Option<MemberId>, OpinionId, String, NaiveDateTime)> = opinions::table
+            .filter(opinions::committee_id.eq(committee))
+            .filter(opinions::heard_by.eq_any(chunk))
+            .filter(opinions::created_at.ge(from).and(opinions::created_at.lt(to)))
+            .select((opinions::heard_by, opinions::id, opinions::code, opinions::created_at))
+            .load(conn)?;
+        out.extend(rows.into_iter().filter_map(|(m, id, code, at)| Some((m?, id, code, at))));
+    }
+    Ok(out)
+}

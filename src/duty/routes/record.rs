@@ -17,7 +17,7 @@ use crate::kernel::state::AppState;
 use crate::kernel::time::today;
 use crate::kernel::web::form;
 
-pub fn router() -> Router<AppState> {
+pub(super) fn router() -> Router<AppState> {
     Router::new().route("/members/{id}/duty.xlsx", get(duty_xlsx))
 }
 
