@@ -27,7 +27,7 @@ pub fn doc_number(prefix: &str, year: i32, serial: i32) -> String {
 
 /// What a letter says: everything it names comes from the invitation, the
 /// member's roster entry and the rule in force on the letter's date.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Letter {
     pub number: String,
     /// The employer as the roster names it (工作单位).

@@ -217,12 +217,13 @@ pub fn cell(row: &[(String, String)], column: &str) -> String {
 }
 
 /// The text of a docx's body: every `<w:t>` of word/document.xml, in order.
-fn docx_text(bytes: &[u8]) -> String {
+pub fn docx_text(bytes: &[u8]) -> String {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).expect("a docx is a zip");
     let mut xml = String::new();
     zip.by_name("word/document.xml").expect("word/document.xml").read_to_string(&mut xml).expect("utf-8");
     let mut out = String::new();
     for part in xml.split("<w:t").skip(1) {
+        // `<w:t>` or `<w:t xml:space=…>`, not `<w:tab/>` or `<w:tabs>`.
         if !(part.starts_with('>') || part.starts_with(' ')) {
             continue;
         }

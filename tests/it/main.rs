@@ -32,6 +32,7 @@ mod jobs;
 mod key_rotation;
 mod language;
 mod layout;
+mod leave_letters;
 mod logs;
 mod matrix;
 mod member_funds;

@@ -2,14 +2,13 @@
 //! downloaded as Word, sent up, adopted and instructed on; refused moves; the
 //! offices' scope; the reporting member's counts.
 
-use std::io::Read;
-
 use chrono::Datelike;
 use diesel::prelude::*;
 use xieshang::kernel::db::schema::{
     audit_log, members, opinion_events, opinion_report_settings, opinion_reports, opinions, sectors, users,
 };
 
+use crate::activity_exports::docx_text;
 use crate::office;
 use crate::on_both_databases;
 use crate::support::{Client, TestApp, location};
@@ -84,25 +83,6 @@ pub async fn step(c: &Client, id: i64, fields: &[(&str, &str)]) -> String {
     let r = c.post_form(&format!("/opinions/reports/{id}/move"), fields).await;
     assert_eq!(r.status(), 303, "{fields:?}");
     c.get_text(&location(&r)).await.1
-}
-
-/// The text of a docx's body: every `<w:t>` of word/document.xml, in order.
-fn docx_text(bytes: &[u8]) -> String {
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a docx is a zip");
-    let mut xml = String::new();
-    zip.by_name("word/document.xml").expect("word/document.xml").read_to_string(&mut xml).expect("utf-8");
-    let mut out = String::new();
-    for part in xml.split("<w:t").skip(1) {
-        // `<w:t>` or `<w:t xml:space=…>`, not `<w:tab/>` or `<w:tabs>`.
-        if !(part.starts_with('>') || part.starts_with(' ')) {
-            continue;
-        }
-        let Some(start) = part.find('>') else { continue };
-        let text = &part[start + 1..];
-        out.push_str(&text[..text.find("</w:t>").unwrap_or(0)]);
-        out.push('\n');
-    }
-    out
 }
 
 async fn a_case_becomes_a_report_that_is_sent_adopted_and_instructed(app: TestApp) {

@@ -5,6 +5,7 @@ use askama::Template;
 
 use crate::funds::model::ExpenseFor;
 use crate::funds::store::expenses::{self, Costs};
+use crate::funds::store::letters::{self, Letters};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -299,6 +300,7 @@ struct DetailTemplate {
     manage: bool,
     categories: Vec<Category>,
     costs: Costs,
+    letters: Letters,
 }
 
 impl DetailTemplate {
@@ -330,6 +332,7 @@ fn detail(c: &mut DbConn, me: &Actor, id: i64, page: Page, m: Block) -> AppResul
         heard: heard::list(c, &a)?,
         categories: if manage { catalog::categories(c, me)? } else { vec![] },
         costs: expenses::costs(c, me, ExpenseFor::Activity, a.id.0, a.office_id)?,
+        letters: letters::of_meeting::<crate::activities::store::Activities>(c, me, id)?,
         page,
         m,
         office,

@@ -6,6 +6,7 @@ use askama::Template;
 
 use crate::funds::model::ExpenseFor;
 use crate::funds::store::expenses::{self, Costs};
+use crate::funds::store::letters::{self, Letters};
 use axum::extract::{Path, Query, RawForm, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -184,6 +185,7 @@ struct DetailTemplate {
     owners: Vec<(String, String)>,
     code: String,
     costs: Costs,
+    letters: Letters,
 }
 
 impl DetailTemplate {
@@ -224,6 +226,7 @@ fn detail(conn: &mut DbConn, me: &Actor, id: i64, page: Page, m: Block) -> AppRe
         owners: if manage { items::owner_choices(conn, me)? } else { vec![] },
         code: org::committee(conn, me)?.code,
         costs: expenses::costs(conn, me, ExpenseFor::Consultation, id.0, c.office_id)?,
+        letters: letters::of_meeting::<crate::consultations::store::Consultations>(conn, me, id.0)?,
         item_links: manage || me.role == Role::Leader,
         page,
         manage,

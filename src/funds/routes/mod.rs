@@ -2,6 +2,7 @@
 
 mod books;
 mod export;
+mod letters;
 mod member_funds;
 mod rules;
 mod voucher;
@@ -19,6 +20,7 @@ pub fn router() -> Router<AppState> {
         .merge(member_funds::router())
         .merge(voucher::router())
         .merge(export::router())
+        .merge(letters::router())
 }
 
 /// For the templates: a status's tag class.

@@ -5,6 +5,7 @@
 pub mod budgets;
 pub mod choices;
 pub mod expenses;
+pub mod letters;
 pub mod member_funds;
 pub mod receipts;
 pub mod rules;
@@ -40,13 +41,17 @@ pub fn may_keep(actor: &Actor, books: Books) -> bool {
 }
 
 /// Serialises changes to one set of books for a year (voucher numbers, the
-/// overspend check before an approval) until the transaction ends. SQLite
-/// has one writer already; PostgreSQL, with several app servers, takes an
-/// advisory lock per committee, books and year.
+/// overspend check before an approval) until the transaction ends.
 pub(crate) fn lock_books(conn: &mut DbConn, actor: &Actor, books: Books, year: i32) -> AppResult<()> {
+    lock(conn, &format!("books {} {} {year}", actor.committee_id, books.map_or(0, |o| o.0)))
+}
+
+/// Serialises what `key` names (a series of numbers) until the transaction
+/// ends. SQLite has one writer already; PostgreSQL, with several app
+/// servers, takes an advisory lock on the key's hash.
+pub(crate) fn lock(conn: &mut DbConn, key: &str) -> AppResult<()> {
     if let DbConn::Pg(_) = conn {
         use sha2::Digest;
-        let key = format!("books {} {} {year}", actor.committee_id, books.map_or(0, |o| o.0));
         let h = sha2::Sha256::digest(key.as_bytes());
         let mut first = [0u8; 8];
         first.copy_from_slice(&h[..8]);

@@ -74,6 +74,12 @@ fn list_of(conn: &mut DbConn, m: Meeting) -> AppResult<Vec<Attendee>> {
         .load(conn)?))
 }
 
+/// One member's line on a meeting's list, for a caller that has the
+/// meeting's facts from its host (and so its scope checked).
+pub fn entry(conn: &mut DbConn, f: &Facts, member: MemberId) -> AppResult<Option<Attendee>> {
+    Ok(list_of(conn, f.meeting)?.into_iter().find(|a| a.member_id == member))
+}
+
 /// The actor's own line on the list, when they are a listed member.
 pub fn mine(conn: &mut DbConn, actor: &Actor, list: &[Attendee]) -> AppResult<Option<Attendee>> {
     let own = member_store::own_record(conn, actor)?.map(|m| m.id);

@@ -236,6 +236,18 @@ pub fn get(conn: &mut DbConn, actor: &Actor, id: MemberId) -> AppResult<Option<M
     }))
 }
 
+/// One member of the committee whatever the actor's scope, for a caller
+/// that has established why (a leave letter for an invitee of a meeting
+/// the actor manages, who may belong to another office).
+pub fn get_unscoped(conn: &mut DbConn, committee: CommitteeId, id: MemberId) -> AppResult<Option<Member>> {
+    Ok(members::table
+        .find(id)
+        .filter(members::committee_id.eq(committee))
+        .select(Member::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 /// The member record of a logged-in member.
 #[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn own_record(conn: &mut DbConn, actor: &Actor) -> AppResult<Option<Member>> {
