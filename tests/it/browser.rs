@@ -9,6 +9,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 
 use crate::support::{DEMO_PASSWORD, Kind, TestApp};
 
+mod funds;
 mod homes;
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";

@@ -13,7 +13,7 @@ use chrono::Datelike;
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use crate::funds::model::{BudgetLine, ExpenseAction};
+use crate::funds::model::{BudgetLine, ExpenseAction, ExpenseFor};
 use crate::funds::money::Fen;
 use crate::funds::store::budgets::{self, LineTotals, Sums};
 use crate::funds::store::choices::{self, Choice};
@@ -216,8 +216,10 @@ struct NewTemplate {
     lines: &'static [BudgetLine],
     choices: Vec<Choice>,
     today: String,
-    /// Opened from an activity or consultation: it is preselected.
+    /// Opened from an activity or consultation: it is preselected, and the
+    /// budget line that goes with it.
     record: String,
+    line: &'static str,
 }
 
 #[derive(Deserialize, Default)]
@@ -243,6 +245,7 @@ async fn new_form(
     let (choices, offices) =
         st.db.read(move |c| Ok((choices::choices(c, &me, books, year)?, org::list_offices(c, &me)?))).await?;
     let books_name = books_name(&page, &offices, books);
+    let record = form::text(&q.record).unwrap_or_default();
     render(&NewTemplate {
         page,
         books,
@@ -251,7 +254,13 @@ async fn new_form(
         choices,
         today: today().to_string(),
         // Only a preselection: the store checks the record on save.
-        record: form::text(&q.record).unwrap_or_default(),
+        line: match choices::parse(record.as_str()) {
+            Ok((ExpenseFor::Activity, _)) => BudgetLine::Activities.as_str(),
+            Ok((ExpenseFor::Consultation, _)) => BudgetLine::Consultations.as_str(),
+            Ok((ExpenseFor::Home, _)) => BudgetLine::Home.as_str(),
+            _ => "",
+        },
+        record,
     })
     .map(IntoResponse::into_response)
 }
