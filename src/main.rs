@@ -246,6 +246,9 @@ fn gen_command(config: &Config, options: &xieshang::r#gen::Options) -> anyhow::R
     if s.activities > 0 {
         println!("  {} activities ({} held)", s.activities, s.activities_held);
     }
+    if s.expenses > 0 {
+        println!("  {} budget lines, {} expenses", s.budget_lines, s.expenses);
+    }
     let phases: Vec<String> = s.phases.iter().map(|(p, d)| format!("{p} {:.1} s", d.as_secs_f64())).collect();
     println!("  took {:.1} s ({})", s.total().as_secs_f64(), phases.join(", "));
     // Where the replay's time went: the store's time per step kind, and commits.

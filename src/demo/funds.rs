@@ -1,18 +1,18 @@
 //! The demo books: the duty rules, every office's budget for this year by
 //! line, and in two offices an expense paid for an activity, one awaiting
 //! approval and a draft, entered by the office and approved by the
-//! district, with their members' funds. Amounts are made up, as every demo
-//! number is.
+//! district, with their members' funds and leave letters for an activity's
+//! first invitees. Amounts are made up, as every demo number is.
 
 use chrono::Datelike;
 use diesel::prelude::*;
 
 use crate::funds::model::{BudgetLine, ExpenseAction, ExpenseFor};
 use crate::funds::money::Fen;
-use crate::funds::store::{budgets, expenses, member_funds, rules};
+use crate::funds::store::{budgets, expenses, letters, member_funds, rules};
 use crate::kernel::auth::store as users;
 use crate::kernel::db::DbConn;
-use crate::kernel::db::schema::activities;
+use crate::kernel::db::schema::{activities, activity_members};
 use crate::kernel::error::AppResult;
 use crate::kernel::ids::OfficeId;
 use crate::kernel::time::today;
@@ -81,6 +81,19 @@ pub fn load(c: &mut DbConn, office_ids: &[OfficeId]) -> AppResult<()> {
             &staff,
             &entry(BudgetLine::Office, "96", "文具店", "会议记录本、签字笔", ExpenseFor::Office, None),
         )?;
+        // Leave letters for the first two invitees of the office's first
+        // activity that has any and is not cancelled.
+        let invited: Vec<(i64, crate::kernel::ids::MemberId)> = activities::table
+            .inner_join(activity_members::table)
+            .filter(activities::office_id.eq(office).and(activities::status.ne("cancelled")))
+            .filter(activity_members::invited.eq(true))
+            .order((activities::planned_at.asc(), activity_members::id.asc()))
+            .select((activities::id, activity_members::member_id))
+            .load(c)?;
+        let first = invited.first().map(|(a, _)| *a);
+        for (a, m) in invited.into_iter().filter(|(a, _)| Some(*a) == first).take(2) {
+            letters::issue::<crate::activities::store::Activities>(c, &staff, a, m)?;
+        }
         // Every serving member of the office: 2,000 yuan for the year; the
         // first has used some for research travel.
         let people = member_funds::of_office(c, &admin, office, year)?;

@@ -22,6 +22,7 @@
 //! one. See docs/decisions.md "Generated data".
 
 pub mod activities;
+pub mod funds;
 pub mod names;
 pub mod opinions;
 pub mod org;
@@ -112,6 +113,9 @@ pub struct Summary {
     /// Liaison and Members' Home activities (district), and those held.
     pub activities: i64,
     pub activities_held: i64,
+    /// The district's books: budget lines set (office × year × line) and expenses.
+    pub budget_lines: u64,
+    pub expenses: u64,
     pub from: Option<NaiveDateTime>,
     pub until: Option<NaiveDateTime>,
     pub phases: Vec<(&'static str, Elapsed)>,
@@ -272,6 +276,16 @@ pub fn run(db: &Db, vault: &Vault, o: &Options) -> AppResult<Summary> {
     }
     summary.steps = by_kind.into_iter().map(|(k, (n, d))| (k, n, d)).collect();
     summary.phases.push(("opinions", clock.elapsed()));
+
+    // The district's books over the years, against the activities held.
+    if o.scale == Scale::District {
+        let clock = Instant::now();
+        let mut rng = StdRng::seed_from_u64(o.seed ^ 0xF0D5);
+        let (lines, entered) = db.write_blocking(|c| funds::books(c, &mut rng, &casts, funds::years(start, until)))?;
+        summary.budget_lines = lines;
+        summary.expenses = entered;
+        summary.phases.push(("funds", clock.elapsed()));
+    }
 
     // SQLite's full-text index, filled now rather than by the job queue.
     let clock = Instant::now();

@@ -70,6 +70,14 @@ async fn the_district_s_years_of_history(app: TestApp) {
     // Every point visited each quarter for two years, and a monthly Home activity per office.
     assert!(s.activities_held > 94 * 7 + 10 * 20, "{} activities held", s.activities_held);
     assert!(s.activities > s.activities_held, "some planned or cancelled");
+    // The books: every office's six lines each year, a cost for about half the activities held.
+    assert!(s.budget_lines >= 10 * 6 * 2, "{} budget lines", s.budget_lines);
+    assert!(
+        s.expenses as i64 > s.activities_held / 4 && (s.expenses as i64) < s.activities_held,
+        "{} expenses for {} activities held",
+        s.expenses,
+        s.activities_held
+    );
     let hubin = committee(&app.db, "hubin");
     let (ratings, oldest, reopened): (Vec<Option<String>>, chrono::NaiveDateTime, i64) = app
         .db
@@ -105,6 +113,9 @@ async fn the_district_s_years_of_history(app: TestApp) {
     let (status, page) = admin.get_text("/opinions").await;
     assert_eq!(status, 200);
     assert!(page.matches("/opinions/").count() >= 50, "a full first page");
+    let (status, page) = admin.get_text("/funds").await;
+    assert_eq!(status, 200, "the district's summary over the generated books");
+    assert!(page.contains("id=\"office-summary\""));
     for word in ["物业", "垃圾", "路灯"] {
         let like = format!("%{word}%");
         let with_word: Vec<i64> = app
