@@ -152,6 +152,7 @@ pub fn job_registry(state: &AppState) -> Registry {
     crate::kernel::auth::reset::register(&mut r, state.personal.clone(), state.sms.clone());
     crate::activities::jobs::register(&mut r);
     crate::consultations::jobs::register(&mut r);
+    crate::duty::jobs::register(&mut r);
     r
 }
 

@@ -64,6 +64,7 @@ pub fn load(c: &mut DbConn, offices: &[OfficeId]) -> AppResult<()> {
                     minutes: MINUTES.into(),
                     outcomes: OUTCOMES.into(),
                     residents_count: 18,
+                    duration_minutes: Some(150),
                     other_participants: "村（社区）干部、群众代表".into(),
                     public: true,
                     ..Record::default()

@@ -80,6 +80,7 @@ pub fn load(c: &mut DbConn, committee: CommitteeId) -> AppResult<()> {
                      同意先改管网和照明，停车和适老设施纳入二期。"
                 .into(),
             residents_count: 12,
+            duration_minutes: Some(180),
         },
     )?;
     let mut done = None;

@@ -10,6 +10,7 @@
 //! else gets "not found". The areas' `…_unscoped` functions are called only
 //! after that check.
 
+pub mod jobs;
 pub mod routes;
 pub mod score;
 pub mod scores;

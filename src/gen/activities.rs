@@ -221,6 +221,7 @@ impl Agenda {
                         topic: s.topic.clone(),
                         findings: if s.kind == Kind::Research { s.outcomes.clone() } else { String::new() },
                         residents_count: s.residents,
+                        duration_minutes: Some(120),
                         other_participants: if s.residents > 0 {
                             "村（社区）干部、群众代表".into()
                         } else {

@@ -9,6 +9,15 @@ use crate::kernel::calendar::model::shanghai_date;
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{ActivityId, ConsultationId, MemberId, OfficeId};
 
+/// A recorded length as the record form shows it: 2.5 (hours), or blank.
+pub fn hours_text(minutes: Option<i32>) -> String {
+    match minutes {
+        Some(m) if m % 60 == 0 => (m / 60).to_string(),
+        Some(m) => format!("{:.1}", f64::from(m) / 60.0).trim_end_matches('0').to_string(),
+        None => String::new(),
+    }
+}
+
 /// A meeting: a liaison activity or a consultation's session. Each kind
 /// keeps its invitees, speakers and files in link tables of its own with the
 /// same columns (`activity_members`, `consultation_members`, …).
@@ -168,6 +177,14 @@ pub fn groups(all: Vec<Candidate>, pick: Pick<'_>) -> Vec<PickGroup> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lengths_show_in_hours() {
+        assert_eq!(hours_text(Some(150)), "2.5");
+        assert_eq!(hours_text(Some(120)), "2");
+        assert_eq!(hours_text(Some(100)), "1.7");
+        assert_eq!(hours_text(None), "");
+    }
 
     fn t(s: &str) -> NaiveDateTime {
         NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("time")

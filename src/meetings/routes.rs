@@ -165,12 +165,22 @@ pub struct Held {
     pub date: Option<String>,
     pub time: Option<String>,
     pub residents_count: Option<String>,
+    /// How long it lasted, in hours (1.5): duty time counts it.
+    pub hours: Option<String>,
 }
 
 impl Held {
-    /// (when it was held, residents), or the refusal of a bad date or count.
-    pub fn read(&self) -> AppResult<(Option<NaiveDateTime>, i32)> {
-        Ok((held_at(&self.date, &self.time)?, form::count(&self.residents_count, "activity.bad_count")?))
+    /// (when it was held, residents, minutes it lasted), or the refusal of a
+    /// bad date, count or length.
+    pub fn read(&self) -> AppResult<(Option<NaiveDateTime>, i32, Option<i32>)> {
+        let minutes = match form::number(&self.hours).map_err(|_| AppError::BadRequest("activity.bad_hours"))? {
+            None => None,
+            Some(h) if h > 0.0 && h * 60.0 <= f64::from(crate::duty::time::MAX_MINUTES) => {
+                Some((h * 60.0).round() as i32)
+            }
+            Some(_) => return Err(AppError::BadRequest("activity.bad_hours")),
+        };
+        Ok((held_at(&self.date, &self.time)?, form::count(&self.residents_count, "activity.bad_count")?, minutes))
     }
 }
 

@@ -8,7 +8,7 @@ use crate::activity_exports::held_visit;
 use crate::on_both_databases;
 use crate::support::{Client, TestApp, location, post_ok};
 
-on_both_databases!(scores_follow_the_records);
+on_both_databases!(scores_follow_the_records, members_behind_are_reminded_once_a_month);
 
 /// The number in the element `id="…"` of a page.
 fn number_at(page: &str, id: &str) -> i32 {
@@ -81,6 +81,33 @@ async fn scores_follow_the_records(app: TestApp) {
     let (after, _) = score_of(&staff, present).await;
     assert_eq!(after - before, 3 * activities, "every activity scores the new points");
 
+    // The record's length counts: five hours is a whole day; a bad length is refused.
+    let day = v.day.to_string();
+    let record = |hours: &'static str| {
+        vec![("date", day.clone()), ("time", "09:30".into()), ("minutes", "座谈记录".into()), ("hours", hours.into())]
+    };
+    for bad in ["abc", "200", "0"] {
+        let f = record(bad);
+        let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert!(
+            post_ok(&staff, &format!("/activities/{}/record", v.id), &f).await.contains("时长请填写小时数"),
+            "{bad}"
+        );
+    }
+    let days =
+        |page: &str| page.split("id=\"member-days\">").nth(1).and_then(|s| s.split(' ').next()).map(str::to_string);
+    let before_days = days(&score_of(&staff, present).await.1).expect("days");
+    let f = record("5");
+    let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    post_ok(&staff, &format!("/activities/{}/record", v.id), &f).await;
+    let after_days = days(&score_of(&staff, present).await.1).expect("days");
+    let half = |d: &str| (d.trim_end_matches('<').parse::<f64>().expect("days") * 2.0).round() as i32;
+    assert_eq!(
+        half(&after_days) - half(&before_days),
+        1,
+        "{before_days} → {after_days}: 3 hours were half a day, 5 a whole one"
+    );
+
     // Ticking the absent member present adds an activity's points to their score.
     let both = [("present", present.to_string()), ("present", absent.to_string())];
     let both: Vec<(&str, &str)> = both.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -88,4 +115,34 @@ async fn scores_follow_the_records(app: TestApp) {
     let (absent_after, page) = score_of(&member, absent).await;
     assert_eq!(absent_after - absent_before, 5, "attendance ticked");
     assert!(page.contains(&format!("href=\"/activities/{}\"", v.id)));
+}
+
+async fn members_behind_are_reminded_once_a_month(app: TestApp) {
+    use chrono::NaiveDateTime;
+    use diesel::prelude::*;
+    use xieshang::kernel::db::schema::outbox;
+    let t = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("time");
+    let run = |at: NaiveDateTime| app.db.write_blocking(move |c| xieshang::duty::jobs::remind(c, at)).expect("remind");
+    // Before September: the year is young, nobody is told.
+    assert_eq!(run(t("2026-08-20 01:00")), (0, 0));
+    // In December the demo's members, with a meeting or two each, are behind
+    // the rules' 12 days; each hears once a month, and so does each office.
+    let (members, offices) = run(t("2026-12-05 01:00"));
+    assert!(members >= 100 && offices >= 8, "{members} members, {offices} offices");
+    assert_eq!(run(t("2026-12-20 01:00")), (0, 0), "once a month");
+    let gaomiao = app.office_id("高庙乡");
+    let office = format!("office:{gaomiao}");
+    let bodies: Vec<String> = app
+        .db
+        .read_blocking(move |c| {
+            Ok(outbox::table
+                .filter(outbox::subject.eq("duty-behind-office:2026-12").and(outbox::recipient.eq(&office)))
+                .select(outbox::body)
+                .load(c)?)
+        })
+        .expect("outbox");
+    assert_eq!(bodies.len(), 1);
+    assert!(bodies[0].contains("名委员履职时间落后于进度"), "{}", bodies[0]);
+    let (again, _) = run(t("2027-01-03 01:00"));
+    assert_eq!(again, 0, "a new year: reminders start again in September");
 }

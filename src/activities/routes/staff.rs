@@ -322,6 +322,9 @@ impl DetailTemplate {
     fn time_value(&self) -> String {
         self.record_at().map(|t| crate::kernel::time::local(&t).split_off(11)).unwrap_or_default()
     }
+    fn hours_value(&self) -> String {
+        crate::meetings::model::hours_text(self.a.duration_minutes)
+    }
 }
 
 fn detail(c: &mut DbConn, me: &Actor, id: i64, page: Page, m: Block) -> AppResult<DetailTemplate> {
@@ -357,9 +360,10 @@ struct RecordForm {
 
 impl RecordForm {
     fn record(self) -> AppResult<Record> {
-        let (held_at, residents_count) = self.held.read()?;
+        let (held_at, residents_count, duration_minutes) = self.held.read()?;
         Ok(Record {
             held_at,
+            duration_minutes,
             residents_count,
             minutes: self.minutes.unwrap_or_default(),
             outcomes: self.outcomes.unwrap_or_default(),

@@ -42,6 +42,8 @@ pub struct Activity {
     pub created_by: Option<UserId>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Minutes it lasted, when recorded.
+    pub duration_minutes: Option<i32>,
 }
 
 impl Activity {
@@ -78,6 +80,8 @@ pub struct Plan {
 #[derive(Debug, Clone, Default)]
 pub struct Record {
     pub held_at: Option<NaiveDateTime>,
+    /// Minutes it lasted, when recorded (duty time counts it).
+    pub duration_minutes: Option<i32>,
     pub minutes: String,
     pub outcomes: String,
     pub topic: String,
@@ -360,6 +364,7 @@ pub fn record(conn: &mut DbConn, actor: &Actor, id: ActivityId, r: &Record) -> A
         .set((
             activities::status.eq(Status::Held),
             activities::held_at.eq(Some(held_at)),
+            activities::duration_minutes.eq(r.duration_minutes),
             activities::minutes.eq(&minutes),
             activities::outcomes.eq(bounded(&r.outcomes, model::MAX_TEXT, "activity.text_too_long")?),
             activities::topic.eq(bounded(&r.topic, model::MAX_TITLE, "activity.topic_too_long")?),

@@ -209,6 +209,9 @@ impl DetailTemplate {
     fn time_value(&self) -> String {
         self.record_at().map(|t| crate::kernel::time::local(&t).split_off(11)).unwrap_or_default()
     }
+    fn hours_value(&self) -> String {
+        crate::meetings::model::hours_text(self.c.duration_minutes)
+    }
 }
 
 fn detail(conn: &mut DbConn, me: &Actor, id: i64, page: Page, m: Block) -> AppResult<DetailTemplate> {
@@ -415,8 +418,8 @@ struct RecordForm {
 
 impl RecordForm {
     fn record(self) -> AppResult<Record> {
-        let (held_at, residents_count) = self.held.read()?;
-        Ok(Record { held_at, residents_count, record: self.record.unwrap_or_default() })
+        let (held_at, residents_count, duration_minutes) = self.held.read()?;
+        Ok(Record { held_at, residents_count, duration_minutes, record: self.record.unwrap_or_default() })
     }
 }
 

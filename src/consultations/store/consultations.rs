@@ -55,6 +55,8 @@ pub struct Consultation {
     pub signin_token: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Minutes it lasted, when recorded.
+    pub duration_minutes: Option<i32>,
 }
 
 impl Consultation {
@@ -105,6 +107,8 @@ pub struct Plan {
 #[derive(Debug, Clone, Default)]
 pub struct Record {
     pub held_at: Option<NaiveDateTime>,
+    /// Minutes it lasted, when recorded (duty time counts it).
+    pub duration_minutes: Option<i32>,
     pub record: String,
     pub residents_count: i32,
 }
@@ -544,6 +548,7 @@ pub fn record(conn: &mut DbConn, actor: &Actor, id: ConsultationId, r: &Record) 
         .set((
             consultations::status.eq(to),
             consultations::held_at.eq(Some(held_at)),
+            consultations::duration_minutes.eq(r.duration_minutes),
             consultations::record.eq(&record),
             consultations::residents_count.eq(r.residents_count),
             consultations::updated_at.eq(now()),

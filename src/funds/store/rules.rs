@@ -146,8 +146,13 @@ pub fn list(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<Rule>> {
 /// The version in force on `day`, if any took effect by then.
 #[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, day = %day))]
 pub fn in_force(conn: &mut DbConn, actor: &Actor, day: NaiveDate) -> AppResult<Option<Rule>> {
+    in_force_unscoped(conn, actor.committee_id, day)
+}
+
+/// `in_force` for a committee, for the jobs that run without a user.
+pub fn in_force_unscoped(conn: &mut DbConn, committee: CommitteeId, day: NaiveDate) -> AppResult<Option<Rule>> {
     Ok(duty_rules::table
-        .filter(duty_rules::committee_id.eq(actor.committee_id))
+        .filter(duty_rules::committee_id.eq(committee))
         .filter(duty_rules::effective_from.le(day))
         .order((duty_rules::effective_from.desc(), duty_rules::id.desc()))
         .select(Rule::as_select())
