@@ -17,8 +17,8 @@ use crate::kernel::error::AppResult;
 use crate::kernel::ids::OfficeId;
 use crate::kernel::time::today;
 
-/// Yuan per line and year for each office.
-const BUDGET: [(BudgetLine, i64); 6] = [
+/// Yuan per line and year for each office (`gen` varies them by office).
+pub(crate) const BUDGET: [(BudgetLine, i64); 6] = [
     (BudgetLine::Activities, 20_000),
     (BudgetLine::Consultations, 10_000),
     (BudgetLine::Home, 30_000),

@@ -5,7 +5,7 @@
 
 mod activities;
 mod consultations;
-mod funds;
+pub(crate) mod funds;
 mod opinions;
 mod roster;
 

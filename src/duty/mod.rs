@@ -263,8 +263,7 @@ pub fn record(conn: &mut DbConn, actor: &Actor, member: MemberId, year: i32) -> 
     }
     lines.sort_by_key(|l| (l.at, l.kind));
     let s = scores::member_score(conn, actor, member, year)?;
-    let day = crate::kernel::time::today().min(chrono::NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or_default());
-    let expected_days = crate::funds::store::rules::in_force(conn, actor, day)?.map_or(0, |r| r.duty_days);
+    let expected_days = scores::expected_days(conn, actor, year, crate::kernel::time::today())?;
     let p = g.profile;
     Ok(Record {
         score: s.lines,

@@ -84,6 +84,18 @@ pub fn set_table(conn: &mut DbConn, actor: &Actor, year: i32, given: &[(ScoreIte
     )
 }
 
+/// The day a year's duty is judged at: today for this year, its last day
+/// for a past one.
+pub fn judged_on(year: i32, today: NaiveDate) -> NaiveDate {
+    NaiveDate::from_ymd_opt(year, 12, 31).map_or(today, |end| today.min(end))
+}
+
+/// The duty days a year asks for: the rules in force on the day it is
+/// judged at; 0 without rules.
+pub fn expected_days(conn: &mut DbConn, actor: &Actor, year: i32, today: NaiveDate) -> AppResult<i32> {
+    Ok(crate::funds::store::rules::in_force(conn, actor, judged_on(year, today))?.map_or(0, |r| r.duty_days))
+}
+
 /// What a member did that scores, and their duty half days.
 #[derive(Debug, Clone, Default)]
 pub struct Year {
@@ -232,11 +244,7 @@ pub fn ranking(
     let table = table(conn, actor, year)?;
     let mut years = years_unscoped(conn, actor.committee_id, &pairs, year)?;
     // Past years are judged at their end, not by today's pace.
-    let by = if year < chrono::Datelike::year(&today) {
-        NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(today)
-    } else {
-        today
-    };
+    let by = judged_on(year, today);
     let scored: Vec<((MemberId, String, String, i32), i32)> = people
         .into_iter()
         .map(|(id, name, office)| {

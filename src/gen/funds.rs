@@ -16,16 +16,6 @@ use crate::kernel::db::schema::activities;
 use crate::kernel::error::AppResult;
 use crate::kernel::time::{local_time, with_clock};
 
-/// Yuan a year per line, before each office's ±30 %.
-const BASE: [(BudgetLine, i64); 6] = [
-    (BudgetLine::Activities, 20_000),
-    (BudgetLine::Consultations, 10_000),
-    (BudgetLine::Home, 30_000),
-    (BudgetLine::Training, 5_000),
-    (BudgetLine::Research, 8_000),
-    (BudgetLine::Office, 6_000),
-];
-
 const COSTS: [(&str, &str); 4] = [
     ("县城彩印部", "活动宣传折页和意见征集表印制"),
     ("乡运输服务站", "委员赴村调研用车"),
@@ -45,7 +35,7 @@ pub fn books(
     for cast in casts {
         for year in years.clone() {
             for office in &cast.offices {
-                for (line, yuan) in BASE {
+                for (line, yuan) in crate::demo::funds::BUDGET {
                     let amount = Fen(yuan * 100 * rng.random_range(70..=130) / 100);
                     budgets::set(conn, &cast.admin, Some(office.id), year, line, amount)?;
                     lines += 1;

@@ -17,7 +17,6 @@ use tower_sessions::Session;
 use crate::duty::score::{ScoreItem, ScoreLine, ScoreTable};
 use crate::duty::scores::{self, Ranked};
 use crate::duty::time::{days_text, expected_by};
-use crate::funds::store::rules;
 use crate::kernel::auth::{CurrentUser, Role};
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{MemberId, OfficeId};
@@ -43,13 +42,6 @@ struct RankQuery {
 
 fn year_of(raw: Option<&str>) -> i32 {
     paging::year(raw).unwrap_or_else(|| today().year())
-}
-
-/// The duty days the rules in force ask for a year: as at today for this
-/// year, as at its last day for a past one.
-fn expected_days(c: &mut crate::kernel::db::DbConn, me: &crate::kernel::auth::Actor, year: i32) -> AppResult<i32> {
-    let day = today().min(chrono::NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or_else(today));
-    Ok(rules::in_force(c, me, day)?.map_or(0, |r| r.duty_days))
 }
 
 #[derive(Template)]
@@ -84,11 +76,11 @@ async fn ranking_page(
     let office = form::id(&q.office)?.map(OfficeId);
     let sees_all = matches!(me.role, Role::DistrictAdmin | Role::Leader);
     let now = today();
-    let by = now.min(chrono::NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(now));
+    let by = scores::judged_on(year, now);
     let (ranked, offices, expected_days) = st
         .db
         .read(move |c| {
-            let days = expected_days(c, &me, year)?;
+            let days = scores::expected_days(c, &me, year, now)?;
             let ranked = scores::ranking(c, &me, office, year, days, now)?;
             Ok((ranked, org::list_offices(c, &me)?, days))
         })
@@ -143,7 +135,7 @@ async fn member_page(
         .read(move |c| {
             let s = scores::member_score(c, &me, member, year)?;
             let name = members::profile(c, &me, member)?.member.name;
-            Ok((s, name, expected_days(c, &me, year)?))
+            Ok((s, name, scores::expected_days(c, &me, year, today())?))
         })
         .await?;
     let mut counted: HashMap<ScoreItem, usize> = HashMap::new();
