@@ -56,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::consultations::routes::router())
         .merge(crate::duty::routes::router())
         .merge(crate::funds::routes::router())
+        .merge(crate::notices::routes::router())
         .merge(prefs::router())
         .fallback(errors::not_found)
         .route_layer(from_fn(probes::track))
@@ -153,6 +154,7 @@ pub fn job_registry(state: &AppState) -> Registry {
     crate::activities::jobs::register(&mut r);
     crate::consultations::jobs::register(&mut r);
     crate::duty::jobs::register(&mut r);
+    crate::notices::jobs::register(&mut r, state.personal.clone(), state.sms.clone());
     r
 }
 

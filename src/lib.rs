@@ -19,6 +19,7 @@ pub mod fuzzing;
 pub mod r#gen;
 pub mod kernel;
 pub mod meetings;
+pub mod notices;
 pub mod opinions;
 pub mod org;
 pub mod setup;

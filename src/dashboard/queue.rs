@@ -251,6 +251,11 @@ pub fn gather(conn: &mut DbConn, actor: &Actor) -> AppResult<Queue> {
             q.audit = audit::list(conn, actor, None, None)?.into_iter().take(AUDIT_LINES).collect();
         }
     }
+    if matches!(actor.role, Role::OfficeStaff | Role::Member | Role::Department) {
+        // Notices sent to the actor's unit that nobody of it has opened.
+        let n = crate::notices::store::notices::unread(conn, actor)?;
+        q.counts.push(Count { key: "queue.unread_notices", n, href: "/notices#received".into(), late: false });
+    }
     Ok(q)
 }
 

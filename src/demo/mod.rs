@@ -6,6 +6,7 @@
 mod activities;
 mod consultations;
 pub(crate) mod funds;
+mod notices;
 mod opinions;
 mod roster;
 
@@ -86,6 +87,7 @@ pub fn load(db: &Db) -> AppResult<bool> {
         activities::load(c, &office_ids)?;
         consultations::load(c, committee)?;
         funds::load(c, &office_ids)?;
+        notices::load(c)?;
         Ok(true)
     })
 }

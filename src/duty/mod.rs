@@ -10,6 +10,7 @@
 //! else gets "not found". The areas' `…_unscoped` functions are called only
 //! after that check.
 
+pub mod docx;
 pub mod jobs;
 pub mod routes;
 pub mod score;
@@ -62,6 +63,21 @@ pub mod zh {
     }
     pub fn activity_place(kind: &str, place: &str) -> String {
         if place.is_empty() { kind.to_string() } else { format!("{kind}：{place}") }
+    }
+
+    /// The Word file's headings and labels.
+    pub mod docx {
+        pub const ABOUT: &str = "一、基本情况";
+        pub const DONE: &str = "二、履职情况";
+        pub const SCORE: &str = "三、履职积分";
+        pub const RECORDS: &str = "履职记录";
+        pub const SCORED_BY: &str = "积分按区政协当年积分标准由系统根据以上记录自动计算，每一分对应一条记录。";
+        pub const OFFICE: &str = "工作办公室：";
+        pub const PRINTED: &str = "导出日期：";
+
+        pub fn days(done: &str, expected: i32) -> String {
+            if expected > 0 { format!("{done}天（履职规定每年{expected}天）") } else { format!("{done}天") }
+        }
     }
 
     pub const SCORE_SHEET: &str = "履职积分";
@@ -280,8 +296,9 @@ pub fn record(conn: &mut DbConn, actor: &Actor, member: MemberId, year: i32) -> 
 }
 
 /// `履职档案_张丽华_2026.xlsx`.
-pub fn file_name(r: &Record) -> String {
-    format!("{}_{}_{}.xlsx", zh::FILE, file_part(&r.name, 20), r.year)
+/// `履职档案_张丽华_2026.xlsx` (or `.docx`).
+pub fn file_name(r: &Record, ext: &str) -> String {
+    format!("{}_{}_{}.{ext}", zh::FILE, file_part(&r.name, 20), r.year)
 }
 
 #[cfg(test)]

@@ -7,6 +7,8 @@ use crate::consultations::store::consultations::Consultation;
 use crate::consultations::store::public as consultations;
 use crate::kernel::db::DbConn;
 use crate::kernel::error::AppResult;
+use crate::notices::store::Notice;
+use crate::notices::store::public::{self as notices, Whose};
 use crate::opinions::stats::{self, Count, Month, PublicCase};
 use crate::org::store::{self as org, Committee};
 
@@ -14,6 +16,8 @@ use crate::org::store::{self as org, Committee};
 pub const RESULTS: usize = 3;
 /// Closed consultations shown; their list has the rest.
 pub const CONSULTATIONS: usize = 3;
+/// The district's latest public notices shown; their list has the rest.
+pub const NOTICES: i64 = 3;
 /// Latest activities shown per Members' Home (ten Homes make a long page already).
 pub const PER_HOME: usize = 1;
 
@@ -28,6 +32,8 @@ pub struct Showcase {
     pub homes: Vec<HomeCard>,
     /// Closed consultations: (consultation, office, items done of agreed).
     pub consultations: Vec<(Consultation, String, Tally)>,
+    /// The district's latest public notices.
+    pub notices: Vec<Notice>,
 }
 
 /// The front page: every committee of the deployment, and when there is only
@@ -56,5 +62,6 @@ fn showcase(conn: &mut DbConn, committee: Committee) -> AppResult<Showcase> {
     let homes = activities::homes_with_latest(conn, committee.id, PER_HOME)?;
     let mut closed = consultations::closed(conn, committee.id)?;
     closed.truncate(CONSULTATIONS);
-    Ok(Showcase { committee, results, counts, homes, consultations: closed })
+    let notices = notices::list(conn, committee.id, Whose::District, NOTICES)?;
+    Ok(Showcase { committee, results, counts, homes, consultations: closed, notices })
 }

@@ -38,4 +38,5 @@ id_type!(
     ExpenseId,
     RuleId,
     LetterId,
+    NoticeId,
 );

@@ -1,8 +1,8 @@
 //! A member's duty record (履职档案) over HTTP on both databases: an activity
 //! attended, an opinion heard there, an opinion brought to staff, a
 //! consultation attended and a 社情民意信息 report written and adopted all
-//! appear in the xlsx and in the member page's counts, which agree; the
-//! file prints on one page; another office and another member get nothing.
+//! appear in the xlsx, the docx and the member page's counts, which agree;
+//! the xlsx prints on one page a sheet; another office and another member get nothing.
 
 use chrono::Datelike;
 
@@ -127,11 +127,30 @@ async fn a_member_s_year_counts_everything_they_did(app: crate::support::TestApp
     assert_eq!(cell(&total, "积分"), shown.trim(), "the sheet's total is the member's score");
     sheet_xml::assert_prints(&f.bytes, 2, 3, &format!("{name} {year}年度履职积分"));
 
+    // The Word file: the same counts, each record under its kind, the score
+    // line by line and the same total.
+    let w = download(&staff, &format!("/members/{member}/duty.docx?year={year}")).await;
+    assert_eq!(w.status, 200);
+    assert_eq!(w.file_name.as_deref(), Some(format!("履职档案_{name}_{year}.docx").as_str()));
+    let text = crate::activity_exports::docx_text(&w.bytes);
+    let at = |s: &str| text.find(s).unwrap_or_else(|| panic!("{s} in the duty record: {text}"));
+    assert!(at(&format!("{name} {year}年度履职档案")) < at("一、基本情况"));
+    assert!(at("二、履职情况") < at(&rows[2][0]), "the counts, as in the xlsx");
+    assert!(at("参加协商") < at(&format!("{CONSULTATION}（")) && at(&format!("{CONSULTATION}（")) < at("三、履职积分"));
+    assert!(at("听取民意") < at(HEARD) && at("反映民意") < at(ENTERED) && at("社情民意信息") < at(REPORT));
+    assert!(text.contains(&format!("{CONSULTATION}　+3分")), "scored with its points: {text}");
+    let scores = text[at("三、履职积分")..].replace('\n', "");
+    assert!(scores.contains(&format!("合计{}分", shown.trim())), "the same total: {text}");
+
     // The member themself, the district: yes; another office, another member: not found.
     assert_eq!(download(&admin, &format!("/members/{member}/duty.xlsx")).await.status, 200);
     let jianhe = app.login_as("jianhe").await;
-    assert_eq!(download(&jianhe, &format!("/members/{member}/duty.xlsx")).await.status, 404);
+    for f in ["xlsx", "docx"] {
+        assert_eq!(download(&jianhe, &format!("/members/{member}/duty.{f}")).await.status, 404);
+    }
     assert_eq!(jianhe.get(&format!("/members/{member}")).await.status(), 404);
     let other = app.login_as("member").await;
-    assert_eq!(download(&other, &format!("/members/{member}/duty.xlsx")).await.status, 404);
+    for f in ["xlsx", "docx"] {
+        assert_eq!(download(&other, &format!("/members/{member}/duty.{f}")).await.status, 404);
+    }
 }

@@ -131,6 +131,7 @@ async fn hostile_numbers(app: TestApp) {
         (&admin, "/opinions/reports?year="),
         (&admin, "/members/1/reports?year="),
         (&admin, "/members/1/duty.xlsx?year="),
+        (&admin, "/members/1/duty.docx?year="),
         (&member, "/members?page="),
     ];
     for (client, list) in lists {

@@ -36,6 +36,7 @@ mod leave_letters;
 mod logs;
 mod matrix;
 mod member_funds;
+mod notices;
 mod opinion_extensions;
 mod opinion_extras;
 mod opinion_reports;

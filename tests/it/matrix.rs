@@ -185,6 +185,7 @@ impl Fill {
         values.insert("file", min(db, "files", "1 = 1"));
         values.insert("reports", min(db, "opinion_reports", &of_own));
         values.insert("expenses", min(db, "expenses", &of_own));
+        values.insert("notices", min(db, "notices", &of_own));
         // A state change every keeper may try on any expense: the store decides.
         values.insert("action", "submit".into());
         values.insert("categories", min(db, "opinion_categories", "1 = 1"));

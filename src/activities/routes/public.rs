@@ -15,6 +15,9 @@ use crate::kernel::state::AppState;
 use crate::kernel::web::{Page, render};
 use crate::org::store as org;
 
+/// The office's latest public notices on its Home's page.
+const HOME_NOTICES: i64 = 5;
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/box/{code}/homes/{home}", get(home))
@@ -49,19 +52,24 @@ struct HomeTemplate {
     name: String,
     address: Option<String>,
     shown: Vec<Shown>,
+    /// The office's public notices.
+    notices: Vec<crate::notices::store::Notice>,
 }
 
 async fn home(State(st): State<AppState>, page: Page, Path((code, home)): Path<(String, i64)>) -> AppResult<Response> {
     let code2 = code.clone();
-    let (committee, name, address, shown) = st
+    let (committee, name, address, shown, notices) = st
         .db
         .read(move |c| {
+            use crate::notices::store::public::{self as notices, Whose};
             let committee = org::committee_by_code_unscoped(c, &code2)?.ok_or(AppError::NotFound)?;
             let (name, address, office) = public::home(c, committee.id, HomeId(home))?.ok_or(AppError::NotFound)?;
-            Ok((committee.name, name, address, public::recent(c, committee.id, office)?))
+            let recent = public::recent(c, committee.id, office)?;
+            let notices = notices::list(c, committee.id, Whose::Office(office), HOME_NOTICES)?;
+            Ok((committee.name, name, address, recent, notices))
         })
         .await?;
-    render(&HomeTemplate { page, committee, code, name, address, shown }).map(IntoResponse::into_response)
+    render(&HomeTemplate { page, committee, code, name, address, shown, notices }).map(IntoResponse::into_response)
 }
 
 async fn photo(State(st): State<AppState>, Path((code, id, file)): Path<(String, i64, i64)>) -> AppResult<Response> {

@@ -951,3 +951,55 @@ diesel::allow_tables_to_appear_in_same_query!(leave_letters, members);
 diesel::allow_tables_to_appear_in_same_query!(leave_letters, activities);
 diesel::allow_tables_to_appear_in_same_query!(leave_letters, consultations);
 diesel::allow_tables_to_appear_in_same_query!(leave_letters, duty_rules);
+
+diesel::table! {
+    notices (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        office_id -> Nullable<BigInt>,
+        public -> Bool,
+        title -> Text,
+        body -> Text,
+        audience -> Text,
+        reply_by -> Nullable<Date>,
+        texted -> Bool,
+        status -> Text,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        published_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notice_recipients (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        notice_id -> BigInt,
+        unit -> Text,
+        unit_name -> Text,
+        read_at -> Nullable<Timestamp>,
+        read_by -> Nullable<BigInt>,
+        reply -> Nullable<Text>,
+        replied_at -> Nullable<Timestamp>,
+        replied_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    notice_files (id) {
+        id -> BigInt,
+        notice_id -> BigInt,
+        file_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(notice_recipients -> notices (notice_id));
+diesel::joinable!(notice_files -> notices (notice_id));
+diesel::joinable!(notice_files -> files (file_id));
+diesel::joinable!(notices -> offices (office_id));
+diesel::allow_tables_to_appear_in_same_query!(notice_recipients, notices);
+diesel::allow_tables_to_appear_in_same_query!(notice_files, notices);
+diesel::allow_tables_to_appear_in_same_query!(notice_files, files);
+diesel::allow_tables_to_appear_in_same_query!(notices, offices);

@@ -108,7 +108,7 @@ impl Page {
         let home = nav("/", "nav.home");
         match u.role {
             Role::DistrictAdmin | Role::Leader => vec![
-                links(vec![home, nav("/calendar", "nav.calendar")]),
+                links(vec![home, nav("/calendar", "nav.calendar"), nav("/notices", "nav.notices")]),
                 menu(
                     "nav.group_opinions",
                     vec![
@@ -151,7 +151,7 @@ impl Page {
                 ),
             ],
             Role::OfficeStaff => vec![
-                links(vec![home, nav("/opinions", "nav.opinions")]),
+                links(vec![home, nav("/opinions", "nav.opinions"), nav("/notices", "nav.notices")]),
                 menu(
                     "nav.group_activities",
                     vec![nav("/activities", "nav.activities"), nav("/activities/coverage", "nav.coverage")],
@@ -189,6 +189,7 @@ impl Page {
                 nav("/consultations", "nav.consultations"),
                 nav("/duty/mine", "nav.my_duty"),
                 nav("/funds/mine", "nav.my_funds"),
+                nav("/notices", "nav.notices"),
                 nav("/offices", "nav.offices"),
             ])],
             Role::Sysadmin => vec![links(vec![home, nav("/admin/users", "nav.accounts")])],
@@ -198,6 +199,7 @@ impl Page {
                 home,
                 nav("/opinions", "nav.my_cases"),
                 nav("/consultations/items", "nav.consultation_items"),
+                nav("/notices", "nav.notices"),
             ])],
         }
     }

@@ -1,0 +1,3 @@
+DROP TABLE notice_files;
+DROP TABLE notice_recipients;
+DROP TABLE notices;
