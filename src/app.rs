@@ -57,6 +57,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::duty::routes::router())
         .merge(crate::funds::routes::router())
         .merge(crate::notices::routes::router())
+        .merge(crate::inspections::routes::router())
         .merge(prefs::router())
         .fallback(errors::not_found)
         .route_layer(from_fn(probes::track))
@@ -155,6 +156,7 @@ pub fn job_registry(state: &AppState) -> Registry {
     crate::consultations::jobs::register(&mut r);
     crate::duty::jobs::register(&mut r);
     crate::notices::jobs::register(&mut r, state.personal.clone(), state.sms.clone());
+    crate::inspections::jobs::register(&mut r);
     r
 }
 

@@ -15,6 +15,7 @@ pub mod front;
 pub mod funds;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod inspections;
 // `gen` is a reserved word in edition 2024, hence the raw identifier.
 pub mod r#gen;
 pub mod kernel;

@@ -16,5 +16,6 @@ pub fn new_committee(
     crate::org::store::sectors::seed_standard(conn, &who, id)?;
     crate::kernel::calendar::store::seed(conn, who(), id)?;
     crate::opinions::store::catalog::seed_categories_unscoped(conn, id)?;
+    crate::inspections::store::checklist::seed_unscoped(conn, id)?;
     Ok(id)
 }

@@ -201,6 +201,15 @@ pub fn gather(conn: &mut DbConn, actor: &Actor) -> AppResult<Queue> {
                 q.unanswered = attendees::unanswered(conn, actor)?;
                 let n = q.unanswered.iter().map(|u| u.pending).sum();
                 q.counts.push(Count { key: "queue.members_to_reply", n, href: "#unanswered".into(), late: false });
+                let (open, overdue) = crate::inspections::store::rectifications::open_of_office(conn, actor, today())?;
+                if open > 0 {
+                    q.counts.push(Count {
+                        key: "queue.rectifications",
+                        n: open,
+                        href: "/inspections".into(),
+                        late: overdue > 0,
+                    });
+                }
             }
             q.overdue_units = overdue_units(conn, actor)?;
         }

@@ -6,6 +6,7 @@
 mod activities;
 mod consultations;
 pub(crate) mod funds;
+mod inspections;
 mod notices;
 mod opinions;
 mod roster;
@@ -88,6 +89,7 @@ pub fn load(db: &Db) -> AppResult<bool> {
         consultations::load(c, committee)?;
         funds::load(c, &office_ids)?;
         notices::load(c)?;
+        inspections::load(c)?;
         Ok(true)
     })
 }

@@ -39,4 +39,6 @@ id_type!(
     RuleId,
     LetterId,
     NoticeId,
+    InspectionId,
+    RectificationId,
 );

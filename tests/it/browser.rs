@@ -11,6 +11,7 @@ use crate::support::{DEMO_PASSWORD, Kind, TestApp};
 
 mod funds;
 mod homes;
+mod inspections;
 mod notices;
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";

@@ -18,9 +18,10 @@ const USERNAMES: &[&str] =
     &["admin", "gaomiao", "jianhe", "member", "dept", "leader", "auditor", "sysadmin", "secadmin"];
 
 /// Demo data that reads like a zh-CN locale text: a category, an activity's
-/// default title, a locality and a post given as examples, a term, a speaker.
+/// default title, a locality and a post given as examples, a term, a speaker,
+/// an inspection checklist item (有实效 is also a consultation's mark).
 const DATA: &[&str] =
-    &["其他", "维修", "听民声、察民情、知民意、解民忧", "五原路社区", "专职党委副书记", "第十届", "委员"];
+    &["其他", "维修", "听民声、察民情、知民意、解民忧", "五原路社区", "专职党委副书记", "第十届", "委员", "有实效"];
 
 #[derive(Clone, Copy, PartialEq)]
 enum Lang {

@@ -28,6 +28,7 @@ mod fuzz_corpus;
 mod r#gen;
 mod guard;
 mod homes;
+mod inspections;
 mod jobs;
 mod key_rotation;
 mod language;

@@ -186,6 +186,8 @@ impl Fill {
         values.insert("reports", min(db, "opinion_reports", &of_own));
         values.insert("expenses", min(db, "expenses", &of_own));
         values.insert("notices", min(db, "notices", &of_own));
+        values.insert("inspections", min(db, "inspections", &of_own));
+        values.insert("rectifications", min(db, "rectifications", &of_own));
         // A state change every keeper may try on any expense: the store decides.
         values.insert("action", "submit".into());
         values.insert("categories", min(db, "opinion_categories", "1 = 1"));

@@ -125,7 +125,10 @@ async fn a_concern_goes_from_the_box_to_a_rated_answer(app: TestApp) {
     let sent: i64 = {
         let w = xieshang::kernel::jobs::Worker::new(app.db.clone(), std::sync::Arc::new(test_registry(&app)), "t");
         while w.run_once().await.expect("run") {}
-        app.db.read_blocking(|c| Ok(outbox::table.count().get_result(c)?)).expect("outbox")
+        let subject = format!("opinion:{id}");
+        app.db
+            .read_blocking(move |c| Ok(outbox::table.filter(outbox::subject.eq(&subject)).count().get_result(c)?))
+            .expect("outbox")
     };
     let public_events: i64 = app
         .db

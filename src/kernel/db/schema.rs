@@ -1003,3 +1003,68 @@ diesel::allow_tables_to_appear_in_same_query!(notice_recipients, notices);
 diesel::allow_tables_to_appear_in_same_query!(notice_files, notices);
 diesel::allow_tables_to_appear_in_same_query!(notice_files, files);
 diesel::allow_tables_to_appear_in_same_query!(notices, offices);
+
+diesel::table! {
+    inspection_checklist (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        label -> Text,
+        sort_order -> Integer,
+        active -> Bool,
+    }
+}
+
+diesel::table! {
+    inspections (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        office_id -> BigInt,
+        planned_on -> Date,
+        inspectors -> Text,
+        status -> Text,
+        inspected_on -> Nullable<Date>,
+        score -> Nullable<Integer>,
+        summary -> Text,
+        answer -> Nullable<Text>,
+        answered_at -> Nullable<Timestamp>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    inspection_findings (id) {
+        id -> BigInt,
+        inspection_id -> BigInt,
+        label -> Text,
+        result -> Text,
+        note -> Text,
+    }
+}
+
+diesel::table! {
+    rectifications (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        inspection_id -> BigInt,
+        office_id -> BigInt,
+        body -> Text,
+        deadline -> Date,
+        status -> Text,
+        evidence -> Text,
+        done_at -> Nullable<Timestamp>,
+        escalated_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(inspections -> offices (office_id));
+diesel::joinable!(inspection_findings -> inspections (inspection_id));
+diesel::joinable!(rectifications -> inspections (inspection_id));
+diesel::joinable!(rectifications -> offices (office_id));
+diesel::allow_tables_to_appear_in_same_query!(inspections, offices);
+diesel::allow_tables_to_appear_in_same_query!(inspection_findings, inspections);
+diesel::allow_tables_to_appear_in_same_query!(rectifications, inspections);
+diesel::allow_tables_to_appear_in_same_query!(rectifications, offices);

@@ -1,0 +1,259 @@
+//! Inspections' pages: the list with the district's plan form, one
+//! inspection (its record form for the district, the answer and the
+//! rectification follow-up for the office), and the checklist.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, RawForm, State};
+use axum::response::{Html, Redirect};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use super::model::{self, Finding, parse_score};
+use super::store::checklist::{self, Item};
+use super::store::inspections::{self, Inspection, Record, Shown};
+use super::store::rectifications::{self, Tally};
+use crate::kernel::auth::CurrentUser;
+use crate::kernel::error::{AppError, AppResult};
+use crate::kernel::ids::{InspectionId, OfficeId, RectificationId};
+use crate::kernel::state::AppState;
+use crate::kernel::time::today;
+use crate::kernel::web::action::{action, action_back, action_form};
+use crate::kernel::web::page::form_done;
+use crate::kernel::web::{Page, form, render};
+use crate::org::store::{self as org, Office};
+
+/// The most checklist items one record takes.
+const MAX_FINDINGS: usize = 50;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/inspections", get(list).merge(action_form("inspection.planned", |_| "/inspections".into(), plan)))
+        .route(
+            "/inspections/checklist",
+            get(checklist_page).merge(action_form(
+                "inspection.checklist_saved",
+                |_| "/inspections/checklist".into(),
+                |c, me, f: LabelForm| checklist::add(c, me, f.label.as_deref().unwrap_or_default()),
+            )),
+        )
+        .route(
+            "/inspections/checklist/{id}",
+            action(
+                "inspection.checklist_saved",
+                |_| "/inspections/checklist".into(),
+                |c, me, id, f: ItemForm| {
+                    checklist::update(c, me, id, f.label.as_deref().unwrap_or_default(), f.active.is_some())
+                },
+            ),
+        )
+        .route("/inspections/{id}", get(show))
+        .route("/inspections/{id}/record", post(record))
+        .route("/inspections/{id}/items", action("rectification.added", back, add_item))
+        .route(
+            "/inspections/{id}/answer",
+            action("inspection.answered", back, |c, me, id, f: AnswerForm| {
+                inspections::answer(c, me, InspectionId(id), f.answer.as_deref().unwrap_or_default())
+            }),
+        )
+        .route(
+            "/rectifications/{id}/done",
+            action_back(
+                "rectification.done",
+                |_, f: &DoneForm| format!("/inspections/{}", f.inspection.unwrap_or_default()),
+                |c, me, id, f: DoneForm| {
+                    rectifications::done(c, me, RectificationId(id), f.evidence.as_deref().unwrap_or_default())
+                },
+            ),
+        )
+}
+
+fn back(id: i64) -> String {
+    format!("/inspections/{id}")
+}
+
+#[derive(Deserialize)]
+struct PlanForm {
+    office: Option<String>,
+    planned_on: Option<String>,
+    inspectors: Option<String>,
+}
+
+fn plan(c: &mut crate::kernel::db::DbConn, me: &crate::kernel::auth::Actor, f: PlanForm) -> AppResult<()> {
+    let office = form::id(&f.office)?.ok_or(AppError::BadRequest("inspection.bad_office"))?;
+    let on = form::date(&f.planned_on)?.ok_or(AppError::BadRequest("inspection.date_required"))?;
+    inspections::plan(c, me, OfficeId(office), on, f.inspectors.as_deref().unwrap_or_default()).map(|_| ())
+}
+
+#[derive(Deserialize)]
+struct ItemAddForm {
+    body: Option<String>,
+    deadline: Option<String>,
+}
+
+fn add_item(
+    c: &mut crate::kernel::db::DbConn,
+    me: &crate::kernel::auth::Actor,
+    id: i64,
+    f: ItemAddForm,
+) -> AppResult<()> {
+    let deadline = form::date(&f.deadline)?.ok_or(AppError::BadRequest("rectification.bad_deadline"))?;
+    rectifications::add(c, me, InspectionId(id), f.body.as_deref().unwrap_or_default(), deadline, today()).map(|_| ())
+}
+
+#[derive(Deserialize)]
+struct AnswerForm {
+    answer: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct DoneForm {
+    evidence: Option<String>,
+    inspection: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct LabelForm {
+    label: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ItemForm {
+    label: Option<String>,
+    active: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "inspections/list.html")]
+struct ListTemplate {
+    page: Page,
+    rows: Vec<(Inspection, String, Tally)>,
+    offices: Vec<Office>,
+    manage: bool,
+}
+
+async fn list(State(st): State<AppState>, CurrentUser(me): CurrentUser, page: Page) -> AppResult<Html<String>> {
+    let manage = model::may_manage(&me);
+    let (rows, offices) = st
+        .db
+        .read(move |c| {
+            let offices = if manage { org::list_offices(c, &me)? } else { vec![] };
+            Ok((inspections::list(c, &me)?, offices))
+        })
+        .await?;
+    render(&ListTemplate { page, rows, offices, manage })
+}
+
+#[derive(Template)]
+#[template(path = "inspections/show.html")]
+struct ShowTemplate {
+    page: Page,
+    s: Shown,
+    /// The rows of the record form: each item's words and its finding so far.
+    form: Vec<(String, Option<Finding>, String)>,
+    results: [Finding; 3],
+    today: chrono::NaiveDate,
+}
+
+impl ShowTemplate {
+    fn recorded(&self) -> bool {
+        self.s.i.status == model::InspectionStatus::Recorded
+    }
+    fn is(&self, f: &Option<Finding>, r: &Finding) -> bool {
+        f.as_ref() == Some(r)
+    }
+}
+
+async fn show(
+    State(st): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    page: Page,
+    Path(id): Path<i64>,
+) -> AppResult<Html<String>> {
+    let (s, items) = st
+        .db
+        .read(move |c| {
+            let s = inspections::get(c, &me, InspectionId(id))?;
+            let items = if s.manage { checklist::active(c, &me)? } else { vec![] };
+            Ok((s, items))
+        })
+        .await?;
+    // The record form starts from what was found, else from the checklist.
+    let form = if s.findings.is_empty() {
+        items.into_iter().map(|l| (l, None, String::new())).collect()
+    } else {
+        s.findings.iter().map(|f| (f.label.clone(), Some(f.result), f.note.clone())).collect()
+    };
+    render(&ShowTemplate { page, s, form, results: [Finding::Met, Finding::Partly, Finding::Unmet], today: today() })
+}
+
+/// The record form: `inspected_on`, `score`, `summary`, and for row N
+/// `label_N`, `result_N`, `note_N`.
+fn parse_record(raw: &[u8]) -> AppResult<Record> {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_bytes(raw).map_err(|_| AppError::BadRequest("form.bad_choice"))?;
+    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let inspected_on = form::date(&get("inspected_on"))?.ok_or(AppError::BadRequest("inspection.date_required"))?;
+    let score = parse_score(&get("score").unwrap_or_default()).map_err(AppError::BadRequest)?;
+    let mut findings = vec![];
+    for n in 0..MAX_FINDINGS {
+        let Some(label) = get(&format!("label_{n}")) else { break };
+        let result = get(&format!("result_{n}"))
+            .and_then(|r| Finding::parse(r.trim()))
+            .ok_or(AppError::BadRequest("inspection.finding_required"))?;
+        findings.push((label.trim().to_string(), result, get(&format!("note_{n}")).unwrap_or_default()));
+    }
+    Ok(Record { inspected_on, findings, score, summary: get("summary").unwrap_or_default() })
+}
+
+async fn record(
+    State(st): State<AppState>,
+    session: Session,
+    CurrentUser(me): CurrentUser,
+    Path(id): Path<i64>,
+    RawForm(raw): RawForm,
+) -> AppResult<Redirect> {
+    let result = match parse_record(&raw) {
+        Ok(r) => st.db.write(move |c| inspections::record(c, &me, InspectionId(id), r)).await,
+        Err(e) => Err(e),
+    };
+    form_done(&session, result, "inspection.recorded", &back(id)).await
+}
+
+#[derive(Template)]
+#[template(path = "inspections/checklist.html")]
+struct ChecklistTemplate {
+    page: Page,
+    items: Vec<Item>,
+}
+
+async fn checklist_page(
+    State(st): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    page: Page,
+) -> AppResult<Html<String>> {
+    if !model::may_manage(&me) {
+        return Err(AppError::NotFound);
+    }
+    let items = st.db.read(move |c| checklist::all(c, &me)).await?;
+    render(&ChecklistTemplate { page, items })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_record_form_reads_every_row() {
+        let raw = "inspected_on=2026-12-04&score=86&summary=%E8%89%AF&label_0=%E6%9C%89%E9%98%B5%E5%9C%B0&result_0=met&note_0=&label_1=%E6%9C%89%E6%A0%87%E8%AF%86&result_1=partly&note_1=%E7%BC%BA";
+        let r = parse_record(raw.as_bytes()).expect("a record");
+        assert_eq!(r.score, 86);
+        assert_eq!(r.findings.len(), 2);
+        assert_eq!(r.findings[1], ("有标识".to_string(), Finding::Partly, "缺".to_string()));
+        let no_result = "inspected_on=2026-12-04&score=86&label_0=x";
+        assert!(matches!(parse_record(no_result.as_bytes()), Err(AppError::BadRequest("inspection.finding_required"))));
+        let bad_score = "inspected_on=2026-12-04&score=120&label_0=x&result_0=met";
+        assert!(matches!(parse_record(bad_score.as_bytes()), Err(AppError::BadRequest("inspection.bad_score"))));
+    }
+}
