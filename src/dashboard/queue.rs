@@ -211,6 +211,17 @@ pub fn gather(conn: &mut DbConn, actor: &Actor) -> AppResult<Queue> {
                     });
                 }
             }
+            if actor.role == Role::DistrictAdmin {
+                let n = crate::inspections::store::rectifications::overdue_count(conn, actor, today())?;
+                if n > 0 {
+                    q.counts.push(Count {
+                        key: "queue.rectifications_overdue",
+                        n,
+                        href: "/inspections".into(),
+                        late: true,
+                    });
+                }
+            }
             q.overdue_units = overdue_units(conn, actor)?;
         }
         Role::Member => {

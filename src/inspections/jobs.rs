@@ -9,10 +9,12 @@ use super::model::{overdue, reminder_due};
 use super::store::rectifications;
 use crate::kernel::calendar::model::shanghai_date;
 use crate::kernel::db::DbConn;
+use crate::kernel::docx::chinese_date;
 use crate::kernel::error::AppResult;
 use crate::kernel::jobs::{Every, Registry};
 use crate::kernel::notify::Unit;
 use crate::kernel::notify::inapp::note_once;
+use crate::kernel::web::i18n::Lang;
 
 pub const REMINDERS: &str = "inspections.reminders";
 
@@ -33,14 +35,21 @@ pub fn remind(conn: &mut DbConn, at: NaiveDateTime) -> AppResult<(usize, usize)>
     for (r, office) in rectifications::open_unscoped(conn)? {
         if reminder_due(r.status, r.deadline, today) {
             let subject = format!("rectification-due:{}", r.id);
-            let body = format!("检查整改事项将于{}到期：{}", r.deadline, r.body);
+            let body = Lang::Zh
+                .t("rectification.due_body")
+                .replace("%{date}", &chinese_date(r.deadline))
+                .replace("%{body}", &r.body);
             if note_once(conn, r.committee_id, Unit::Office(r.office_id), &subject, &body, &subject)? {
                 reminded += 1;
             }
         }
         if overdue(r.status, r.deadline, today) {
             let subject = format!("rectification-overdue:{}", r.id);
-            let body = format!("{office}的检查整改事项已逾期（{}到期）：{}", r.deadline, r.body);
+            let body = Lang::Zh
+                .t("rectification.overdue_body")
+                .replace("%{office}", &office)
+                .replace("%{date}", &chinese_date(r.deadline))
+                .replace("%{body}", &r.body);
             if note_once(conn, r.committee_id, Unit::District, &subject, &body, &subject)? {
                 rectifications::mark_escalated_unscoped(conn, r.id, at)?;
                 escalated += 1;

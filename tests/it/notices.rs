@@ -113,7 +113,7 @@ async fn an_internal_notice_counts_who_read_and_replied(app: TestApp) {
         })
         .expect("texts");
     assert_eq!(texts, 1, "the one member with a phone");
-    assert!(text.contains(TITLE) && text.contains("前回复"), "{text}");
+    assert!(text.contains(TITLE) && text.contains("回执截止日期为"), "{text}");
     let done: i64 = app
         .db
         .read_blocking(|c| {
@@ -149,11 +149,24 @@ async fn an_internal_notice_counts_who_read_and_replied(app: TestApp) {
     assert_eq!(page.matches("class=\"receipt-unread\"").count() as i64, total - 3, "who has not read is listed");
     assert_eq!(app.audit_count("notice.reply"), replies + 2);
 
+    // The day before the reply date, those who have not replied are reminded, once.
+    let remind = |days| {
+        let at = xieshang::kernel::time::now() + chrono::Duration::days(days);
+        app.db.write_blocking(move |c| xieshang::notices::jobs::remind(c, at)).expect("remind")
+    };
+    assert_eq!(remind(0), 0, "not yet");
+    assert_eq!(remind(6) as i64, total - 2);
+    assert_eq!(remind(6), 0, "once");
+
     // Not sent to departments: the department's account gets nothing.
     let dept = app.login_as("dept").await;
     assert_eq!(dept.get(&format!("/notices/{id}")).await.status(), 404);
     let r = dept.post_form(&format!("/notices/{id}/reply"), &[("reply", "收到")]).await;
     assert_eq!(r.status(), 404);
+    // Leaders read every notice that went out, in their list too.
+    let leader = app.login_as("leader").await;
+    assert!(leader.get_text("/notices").await.1.contains(TITLE));
+    assert_eq!(leader.get(&format!("/notices/{id}")).await.status(), 200);
     // The issuer's list counts the same.
     let list = admin.get_text("/notices").await.1;
     let row = list.split(&format!("id=\"issued-{id}\"")).nth(1).and_then(|s| s.split("</tr>").next()).expect("row");

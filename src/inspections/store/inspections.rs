@@ -122,7 +122,11 @@ pub fn record(conn: &mut DbConn, actor: &Actor, id: InspectionId, r: Record) -> 
     }
     let mut kept = vec![];
     for (label, result, note) in &r.findings {
-        kept.push((label.clone(), *result, form::bounded(note, MAX_TEXT, "inspection.text_too_long")?));
+        let label = form::bounded(label, model::MAX_LABEL, "inspection.label_too_long")?;
+        if label.is_empty() {
+            return Err(AppError::BadRequest("inspection.label_required"));
+        }
+        kept.push((label, *result, form::bounded(note, MAX_TEXT, "inspection.text_too_long")?));
     }
     diesel::delete(findings::table.filter(findings::inspection_id.eq(id))).execute(conn)?;
     for (label, result, note) in &kept {

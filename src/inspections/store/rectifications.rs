@@ -15,10 +15,12 @@ use crate::kernel::audit::{self, Change, store::Who};
 use crate::kernel::auth::Actor;
 use crate::kernel::db::DbConn;
 use crate::kernel::db::schema::{offices, rectifications as rect};
+use crate::kernel::docx::chinese_date;
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{CommitteeId, InspectionId, OfficeId, RectificationId};
 use crate::kernel::time::now;
 use crate::kernel::web::form;
+use crate::kernel::web::i18n::Lang;
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = rect)]
@@ -97,7 +99,7 @@ pub fn add(
         crate::kernel::notify::Unit::Office(i.office_id),
         &office,
         &format!("rectification:{rid}"),
-        &format!("检查整改事项：{body}（{deadline}前完成）"),
+        &Lang::Zh.t("rectification.inapp_body").replace("%{body}", &body).replace("%{date}", &chinese_date(deadline)),
     )?;
     audit::record(
         conn,
@@ -129,7 +131,8 @@ pub fn done(conn: &mut DbConn, actor: &Actor, id: RectificationId, evidence: &st
         return Err(AppError::BadRequest("rectification.evidence_required"));
     }
     let at = now();
-    diesel::update(rect::table.find(id))
+    // Only from open: of two reports at once, the second changes nothing.
+    let moved = diesel::update(rect::table.find(id).filter(rect::status.eq(RectStatus::Open)))
         .set((
             rect::status.eq(RectStatus::Done),
             rect::evidence.eq(&evidence),
@@ -137,6 +140,9 @@ pub fn done(conn: &mut DbConn, actor: &Actor, id: RectificationId, evidence: &st
             rect::updated_at.eq(at),
         ))
         .execute(conn)?;
+    if moved != 1 {
+        return Err(AppError::Conflict("rectification.already_done"));
+    }
     audit::record(
         conn,
         Who::User(actor),
@@ -183,6 +189,18 @@ pub fn open_of_office(conn: &mut DbConn, actor: &Actor, today: NaiveDate) -> App
         .load(conn)?;
     let overdue = deadlines.iter().filter(|d| model::overdue(RectStatus::Open, **d, today)).count() as i64;
     Ok((deadlines.len() as i64, overdue))
+}
+
+/// How many of the committee's open items are overdue: the district's home.
+pub fn overdue_count(conn: &mut DbConn, actor: &Actor, today: NaiveDate) -> AppResult<i64> {
+    if !model::may_manage(actor) {
+        return Ok(0);
+    }
+    Ok(rect::table
+        .filter(rect::committee_id.eq(actor.committee_id).and(rect::status.eq(RectStatus::Open)))
+        .filter(rect::deadline.lt(today))
+        .count()
+        .get_result(conn)?)
 }
 
 /// Every open item of every committee with its office's name: the daily

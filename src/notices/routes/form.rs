@@ -8,17 +8,24 @@ use crate::kernel::web::form;
 use crate::notices::model::Audience;
 use crate::notices::store::notices::Draft;
 
+/// The most offices, sectors and members one form may tick: more than any
+/// committee has, and a bound on the query the choice becomes.
+const MAX_CHOSEN: usize = 2000;
+
 pub fn draft(raw: &[u8]) -> AppResult<Draft> {
     let pairs: Vec<(String, String)> =
         serde_urlencoded::from_bytes(raw).map_err(|_| AppError::BadRequest("form.bad_choice"))?;
     let one = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_string());
     let on = |k: &str| one(k).is_some_and(|v| !v.is_empty());
     let ids = |k: &str| -> AppResult<Vec<i64>> {
-        pairs
+        let mut ids: Vec<i64> = pairs
             .iter()
             .filter(|(n, v)| n == k && !v.trim().is_empty())
             .map(|(_, v)| v.trim().parse().map_err(|_| AppError::BadRequest("form.bad_choice")))
-            .collect()
+            .collect::<AppResult<_>>()?;
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(ids)
     };
     let public = one("public").as_deref() == Some("1");
     let audience = if public {
@@ -33,6 +40,9 @@ pub fn draft(raw: &[u8]) -> AppResult<Draft> {
             members: ids("member")?.into_iter().map(MemberId).collect(),
         }
     };
+    if audience.offices.len() + audience.sectors.len() + audience.members.len() > MAX_CHOSEN {
+        return Err(AppError::BadRequest("notice.too_many_chosen"));
+    }
     let reply_by = if public { None } else { form::date(&one("reply_by"))? };
     Ok(Draft {
         public,

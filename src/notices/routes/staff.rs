@@ -121,13 +121,19 @@ impl FormTemplate {
     }
 }
 
-/// The form, filled with `d`: the offices, sectors and members the actor
-/// may address.
-async fn form_page(st: &AppState, me: Actor, page: Page, id: Option<NoticeId>, d: Draft) -> AppResult<FormTemplate> {
+/// The form, filled with `d`: the offices, sectors and members the issuer
+/// may address (`district`: the notice is the district's, not an office's).
+async fn form_page(
+    st: &AppState,
+    me: Actor,
+    page: Page,
+    id: Option<NoticeId>,
+    d: Draft,
+    district: bool,
+) -> AppResult<FormTemplate> {
     if !model::may_issue(&me) {
         return Err(AppError::NotFound);
     }
-    let district = me.role == Role::DistrictAdmin;
     let ticked = d.audience.members.clone();
     let (offices, sectors, picker) = st
         .db
@@ -135,11 +141,12 @@ async fn form_page(st: &AppState, me: Actor, page: Page, id: Option<NoticeId>, d
             let offices = if district { org::list_offices(c, &me)? } else { vec![] };
             let sectors = sectors::list(c, &me)?.into_iter().filter(|s| s.active).collect();
             let pick = Pick { office: me.office_id, first: &[], first_key: "picker.listed", ticked: &ticked };
+            let own = me.office_id;
             let mut picker = attendees::candidates(c, &me, pick)?;
             if !district {
                 // An office writes to its own members only.
                 for g in &mut picker {
-                    g.members.retain(|m| m.office_id == me.office_id);
+                    g.members.retain(|m| m.office_id == own);
                 }
                 picker.retain(|g| !g.members.is_empty());
             }
@@ -150,7 +157,8 @@ async fn form_page(st: &AppState, me: Actor, page: Page, id: Option<NoticeId>, d
 }
 
 async fn new_form(State(st): State<AppState>, CurrentUser(me): CurrentUser, page: Page) -> AppResult<Html<String>> {
-    render(&form_page(&st, me, page, None, Draft::default()).await?)
+    let district = me.role == Role::DistrictAdmin;
+    render(&form_page(&st, me, page, None, Draft::default(), district).await?)
 }
 
 async fn edit_form(
@@ -165,6 +173,7 @@ async fn edit_form(
         return Err(AppError::NotFound);
     }
     let n = s.notice;
+    let district = n.office_id.is_none();
     let d = Draft {
         public: n.public,
         audience: Audience::from_json(&n.audience),
@@ -173,7 +182,15 @@ async fn edit_form(
         reply_by: n.reply_by,
         texted: n.texted,
     };
-    render(&form_page(&st, me, page, Some(NoticeId(id)), d).await?)
+    render(&form_page(&st, me, page, Some(NoticeId(id)), d, district).await?)
+}
+
+/// A form as sent: which draft (none: a new one), what it said, and whether
+/// the notice is the district's.
+struct Sent {
+    id: Option<NoticeId>,
+    d: Draft,
+    district: bool,
 }
 
 /// After the form: to the notice, or the form again as sent with the reason.
@@ -182,15 +199,14 @@ async fn saved(
     session: &Session,
     me: Actor,
     mut page: Page,
-    id: Option<NoticeId>,
-    sent: Draft,
+    sent: Sent,
     result: AppResult<NoticeId>,
 ) -> AppResult<Response> {
     match result {
         Ok(id) => Ok(form_done(session, Ok(()), "notice.saved", &format!("/notices/{id}")).await?.into_response()),
         Err(AppError::BadRequest(k) | AppError::Conflict(k)) => {
             page.flash = Some(Flash { ok: false, key: k.to_string() });
-            let tpl = form_page(st, me, page, id, sent).await?;
+            let tpl = form_page(st, me, page, sent.id, sent.d, sent.district).await?;
             Ok((StatusCode::BAD_REQUEST, render(&tpl)?).into_response())
         }
         Err(e) => Err(e),
@@ -205,9 +221,9 @@ async fn create(
     RawForm(raw): RawForm,
 ) -> AppResult<Response> {
     let d = draft(&raw)?;
-    let (actor, sent) = (me.clone(), d.clone());
+    let (actor, sent, district) = (me.clone(), d.clone(), me.role == Role::DistrictAdmin);
     let result = st.db.write(move |c| notices::create(c, &actor, d, today())).await;
-    saved(&st, &session, me, page, None, sent, result).await
+    saved(&st, &session, me, page, Sent { id: None, d: sent, district }, result).await
 }
 
 async fn update(
@@ -220,8 +236,10 @@ async fn update(
 ) -> AppResult<Response> {
     let d = draft(&raw)?;
     let (actor, sent, id) = (me.clone(), d.clone(), NoticeId(id));
+    let reader = me.clone();
+    let district = st.db.read(move |c| Ok(notices::get(c, &reader, id)?.notice.office_id.is_none())).await?;
     let result = st.db.write(move |c| notices::update(c, &actor, id, d, today()).map(|_| id)).await;
-    saved(&st, &session, me, page, Some(id), sent, result).await
+    saved(&st, &session, me, page, Sent { id: Some(id), d: sent, district }, result).await
 }
 
 #[derive(Template)]

@@ -159,14 +159,19 @@ pub fn publish(conn: &mut DbConn, actor: &Actor, id: NoticeId, today: NaiveDate)
     let n = managed(conn, actor, id, NoticeAction::Publish)?;
     // The reply date may have passed while it was a draft.
     model::check(n.office_id, n.public, &n.audience(), n.reply_by, today).map_err(AppError::BadRequest)?;
-    let sent = if n.public { 0 } else { recipients::send(conn, actor, &n)? };
-    diesel::update(notices::table.find(id))
+    // The state moves first and only from a draft: of two publications at
+    // once, the second finds nothing to move and sends nothing.
+    let moved = diesel::update(notices::table.find(id).filter(notices::status.eq(NoticeStatus::Draft)))
         .set((
             notices::status.eq(NoticeStatus::Published),
             notices::published_at.eq(now()),
             notices::updated_at.eq(now()),
         ))
         .execute(conn)?;
+    if moved != 1 {
+        return Err(AppError::Conflict("notice.wrong_state"));
+    }
+    let sent = if n.public { 0 } else { recipients::send(conn, actor, &n)? };
     audit::record(
         conn,
         Who::User(actor),
@@ -180,9 +185,12 @@ pub fn publish(conn: &mut DbConn, actor: &Actor, id: NoticeId, today: NaiveDate)
 #[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, id = %id))]
 pub fn withdraw(conn: &mut DbConn, actor: &Actor, id: NoticeId) -> AppResult<()> {
     managed(conn, actor, id, NoticeAction::Withdraw)?;
-    diesel::update(notices::table.find(id))
+    let moved = diesel::update(notices::table.find(id).filter(notices::status.eq(NoticeStatus::Published)))
         .set((notices::status.eq(NoticeStatus::Withdrawn), notices::updated_at.eq(now())))
         .execute(conn)?;
+    if moved != 1 {
+        return Err(AppError::Conflict("notice.wrong_state"));
+    }
     audit::record(conn, Who::User(actor), Change::new("notice.withdraw", "notice", id))
 }
 
@@ -248,14 +256,17 @@ pub(super) fn office_name(conn: &mut DbConn, office: Option<OfficeId>) -> AppRes
 /// The most a list shows; older notices stay reachable by their address.
 const LIST: i64 = 200;
 
-/// Notices the actor manages, newest first, with their receipts' counts:
-/// the district's list holds every notice of the committee.
+/// Notices the actor manages (or, for leaders and auditors, reads), newest
+/// first, with their receipts' counts: the district's list holds every
+/// notice of the committee.
 #[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id))]
 pub fn issued(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<(Notice, Tally)>> {
     let mut q = notices::table.filter(notices::committee_id.eq(actor.committee_id)).into_boxed();
     match actor.role {
         Role::DistrictAdmin => {}
         Role::OfficeStaff if actor.office_id.is_some() => q = q.filter(notices::office_id.eq(actor.office_id)),
+        // Leaders and auditors read every notice that went out.
+        Role::Leader | Role::Auditor => q = q.filter(notices::status.ne(NoticeStatus::Draft)),
         _ => return Ok(vec![]),
     }
     let rows: Vec<Notice> = q.order(notices::id.desc()).limit(LIST).select(Notice::as_select()).load(conn)?;

@@ -17,7 +17,8 @@ use crate::kernel::jobs;
 use crate::kernel::notify::{Unit, inapp};
 use crate::kernel::time::now;
 use crate::kernel::web::form;
-use crate::notices::model::{MAX_REPLY, NoticeAction, allowed};
+use crate::kernel::web::i18n::Lang;
+use crate::notices::model::{MAX_REPLY, NoticeAction, NoticeStatus, allowed};
 use crate::org::model::MemberStatus;
 use crate::org::store::units::handling_unit;
 
@@ -125,7 +126,10 @@ pub(super) fn send(conn: &mut DbConn, actor: &Actor, n: &Notice) -> AppResult<us
     }
     let subject = format!("notice:{}", n.id);
     let body = match n.reply_by {
-        Some(d) => format!("{}（请于{}前回复）", n.title, crate::kernel::docx::chinese_date(d)),
+        Some(d) => Lang::Zh
+            .t("notice.inapp_reply")
+            .replace("%{title}", &n.title)
+            .replace("%{date}", &crate::kernel::docx::chinese_date(d)),
         None => n.title.clone(),
     };
     for (u, name) in &units {
@@ -157,6 +161,11 @@ pub fn of_unit(conn: &mut DbConn, id: NoticeId, unit: Unit) -> AppResult<Option<
 #[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, id = %id))]
 pub fn mark_read(conn: &mut DbConn, actor: &Actor, id: NoticeId) -> AppResult<()> {
     let Some(unit) = handling_unit(conn, actor)? else { return Ok(()) };
+    // Only a notice that is out counts as read (not a draft, not one withdrawn).
+    let published = notices::get(conn, actor, id).is_ok_and(|s| s.notice.status == NoticeStatus::Published);
+    if !published {
+        return Ok(());
+    }
     diesel::update(
         notice_recipients::table
             .filter(notice_recipients::notice_id.eq(id).and(notice_recipients::unit.eq(unit.to_string())))
