@@ -58,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::funds::routes::router())
         .merge(crate::notices::routes::router())
         .merge(crate::inspections::routes::router())
+        .merge(crate::archive::routes::router())
         .merge(prefs::router())
         .fallback(errors::not_found)
         .route_layer(from_fn(probes::track))
@@ -157,6 +158,7 @@ pub fn job_registry(state: &AppState) -> Registry {
     crate::duty::jobs::register(&mut r);
     crate::notices::jobs::register(&mut r, state.personal.clone(), state.sms.clone());
     crate::inspections::jobs::register(&mut r);
+    crate::archive::bundle::register(&mut r, state.files.clone());
     r
 }
 

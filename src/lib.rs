@@ -6,6 +6,7 @@ rust_i18n::i18n!("locales", fallback = "zh-CN");
 
 pub mod activities;
 pub mod app;
+pub mod archive;
 pub mod config;
 pub mod consultations;
 pub mod dashboard;

@@ -34,7 +34,8 @@ pub fn load(c: &mut DbConn) -> AppResult<()> {
     };
     let id = notices::create(c, &admin, internal, day)?;
     notices::publish(c, &admin, id, day)?;
-    recipients::mark_read(c, &gaomiao, id)?;
+    let shown = notices::get(c, &gaomiao, id)?;
+    recipients::mark_read(c, &gaomiao, &shown)?;
     recipients::reply(c, &gaomiao, id, "已收到，将按时报送。")?;
 
     let office = Draft {

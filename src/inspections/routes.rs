@@ -5,7 +5,8 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, RawForm, State};
-use axum::response::{Html, Redirect};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use tower_sessions::Session;
@@ -14,13 +15,13 @@ use super::model::{self, Finding, parse_score};
 use super::store::checklist::{self, Item};
 use super::store::inspections::{self, Inspection, Record, Shown};
 use super::store::rectifications::{self, Tally};
-use crate::kernel::auth::CurrentUser;
+use crate::kernel::auth::{Actor, CurrentUser};
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{InspectionId, OfficeId, RectificationId};
 use crate::kernel::state::AppState;
 use crate::kernel::time::today;
 use crate::kernel::web::action::{action, action_back, action_form};
-use crate::kernel::web::page::form_done;
+use crate::kernel::web::page::{Flash, form_done};
 use crate::kernel::web::{Page, form, render};
 use crate::org::store::{self as org, Office};
 
@@ -50,6 +51,24 @@ pub fn router() -> Router<AppState> {
         )
         .route("/inspections/{id}", get(show))
         .route("/inspections/{id}/record", post(record))
+        .route(
+            "/inspections/{id}/plan",
+            action("inspection.plan_saved", back, |c, me, id, f: PlanForm| {
+                if !model::may_manage(me) {
+                    return Err(AppError::NotFound);
+                }
+                let on = form::date(&f.planned_on)?.ok_or(AppError::BadRequest("inspection.date_required"))?;
+                inspections::reschedule(c, me, InspectionId(id), on, f.inspectors.as_deref().unwrap_or_default())
+            }),
+        )
+        .route(
+            "/inspections/{id}/cancel",
+            action(
+                "inspection.cancelled",
+                |_| "/inspections".into(),
+                |c, me, id, _: Empty| inspections::cancel(c, me, InspectionId(id)),
+            ),
+        )
         .route("/inspections/{id}/items", action("rectification.added", back, add_item))
         .route(
             "/inspections/{id}/answer",
@@ -85,6 +104,9 @@ fn plan(c: &mut crate::kernel::db::DbConn, me: &crate::kernel::auth::Actor, f: P
     let on = form::date(&f.planned_on)?.ok_or(AppError::BadRequest("inspection.date_required"))?;
     inspections::plan(c, me, OfficeId(office), on, f.inspectors.as_deref().unwrap_or_default()).map(|_| ())
 }
+
+#[derive(Deserialize)]
+struct Empty {}
 
 #[derive(Deserialize)]
 struct ItemAddForm {
@@ -150,8 +172,7 @@ async fn list(State(st): State<AppState>, CurrentUser(me): CurrentUser, page: Pa
 struct ShowTemplate {
     page: Page,
     s: Shown,
-    /// The rows of the record form: each item's words and its finding so far.
-    form: Vec<(String, Option<Finding>, String)>,
+    rec: RecordForm,
     results: [Finding; 3],
     today: chrono::NaiveDate,
 }
@@ -165,60 +186,120 @@ impl ShowTemplate {
     }
 }
 
+/// The record form's values: what was recorded, what was just sent and
+/// refused, or a fresh form from the checklist.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct RecordForm {
+    inspected_on: String,
+    score: String,
+    summary: String,
+    /// Each item's words, its finding so far and its note.
+    rows: Vec<(String, Option<Finding>, String)>,
+}
+
+impl RecordForm {
+    /// The form as sent, whatever it holds: `inspected_on`, `score`,
+    /// `summary`, and for row N `label_N`, `result_N`, `note_N`.
+    fn sent(raw: &[u8]) -> AppResult<RecordForm> {
+        let pairs: Vec<(String, String)> =
+            serde_urlencoded::from_bytes(raw).map_err(|_| AppError::BadRequest("form.bad_choice"))?;
+        let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        let mut rows = vec![];
+        for n in 0..MAX_FINDINGS {
+            let Some(label) = get(&format!("label_{n}")) else { break };
+            let found = get(&format!("result_{n}")).and_then(|r| Finding::parse(r.trim()));
+            rows.push((label.trim().to_string(), found, get(&format!("note_{n}")).unwrap_or_default()));
+        }
+        let text = |k: &str| get(k).unwrap_or_default();
+        Ok(RecordForm { inspected_on: text("inspected_on"), score: text("score"), summary: text("summary"), rows })
+    }
+
+    /// The record the form says, or why not.
+    fn record(&self) -> AppResult<Record> {
+        let inspected_on =
+            form::date(&Some(self.inspected_on.clone()))?.ok_or(AppError::BadRequest("inspection.date_required"))?;
+        let score = parse_score(&self.score).map_err(AppError::BadRequest)?;
+        let mut findings = vec![];
+        for (label, found, note) in &self.rows {
+            let result = found.ok_or(AppError::BadRequest("inspection.finding_required"))?;
+            findings.push((label.clone(), result, note.clone()));
+        }
+        Ok(Record { inspected_on, findings, score, summary: self.summary.clone() })
+    }
+
+    /// The form for an inspection: what was found, else the checklist.
+    fn of(s: &Shown, checklist: Vec<String>) -> RecordForm {
+        let rows = if s.findings.is_empty() {
+            checklist.into_iter().map(|l| (l, None, String::new())).collect()
+        } else {
+            s.findings.iter().map(|f| (f.label.clone(), Some(f.result), f.note.clone())).collect()
+        };
+        RecordForm {
+            inspected_on: s.i.inspected_on.unwrap_or_else(today).to_string(),
+            score: s.i.score.map(|v| v.to_string()).unwrap_or_default(),
+            summary: s.i.summary.clone(),
+            rows,
+        }
+    }
+}
+
 async fn show(
     State(st): State<AppState>,
     CurrentUser(me): CurrentUser,
     page: Page,
     Path(id): Path<i64>,
-) -> AppResult<Html<String>> {
+) -> AppResult<Response> {
+    show_page(&st, me, page, InspectionId(id), None).await
+}
+
+/// The inspection's page; `sent` is a refused record form, shown again as
+/// it was filled in, with the reason.
+async fn show_page(
+    st: &AppState,
+    me: Actor,
+    page: Page,
+    id: InspectionId,
+    sent: Option<RecordForm>,
+) -> AppResult<Response> {
     let (s, items) = st
         .db
         .read(move |c| {
-            let s = inspections::get(c, &me, InspectionId(id))?;
+            let s = inspections::get(c, &me, id)?;
             let items = if s.manage { checklist::active(c, &me)? } else { vec![] };
             Ok((s, items))
         })
         .await?;
-    // The record form starts from what was found, else from the checklist.
-    let form = if s.findings.is_empty() {
-        items.into_iter().map(|l| (l, None, String::new())).collect()
-    } else {
-        s.findings.iter().map(|f| (f.label.clone(), Some(f.result), f.note.clone())).collect()
-    };
-    render(&ShowTemplate { page, s, form, results: [Finding::Met, Finding::Partly, Finding::Unmet], today: today() })
-}
-
-/// The record form: `inspected_on`, `score`, `summary`, and for row N
-/// `label_N`, `result_N`, `note_N`.
-fn parse_record(raw: &[u8]) -> AppResult<Record> {
-    let pairs: Vec<(String, String)> =
-        serde_urlencoded::from_bytes(raw).map_err(|_| AppError::BadRequest("form.bad_choice"))?;
-    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-    let inspected_on = form::date(&get("inspected_on"))?.ok_or(AppError::BadRequest("inspection.date_required"))?;
-    let score = parse_score(&get("score").unwrap_or_default()).map_err(AppError::BadRequest)?;
-    let mut findings = vec![];
-    for n in 0..MAX_FINDINGS {
-        let Some(label) = get(&format!("label_{n}")) else { break };
-        let result = get(&format!("result_{n}"))
-            .and_then(|r| Finding::parse(r.trim()))
-            .ok_or(AppError::BadRequest("inspection.finding_required"))?;
-        findings.push((label.trim().to_string(), result, get(&format!("note_{n}")).unwrap_or_default()));
-    }
-    Ok(Record { inspected_on, findings, score, summary: get("summary").unwrap_or_default() })
+    let status = if sent.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let rec = sent.unwrap_or_else(|| RecordForm::of(&s, items));
+    let tpl = ShowTemplate { page, s, rec, results: [Finding::Met, Finding::Partly, Finding::Unmet], today: today() };
+    Ok((status, render(&tpl)?).into_response())
 }
 
 async fn record(
     State(st): State<AppState>,
     session: Session,
     CurrentUser(me): CurrentUser,
+    mut page: Page,
     Path(id): Path<i64>,
     RawForm(raw): RawForm,
-) -> AppResult<Redirect> {
-    let result = match parse_record(&raw) {
-        Ok(r) => st.db.write(move |c| inspections::record(c, &me, InspectionId(id), r)).await,
+) -> AppResult<Response> {
+    if !model::may_manage(&me) {
+        return Err(AppError::NotFound);
+    }
+    let sent = RecordForm::sent(&raw)?;
+    let actor = me.clone();
+    let result = match sent.record() {
+        Ok(r) => st.db.write(move |c| inspections::record(c, &actor, InspectionId(id), r)).await,
         Err(e) => Err(e),
     };
-    form_done(&session, result, "inspection.recorded", &back(id)).await
+    match result {
+        Ok(()) => Ok(form_done(&session, Ok(()), "inspection.recorded", &back(id)).await?.into_response()),
+        Err(AppError::BadRequest(k) | AppError::Conflict(k)) => {
+            page.flash = Some(Flash { ok: false, key: k.to_string() });
+            show_page(&st, me, page, InspectionId(id), Some(sent)).await
+        }
+        Err(e) => Err(e),
+    }
 }
 
 #[derive(Template)]
@@ -247,13 +328,14 @@ mod tests {
     #[test]
     fn the_record_form_reads_every_row() {
         let raw = "inspected_on=2026-12-04&score=86&summary=%E8%89%AF&label_0=%E6%9C%89%E9%98%B5%E5%9C%B0&result_0=met&note_0=&label_1=%E6%9C%89%E6%A0%87%E8%AF%86&result_1=partly&note_1=%E7%BC%BA";
-        let r = parse_record(raw.as_bytes()).expect("a record");
+        let parse = |raw: &str| RecordForm::sent(raw.as_bytes()).and_then(|f| f.record());
+        let r = parse(raw).expect("a record");
         assert_eq!(r.score, 86);
         assert_eq!(r.findings.len(), 2);
         assert_eq!(r.findings[1], ("有标识".to_string(), Finding::Partly, "缺".to_string()));
         let no_result = "inspected_on=2026-12-04&score=86&label_0=x";
-        assert!(matches!(parse_record(no_result.as_bytes()), Err(AppError::BadRequest("inspection.finding_required"))));
+        assert!(matches!(parse(no_result), Err(AppError::BadRequest("inspection.finding_required"))));
         let bad_score = "inspected_on=2026-12-04&score=120&label_0=x&result_0=met";
-        assert!(matches!(parse_record(bad_score.as_bytes()), Err(AppError::BadRequest("inspection.bad_score"))));
+        assert!(matches!(parse(bad_score), Err(AppError::BadRequest("inspection.bad_score"))));
     }
 }

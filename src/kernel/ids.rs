@@ -41,4 +41,5 @@ id_type!(
     NoticeId,
     InspectionId,
     RectificationId,
+    BundleId,
 );

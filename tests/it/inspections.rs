@@ -14,7 +14,11 @@ use xieshang::kernel::time::{now, today};
 use crate::on_both_databases;
 use crate::support::{Client, TestApp, location, queue_count};
 
-on_both_databases!(an_inspection_from_plan_to_rectification, the_checklist_is_the_district_s);
+on_both_databases!(
+    an_inspection_from_plan_to_rectification,
+    the_checklist_is_the_district_s,
+    a_plan_is_changed_or_cancelled_until_recorded
+);
 
 const CHECKS: [&str; 6] = ["有阵地", "有标识", "有制度", "有流程", "有活动", "有实效"];
 
@@ -96,11 +100,18 @@ async fn an_inspection_from_plan_to_rectification(app: TestApp) {
     let page = post_pairs(&admin, &format!("/inspections/{id}/record"), &record_fields(&CHECKS, 3, "86")).await;
     assert!(page.contains("id=\"inspection-score\">86<") && page.contains("办事流程未上墙"));
     // A bad score changes nothing.
-    let page = post_pairs(&admin, &format!("/inspections/{id}/record"), &record_fields(&CHECKS, 3, "120")).await;
+    // A refused record is shown again as it was filled in, with the reason.
+    let fields = record_fields(&CHECKS, 3, "120");
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let r = admin.post_form(&format!("/inspections/{id}/record"), &pairs).await;
+    assert_eq!(r.status(), 400);
+    let page = r.text().await.expect("page");
     assert!(page.contains("得分请填写0到100之间的整数") && page.contains("id=\"inspection-score\">86<"));
+    assert!(page.contains("name=\"score\" min=\"0\" max=\"100\" required value=\"120\""), "the score as typed");
+    assert!(page.contains("value=\"partly\" required checked"), "the findings as chosen");
     // An office does not record.
     let r = gaomiao.post_form(&format!("/inspections/{id}/record"), &[]).await;
-    assert!(r.status().as_u16() >= 300);
+    assert_eq!(r.status(), 404);
     assert!(gaomiao.get_text(&format!("/inspections/{id}")).await.1.contains("id=\"inspection-score\">86<"));
 
     // A rectification item: the office is told, and sees it on its home.
@@ -217,4 +228,37 @@ async fn the_checklist_is_the_district_s(app: TestApp) {
     assert!(gaomiao.post_form("/inspections/checklist", &[("label", "x")]).await.status().as_u16() >= 400);
     let r = admin.post_form("/inspections/checklist", &[("label", "")]).await;
     assert!(admin.get_text(&location(&r)).await.1.contains("请填写检查项目名称"));
+}
+
+async fn a_plan_is_changed_or_cancelled_until_recorded(app: TestApp) {
+    let admin = app.login_as("admin").await;
+    let id = plan(&app, &admin, "高庙乡").await;
+    let later = (today() + Duration::days(7)).to_string();
+    let path = format!("/inspections/{id}/plan");
+    // The office cannot move the district's plan; a blank date changes nothing.
+    let gaomiao = app.login_as("gaomiao").await;
+    let r = gaomiao.post_form(&path, &[("planned_on", later.as_str()), ("inspectors", "张三")]).await;
+    assert_eq!(r.status(), 404);
+    let page =
+        post_pairs(&admin, &path, &[("planned_on".into(), "".into()), ("inspectors".into(), "张三".into())]).await;
+    assert!(page.contains("请填写检查日期") && page.contains("王明、李华"));
+    let page =
+        post_pairs(&admin, &path, &[("planned_on".into(), later.clone()), ("inspectors".into(), "张三、李四".into())])
+            .await;
+    assert!(page.contains("检查安排已修改") && page.contains("张三、李四") && page.contains(&later));
+    assert_eq!(app.audit_count("inspection.reschedule"), 1);
+
+    // Once recorded, the plan stays as it was.
+    post_pairs(&admin, &format!("/inspections/{id}/record"), &record_fields(&CHECKS, 0, "80")).await;
+    let page = post_pairs(&admin, &format!("/inspections/{id}/cancel"), &[]).await;
+    assert!(page.contains("检查结果已记录，安排不能再修改或取消"));
+    assert_eq!(admin.get(&format!("/inspections/{id}")).await.status(), 200);
+
+    // A plan not yet carried out is called off and leaves the list.
+    let other = plan(&app, &admin, "涧河街道").await;
+    assert_eq!(gaomiao.post_form(&format!("/inspections/{other}/cancel"), &[]).await.status(), 404);
+    let page = post_pairs(&admin, &format!("/inspections/{other}/cancel"), &[]).await;
+    assert!(page.contains("检查已取消") && !page.contains(&format!("id=\"inspection-{other}\"")));
+    assert_eq!(admin.get(&format!("/inspections/{other}")).await.status(), 404);
+    assert_eq!(app.audit_count("inspection.cancel"), 1);
 }

@@ -9,6 +9,7 @@ mod accounts;
 mod accounts_link;
 mod activities;
 mod activity_exports;
+mod archive;
 mod audit_chain;
 mod backup;
 mod browser;

@@ -188,6 +188,12 @@ impl Fill {
         values.insert("notices", min(db, "notices", &of_own));
         values.insert("inspections", min(db, "inspections", &of_own));
         values.insert("rectifications", min(db, "rectifications", &of_own));
+        values.insert("year", chrono::Datelike::year(&xieshang::kernel::time::today()).to_string());
+        // A bundle of the own office, when one was asked for before this run.
+        values.insert(
+            "bundles",
+            db.one(&format!("SELECT COALESCE(CAST(MIN(id) AS TEXT), '0') AS v FROM archive_bundles WHERE {of_own}")),
+        );
         // A state change every keeper may try on any expense: the store decides.
         values.insert("action", "submit".into());
         values.insert("categories", min(db, "opinion_categories", "1 = 1"));

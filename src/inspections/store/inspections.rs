@@ -108,6 +108,66 @@ pub fn plan(
     Ok(id)
 }
 
+/// The district changes a planned inspection's date or inspectors; once
+/// recorded, its record is what counts and the plan is kept as it was.
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, id = %id))]
+pub fn reschedule(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: InspectionId,
+    planned_on: NaiveDate,
+    inspectors: &str,
+) -> AppResult<()> {
+    let i = planned(conn, actor, id)?;
+    let inspectors = form::bounded(inspectors, 200, "inspection.inspectors_too_long")?;
+    if inspectors.is_empty() {
+        return Err(AppError::BadRequest("inspection.inspectors_required"));
+    }
+    diesel::update(inspections::table.find(id).filter(inspections::status.eq(InspectionStatus::Planned)))
+        .set((
+            inspections::planned_on.eq(planned_on),
+            inspections::inspectors.eq(&inspectors),
+            inspections::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    audit::record(
+        conn,
+        Who::User(actor),
+        Change::new("inspection.reschedule", "inspection", id)
+            .before(serde_json::json!({ "planned_on": i.planned_on, "inspectors": i.inspectors }))
+            .after(serde_json::json!({ "planned_on": planned_on, "inspectors": inspectors })),
+    )
+}
+
+/// The district calls off a planned inspection: the plan is removed (it has
+/// no findings nor items yet) and the audit trail keeps what it was.
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, id = %id))]
+pub fn cancel(conn: &mut DbConn, actor: &Actor, id: InspectionId) -> AppResult<()> {
+    let i = planned(conn, actor, id)?;
+    diesel::delete(inspections::table.find(id).filter(inspections::status.eq(InspectionStatus::Planned)))
+        .execute(conn)?;
+    audit::record(
+        conn,
+        Who::User(actor),
+        Change::new("inspection.cancel", "inspection", id).before(serde_json::json!({
+            "office": i.office_id, "planned_on": i.planned_on, "inspectors": i.inspectors
+        })),
+    )
+}
+
+/// A planned inspection the district may still change; a recorded one is a
+/// conflict, anyone else learns nothing.
+fn planned(conn: &mut DbConn, actor: &Actor, id: InspectionId) -> AppResult<Inspection> {
+    if !model::may_manage(actor) {
+        return Err(AppError::NotFound);
+    }
+    let i = row(conn, actor, id)?;
+    if i.status != InspectionStatus::Planned {
+        return Err(AppError::Conflict("inspection.already_recorded"));
+    }
+    Ok(i)
+}
+
 /// Records (or corrects) what the inspection found: its findings replace
 /// any recorded before.
 #[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, id = %id))]

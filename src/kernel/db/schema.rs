@@ -1068,3 +1068,25 @@ diesel::allow_tables_to_appear_in_same_query!(inspections, offices);
 diesel::allow_tables_to_appear_in_same_query!(inspection_findings, inspections);
 diesel::allow_tables_to_appear_in_same_query!(rectifications, inspections);
 diesel::allow_tables_to_appear_in_same_query!(rectifications, offices);
+
+diesel::table! {
+    archive_bundles (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        office_id -> BigInt,
+        year -> Integer,
+        status -> Text,
+        files_done -> Integer,
+        files_total -> Integer,
+        pieces -> Integer,
+        sha256 -> Nullable<Text>,
+        size -> Nullable<BigInt>,
+        error -> Nullable<Text>,
+        requested_by -> BigInt,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(archive_bundles -> offices (office_id));
+diesel::allow_tables_to_appear_in_same_query!(archive_bundles, offices);

@@ -148,9 +148,15 @@ pub fn download(row: &FileRow, bytes: Vec<u8>, audience: Audience) -> Response {
 /// A document the app generated (an export, a report) as a download under its
 /// Chinese name; never cached, since such files hold personal data.
 pub fn attachment(bytes: Vec<u8>, kind: super::Kind, name: &str) -> Response {
-    let mut res = bytes.into_response();
+    made_download(bytes.into(), kind.content_type(), name)
+}
+
+/// [`attachment`] for a body read as it is sent (a bundle of many megabytes)
+/// and a type `Kind` does not name.
+pub fn made_download(body: axum::body::Body, content_type: &'static str, name: &str) -> Response {
+    let mut res = body.into_response();
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind.content_type()));
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     if let Ok(v) = HeaderValue::from_str(&content_disposition("attachment", name)) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }

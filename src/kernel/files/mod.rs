@@ -27,7 +27,7 @@ use tokio::sync::Semaphore;
 
 pub use budget::DecodeBudget;
 pub use check::Kind;
-pub use http::{Audience, ReadForm, attachment, download};
+pub use http::{Audience, ReadForm, attachment, download, made_download};
 pub use reencode::{MAX_PIXELS, MAX_PUBLIC_PIXELS, MAX_SIDE};
 pub use spool::{Spool, Spooled};
 pub use store::{FileRow, find_row, insert_public_row, insert_row};
@@ -303,6 +303,24 @@ impl FileStore {
     /// The download response for a stored file row (see `download`).
     pub async fn respond(&self, row: &FileRow, audience: Audience) -> AppResult<axum::response::Response> {
         Ok(download(row, self.read(&row.sha256).await?, audience))
+    }
+
+    /// Keeps a file the app made itself (an archive bundle): no check of its
+    /// kind, it is copied in by its hash, never read into memory whole.
+    /// Blocking: call it from a blocking task. Returns the hash and size.
+    pub fn put_made(&self, from: &Path) -> AppResult<(String, i64)> {
+        let sha256 = disk::sha256_file(from)?;
+        disk::copy(&self.root, &sha256, from)?;
+        let size = std::fs::metadata(from)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("reading {}: {e}", from.display())))?
+            .len();
+        Ok((sha256, i64::try_from(size).unwrap_or(i64::MAX)))
+    }
+
+    /// Where the bytes under `sha256` are on disk, to read them block by
+    /// block (a bundle's attachments, its download); `None` for a malformed hash.
+    pub fn local_path(&self, sha256: &str) -> Option<PathBuf> {
+        disk::path_of(&self.root, sha256)
     }
 
     /// The bytes stored under `sha256`. A malformed hash (`../…`) is "not

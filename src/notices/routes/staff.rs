@@ -25,7 +25,7 @@ use crate::kernel::web::page::{Flash, form_done};
 use crate::kernel::web::{Page, render};
 use crate::meetings::model::{Pick, PickGroup};
 use crate::meetings::store::attendees;
-use crate::notices::model::{self, Audience, MAX_FILES, Receipt};
+use crate::notices::model::{self, Audience, MAX_FILES, NoticeStatus, Receipt};
 use crate::notices::store::files;
 use crate::notices::store::notices::{self, Draft, Notice, Shown};
 use crate::notices::store::recipients::{self, Recipient, Tally};
@@ -270,14 +270,8 @@ async fn show(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     let id = NoticeId(id);
-    let actor = me.clone();
-    let unread =
-        st.db.read(move |c| Ok(notices::get(c, &actor, id)?.mine.is_some_and(|m| m.read_at.is_none()))).await?;
-    if unread {
-        let actor = me.clone();
-        st.db.write(move |c| recipients::mark_read(c, &actor, id)).await?;
-    }
-    let (s, attached, receipts) = st
+    let reader = me.clone();
+    let (mut s, attached, receipts) = st
         .db
         .read(move |c| {
             let s = notices::get(c, &me, id)?;
@@ -286,10 +280,14 @@ async fn show(
             Ok((s, attached, receipts))
         })
         .await?;
-    let tally = Tally {
-        total: receipts.len() as i64,
-        read: receipts.iter().filter(|r| r.read_at.is_some()).count() as i64,
-        replied: receipts.iter().filter(|r| r.replied_at.is_some()).count() as i64,
-    };
+    // A write only the first time the unit opens a notice that is out.
+    if s.mine.as_ref().is_some_and(|m| m.read_at.is_none()) && s.notice.status == NoticeStatus::Published {
+        let shown = s.clone();
+        let at = st.db.write(move |c| recipients::mark_read(c, &reader, &shown)).await?;
+        if let Some(mine) = s.mine.as_mut() {
+            mine.read_at = at;
+        }
+    }
+    let tally = Tally::of(&receipts);
     render(&ShowTemplate { page, s, attached, receipts, tally, today: today() }).map(IntoResponse::into_response)
 }

@@ -20,7 +20,6 @@ use crate::kernel::web::form;
 use crate::kernel::web::i18n::Lang;
 use crate::notices::model::{MAX_REPLY, NoticeAction, NoticeStatus, allowed};
 use crate::org::model::MemberStatus;
-use crate::org::store::units::handling_unit;
 
 use super::notices::{self, Notice};
 
@@ -156,25 +155,37 @@ pub fn of_unit(conn: &mut DbConn, id: NoticeId, unit: Unit) -> AppResult<Option<
         .optional()?)
 }
 
-/// The actor's unit has opened notice `id`: its read receipt, once (the
-/// first reader and time are kept). Nothing for anyone it was not sent to.
-#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, id = %id))]
-pub fn mark_read(conn: &mut DbConn, actor: &Actor, id: NoticeId) -> AppResult<()> {
-    let Some(unit) = handling_unit(conn, actor)? else { return Ok(()) };
-    // Only a notice that is out counts as read (not a draft, not one withdrawn).
-    let published = notices::get(conn, actor, id).is_ok_and(|s| s.notice.status == NoticeStatus::Published);
-    if !published {
-        return Ok(());
+/// The actor's unit has opened the notice `shown` (as `notices::get` read
+/// it): its read receipt, once (the first reader and time are kept). Nothing
+/// for a unit it was not sent to, nor for a draft or a withdrawn notice.
+/// Returns when the unit read it, for the page to show without a second read.
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, id = %shown.notice.id))]
+pub fn mark_read(conn: &mut DbConn, actor: &Actor, shown: &notices::Shown) -> AppResult<Option<NaiveDateTime>> {
+    let Some(mine) = &shown.mine else { return Ok(None) };
+    if mine.read_at.is_some() || shown.notice.status != NoticeStatus::Published {
+        return Ok(mine.read_at);
     }
+    let at = now();
     diesel::update(
         notice_recipients::table
-            .filter(notice_recipients::notice_id.eq(id).and(notice_recipients::unit.eq(unit.to_string())))
+            .find(mine.id)
             .filter(notice_recipients::committee_id.eq(actor.committee_id))
             .filter(notice_recipients::read_at.is_null()),
     )
-    .set((notice_recipients::read_at.eq(now()), notice_recipients::read_by.eq(actor.user_id)))
+    .set((notice_recipients::read_at.eq(at), notice_recipients::read_by.eq(actor.user_id)))
     .execute(conn)?;
-    Ok(())
+    Ok(Some(at))
+}
+
+impl Tally {
+    /// The counts of one notice's receipts, already loaded.
+    pub fn of(receipts: &[Recipient]) -> Tally {
+        Tally {
+            total: receipts.len() as i64,
+            read: receipts.iter().filter(|r| r.read_at.is_some()).count() as i64,
+            replied: receipts.iter().filter(|r| r.replied_at.is_some()).count() as i64,
+        }
+    }
 }
 
 /// The actor's unit replies to notice `id` (回执); a second reply replaces
