@@ -751,6 +751,9 @@ pub fn figures(conn: &mut DbConn, actor: &Actor, month: Month, sort: SortKey) ->
     Ok(Figures { month, units, offices: office_rows })
 }
 
+/// An office's name (`None`: no office) and its tally.
+pub type OfficeTally = (Option<String>, Tally);
+
 /// The offices' tallies over `first..=last` (months, both included), each
 /// month tallied as on the figures page and summed, for the leaders'
 /// dashboard: (office name, `None` for no office; its tally), busiest first.
@@ -761,7 +764,7 @@ pub fn office_tallies(
     actor: &Actor,
     first: Month,
     last: Month,
-) -> AppResult<Option<Vec<(Option<String>, Tally)>>> {
+) -> AppResult<Option<Vec<OfficeTally>>> {
     let seen = match seen(conn, actor)? {
         Seen::Department(_) => return Ok(None),
         s => s,

@@ -9,6 +9,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 
 use crate::support::{DEMO_PASSWORD, Kind, TestApp};
 
+mod dashboard;
 mod funds;
 mod homes;
 mod inspections;
