@@ -34,7 +34,7 @@ struct PeriodQuery {
 }
 
 impl PeriodQuery {
-    /// The period asked for, this year to date by default.
+    /// The period asked for, this quarter to date by default.
     fn parse(&self) -> AppResult<Period> {
         let today = today();
         match form::text(&self.period) {

@@ -15,9 +15,11 @@ pub enum Period {
 }
 
 impl Period {
-    /// This year to date: what a leader reviews at a meeting.
+    /// This quarter to date: offices plan and report by quarters (every
+    /// liaison point's visit is a quarter's), and it keeps the page's
+    /// largest read, the handling timelines, to three months.
     pub fn default_for(today: NaiveDate) -> Period {
-        Period::Year(today.year())
+        Period::Quarter(Quarter::of(today))
     }
 
     /// `2026`, `2026Q4` (or `2026-Q4`, `2026年第四季度`), `2026-11`; `None` for

@@ -56,7 +56,7 @@ fn zh(key: &str) -> String {
     Lang::Zh.t(key)
 }
 
-/// This year to date, as the default period counts it.
+/// This year to date, as the period of the year counts it.
 fn year_bounds() -> (chrono::NaiveDateTime, chrono::NaiveDateTime) {
     let t = today();
     let first = NaiveDate::from_ymd_opt(t.year(), 1, 1).expect("1 January");
@@ -91,8 +91,10 @@ fn opinion_counts(app: &TestApp, office: Option<i64>) -> (BTreeMap<String, i64>,
 
 async fn the_figures_are_the_records_counted(app: TestApp) {
     let leader = app.login_as("leader").await;
-    let html = page(&leader, "/dashboard").await;
-    assert!(html.contains(&format!("{}年", today().year())), "this year by default");
+    let quarter = format!("{}年第", today().year());
+    assert!(page(&leader, "/dashboard").await.contains(&quarter), "this quarter by default");
+    let year = today().year();
+    let html = page(&leader, &format!("/dashboard?period={year}")).await;
 
     // Opinions by status and by office: the counters agree with the cases.
     let (by_status, by_office) = opinion_counts(&app, None);
@@ -196,7 +198,7 @@ async fn the_figures_are_the_records_counted(app: TestApp) {
     assert!(!html.contains("<script src=\"http"), "no outside scripts");
 
     // The xlsx holds the same figures as the page.
-    let r = leader.get("/dashboard.xlsx").await;
+    let r = leader.get(&format!("/dashboard.xlsx?period={year}")).await;
     assert_eq!(r.status(), 200);
     let bytes = r.bytes().await.expect("xlsx");
     let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).expect("opens");
@@ -215,7 +217,7 @@ async fn the_figures_are_the_records_counted(app: TestApp) {
     }
 
     // The print view: one page with the headline numbers and every chart.
-    let print = page(&leader, "/dashboard/print").await;
+    let print = page(&leader, &format!("/dashboard/print?period={year}")).await;
     assert!(print.contains("dashboard-print.css") && print.contains("id=\"headlines\""));
     assert!(print.matches("<section class=\"figure\"").count() >= 13);
 }
@@ -223,7 +225,8 @@ async fn the_figures_are_the_records_counted(app: TestApp) {
 async fn an_office_sees_its_own_figures_only(app: TestApp) {
     let gaomiao = app.office_id("高庙乡");
     let staff = app.login_as("gaomiao").await;
-    let html = page(&staff, "/dashboard").await;
+    let year = today().year();
+    let html = page(&staff, &format!("/dashboard?period={year}")).await;
     assert!(html.contains("高庙乡"));
     let (by_status, _) = opinion_counts(&app, Some(gaomiao));
     let shown = table(&html, "by-status");
@@ -239,7 +242,7 @@ async fn an_office_sees_its_own_figures_only(app: TestApp) {
     for other in ["涧河街道", "湖滨街道", "会兴街道"] {
         assert!(!html.contains(other), "{other} on gaomiao's dashboard");
     }
-    let bytes = staff.get("/dashboard.xlsx").await.bytes().await.expect("xlsx");
+    let bytes = staff.get(&format!("/dashboard.xlsx?period={year}")).await.bytes().await.expect("xlsx");
     let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).expect("opens");
     for name in wb.sheet_names().to_vec() {
         let range = wb.worksheet_range(&name).expect("sheet");

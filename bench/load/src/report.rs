@@ -16,7 +16,7 @@ const ROWS: &[(&str, &str)] = &[
     ("inbox", "staff inbox, first page"),
     ("search", "staff inbox, two-word Chinese search"),
     ("stats", "dashboard: opinion figures (`/opinions/stats`)"),
-    ("board", "leaders' dashboard (`/dashboard`, the year to date)"),
+    ("board", "leaders' dashboard (`/dashboard`, this quarter)"),
     ("home", "home page (`/`)"),
 ];
 

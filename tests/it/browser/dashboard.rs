@@ -1,6 +1,6 @@
 //! A leader sees the whole picture on one page, on a phone: the dashboard
-//! from the home, a chart with its data table for each figure, another
-//! period chosen, and the print view for a meeting.
+//! from the home (this quarter), a chart with its data table for each
+//! figure, the year chosen instead, and the print view for a meeting.
 
 use fantoccini::Locator;
 
@@ -22,7 +22,7 @@ async fn a_leader_sees_the_whole_picture_on_one_page() {
     assert_eq!(b.path().await, "/dashboard");
     assert!(b.text("#dashboard-title").await.contains("工作数据看板"));
     let year = chrono::Datelike::year(&xieshang::kernel::time::today());
-    assert!(b.text("#dashboard-title").await.contains(&format!("{year}年")));
+    assert!(b.text("#dashboard-title").await.contains(&format!("{year}年第")), "this quarter first");
 
     // Every figure: a chart that is an image with a title, and its table.
     let figures = count(&b, "section.figure").await;
@@ -45,13 +45,14 @@ async fn a_leader_sees_the_whole_picture_on_one_page() {
     assert!(table.is_displayed().await.expect("shown"));
     assert!(b.text("#by-status").await.contains("已办结"));
 
-    // Another period: this quarter.
+    // Another period: this year.
     let select = b.client.find(Locator::Css("#period")).await.expect("selector");
-    select.select_by_index(2).await.expect("this quarter");
+    select.select_by_index(0).await.expect("this year");
     b.click("#dashboard-period button[type=submit]").await;
     let url = b.client.current_url().await.expect("url");
-    assert!(url.query().unwrap_or("").contains("Q"), "{url}");
-    assert!(b.text("#dashboard-title").await.contains("季度"));
+    assert_eq!(url.query(), Some(format!("period={year}").as_str()));
+    let title = b.text("#dashboard-title").await;
+    assert!(title.ends_with(&format!("{year}年")), "{title}");
     assert!(count(&b, "section.figure").await >= 13);
 
     // The print view for a meeting.
