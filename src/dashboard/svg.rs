@@ -124,7 +124,8 @@ fn clip(s: &str, n: usize) -> String {
     if s.chars().count() <= n { s.to_string() } else { format!("{}…", s.chars().take(n - 1).collect::<String>()) }
 }
 
-const WIDTH: f64 = 560.0;
+/// The drawing's width: at a phone's ~400 px its 14-unit text reads at about 12 px.
+const WIDTH: f64 = 480.0;
 const FONT: f64 = 14.0;
 const LABEL_W: f64 = 150.0;
 const ROW_H: f64 = 26.0;

@@ -3,6 +3,7 @@
 //! figure, the year chosen instead, and the print view for a meeting.
 
 use fantoccini::Locator;
+use fantoccini::wd::{PrintConfiguration, PrintMargins, PrintSize};
 
 use super::Browser;
 use crate::support::{DEMO_PASSWORD, Kind, TestApp};
@@ -55,10 +56,35 @@ async fn a_leader_sees_the_whole_picture_on_one_page() {
     assert!(title.ends_with(&format!("{year}年")), "{title}");
     assert!(count(&b, "section.figure").await >= 13);
 
+    // Elder mode: large type and high contrast, still within the phone's width.
+    b.click("#elder-toggle").await;
+    assert_eq!(b.path().await, "/dashboard");
+    let fits = b
+        .client
+        .execute("return document.documentElement.scrollWidth <= window.innerWidth + 1", vec![])
+        .await
+        .expect("width");
+    assert_eq!(fits, serde_json::Value::Bool(true), "elder mode scrolls sideways");
+    b.client.execute("document.querySelector('#fig-coverage').scrollIntoView()", vec![]).await.expect("scroll");
+    b.shot("dashboard-large").await;
+    b.click("#elder-toggle").await;
+
     // The print view for a meeting.
     b.click("#dashboard-print").await;
     assert_eq!(b.path().await, "/dashboard/print");
     assert!(count(&b, "#dashboard-sheet svg.chart").await >= 10);
     b.shot("dashboard-print").await;
+    // Printed on A4 with the page's own margins, at full size: one page.
+    let m = 0.8;
+    let a4 = PrintConfiguration::builder()
+        .size(PrintSize::A4)
+        .margins(PrintMargins { top: m, bottom: m, left: m, right: m })
+        .shrink_to_fit(false)
+        .build()
+        .expect("print settings");
+    let pdf = b.client.print(a4).await.expect("print");
+    let text = String::from_utf8_lossy(&pdf);
+    let pages = text.matches("/Type /Page").count() - text.matches("/Type /Pages").count();
+    assert_eq!(pages, 1, "the print view takes {pages} pages");
     b.close().await;
 }
