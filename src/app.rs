@@ -59,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::notices::routes::router())
         .merge(crate::inspections::routes::router())
         .merge(crate::archive::routes::router())
+        .merge(crate::dashboard::leaders::router())
         .merge(prefs::router())
         .fallback(errors::not_found)
         .route_layer(from_fn(probes::track))

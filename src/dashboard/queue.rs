@@ -222,7 +222,7 @@ pub fn gather(conn: &mut DbConn, actor: &Actor) -> AppResult<Queue> {
                     });
                 }
             }
-            q.overdue_units = overdue_units(conn, actor)?;
+            q.overdue_units = overdue_units(conn, actor, TOP_UNITS)?;
         }
         Role::Member => {
             q.invitations = attendees::upcoming(conn, actor, Kind::Activity)?;
@@ -239,7 +239,7 @@ pub fn gather(conn: &mut DbConn, actor: &Actor) -> AppResult<Queue> {
         Role::Leader => {
             q.figures = figures(conn, actor)?;
             q.counts.push(inbox(conn, actor, "queue.overdue", InboxFilter { overdue: true, ..default() }, true)?);
-            q.overdue_units = overdue_units(conn, actor)?;
+            q.overdue_units = overdue_units(conn, actor, TOP_UNITS)?;
         }
         Role::Sysadmin => {
             let t = now();
@@ -324,8 +324,9 @@ fn dispatcher_counts(conn: &mut DbConn, actor: &Actor, quarter: Quarter) -> AppR
     Ok(out)
 }
 
-fn overdue_units(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<UnitCount>> {
-    let units = cases::overdue_by_holder(conn, actor, TOP_UNITS)?;
+/// The `top` units holding the most overdue cases, each linked to its inbox.
+pub(crate) fn overdue_units(conn: &mut DbConn, actor: &Actor, top: usize) -> AppResult<Vec<UnitCount>> {
+    let units = cases::overdue_by_holder(conn, actor, top)?;
     let mut out = Vec::with_capacity(units.len());
     for (unit, n) in units {
         let f = InboxFilter { overdue: true, holder: Some(unit), ..default() };

@@ -24,6 +24,13 @@ struct HomeTemplate {
     q: Queue,
 }
 
+impl HomeTemplate {
+    /// The district's staff find the dashboard from their work queue.
+    fn is_district(&self) -> bool {
+        self.page.user.as_ref().is_some_and(|u| u.role == crate::kernel::auth::Role::DistrictAdmin)
+    }
+}
+
 /// The signed-in user's home.
 pub async fn home(State(st): State<AppState>, CurrentUser(me): CurrentUser, page: Page) -> AppResult<Html<String>> {
     let (committee, offices, own, q) = st

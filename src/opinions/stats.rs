@@ -184,6 +184,22 @@ impl Tally {
     }
 }
 
+/// Months' tallies add up: every field counts cases or sums their days.
+impl std::ops::AddAssign for Tally {
+    fn add_assign(&mut self, o: Tally) {
+        self.assigned += o.assigned;
+        self.signed_on_time += o.signed_on_time;
+        self.answered += o.answered;
+        self.answered_on_time += o.answered_on_time;
+        self.sent_back += o.sent_back;
+        self.working_days += o.working_days;
+        self.timed += o.timed;
+        self.rated += o.rated;
+        self.satisfied += o.satisfied;
+        self.unrated += o.unrated;
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Timelines and the monthly tally (pure)
 
@@ -602,9 +618,12 @@ impl Seen {
 /// Ids per `IN (…)` list: well inside SQLite's and PostgreSQL's bind limits.
 const CHUNK: usize = 2000;
 
-/// The timelines of the cases assigned, answered or rated in `month`.
-fn timelines(conn: &mut DbConn, committee: CommitteeId, month: Month) -> AppResult<Vec<Timeline>> {
-    let (start, end) = month.bounds();
+/// The timelines of the cases assigned, answered or rated in `[start, end)`.
+fn timelines(
+    conn: &mut DbConn,
+    committee: CommitteeId,
+    (start, end): (NaiveDateTime, NaiveDateTime),
+) -> AppResult<Vec<Timeline>> {
     // The month's cases as a subquery (covered by `opinion_events_month`), so
     // the database joins and no list of ids travels back and forth.
     let month_events = diesel::alias!(opinion_events as month_events);
@@ -673,7 +692,7 @@ pub struct Figures {
 pub fn figures(conn: &mut DbConn, actor: &Actor, month: Month, sort: SortKey) -> AppResult<Figures> {
     let seen = seen(conn, actor)?;
     let committee = actor.committee_id;
-    let cases = timelines(conn, committee, month)?;
+    let cases = timelines(conn, committee, month.bounds())?;
     // Working days are counted from assignments that may lie years back.
     let first_year = cases.iter().flat_map(|c| c.events.first()).map(|e| shanghai_date(e.at).year()).min();
     let cal =
@@ -730,6 +749,59 @@ pub fn figures(conn: &mut DbConn, actor: &Actor, month: Month, sort: SortKey) ->
     rank(&mut units, sort);
     rank(&mut office_rows, sort);
     Ok(Figures { month, units, offices: office_rows })
+}
+
+/// An office's name (`None`: no office) and its tally.
+pub type OfficeTally = (Option<String>, Tally);
+
+/// The offices' tallies over `first..=last` (months, both included), each
+/// month tallied as on the figures page and summed, for the leaders'
+/// dashboard: (office name, `None` for no office; its tally), busiest first.
+/// The timelines are read once for the whole run. `None` for a department.
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, first = %first, last = %last))]
+pub fn office_tallies(
+    conn: &mut DbConn,
+    actor: &Actor,
+    first: Month,
+    last: Month,
+) -> AppResult<Option<Vec<OfficeTally>>> {
+    let seen = match seen(conn, actor)? {
+        Seen::Department(_) => return Ok(None),
+        s => s,
+    };
+    let committee = actor.committee_id;
+    let cases = timelines(conn, committee, (first.bounds().0, last.bounds().1))?;
+    let first_year = cases.iter().flat_map(|c| c.events.first()).map(|e| shanghai_date(e.at).year()).min();
+    let cal =
+        calendar::load_unscoped(conn, committee, first_year.unwrap_or(first.year).min(first.year), last.year + 1)?;
+    let now = crate::kernel::time::now();
+    let mut sums: HashMap<Option<OfficeId>, Tally> = HashMap::new();
+    let mut m = first;
+    while m <= last {
+        for (o, t) in tally(&cases, m, now, &cal).offices {
+            *sums.entry(o).or_default() += t;
+        }
+        m = m.next();
+    }
+    let names: HashMap<OfficeId, String> = offices::table
+        .filter(offices::committee_id.eq(committee))
+        .select((offices::id, offices::name))
+        .load::<(OfficeId, String)>(conn)?
+        .into_iter()
+        .collect();
+    // Every office of the scope is listed, with nothing if it had nothing.
+    for id in names.keys() {
+        if seen.office(Some(*id)) {
+            sums.entry(Some(*id)).or_default();
+        }
+    }
+    let mut rows: Vec<(Option<String>, Tally)> = sums
+        .into_iter()
+        .filter(|(o, t)| seen.office(*o) && (o.is_some() || !t.is_empty()))
+        .map(|(o, t)| (o.map(|o| names.get(&o).cloned().unwrap_or_else(|| format!("#{o}"))), t))
+        .collect();
+    rows.sort_by(|a, b| b.1.answered.cmp(&a.1.answered).then_with(|| a.0.cmp(&b.0)));
+    Ok(Some(rows))
 }
 
 // ---------------------------------------------------------------------------
@@ -1081,6 +1153,101 @@ pub fn counts(conn: &mut DbConn, actor: &Actor, upto: Month) -> AppResult<Option
     by_office.sort_by(|a, b| b.1.received.cmp(&a.1.received).then_with(|| a.0.cmp(&b.0)));
     let by_month = months.into_iter().map(|m| (m, by_month.remove(&m.to_string()).unwrap_or_default())).collect();
     Ok(Some(Counts { by_status, by_office, by_month, total }))
+}
+
+/// The leaders' dashboard over a run of months: the cases submitted in them
+/// by their current status, major category, office and month, from the
+/// counters (one grouped read of the run's rows).
+#[derive(Debug, Clone, Serialize)]
+pub struct RangeCounts {
+    pub by_status: Vec<(Status, i64)>,
+    /// Major category name (`None`: not classified), largest first.
+    pub by_category: Vec<(Option<String>, Count)>,
+    /// Office name (`None`: no office), largest first; every office of the scope.
+    pub by_office: Vec<(Option<String>, Count)>,
+    pub by_month: Vec<(Month, Count)>,
+    pub total: Count,
+}
+
+/// The counts of `first..=last` the actor may see: all for the district and
+/// leaders, their office's for office staff, none for a department (`None`).
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, first = %first, last = %last))]
+pub fn range_counts(conn: &mut DbConn, actor: &Actor, first: Month, last: Month) -> AppResult<Option<RangeCounts>> {
+    let office = match seen(conn, actor)? {
+        Seen::All => None,
+        Seen::Office(o) => Some(o),
+        Seen::Department(_) => return Ok(None),
+    };
+    let run = opinion_stats::table
+        .filter(opinion_stats::committee_id.eq(actor.committee_id))
+        .filter(opinion_stats::month.ge(first.to_string()).and(opinion_stats::month.le(last.to_string())));
+    let group = (opinion_stats::month, opinion_stats::office_id, opinion_stats::category_id, opinion_stats::measure);
+    let cols =
+        (opinion_stats::month, opinion_stats::office_id, opinion_stats::category_id, opinion_stats::measure, sum_n());
+    let rows: Vec<(String, i64, i64, Measure, i64)> = match office {
+        Some(o) => run.filter(opinion_stats::office_id.eq(o.0)).group_by(group).select(cols).load(conn)?,
+        None => run.group_by(group).select(cols).load(conn)?,
+    };
+    let office_names: HashMap<i64, String> = offices::table
+        .filter(offices::committee_id.eq(actor.committee_id))
+        .select((offices::id, offices::name))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect();
+    let category_names: HashMap<i64, String> = opinion_categories::table
+        .filter(opinion_categories::committee_id.eq(actor.committee_id).and(opinion_categories::parent_id.is_null()))
+        .select((opinion_categories::id, opinion_categories::name))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect();
+    let mut by_status: Vec<(Status, i64)> = Status::ALL.iter().map(|s| (*s, 0)).collect();
+    let mut by_office: HashMap<i64, Count> = HashMap::new();
+    let mut by_category: HashMap<i64, Count> = HashMap::new();
+    let mut by_month: HashMap<String, Count> = HashMap::new();
+    let mut total = Count::default();
+    for (month, office, category, measure, n) in rows {
+        if let Measure::Status(s) = measure
+            && let Some(slot) = by_status.iter_mut().find(|(x, _)| *x == s)
+        {
+            slot.1 += n.max(0);
+        }
+        by_office.entry(office).or_default().add(measure, n);
+        by_category.entry(category).or_default().add(measure, n);
+        by_month.entry(month).or_default().add(measure, n);
+        total.add(measure, n);
+    }
+    match office {
+        Some(o) => {
+            by_office.entry(o.0).or_default();
+        }
+        None => {
+            for id in office_names.keys() {
+                by_office.entry(*id).or_default();
+            }
+        }
+    }
+    let named = |names: &HashMap<i64, String>, id: i64| {
+        (id != 0).then(|| names.get(&id).cloned().unwrap_or_else(|| format!("#{id}")))
+    };
+    let mut by_office: Vec<(Option<String>, Count)> = by_office
+        .into_iter()
+        .filter(|(id, c)| *id != 0 || c.received > 0)
+        .map(|(id, c)| (named(&office_names, id), c))
+        .collect();
+    by_office.sort_by(|a, b| b.1.received.cmp(&a.1.received).then_with(|| a.0.cmp(&b.0)));
+    let mut by_category: Vec<(Option<String>, Count)> = by_category
+        .into_iter()
+        .filter(|(_, c)| c.received > 0)
+        .map(|(id, c)| (named(&category_names, id), c))
+        .collect();
+    by_category.sort_by(|a, b| b.1.received.cmp(&a.1.received).then_with(|| a.0.cmp(&b.0)));
+    let mut months = vec![];
+    let mut m = first;
+    while m <= last {
+        months.push((m, by_month.remove(&m.to_string()).unwrap_or_default()));
+        m = m.next();
+    }
+    Ok(Some(RangeCounts { by_status, by_category, by_office, by_month: months, total }))
 }
 
 /// The opinion box over a run of months, for a home page's key figures.

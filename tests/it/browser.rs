@@ -10,6 +10,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use crate::support::{DEMO_PASSWORD, Kind, TestApp};
 
 mod archive;
+mod dashboard;
 mod funds;
 mod homes;
 mod inspections;

@@ -16,6 +16,7 @@ mod browser;
 mod calendar;
 mod consultations;
 mod crash;
+mod dashboard;
 mod delivery;
 mod duty_record;
 mod duty_scores;

@@ -108,7 +108,12 @@ impl Page {
         let home = nav("/", "nav.home");
         match u.role {
             Role::DistrictAdmin | Role::Leader => vec![
-                links(vec![home, nav("/calendar", "nav.calendar"), nav("/notices", "nav.notices")]),
+                links(vec![
+                    home,
+                    nav("/dashboard", "nav.dashboard"),
+                    nav("/calendar", "nav.calendar"),
+                    nav("/notices", "nav.notices"),
+                ]),
                 menu(
                     "nav.group_opinions",
                     vec![
@@ -153,7 +158,12 @@ impl Page {
                 ),
             ],
             Role::OfficeStaff => vec![
-                links(vec![home, nav("/opinions", "nav.opinions"), nav("/notices", "nav.notices")]),
+                links(vec![
+                    home,
+                    nav("/opinions", "nav.opinions"),
+                    nav("/dashboard", "nav.dashboard"),
+                    nav("/notices", "nav.notices"),
+                ]),
                 menu(
                     "nav.group_activities",
                     vec![nav("/activities", "nav.activities"), nav("/activities/coverage", "nav.coverage")],
