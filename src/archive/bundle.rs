@@ -19,6 +19,7 @@ use crate::kernel::db::Db;
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::files::FileStore;
 use crate::kernel::ids::BundleId;
+use crate::kernel::jobs::model::DEFAULT_MAX_ATTEMPTS;
 use crate::kernel::jobs::worker::{JobCtx, Registry};
 use crate::kernel::time::now;
 use crate::kernel::web::i18n::Lang;
@@ -33,9 +34,10 @@ pub fn register(r: &mut Registry, files: FileStore) {
     });
 }
 
-/// A failure that asking again will not cure (the requester lost the right,
-/// a stored file is gone) is shown on the bundle at once; anything else (the
-/// database away) is retried by the queue.
+/// A failure that trying again will not cure (the requester lost the right)
+/// is shown on the bundle at once; anything else (the database away) is
+/// retried by the queue, and shown as failed on the queue's last try, so a
+/// bundle never stays "being built" and the reader can ask again.
 async fn run(ctx: JobCtx, payload: serde_json::Value, files: FileStore) -> anyhow::Result<()> {
     let id = BundleId(payload.get("bundle").and_then(serde_json::Value::as_i64).unwrap_or_default());
     let db = ctx.db.clone();
@@ -45,7 +47,7 @@ async fn run(ctx: JobCtx, payload: serde_json::Value, files: FileStore) -> anyho
     }
     match build(&db, &files, id, b.requested_by, b.office_id, b.year).await {
         Ok((sha256, size)) => db.write(move |c| bundles::finished(c, id, &sha256, size)).await?,
-        Err(e @ AppError::Internal(_)) => return Err(e.into()),
+        Err(e @ AppError::Internal(_)) if ctx.attempt < DEFAULT_MAX_ATTEMPTS => return Err(e.into()),
         Err(e) => {
             let reason = e.to_string();
             db.write(move |c| bundles::failed(c, id, &reason)).await?;
@@ -69,9 +71,10 @@ async fn build(
             Ok((s.office_name.clone(), store::pieces(c, &s)?, books::roster_rows(c, &s)?, books::duty_rows(c, &s)?))
         })
         .await?;
-    let names = attachment_names(&pieces, year);
-    let total: usize = names.iter().map(Vec::len).sum();
-    let (n_pieces, n_files) = (i32::try_from(pieces.len()).unwrap_or(i32::MAX), i32::try_from(total).unwrap_or(0));
+    let names = attachment_names(&pieces, year, files);
+    let total = names.iter().flatten().filter(|n| !n.ends_with(MISSING)).count();
+    let (n_pieces, n_files) =
+        (i32::try_from(pieces.len()).unwrap_or(i32::MAX), i32::try_from(total).unwrap_or(i32::MAX));
     db.write(move |c| bundles::started(c, id, n_pieces, n_files)).await?;
 
     let (spooled, file) = files.spool().create().await?;
@@ -94,8 +97,13 @@ async fn build(
     .map_err(|e| AppError::Internal(anyhow::anyhow!("building bundle {id}: {e}")))?
 }
 
-/// Each piece's attachments as the bundle names them, under its category's folder.
-fn attachment_names(pieces: &[Piece], year: i32) -> Vec<Vec<String>> {
+/// What the contents say of an attachment missing from storage (lost from
+/// the disk or the backup): the bundle is built without it and says so.
+pub const MISSING: &str = "（缺失）";
+
+/// Each piece's attachments as the bundle names them, under its category's
+/// folder; one no longer in storage is named with [`MISSING`] and left out.
+fn attachment_names(pieces: &[Piece], year: i32, files: &FileStore) -> Vec<Vec<String>> {
     pieces
         .iter()
         .map(|p| {
@@ -104,7 +112,11 @@ fn attachment_names(pieces: &[Piece], year: i32) -> Vec<Vec<String>> {
             p.files
                 .iter()
                 .enumerate()
-                .map(|(i, f)| format!("{folder}/{}", attachment_name(&reference, i + 1, &f.original_name)))
+                .map(|(i, f)| {
+                    let name = format!("{folder}/{}", attachment_name(&reference, i + 1, &f.original_name));
+                    let kept = files.local_path(&f.sha256).is_some_and(|p| p.is_file());
+                    if kept { name } else { format!("{name}{MISSING}") }
+                })
                 .collect()
         })
         .collect()
@@ -118,7 +130,7 @@ fn zip_error(e: impl std::fmt::Display) -> AppError {
 /// 清单.xlsx and 附件/. Attachments are stored as they are (photos and
 /// documents are compressed already); the contents and lists are deflated.
 fn write_zip(file: std::fs::File, db: &Db, files: &FileStore, id: BundleId, c: &Contents<'_>) -> AppResult<()> {
-    let root = format!("{}{}年度政协工作档案", c.office, c.year);
+    let root = super::model::folder_name(&format!("{}{}年度政协工作档案", c.office, c.year));
     let mut zip = ZipWriter::new(std::io::BufWriter::new(file));
     let deflated = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
     let stored = SimpleFileOptions::default().compression_method(CompressionMethod::Stored).large_file(true);
@@ -128,9 +140,9 @@ fn write_zip(file: std::fs::File, db: &Db, files: &FileStore, id: BundleId, c: &
     zip.write_all(&toc::xlsx(c)?).map_err(zip_error)?;
     let (mut done, mut shown) = (0, Instant::now());
     for (p, names) in c.pieces.iter().zip(c.names) {
-        for (f, name) in p.files.iter().zip(names) {
+        for (f, name) in p.files.iter().zip(names).filter(|(_, n)| !n.ends_with(MISSING)) {
             let path = files.local_path(&f.sha256).ok_or(AppError::Conflict("archive.file_missing"))?;
-            let mut from = std::fs::File::open(&path).map_err(|_| AppError::Conflict("archive.file_missing"))?;
+            let mut from = std::fs::File::open(&path).map_err(zip_error)?;
             zip.start_file(format!("{root}/{name}"), stored).map_err(zip_error)?;
             std::io::copy(&mut from, &mut zip).map_err(zip_error)?;
             done += 1;

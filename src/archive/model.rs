@@ -124,6 +124,13 @@ pub fn attachment_name(reference: &str, n: usize, original: &str) -> String {
     format!("{reference}-{n:02} {stem}{ext}")
 }
 
+/// A name for a folder or file made from words users typed (an office's
+/// name): nothing a zip tool would read as a path, a drive or a device.
+pub fn folder_name(s: &str) -> String {
+    let clean: String = s.chars().map(|c| if c.is_control() || "/\\:*?\"<>|".contains(c) { '_' } else { c }).collect();
+    clean.trim_matches(|c: char| c == '.' || c.is_whitespace()).to_string()
+}
+
 code_enum!(
     /// Where a bundle is: waiting for a worker, being built, ready, or failed.
     BundleStatus, "bundle_status" {
@@ -140,8 +147,8 @@ impl BundleStatus {
     }
 }
 
-/// How far a bundle is, in whole percent: the files copied of all files,
-/// with the table of contents and lists as the last step.
+/// How far a bundle is, in whole percent: the files packed of all files;
+/// the last steps (keeping the zip in the file store) are the last 5%.
 pub fn percent(done: i32, total: i32, status: BundleStatus) -> i32 {
     match status {
         BundleStatus::Done => 100,
@@ -202,6 +209,7 @@ mod tests {
         assert_eq!(attachment_name("2026-JF-0001", 4, "   "), "2026-JF-0001-04 附件");
         let long = "长".repeat(200) + ".png";
         assert_eq!(attachment_name("R", 1, &long).chars().count(), "R-01 ".chars().count() + 60 + 4);
+        assert_eq!(folder_name(" ../高庙乡/2026 "), "_高庙乡_2026");
     }
 
     #[test]

@@ -184,5 +184,11 @@ async fn download(
     let path = st.files.local_path(sha).ok_or(AppError::NotFound)?;
     let file = tokio::fs::File::open(&path).await.map_err(|_| AppError::NotFound)?;
     let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
-    Ok(made_download(body, "application/zip", &format!("{office}{}年度政协工作档案.zip", b.year)))
+    let name = model::folder_name(&format!("{office}{}年度政协工作档案.zip", b.year));
+    let mut res = made_download(body, "application/zip", &name);
+    // The size, so a browser shows how much of a large bundle is still to come.
+    if let Some(len) = b.size.and_then(|n| axum::http::HeaderValue::from_str(&n.to_string()).ok()) {
+        res.headers_mut().insert(axum::http::header::CONTENT_LENGTH, len);
+    }
+    Ok(res)
 }

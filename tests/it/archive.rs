@@ -151,4 +151,27 @@ async fn an_office_s_year_and_its_bundle(app: TestApp) {
     let sheet = book.worksheet_range("履职活动").expect("the activities' sheet");
     let rows = sheet.rows().skip(2).filter(|r| !r.iter().all(|c| c.to_string().is_empty())).count();
     assert_eq!(rows as i64, held);
+
+    // A photo lost from storage: the next bundle is built without it and says so.
+    let sha: String = app
+        .db
+        .read_blocking(|c| {
+            use xieshang::kernel::db::schema::files;
+            Ok(files::table.filter(files::original_name.eq("座谈 会.png")).select(files::sha256).first(c)?)
+        })
+        .expect("the photo's row");
+    std::fs::remove_file(app.data_dir.join("files").join(&sha[..2]).join(&sha[2..])).expect("remove the photo");
+    let r = leader.post_form(&path, &[]).await;
+    let again = location(&r);
+    assert_ne!(again, bundle, "a finished bundle is not asked for again");
+    run_jobs(&app).await;
+    assert!(leader.get_text(&again).await.1.contains("已完成"));
+    let bytes = leader.get(&format!("{again}/download")).await.bytes().await.expect("zip").to_vec();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip");
+    assert!(zip.file_names().all(|n| !n.expect("a name").contains("座谈 会")));
+    let mut docx =
+        zip::ZipArchive::new(std::io::Cursor::new(part(&mut zip, &format!("{root}/目录.docx")))).expect("docx");
+    let mut doc = String::new();
+    docx.by_name("word/document.xml").expect("document").read_to_string(&mut doc).expect("xml");
+    assert!(doc.contains("座谈 会.png（缺失）"));
 }

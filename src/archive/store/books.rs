@@ -99,8 +99,9 @@ pub fn roster(conn: &mut DbConn, s: &Scope) -> AppResult<Vec<Piece>> {
     }])
 }
 
-/// Each 六有 item of the office's Members' Homes with its evidence up to the
-/// year's end: how the standard stood when the year was filed.
+/// Each 六有 item of the office's Members' Homes with its evidence added up
+/// to the year's end; the item's state is as it stands now (the checklist
+/// keeps no history of its states).
 pub fn homes(conn: &mut DbConn, s: &Scope) -> AppResult<Vec<Piece>> {
     let items: Vec<(i64, String, HomeItem, ItemStatus, String, Option<NaiveDateTime>)> = home_items::table
         .inner_join(members_homes::table)

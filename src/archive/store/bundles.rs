@@ -43,6 +43,10 @@ impl Bundle {
     }
 }
 
+/// A bundle still unfinished after this long was left by a worker that
+/// died; asking again builds a new one.
+const GIVE_UP_AFTER: chrono::Duration = chrono::Duration::hours(1);
+
 /// Asks for the bundle of the scope's office and year. One being built
 /// already is the answer (a second click does not build it twice).
 #[tracing::instrument(level = "debug", skip_all, fields(user = %s.actor.user_id, office = %s.office, year = s.year))]
@@ -51,6 +55,7 @@ pub fn request(conn: &mut DbConn, s: &Scope) -> AppResult<BundleId> {
         .filter(archive_bundles::committee_id.eq(s.actor.committee_id))
         .filter(archive_bundles::office_id.eq(s.office).and(archive_bundles::year.eq(s.year)))
         .filter(archive_bundles::status.eq_any([BundleStatus::Queued, BundleStatus::Running]))
+        .filter(archive_bundles::created_at.gt(now() - GIVE_UP_AFTER))
         .select(archive_bundles::id)
         .first(conn)
         .optional()?;

@@ -69,7 +69,7 @@ pub fn activities(conn: &mut DbConn, s: &Scope) -> AppResult<Vec<Piece>> {
             Piece {
                 category: Category::Activities,
                 source_id: id.0,
-                date: held_at.map(shanghai_date).unwrap_or_else(|| s.last_day()),
+                date: held_at.map_or_else(|| s.last_day(), shanghai_date),
                 title,
                 by: s.office_name.clone(),
                 note,
@@ -98,7 +98,10 @@ pub fn opinions(conn: &mut DbConn, s: &Scope) -> AppResult<Vec<Piece>> {
             .filter(opinion_files::opinion_id.eq_any(chunk))
             .select((opinion_files::opinion_id, FileRow::as_select()))
             .load(conn)?;
-        files.extend(by_owner(found.into_iter().map(|(id, f)| (id.0, f)).collect()));
+        // Residents name their photos as they like, their phone number included.
+        let masked =
+            found.into_iter().map(|(id, f)| (id.0, FileRow { original_name: mask_numbers(&f.original_name), ..f }));
+        files.extend(by_owner(masked.collect()));
     }
     Ok(rows
         .into_iter()
@@ -179,7 +182,8 @@ pub fn notices(conn: &mut DbConn, s: &Scope) -> AppResult<Vec<Piece>> {
         .inner_join(notices::table)
         .filter(notice_recipients::committee_id.eq(s.actor.committee_id))
         .filter(notice_recipients::unit.eq(Unit::Office(s.office).to_string()))
-        .filter(notices::status.eq_any(out_of_draft))
+        // A withdrawn notice is no longer its recipients' to read.
+        .filter(notices::status.eq(NoticeStatus::Published))
         .filter(notices::published_at.ge(s.start).and(notices::published_at.lt(s.end)))
         .select((notices::id, notices::title, notices::published_at, notice_recipients::replied_at))
         .load(conn)?;
@@ -218,13 +222,13 @@ pub fn notices(conn: &mut DbConn, s: &Scope) -> AppResult<Vec<Piece>> {
     Ok(out)
 }
 
-/// The district's inspections of the office in the year: score and items.
+/// The district's inspections of the office carried out in the year: score and items.
 pub fn inspections(conn: &mut DbConn, s: &Scope) -> AppResult<Vec<Piece>> {
-    let all = crate::inspections::store::inspections::list(conn, &s.actor)?;
-    Ok(all
+    let done =
+        crate::inspections::store::inspections::recorded_between(conn, &s.actor, s.office, s.first_day(), s.dec31())?;
+    Ok(done
         .into_iter()
-        .filter(|(i, _, _)| i.office_id == s.office && i.planned_on >= s.first_day() && i.planned_on <= s.dec31())
-        .map(|(i, _, tally)| {
+        .map(|(i, tally)| {
             let mut note = s.t(&i.status.label_key());
             if let Some(score) = i.score {
                 note =

@@ -299,3 +299,27 @@ pub fn list(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<(Inspection, Stri
         .map(|(t, i, o)| (i, o, t))
         .collect())
 }
+
+/// The inspections of `office` carried out from `first` to `last` (both
+/// included) with their rectifications' counts: what the office's archive
+/// files for a year. Nothing unless the actor may read that office's.
+pub fn recorded_between(
+    conn: &mut DbConn,
+    actor: &Actor,
+    office: OfficeId,
+    first: NaiveDate,
+    last: NaiveDate,
+) -> AppResult<Vec<(Inspection, rectifications::Tally)>> {
+    if !model::may_read(actor, office) {
+        return Ok(vec![]);
+    }
+    let rows: Vec<Inspection> = inspections::table
+        .filter(inspections::committee_id.eq(actor.committee_id).and(inspections::office_id.eq(office)))
+        .filter(inspections::status.eq(InspectionStatus::Recorded))
+        .filter(inspections::inspected_on.ge(first).and(inspections::inspected_on.le(last)))
+        .select(Inspection::as_select())
+        .load(conn)?;
+    let ids: Vec<InspectionId> = rows.iter().map(|i| i.id).collect();
+    let tallies = rectifications::tallies(conn, &ids, crate::kernel::time::today())?;
+    Ok(rows.into_iter().map(|i| (tallies.get(&i.id).copied().unwrap_or_default(), i)).map(|(t, i)| (i, t)).collect())
+}

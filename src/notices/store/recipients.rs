@@ -166,7 +166,7 @@ pub fn mark_read(conn: &mut DbConn, actor: &Actor, shown: &notices::Shown) -> Ap
         return Ok(mine.read_at);
     }
     let at = now();
-    diesel::update(
+    let written = diesel::update(
         notice_recipients::table
             .find(mine.id)
             .filter(notice_recipients::committee_id.eq(actor.committee_id))
@@ -174,6 +174,10 @@ pub fn mark_read(conn: &mut DbConn, actor: &Actor, shown: &notices::Shown) -> Ap
     )
     .set((notice_recipients::read_at.eq(at), notice_recipients::read_by.eq(actor.user_id)))
     .execute(conn)?;
+    if written == 0 {
+        // A colleague of the unit opened it a moment before: theirs counts.
+        return Ok(notice_recipients::table.find(mine.id).select(notice_recipients::read_at).first(conn)?);
+    }
     Ok(Some(at))
 }
 
