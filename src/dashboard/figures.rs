@@ -128,7 +128,13 @@ pub fn gather(conn: &mut DbConn, actor: &Actor, period: Period, today: NaiveDate
     };
 
     let board = homes::board(conn, actor)?;
-    let homes: Vec<(String, usize)> = board.iter().map(|r| (r.office_name.clone(), r.met())).collect();
+    let mut homes: Vec<(String, usize)> = board.iter().map(|r| (r.office_name.clone(), r.met())).collect();
+    // An office without a Members' Home yet meets none of the 六有: it counts, with nothing met.
+    for o in crate::org::store::list_offices(conn, actor)? {
+        if !homes.iter().any(|(name, _)| *name == o.name) {
+            homes.push((o.name, 0));
+        }
+    }
     let home_items = HomeItem::ALL
         .iter()
         .map(|item| {

@@ -180,7 +180,7 @@ impl Chart<'_> {
         let mut out = String::with_capacity(body.len() + 512);
         let _ = write!(
             out,
-            "<svg class=\"chart\" id=\"{id}\" role=\"img\" aria-labelledby=\"{id}-title {id}-desc\" \
+            "<svg class=\"chart\" id=\"{id}\" role=\"img\" aria-labelledby=\"{id}-title\" aria-describedby=\"{id}-desc\" \
              viewBox=\"0 0 {WIDTH} {height}\" preserveAspectRatio=\"xMinYMin meet\" \
              xmlns=\"http://www.w3.org/2000/svg\" font-size=\"{FONT}\">\
              <title id=\"{id}-title\">{}</title><desc id=\"{id}-desc\">{}</desc>",
@@ -448,7 +448,9 @@ mod tests {
             vec![("湖滨街道".into(), vec![Some(3.0), Some(2.0)]), ("高庙乡".into(), vec![Some(1.0), None])],
         );
         let svg = c.render();
-        assert!(svg.starts_with("<svg class=\"chart\" id=\"c\" role=\"img\" aria-labelledby=\"c-title c-desc\""));
+        assert!(svg.starts_with(
+            "<svg class=\"chart\" id=\"c\" role=\"img\" aria-labelledby=\"c-title\" aria-describedby=\"c-desc\""
+        ));
         assert!(svg.contains("<title id=\"c-title\">标题</title>"));
         assert!(svg.contains("湖滨街道: 已办结 3, 未办结 2; 高庙乡: 已办结 1, 未办结 —"), "{svg}");
         // Stacked: the row's total beside its bar.

@@ -6,6 +6,7 @@ use super::figures::Board;
 use super::svg::{self, Chart, Kind, Unit};
 use crate::kernel::web::i18n::Lang;
 use crate::opinions::stats::{Count, ratio};
+use crate::org::model::HomeItem;
 
 /// A column of a figure's table.
 #[derive(Debug, Clone)]
@@ -96,7 +97,7 @@ pub fn headlines(b: &Board, lang: Lang) -> Vec<Headline> {
         ("h-overdue", t("dashboard.h_overdue"), b.overdue_total.to_string()),
         ("h-coverage", t("dashboard.h_coverage"), pct(ratio(held as u32, points as u32))),
         ("h-items-overdue", t("dashboard.h_items_overdue"), b.items.overdue.to_string()),
-        ("h-homes", t("dashboard.h_homes"), pct(ratio(met as u32, (b.homes.len() * 6) as u32))),
+        ("h-homes", t("dashboard.h_homes"), pct(ratio(met as u32, (b.homes.len() * HomeItem::ALL.len()) as u32))),
         ("h-funds", t("dashboard.h_funds"), pct(share(spent, budget))),
     ]
 }

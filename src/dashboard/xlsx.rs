@@ -59,7 +59,11 @@ pub fn workbook(
                     Unit::Decimal => &f.decimal,
                     Unit::Yuan => &f.money,
                 };
-                ws.optional(row, c as u16 + 1, *v, format)?;
+                match (col.unit, v) {
+                    // Sized as Excel shows money (1,234,567.00), not by its bare digits.
+                    (Unit::Yuan, Some(yuan)) => ws.money(row, c as u16 + 1, (yuan * 100.0).round() as i64, format)?,
+                    _ => ws.optional(row, c as u16 + 1, *v, format)?,
+                }
             }
         }
         ws.worksheet().set_freeze_panes(HEADER_ROW + 1, 1)?;
