@@ -46,7 +46,11 @@ async fn run(ctx: JobCtx, payload: serde_json::Value, files: FileStore) -> anyho
         return Ok(());
     }
     match build(&db, &files, id, b.requested_by, b.office_id, b.year).await {
-        Ok((sha256, size)) => db.write(move |c| bundles::finished(c, id, &sha256, size)).await?,
+        Ok((sha256, size)) => {
+            for old in db.write(move |c| bundles::finished(c, id, &sha256, size)).await? {
+                files.remove_made(&old).await;
+            }
+        }
         Err(e @ AppError::Internal(_)) if ctx.attempt < DEFAULT_MAX_ATTEMPTS => return Err(e.into()),
         Err(e) => {
             let reason = e.to_string();

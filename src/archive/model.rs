@@ -138,20 +138,34 @@ code_enum!(
         Running = "running",
         Done = "done",
         Failed = "failed",
+        Replaced = "replaced",
     }
 );
 
 impl BundleStatus {
     pub fn is_final(self) -> bool {
-        matches!(self, BundleStatus::Done | BundleStatus::Failed)
+        matches!(self, BundleStatus::Done | BundleStatus::Failed | BundleStatus::Replaced)
     }
+}
+
+/// Finished bundles kept for download per office and year: the newest and
+/// the one before it (an inspector may still hold its link). A year's
+/// bundle holds every photo of the year, so older ones would fill the disk
+/// of a district's small server; they are marked replaced and their zip
+/// deleted.
+pub const BUNDLES_KEPT: usize = 2;
+
+/// Of an office's finished bundles of a year, newest first, those to
+/// replace.
+pub fn to_replace<T: Copy>(done_newest_first: &[T]) -> Vec<T> {
+    done_newest_first.iter().skip(BUNDLES_KEPT).copied().collect()
 }
 
 /// How far a bundle is, in whole percent: the files packed of all files;
 /// the last steps (keeping the zip in the file store) are the last 5%.
 pub fn percent(done: i32, total: i32, status: BundleStatus) -> i32 {
     match status {
-        BundleStatus::Done => 100,
+        BundleStatus::Done | BundleStatus::Replaced => 100,
         BundleStatus::Queued => 0,
         _ if total <= 0 => 50,
         _ => (done.clamp(0, total) * 95 / total).min(95),
@@ -231,6 +245,10 @@ mod tests {
         assert_eq!(percent(10, 10, BundleStatus::Running), 95);
         assert_eq!(percent(0, 0, BundleStatus::Running), 50);
         assert_eq!(percent(3, 10, BundleStatus::Done), 100);
+        assert_eq!(percent(3, 10, BundleStatus::Replaced), 100);
+        assert!(to_replace(&[9, 7]).is_empty());
+        assert_eq!(to_replace(&[9, 7, 4, 2]), vec![4, 2]);
+        assert!(BundleStatus::Replaced.is_final());
         assert!(year_ok(2026, 2026) && !year_ok(2027, 2026) && !year_ok(1999, 2026));
     }
 }

@@ -180,6 +180,10 @@ async fn download(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     let (b, office) = st.db.read(move |c| bundles::get(c, &me, BundleId(id))).await?;
+    // An old link to a replaced bundle: its page says why and where the newer one is.
+    if b.status == model::BundleStatus::Replaced {
+        return Ok(Redirect::to(&format!("/archive/bundles/{id}")).into_response());
+    }
     let sha = b.sha256.as_deref().filter(|_| b.status == model::BundleStatus::Done).ok_or(AppError::NotFound)?;
     let path = st.files.local_path(sha).ok_or(AppError::NotFound)?;
     let file = tokio::fs::File::open(&path).await.map_err(|_| AppError::NotFound)?;

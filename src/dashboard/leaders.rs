@@ -90,7 +90,7 @@ struct BoardTemplate {
     v: View,
     /// The selector's choices: (code, label, chosen).
     choices: Vec<(String, String, bool)>,
-    prev: String,
+    prev: Option<String>,
     next: Option<String>,
 }
 
@@ -110,7 +110,7 @@ async fn dashboard(
     let link = |p: Period| format!("/dashboard?period={}", p.code());
     render(&BoardTemplate {
         title: v.title(&page),
-        prev: link(period.prev()),
+        prev: period.prev().map(link),
         next: period.next(today).map(link),
         choices,
         page,

@@ -105,13 +105,15 @@ impl Period {
         }
     }
 
-    /// The period before, of the same length.
-    pub fn prev(self) -> Period {
-        match self {
-            Period::Year(y) => Period::Year(y - 1),
-            Period::Quarter(q) => Period::Quarter(q.prev()),
-            Period::Month(m) => Period::Month(m.prev()),
-        }
+    /// The period before, of the same length, unless it begins before the
+    /// first month a figure can be asked for (2000, as `parse` accepts).
+    pub fn prev(self) -> Option<Period> {
+        let (p, year) = match self {
+            Period::Year(y) => (Period::Year(y - 1), y - 1),
+            Period::Quarter(q) => (Period::Quarter(q.prev()), q.prev().year),
+            Period::Month(m) => (Period::Month(m.prev()), m.prev().first_day().year()),
+        };
+        Month::new(year, 1).map(|_| p)
     }
 
     /// The period after, unless it begins after `today`.
@@ -174,7 +176,10 @@ mod tests {
         assert_eq!(q.months(today).len(), 3);
         assert_eq!(q.next(today), Some(Period::Quarter(Quarter { year: 2026, q: 3 })));
         assert_eq!(Period::Month(Month::of_date(today)).next(today), None);
-        assert_eq!(Period::Year(2026).prev(), Period::Year(2025));
+        assert_eq!(Period::Year(2026).prev(), Some(Period::Year(2025)));
+        assert_eq!(Period::Year(2000).prev(), None);
+        assert_eq!(Period::Quarter(Quarter { year: 2000, q: 1 }).prev(), None);
+        assert_eq!(Period::parse("2000-02", today).and_then(Period::prev), Period::parse("2000-01", today));
     }
 
     #[test]

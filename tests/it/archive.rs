@@ -174,4 +174,25 @@ async fn an_office_s_year_and_its_bundle(app: TestApp) {
     let mut doc = String::new();
     docx.by_name("word/document.xml").expect("document").read_to_string(&mut doc).expect("xml");
     assert!(doc.contains("座谈 会.png（缺失）"));
+
+    // A third bundle: the latest two are kept, the first is marked replaced
+    // and its zip deleted; its old link leads to its page, which says why.
+    let bundle_id: i64 = bundle.rsplit('/').next().and_then(|n| n.parse().ok()).expect("the bundle's id");
+    let first_zip: String = app
+        .db
+        .read_blocking(move |c| {
+            use xieshang::kernel::db::schema::archive_bundles;
+            Ok(archive_bundles::table.find(bundle_id).select(archive_bundles::sha256).first::<Option<String>>(c)?)
+        })
+        .expect("the first bundle")
+        .expect("its zip");
+    let first_path = app.data_dir.join("files").join(&first_zip[..2]).join(&first_zip[2..]);
+    assert!(first_path.is_file());
+    let third = location(&leader.post_form(&path, &[]).await);
+    run_jobs(&app).await;
+    assert!(leader.get_text(&third).await.1.contains("已完成"));
+    assert!(leader.get_text(&bundle).await.1.contains("已被新版本替换"));
+    assert_eq!(location(&leader.get(&format!("{bundle}/download")).await), bundle);
+    assert!(!first_path.exists(), "the replaced bundle's zip is deleted");
+    assert_eq!(leader.get(&format!("{again}/download")).await.status(), 200, "the one before the latest is kept");
 }

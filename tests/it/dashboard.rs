@@ -267,6 +267,9 @@ async fn periods_choose_and_a_bad_one_is_refused(app: TestApp) {
     }
     let last_year = page(&admin, &format!("/dashboard?period={}", t.year() - 1)).await;
     assert!(last_year.contains("id=\"period-next\""));
+    // The first year a figure can be asked for has nothing before it to link to.
+    let first = page(&admin, "/dashboard?period=2000").await;
+    assert!(!first.contains("id=\"period-prev\"") && last_year.contains("id=\"period-prev\""));
     for bad in ["2026Q5", "abc", "3000", "2026-13", "<script>"] {
         let (status, html) = admin.get_text(&format!("/dashboard?period={bad}")).await;
         assert_eq!(status, 400, "{bad}");

@@ -9,7 +9,7 @@ use crate::archive::model::{self, BundleStatus};
 use crate::kernel::audit::{self, Change, store::Who};
 use crate::kernel::auth::Actor;
 use crate::kernel::db::DbConn;
-use crate::kernel::db::schema::{archive_bundles, offices};
+use crate::kernel::db::schema::{archive_bundles, files, offices};
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{BundleId, CommitteeId, OfficeId, UserId};
 use crate::kernel::jobs;
@@ -135,7 +135,16 @@ pub fn progress(conn: &mut DbConn, id: BundleId, files_done: i32) -> AppResult<(
     Ok(())
 }
 
-pub fn finished(conn: &mut DbConn, id: BundleId, sha256: &str, size: i64) -> AppResult<()> {
+/// Marks the bundle done and the office's older ones of that year beyond
+/// [`model::BUNDLES_KEPT`] replaced. Returns the hashes of the zips no row
+/// holds any more, for the caller to delete once this is committed (the
+/// writer runs it in one transaction).
+pub fn finished(conn: &mut DbConn, id: BundleId, sha256: &str, size: i64) -> AppResult<Vec<String>> {
+    mark_done(conn, id, sha256, size)?;
+    replace_older(conn, id)
+}
+
+fn mark_done(conn: &mut DbConn, id: BundleId, sha256: &str, size: i64) -> AppResult<()> {
     diesel::update(archive_bundles::table.find(id))
         .set((
             archive_bundles::status.eq(BundleStatus::Done),
@@ -146,6 +155,35 @@ pub fn finished(conn: &mut DbConn, id: BundleId, sha256: &str, size: i64) -> App
         ))
         .execute(conn)?;
     Ok(())
+}
+
+fn replace_older(conn: &mut DbConn, id: BundleId) -> AppResult<Vec<String>> {
+    let Some(b) = for_worker(conn, id)? else { return Ok(vec![]) };
+    let done: Vec<(BundleId, Option<String>)> = archive_bundles::table
+        .filter(archive_bundles::committee_id.eq(b.committee_id))
+        .filter(archive_bundles::office_id.eq(b.office_id).and(archive_bundles::year.eq(b.year)))
+        .filter(archive_bundles::status.eq(BundleStatus::Done))
+        .order(archive_bundles::id.desc())
+        .select((archive_bundles::id, archive_bundles::sha256))
+        .load(conn)?;
+    let old = model::to_replace(&done.iter().map(|(id, _)| *id).collect::<Vec<_>>());
+    if old.is_empty() {
+        return Ok(vec![]);
+    }
+    diesel::update(archive_bundles::table.filter(archive_bundles::id.eq_any(&old)))
+        .set((archive_bundles::status.eq(BundleStatus::Replaced), archive_bundles::sha256.eq(None::<String>)))
+        .execute(conn)?;
+    let mut gone = vec![];
+    for sha in done.into_iter().filter(|(id, _)| old.contains(id)).filter_map(|(_, sha)| sha) {
+        // Zips are kept by their hash: one still held by another bundle or
+        // an uploaded file stays.
+        let held: i64 = archive_bundles::table.filter(archive_bundles::sha256.eq(&sha)).count().get_result(conn)?;
+        let uploaded: i64 = files::table.filter(files::sha256.eq(&sha)).count().get_result(conn)?;
+        if held == 0 && uploaded == 0 && !gone.contains(&sha) {
+            gone.push(sha);
+        }
+    }
+    Ok(gone)
 }
 
 /// A bundle that could not be built: the reader sees that it failed and may

@@ -317,6 +317,18 @@ impl FileStore {
         Ok((sha256, i64::try_from(size).unwrap_or(i64::MAX)))
     }
 
+    /// Deletes a made file no row holds any more (a replaced bundle). A
+    /// failure leaves the file for the operator and is logged: the rows are
+    /// already right, and nothing links to it.
+    pub async fn remove_made(&self, sha256: &str) {
+        let Some(path) = disk::path_of(&self.root, sha256) else { return };
+        match tokio::fs::remove_file(&path).await {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => tracing::warn!(path = %path.display(), error = %e, "could not delete a replaced file"),
+        }
+    }
+
     /// Where the bytes under `sha256` are on disk, to read them block by
     /// block (a bundle's attachments, its download); `None` for a malformed hash.
     pub fn local_path(&self, sha256: &str) -> Option<PathBuf> {
