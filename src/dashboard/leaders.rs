@@ -74,8 +74,10 @@ async fn view(st: &AppState, me: crate::kernel::auth::Actor, page: &Page, q: &Pe
         return Err(AppError::Forbidden);
     }
     let period = q.parse()?;
-    let (committee, board) =
-        st.db.read(move |c| Ok((org::committee(c, &me)?.name, figures::gather(c, &me, period, today())?))).await?;
+    let (committee, board) = st
+        .db
+        .read_heavy(move |c| Ok((org::committee(c, &me)?.name, figures::gather(c, &me, period, today())?)))
+        .await?;
     let empty = page.t("dashboard.nothing");
     let figures =
         tables::figures(&board, page.lang).into_iter().map(|fig| Shown { chart: fig.chart(&empty), fig }).collect();

@@ -186,13 +186,50 @@ async fn an_office_s_year_and_its_bundle(app: TestApp) {
         })
         .expect("the first bundle")
         .expect("its zip");
-    let first_path = app.data_dir.join("files").join(&first_zip[..2]).join(&first_zip[2..]);
+    let zip_path = |sha: &str| app.data_dir.join("files").join(&sha[..2]).join(&sha[2..]);
+    let first_path = zip_path(&first_zip);
     assert!(first_path.is_file());
     let third = location(&leader.post_form(&path, &[]).await);
     run_jobs(&app).await;
     assert!(leader.get_text(&third).await.1.contains("已完成"));
     assert!(leader.get_text(&bundle).await.1.contains("已被新版本替换"));
     assert_eq!(location(&leader.get(&format!("{bundle}/download")).await), bundle);
+    assert!(!leader.get_text(&format!("/archive/{office}/{year}")).await.1.contains(&format!("{bundle}/download")));
     assert!(!first_path.exists(), "the replaced bundle's zip is deleted");
     assert_eq!(leader.get(&format!("{again}/download")).await.status(), 200, "the one before the latest is kept");
+
+    // A zip whose bytes an uploaded file also holds stays when its bundle is replaced.
+    let again_id: i64 = again.rsplit('/').next().and_then(|n| n.parse().ok()).expect("the bundle's id");
+    let again_zip: String = app
+        .db
+        .read_blocking(move |c| {
+            use xieshang::kernel::db::schema::archive_bundles;
+            Ok(archive_bundles::table.find(again_id).select(archive_bundles::sha256).first::<Option<String>>(c)?)
+        })
+        .expect("the second bundle")
+        .expect("its zip");
+    let held = again_zip.clone();
+    app.db
+        .write_blocking(move |c| {
+            use xieshang::kernel::db::schema::files;
+            let (committee, at): (i64, chrono::NaiveDateTime) =
+                files::table.select((files::committee_id, files::created_at)).first(c)?;
+            diesel::insert_into(files::table)
+                .values((
+                    files::committee_id.eq(committee),
+                    files::sha256.eq(held),
+                    files::content_type.eq("application/zip"),
+                    files::size.eq(1i64),
+                    files::original_name.eq("same.zip"),
+                    files::created_at.eq(at),
+                ))
+                .execute(c)?;
+            Ok(files::table.count().get_result::<i64>(c)?)
+        })
+        .expect("a file row holding the same bytes");
+    let fourth = location(&leader.post_form(&path, &[]).await);
+    run_jobs(&app).await;
+    assert!(leader.get_text(&fourth).await.1.contains("已完成"));
+    assert!(leader.get_text(&again).await.1.contains("已被新版本替换"));
+    assert!(zip_path(&again_zip).is_file(), "a zip an upload holds is kept");
 }

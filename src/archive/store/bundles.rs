@@ -163,7 +163,8 @@ fn replace_older(conn: &mut DbConn, id: BundleId) -> AppResult<Vec<String>> {
         .filter(archive_bundles::committee_id.eq(b.committee_id))
         .filter(archive_bundles::office_id.eq(b.office_id).and(archive_bundles::year.eq(b.year)))
         .filter(archive_bundles::status.eq(BundleStatus::Done))
-        .order(archive_bundles::id.desc())
+        // Newest finished, not newest asked: a slow older one finishing last is the latest.
+        .order((archive_bundles::finished_at.desc(), archive_bundles::id.desc()))
         .select((archive_bundles::id, archive_bundles::sha256))
         .load(conn)?;
     let old = model::to_replace(&done.iter().map(|(id, _)| *id).collect::<Vec<_>>());

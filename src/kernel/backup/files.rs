@@ -2,7 +2,7 @@
 //! manifest records what the backup holds rather than what the name claims.
 
 use std::collections::BTreeMap;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -10,14 +10,28 @@ use sha2::{Digest, Sha256};
 
 use super::manifest::Entry;
 
-pub fn sha256_hex(data: &[u8]) -> String {
-    Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// SHA-256 and size of one file.
 pub fn hash_file(path: &Path) -> anyhow::Result<(String, u64)> {
-    let data = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    Ok((sha256_hex(&data), data.len() as u64))
+    let f = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+    hash_copy(f, None).with_context(|| format!("reading {}", path.display()))
+}
+
+/// Reads `r` block by block into the hash and into `to`: the database and a
+/// year's archive bundle can be gigabytes, never read into memory whole.
+fn hash_copy(mut r: impl Read, mut to: Option<&mut std::fs::File>) -> std::io::Result<(String, u64)> {
+    let (mut hash, mut buf, mut size) = (Sha256::new(), vec![0u8; 1 << 16], 0u64);
+    loop {
+        let n = r.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hash.update(&buf[..n]);
+        if let Some(f) = to.as_mut() {
+            f.write_all(&buf[..n])?;
+        }
+        size += n as u64;
+    }
+    Ok((hash.finalize().iter().map(|b| format!("{b:02x}")).collect(), size))
 }
 
 /// Every stored file under `root`, as paths relative to it with `/`. Names
@@ -50,16 +64,27 @@ fn walk(dir: &Path, prefix: &str, out: &mut Vec<String>) -> anyhow::Result<()> {
 
 /// Copies `rel` from `from` to `to` (synced), returning its entry.
 pub fn copy(from: &Path, to: &Path, rel: &str) -> anyhow::Result<Entry> {
+    copy_if_present(from, to, rel)?.with_context(|| format!("{} is missing", join(from, rel).display()))
+}
+
+/// `copy`, or `None` when `rel` is gone from `from`: the server deletes a
+/// replaced archive bundle while a backup may be listing the files, and
+/// that must not cost the night's backup.
+pub fn copy_if_present(from: &Path, to: &Path, rel: &str) -> anyhow::Result<Option<Entry>> {
     let src = join(from, rel);
-    let data = std::fs::read(&src).with_context(|| format!("reading {}", src.display()))?;
+    let input = match std::fs::File::open(&src) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("reading {}", src.display())),
+    };
     let dst = join(to, rel);
     if let Some(dir) = dst.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
     let mut f = std::fs::File::create(&dst).with_context(|| format!("writing {}", dst.display()))?;
-    f.write_all(&data)?;
+    let (sha256, size) = hash_copy(input, Some(&mut f)).with_context(|| format!("copying {}", src.display()))?;
     f.sync_all()?;
-    Ok(Entry { path: rel.to_string(), sha256: sha256_hex(&data), size: data.len() as u64 })
+    Ok(Some(Entry { path: rel.to_string(), sha256, size }))
 }
 
 /// The SHA-256 of each manifest path found under `root` (`None`: missing).
@@ -107,5 +132,17 @@ mod tests {
         assert_eq!(e.size, 3);
         assert_eq!(hashes(b.path(), std::slice::from_ref(&e)).get("ba/7816"), Some(&Some(e.sha256)));
         assert!(!has_entries(&b.path().join("none")).expect("absent is empty"));
+        // Deleted since it was listed (a replaced bundle): left out by the
+        // backup, an error for a restore.
+        assert!(copy_if_present(a.path(), b.path(), "ba/gone").expect("no error").is_none());
+        assert!(copy(a.path(), b.path(), "ba/gone").is_err());
+        // Larger than one block: the hash and size of the whole.
+        let big: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(a.path().join("ba/big"), &big).expect("write");
+        let e = copy(a.path(), b.path(), "ba/big").expect("copy");
+        assert_eq!((e.size, std::fs::read(b.path().join("ba/big")).expect("read")), (200_000, big.clone()));
+        let whole: String = Sha256::digest(&big).iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(e.sha256, whole);
+        assert_eq!(hash_file(&a.path().join("ba/big")).expect("hash"), (whole, 200_000));
     }
 }

@@ -78,7 +78,8 @@ pub fn backup(config: &Config, dir: &Path, with_key: bool, verify_after: bool) -
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let backend = Backend::of_url(&config.database_url);
     // The database first, then the files: a row is written only after its
-    // file, so every file the copied rows name is on disk by then.
+    // file, so every file the copied rows name is on disk by then — except a
+    // replaced archive bundle's zip, deleted meanwhile, which is left out.
     let (db_name, tables, schema_version) = match backend {
         Backend::Sqlite => {
             let dest = dir.join("database.sqlite");
@@ -95,7 +96,8 @@ pub fn backup(config: &Config, dir: &Path, with_key: bool, verify_after: bool) -
     let src = config.data_dir.join("files");
     let copied: Vec<Entry> = files::list(&src)?
         .iter()
-        .map(|rel| files::copy(&src, &dir.join("files"), rel))
+        .map(|rel| files::copy_if_present(&src, &dir.join("files"), rel))
+        .filter_map(Result::transpose)
         .collect::<anyhow::Result<_>>()?;
     let key = KeyPlace::of(config);
     if with_key {

@@ -10,6 +10,7 @@ pub mod prepared;
 pub mod schema;
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::connection::{SimpleConnection, TransactionManager};
@@ -17,6 +18,7 @@ use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use tokio::sync::Semaphore;
 
 use crate::kernel::error::AppError;
 
@@ -98,6 +100,8 @@ pub struct Db {
     reader: Pool,
     /// SQLite: the group-commit writer thread's queue.
     group: Option<group::Queue>,
+    /// Permits for `read_heavy`, one per core.
+    heavy: Arc<Semaphore>,
     pub backend: Backend,
 }
 
@@ -129,12 +133,12 @@ impl Db {
                 migrate(&mut *writer.get()?)?;
                 let reader = build(true, pool_size.max(1))?;
                 let group = Some(group::Queue::start(writer.clone())?);
-                Db { writer, reader, group, backend }
+                Db { writer, reader, group, heavy: heavy_permits(), backend }
             }
             Backend::Postgres => {
                 let pool = build(false, pool_size.max(2))?;
                 migrate(&mut *pool.get()?)?;
-                Db { writer: pool.clone(), reader: pool, group: None, backend }
+                Db { writer: pool.clone(), reader: pool, group: None, heavy: heavy_permits(), backend }
             }
         };
         Ok(db)
@@ -149,6 +153,22 @@ impl Db {
         let pool = self.reader.clone();
         let f = in_request_span(f);
         run_blocking(move || f(&mut *pool.get()?)).await
+    }
+
+    /// `read` for a page that reads and tallies a period's records (the
+    /// figures, the leaders' dashboard): such a read keeps a core busy for
+    /// tens of milliseconds and holds its working set meanwhile, so at most
+    /// one per core runs at a time and the rest wait their turn: at 10^6
+    /// opinions, sixteen dashboards at once took the server to 149–155 MB,
+    /// one per core to 132 MB (docs/benchmarks.md, 2026-12-05).
+    pub async fn read_heavy<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+    {
+        let _turn =
+            self.heavy.acquire().await.map_err(|e| AppError::Internal(anyhow::anyhow!("heavy reads closed: {e}")))?;
+        self.read(f).await
     }
 
     /// Runs `f` in one transaction on the writer: all of it commits, or none of
@@ -193,6 +213,10 @@ where
 {
     let span = tracing::Span::current();
     move |c| span.in_scope(|| f(c))
+}
+
+fn heavy_permits() -> Arc<Semaphore> {
+    Arc::new(Semaphore::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)))
 }
 
 async fn run_blocking<T: Send + 'static>(

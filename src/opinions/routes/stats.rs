@@ -104,7 +104,7 @@ async fn stats_page(
     let (month, sort) = q.parse()?;
     let can_export = stats::may_export(&me);
     let (figures, counts) =
-        st.db.read(move |c| Ok((stats::figures(c, &me, month, sort)?, stats::counts(c, &me, month)?))).await?;
+        st.db.read_heavy(move |c| Ok((stats::figures(c, &me, month, sort)?, stats::counts(c, &me, month)?))).await?;
     render(&StatsTemplate { page, figures, counts, sort, can_export })
 }
 
@@ -122,7 +122,7 @@ async fn ranking_xlsx(
     }
     let (month, sort) = q.parse()?;
     let (figures, committee) =
-        st.db.read(move |c| Ok((stats::figures(c, &me, month, sort)?, org::committee(c, &me)?.name))).await?;
+        st.db.read_heavy(move |c| Ok((stats::figures(c, &me, month, sort)?, org::committee(c, &me)?.name))).await?;
     let bytes = ranking_workbook(&page, &committee, &figures, sort, today()).map_err(xlsx::error)?;
     let name = format!("{}-{month}.xlsx", page.t("stats.file_name"));
     Ok(crate::kernel::files::attachment(bytes, crate::kernel::files::Kind::Xlsx, &name))
