@@ -21,6 +21,18 @@ async fn run_jobs(app: &TestApp) {
 }
 
 /// The count shown beside a category on the year's page.
+/// The hash of the zip a finished bundle (`/archive/bundles/{id}`) holds.
+fn zip_of(app: &TestApp, bundle: &str) -> String {
+    use xieshang::kernel::db::schema::archive_bundles;
+    let id: i64 = bundle.rsplit('/').next().and_then(|n| n.parse().ok()).expect("the bundle's id");
+    app.db
+        .read_blocking(move |c| {
+            Ok(archive_bundles::table.find(id).select(archive_bundles::sha256).first::<Option<String>>(c)?)
+        })
+        .expect("the bundle")
+        .expect("its zip")
+}
+
 fn category_count(html: &str, code: &str) -> usize {
     let at = html.find(&format!("id=\"cat-{code}\"")).expect("the category");
     let from = html[at..].find("<span class=\"count\">").map(|i| at + i + 20).expect("its count");
@@ -177,15 +189,7 @@ async fn an_office_s_year_and_its_bundle(app: TestApp) {
 
     // A third bundle: the latest two are kept, the first is marked replaced
     // and its zip deleted; its old link leads to its page, which says why.
-    let bundle_id: i64 = bundle.rsplit('/').next().and_then(|n| n.parse().ok()).expect("the bundle's id");
-    let first_zip: String = app
-        .db
-        .read_blocking(move |c| {
-            use xieshang::kernel::db::schema::archive_bundles;
-            Ok(archive_bundles::table.find(bundle_id).select(archive_bundles::sha256).first::<Option<String>>(c)?)
-        })
-        .expect("the first bundle")
-        .expect("its zip");
+    let first_zip = zip_of(&app, &bundle);
     let zip_path = |sha: &str| app.data_dir.join("files").join(&sha[..2]).join(&sha[2..]);
     let first_path = zip_path(&first_zip);
     assert!(first_path.is_file());
@@ -199,15 +203,7 @@ async fn an_office_s_year_and_its_bundle(app: TestApp) {
     assert_eq!(leader.get(&format!("{again}/download")).await.status(), 200, "the one before the latest is kept");
 
     // A zip whose bytes an uploaded file also holds stays when its bundle is replaced.
-    let again_id: i64 = again.rsplit('/').next().and_then(|n| n.parse().ok()).expect("the bundle's id");
-    let again_zip: String = app
-        .db
-        .read_blocking(move |c| {
-            use xieshang::kernel::db::schema::archive_bundles;
-            Ok(archive_bundles::table.find(again_id).select(archive_bundles::sha256).first::<Option<String>>(c)?)
-        })
-        .expect("the second bundle")
-        .expect("its zip");
+    let again_zip = zip_of(&app, &again);
     let held = again_zip.clone();
     app.db
         .write_blocking(move |c| {
