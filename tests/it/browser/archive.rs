@@ -32,7 +32,16 @@ async fn the_chair_downloads_an_office_s_bundle() {
     // The page refreshes itself until the bundle is ready.
     let mut ready = false;
     for _ in 0..50 {
-        if b.text("#bundle-status").await.contains("已完成") {
+        // Read in one script: the page may reload between finding the
+        // element and reading it (a stale node), which is only "not yet".
+        let status = b
+            .client
+            .execute("const e = document.querySelector('#bundle-status'); return e ? e.textContent : '';", vec![])
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        if status.contains("已完成") {
             ready = true;
             break;
         }
