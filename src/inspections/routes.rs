@@ -20,7 +20,7 @@ use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{InspectionId, OfficeId, RectificationId};
 use crate::kernel::state::AppState;
 use crate::kernel::time::today;
-use crate::kernel::web::action::{action, action_back, action_form};
+use crate::kernel::web::action::{action, action_form};
 use crate::kernel::web::page::{Flash, form_done};
 use crate::kernel::web::{Page, form, render};
 use crate::org::store::{self as org, Office};
@@ -76,16 +76,48 @@ pub fn router() -> Router<AppState> {
                 inspections::answer(c, me, InspectionId(id), f.answer.as_deref().unwrap_or_default())
             }),
         )
+        .route("/rectifications/{id}/done", post(done))
         .route(
-            "/rectifications/{id}/done",
-            action_back(
-                "rectification.done",
-                |_, f: &DoneForm| format!("/inspections/{}", f.inspection.unwrap_or_default()),
-                |c, me, id, f: DoneForm| {
-                    rectifications::done(c, me, RectificationId(id), f.evidence.as_deref().unwrap_or_default())
-                },
-            ),
+            "/rectifications/{id}/files/{file}",
+            crate::kernel::files::routes::download(|c, me, id, f| {
+                rectifications::holds_file(c, me, RectificationId(id), f)
+            }),
         )
+}
+
+/// The office reports an item done: the evidence in words and up to three
+/// photos or documents, each checked and stored before the report commits
+/// with them (a refused file leaves nothing behind).
+async fn done(
+    State(st): State<AppState>,
+    session: Session,
+    CurrentUser(me): CurrentUser,
+    Path(id): Path<i64>,
+    mp: axum::extract::Multipart,
+) -> AppResult<axum::response::Redirect> {
+    let mut back = "/inspections".to_string();
+    let result = async {
+        let (fields, uploads) = st.files.read_multipart(mp, rectifications::MAX_FILES).await?;
+        if let Some(i) = fields.get("inspection").and_then(|v| v.trim().parse::<i64>().ok()) {
+            back = format!("/inspections/{i}");
+        }
+        let evidence = fields.get("evidence").cloned().unwrap_or_default();
+        let mut stored = vec![];
+        for u in uploads {
+            stored.push(st.files.put(u, crate::kernel::files::Accept::ImagesAndDocuments).await?);
+        }
+        st.db
+            .write(move |c| {
+                let mut ids = vec![];
+                for s in &stored {
+                    ids.push(crate::kernel::files::insert_row(c, &me, s)?);
+                }
+                rectifications::done(c, &me, RectificationId(id), &evidence, &ids)
+            })
+            .await
+    }
+    .await;
+    form_done(&session, result, "rectification.done", &back).await
 }
 
 fn back(id: i64) -> String {
@@ -127,12 +159,6 @@ fn add_item(
 #[derive(Deserialize)]
 struct AnswerForm {
     answer: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct DoneForm {
-    evidence: Option<String>,
-    inspection: Option<i64>,
 }
 
 #[derive(Deserialize)]

@@ -12,7 +12,7 @@ use xieshang::kernel::db::schema::{inspections, outbox, rectifications};
 use xieshang::kernel::time::{now, today};
 
 use crate::on_both_databases;
-use crate::support::{Client, TestApp, location, queue_count};
+use crate::support::{Client, TestApp, distinct_png, location, queue_count};
 
 on_both_databases!(
     an_inspection_from_plan_to_rectification,
@@ -164,27 +164,67 @@ async fn an_inspection_from_plan_to_rectification(app: TestApp) {
         .expect("escalated");
     assert!(escalated.is_some());
 
-    // The office reports it done with its evidence, once, and answers.
+    // The office reports it done with its evidence and a photo, once, and answers.
     let other = app.login_as("jianhe").await;
-    assert_eq!(other.post_form(&format!("/rectifications/{rid}/done"), &[("evidence", "x")]).await.status(), 404);
+    let done = format!("/rectifications/{rid}/done");
     let inspection = id.to_string();
+    let photo = distinct_png(18);
+    assert_eq!(other.upload_png(&done, &[("evidence", "x")], "files", "墙.png", &photo).await.status(), 404);
+    let linked = || {
+        app.db
+            .read_blocking(move |c| {
+                use xieshang::kernel::db::schema::rectification_files as rf;
+                Ok(rf::table.filter(rf::rectification_id.eq(rid)).count().get_result::<i64>(c)?)
+            })
+            .expect("count")
+    };
     let r = gaomiao
-        .post_form(&format!("/rectifications/{rid}/done"), &[("evidence", ""), ("inspection", inspection.as_str())])
+        .upload_png(&done, &[("evidence", ""), ("inspection", inspection.as_str())], "files", "墙.png", &photo)
         .await;
     assert!(gaomiao.get_text(&location(&r)).await.1.contains("请写明整改情况和佐证"));
-    let page = post_pairs(
-        &gaomiao,
-        &format!("/rectifications/{rid}/done"),
-        &[("evidence".into(), "流程图已制作上墙，见照片。".into()), ("inspection".into(), inspection.clone())],
-    )
-    .await;
-    assert!(page.contains("流程图已制作上墙") && page.contains("已完成"));
-    let page = post_pairs(
-        &gaomiao,
-        &format!("/rectifications/{rid}/done"),
-        &[("evidence".into(), "再次".into()), ("inspection".into(), inspection)],
-    )
-    .await;
+    // Not a photo or a document: refused, nothing recorded.
+    let r = gaomiao
+        .upload_png(
+            &done,
+            &[("evidence", "见附件"), ("inspection", inspection.as_str())],
+            "files",
+            "墙.png",
+            b"not a png",
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(linked(), 0);
+    assert!(!gaomiao.get_text(&format!("/inspections/{id}")).await.1.contains("见附件"));
+    let r = gaomiao
+        .upload_png(
+            &done,
+            &[("evidence", "流程图已制作上墙，见照片。"), ("inspection", inspection.as_str())],
+            "files",
+            "流程图上墙.png",
+            &photo,
+        )
+        .await;
+    let page = gaomiao.get_text(&location(&r)).await.1;
+    assert!(page.contains("流程图已制作上墙") && page.contains("已完成") && page.contains("流程图上墙.png"));
+    assert_eq!(linked(), 1);
+    let file = page
+        .split(&format!("/rectifications/{rid}/files/"))
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("the photo's link")
+        .to_string();
+    let photo_path = format!("/rectifications/{rid}/files/{file}");
+    assert_eq!(admin.get(&photo_path).await.status(), 200);
+    assert_eq!(other.get(&photo_path).await.status(), 404, "another office does not see it");
+    assert_eq!(
+        admin.get(&format!("/rectifications/{rid}/files/{}", file.parse::<i64>().expect("id") + 1000)).await.status(),
+        404
+    );
+    let r = gaomiao
+        .upload_png(&done, &[("evidence", "再次"), ("inspection", inspection.as_str())], "files", "再.png", &photo)
+        .await;
+    let page = gaomiao.get_text(&location(&r)).await.1;
+    assert_eq!(linked(), 1, "a second report adds nothing");
     assert!(page.contains("这项整改已报告完成"));
     assert_eq!(open_items(&gaomiao).await, open_before, "counted only while open");
     post_pairs(&gaomiao, &format!("/inspections/{id}/answer"), &[("answer".into(), "已按检查意见整改。".into())]).await;

@@ -226,6 +226,8 @@ pub fn notices(conn: &mut DbConn, s: &Scope) -> AppResult<Vec<Piece>> {
 pub fn inspections(conn: &mut DbConn, s: &Scope) -> AppResult<Vec<Piece>> {
     let done =
         crate::inspections::store::inspections::recorded_between(conn, &s.actor, s.office, s.first_day(), s.dec31())?;
+    let ids: Vec<_> = done.iter().map(|(i, _)| i.id).collect();
+    let mut files = crate::inspections::store::rectifications::files_of_inspections(conn, &ids)?;
     Ok(done
         .into_iter()
         .map(|(i, tally)| {
@@ -246,7 +248,7 @@ pub fn inspections(conn: &mut DbConn, s: &Scope) -> AppResult<Vec<Piece>> {
                 by: s.t("archive.district"),
                 note,
                 href: format!("/inspections/{}", i.id),
-                files: vec![],
+                files: files.remove(&i.id).unwrap_or_default(),
                 number: 0,
             }
         })

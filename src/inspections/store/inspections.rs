@@ -1,5 +1,7 @@
 //! An inspection from its plan to its record and the office's answer.
 
+use std::collections::HashMap;
+
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
@@ -11,7 +13,8 @@ use crate::kernel::auth::{Actor, Role};
 use crate::kernel::db::DbConn;
 use crate::kernel::db::schema::{inspection_findings as findings, inspections, offices};
 use crate::kernel::error::{AppError, AppResult};
-use crate::kernel::ids::{CommitteeId, InspectionId, OfficeId, UserId};
+use crate::kernel::files::FileRow;
+use crate::kernel::ids::{CommitteeId, InspectionId, OfficeId, RectificationId, UserId};
 use crate::kernel::time::now;
 use crate::kernel::web::form;
 
@@ -61,6 +64,8 @@ pub struct Shown {
     pub office: String,
     pub findings: Vec<FindingRow>,
     pub items: Vec<Rectification>,
+    /// Each item's photos and documents.
+    pub item_files: HashMap<RectificationId, Vec<FileRow>>,
     /// The district: records and sets rectifications.
     pub manage: bool,
     /// The inspected office: answers and follows up.
@@ -258,6 +263,13 @@ pub(super) fn row(conn: &mut DbConn, actor: &Actor, id: InspectionId) -> AppResu
     Ok(i)
 }
 
+impl Shown {
+    /// An item's photos and documents.
+    pub fn files_of(&self, r: &Rectification) -> &[FileRow] {
+        self.item_files.get(&r.id).map(Vec::as_slice).unwrap_or_default()
+    }
+}
+
 pub fn get(conn: &mut DbConn, actor: &Actor, id: InspectionId) -> AppResult<Shown> {
     let i = row(conn, actor, id)?;
     let office: String = offices::table.find(i.office_id).select(offices::name).first(conn)?;
@@ -267,8 +279,9 @@ pub fn get(conn: &mut DbConn, actor: &Actor, id: InspectionId) -> AppResult<Show
         .select(FindingRow::as_select())
         .load(conn)?;
     let items = rectifications::of_inspection(conn, id)?;
+    let item_files = rectifications::files_of(conn, &items.iter().map(|r| r.id).collect::<Vec<_>>())?;
     let (manage, answers) = (model::may_manage(actor), model::is_inspected_office(actor, i.office_id));
-    Ok(Shown { i, office, findings, items, manage, answers })
+    Ok(Shown { i, office, findings, items, item_files, manage, answers })
 }
 
 /// Inspections the actor may read, latest planned first, with their

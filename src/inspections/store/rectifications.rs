@@ -14,10 +14,11 @@ use crate::inspections::model::{self, InspectionStatus, MAX_TEXT, RectStatus};
 use crate::kernel::audit::{self, Change, store::Who};
 use crate::kernel::auth::Actor;
 use crate::kernel::db::DbConn;
-use crate::kernel::db::schema::{offices, rectifications as rect};
+use crate::kernel::db::schema::{files, offices, rectification_files as rect_files, rectifications as rect};
 use crate::kernel::docx::chinese_date;
 use crate::kernel::error::{AppError, AppResult};
-use crate::kernel::ids::{CommitteeId, InspectionId, OfficeId, RectificationId};
+use crate::kernel::files::FileRow;
+use crate::kernel::ids::{CommitteeId, FileId, InspectionId, OfficeId, RectificationId};
 use crate::kernel::time::now;
 use crate::kernel::web::form;
 use crate::kernel::web::i18n::Lang;
@@ -110,9 +111,13 @@ pub fn add(
     Ok(rid)
 }
 
-/// The inspected office reports an item done, with what shows it.
+/// The most photos and documents one report of "done" takes.
+pub const MAX_FILES: usize = 3;
+
+/// The inspected office reports an item done, with what shows it: the text
+/// and the photos or documents already stored (`files`, at most [`MAX_FILES`]).
 #[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, id = %id))]
-pub fn done(conn: &mut DbConn, actor: &Actor, id: RectificationId, evidence: &str) -> AppResult<()> {
+pub fn done(conn: &mut DbConn, actor: &Actor, id: RectificationId, evidence: &str, files: &[FileId]) -> AppResult<()> {
     let r: Rectification = rect::table
         .find(id)
         .filter(rect::committee_id.eq(actor.committee_id))
@@ -143,11 +148,76 @@ pub fn done(conn: &mut DbConn, actor: &Actor, id: RectificationId, evidence: &st
     if moved != 1 {
         return Err(AppError::Conflict("rectification.already_done"));
     }
+    for f in files.iter().take(MAX_FILES) {
+        diesel::insert_into(rect_files::table)
+            .values((
+                rect_files::committee_id.eq(actor.committee_id),
+                rect_files::rectification_id.eq(id),
+                rect_files::file_id.eq(*f),
+                rect_files::created_at.eq(at),
+            ))
+            .execute(conn)?;
+    }
     audit::record(
         conn,
         Who::User(actor),
-        Change::new("rectification.done", "rectification", id).after(serde_json::json!({ "evidence": evidence })),
+        Change::new("rectification.done", "rectification", id)
+            .after(serde_json::json!({ "evidence": evidence, "files": files })),
     )
+}
+
+/// The photos and documents of the items, by item, oldest first.
+pub fn files_of(conn: &mut DbConn, ids: &[RectificationId]) -> AppResult<HashMap<RectificationId, Vec<FileRow>>> {
+    let mut out: HashMap<RectificationId, Vec<FileRow>> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let found: Vec<(RectificationId, FileRow)> = rect_files::table
+            .inner_join(files::table)
+            .filter(rect_files::rectification_id.eq_any(chunk))
+            .order(rect_files::id.asc())
+            .select((rect_files::rectification_id, FileRow::as_select()))
+            .load(conn)?;
+        for (id, f) in found {
+            out.entry(id).or_default().push(f);
+        }
+    }
+    Ok(out)
+}
+
+/// The photos and documents of the inspections' items, by inspection, for
+/// the archive (which has checked the reader's scope).
+pub fn files_of_inspections(conn: &mut DbConn, ids: &[InspectionId]) -> AppResult<HashMap<InspectionId, Vec<FileRow>>> {
+    let mut out: HashMap<InspectionId, Vec<FileRow>> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let found: Vec<(InspectionId, FileRow)> = rect_files::table
+            .inner_join(rect::table)
+            .inner_join(files::table)
+            .filter(rect::inspection_id.eq_any(chunk))
+            .order((rect::id.asc(), rect_files::id.asc()))
+            .select((rect::inspection_id, FileRow::as_select()))
+            .load(conn)?;
+        for (id, f) in found {
+            out.entry(id).or_default().push(f);
+        }
+    }
+    Ok(out)
+}
+
+/// Whether `file` is one of the item's and the actor may read its inspection.
+pub fn holds_file(conn: &mut DbConn, actor: &Actor, id: RectificationId, file: FileId) -> AppResult<bool> {
+    let office: Option<OfficeId> = rect::table
+        .find(id)
+        .filter(rect::committee_id.eq(actor.committee_id))
+        .select(rect::office_id)
+        .first(conn)
+        .optional()?;
+    if !office.is_some_and(|o| model::may_read(actor, o)) {
+        return Ok(false);
+    }
+    let n: i64 = rect_files::table
+        .filter(rect_files::rectification_id.eq(id).and(rect_files::file_id.eq(file)))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
 }
 
 pub(super) fn of_inspection(conn: &mut DbConn, id: InspectionId) -> AppResult<Vec<Rectification>> {

@@ -1070,6 +1070,22 @@ diesel::allow_tables_to_appear_in_same_query!(rectifications, inspections);
 diesel::allow_tables_to_appear_in_same_query!(rectifications, offices);
 
 diesel::table! {
+    rectification_files (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        rectification_id -> BigInt,
+        file_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(rectification_files -> rectifications (rectification_id));
+diesel::joinable!(rectification_files -> files (file_id));
+diesel::allow_tables_to_appear_in_same_query!(rectification_files, rectifications);
+diesel::allow_tables_to_appear_in_same_query!(rectification_files, files);
+diesel::allow_tables_to_appear_in_same_query!(rectifications, files);
+
+diesel::table! {
     archive_bundles (id) {
         id -> BigInt,
         committee_id -> BigInt,
