@@ -86,8 +86,9 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The office reports an item done: the evidence in words and up to three
-/// photos or documents, each checked and stored before the report commits
-/// with them (a refused file leaves nothing behind).
+/// photos or documents. Only the inspected office's open item gets as far as
+/// storing files; each is checked and stored before the report commits with
+/// them (a refused file leaves nothing behind). Back to the inspection.
 async fn done(
     State(st): State<AppState>,
     session: Session,
@@ -95,24 +96,26 @@ async fn done(
     Path(id): Path<i64>,
     mp: axum::extract::Multipart,
 ) -> AppResult<axum::response::Redirect> {
-    let mut back = "/inspections".to_string();
+    let id = RectificationId(id);
+    let who = me.clone();
+    let (inspection, open) = st.db.read(move |c| rectifications::for_report(c, &who, id)).await?;
+    let back = format!("/inspections/{inspection}");
     let result = async {
-        let (fields, uploads) = st.files.read_multipart(mp, rectifications::MAX_FILES).await?;
-        if let Some(i) = fields.get("inspection").and_then(|v| v.trim().parse::<i64>().ok()) {
-            back = format!("/inspections/{i}");
+        if !open {
+            return Err(AppError::Conflict("rectification.already_done"));
         }
+        let (fields, stored) = st
+            .files
+            .read_and_store(mp, rectifications::MAX_FILES, crate::kernel::files::Accept::ImagesAndDocuments)
+            .await?;
         let evidence = fields.get("evidence").cloned().unwrap_or_default();
-        let mut stored = vec![];
-        for u in uploads {
-            stored.push(st.files.put(u, crate::kernel::files::Accept::ImagesAndDocuments).await?);
-        }
         st.db
             .write(move |c| {
                 let mut ids = vec![];
                 for s in &stored {
                     ids.push(crate::kernel::files::insert_row(c, &me, s)?);
                 }
-                rectifications::done(c, &me, RectificationId(id), &evidence, &ids)
+                rectifications::done(c, &me, id, &evidence, &ids)
             })
             .await
     }

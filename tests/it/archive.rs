@@ -204,25 +204,7 @@ async fn an_office_s_year_and_its_bundle(app: TestApp) {
 
     // A zip whose bytes an uploaded file also holds stays when its bundle is replaced.
     let again_zip = zip_of(&app, &again);
-    let held = again_zip.clone();
-    app.db
-        .write_blocking(move |c| {
-            use xieshang::kernel::db::schema::files;
-            let (committee, at): (i64, chrono::NaiveDateTime) =
-                files::table.select((files::committee_id, files::created_at)).first(c)?;
-            diesel::insert_into(files::table)
-                .values((
-                    files::committee_id.eq(committee),
-                    files::sha256.eq(held),
-                    files::content_type.eq("application/zip"),
-                    files::size.eq(1i64),
-                    files::original_name.eq("same.zip"),
-                    files::created_at.eq(at),
-                ))
-                .execute(c)?;
-            Ok(files::table.count().get_result::<i64>(c)?)
-        })
-        .expect("a file row holding the same bytes");
+    app.file_row_of(&again_zip, "same.zip");
     let fourth = location(&leader.post_form(&path, &[]).await);
     run_jobs(&app).await;
     assert!(leader.get_text(&fourth).await.1.contains("已完成"));

@@ -8,7 +8,7 @@
 
 use chrono::Duration;
 use diesel::prelude::*;
-use xieshang::kernel::db::schema::{inspections, outbox, rectifications};
+use xieshang::kernel::db::schema::{files, inspections, outbox, rectifications};
 use xieshang::kernel::time::{now, today};
 
 use crate::on_both_databases;
@@ -167,9 +167,14 @@ async fn an_inspection_from_plan_to_rectification(app: TestApp) {
     // The office reports it done with its evidence and a photo, once, and answers.
     let other = app.login_as("jianhe").await;
     let done = format!("/rectifications/{rid}/done");
-    let inspection = id.to_string();
+    let back = format!("/inspections/{id}");
     let photo = distinct_png(18);
-    assert_eq!(other.upload_png(&done, &[("evidence", "x")], "files", "墙.png", &photo).await.status(), 404);
+    let files_before = app.db.read_blocking(|c| Ok(files::table.count().get_result::<i64>(c)?)).expect("files");
+    for who in [&other, &app.login_as("member").await, &admin] {
+        assert_eq!(who.upload_png(&done, &[("evidence", "x")], "files", "墙.png", &photo).await.status(), 404);
+    }
+    let files_now = app.db.read_blocking(|c| Ok(files::table.count().get_result::<i64>(c)?)).expect("files");
+    assert_eq!(files_now, files_before, "nothing stored for those who may not report");
     let linked = || {
         app.db
             .read_blocking(move |c| {
@@ -178,51 +183,48 @@ async fn an_inspection_from_plan_to_rectification(app: TestApp) {
             })
             .expect("count")
     };
-    let r = gaomiao
-        .upload_png(&done, &[("evidence", ""), ("inspection", inspection.as_str())], "files", "墙.png", &photo)
-        .await;
+    let refused = |r: &reqwest::Response| {
+        assert_eq!(location(r), back, "back to the inspection");
+        assert_eq!(linked(), 0, "nothing linked");
+    };
+    let r = gaomiao.upload_png(&done, &[("evidence", "")], "files", "墙.png", &photo).await;
+    refused(&r);
     assert!(gaomiao.get_text(&location(&r)).await.1.contains("请写明整改情况和佐证"));
-    // Not a photo or a document: refused, nothing recorded.
+    // Not a photo or a document, or four files: refused, nothing recorded.
+    let r = gaomiao.upload_png(&done, &[("evidence", "见附件")], "files", "墙.png", b"not a png").await;
+    refused(&r);
+    assert!(!gaomiao.get_text(&back).await.1.contains("见附件"));
+    let mut four = reqwest::multipart::Form::new().text("_csrf", gaomiao.csrf().await).text("evidence", "四张");
+    for n in 0..4 {
+        let part = reqwest::multipart::Part::bytes(distinct_png(30 + n)).file_name(format!("{n}.png"));
+        four = four.part("files", part.mime_str("image/png").expect("mime"));
+    }
+    let r = gaomiao.http.post(format!("{}{done}", gaomiao.base)).multipart(four).send().await.expect("post");
+    refused(&r);
+    assert!(gaomiao.get_text(&back).await.1.contains("文件太多"));
     let r = gaomiao
-        .upload_png(
-            &done,
-            &[("evidence", "见附件"), ("inspection", inspection.as_str())],
-            "files",
-            "墙.png",
-            b"not a png",
-        )
-        .await;
-    assert_eq!(r.status(), 303);
-    assert_eq!(linked(), 0);
-    assert!(!gaomiao.get_text(&format!("/inspections/{id}")).await.1.contains("见附件"));
-    let r = gaomiao
-        .upload_png(
-            &done,
-            &[("evidence", "流程图已制作上墙，见照片。"), ("inspection", inspection.as_str())],
-            "files",
-            "流程图上墙.png",
-            &photo,
-        )
+        .upload_png(&done, &[("evidence", "流程图已制作上墙，见照片。")], "files", "流程图上墙.png", &photo)
         .await;
     let page = gaomiao.get_text(&location(&r)).await.1;
     assert!(page.contains("流程图已制作上墙") && page.contains("已完成") && page.contains("流程图上墙.png"));
     assert_eq!(linked(), 1);
-    let file = page
+    let file: i64 = page
         .split(&format!("/rectifications/{rid}/files/"))
         .nth(1)
         .and_then(|s| s.split('"').next())
-        .expect("the photo's link")
-        .to_string();
+        .and_then(|n| n.parse().ok())
+        .expect("the photo's link");
     let photo_path = format!("/rectifications/{rid}/files/{file}");
-    assert_eq!(admin.get(&photo_path).await.status(), 200);
-    assert_eq!(other.get(&photo_path).await.status(), 404, "another office does not see it");
-    assert_eq!(
-        admin.get(&format!("/rectifications/{rid}/files/{}", file.parse::<i64>().expect("id") + 1000)).await.status(),
-        404
-    );
-    let r = gaomiao
-        .upload_png(&done, &[("evidence", "再次"), ("inspection", inspection.as_str())], "files", "再.png", &photo)
-        .await;
+    for who in [&admin, &gaomiao, &app.login_as("leader").await] {
+        assert_eq!(who.get(&photo_path).await.status(), 200);
+    }
+    for who in [&other, &app.login_as("member").await, &app.login_as("dept").await] {
+        assert_eq!(who.get(&photo_path).await.status(), 404, "not theirs to see");
+    }
+    // Another record's file is not reached through the item.
+    let elsewhere = app.file_row_of(&"0".repeat(64), "另一份.png");
+    assert_eq!(admin.get(&format!("/rectifications/{rid}/files/{elsewhere}")).await.status(), 404);
+    let r = gaomiao.upload_png(&done, &[("evidence", "再次")], "files", "再.png", &photo).await;
     let page = gaomiao.get_text(&location(&r)).await.1;
     assert_eq!(linked(), 1, "a second report adds nothing");
     assert!(page.contains("这项整改已报告完成"));

@@ -224,6 +224,29 @@ impl TestApp {
             .expect("audit count")
     }
 
+    /// A file row of the first committee holding the bytes stored under
+    /// `sha256` (as a second upload of the same bytes would); its id.
+    pub fn file_row_of(&self, sha256: &str, name: &str) -> i64 {
+        use xieshang::kernel::db::schema::{committees, files};
+        let (sha, name) = (sha256.to_string(), name.to_string());
+        self.db
+            .write_blocking(move |c| {
+                let committee: i64 = committees::table.select(committees::id).order(committees::id).first(c)?;
+                Ok(diesel::insert_into(files::table)
+                    .values((
+                        files::committee_id.eq(committee),
+                        files::sha256.eq(sha),
+                        files::content_type.eq("application/octet-stream"),
+                        files::size.eq(1i64),
+                        files::original_name.eq(name),
+                        files::created_at.eq(xieshang::kernel::time::now()),
+                    ))
+                    .returning(files::id)
+                    .get_result(c)?)
+            })
+            .expect("a file row")
+    }
+
     /// A client logged in as one of the demo users.
     pub async fn login_as(&self, username: &str) -> Client {
         let c = self.client();

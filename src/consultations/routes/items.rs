@@ -133,12 +133,9 @@ async fn progress(
     mp: axum::extract::Multipart,
 ) -> AppResult<Redirect> {
     let result = async {
-        let (fields, uploads) = st.files.read_multipart(mp, 1).await?;
+        let (fields, stored) = st.files.read_and_store(mp, 1, crate::kernel::files::Accept::ImagesAndDocuments).await?;
         let note = fields.get("note").cloned().unwrap_or_default();
-        let mut stored = None;
-        if let Some(u) = uploads.into_iter().next() {
-            stored = Some(st.files.put(u, crate::kernel::files::Accept::ImagesAndDocuments).await?);
-        }
+        let stored = stored.into_iter().next();
         st.db
             .write(move |c| {
                 let file = match &stored {

@@ -114,6 +114,23 @@ pub fn add(
 /// The most photos and documents one report of "done" takes.
 pub const MAX_FILES: usize = 3;
 
+/// Before the office's report is read and its files stored: the item's
+/// inspection (the page to go back to) and whether it is still open. Not
+/// the inspected office's: "not found", and nothing is stored.
+pub fn for_report(conn: &mut DbConn, actor: &Actor, id: RectificationId) -> AppResult<(InspectionId, bool)> {
+    let (inspection, office, status): (InspectionId, OfficeId, RectStatus) = rect::table
+        .find(id)
+        .filter(rect::committee_id.eq(actor.committee_id))
+        .select((rect::inspection_id, rect::office_id, rect::status))
+        .first(conn)
+        .optional()?
+        .ok_or(AppError::NotFound)?;
+    if !model::is_inspected_office(actor, office) {
+        return Err(AppError::NotFound);
+    }
+    Ok((inspection, status == RectStatus::Open))
+}
+
 /// The inspected office reports an item done, with what shows it: the text
 /// and the photos or documents already stored (`files`, at most [`MAX_FILES`]).
 #[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, id = %id))]
@@ -135,6 +152,9 @@ pub fn done(conn: &mut DbConn, actor: &Actor, id: RectificationId, evidence: &st
     if evidence.is_empty() {
         return Err(AppError::BadRequest("rectification.evidence_required"));
     }
+    if files.len() > MAX_FILES {
+        return Err(AppError::BadRequest("file.too_many"));
+    }
     let at = now();
     // Only from open: of two reports at once, the second changes nothing.
     let moved = diesel::update(rect::table.find(id).filter(rect::status.eq(RectStatus::Open)))
@@ -148,7 +168,7 @@ pub fn done(conn: &mut DbConn, actor: &Actor, id: RectificationId, evidence: &st
     if moved != 1 {
         return Err(AppError::Conflict("rectification.already_done"));
     }
-    for f in files.iter().take(MAX_FILES) {
+    for f in files {
         diesel::insert_into(rect_files::table)
             .values((
                 rect_files::committee_id.eq(actor.committee_id),

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 
 use tokio::io::AsyncWriteExt;
 
-use super::{FileStore, MAX_FILE_BYTES, Upload};
+use super::{Accept, FileStore, MAX_FILE_BYTES, Stored, Upload};
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::files::FileRow;
 
@@ -41,6 +41,23 @@ impl FileStore {
             Some(key) => Err(AppError::BadRequest(key)),
             None => Ok((form.fields, form.uploads)),
         }
+    }
+
+    /// A form with files beside its record (an answer, a report with its
+    /// evidence): its fields and its files, each checked and stored, for the
+    /// caller to commit the file rows with its record.
+    pub async fn read_and_store(
+        &self,
+        mp: Multipart,
+        max_files: usize,
+        accept: Accept,
+    ) -> AppResult<(HashMap<String, String>, Vec<Stored>)> {
+        let (fields, uploads) = self.read_multipart(mp, max_files).await?;
+        let mut stored = Vec::with_capacity(uploads.len());
+        for u in uploads {
+            stored.push(self.put(u, accept).await?);
+        }
+        Ok((fields, stored))
     }
 
     /// Reads a multipart form as `read_multipart`, except that a file it

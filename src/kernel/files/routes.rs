@@ -50,13 +50,9 @@ async fn store_and_attach(
     max_files: usize,
     attach: Attach,
 ) -> AppResult<()> {
-    let (_, uploads) = st.files.read_multipart(mp, max_files).await?;
-    if uploads.is_empty() {
+    let (_, stored) = st.files.read_and_store(mp, max_files, Accept::ImagesAndDocuments).await?;
+    if stored.is_empty() {
         return Err(AppError::BadRequest("activity.no_file"));
-    }
-    let mut stored = vec![];
-    for u in uploads {
-        stored.push(st.files.put(u, Accept::ImagesAndDocuments).await?);
     }
     st.db
         .write(move |c| {

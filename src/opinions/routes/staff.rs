@@ -453,11 +453,8 @@ async fn answer(
     mp: axum::extract::Multipart,
 ) -> AppResult<Redirect> {
     let result = async {
-        let (fields, uploads) = st.files.read_multipart(mp, model::MAX_PHOTOS).await?;
-        let mut stored = vec![];
-        for u in uploads {
-            stored.push(st.files.put(u, crate::kernel::files::Accept::ImagesAndDocuments).await?);
-        }
+        let (fields, stored) =
+            st.files.read_and_store(mp, model::MAX_PHOTOS, crate::kernel::files::Accept::ImagesAndDocuments).await?;
         let note = fields.get("note").cloned().unwrap_or_default();
         let public = fields.get("public_files").is_some_and(|v| v == "1");
         st.db.write(move |c| cases::answer(c, &me, OpinionId(id), &note, &stored, public)).await

@@ -98,12 +98,9 @@ async fn add_evidence(
         if !model::can_manage_office(&me, office_id) {
             return Err(AppError::Forbidden);
         }
-        let (fields, uploads) = st.files.read_multipart(mp, 1).await?;
+        let (fields, stored) = st.files.read_and_store(mp, 1, Accept::ImagesAndDocuments).await?;
         let note = fields.get("note").cloned().unwrap_or_default();
-        let stored = match uploads.into_iter().next() {
-            Some(u) => Some(st.files.put(u, Accept::ImagesAndDocuments).await?),
-            None => None,
-        };
+        let stored = stored.into_iter().next();
         st.db
             .write(move |c| {
                 let file = match &stored {
