@@ -60,6 +60,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::inspections::routes::router())
         .merge(crate::archive::routes::router())
         .merge(crate::dashboard::leaders::router())
+        .merge(crate::api::tokens::routes::router())
         .merge(prefs::router())
         .fallback(errors::not_found)
         .route_layer(from_fn(probes::track))
@@ -80,10 +81,17 @@ pub fn router(state: AppState) -> Router {
         .route("/static/{*path}", get(assets::serve))
         .route_layer(from_fn(probes::track));
 
+    // Other systems: a bearer token on every call, no session, no cookie,
+    // so no CSRF token either; errors come as JSON.
+    let api = crate::api::v1::router()
+        .merge(crate::api::open311::routes::router())
+        .route_layer(from_fn(probes::track))
+        .layer(CatchPanicLayer::new());
+
     let request_id = HeaderName::from_static("x-request-id");
     let limits = BodyLimits { body: cfg.body_limit_bytes, upload: cfg.upload_limit_bytes };
     let own_origin = origin::configured_origin(cfg.public_base_url.as_deref());
-    Router::new().merge(plain).merge(pages).with_state(state).layer(
+    Router::new().merge(plain).merge(api).merge(pages).with_state(state).layer(
         ServiceBuilder::new()
             .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
             .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {

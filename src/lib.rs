@@ -5,6 +5,7 @@
 rust_i18n::i18n!("locales", fallback = "zh-CN");
 
 pub mod activities;
+pub mod api;
 pub mod app;
 pub mod archive;
 pub mod config;

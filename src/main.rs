@@ -47,6 +47,9 @@ enum Command {
     /// Manage accounts (the first administrator, recovery).
     #[command(subcommand)]
     User(UserCommand),
+    /// API tokens for other systems (the sysadmin's page does the same).
+    #[command(subcommand)]
+    ApiToken(ApiTokenCommand),
     /// The audit log's hash chain.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -82,6 +85,27 @@ enum Command {
         /// History ends at the start of this day, YYYY-MM-DD (default: today).
         #[arg(long)]
         until: Option<chrono::NaiveDate>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ApiTokenCommand {
+    /// Make a token for a system and print it (once: only its hash is kept).
+    Add {
+        /// The system's name as staff will read it, e.g. 12345热线.
+        name: String,
+        /// The committee's code (e.g. hubin).
+        #[arg(long)]
+        committee: String,
+        /// What it may do: read, submit, act, joined by commas.
+        #[arg(long, default_value = "read")]
+        scopes: String,
+        /// Days until it expires (1 to 366).
+        #[arg(long, default_value_t = 365)]
+        days: i64,
+        /// Calls allowed per minute.
+        #[arg(long, default_value_t = xieshang::api::tokens::model::DEFAULT_PER_MINUTE)]
+        per_minute: i32,
     },
 }
 
@@ -193,6 +217,21 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(cmd) => user_command(&Db::open(&config.database_url, 1)?, cmd),
+        Command::ApiToken(ApiTokenCommand::Add { name, committee, scopes, days, per_minute }) => {
+            use xieshang::api::tokens::{model, store};
+            let db = Db::open(&config.database_url, 1)?;
+            let token = model::generate();
+            let t = store::NewToken { name, scopes: model::Scopes::parse(&scopes), days, per_minute };
+            db.write_blocking(|c| {
+                let cm = org::committee_by_code_unscoped(c, &committee)?
+                    .ok_or(xieshang::kernel::error::AppError::BadRequest("cli.no_committee"))?;
+                let who = Who::System { committee_id: Some(cm.id), name: "cli" };
+                store::create_unscoped(c, who, cm.id, None, &t, &model::hash(&token), &model::prefix(&token))
+            })
+            .map_err(cli_error)?;
+            println!("{token}");
+            Ok(())
+        }
         Command::Audit(AuditCommand::Verify) => {
             let db = Db::open(&config.database_url, 1)?;
             let verdict = db.read_blocking(xieshang::kernel::audit::chain::verify).map_err(cli_error)?;

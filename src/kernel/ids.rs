@@ -42,4 +42,5 @@ id_type!(
     InspectionId,
     RectificationId,
     BundleId,
+    ApiTokenId,
 );

@@ -48,6 +48,8 @@ code_enum!(
         Paper = "paper",
         /// Heard at a liaison activity, entered with the member who heard it.
         Activity = "activity",
+        /// Sent by another system through the API or Open311 (`crate::api`).
+        Api = "api",
     }
 );
 
@@ -272,6 +274,37 @@ pub enum Action {
     /// No rating within 15 days.
     AutoClose,
     MergeInto,
+}
+
+impl Action {
+    /// A move by the code a form or an API call names it with; `callback`
+    /// is a phone callback (回访) recorded by staff, with the rating given.
+    pub fn from_code(code: &str, rating: Option<&str>) -> Result<Action, AppError> {
+        Ok(match code {
+            "accept" => Action::Accept,
+            "reject" => Action::Reject,
+            "assign" => Action::Assign,
+            "reassign" => Action::Reassign,
+            "sign" => Action::Sign,
+            "return" => Action::Return,
+            "answer" => Action::Answer,
+            "approve" => Action::ApproveAnswer,
+            "send_back" => Action::SendBack,
+            "merge" => Action::MergeInto,
+            "callback" => Action::Rate(
+                rating
+                    .and_then(Rating::parse)
+                    .filter(|r| *r != Rating::Unrated)
+                    .ok_or(AppError::BadRequest("track.choose_rating"))?,
+            ),
+            _ => return Err(AppError::BadRequest("form.bad_choice")),
+        })
+    }
+}
+
+/// Working days a handler may be given to answer.
+pub fn valid_days(days: u32) -> bool {
+    (1..=60).contains(&days)
 }
 
 /// Why a move is refused; each is a message key.
@@ -531,6 +564,34 @@ mod tests {
             vec![Accept, Reject, Assign, Reassign, Sign, Return, Answer, ApproveAnswer, SendBack, AutoClose, MergeInto];
         v.extend(Rating::ALL.iter().map(|r| Rate(*r)));
         v
+    }
+
+    #[test]
+    fn every_action_code_reads_and_nothing_else() {
+        for code in [
+            "accept",
+            "reject",
+            "assign",
+            "reassign",
+            "sign",
+            "return",
+            "answer",
+            "approve",
+            "send_back",
+            "merge",
+            "callback",
+        ] {
+            let rating = (code == "callback").then_some("basic");
+            assert!(Action::from_code(code, rating).is_ok(), "{code}");
+        }
+        assert_eq!(Action::from_code("callback", Some("satisfied")).ok(), Some(Rate(Rating::Satisfied)));
+        // A callback needs a rating a person gives; 未评价 is the sweep's.
+        assert!(Action::from_code("callback", None).is_err());
+        assert!(Action::from_code("callback", Some("unrated")).is_err());
+        // The sweep's own move is not a code anyone may send.
+        assert!(Action::from_code("auto_close", None).is_err());
+        assert!(Action::from_code("", None).is_err());
+        assert!(valid_days(1) && valid_days(60) && !valid_days(0) && !valid_days(61));
     }
 
     fn party_for(a: Action) -> Party {

@@ -404,7 +404,7 @@ crate::on_both_databases!(matrix);
 #[test]
 fn table_lines_are_well_formed() {
     let t = read_table();
-    let known = ["ok", "login", "400", "403", "404", "405", "409", "413", "415", "422", "429"];
+    let known = ["ok", "login", "400", "401", "403", "404", "405", "409", "413", "415", "422", "429"];
     for (r, answers) in &t {
         assert!(["GET", "POST", "PUT", "DELETE", "PATCH"].contains(&r.0.as_str()), "{r:?}");
         for a in answers {

@@ -33,6 +33,7 @@ impl<'a> Change<'a> {
 }
 
 /// Who did it: a logged-in user, or the system (CLI, background job, a resident).
+#[derive(Clone, Copy)]
 pub enum Who<'a> {
     User(&'a Actor),
     System { committee_id: Option<CommitteeId>, name: &'a str },

@@ -18,6 +18,12 @@ impl Hashed {
     }
 }
 
+/// The stored "hash" of an account no one signs in to (an outside system's
+/// account behind its API token): not a PHC string, so no password matches it.
+pub fn no_sign_in() -> Hashed {
+    Hashed("!no-sign-in".to_string())
+}
+
 /// Hashes a password (on the argon2 threads; blocks the calling thread).
 pub fn hash(password: &str) -> Result<Hashed, AppError> {
     let password = password.to_owned();
@@ -163,6 +169,7 @@ mod tests {
         assert!(verify("Correct-horse9", h.as_str()));
         assert!(!verify("correct-horse9", h.as_str()));
         assert!(!verify("x", "not a hash"));
+        assert!(!verify("", no_sign_in().as_str()) && !verify("!no-sign-in", no_sign_in().as_str()));
     }
 
     #[tokio::test]

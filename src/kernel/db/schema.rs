@@ -1106,3 +1106,37 @@ diesel::table! {
 
 diesel::joinable!(archive_bundles -> offices (office_id));
 diesel::allow_tables_to_appear_in_same_query!(archive_bundles, offices);
+
+diesel::table! {
+    api_tokens (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        user_id -> BigInt,
+        name -> Text,
+        prefix -> Text,
+        token_hash -> Text,
+        scopes -> Text,
+        per_minute -> Integer,
+        expires_at -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(api_tokens, users);
+
+diesel::table! {
+    opinion_links (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        opinion_id -> BigInt,
+        system -> Text,
+        external_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(opinion_links -> opinions (opinion_id));
+diesel::allow_tables_to_appear_in_same_query!(opinion_links, opinions);

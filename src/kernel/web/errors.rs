@@ -31,6 +31,9 @@ pub async fn render_errors(session: Session, req: Request, next: Next) -> Respon
         }
         None => return res,
     };
+    if is_api_path(parts.uri.path()) {
+        return json_error(info.status, info.message_key);
+    }
     let page = Page::from_parts_and_session(&parts, Some(&session)).await;
     let message = page.t(info.message_key);
     let tpl = ErrorTemplate { page, status: info.status.as_u16(), message };
@@ -42,7 +45,12 @@ pub async fn render_errors(session: Session, req: Request, next: Next) -> Respon
 
 /// An error page from a layer outside the pages router (no session there):
 /// the edge checks refuse a request with this before any handler runs.
+/// A call to the JSON API (`/api/…`) gets the API's JSON error instead: its
+/// callers are programs, which read `code` (`crate::api::error`).
 pub async fn edge_page(parts: &axum::http::request::Parts, status: StatusCode, message_key: &'static str) -> Response {
+    if is_api_path(parts.uri.path()) {
+        return json_error(status, message_key);
+    }
     let page = Page::from_parts_and_session(parts, None).await;
     let message = page.t(message_key);
     let tpl = ErrorTemplate { page, status: status.as_u16(), message };
@@ -50,6 +58,23 @@ pub async fn edge_page(parts: &axum::http::request::Parts, status: StatusCode, m
         Ok(html) => (status, Html(html)).into_response(),
         Err(_) => (status, message_key).into_response(),
     }
+}
+
+/// Where other systems call (the JSON API, Open311): errors there are
+/// JSON, never a page.
+pub fn is_api_path(path: &str) -> bool {
+    path.starts_with("/api/") || path.starts_with("/open311/")
+}
+
+/// The API's error body: a stable code and the message in both languages.
+pub fn json_error(status: StatusCode, message_key: &str) -> Response {
+    use super::i18n::Lang;
+    let body = serde_json::json!({
+        "code": message_key,
+        "message": Lang::Zh.t(message_key),
+        "message_en": Lang::En.t(message_key),
+    });
+    (status, axum::Json(body)).into_response()
 }
 
 /// A handler that answers with its own page (a form shown again with its

@@ -206,7 +206,9 @@ impl Page {
                 nav("/notices", "nav.notices"),
                 nav("/offices", "nav.offices"),
             ])],
-            Role::Sysadmin => vec![links(vec![home, nav("/admin/users", "nav.accounts")])],
+            Role::Sysadmin => {
+                vec![links(vec![home, nav("/admin/users", "nav.accounts"), nav("/admin/api-tokens", "nav.api_tokens")])]
+            }
             Role::Auditor => vec![links(vec![home, nav("/audit", "nav.audit")])],
             Role::SecurityAdmin => vec![links(vec![home, nav("/security", "nav.security")])],
             Role::Department => vec![links(vec![

@@ -262,38 +262,14 @@ fn parse_days(v: &Option<String>) -> AppResult<Option<u32>> {
     match form::text(v) {
         None => Ok(None),
         Some(s) => {
-            s.parse().ok().filter(|d| (1..=60).contains(d)).map(Some).ok_or(AppError::BadRequest("opinion.bad_days"))
+            s.parse().ok().filter(|d| model::valid_days(*d)).map(Some).ok_or(AppError::BadRequest("opinion.bad_days"))
         }
     }
 }
 
-fn parse_action(f: &ActForm) -> AppResult<Action> {
-    Ok(match f.action.as_str() {
-        "accept" => Action::Accept,
-        "reject" => Action::Reject,
-        "assign" => Action::Assign,
-        "reassign" => Action::Reassign,
-        "sign" => Action::Sign,
-        "return" => Action::Return,
-        "answer" => Action::Answer,
-        "approve" => Action::ApproveAnswer,
-        "send_back" => Action::SendBack,
-        "merge" => Action::MergeInto,
-        // A phone callback (回访) recorded by staff.
-        "callback" => Action::Rate(
-            f.rating
-                .as_deref()
-                .and_then(Rating::parse)
-                .filter(|r| *r != Rating::Unrated)
-                .ok_or(AppError::BadRequest("track.choose_rating"))?,
-        ),
-        _ => return Err(AppError::BadRequest("form.bad_choice")),
-    })
-}
-
 impl ActForm {
     fn step(self) -> AppResult<Step> {
-        let mut step = Step::new(parse_action(&self)?);
+        let mut step = Step::new(Action::from_code(&self.action, self.rating.as_deref())?);
         step.assignee = parse_assignee(&self.assignee)?;
         step.days = parse_days(&self.days)?;
         step.merge_code = match form::text(&self.merge_code) {

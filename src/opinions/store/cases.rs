@@ -286,7 +286,7 @@ pub struct CaseNames {
 }
 
 /// The office, locality and category names of a case the caller has checked.
-pub(super) fn names(conn: &mut DbConn, o: &Opinion) -> AppResult<CaseNames> {
+pub fn names(conn: &mut DbConn, o: &Opinion) -> AppResult<CaseNames> {
     let office = match o.office_id {
         Some(x) => offices::table.find(x).select(offices::name).get_result(conn).optional()?,
         None => None,

@@ -182,18 +182,8 @@ pub struct InboxPage {
 /// The inbox: the actor's cases, filtered, and with `query` those the
 /// full-text search finds (its newest 500 matches, then the scope and filters).
 #[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, search = query.is_some()))]
-pub fn inbox_page(
-    conn: &mut DbConn,
-    actor: &Actor,
-    mut filter: InboxFilter,
-    query: Option<&str>,
-) -> AppResult<InboxPage> {
-    if let Some(text) = query {
-        let before = filter.before.map(|b| b.0);
-        let ids = crate::kernel::search::search(conn, actor.committee_id, "opinion", text, 500, before)?;
-        filter.ids = Some(ids.into_iter().map(OpinionId).collect());
-    }
-    let rows = cases::inbox(conn, actor, &filter)?;
+pub fn inbox_page(conn: &mut DbConn, actor: &Actor, filter: InboxFilter, query: Option<&str>) -> AppResult<InboxPage> {
+    let rows = find(conn, actor, filter, query)?;
     let unit = crate::org::store::units::handling_unit(conn, actor)?;
     Ok(InboxPage {
         sign_late: sign_late_among(conn, rows.iter().map(|r| &r.opinion))?,
@@ -210,6 +200,23 @@ pub fn inbox_page(
         departments: org_departments::list(conn, actor)?.into_iter().filter(|d| d.active).collect(),
         rows,
     })
+}
+
+/// A page of the actor's cases, filtered, and with `query` those the
+/// full-text search finds (its newest 500 matches, then the scope and
+/// filters): the inbox's rows, and the API's list.
+pub fn find(
+    conn: &mut DbConn,
+    actor: &Actor,
+    mut filter: InboxFilter,
+    query: Option<&str>,
+) -> AppResult<Vec<InboxRow>> {
+    if let Some(text) = query {
+        let before = filter.before.map(|b| b.0);
+        let ids = crate::kernel::search::search(conn, actor.committee_id, "opinion", text, 500, before)?;
+        filter.ids = Some(ids.into_iter().map(OpinionId).collect());
+    }
+    cases::inbox(conn, actor, &filter)
 }
 
 /// The cases among `rows` (the actor's, read already) that wear the 签收超时

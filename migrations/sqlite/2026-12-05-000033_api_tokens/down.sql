@@ -1,0 +1,2 @@
+DROP TABLE opinion_links;
+DROP TABLE api_tokens;
