@@ -61,6 +61,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::archive::routes::router())
         .merge(crate::dashboard::leaders::router())
         .merge(crate::api::tokens::routes::router())
+        .merge(crate::kernel::notify::routes::router())
         .merge(prefs::router())
         .fallback(errors::not_found)
         .route_layer(from_fn(probes::track))
@@ -168,6 +169,7 @@ pub fn job_registry(state: &AppState) -> Registry {
     crate::notices::jobs::register(&mut r, state.personal.clone(), state.sms.clone());
     crate::inspections::jobs::register(&mut r);
     crate::archive::bundle::register(&mut r, state.files.clone());
+    crate::kernel::notify::robots::register(&mut r, state.personal.clone());
     r
 }
 

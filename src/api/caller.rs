@@ -10,7 +10,7 @@ use axum::http::request::Parts;
 
 use super::error::ApiError;
 use super::tokens::model::{self, Refusal, Scope};
-use super::tokens::store::{self, Call};
+use super::tokens::store::{self, Admitted, Call};
 use crate::kernel::auth::Actor;
 use crate::kernel::state::AppState;
 
@@ -36,16 +36,17 @@ impl Need for Act {
     const SCOPE: Scope = Scope::Act;
 }
 
-/// The token's account, admitted for a call that needs `N`.
-pub struct Caller<N>(pub Actor, pub PhantomData<N>);
+/// The token's account, admitted for a call that needs `N`, and the
+/// system's name on the token.
+pub struct Caller<N>(pub Actor, pub String, pub PhantomData<N>);
 
 impl<N: Need> FromRequestParts<AppState> for Caller<N> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, ApiError> {
         let token = bearer(parts).ok_or(ApiError::from(Refusal::Unknown))?;
-        let actor = admit(st, parts, &token, N::SCOPE).await?.map_err(ApiError::from)?;
-        Ok(Caller(actor, PhantomData))
+        let a = admit(st, parts, &token, N::SCOPE).await?.map_err(ApiError::from)?;
+        Ok(Caller(a.actor, a.system, PhantomData))
     }
 }
 
@@ -67,9 +68,13 @@ pub async fn admit(
     parts: &Parts,
     token: &str,
     scope: Scope,
-) -> Result<Result<Actor, Refusal>, ApiError> {
+) -> Result<Result<Admitted, Refusal>, ApiError> {
     let hash = model::hash(token);
+    let known = hash.clone();
+    if !st.db.read(move |c| store::exists(c, &known)).await? {
+        return Ok(Err(Refusal::Unknown));
+    }
     let call = Call { method: parts.method.to_string(), path: parts.uri.path().to_string(), scope };
     let request_id = parts.headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
-    Ok(st.db.write(move |c| store::admit(c, &hash, &call, request_id)).await?)
+    Ok(st.db.write(move |c| store::admit_unscoped(c, &hash, &call, request_id)).await?)
 }

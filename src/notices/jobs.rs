@@ -120,10 +120,11 @@ async fn text(ctx: JobCtx, payload: serde_json::Value, vault: Vault, channel: Ar
         let (enc, masked, subject, text) =
             (vault.encrypt(&phone), mask_phone(&phone), format!("notice:{}", id.0), body.clone());
         let channel_name = channel.channel();
+        let job = ctx.job_id;
         let (msg_id, done) = ctx
             .db
             .write(move |c| {
-                outbox::queue_once(
+                outbox::queue_once_by_job(
                     c,
                     &NewMessage {
                         committee_id: committee,
@@ -134,6 +135,7 @@ async fn text(ctx: JobCtx, payload: serde_json::Value, vault: Vault, channel: Ar
                         body: &text,
                     },
                     &key,
+                    job,
                 )
             })
             .await?;

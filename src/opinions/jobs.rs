@@ -111,10 +111,11 @@ async fn notify(
     let subject = format!("opinion:{}", id.0);
     let key = format!("notify:{}:{event_id}", id.0);
     let (channel_name, body) = (channel.channel(), text.clone());
+    let job = ctx.job_id;
     let (msg_id, done) = ctx
         .db
         .write(move |c| {
-            outbox::queue_once(
+            outbox::queue_once_by_job(
                 c,
                 &NewMessage {
                     committee_id: crate::kernel::ids::CommitteeId(committee),
@@ -125,6 +126,7 @@ async fn notify(
                     body: &body,
                 },
                 &key,
+                job,
             )
         })
         .await?;

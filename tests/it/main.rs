@@ -50,6 +50,7 @@ mod opinions;
 mod org;
 mod password_age;
 mod personal_key;
+mod robots;
 mod roster;
 mod roster_files;
 mod roster_print;

@@ -184,9 +184,15 @@ async fn a_request_posted_as_the_spec_posts_it_is_found_every_way(app: TestApp) 
     assert_eq!(ours["status"], "open");
     assert_eq!(ours["service_code"], code.as_str());
     assert!(ours["requested_datetime"].as_str().expect("time").ends_with("+08:00"));
-    // Closed ones only: not there.
+    // Closed ones only: not there, and every one listed is closed.
     let (_, _, closed) = get(&app, &format!("/open311/v2/requests.json?api_key={key}&status=closed")).await;
     assert!(!closed.contains(&id));
+    let closed: Value = serde_json::from_str(&closed).expect("JSON");
+    assert!(closed.as_array().expect("list").iter().all(|r| r["status"] == "closed"));
+    // Ids override every other argument.
+    let (_, _, by_id) =
+        get(&app, &format!("/open311/v2/requests.json?api_key={key}&status=closed&service_request_id={id}")).await;
+    assert!(by_id.contains(&id));
 
     // One request, by its id, in both formats; and by the token.
     let (s, _, one) = get(&app, &format!("/open311/v2/requests/{id}.json?api_key={key}")).await;
@@ -213,15 +219,24 @@ async fn a_request_posted_as_the_spec_posts_it_is_found_every_way(app: TestApp) 
 
 async fn errors_come_as_the_spec_writes_them(app: TestApp) {
     let reader = token(&app, "read");
-    // No key: the spec's error list, with the status in it.
+    // No key: the spec's error list, with the status in it (403, as the spec's example).
     let (s, _, body) = get(&app, "/open311/v2/services.json").await;
-    assert_eq!(s, 401);
+    assert_eq!(s, 403);
     let e: Value = serde_json::from_str(&body).expect("JSON");
-    assert_eq!(e[0]["code"], 401);
+    assert_eq!(e[0]["code"], 403);
     assert!(e[0]["description"].as_str().unwrap_or_default().contains("令牌"));
     let (s, _, body) = get(&app, "/open311/v2/services.xml?api_key=xs_wrong").await;
-    assert_eq!(s, 401);
-    assert!(body.contains("<errors><error><code>401</code><description>"), "{body}");
+    assert_eq!(s, 403);
+    assert!(body.contains("<errors><error><code>403</code><description>"), "{body}");
+    // Discovery needs no key: it says where the endpoint is.
+    let (s, _, d) = get(&app, "/open311/v2/discovery.json").await;
+    assert_eq!(s, 200);
+    let d: Value = serde_json::from_str(&d).expect("JSON");
+    assert_eq!(d["endpoints"][0]["specification"], "http://wiki.open311.org/GeoReport_v2");
+    assert!(d["endpoints"][0]["url"].as_str().unwrap_or_default().ends_with("/open311/v2"));
+    let (s, _, d) = get(&app, "/open311/v2/discovery.xml").await;
+    assert_eq!(s, 200);
+    assert!(d.contains("<discovery><changeset>") && d.contains("<format>application/json</format>"));
     // A read-only key cannot create.
     let (_, _, services) = get(&app, &format!("/open311/v2/services.json?api_key={reader}")).await;
     let services: Value = serde_json::from_str(&services).expect("JSON");

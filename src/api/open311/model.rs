@@ -55,12 +55,13 @@ pub fn status_of(s: Status) -> &'static str {
 }
 
 /// The statuses a `status=open|closed` filter keeps; `None` for another word.
-pub fn parse_status(s: &str) -> Option<bool> {
-    match s {
-        "open" => Some(false),
-        "closed" => Some(true),
-        _ => None,
-    }
+pub fn parse_status(s: &str) -> Option<Vec<Status>> {
+    let closed = match s {
+        "open" => false,
+        "closed" => true,
+        _ => return None,
+    };
+    Some(Status::ALL.iter().copied().filter(|st| (status_of(*st) == "closed") == closed).collect())
 }
 
 /// A time as the spec writes it (W3C, with the offset): Beijing time.
@@ -68,9 +69,17 @@ pub fn w3c(t: NaiveDateTime) -> String {
     t.and_utc().with_timezone(&Shanghai).format("%Y-%m-%dT%H:%M:%S%:z").to_string()
 }
 
-/// A `start_date`/`end_date` as the spec gives it (W3C with an offset), as UTC.
+/// A `start_date`/`end_date` as the spec gives it (W3C with an offset, the
+/// seconds optional), as UTC.
 pub fn parse_w3c(s: &str) -> Option<NaiveDateTime> {
-    chrono::DateTime::parse_from_rfc3339(s.trim()).ok().map(|d| d.naive_utc())
+    let s = s.trim();
+    let with_seconds = chrono::DateTime::parse_from_rfc3339(s).ok();
+    let t = with_seconds.or_else(|| {
+        let s = s.strip_suffix('Z').map(|x| format!("{x}+00:00")).unwrap_or_else(|| s.to_string());
+        chrono::DateTime::parse_from_str(&s, "%Y-%m-%dT%H:%M%:z").ok()
+    })?;
+    // The app's years: a date past them is a typo, and would overflow a day's arithmetic.
+    (1900..=2100).contains(&chrono::Datelike::year(&t.naive_utc())).then(|| t.naive_utc())
 }
 
 /// The records as the spec's JSON (an array of objects) or XML (a `root`
@@ -122,7 +131,7 @@ fn xml(root: &str, item: Option<&str>, records: &[Record]) -> String {
         }
         for (k, v) in r {
             let text = match v {
-                Value::Text(t) => t.clone().unwrap_or_default(),
+                Value::Text(t) => xml_chars(t.as_deref().unwrap_or_default()),
                 Value::Bool(b) => b.to_string(),
                 Value::Int(n) => n.to_string(),
                 Value::EmptyList => String::new(),
@@ -143,11 +152,60 @@ fn xml(root: &str, item: Option<&str>, records: &[Record]) -> String {
     String::from_utf8(w.into_inner()).unwrap_or_default()
 }
 
-/// The spec's error: `[{"code": 404, "description": "…"}]` with that status.
+/// `s` with every character XML 1.0 does not allow (control characters a
+/// resident's text may carry) as U+FFFD: the writer escapes markup, not these,
+/// and one such case would make a whole list unreadable.
+fn xml_chars(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\t' | '\n' | '\r' => c,
+            c if c < ' ' || c == '\u{FFFE}' || c == '\u{FFFF}' => '\u{FFFD}',
+            c => c,
+        })
+        .collect()
+}
+
+/// The spec's error: `[{"code": 404, "description": "…"}]` with that status
+/// (and when to come back, for 429).
 pub fn error(format: Format, status: StatusCode, description: &str) -> Response {
     let record: Record =
         vec![("code", Value::Int(i64::from(status.as_u16()))), ("description", Value::text(description))];
-    render(format, status, "errors", "error", &[record])
+    let mut res = render(format, status, "errors", "error", &[record]);
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        res.headers_mut().insert(header::RETRY_AFTER, axum::http::HeaderValue::from_static("60"));
+    }
+    res
+}
+
+/// The discovery document: where this server's GeoReport v2 endpoint is.
+pub fn discovery(format: Format, endpoint: &str, changeset: &str) -> Response {
+    match format {
+        Format::Json => axum::Json(serde_json::json!({
+            "changeset": changeset,
+            "contact": "",
+            "key_service": "",
+            "endpoints": [{
+                "specification": "http://wiki.open311.org/GeoReport_v2",
+                "url": endpoint,
+                "changeset": changeset,
+                "type": "production",
+                "formats": ["text/xml", "application/json"],
+            }],
+        }))
+        .into_response(),
+        Format::Xml => {
+            let esc = |s: &str| quick_xml::escape::escape(xml_chars(s)).into_owned();
+            let body = format!(
+                "<?xml version=\"1.0\" encoding=\"utf-8\"?><discovery><changeset>{c}</changeset><contact/><key_service/>\
+<endpoints><endpoint><specification>http://wiki.open311.org/GeoReport_v2</specification><url>{u}</url>\
+<changeset>{c}</changeset><type>production</type><formats><format>text/xml</format><format>application/json</format>\
+</formats></endpoint></endpoints></discovery>",
+                c = esc(changeset),
+                u = esc(endpoint)
+            );
+            xml_response(StatusCode::OK, body)
+        }
+    }
 }
 
 /// The text of a case posted through Open311: the description, then the
@@ -174,6 +232,7 @@ pub fn valid_point(lat: &str, long: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Timelike as _;
 
     #[test]
     fn extensions_choose_the_format() {
@@ -189,8 +248,8 @@ mod tests {
             let closed = matches!(s, Status::Closed | Status::Rejected | Status::Merged);
             assert_eq!(status_of(*s), if closed { "closed" } else { "open" }, "{s:?}");
         }
-        assert_eq!(parse_status("open"), Some(false));
-        assert_eq!(parse_status("closed"), Some(true));
+        assert_eq!(parse_status("closed"), Some(vec![Status::Rejected, Status::Closed, Status::Merged]));
+        assert_eq!(parse_status("open").map(|l| l.len()), Some(Status::ALL.len() - 3));
         assert_eq!(parse_status("Open"), None);
     }
 
@@ -201,6 +260,9 @@ mod tests {
         assert_eq!(parse_w3c("2010-04-14T14:37:38+08:00"), Some(t));
         assert_eq!(parse_w3c("2010-04-14T06:37:38-00:00"), Some(t));
         assert_eq!(parse_w3c("yesterday"), None);
+        assert_eq!(parse_w3c("2010-04-14T14:37+08:00"), t.with_second(0));
+        assert_eq!(parse_w3c("2010-04-14T06:37Z"), t.with_second(0));
+        assert_eq!(parse_w3c("+262142-12-31T00:00:00Z"), None);
     }
 
     #[test]
@@ -214,6 +276,8 @@ mod tests {
         assert!(x.starts_with("<?xml version=\"1.0\" encoding=\"utf-8\"?><service_requests><request>"));
         assert!(x.contains("<status_notes/>"));
         assert!(x.contains("a &lt; b &amp;"));
+        let r: Record = vec![("description", Value::text("路灯\u{1}坏了\u{b}\n"))];
+        assert!(xml("x", Some("y"), &[r]).contains("<description>路灯\u{FFFD}坏了\u{FFFD}\n</description>"));
     }
 
     #[test]

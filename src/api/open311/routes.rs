@@ -19,12 +19,11 @@ use crate::kernel::ids::CategoryId;
 use crate::kernel::state::AppState;
 use crate::kernel::web::i18n::Lang;
 use crate::opinions::model::{Source, Status};
-use crate::opinions::store::cases::{self, InboxFilter, NewOpinion, Opinion};
+use crate::opinions::store::cases::{self, NewOpinion, Opinion};
 use crate::opinions::store::catalog::{self, Category};
-use crate::opinions::store::{links, pages};
+use crate::opinions::store::{external, links};
 use crate::org::model::Phone;
 
-pub const BASE: &str = "/open311/v2";
 /// The system name of the links Open311's tokens are kept under.
 const TOKENS: &str = "open311";
 
@@ -57,12 +56,21 @@ async fn admit(
     format: Format,
 ) -> Result<Actor, Response> {
     let Some(token) = caller::bearer(parts).or_else(|| api_key.map(str::to_owned)) else {
-        return Err(fail(format, StatusCode::UNAUTHORIZED, Refusal::Unknown.message_key()));
+        return Err(fail(format, refusal_status(Refusal::Unknown), Refusal::Unknown.message_key()));
     };
     match caller::admit(st, parts, &token, scope).await {
-        Ok(Ok(actor)) => Ok(actor),
-        Ok(Err(r)) => Err(fail(format, crate::api::error::ApiError::from(r).status, r.message_key())),
+        Ok(Ok(a)) => Ok(a.actor),
+        Ok(Err(r)) => Err(fail(format, refusal_status(r), r.message_key())),
         Err(e) => Err(fail(format, e.status, e.key)),
+    }
+}
+
+/// The spec answers a missing or invalid `api_key` with 403 (its example:
+/// "Invalid api_key received"); over the limit is 429 as elsewhere.
+fn refusal_status(r: Refusal) -> StatusCode {
+    match r {
+        Refusal::TooMany => StatusCode::TOO_MANY_REQUESTS,
+        _ => StatusCode::FORBIDDEN,
     }
 }
 
@@ -118,6 +126,11 @@ async fn list(State(st): State<AppState>, Path(name): Path<String>, req: Request
     let Some((stem, format)) = model::split(&name) else {
         return fail(Format::Json, StatusCode::NOT_FOUND, "error.not_found");
     };
+    // Discovery is public: it says where the endpoint is, nothing more.
+    if stem == "discovery" {
+        let base = st.config.public_base_url.as_deref().unwrap_or("").trim_end_matches('/');
+        return model::discovery(format, &format!("{base}/open311/v2"), env!("CARGO_PKG_VERSION"));
+    }
     let q = query_pairs(&parts);
     let me = match admit(&st, &parts, q.get("api_key").map(String::as_str), Scope::Read, format).await {
         Ok(a) => a,
@@ -136,16 +149,17 @@ async fn list(State(st): State<AppState>, Path(name): Path<String>, req: Request
     }
 }
 
-/// The query of `GET requests`: by ids, or by service, dates and status (the
-/// newest 50 the account sees, as the inbox pages them).
+/// The query of `GET requests`: by ids (which override every other
+/// argument, as the spec says), or by service, dates and status: the newest
+/// 50 the account sees, as the inbox pages them.
 async fn requests(st: &AppState, me: Actor, q: &HashMap<String, String>, format: Format) -> Response {
     let get = |k: &str| q.get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
     let ids: Option<Vec<String>> = get("service_request_id")
         .map(|v| v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect());
-    let closed = match get("status") {
+    let statuses = match get("status") {
         None => None,
         Some(s) => match model::parse_status(&s) {
-            Some(c) => Some(c),
+            Some(list) => Some(list),
             None => return fail(format, StatusCode::BAD_REQUEST, "open311.bad_status"),
         },
     };
@@ -163,38 +177,19 @@ async fn requests(st: &AppState, me: Actor, q: &HashMap<String, String>, format:
         .db
         .read(move |c| {
             let cats = catalog::categories(c, &me)?;
-            let mut rows: Vec<(Opinion, Option<String>)> = vec![];
-            if let Some(ids) = ids {
-                for id in ids.iter().take(100) {
-                    if let Some(o) = cases::get_by_code(c, &me, id)? {
-                        let office = cases::names(c, &o)?.office;
-                        rows.push((o, office));
-                    }
+            let rows = match ids {
+                Some(ids) => external::by_codes(c, &me, &ids)?,
+                None => {
+                    let category: Option<CategoryId> = match &code {
+                        None => None,
+                        Some(code) => match cats.iter().find(|x| &x.code == code) {
+                            Some(x) => Some(x.id),
+                            None => return Ok(None),
+                        },
+                    };
+                    external::received_between(c, &me, category, statuses, dates[0], dates[1])?
                 }
-            } else {
-                let category: Option<CategoryId> = match &code {
-                    None => None,
-                    Some(code) => match cats.iter().find(|x| &x.code == code) {
-                        Some(x) => Some(x.id),
-                        None => return Ok(None),
-                    },
-                };
-                let to_day = |t: chrono::NaiveDateTime| crate::kernel::time::local_time(&t).date();
-                let filter = InboxFilter {
-                    category,
-                    from: dates[0].map(to_day),
-                    to: dates[1].map(to_day),
-                    ..InboxFilter::default()
-                };
-                for r in pages::find(c, &me, filter, None)? {
-                    rows.push((r.opinion, r.office));
-                }
-            }
-            rows.retain(|(o, _)| {
-                closed.is_none_or(|want| (model::status_of(o.status) == "closed") == want)
-                    && dates[0].is_none_or(|a| o.created_at >= a)
-                    && dates[1].is_none_or(|b| o.created_at <= b)
-            });
+            };
             Ok(Some((rows, cats)))
         })
         .await;
@@ -275,7 +270,7 @@ async fn token(State(st): State<AppState>, Path(name): Path<String>, req: Reques
     let found = st
         .db
         .read(move |c| {
-            let Some(id) = links::find(c, me.committee_id, TOKENS, &tok)? else { return Ok(None) };
+            let Some(id) = links::find_unscoped(c, me.committee_id, TOKENS, &tok)? else { return Ok(None) };
             Ok(cases::get(c, &me, id)?.map(|o| (o.code, tok)))
         })
         .await;

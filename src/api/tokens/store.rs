@@ -166,6 +166,7 @@ pub struct Call {
 struct Admission {
     id: ApiTokenId,
     user_id: UserId,
+    name: String,
     scopes: String,
     per_minute: i32,
     expires_at: Option<NaiveDateTime>,
@@ -173,17 +174,33 @@ struct Admission {
     disabled: bool,
 }
 
+/// Whether a token with this hash exists (a read, before `admit_unscoped`'s
+/// write): a made-up token costs the writer nothing.
+pub fn exists(conn: &mut DbConn, token_hash: &str) -> AppResult<bool> {
+    let n: i64 = api_tokens::table.filter(api_tokens::token_hash.eq(token_hash)).count().get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// A call admitted: the token's account, and the system's name as the
+/// sysadmin wrote it on the token (what its cases are known by).
+pub struct Admitted {
+    pub actor: Actor,
+    pub system: String,
+}
+
 /// Admits one call by the token with this hash, in the caller's write: the
-/// acting account, or why not. The call is counted against the token's limit
-/// and audited (refusals of a known token too, except over the limit, which
-/// is logged: a flood must not flood the audit log).
+/// acting account, or why not. Unscoped: it is how a call gets its acting
+/// user. The call is counted against the token's limit first, refusals too;
+/// within the limit it is audited (`api.call`, or `api.refused` for a
+/// revoked, expired or out-of-scope call); beyond it, only logged, so a flood
+/// cannot flood the audit log.
 #[tracing::instrument(level = "debug", skip_all, fields(path = %call.path, scope = ?call.scope))]
-pub fn admit(
+pub fn admit_unscoped(
     conn: &mut DbConn,
     token_hash: &str,
     call: &Call,
     request_id: Option<String>,
-) -> AppResult<Result<Actor, Refusal>> {
+) -> AppResult<Result<Admitted, Refusal>> {
     let at = now();
     let found: Option<Admission> = api_tokens::table
         .inner_join(users::table.on(users::id.eq(api_tokens::user_id)))
@@ -191,6 +208,7 @@ pub fn admit(
         .select((
             api_tokens::id,
             api_tokens::user_id,
+            api_tokens::name,
             api_tokens::scopes,
             api_tokens::per_minute,
             api_tokens::expires_at,
@@ -202,17 +220,17 @@ pub fn admit(
     // A disabled account is a token that no longer exists.
     let Some(t) = found.filter(|t| !t.disabled) else { return Ok(Err(Refusal::Unknown)) };
     let Some(user) = accounts::find_unscoped(conn, t.user_id)? else { return Ok(Err(Refusal::Unknown)) };
+    if !guard::hit_at(conn, &format!("api:token:{}", t.id), Duration::minutes(1), t.per_minute, at)? {
+        tracing::warn!(token = %t.id, "API token over its calls per minute");
+        return Ok(Err(Refusal::TooMany));
+    }
     let actor = user.actor(request_id);
     if let Err(refused) = model::admit(Scopes::parse(&t.scopes), t.expires_at, t.revoked_at, call.scope, at) {
         let after = serde_json::json!({ "call": call, "refused": format!("{refused:?}") });
         audit::record(conn, Who::User(&actor), Change::new("api.refused", "api_token", t.id).after(after))?;
         return Ok(Err(refused));
     }
-    if !guard::hit_at(conn, &format!("api:token:{}", t.id), Duration::minutes(1), t.per_minute, at)? {
-        tracing::warn!(token = %t.id, "API token over its calls per minute");
-        return Ok(Err(Refusal::TooMany));
-    }
     diesel::update(api_tokens::table.find(t.id)).set(api_tokens::last_used_at.eq(Some(at))).execute(conn)?;
     audit::record(conn, Who::User(&actor), Change::new("api.call", "api_token", t.id).after(call))?;
-    Ok(Ok(actor))
+    Ok(Ok(Admitted { actor, system: t.name }))
 }

@@ -84,7 +84,7 @@ pub struct ActivityQuery {
 )]
 pub async fn list(
     State(st): State<AppState>,
-    Caller(me, _): Caller<Read>,
+    Caller(me, ..): Caller<Read>,
     ApiQuery(q): ApiQuery<ActivityQuery>,
 ) -> ApiResult<Json<Vec<ActivityOut>>> {
     let bad = || ApiError::new(StatusCode::BAD_REQUEST, "form.bad_choice");
@@ -117,7 +117,7 @@ pub async fn list(
 )]
 pub async fn read(
     State(st): State<AppState>,
-    Caller(me, _): Caller<Read>,
+    Caller(me, ..): Caller<Read>,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<ActivityDetail>> {
     let a = st.db.read(move |c| activities::get(c, &me, ActivityId(id))?.ok_or(AppError::NotFound)).await?;

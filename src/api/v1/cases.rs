@@ -109,9 +109,11 @@ pub struct CaseQuery {
 fn day(v: &Option<String>) -> Result<Option<chrono::NaiveDate>, ApiError> {
     match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
-        Some(s) => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .map(Some)
-            .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "form.bad_date")),
+        // The app's date reader: years 1900 to 2100 only, so a filter's day
+        // after can never overflow.
+        Some(s) => {
+            crate::kernel::time::parse_date(s).map(Some).ok_or(ApiError::new(StatusCode::BAD_REQUEST, "form.bad_date"))
+        }
     }
 }
 
@@ -142,7 +144,7 @@ impl CaseQuery {
 )]
 pub async fn list(
     State(st): State<AppState>,
-    Caller(me, _): Caller<Read>,
+    Caller(me, ..): Caller<Read>,
     ApiQuery(q): ApiQuery<CaseQuery>,
 ) -> ApiResult<Json<CaseList>> {
     let filter = q.filter()?;
@@ -243,7 +245,7 @@ async fn load(st: &AppState, me: crate::kernel::auth::Actor, id: OpinionId) -> A
 )]
 pub async fn read(
     State(st): State<AppState>,
-    Caller(me, _): Caller<Read>,
+    Caller(me, ..): Caller<Read>,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<CaseDetail>> {
     Ok(Json(load(&st, me, OpinionId(id)).await?))
@@ -288,7 +290,7 @@ pub struct NewCase {
 )]
 pub async fn create(
     State(st): State<AppState>,
-    Caller(me, _): Caller<Submit>,
+    Caller(me, system, _): Caller<Submit>,
     ApiJson(n): ApiJson<NewCase>,
 ) -> ApiResult<(StatusCode, Json<CaseDetail>)> {
     let vault = st.personal.clone();
@@ -310,9 +312,19 @@ pub async fn create(
         urgent: n.urgent,
     };
     let actor = me.clone();
-    let system = format!("api:{}", me.display_name);
+    let system = format!("api:{system}");
     let external = n.external_id.map(|e| e.trim().to_string());
-    let (id, made) = st.db.write(move |c| links::enter_once(c, &actor, &new, &system, external.as_deref())).await?;
+    let (retry_system, retry_external, committee) = (system.clone(), external.clone(), me.committee_id);
+    let (id, made) = match st.db.write(move |c| links::enter_once(c, &actor, &new, &system, external.as_deref())).await
+    {
+        // The same id sent twice at once: the other send made the case.
+        Err(AppError::Conflict("api.duplicate_external_id")) => {
+            let ext = retry_external.unwrap_or_default();
+            let found = st.db.read(move |c| links::find_unscoped(c, committee, &retry_system, &ext)).await?;
+            (found.ok_or(AppError::Conflict("api.duplicate_external_id"))?, false)
+        }
+        other => other?,
+    };
     let status = if made { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(load(&st, me, id).await?)))
 }
@@ -421,7 +433,7 @@ impl CaseAction {
 )]
 pub async fn act(
     State(st): State<AppState>,
-    Caller(me, _): Caller<Act>,
+    Caller(me, ..): Caller<Act>,
     ApiPath(id): ApiPath<i64>,
     ApiJson(a): ApiJson<CaseAction>,
 ) -> ApiResult<Json<CaseDetail>> {

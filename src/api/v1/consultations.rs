@@ -89,7 +89,7 @@ pub struct ConsultationQuery {
 )]
 pub async fn list(
     State(st): State<AppState>,
-    Caller(me, _): Caller<Read>,
+    Caller(me, ..): Caller<Read>,
     ApiQuery(q): ApiQuery<ConsultationQuery>,
 ) -> ApiResult<Json<Vec<ConsultationOut>>> {
     let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
@@ -109,7 +109,7 @@ pub async fn list(
 )]
 pub async fn read(
     State(st): State<AppState>,
-    Caller(me, _): Caller<Read>,
+    Caller(me, ..): Caller<Read>,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<ConsultationDetail>> {
     let (c, rows) = st

@@ -26,7 +26,7 @@ pub struct OfficeOut {
     get, path = "/api/v1/offices", tag = "directory", security(("token" = [])),
     responses((status = 200, description = "The offices", body = Vec<OfficeOut>), Errors)
 )]
-pub async fn offices(State(st): State<AppState>, Caller(me, _): Caller<Read>) -> ApiResult<Json<Vec<OfficeOut>>> {
+pub async fn offices(State(st): State<AppState>, Caller(me, ..): Caller<Read>) -> ApiResult<Json<Vec<OfficeOut>>> {
     let list = st.db.read(move |c| offices::list_offices(c, &me)).await?;
     Ok(Json(list.into_iter().map(|o| OfficeOut { id: o.id.0, name: o.name, kind: o.kind.as_str().into() }).collect()))
 }
@@ -47,7 +47,7 @@ pub struct CategoryOut {
     get, path = "/api/v1/categories", tag = "directory", security(("token" = [])),
     responses((status = 200, description = "The categories", body = Vec<CategoryOut>), Errors)
 )]
-pub async fn categories(State(st): State<AppState>, Caller(me, _): Caller<Read>) -> ApiResult<Json<Vec<CategoryOut>>> {
+pub async fn categories(State(st): State<AppState>, Caller(me, ..): Caller<Read>) -> ApiResult<Json<Vec<CategoryOut>>> {
     let list = st.db.read(move |c| catalog::categories(c, &me)).await?;
     Ok(Json(
         list.into_iter()

@@ -63,7 +63,7 @@ pub struct MemberQuery {
 )]
 pub async fn members(
     State(st): State<AppState>,
-    Caller(me, _): Caller<Read>,
+    Caller(me, ..): Caller<Read>,
     ApiQuery(q): ApiQuery<MemberQuery>,
 ) -> ApiResult<Json<MemberList>> {
     let bad = || ApiError::new(StatusCode::BAD_REQUEST, "form.bad_choice");

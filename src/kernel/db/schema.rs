@@ -398,6 +398,7 @@ diesel::table! {
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
         dedupe_key -> Nullable<Text>,
+        job_id -> Nullable<BigInt>,
     }
 }
 
@@ -1140,3 +1141,18 @@ diesel::table! {
 
 diesel::joinable!(opinion_links -> opinions (opinion_id));
 diesel::allow_tables_to_appear_in_same_query!(opinion_links, opinions);
+
+diesel::table! {
+    robots (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        unit -> Text,
+        kind -> Text,
+        name -> Text,
+        webhook_enc -> Text,
+        secret_enc -> Nullable<Text>,
+        active -> Bool,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}

@@ -70,6 +70,10 @@ pub fn post(
     let address = to.to_string();
     let id = outbox::queue(conn, &message(committee, &address, shown_as, subject, body))?;
     outbox::mark(conn, id, None)?;
+    // The unit's group chats get the digest and urgent alerts too.
+    if super::robots::model::goes_to_robots(subject) {
+        super::robots::store::fan_out(conn, committee, to, subject, body)?;
+    }
     Ok(id)
 }
 

@@ -19,6 +19,10 @@ code_enum!(
         InApp = "inapp",
         SmsLog = "sms-log",
         SmsHttp = "sms-http",
+        /// A WeCom group robot (`robots`).
+        Wecom = "wecom",
+        /// A DingTalk group robot.
+        Dingtalk = "dingtalk",
     }
 );
 
@@ -48,6 +52,8 @@ pub struct Message {
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
     pub sent_at: Option<NaiveDateTime>,
+    /// The job that delivers it, when a job does (`set_job`).
+    pub job_id: Option<i64>,
 }
 
 pub struct NewMessage<'a> {
@@ -74,6 +80,19 @@ pub fn queue_once(conn: &mut DbConn, m: &NewMessage<'_>, key: &str) -> AppResult
     let id = queue(conn, m)?;
     diesel::update(outbox::table.find(id)).set(outbox::dedupe_key.eq(Some(key))).execute(conn)?;
     Ok((id, false))
+}
+
+/// `queue_once` for a message that job `job` delivers: the row remembers
+/// the job, so the deliveries page can queue it again after a failure.
+pub fn queue_once_by_job(
+    conn: &mut DbConn,
+    m: &NewMessage<'_>,
+    key: &str,
+    job: crate::kernel::ids::JobId,
+) -> AppResult<(i64, bool)> {
+    let (id, done) = queue_once(conn, m, key)?;
+    set_job(conn, id, job)?;
+    Ok((id, done))
 }
 
 /// A new message, queued for its channel.
@@ -110,5 +129,12 @@ pub fn mark(conn: &mut DbConn, id: i64, error: Option<&str>) -> AppResult<()> {
             outbox::attempts.eq(outbox::attempts + 1),
         ))
         .execute(conn)?;
+    Ok(())
+}
+
+/// Records which job delivers message `id`, so that the deliveries page can
+/// send a failed one again by queueing its job again.
+pub fn set_job(conn: &mut DbConn, id: i64, job: crate::kernel::ids::JobId) -> AppResult<()> {
+    diesel::update(outbox::table.find(id)).set(outbox::job_id.eq(Some(job.0))).execute(conn)?;
     Ok(())
 }

@@ -114,14 +114,18 @@ impl Page {
                     nav("/calendar", "nav.calendar"),
                     nav("/notices", "nav.notices"),
                 ]),
-                menu(
-                    "nav.group_opinions",
-                    vec![
+                menu("nav.group_opinions", {
+                    let mut items = vec![
                         nav("/opinions", "nav.opinion_cases"),
                         nav("/opinions/reports", "nav.reports"),
                         nav("/opinions/stats", "nav.opinion_stats"),
-                    ],
-                ),
+                    ];
+                    // Where messages go beyond the app: the district's to set up.
+                    if u.role == Role::DistrictAdmin {
+                        items.extend([nav("/robots", "nav.robots"), nav("/deliveries", "nav.deliveries")]);
+                    }
+                    items
+                }),
                 menu(
                     "nav.group_activities",
                     vec![nav("/activities", "nav.activities"), nav("/activities/coverage", "nav.coverage")],
@@ -190,6 +194,7 @@ impl Page {
                         nav("/offices", "nav.my_office"),
                         nav("/members", "nav.members"),
                         nav("/homes", "nav.homes"),
+                        nav("/robots", "nav.robots"),
                         nav("/roster", "roster.nav"),
                         nav("/inspections", "nav.inspections"),
                         nav("/archive", "nav.archive"),

@@ -89,6 +89,7 @@ impl InboxQuery {
     fn filter(&self) -> AppResult<InboxFilter> {
         Ok(InboxFilter {
             status: self.status.as_deref().and_then(Status::parse),
+            statuses: None,
             office: form::id(&self.office)?.map(OfficeId),
             category: form::id(&self.category)?.map(CategoryId),
             overdue: self.overdue.as_deref() == Some("1"),
@@ -385,7 +386,10 @@ async fn create(
 ) -> AppResult<Redirect> {
     let vault = st.personal.clone();
     let result: AppResult<OpinionId> = async {
-        let source = Source::parse(&f.source).ok_or(AppError::BadRequest("form.bad_choice"))?;
+        // Staff enter slips and what members heard; "another system" is the API's own.
+        let source = Source::parse(&f.source)
+            .filter(|s| matches!(s, Source::Paper | Source::Activity))
+            .ok_or(AppError::BadRequest("form.bad_choice"))?;
         let phone = match form::text(&f.phone) {
             None => None,
             Some(p) => Some(Phone::parse(&p).ok_or(AppError::BadRequest("form.bad_phone"))?),

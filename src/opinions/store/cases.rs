@@ -414,6 +414,8 @@ pub(super) fn by_id_unscoped(conn: &mut DbConn, id: OpinionId) -> AppResult<Opti
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct InboxFilter {
     pub status: Option<Status>,
+    /// Any of these statuses (Open311's open or closed); not in the inbox's address.
+    pub statuses: Option<Vec<Status>>,
     pub office: Option<OfficeId>,
     pub category: Option<CategoryId>,
     pub overdue: bool,
@@ -514,6 +516,9 @@ fn filtered(conn: &mut DbConn, actor: &Actor, f: &InboxFilter) -> AppResult<Opti
     }
     if let Some(s) = f.status {
         q = q.filter(opinions::status.eq(s));
+    }
+    if let Some(list) = &f.statuses {
+        q = q.filter(opinions::status.eq_any(list.clone()));
     }
     if let Some(o) = f.office {
         q = q.filter(opinions::office_id.eq(o));

@@ -14,8 +14,9 @@ use crate::kernel::time::now;
 /// The longest outside id kept: a work-order number or a client's reference.
 pub const MAX_EXTERNAL_ID: usize = 64;
 
-/// The case `system` knows as `external_id` in the committee.
-pub fn find(
+/// The case `system` knows as `external_id` in the committee. Unscoped: a
+/// caller reads the case itself through the scoped `cases::get`.
+pub fn find_unscoped(
     conn: &mut DbConn,
     committee: CommitteeId,
     system: &str,
@@ -50,7 +51,7 @@ pub fn enter_once(
     if !valid_external_id(ext) {
         return Err(AppError::BadRequest("api.bad_external_id"));
     }
-    if let Some(id) = find(conn, actor.committee_id, system, ext)? {
+    if let Some(id) = find_unscoped(conn, actor.committee_id, system, ext)? {
         return Ok((id, false));
     }
     let (id, _) = cases::enter(conn, actor, n)?;

@@ -7,6 +7,7 @@ pub mod cases;
 pub mod catalog;
 pub mod deadline;
 pub mod extensions;
+pub mod external;
 pub mod links;
 pub mod pages;
 pub mod posters;

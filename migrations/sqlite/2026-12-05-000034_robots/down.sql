@@ -1,0 +1,2 @@
+ALTER TABLE outbox DROP COLUMN job_id;
+DROP TABLE robots;
