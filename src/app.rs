@@ -62,6 +62,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::dashboard::leaders::router())
         .merge(crate::api::tokens::routes::router())
         .merge(crate::kernel::notify::routes::router())
+        .merge(crate::api::hotline::routes::router())
         .merge(prefs::router())
         .fallback(errors::not_found)
         .route_layer(from_fn(probes::track))
@@ -170,6 +171,10 @@ pub fn job_registry(state: &AppState) -> Registry {
     crate::inspections::jobs::register(&mut r);
     crate::archive::bundle::register(&mut r, state.files.clone());
     crate::kernel::notify::robots::register(&mut r, state.personal.clone());
+    crate::api::hotline::jobs::register(
+        &mut r,
+        Arc::new(crate::api::hotline::jobs::Hotline::from_config(&state.config)),
+    );
     r
 }
 

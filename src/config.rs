@@ -53,6 +53,12 @@ pub struct Config {
     pub sms_gateway_token: Option<String>,
     /// Give up on one request after this long (the job is retried later).
     pub sms_timeout_secs: u64,
+    /// The 12345 hotline's exchange (docs/operations.md): where status updates
+    /// of its work orders and the cases forwarded to it are posted. Unset, no
+    /// case can be forwarded and updates wait as failed deliveries.
+    pub hotline_url: Option<String>,
+    /// Sent as `Authorization: Bearer …` to the hotline when set.
+    pub hotline_token: Option<String>,
     /// Administrators (sysadmin, security admin, auditor, district staff) must
     /// sign in with a second factor: without one they are sent to enrol first.
     /// `serve --demo` turns it off (offered, not forced) so the demo logins work.
@@ -101,6 +107,8 @@ impl Default for Config {
             sms_gateway_url: None,
             sms_gateway_token: None,
             sms_timeout_secs: 10,
+            hotline_url: None,
+            hotline_token: None,
             require_two_factor: true,
             password_max_age_days: 90,
             crypto: "international".into(),

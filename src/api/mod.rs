@@ -6,6 +6,7 @@
 pub mod caller;
 pub mod error;
 pub mod extract;
+pub mod hotline;
 pub mod open311;
 pub mod tokens;
 pub mod v1;

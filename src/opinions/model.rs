@@ -118,6 +118,10 @@ code_enum!(
         ConsultationHeld = "consultation_held",
         /// Its results were published (public, pushed).
         ConsultationClosed = "consultation_closed",
+        /// Staff forwarded the case to the 12345 hotline (`crate::api::hotline`).
+        ForwardedToHotline = "forwarded_hotline",
+        /// The hotline took it: its work-order number is the note.
+        HotlineOrder = "hotline_order",
     }
 );
 

@@ -31,6 +31,7 @@ mod fuzz_corpus;
 mod r#gen;
 mod guard;
 mod homes;
+mod hotline;
 mod inspections;
 mod jobs;
 mod key_rotation;

@@ -293,12 +293,45 @@ pub async fn create(
     Caller(me, system, _): Caller<Submit>,
     ApiJson(n): ApiJson<NewCase>,
 ) -> ApiResult<(StatusCode, Json<CaseDetail>)> {
+    let intake = Intake {
+        body: n.body,
+        office_id: n.office_id,
+        locality_id: n.locality_id,
+        category_id: n.category_id,
+        urgent: n.urgent,
+        name: n.submitter_name,
+        phone: n.submitter_phone,
+    };
+    let external = n.external_id.map(|e| e.trim().to_string());
+    take(&st, me, intake, format!("api:{system}"), external).await
+}
+
+/// A case as another system sends it, before its personal data is encrypted.
+pub struct Intake {
+    pub body: String,
+    pub office_id: Option<i64>,
+    pub locality_id: Option<i64>,
+    pub category_id: Option<i64>,
+    pub urgent: bool,
+    pub name: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// Files `n` as a case from `system`, once per `external` id: 201 with the
+/// new case, or 200 with the one made before.
+pub async fn take(
+    st: &AppState,
+    me: crate::kernel::auth::Actor,
+    n: Intake,
+    system: String,
+    external: Option<String>,
+) -> ApiResult<(StatusCode, Json<CaseDetail>)> {
     let vault = st.personal.clone();
-    let phone = match n.submitter_phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+    let phone = match n.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
         None => None,
         Some(p) => Some(Phone::parse(p).ok_or(ApiError::new(StatusCode::BAD_REQUEST, "form.bad_phone"))?),
     };
-    let name = n.submitter_name.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let name = n.name.as_deref().map(str::trim).filter(|s| !s.is_empty());
     let new = NewOpinion {
         office_id: n.office_id.map(OfficeId),
         locality_id: n.locality_id.map(LocalityId),
@@ -312,8 +345,6 @@ pub async fn create(
         urgent: n.urgent,
     };
     let actor = me.clone();
-    let system = format!("api:{system}");
-    let external = n.external_id.map(|e| e.trim().to_string());
     let (retry_system, retry_external, committee) = (system.clone(), external.clone(), me.committee_id);
     let (id, made) = match st.db.write(move |c| links::enter_once(c, &actor, &new, &system, external.as_deref())).await
     {
@@ -326,7 +357,7 @@ pub async fn create(
         other => other?,
     };
     let status = if made { StatusCode::CREATED } else { StatusCode::OK };
-    Ok((status, Json(load(&st, me, id).await?)))
+    Ok((status, Json(load(st, me, id).await?)))
 }
 
 /// The moves, by the codes the staff pages use.

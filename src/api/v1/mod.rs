@@ -8,6 +8,7 @@ pub mod cases;
 pub mod consultations;
 pub mod directory;
 pub mod docs;
+pub mod hotline;
 pub mod roster;
 
 use axum::Router;
@@ -83,6 +84,7 @@ fn parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(cases::list, cases::create))
         .routes(routes!(cases::read))
         .routes(routes!(cases::act))
+        .routes(routes!(hotline::order))
         .routes(routes!(directory::offices))
         .routes(routes!(directory::categories))
         .routes(routes!(roster::members))

@@ -13,7 +13,8 @@ use crate::kernel::jobs::model::JobStatus;
 use crate::kernel::time::now;
 
 /// The channels that leave the app (in-app messages are delivered by being there).
-pub const OUTSIDE: [Channel; 4] = [Channel::SmsLog, Channel::SmsHttp, Channel::Wecom, Channel::Dingtalk];
+pub const OUTSIDE: [Channel; 5] =
+    [Channel::SmsLog, Channel::SmsHttp, Channel::Wecom, Channel::Dingtalk, Channel::Hotline];
 
 /// Only the district sees and resends deliveries: they hold every office's.
 fn allowed(actor: &Actor) -> AppResult<()> {

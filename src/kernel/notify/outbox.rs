@@ -23,6 +23,8 @@ code_enum!(
         Wecom = "wecom",
         /// A DingTalk group robot.
         Dingtalk = "dingtalk",
+        /// The 12345 hotline's exchange (`crate::api::hotline`).
+        Hotline = "hotline",
     }
 );
 

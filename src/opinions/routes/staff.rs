@@ -197,6 +197,8 @@ struct DetailTemplate {
     page: Page,
     c: CasePage,
     ratings: &'static [Rating],
+    /// A hotline is configured: staff may forward a case to it.
+    hotline_on: bool,
 }
 
 /// The template reads the page's fields by name (`o`, `roles`, `events`, …).
@@ -221,7 +223,8 @@ async fn detail_page(st: &AppState, me: Actor, page: Page, id: OpinionId, reveal
     if let Some((name, phone)) = personal {
         c.reveal(&st.personal, name, phone)?;
     }
-    Ok(render(&DetailTemplate { page, c, ratings: Rating::GIVEN })?.into_response())
+    let hotline_on = st.config.hotline_url.as_deref().is_some_and(|u| !u.trim().is_empty());
+    Ok(render(&DetailTemplate { page, c, ratings: Rating::GIVEN, hotline_on })?.into_response())
 }
 
 async fn detail(

@@ -1078,6 +1078,8 @@ pub(super) fn notify_submitted(conn: &mut DbConn, id: OpinionId) -> AppResult<()
 /// One message per public status change to the submitter, and to everyone
 /// whose duplicate was merged into this case. The dedupe key makes it once.
 fn notify_followers(conn: &mut DbConn, o: &Opinion, event_id: i64) -> AppResult<()> {
+    // The 12345 hotline follows the cases it sent, as a resident does.
+    super::links::on_public_event(conn, o.id, event_id)?;
     let mut ids: Vec<OpinionId> = opinions::table
         .filter(opinions::merged_into.eq(o.id))
         .filter(opinions::submitter_phone.is_not_null())

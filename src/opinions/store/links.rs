@@ -4,12 +4,22 @@
 use diesel::prelude::*;
 
 use super::cases::{self, NewOpinion};
+use crate::kernel::audit::{self, Change, store::Who};
 use crate::kernel::auth::Actor;
 use crate::kernel::db::schema::opinion_links;
 use crate::kernel::db::{DbConn, is_unique_violation};
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{CommitteeId, OpinionId};
+use crate::kernel::jobs::store as jobs;
 use crate::kernel::time::now;
+use crate::opinions::model::EventKind;
+
+/// The system the 12345 hotline's work orders are kept under.
+pub const HOTLINE: &str = "12345";
+/// The job that posts a hotline case's public step back to the hotline.
+pub const HOTLINE_PUSH: &str = "hotline.push";
+/// The job that forwards a case to the hotline.
+pub const HOTLINE_FORWARD: &str = "hotline.forward";
 
 /// The longest outside id kept: a work-order number or a client's reference.
 pub const MAX_EXTERNAL_ID: usize = 64;
@@ -69,4 +79,81 @@ pub fn enter_once(
             |e| if is_unique_violation(&e) { AppError::Conflict("api.duplicate_external_id") } else { e.into() },
         )?;
     Ok((id, true))
+}
+
+/// The hotline's work-order number of a case, if it has one.
+pub fn hotline_order_unscoped(conn: &mut DbConn, id: OpinionId) -> AppResult<Option<String>> {
+    Ok(opinion_links::table
+        .filter(opinion_links::opinion_id.eq(id).and(opinion_links::system.eq(HOTLINE)))
+        .select(opinion_links::external_id)
+        .first(conn)
+        .optional()?)
+}
+
+/// A public step of a case: a case the hotline knows is posted back to it
+/// (one job per step, in the step's transaction).
+pub(super) fn on_public_event(conn: &mut DbConn, id: OpinionId, event_id: i64) -> AppResult<()> {
+    if hotline_order_unscoped(conn, id)?.is_some() {
+        let payload = serde_json::json!({ "opinion_id": id, "event_id": event_id });
+        jobs::enqueue(conn, HOTLINE_PUSH, &payload, now(), Some(&format!("hotline:{event_id}")))?;
+    }
+    Ok(())
+}
+
+/// Staff forward a case to the 12345 hotline (a matter for the city's
+/// departments rather than the committee): a note on the timeline and the
+/// job that sends it. A case the hotline already knows is refused, and so is
+/// every case while no hotline is `connected` (after the scope check, so
+/// that the answer says nothing about a case the actor may not see).
+pub fn forward_to_hotline(conn: &mut DbConn, actor: &Actor, id: OpinionId, connected: bool) -> AppResult<()> {
+    let o = cases::as_dispatcher(conn, actor, id)?;
+    if !connected {
+        return Err(AppError::BadRequest("hotline.not_set"));
+    }
+    if o.status.is_final() {
+        return Err(AppError::Conflict("opinion.wrong_state"));
+    }
+    if hotline_order_unscoped(conn, id)?.is_some() {
+        return Err(AppError::Conflict("hotline.already"));
+    }
+    let key = format!("hotline-forward:{id}");
+    let queued = jobs::enqueue(conn, HOTLINE_FORWARD, &serde_json::json!({ "opinion_id": id }), now(), Some(&key))?;
+    if queued.is_none() {
+        return Err(AppError::Conflict("hotline.already"));
+    }
+    cases::event(
+        conn,
+        o.committee_id,
+        id,
+        EventKind::ForwardedToHotline,
+        None,
+        Some(actor),
+        &actor.display_name,
+        false,
+        "",
+    )?;
+    audit::record(conn, Who::User(actor), Change::new("opinion.forward_hotline", "opinion", id))
+}
+
+/// The hotline took a forwarded case: its number is kept (so later steps are
+/// posted back) and shown on the timeline. For the forwarding job.
+pub fn hotline_took_unscoped(conn: &mut DbConn, id: OpinionId, order: &str) -> AppResult<()> {
+    let o = cases::by_id_unscoped(conn, id)?.ok_or(AppError::NotFound)?;
+    if !valid_external_id(order) {
+        return Err(AppError::BadRequest("api.bad_external_id"));
+    }
+    if hotline_order_unscoped(conn, id)?.is_some() {
+        return Ok(());
+    }
+    diesel::insert_into(opinion_links::table)
+        .values((
+            opinion_links::committee_id.eq(o.committee_id),
+            opinion_links::opinion_id.eq(id),
+            opinion_links::system.eq(HOTLINE),
+            opinion_links::external_id.eq(order),
+            opinion_links::created_at.eq(now()),
+        ))
+        .execute(conn)?;
+    cases::event(conn, o.committee_id, id, EventKind::HotlineOrder, None, None, "12345", false, order)?;
+    Ok(())
 }

@@ -52,6 +52,8 @@ pub struct CasePage {
     pub sign_late: bool,
     /// The handler's request for more time on this assignment.
     pub extension: Option<Extension>,
+    /// The 12345 hotline's work-order number, when it sent or took the case.
+    pub hotline_order: Option<String>,
 }
 
 impl CasePage {
@@ -144,6 +146,7 @@ pub fn case_page(conn: &mut DbConn, actor: &Actor, id: OpinionId, vault: &Vault)
     Ok(CasePage {
         photos: cases::files_of(conn, id)?,
         extension: extensions::of_case(conn, id)?,
+        hotline_order: super::links::hotline_order_unscoped(conn, id)?,
         overdue: o.is_overdue(now()),
         office: names.office,
         locality: names.locality,
