@@ -5,7 +5,7 @@
 
 use diesel::prelude::*;
 use serde_json::{Value, json};
-use xieshang::api::tokens::{model, store};
+use xieshang::api::tokens::model;
 use xieshang::kernel::audit::store::Who;
 use xieshang::kernel::db::schema::{api_tokens, opinions};
 
@@ -19,29 +19,6 @@ on_both_databases!(
     another_committee_s_token_sees_nothing_here,
     the_document_describes_every_route,
 );
-
-/// A token made straight in the store (the form is tried in the first test).
-fn token(app: &TestApp, committee: &str, name: &str, scopes: &str, per_minute: i32) -> String {
-    let t = model::generate();
-    let new = store::NewToken { name: name.into(), scopes: model::Scopes::parse(scopes), days: 30, per_minute };
-    let (hash, prefix) = (model::hash(&t), model::prefix(&t));
-    let code = committee.to_string();
-    app.db
-        .write_blocking(move |c| {
-            let cm = xieshang::org::store::committee_by_code_unscoped(c, &code)?.expect("committee");
-            store::create_unscoped(
-                c,
-                Who::System { committee_id: Some(cm.id), name: "test" },
-                cm.id,
-                None,
-                &new,
-                &hash,
-                &prefix,
-            )
-        })
-        .expect("token");
-    t
-}
 
 struct Api {
     http: reqwest::Client,
@@ -161,7 +138,7 @@ async fn a_token_the_sysadmin_issues_submits_tracks_and_acts(app: TestApp) {
 }
 
 async fn scopes_expiry_revocation_and_the_limit_refuse_in_json(app: TestApp) {
-    let reader = Api::new(&app, &token(&app, "hubin", "市级平台", "read", 120));
+    let reader = Api::new(&app, &app.api_token("hubin", "市级平台", "read", 120));
     let (s, _) = reader.get("/api/v1/cases").await;
     assert_eq!(s, 200);
     let before = case_count(&app);
@@ -181,7 +158,7 @@ async fn scopes_expiry_revocation_and_the_limit_refuse_in_json(app: TestApp) {
     assert_eq!((s, e["code"].as_str()), (401, Some("api.token_unknown")));
 
     // Revoked on the sysadmin's page: refused at the next call.
-    let t = token(&app, "hubin", "区大数据中心", "read", 120);
+    let t = app.api_token("hubin", "区大数据中心", "read", 120);
     let id: i64 = app
         .db
         .read_blocking(|c| {
@@ -196,7 +173,7 @@ async fn scopes_expiry_revocation_and_the_limit_refuse_in_json(app: TestApp) {
     assert_eq!(app.audit_count("api_token.revoke"), 1);
 
     // Expired yesterday.
-    let t = token(&app, "hubin", "旧平台", "read", 120);
+    let t = app.api_token("hubin", "旧平台", "read", 120);
     let hash = model::hash(&t);
     app.db
         .write_blocking(move |c| {
@@ -210,7 +187,7 @@ async fn scopes_expiry_revocation_and_the_limit_refuse_in_json(app: TestApp) {
     assert_eq!((s, e["code"].as_str()), (401, Some("api.token_expired")));
 
     // Its account locked by the sysadmin: the token is as good as unknown.
-    let t = token(&app, "hubin", "测试系统", "read", 120);
+    let t = app.api_token("hubin", "测试系统", "read", 120);
     let user: i64 = app
         .db
         .read_blocking(|c| {
@@ -223,7 +200,7 @@ async fn scopes_expiry_revocation_and_the_limit_refuse_in_json(app: TestApp) {
     assert_eq!(s, 401);
 
     // Three calls a minute: the fourth waits.
-    let slow = Api::new(&app, &token(&app, "hubin", "慢系统", "read", 3));
+    let slow = Api::new(&app, &app.api_token("hubin", "慢系统", "read", 3));
     for _ in 0..3 {
         assert_eq!(slow.get("/api/v1/offices").await.0, 200);
     }
@@ -244,7 +221,7 @@ async fn scopes_expiry_revocation_and_the_limit_refuse_in_json(app: TestApp) {
 }
 
 async fn bad_input_gets_a_json_error_and_changes_nothing(app: TestApp) {
-    let api = Api::new(&app, &token(&app, "hubin", "12345热线", "read,submit,act", 600));
+    let api = Api::new(&app, &app.api_token("hubin", "12345热线", "read,submit,act", 600));
     let before = case_count(&app);
     for (body, code) in [
         (json!({"body": "   "}), "opinion.empty"),
@@ -316,8 +293,8 @@ async fn another_committee_s_token_sees_nothing_here(app: TestApp) {
             Ok(())
         })
         .expect("committee");
-    let here = Api::new(&app, &token(&app, "hubin", "本区平台", "read", 600));
-    let there = Api::new(&app, &token(&app, "other", "外区平台", "read,submit,act", 600));
+    let here = Api::new(&app, &app.api_token("hubin", "本区平台", "read", 600));
+    let there = Api::new(&app, &app.api_token("other", "外区平台", "read,submit,act", 600));
     let (_, list) = here.get("/api/v1/cases").await;
     let id = list["items"][0]["id"].as_i64().expect("a hubin case");
     let (s, _) = there.get(&format!("/api/v1/cases/{id}")).await;

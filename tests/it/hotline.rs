@@ -8,9 +8,7 @@ use std::sync::{Arc, Mutex};
 use axum::http::StatusCode;
 use diesel::prelude::*;
 use serde_json::{Value, json};
-use xieshang::api::tokens::{model, store};
 use xieshang::config::Config;
-use xieshang::kernel::audit::store::Who;
 use xieshang::kernel::db::schema::{jobs, outbox};
 use xieshang::kernel::jobs::{Registry, Worker};
 
@@ -72,37 +70,11 @@ async fn run_jobs(app: &TestApp, w: &Worker) {
     while w.run_once().await.expect("run") {}
 }
 
-fn token(app: &TestApp) -> String {
-    let t = model::generate();
-    let new = store::NewToken {
-        name: "12345热线".into(),
-        scopes: model::Scopes::parse("read,submit"),
-        days: 30,
-        per_minute: 600,
-    };
-    let (hash, prefix) = (model::hash(&t), model::prefix(&t));
-    app.db
-        .write_blocking(move |c| {
-            let cm = xieshang::org::store::committee_by_code_unscoped(c, "hubin")?.expect("committee");
-            store::create_unscoped(
-                c,
-                Who::System { committee_id: Some(cm.id), name: "test" },
-                cm.id,
-                None,
-                &new,
-                &hash,
-                &prefix,
-            )
-        })
-        .expect("token");
-    t
-}
-
 async fn a_work_order_comes_in_once_and_its_steps_go_back(app: TestApp) {
     app.db.write(|c| Ok(diesel::delete(jobs::table).execute(c)?)).await.expect("empty the queue");
     let (url, fake) = fake_hotline().await;
     let w = worker(&app, &url);
-    let t = token(&app);
+    let t = app.api_token("hubin", "12345热线", "read,submit", 600);
     let http = reqwest::Client::new();
     let order = json!({"order_no": "HB20261205000123", "content": "小区门口的井盖丢了，晚上有人掉进去过。",
                        "address": "湖滨区五原路18号", "caller_phone": "13700001111"});

@@ -4,8 +4,6 @@
 //! errors, each in JSON and XML as the spec writes them.
 
 use serde_json::Value;
-use xieshang::api::tokens::{model, store};
-use xieshang::kernel::audit::store::Who;
 
 use crate::on_both_databases;
 use crate::support::TestApp;
@@ -15,28 +13,6 @@ on_both_databases!(
     a_request_posted_as_the_spec_posts_it_is_found_every_way,
     errors_come_as_the_spec_writes_them,
 );
-
-fn token(app: &TestApp, scopes: &str) -> String {
-    let t = model::generate();
-    let new =
-        store::NewToken { name: "随手拍".into(), scopes: model::Scopes::parse(scopes), days: 30, per_minute: 600 };
-    let (hash, prefix) = (model::hash(&t), model::prefix(&t));
-    app.db
-        .write_blocking(move |c| {
-            let cm = xieshang::org::store::committee_by_code_unscoped(c, "hubin")?.expect("committee");
-            store::create_unscoped(
-                c,
-                Who::System { committee_id: Some(cm.id), name: "test" },
-                cm.id,
-                None,
-                &new,
-                &hash,
-                &prefix,
-            )
-        })
-        .expect("token");
-    t
-}
 
 async fn get(app: &TestApp, path: &str) -> (u16, String, String) {
     let r = reqwest::get(app.url(path)).await.expect("GET");
@@ -56,7 +32,7 @@ fn keys(v: &Value) -> Vec<String> {
 }
 
 async fn services_list_as_the_spec_shows_them(app: TestApp) {
-    let key = token(&app, "read");
+    let key = app.api_token("hubin", "随手拍", "read", 600);
     let (s, ct, body) = get(&app, &format!("/open311/v2/services.json?api_key={key}")).await;
     assert_eq!((s, ct.as_str()), (200, "application/json"));
     let list: Value = serde_json::from_str(&body).expect("JSON");
@@ -94,7 +70,7 @@ async fn services_list_as_the_spec_shows_them(app: TestApp) {
 }
 
 async fn a_request_posted_as_the_spec_posts_it_is_found_every_way(app: TestApp) {
-    let key = token(&app, "read,submit");
+    let key = app.api_token("hubin", "随手拍", "read,submit", 600);
     let (_, _, services) = get(&app, &format!("/open311/v2/services.json?api_key={key}")).await;
     let services: Value = serde_json::from_str(&services).expect("JSON");
     let code = services[0]["service_code"].as_str().expect("code").to_string();
@@ -218,7 +194,7 @@ async fn a_request_posted_as_the_spec_posts_it_is_found_every_way(app: TestApp) 
 }
 
 async fn errors_come_as_the_spec_writes_them(app: TestApp) {
-    let reader = token(&app, "read");
+    let reader = app.api_token("hubin", "随手拍", "read", 600);
     // No key: the spec's error list, with the status in it (403, as the spec's example).
     let (s, _, body) = get(&app, "/open311/v2/services.json").await;
     assert_eq!(s, 403);
@@ -245,7 +221,7 @@ async fn errors_come_as_the_spec_writes_them(app: TestApp) {
         post(&app, "/open311/v2/requests.json", &[("api_key", &reader), ("service_code", &code), ("description", "x")])
             .await;
     assert_eq!(s, 403, "{body}");
-    let writer = token(&app, "submit,read");
+    let writer = app.api_token("hubin", "随手拍", "submit,read", 600);
     for (form, status) in [
         (vec![("service_code", "NOPE"), ("description", "路灯坏了")], 400),
         (vec![("service_code", code.as_str()), ("description", "  ")], 400),

@@ -247,6 +247,24 @@ impl TestApp {
             .expect("a file row")
     }
 
+    /// An API token for an outside system named `name` in committee
+    /// `committee` (valid 30 days), made as the CLI makes one; the token.
+    pub fn api_token(&self, committee: &str, name: &str, scopes: &str, per_minute: i32) -> String {
+        use xieshang::api::tokens::{model, store};
+        let t = model::generate();
+        let new = store::NewToken { name: name.into(), scopes: model::Scopes::parse(scopes), days: 30, per_minute };
+        let (hash, prefix) = (model::hash(&t), model::prefix(&t));
+        let code = committee.to_string();
+        self.db
+            .write_blocking(move |c| {
+                let cm = xieshang::org::store::committee_by_code_unscoped(c, &code)?.expect("committee");
+                let who = xieshang::kernel::audit::store::Who::System { committee_id: Some(cm.id), name: "test" };
+                store::create_unscoped(c, who, cm.id, None, &new, &hash, &prefix)
+            })
+            .expect("token");
+        t
+    }
+
     /// A client logged in as one of the demo users.
     pub async fn login_as(&self, username: &str) -> Client {
         let c = self.client();
