@@ -9,6 +9,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 
 use crate::support::{DEMO_PASSWORD, Kind, TestApp};
 
+mod api_tokens;
 mod archive;
 mod dashboard;
 mod funds;
