@@ -59,6 +59,10 @@ pub struct Config {
     pub hotline_url: Option<String>,
     /// Sent as `Authorization: Bearer …` to the hotline when set.
     pub hotline_token: Option<String>,
+    /// Group robots may post to plain http and to local or private addresses
+    /// (a test server, a robot gateway on the intranet); off, only https to a
+    /// public host, so a robot's address cannot reach into the server's network.
+    pub robots_allow_local: bool,
     /// Administrators (sysadmin, security admin, auditor, district staff) must
     /// sign in with a second factor: without one they are sent to enrol first.
     /// `serve --demo` turns it off (offered, not forced) so the demo logins work.
@@ -109,6 +113,7 @@ impl Default for Config {
             sms_timeout_secs: 10,
             hotline_url: None,
             hotline_token: None,
+            robots_allow_local: false,
             require_two_factor: true,
             password_max_age_days: 90,
             crypto: "international".into(),

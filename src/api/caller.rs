@@ -35,6 +35,11 @@ impl Need for Submit {
 impl Need for Act {
     const SCOPE: Scope = Scope::Act;
 }
+/// Passing on the 12345 hotline's work orders.
+pub struct Hotline;
+impl Need for Hotline {
+    const SCOPE: Scope = Scope::Hotline;
+}
 
 /// The token's account, admitted for a call that needs `N`, and the
 /// system's name on the token.

@@ -74,7 +74,7 @@ async fn a_work_order_comes_in_once_and_its_steps_go_back(app: TestApp) {
     app.db.write(|c| Ok(diesel::delete(jobs::table).execute(c)?)).await.expect("empty the queue");
     let (url, fake) = fake_hotline().await;
     let w = worker(&app, &url);
-    let t = app.api_token("hubin", "12345热线", "read,submit", 600);
+    let t = app.api_token("hubin", "12345热线", "read,hotline", 600);
     let http = reqwest::Client::new();
     let order = json!({"order_no": "HB20261205000123", "content": "小区门口的井盖丢了，晚上有人掉进去过。",
                        "address": "湖滨区五原路18号", "caller_phone": "13700001111"});

@@ -85,6 +85,8 @@ impl TestApp {
             db_pool_size: 4,
             data_dir: data_dir.clone(),
             demo: true,
+            // The fake robots and hotline listen on 127.0.0.1.
+            robots_allow_local: true,
             // Administrators sign in with the demo password alone unless a test
             // turns forcing on (tests/it/two_factor.rs checks it).
             require_two_factor: false,

@@ -10,7 +10,9 @@ use diesel::prelude::*;
 use serde_json::json;
 
 use crate::config::Config;
-use crate::kernel::db::schema::{offices, opinion_categories, opinion_events, opinions};
+use crate::kernel::db::DbConn;
+use crate::kernel::db::schema::opinion_events;
+use crate::kernel::error::AppResult;
 use crate::kernel::ids::{CommitteeId, OpinionId};
 use crate::kernel::jobs::worker::{JobCtx, Registry};
 use crate::kernel::notify::Failure;
@@ -73,15 +75,23 @@ pub fn register(registry: &mut Registry, hotline: Arc<Hotline>) {
     });
 }
 
+/// What a taken post still has to do in the write that marks it: `Err` with
+/// a reason marks the post failed instead (to be sent again).
+type Accept = Box<dyn FnOnce(&mut DbConn, &serde_json::Value) -> AppResult<Result<(), String>> + Send>;
+
 /// One outbox row per post, found again by `key` on a retry; posts `body`
-/// unless the hotline took it already, and records how it went.
+/// (with `key` as its `id`, the same on every retry, so the hotline can drop
+/// a repeat) unless the hotline took it already, and records how it went,
+/// together with `accept`.
 async fn deliver(
     ctx: &JobCtx,
     h: &Hotline,
     committee: CommitteeId,
     (key, subject, path): (String, String, &str),
-    body: serde_json::Value,
-) -> anyhow::Result<Option<serde_json::Value>> {
+    mut body: serde_json::Value,
+    accept: Accept,
+) -> anyhow::Result<()> {
+    body["id"] = json!(key);
     let text = body.to_string();
     let job = ctx.job_id;
     let (id, done) = ctx
@@ -99,123 +109,87 @@ async fn deliver(
         })
         .await?;
     if done {
-        return Ok(None);
+        return Ok(());
     }
     let sent = h.post(path, &body).await;
-    let err = sent.as_ref().err().map(|e| e.to_string());
-    ctx.db.write(move |c| outbox::mark(c, id, err.as_deref())).await?;
-    match sent {
-        Ok(answer) => Ok(Some(answer)),
-        Err(Failure::Permanent(why)) => {
-            tracing::warn!(message = id, %why, "the hotline refused a post");
-            Ok(None)
+    let outcome = match sent {
+        Ok(answer) => ctx
+            .db
+            .write(move |c| {
+                let why = accept(c, &answer)?.err();
+                outbox::mark(c, id, why.as_deref())?;
+                Ok(why)
+            })
+            .await?
+            .map(Failure::Permanent),
+        Err(f) => {
+            let why = f.to_string();
+            ctx.db.write(move |c| outbox::mark(c, id, Some(&why))).await?;
+            Some(f)
         }
-        Err(Failure::Transient(why)) => Err(anyhow::anyhow!(why)),
+    };
+    match outcome {
+        None => Ok(()),
+        Some(Failure::Permanent(why)) => {
+            tracing::warn!(message = id, %why, "a post to the hotline failed for good");
+            Ok(())
+        }
+        Some(Failure::Transient(why)) => Err(anyhow::anyhow!(why)),
     }
 }
 
-/// A public step of a hotline case, posted back with its order number.
+/// A public step of a hotline case, posted back with its order number and
+/// the status, answer and reason the step left (read in its transaction).
 async fn push(ctx: JobCtx, payload: serde_json::Value, h: Arc<Hotline>) -> anyhow::Result<()> {
     let id = OpinionId(payload["opinion_id"].as_i64().unwrap_or_default());
     let event_id = payload["event_id"].as_i64().unwrap_or_default();
-    type Case = (i64, String, Status, Option<String>, Option<String>);
     let found = ctx
         .db
         .read(move |c| {
-            let case: Option<Case> = opinions::table
-                .find(id)
-                .select((
-                    opinions::committee_id,
-                    opinions::code,
-                    opinions::status,
-                    opinions::answer,
-                    opinions::reject_reason,
-                ))
-                .first(c)
-                .optional()?;
-            let event: Option<(EventKind, Option<Status>, chrono::NaiveDateTime, String)> = opinion_events::table
+            let Some(case) = links::hotline_case_unscoped(c, id)? else { return Ok(None) };
+            let event: Option<(EventKind, chrono::NaiveDateTime, String)> = opinion_events::table
                 .find(event_id)
-                .select((
-                    opinion_events::kind,
-                    opinion_events::status,
-                    opinion_events::created_at,
-                    opinion_events::note,
-                ))
+                .select((opinion_events::kind, opinion_events::created_at, opinion_events::note))
                 .first(c)
                 .optional()?;
-            Ok(case.zip(event).zip(links::hotline_order_unscoped(c, id)?))
+            Ok(event.map(|e| (case, e)))
         })
         .await?;
-    let Some((((committee, code, now_status, answer, reason), (kind, then, at, note)), order)) = found else {
-        return Ok(());
-    };
-    // The status the step left the case in (a retry may run after later steps).
-    let status = then.unwrap_or(now_status);
+    let Some(((committee, code, order), (kind, at, note))) = found else { return Ok(()) };
+    let status = payload["status"].as_str().and_then(Status::parse);
     let lang = crate::kernel::web::i18n::Lang::Zh;
     let body = json!({
         "order_no": order,
         "code": code,
         "event": kind.as_str(),
         "event_label": lang.t(&kind.label_key()),
-        "status": status.as_str(),
-        "status_label": lang.t(&status.label_key()),
-        "answer": if matches!(status, Status::Answered | Status::Closed) { answer } else { None },
-        "reject_reason": reason.filter(|_| status == Status::Rejected),
+        "status": status.map(Status::as_str),
+        "status_label": status.map(|s| lang.t(&s.label_key())),
+        "answer": payload["answer"],
+        "reject_reason": payload["reject_reason"],
         "note": note,
         "at": at.and_utc().to_rfc3339(),
     });
-    let subject = format!("hotline:{order}");
-    deliver(&ctx, &h, CommitteeId(committee), (format!("hotline:{event_id}"), subject, "status"), body).await?;
-    Ok(())
+    let key = (format!("hotline:{event_id}"), format!("hotline:{order}"), "status");
+    deliver(&ctx, &h, committee, key, body, Box::new(|_, _| Ok(Ok(())))).await
 }
 
 /// A case staff forwarded: posted as a new work order; the hotline's number
-/// for it is kept, so its later steps are posted back as well.
+/// for it is kept in the write that marks the post taken, so its later steps
+/// are posted back as well.
 async fn forward(ctx: JobCtx, payload: serde_json::Value, h: Arc<Hotline>) -> anyhow::Result<()> {
     let id = OpinionId(payload["opinion_id"].as_i64().unwrap_or_default());
-    type Case = (i64, String, String, Option<String>, Option<String>, chrono::NaiveDateTime);
-    let found: Option<Case> = ctx
-        .db
-        .read(move |c| {
-            Ok(opinions::table
-                .left_join(offices::table.on(offices::id.nullable().eq(opinions::office_id)))
-                .left_join(opinion_categories::table.on(opinion_categories::id.nullable().eq(opinions::category_id)))
-                .filter(opinions::id.eq(id))
-                .select((
-                    opinions::committee_id,
-                    opinions::code,
-                    opinions::body,
-                    offices::name.nullable(),
-                    opinion_categories::name.nullable(),
-                    opinions::created_at,
-                ))
-                .first(c)
-                .optional()?)
-        })
-        .await?;
-    let Some((committee, code, text, office, category, created)) = found else { return Ok(()) };
+    let Some(f) = ctx.db.read(move |c| links::forwarded_unscoped(c, id)).await? else { return Ok(()) };
     // No resident's name or phone leaves with it: the hotline calls back through us.
     let body = json!({
-        "code": code,
-        "content": text,
-        "office": office,
-        "category": category,
-        "received_at": created.and_utc().to_rfc3339(),
+        "code": f.code,
+        "content": f.text,
+        "office": f.office,
+        "category": f.category,
+        "received_at": f.received_at.and_utc().to_rfc3339(),
         "forwarded_at": now().and_utc().to_rfc3339(),
     });
-    let key = format!("hotline-forward:{id}");
-    let answer = deliver(&ctx, &h, CommitteeId(committee), (key, format!("opinion:{id}"), "orders"), body).await?;
-    let order = answer.as_ref().and_then(|a| a["order_no"].as_str().map(str::to_owned));
-    match (answer, order) {
-        (Some(_), Some(order)) => {
-            ctx.db.write(move |c| links::hotline_took_unscoped(c, id, &order)).await?;
-            Ok(())
-        }
-        // Taken without a number: the hotline must answer one; staff see it on the deliveries page.
-        (Some(a), None) => {
-            tracing::warn!(case = %id, answer = %a, "the hotline took a case without an order number");
-            Ok(())
-        }
-        (None, _) => Ok(()),
-    }
+    let key = (format!("hotline-forward:{id}"), format!("opinion:{id}"), "orders");
+    let accept: Accept = Box::new(move |c, answer| links::hotline_took_unscoped(c, id, answer["order_no"].as_str()));
+    deliver(&ctx, &h, f.committee, key, body, accept).await
 }

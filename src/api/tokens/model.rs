@@ -10,6 +10,9 @@ crate::code_enum!(
         Read = "read",
         Submit = "submit",
         Act = "act",
+        /// Pass on the 12345 hotline's work orders (only the hotline's token:
+        /// its cases' steps are posted back to the hotline).
+        Hotline = "hotline",
     }
 );
 
@@ -30,6 +33,7 @@ pub struct Scopes {
     read: bool,
     submit: bool,
     act: bool,
+    hotline: bool,
 }
 
 impl Scopes {
@@ -40,6 +44,7 @@ impl Scopes {
                 Scope::Read => s.read = true,
                 Scope::Submit => s.submit = true,
                 Scope::Act => s.act = true,
+                Scope::Hotline => s.hotline = true,
             }
         }
         s
@@ -56,6 +61,7 @@ impl Scopes {
             Scope::Read => self.read,
             Scope::Submit => self.submit,
             Scope::Act => self.act,
+            Scope::Hotline => self.hotline,
         }
     }
 

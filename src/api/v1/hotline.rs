@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::Errors;
 use super::cases::{CaseDetail, Intake, take};
-use crate::api::caller::{Caller, Submit};
+use crate::api::caller::{Caller, Hotline};
 use crate::api::error::{ApiError, ApiResult};
 use crate::api::extract::ApiJson;
 use crate::kernel::state::AppState;
@@ -40,6 +40,7 @@ pub struct HotlineOrder {
 
 /// 12345工单 · A work order from the 12345 hotline, taken as a case; its
 /// later public steps are posted back to the hotline with the order number.
+/// Needs the `hotline` scope, which only the hotline's own token should have.
 #[utoipa::path(
     post, path = "/api/v1/hotline/orders", tag = "cases", security(("token" = [])), request_body = HotlineOrder,
     responses(
@@ -51,7 +52,7 @@ pub struct HotlineOrder {
 )]
 pub async fn order(
     State(st): State<AppState>,
-    Caller(me, ..): Caller<Submit>,
+    Caller(me, ..): Caller<Hotline>,
     ApiJson(o): ApiJson<HotlineOrder>,
 ) -> ApiResult<(StatusCode, Json<CaseDetail>)> {
     let order_no = o.order_no.trim().to_string();

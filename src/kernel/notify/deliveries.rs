@@ -78,7 +78,7 @@ pub fn resend(conn: &mut DbConn, actor: &Actor, id: i64) -> AppResult<()> {
         return Err(AppError::Conflict("delivery.not_failed"));
     }
     let job = row.message.job_id.ok_or(AppError::Conflict("delivery.not_failed"))?;
-    diesel::update(jobs::table.find(job))
+    let requeued = diesel::update(jobs::table.find(job).filter(jobs::status.ne(JobStatus::Running)))
         .set((
             jobs::status.eq(JobStatus::Queued),
             jobs::attempts.eq(0),
@@ -87,6 +87,10 @@ pub fn resend(conn: &mut DbConn, actor: &Actor, id: i64) -> AppResult<()> {
             jobs::locked_by.eq(None::<String>),
         ))
         .execute(conn)?;
+    // Its job is gone (purged) or was claimed meanwhile: nothing to resend.
+    if requeued != 1 {
+        return Err(AppError::Conflict("delivery.not_failed"));
+    }
     diesel::update(outbox::table.find(id)).set(outbox::status.eq(Delivery::Queued)).execute(conn)?;
     audit::record(conn, Who::User(actor), Change::new("delivery.resend", "outbox", id))
 }

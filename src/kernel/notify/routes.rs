@@ -114,6 +114,7 @@ async fn add_robot(
             name: f.name,
             webhook: f.webhook,
             secret: f.secret,
+            allow_local: st.config.robots_allow_local,
         })
     })();
     let vault = st.personal.clone();
@@ -139,7 +140,7 @@ async fn test_robot(
     let text = page.t("robot.test_text").replace("%{name}", &me.display_name);
     st.db.write(move |c| robots::test(c, &me, id, &text)).await?;
     flash(&session, true, "robot.test_queued").await;
-    Ok(Redirect::to("/deliveries"))
+    Ok(Redirect::to("/robots"))
 }
 
 #[derive(Template)]

@@ -12,7 +12,7 @@ use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{CommitteeId, OpinionId};
 use crate::kernel::jobs::store as jobs;
 use crate::kernel::time::now;
-use crate::opinions::model::EventKind;
+use crate::opinions::model::{EventKind, Status};
 
 /// The system the 12345 hotline's work orders are kept under.
 pub const HOTLINE: &str = "12345";
@@ -94,7 +94,15 @@ pub fn hotline_order_unscoped(conn: &mut DbConn, id: OpinionId) -> AppResult<Opt
 /// (one job per step, in the step's transaction).
 pub(super) fn on_public_event(conn: &mut DbConn, id: OpinionId, event_id: i64) -> AppResult<()> {
     if hotline_order_unscoped(conn, id)?.is_some() {
-        let payload = serde_json::json!({ "opinion_id": id, "event_id": event_id });
+        // The case as the step left it: a retry may run after later steps.
+        let o = cases::by_id_unscoped(conn, id)?.ok_or(AppError::NotFound)?;
+        let payload = serde_json::json!({
+            "opinion_id": id,
+            "event_id": event_id,
+            "status": o.status.as_str(),
+            "answer": o.answer.filter(|_| matches!(o.status, Status::Answered | Status::Closed)),
+            "reject_reason": o.reject_reason.filter(|_| o.status == Status::Rejected),
+        });
         jobs::enqueue(conn, HOTLINE_PUSH, &payload, now(), Some(&format!("hotline:{event_id}")))?;
     }
     Ok(())
@@ -135,15 +143,21 @@ pub fn forward_to_hotline(conn: &mut DbConn, actor: &Actor, id: OpinionId, conne
     audit::record(conn, Who::User(actor), Change::new("opinion.forward_hotline", "opinion", id))
 }
 
-/// The hotline took a forwarded case: its number is kept (so later steps are
-/// posted back) and shown on the timeline. For the forwarding job.
-pub fn hotline_took_unscoped(conn: &mut DbConn, id: OpinionId, order: &str) -> AppResult<()> {
+/// The hotline took a forwarded case and answered `order`: its number is
+/// kept (so later steps are posted back) and shown on the timeline. For the
+/// forwarding job, in the write that marks the post: `Err` says why the
+/// answer cannot be kept (no number, too long, another case's), and the post
+/// is then marked failed, to be sent again.
+pub fn hotline_took_unscoped(conn: &mut DbConn, id: OpinionId, order: Option<&str>) -> AppResult<Result<(), String>> {
     let o = cases::by_id_unscoped(conn, id)?.ok_or(AppError::NotFound)?;
-    if !valid_external_id(order) {
-        return Err(AppError::BadRequest("api.bad_external_id"));
-    }
+    let Some(order) = order.map(str::trim).filter(|n| valid_external_id(n)) else {
+        return Ok(Err(format!("the hotline answered no usable order_no: {order:?}")));
+    };
     if hotline_order_unscoped(conn, id)?.is_some() {
-        return Ok(());
+        return Ok(Ok(()));
+    }
+    if let Some(other) = find_unscoped(conn, o.committee_id, HOTLINE, order)? {
+        return Ok(Err(format!("order_no {order} already belongs to case {other}")));
     }
     diesel::insert_into(opinion_links::table)
         .values((
@@ -155,5 +169,36 @@ pub fn hotline_took_unscoped(conn: &mut DbConn, id: OpinionId, order: &str) -> A
         ))
         .execute(conn)?;
     cases::event(conn, o.committee_id, id, EventKind::HotlineOrder, None, None, "12345", false, order)?;
-    Ok(())
+    Ok(Ok(()))
+}
+
+/// A hotline case as its posts name it: (committee, tracking code, order
+/// number); none when the case is not the hotline's. For the hotline's jobs.
+pub fn hotline_case_unscoped(conn: &mut DbConn, id: OpinionId) -> AppResult<Option<(CommitteeId, String, String)>> {
+    let Some(o) = cases::by_id_unscoped(conn, id)? else { return Ok(None) };
+    Ok(hotline_order_unscoped(conn, id)?.map(|order| (o.committee_id, o.code, order)))
+}
+
+/// A case as it is forwarded to the hotline: no resident's name or phone.
+pub struct Forwarded {
+    pub committee: CommitteeId,
+    pub code: String,
+    pub text: String,
+    pub office: Option<String>,
+    pub category: Option<String>,
+    pub received_at: chrono::NaiveDateTime,
+}
+
+/// What the forwarding job posts. For the hotline's jobs.
+pub fn forwarded_unscoped(conn: &mut DbConn, id: OpinionId) -> AppResult<Option<Forwarded>> {
+    let Some(o) = cases::by_id_unscoped(conn, id)? else { return Ok(None) };
+    let names = cases::names(conn, &o)?;
+    Ok(Some(Forwarded {
+        committee: o.committee_id,
+        code: o.code,
+        text: o.body,
+        office: names.office,
+        category: names.category,
+        received_at: o.created_at,
+    }))
 }

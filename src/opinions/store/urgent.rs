@@ -54,6 +54,12 @@ pub(super) fn alert(conn: &mut DbConn, id: OpinionId) -> AppResult<bool> {
     }
     // Delivered by being there: the unit's inbox lists it until the case is signed.
     inapp::post(conn, o.committee_id, unit, &unit.to_string(), &subject, &text(&o))?;
+    // The unit's work groups are outside servers: the code and the deadline, not the resident's words.
+    let short = Lang::Zh
+        .t("urgent.robot")
+        .replace("%{code}", &o.code)
+        .replace("%{due}", &o.due_at.as_ref().map(local).unwrap_or_default());
+    crate::kernel::notify::robots::store::fan_out(conn, o.committee_id, unit, &subject, &short)?;
     Ok(true)
 }
 

@@ -15,7 +15,7 @@ async fn the_sysadmin_issues_a_token_and_revokes_it() {
     b.client.find(fantoccini::Locator::Css("nav.main-nav a[href='/admin/api-tokens']")).await.expect("in the menu");
     b.client.goto(&app.url("/admin/api-tokens")).await.expect("tokens");
     b.fill("input[name=name]", "12345热线").await;
-    b.click_no_wait("input[name=scope][value=submit]").await;
+    b.click_no_wait("input[name=scope][value=hotline]").await;
     b.click("form[action='/admin/api-tokens'] button[type=submit]").await;
     let token = b.text("#issued-token").await;
     assert!(token.starts_with("xs_"), "{token}");
@@ -58,7 +58,8 @@ async fn the_sysadmin_issues_a_token_and_revokes_it() {
     assert!(listed.contains("住建局工作群") && listed.contains("区住房和城乡建设局"), "{listed}");
     b.shot("robot-added").await;
     b.click("tbody tr form[action$='/test'] button").await;
-    assert_eq!(b.path().await, "/deliveries");
+    assert_eq!(b.path().await, "/robots");
+    b.client.goto(&app.url("/deliveries")).await.expect("deliveries");
     assert!(b.text("tbody tr").await.contains("住建局工作群"));
     b.close().await;
 }

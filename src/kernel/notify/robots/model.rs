@@ -29,10 +29,11 @@ impl Kind {
     }
 }
 
-/// Which in-app messages also go to the unit's robots: the morning digest
-/// and urgent alerts (their outbox subjects).
+/// Which in-app messages also go to the unit's robots as they are: the
+/// morning digest (counts only). Urgent alerts go with a text of their own,
+/// without the resident's words (`opinions::store::urgent`).
 pub fn goes_to_robots(subject: &str) -> bool {
-    subject.starts_with("digest:") || subject.starts_with("urgent:")
+    subject.starts_with("digest:")
 }
 
 /// The longest text a robot takes: WeCom's 2,048 bytes of text (DingTalk
@@ -77,12 +78,36 @@ pub fn classify(http_status: u16, errcode: Option<i64>, errmsg: &str) -> Result<
     }
 }
 
-/// Whether a webhook address is one we call: http(s) with a host. Government
-/// deployments of both apps run on their own hosts, so no host list.
-pub fn valid_webhook(url: &str) -> bool {
-    reqwest::Url::parse(url.trim())
-        .ok()
-        .is_some_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty()))
+/// Whether a webhook address is one we call: https to a public host (any:
+/// government deployments of both apps run on their own hosts). With
+/// `allow_local`, also plain http and loopback or private addresses.
+pub fn valid_webhook(url: &str, allow_local: bool) -> bool {
+    let Ok(u) = reqwest::Url::parse(url.trim()) else { return false };
+    let scheme_ok = u.scheme() == "https" || (allow_local && u.scheme() == "http");
+    let host = u.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']');
+    let host_ok = !host.is_empty()
+        && (allow_local
+            || match host.parse::<std::net::IpAddr>() {
+                Ok(ip) => !is_local(ip),
+                Err(_) => !host.eq_ignore_ascii_case("localhost") && !host.to_ascii_lowercase().ends_with(".localhost"),
+            });
+    scheme_ok && host_ok
+}
+
+/// Loopback, private, link-local or unspecified: inside the server's network.
+fn is_local(ip: std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(v4) => {
+            v4.is_loopback() || v4.is_private() || v4.is_link_local() || v4.is_unspecified() || v4.is_broadcast()
+        }
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => is_local(std::net::IpAddr::V4(v4)),
+            None => {
+                let first = v6.segments()[0];
+                v6.is_loopback() || v6.is_unspecified() || (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80
+            }
+        },
+    }
 }
 
 /// The webhook as shown in lists: its host and the start of its key.
@@ -102,7 +127,7 @@ mod tests {
 
     #[test]
     fn digests_and_urgent_alerts_go_to_robots() {
-        assert!(goes_to_robots("digest:2026-12-05") && goes_to_robots("urgent:42"));
+        assert!(goes_to_robots("digest:2026-12-05") && !goes_to_robots("urgent:42"));
         assert!(!goes_to_robots("activity-reminder:3") && !goes_to_robots("notice:1"));
     }
 
@@ -139,8 +164,26 @@ mod tests {
     #[test]
     fn webhooks_are_checked_and_masked() {
         let url = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa";
-        assert!(valid_webhook(url));
-        assert!(!valid_webhook("ftp://x/y") && !valid_webhook("not a url") && !valid_webhook("https://"));
+        assert!(valid_webhook(url, false));
+        assert!(
+            !valid_webhook("ftp://x/y", true) && !valid_webhook("not a url", true) && !valid_webhook("https://", true)
+        );
+        // Nothing inside the server's own network unless allowed.
+        for inside in [
+            "http://qyapi.weixin.qq.com/x",
+            "https://127.0.0.1/x",
+            "https://localhost/x",
+            "https://10.1.2.3/x",
+            "https://192.168.1.1/x",
+            "https://169.254.169.254/latest",
+            "https://[::1]/x",
+            "https://[fd00::1]/x",
+            "https://[::ffff:127.0.0.1]/x",
+        ] {
+            assert!(!valid_webhook(inside, false), "{inside}");
+            assert!(valid_webhook(inside, true), "{inside} when allowed");
+        }
+        assert!(valid_webhook("https://oapi.dingtalk.com/robot/send?access_token=x", false));
         let shown = masked_webhook(url);
         assert!(
             shown.starts_with("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6")

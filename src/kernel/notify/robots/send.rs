@@ -53,7 +53,7 @@ async fn deliver(ctx: JobCtx, payload: serde_json::Value, vault: Vault, client: 
         return Ok(());
     }
     let Some((kind, webhook_enc, secret_enc)) = robot else {
-        ctx.db.write(move |c| outbox::mark(c, id, Some("robot removed"))).await?;
+        ctx.db.write(move |c| outbox::mark(c, id, Some("robot stopped"))).await?;
         return Ok(());
     };
     let webhook = vault.decrypt(&webhook_enc)?;

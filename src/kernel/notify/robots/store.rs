@@ -36,8 +36,8 @@ pub struct Robot {
     pub created_at: NaiveDateTime,
 }
 
-/// What staff fill in.
-#[derive(Debug, Clone)]
+/// What staff fill in (no `Debug`: it holds the key and the secret in clear).
+#[derive(Clone)]
 pub struct NewRobot {
     pub unit: Unit,
     pub kind: Kind,
@@ -45,6 +45,8 @@ pub struct NewRobot {
     pub webhook: String,
     /// DingTalk's 加签 secret (`SEC…`), when the robot uses it.
     pub secret: Option<String>,
+    /// `robots_allow_local` of the configuration.
+    pub allow_local: bool,
 }
 
 /// The units of the committee a robot may belong to, with their names: the
@@ -123,7 +125,7 @@ pub fn add(conn: &mut DbConn, actor: &Actor, vault: &Vault, r: &NewRobot) -> App
     if name.is_empty() || name.chars().count() > 40 {
         return Err(AppError::BadRequest("robot.bad_name"));
     }
-    if !model::valid_webhook(&r.webhook) {
+    if !model::valid_webhook(&r.webhook, r.allow_local) {
         return Err(AppError::BadRequest("robot.bad_webhook"));
     }
     let secret = r.secret.as_deref().map(str::trim).filter(|s| !s.is_empty());
@@ -199,10 +201,11 @@ fn queue(conn: &mut DbConn, r: &Robot, subject: &str, body: &str) -> AppResult<(
 }
 
 /// The robot a queued message goes to, for the sender: (kind, webhook,
-/// secret), still encrypted. Unscoped: the job has no acting user.
+/// secret), still encrypted; none once it is stopped (a retry or a resend
+/// then goes nowhere). Unscoped: the job has no acting user.
 pub fn for_delivery_unscoped(conn: &mut DbConn, id: i64) -> AppResult<Option<(Kind, String, Option<String>)>> {
     Ok(robots::table
-        .find(id)
+        .filter(robots::id.eq(id).and(robots::active.eq(true)))
         .select((robots::kind, robots::webhook_enc, robots::secret_enc))
         .get_result(conn)
         .optional()?)
