@@ -153,9 +153,27 @@ async fn an_urgent_alert_reaches_the_unit_s_groups(app: TestApp) {
         assert_eq!(body["msgtype"], "text");
         assert!(body["text"]["content"].as_str().unwrap_or_default().contains(&code), "{kind}: {body}");
     }
-    // A case that is not urgent alerts nobody; nothing is sent twice.
+    // The resident's words stay in the app: the groups get the code and the deadline.
+    assert!(d.iter().all(|(_, _, _, body)| !body.contains("燃气管道")), "{d:?}");
+    // The morning digest reaches the groups too (Monday 2026-12-07, 08:00 in Beijing).
+    let at = chrono::NaiveDate::from_ymd_opt(2026, 12, 7).and_then(|d| d.and_hms_opt(0, 0, 0)).expect("time");
+    let written = app.db.write(move |c| xieshang::opinions::jobs::digest(c, at)).await.expect("digest");
+    assert!(written > 0);
+    let digests: Vec<String> = app
+        .db
+        .read_blocking(|c| {
+            Ok(outbox::table
+                .filter(outbox::channel.eq_any(["wecom", "dingtalk"]).and(outbox::subject.like("digest:%")))
+                .select(outbox::channel)
+                .load(c)?)
+        })
+        .expect("outbox");
+    assert_eq!(digests.len(), 2, "both of the bureau's groups: {digests:?}");
     run_jobs(&w).await;
-    assert_eq!(robots.lock().expect("robots").seen.len(), 3);
+    assert_eq!(robots.lock().expect("robots").seen.len(), 5);
+    // Nothing is sent twice.
+    run_jobs(&w).await;
+    assert_eq!(robots.lock().expect("robots").seen.len(), 5);
 
     // Stopped: the next alert goes in-app only.
     let robot_id: i64 = app
