@@ -95,11 +95,6 @@ fn parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .split_for_parts()
 }
 
-/// The document as served at `/api/v1/openapi.json`.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    parts().1
-}
-
 /// The API's routes, its document and the page that shows it.
 pub fn router() -> Router<AppState> {
     let (routes, doc) = parts();

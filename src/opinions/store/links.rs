@@ -65,20 +65,31 @@ pub fn enter_once(
         return Ok((id, false));
     }
     let (id, _) = cases::enter(conn, actor, n)?;
-    diesel::insert_into(opinion_links::table)
-        .values((
-            opinion_links::committee_id.eq(actor.committee_id),
-            opinion_links::opinion_id.eq(id),
-            opinion_links::system.eq(system),
-            opinion_links::external_id.eq(ext),
-            opinion_links::created_at.eq(now()),
-        ))
-        .execute(conn)
+    link(conn, actor.committee_id, id, system, ext)
         // Two sends of one id at once: the second's case rolls back with it.
         .map_err(
             |e| if is_unique_violation(&e) { AppError::Conflict("api.duplicate_external_id") } else { e.into() },
         )?;
     Ok((id, true))
+}
+
+/// Records that `system` knows case `id` as `external_id`.
+fn link(
+    conn: &mut DbConn,
+    committee: CommitteeId,
+    id: OpinionId,
+    system: &str,
+    external_id: &str,
+) -> Result<usize, diesel::result::Error> {
+    diesel::insert_into(opinion_links::table)
+        .values((
+            opinion_links::committee_id.eq(committee),
+            opinion_links::opinion_id.eq(id),
+            opinion_links::system.eq(system),
+            opinion_links::external_id.eq(external_id),
+            opinion_links::created_at.eq(now()),
+        ))
+        .execute(conn)
 }
 
 /// The hotline's work-order number of a case, if it has one.
@@ -159,15 +170,7 @@ pub fn hotline_took_unscoped(conn: &mut DbConn, id: OpinionId, order: Option<&st
     if let Some(other) = find_unscoped(conn, o.committee_id, HOTLINE, order)? {
         return Ok(Err(format!("order_no {order} already belongs to case {other}")));
     }
-    diesel::insert_into(opinion_links::table)
-        .values((
-            opinion_links::committee_id.eq(o.committee_id),
-            opinion_links::opinion_id.eq(id),
-            opinion_links::system.eq(HOTLINE),
-            opinion_links::external_id.eq(order),
-            opinion_links::created_at.eq(now()),
-        ))
-        .execute(conn)?;
+    link(conn, o.committee_id, id, HOTLINE, order)?;
     cases::event(conn, o.committee_id, id, EventKind::HotlineOrder, None, None, "12345", false, order)?;
     Ok(Ok(()))
 }
