@@ -25,4 +25,6 @@ pub mod meetings;
 pub mod notices;
 pub mod opinions;
 pub mod org;
+pub mod proposals;
 pub mod setup;
+pub mod workbench;

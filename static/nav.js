@@ -17,3 +17,13 @@
     if (open) { open.open = false; open.querySelector("summary").focus(); }
   });
 })();
+
+// Nobody signed in (signed out from any page, the session expired, the
+// account disabled): the copy of the member's workbench that its service
+// worker keeps for offline use (/m/sw.js) is deleted. Drafts kept on the
+// phone stay; they are sent only in their writer's own session.
+(function () {
+  if (!document.body || !document.body.hasAttribute("data-signed-out")) return;
+  if (!window.caches) return;
+  caches.delete("xs-workbench-page").catch(function () { /* nothing kept */ });
+})();

@@ -4,20 +4,18 @@
 //! archivist can check the bundle against its contents page by page.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use docx_rs::{AlignmentType, Paragraph, Shading, Table, TableCell, TableRow, VAlignType, WidthType};
+use docx_rs::{Paragraph, Table};
 use rust_xlsxwriter::Workbook;
 
 use super::model::{Category, Piece};
 use super::store::books::OnRoster;
 use crate::duty::scores::Ranked;
 use crate::duty::time::days_text;
-use crate::kernel::docx::{self, BODY_FONT, HEADING_FONT, Props, TEXT_WIDTH, chinese_date, run, size};
+use crate::kernel::docx::{self, BODY_FONT, Props, TEXT_WIDTH, chinese_date, run, size};
 use crate::kernel::error::AppResult;
 use crate::kernel::web::i18n::Lang;
 use crate::kernel::xlsx::{self, Formats, Print, Sheet};
 
-/// 五号, 10.5 pt: the table's text, six columns across A4.
-const WUHAO: usize = 21;
 /// The columns' widths in twips: 件号, 档号, 题名, 责任者, 日期, 附件.
 const WIDTHS: [usize; 6] = [620, 1500, 2900, 1100, 1100, TEXT_WIDTH - 620 - 1500 - 2900 - 1100 - 1100];
 const HEADERS: [&str; 6] = ["件号", "档号", "题名", "责任者", "日期", "附件"];
@@ -35,23 +33,8 @@ pub struct Contents<'a> {
     pub made: NaiveDateTime,
 }
 
-fn cell(text: &str, width: usize, font: &str, shade: bool) -> TableCell {
-    let mut c = TableCell::new().width(width, WidthType::Dxa).vertical_align(VAlignType::Center);
-    for line in text.split('\n') {
-        c = c.add_paragraph(Paragraph::new().add_run(run(line, font, WUHAO)).align(AlignmentType::Left));
-    }
-    if shade { c.shading(Shading::new().fill("F2F2F2")) } else { c }
-}
-
 fn table(rows: Vec<[String; 6]>) -> Table {
-    let header =
-        TableRow::new(HEADERS.iter().zip(WIDTHS).map(|(h, w)| cell(h, w, HEADING_FONT, true)).collect()).cant_split();
-    let body = rows
-        .into_iter()
-        .map(|r| TableRow::new(r.iter().zip(WIDTHS).map(|(t, w)| cell(t, w, BODY_FONT, false)).collect()).cant_split());
-    Table::new(std::iter::once(header).chain(body).collect())
-        .set_grid(WIDTHS.to_vec())
-        .width(TEXT_WIDTH, WidthType::Dxa)
+    docx::grid(HEADERS, WIDTHS, rows)
 }
 
 /// 目录.docx.

@@ -4,10 +4,12 @@
 //! the session with QR sign-in, speakers, the record and photos; the agreed
 //! items (协商成果) followed up by their owners until done or explained, with
 //! reminders and overdue escalation; the public page of each closed
-//! consultation and the district's overview.
+//! consultation and the district's overview; the online phase (网络议政,
+//! `online`).
 
 pub mod jobs;
 pub mod model;
+pub mod online;
 pub mod report;
 pub mod routes;
 pub mod store;

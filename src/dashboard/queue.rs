@@ -110,6 +110,15 @@ impl Point {
     pub fn mark_key(&self) -> String {
         format!("coverage.{}", self.mark.as_str())
     }
+
+    /// The tag's colour: visited, planned, or still to plan.
+    pub fn tone(&self) -> &'static str {
+        match self.mark {
+            Mark::Held => "ok",
+            Mark::Planned => "warn",
+            Mark::Missing => "bad",
+        }
+    }
 }
 
 /// Everything a home page shows besides the greeting.
@@ -270,6 +279,17 @@ pub fn gather(conn: &mut DbConn, actor: &Actor) -> AppResult<Queue> {
         Role::Auditor => {
             q.audit = audit::list(conn, actor, None, None)?.into_iter().take(AUDIT_LINES).collect();
         }
+    }
+    // What waits among proposals: to review, to sign, to answer, to rate.
+    for (key, n, href, late) in crate::proposals::store::proposals::waiting(conn, actor)? {
+        if n > 0 {
+            q.counts.push(Count { key, n, href, late });
+        }
+    }
+    // Residents' online comments (网络议政) waiting for the staff who moderate them.
+    let held = crate::consultations::online::store::phase::held_to_moderate(conn, actor)?;
+    if held > 0 {
+        q.counts.push(Count { key: "queue.online_held", n: held, href: "/consultations/online".into(), late: false });
     }
     if matches!(actor.role, Role::OfficeStaff | Role::Member | Role::Department) {
         // Notices sent to the actor's unit that nobody of it has opened.

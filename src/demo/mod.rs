@@ -9,7 +9,9 @@ pub(crate) mod funds;
 mod inspections;
 mod notices;
 mod opinions;
+mod proposals;
 mod roster;
+mod workbench;
 
 use chrono::NaiveDate;
 
@@ -90,6 +92,8 @@ pub fn load(db: &Db) -> AppResult<bool> {
         funds::load(c, &office_ids)?;
         notices::load(c)?;
         inspections::load(c)?;
+        workbench::load(c)?;
+        proposals::load(c, committee)?;
         Ok(true)
     })
 }

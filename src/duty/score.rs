@@ -15,6 +15,8 @@ code_enum!(
         Consultation = "consultation",
         /// 协商发言: a speech recorded at a consultation.
         Speech = "speech",
+        /// 网络议政发言: a member's published comment in an online consultation.
+        OnlineSpeech = "online_speech",
         /// 在活动中听取并录入的民意.
         Heard = "heard",
         /// 反映的社情民意 (brought to staff outside an activity).
@@ -31,6 +33,8 @@ code_enum!(
         AdoptedNational = "adopted_national",
         /// 获领导批示.
         Instructed = "instructed",
+        /// 提案立案: each accepted proposal, for its proposer and co-signers.
+        Proposal = "proposal",
         /// 无故缺席: invited, held, not present, no apology given.
         Absence = "absence",
     }
@@ -49,6 +53,7 @@ impl ScoreItem {
             ScoreItem::Activity => 2,
             ScoreItem::Consultation => 3,
             ScoreItem::Speech => 2,
+            ScoreItem::OnlineSpeech => 1,
             ScoreItem::Heard => 1,
             ScoreItem::Entered => 1,
             ScoreItem::Report => 2,
@@ -57,6 +62,7 @@ impl ScoreItem {
             ScoreItem::AdoptedProvince => 8,
             ScoreItem::AdoptedNational => 10,
             ScoreItem::Instructed => 10,
+            ScoreItem::Proposal => 3,
             ScoreItem::Absence => -2,
         }
     }

@@ -12,6 +12,7 @@ use diesel::prelude::*;
 use super::score::{ScoreItem, ScoreLine, ScoreTable, Scored, rank, score};
 use super::time::{behind, half_days};
 use crate::activities::store::heard;
+use crate::consultations::online::store::phase as online;
 use crate::kernel::audit::{self, Change, store::Who};
 use crate::kernel::auth::{Actor, OfficeScope, Role};
 use crate::kernel::db::DbConn;
@@ -142,6 +143,12 @@ pub fn years_unscoped(
         }
     }
 
+    // 网络议政发言: each published comment (a hidden one no longer counts).
+    for (member, at, id, title) in online::published_by_members_unscoped(conn, committee, &ids, year)? {
+        let href = format!("/consultations/{id}/online");
+        push(member, Scored { item: ScoreItem::OnlineSpeech, at: local_time(&at), title, href });
+    }
+
     let cases = cases::heard_by_many_unscoped(conn, committee, &ids, year)?;
     let case_ids: Vec<_> = cases.iter().map(|c| c.1).collect();
     let at_activities: std::collections::HashSet<_> =
@@ -172,6 +179,14 @@ pub fn years_unscoped(
         if r.instruction.as_deref().is_some_and(|s| !s.trim().is_empty()) {
             push(member, rec(ScoreItem::Instructed));
         }
+    }
+    for (member, id, title, at) in
+        crate::proposals::store::proposals::filed_by_members_unscoped(conn, committee, &ids, year)?
+    {
+        push(
+            member,
+            Scored { item: ScoreItem::Proposal, at: local_time(&at), title, href: format!("/proposals/{id}") },
+        );
     }
     for (m, h) in half {
         out.entry(m).or_default().half_days = h;

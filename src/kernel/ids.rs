@@ -43,4 +43,8 @@ id_type!(
     RectificationId,
     BundleId,
     ApiTokenId,
+    OnlineId,
+    OnlineCommentId,
+    ProposalId,
+    ProposalSessionId,
 );

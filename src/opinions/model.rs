@@ -452,6 +452,31 @@ pub fn entry_office(
     })
 }
 
+/// A case a member files from their phone (`crate::workbench`): only what
+/// they heard themself (`me`, their member record), never as from a box;
+/// filed under `office` when the caller names one (the activity it was
+/// heard at, which the caller checked the member was at), else under the
+/// member's own office (`own_office`).
+pub fn member_entry_office(
+    actor: &Actor,
+    me: MemberId,
+    own_office: Option<OfficeId>,
+    source: Source,
+    heard_by: Option<MemberId>,
+    office: Option<OfficeId>,
+) -> Result<Option<OfficeId>, AppError> {
+    if actor.role != Role::Member {
+        return Err(AppError::Forbidden);
+    }
+    if source != Source::Activity {
+        return Err(AppError::BadRequest("form.bad_choice"));
+    }
+    if heard_by.is_some_and(|h| h != me) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(office.or(own_office))
+}
+
 // The public box (no login): its limits and its question against floods.
 
 /// Submissions per address per hour, and per phone per day.
@@ -717,6 +742,28 @@ mod tests {
         for r in [Role::Department, Role::Member, Role::Leader, Role::Auditor, Role::Sysadmin] {
             a.role = r;
             assert!(matches!(entry_office(&a, Source::Paper, None, None), Err(AppError::Forbidden)), "{r:?}");
+        }
+    }
+
+    #[test]
+    fn members_file_only_what_they_heard_themselves() {
+        let a = Actor::sample(Role::Member, Some(3));
+        let (me, own) = (MemberId(7), Some(OfficeId(3)));
+        let file = |source, heard_by, office| member_entry_office(&a, me, own, source, heard_by, office);
+        // Their own office, or the office of the activity it was heard at.
+        assert_eq!(file(Source::Activity, None, None).ok(), Some(own));
+        assert_eq!(file(Source::Activity, Some(me), Some(OfficeId(9))).ok(), Some(Some(OfficeId(9))));
+        assert_eq!(member_entry_office(&a, me, None, Source::Activity, None, None).ok(), Some(None));
+        assert!(matches!(file(Source::Activity, Some(MemberId(8)), None), Err(AppError::Forbidden)), "another's");
+        for s in [Source::Web, Source::Paper, Source::Api] {
+            assert!(matches!(file(s, None, None), Err(AppError::BadRequest("form.bad_choice"))), "{s:?}");
+        }
+        for r in [Role::OfficeStaff, Role::DistrictAdmin, Role::Department, Role::Leader, Role::Auditor] {
+            let staff = Actor::sample(r, Some(3));
+            assert!(matches!(
+                member_entry_office(&staff, me, own, Source::Activity, Some(me), None),
+                Err(AppError::Forbidden)
+            ));
         }
     }
 

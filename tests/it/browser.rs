@@ -16,6 +16,9 @@ mod funds;
 mod homes;
 mod inspections;
 mod notices;
+mod online;
+mod proposals;
+mod workbench;
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";

@@ -133,6 +133,10 @@ async fn public_pages(app: &TestApp) -> Vec<String> {
         })
         .expect("a demo Members' Home");
     paths.push(format!("/box/hubin/homes/{home}"));
+    // The online consultations residents may join, and the first of them.
+    let online = page(&c, "/box/hubin/online").await.unwrap_or_default();
+    paths.push("/box/hubin/online".into());
+    paths.extend(links(&online).into_iter().filter(|h| is_detail(h, "/box/hubin/online")).take(1));
     paths
 }
 
@@ -152,6 +156,11 @@ async fn staff_pages(c: &Client) -> Vec<String> {
             paths.push(detail);
         }
     }
+    // 网络议政 is reached from the consultations' list, not the navigation.
+    let online = page(c, "/consultations/online").await.unwrap_or_default();
+    paths.push("/consultations/online".into());
+    let one = |h: &String| h.strip_suffix("/online").is_some_and(|x| is_detail(x, "/consultations"));
+    paths.extend(links(&online).into_iter().find(one));
     paths
 }
 

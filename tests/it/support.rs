@@ -268,6 +268,87 @@ impl TestApp {
     }
 
     /// A client logged in as one of the demo users.
+    /// A login for roster member `name` (the demo has one member login):
+    /// username `username`, the demo password; returns the member's id.
+    pub fn member_login(&self, username: &str, name: &str) -> i64 {
+        use xieshang::kernel::audit::store::Who;
+        use xieshang::kernel::auth::store::{self as users, NewAccount};
+        use xieshang::kernel::db::schema::members;
+        let hash = xieshang::kernel::auth::password::hash(DEMO_PASSWORD).expect("hash");
+        let (username, name) = (username.to_string(), name.to_string());
+        self.db
+            .write_blocking(move |c| {
+                let (id, committee, office): (i64, i64, Option<i64>) = members::table
+                    .filter(members::name.eq(&name))
+                    .select((members::id, members::committee_id, members::office_id))
+                    .first(c)?;
+                let who = || Who::System { committee_id: None, name: "test" };
+                let acc = NewAccount {
+                    username,
+                    display_name: name.clone(),
+                    role: xieshang::kernel::auth::Role::Member,
+                    office_id: office.map(xieshang::kernel::ids::OfficeId),
+                };
+                let user = users::insert_unscoped(
+                    c,
+                    who(),
+                    xieshang::kernel::ids::CommitteeId(committee),
+                    &acc,
+                    &hash,
+                    false,
+                )?;
+                xieshang::org::store::members::link_user(c, who(), xieshang::kernel::ids::MemberId(id), user)?;
+                Ok(id)
+            })
+            .expect("a member login")
+    }
+
+    /// A login for department `department` (the demo's one department
+    /// login works for the housing bureau), with the demo password.
+    pub fn department_login(&self, username: &str, department: &str) {
+        use xieshang::kernel::audit::store::Who;
+        use xieshang::kernel::auth::store::{self as users, NewAccount};
+        let hash = xieshang::kernel::auth::password::hash(DEMO_PASSWORD).expect("hash");
+        let d = xieshang::kernel::ids::DepartmentId(self.department_id(department));
+        let committee = self.actor("admin").committee_id;
+        let username = username.to_string();
+        self.db
+            .write_blocking(move |c| {
+                let who = || Who::System { committee_id: None, name: "test" };
+                let acc = NewAccount {
+                    username,
+                    display_name: "承办人".into(),
+                    role: xieshang::kernel::auth::Role::Department,
+                    office_id: None,
+                };
+                let user = users::insert_unscoped(c, who(), committee, &acc, &hash, false)?;
+                xieshang::org::store::departments::set_user_department_unscoped(c, who(), user, d)
+            })
+            .expect("a department login")
+    }
+
+    /// A case 高庙乡's staff entered as heard by roster member `name` at an
+    /// activity (so the member sees it); returns its tracking code.
+    pub fn heard_case(&self, name: &str, body: &str) -> String {
+        use xieshang::kernel::db::schema::members;
+        use xieshang::opinions::store::cases::{self, NewOpinion};
+        let staff = self.actor("gaomiao");
+        let (name, body) = (name.to_string(), body.to_string());
+        self.db
+            .write_blocking(move |c| {
+                let member: i64 = members::table.filter(members::name.eq(&name)).select(members::id).first(c)?;
+                let n = NewOpinion {
+                    office_id: staff.office_id,
+                    source: Some(xieshang::opinions::model::Source::Activity),
+                    heard_by: Some(xieshang::kernel::ids::MemberId(member)),
+                    body,
+                    ..NewOpinion::default()
+                };
+                Ok(cases::enter(c, &staff, &n)?.1)
+            })
+            .expect("a heard case")
+    }
+
     pub async fn login_as(&self, username: &str) -> Client {
         let c = self.client();
         let res = c.login(username, DEMO_PASSWORD).await;

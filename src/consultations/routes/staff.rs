@@ -15,7 +15,6 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::{ids, pairs};
 use crate::consultations::model::{Format, Planned, Status, Tally};
 use crate::consultations::store::Consultations;
 use crate::consultations::store::consultations::{self as store, Consultation, Plan, Record, Row, Topic};
@@ -285,7 +284,7 @@ async fn plan_form(
     Path(id): Path<i64>,
     RawQuery(q): RawQuery,
 ) -> AppResult<Response> {
-    let p = pairs(q.unwrap_or_default().as_bytes())?;
+    let p = form::pairs(q.unwrap_or_default().as_bytes())?;
     let tpl = plan_page(&st, me, page, ConsultationId(id), p, None).await?;
     render(&tpl).map(IntoResponse::into_response)
 }
@@ -300,9 +299,8 @@ async fn plan_page(
     p: Vec<(String, String)>,
     typed: Option<Vec<(String, String)>>,
 ) -> AppResult<PlanTemplate> {
-    let chosen_sectors: Vec<SectorId> = ids(&p, "sector", "form.bad_choice")?.into_iter().map(SectorId).collect();
-    let chosen_localities: Vec<LocalityId> =
-        ids(&p, "locality", "form.bad_choice")?.into_iter().map(LocalityId).collect();
+    let chosen_sectors: Vec<SectorId> = form::ids(&p, "sector")?.into_iter().map(SectorId).collect();
+    let chosen_localities: Vec<LocalityId> = form::ids(&p, "locality")?.into_iter().map(LocalityId).collect();
     st.db
         .read(move |conn| {
             let mut c = store::get(conn, &me, id)?.ok_or(AppError::NotFound)?;
@@ -365,17 +363,17 @@ async fn plan_page(
 }
 
 fn plan_from(p: &[(String, String)]) -> AppResult<Plan> {
-    let get = |k: &str| p.iter().find(|(x, _)| x == k).map(|(_, v)| v.clone());
+    let get = |k: &str| form::first(p, k);
     let planned_at = planned_at(&get("date"), &get("time"))?;
     Ok(Plan {
         format: get("format").as_deref().and_then(Format::parse).ok_or(AppError::BadRequest("form.bad_choice"))?,
         planned_at,
         place: get("place").unwrap_or_default(),
         host: get("host").unwrap_or_default(),
-        sectors: ids(p, "sector", "form.bad_choice")?.into_iter().map(SectorId).collect(),
-        localities: ids(p, "locality", "form.bad_choice")?.into_iter().map(LocalityId).collect(),
-        members: ids(p, "member", "activity.bad_member")?.into_iter().map(MemberId).collect(),
-        departments: ids(p, "department", "form.bad_choice")?.into_iter().map(DepartmentId).collect(),
+        sectors: form::ids(p, "sector")?.into_iter().map(SectorId).collect(),
+        localities: form::ids(p, "locality")?.into_iter().map(LocalityId).collect(),
+        members: form::ids(p, "member")?.into_iter().map(MemberId).collect(),
+        departments: form::ids(p, "department")?.into_iter().map(DepartmentId).collect(),
         residents: get("residents").unwrap_or_default(),
         materials: get("materials").unwrap_or_default(),
     })
@@ -389,7 +387,7 @@ async fn plan(
     Path(id): Path<i64>,
     RawForm(raw): RawForm,
 ) -> AppResult<Response> {
-    let sent = pairs(&raw)?;
+    let sent = form::pairs(&raw)?;
     let actor = me.clone();
     let result = async {
         let p = plan_from(&sent)?;

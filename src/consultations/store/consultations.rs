@@ -569,7 +569,8 @@ pub fn record(conn: &mut DbConn, actor: &Actor, id: ConsultationId, r: &Record) 
 }
 
 /// Publishes the results and closes the consultation; it needs its agreed
-/// items. The residents whose cases raised the topic are told.
+/// items, and an online phase ended with its summary written. The residents
+/// whose cases raised the topic are told.
 #[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, id = ?id))]
 pub fn close(conn: &mut DbConn, actor: &Actor, id: ConsultationId, results: &str) -> AppResult<()> {
     let c = get(conn, actor, id)?.ok_or(AppError::NotFound)?;
@@ -579,6 +580,8 @@ pub fn close(conn: &mut DbConn, actor: &Actor, id: ConsultationId, results: &str
     if results.is_empty() {
         return Err(AppError::BadRequest("consultation.results_required"));
     }
+    // Its online phase ended and summed up first: closed, nobody could.
+    crate::consultations::online::store::phase::check_closable(conn, c.committee_id, id)?;
     if super::items::of_consultation(conn, actor, id)?.is_empty() {
         return Err(AppError::BadRequest("consultation.no_items"));
     }

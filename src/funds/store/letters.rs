@@ -141,7 +141,7 @@ pub fn issue<H: Host>(conn: &mut DbConn, actor: &Actor, id: i64, member: MemberI
         committees::table.find(actor.committee_id).select((committees::name, committees::public_phone)).first(conn)?;
     let issuer = format!("{committee}办公室");
     let year = leave::letter_year(at);
-    super::lock(conn, &format!("leave letters {} {year}", actor.committee_id))?;
+    crate::kernel::db::serialise(conn, &format!("leave letters {} {year}", actor.committee_id))?;
     let highest: Option<i32> = leave_letters::table
         .filter(leave_letters::committee_id.eq(actor.committee_id).and(leave_letters::year.eq(year)))
         .select(diesel::dsl::max(leave_letters::serial))

@@ -12,8 +12,6 @@ pub mod rules;
 pub mod voucher;
 pub mod year_end;
 
-use diesel::prelude::*;
-
 use crate::kernel::auth::{Actor, Role};
 use crate::kernel::db::DbConn;
 use crate::kernel::error::AppResult;
@@ -43,21 +41,7 @@ pub fn may_keep(actor: &Actor, books: Books) -> bool {
 /// Serialises changes to one set of books for a year (voucher numbers, the
 /// overspend check before an approval) until the transaction ends.
 pub(crate) fn lock_books(conn: &mut DbConn, actor: &Actor, books: Books, year: i32) -> AppResult<()> {
-    lock(conn, &format!("books {} {} {year}", actor.committee_id, books.map_or(0, |o| o.0)))
-}
-
-/// Serialises what `key` names (a series of numbers) until the transaction
-/// ends. SQLite has one writer already; PostgreSQL, with several app
-/// servers, takes an advisory lock on the key's hash.
-pub(crate) fn lock(conn: &mut DbConn, key: &str) -> AppResult<()> {
-    if let DbConn::Pg(_) = conn {
-        use sha2::Digest;
-        let h = sha2::Sha256::digest(key.as_bytes());
-        let mut first = [0u8; 8];
-        first.copy_from_slice(&h[..8]);
-        diesel::sql_query(format!("SELECT pg_advisory_xact_lock({})", i64::from_be_bytes(first))).execute(conn)?;
-    }
-    Ok(())
+    crate::kernel::db::serialise(conn, &format!("books {} {} {year}", actor.committee_id, books.map_or(0, |o| o.0)))
 }
 
 #[cfg(test)]

@@ -29,7 +29,7 @@ pub struct Described {
 const SKIPPED: [&str; 4] = ["id", "committee_id", "created_at", "updated_at"];
 
 /// Action prefixes the filter offers, each named by its record kind.
-pub const AREAS: [&str; 16] = [
+pub const AREAS: [&str; 18] = [
     "auth",
     "user",
     "opinion",
@@ -46,6 +46,8 @@ pub const AREAS: [&str; 16] = [
     "file",
     "budget",
     "expense",
+    "proposal",
+    "online",
 ];
 
 /// `key`'s text, or `None` when neither language has it (`Lang::t` answers a
@@ -241,6 +243,23 @@ mod tests {
             "auth.unlock_code_sent",
         ] {
             actions.insert(dynamic.to_string());
+        }
+        // A proposal's steps, named by the event they record (proposals::store::moves).
+        for kind in crate::proposals::model::EventKind::ALL {
+            let moved = !matches!(
+                kind.as_str(),
+                "created"
+                    | "merged_in"
+                    | "co_signed"
+                    | "co_opinion"
+                    | "signer_agreed"
+                    | "signer_declined"
+                    | "marked_key"
+                    | "made_public"
+            );
+            if moved {
+                actions.insert(format!("proposal.{kind}"));
+            }
         }
         for lang in [Lang::Zh, Lang::En] {
             let missing: Vec<_> = actions.iter().filter(|a| action_label(lang, a) == **a).collect();

@@ -247,6 +247,20 @@ pub fn migrate(conn: &mut DbConn) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Serialises what `key` names (a series of numbers) until the transaction
+/// ends. SQLite has one writer already; PostgreSQL, with several app
+/// servers, takes an advisory lock on the key's hash.
+pub fn serialise(conn: &mut DbConn, key: &str) -> Result<(), AppError> {
+    if let DbConn::Pg(_) = conn {
+        use sha2::Digest;
+        let h = sha2::Sha256::digest(key.as_bytes());
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&h[..8]);
+        diesel::sql_query(format!("SELECT pg_advisory_xact_lock({})", i64::from_be_bytes(first))).execute(conn)?;
+    }
+    Ok(())
+}
+
 /// Whether the database answers (`/healthz`).
 pub fn ping(conn: &mut DbConn) -> Result<(), AppError> {
     Ok(conn.batch_execute("SELECT 1")?)

@@ -1156,3 +1156,181 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+// Online consultations (网络议政, consultations::online).
+diesel::table! {
+    online_consultations (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        consultation_id -> BigInt,
+        opens_at -> Timestamp,
+        closes_at -> Timestamp,
+        residents_open -> Bool,
+        summary -> Text,
+        summary_at -> Nullable<Timestamp>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    online_members (id) {
+        id -> BigInt,
+        online_id -> BigInt,
+        member_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    online_comments (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        online_id -> BigInt,
+        parent_id -> Nullable<BigInt>,
+        author -> Text,
+        member_id -> Nullable<BigInt>,
+        name_enc -> Nullable<Text>,
+        phone_enc -> Nullable<Text>,
+        phone_index -> Nullable<Text>,
+        body -> Text,
+        status -> Text,
+        reason -> Text,
+        moderated_by -> Nullable<BigInt>,
+        moderated_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(online_consultations -> consultations (consultation_id));
+diesel::joinable!(online_members -> online_consultations (online_id));
+diesel::joinable!(online_members -> members (member_id));
+diesel::joinable!(online_comments -> online_consultations (online_id));
+diesel::joinable!(online_comments -> members (member_id));
+diesel::allow_tables_to_appear_in_same_query!(online_consultations, online_members, online_comments);
+diesel::allow_tables_to_appear_in_same_query!(online_consultations, consultations);
+diesel::allow_tables_to_appear_in_same_query!(online_consultations, offices);
+diesel::allow_tables_to_appear_in_same_query!(online_members, members);
+diesel::allow_tables_to_appear_in_same_query!(online_members, consultations);
+diesel::allow_tables_to_appear_in_same_query!(online_comments, members);
+diesel::allow_tables_to_appear_in_same_query!(online_comments, sectors);
+diesel::allow_tables_to_appear_in_same_query!(online_comments, consultations);
+diesel::allow_tables_to_appear_in_same_query!(online_members, sectors);
+
+// Proposals (提案, proposals::).
+diesel::table! {
+    proposal_sessions (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        name -> Text,
+        year -> Integer,
+        opens_on -> Date,
+        closes_on -> Date,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    proposals (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        session_id -> BigInt,
+        number -> Nullable<Integer>,
+        kind -> Text,
+        title -> Text,
+        grounds -> Text,
+        suggestions -> Text,
+        member_id -> BigInt,
+        sector_id -> Nullable<BigInt>,
+        in_session -> Bool,
+        status -> Text,
+        source_kind -> Nullable<Text>,
+        source_ref -> Nullable<Text>,
+        reason -> Text,
+        merged_into -> Nullable<BigInt>,
+        opinion_id -> Nullable<BigInt>,
+        lead_department_id -> Nullable<BigInt>,
+        deadline -> Nullable<Date>,
+        assigned_at -> Nullable<Timestamp>,
+        signed_at -> Nullable<Timestamp>,
+        returned -> Bool,
+        reopened -> Bool,
+        answer -> Text,
+        answered_at -> Nullable<Timestamp>,
+        rating -> Nullable<Text>,
+        key_proposal -> Bool,
+        key_leader_id -> Nullable<BigInt>,
+        public -> Bool,
+        submitted_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    proposal_signers (id) {
+        id -> BigInt,
+        proposal_id -> BigInt,
+        member_id -> BigInt,
+        confirmed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    proposal_units (id) {
+        id -> BigInt,
+        proposal_id -> BigInt,
+        department_id -> BigInt,
+        opinion -> Text,
+        signed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    proposal_events (id) {
+        id -> BigInt,
+        proposal_id -> BigInt,
+        kind -> Text,
+        user_id -> Nullable<BigInt>,
+        actor_name -> Text,
+        note -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    proposal_files (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        proposal_id -> BigInt,
+        file_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(proposals -> proposal_sessions (session_id));
+diesel::joinable!(proposals -> members (member_id));
+diesel::joinable!(proposals -> departments (lead_department_id));
+diesel::joinable!(proposal_signers -> proposals (proposal_id));
+diesel::joinable!(proposal_signers -> members (member_id));
+diesel::joinable!(proposal_units -> proposals (proposal_id));
+diesel::joinable!(proposal_units -> departments (department_id));
+diesel::joinable!(proposal_events -> proposals (proposal_id));
+diesel::joinable!(proposal_files -> proposals (proposal_id));
+diesel::joinable!(proposal_files -> files (file_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    proposal_sessions,
+    proposals,
+    proposal_signers,
+    proposal_units,
+    proposal_events,
+    proposal_files
+);
+diesel::allow_tables_to_appear_in_same_query!(proposals, members);
+diesel::allow_tables_to_appear_in_same_query!(proposals, departments);
+diesel::allow_tables_to_appear_in_same_query!(proposals, sectors);
+diesel::allow_tables_to_appear_in_same_query!(proposal_signers, members);
+diesel::allow_tables_to_appear_in_same_query!(proposal_units, departments);
+diesel::allow_tables_to_appear_in_same_query!(proposal_files, files);

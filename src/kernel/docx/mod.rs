@@ -13,6 +13,7 @@
 //! Latin default.
 
 mod fonts;
+mod grid;
 mod imprint;
 mod pack;
 mod page;
@@ -25,6 +26,7 @@ use docx_rs::{
 };
 
 pub use fonts::{BODY_FONT, HEADING_FONT, NUMBER_FONT, TITLE_FONT};
+pub use grid::grid;
 pub use imprint::{Imprint, imprint};
 pub use pack::{Props, pack};
 pub use table::{Row, label_width, or_none, record_table};

@@ -60,14 +60,67 @@ impl FileStore {
         Ok((fields, stored))
     }
 
+    /// As `read_and_store`, but `before_files` is shown the text fields that
+    /// come before the first file (a form puts its key there) before any file
+    /// is read: when it answers (`Some`), the rest of the body is read past,
+    /// nothing stored, and its answer given back (`Err`). A draft sent again
+    /// is answered without its photos being decoded and stored again.
+    pub async fn read_and_store_unless<T>(
+        &self,
+        mp: Multipart,
+        max_files: usize,
+        accept: Accept,
+        before_files: impl AsyncFnOnce(&HashMap<String, String>) -> AppResult<Option<T>>,
+    ) -> AppResult<Result<(HashMap<String, String>, Vec<Stored>), T>> {
+        let form = match self.read_form(mp, max_files, before_files).await? {
+            Ok(form) => form,
+            Err(answer) => return Ok(Err(answer)),
+        };
+        if let Some(key) = form.refused {
+            return Err(AppError::BadRequest(key));
+        }
+        let mut stored = Vec::with_capacity(form.uploads.len());
+        for u in form.uploads {
+            stored.push(self.put(u, accept).await?);
+        }
+        Ok(Ok((form.fields, stored)))
+    }
+
     /// Reads a multipart form as `read_multipart`, except that a file it
     /// refuses — over the size limit, beyond `max_files`, or chosen but empty —
     /// is read past and dropped, and the rest of the form still read: the
     /// page can be shown again with everything typed and the reason.
-    pub async fn read_multipart_keeping_text(&self, mut mp: Multipart, max_files: usize) -> AppResult<ReadForm> {
+    pub async fn read_multipart_keeping_text(&self, mp: Multipart, max_files: usize) -> AppResult<ReadForm> {
+        let nothing = async |_: &HashMap<String, String>| -> AppResult<Option<std::convert::Infallible>> { Ok(None) };
+        match self.read_form(mp, max_files, nothing).await? {
+            Ok(form) => Ok(form),
+            Err(never) => match never {},
+        }
+    }
+
+    /// The reading of `read_multipart_keeping_text`, with `before_files`
+    /// asked once, at the first file or the end of the form.
+    async fn read_form<T>(
+        &self,
+        mut mp: Multipart,
+        max_files: usize,
+        before_files: impl AsyncFnOnce(&HashMap<String, String>) -> AppResult<Option<T>>,
+    ) -> AppResult<Result<ReadForm, T>> {
         let mut form = ReadForm { fields: HashMap::new(), uploads: Vec::new(), refused: None };
+        let mut before_files = Some(before_files);
         while let Some(mut field) = mp.next_field().await.map_err(multipart_error)? {
             let name = field.name().unwrap_or("").to_string();
+            if field.file_name().is_some()
+                && let Some(ask) = before_files.take()
+                && let Some(answer) = ask(&form.fields).await?
+            {
+                // Read past the rest, keeping nothing: the client then reads the answer.
+                drop(field);
+                while let Ok(Some(mut rest)) = mp.next_field().await {
+                    while let Ok(Some(_)) = rest.chunk().await {}
+                }
+                return Ok(Err(answer));
+            }
             let Some(file_name) = field.file_name().map(str::to_owned) else {
                 // Up to 4 bytes a character in UTF-8.
                 let mut buf = Vec::new();
@@ -116,7 +169,12 @@ impl FileStore {
                 None => form.uploads.push(Upload::spooled(name, file_name, spooled, len)),
             }
         }
-        Ok(form)
+        if let Some(ask) = before_files.take()
+            && let Some(answer) = ask(&form.fields).await?
+        {
+            return Ok(Err(answer));
+        }
+        Ok(Ok(form))
     }
 }
 

@@ -20,6 +20,9 @@ pub const COLUMNS: &[(&str, &str)] = &[
     ("users", "totp_secret_enc"),
     ("opinions", "submitter_name"),
     ("opinions", "submitter_phone"),
+    // Residents' names and phones left with an online consultation's comments.
+    ("online_comments", "name_enc"),
+    ("online_comments", "phone_enc"),
 ];
 
 /// Values checked at start: the oldest and newest few of each column, so a key

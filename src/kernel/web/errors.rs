@@ -26,7 +26,7 @@ pub async fn render_errors(session: Session, req: Request, next: Next) -> Respon
         Some(p) => *p,
         // Bare errors from the framework (a form that does not parse, an unknown
         // route or method, a body too large) get the same friendly page.
-        None if (res.status().is_client_error() || res.status().is_server_error()) && !is_html(&res) => {
+        None if (res.status().is_client_error() || res.status().is_server_error()) && !answered(&res) => {
             ErrorPage { status: res.status(), message_key: bare_error_key(res.status()) }
         }
         None => return res,
@@ -80,10 +80,17 @@ pub fn json_error(status: StatusCode, message_key: &str) -> Response {
 /// A handler that answers with its own page (a form shown again with its
 /// errors, status 400) is left alone.
 pub(crate) fn is_html(res: &Response) -> bool {
-    res.headers()
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"))
+    content_type(res).starts_with("text/html")
+}
+
+/// Left alone too: a handler's own page, or its own JSON to a script (the
+/// workbench's refusal of a draft, which its script shows).
+fn answered(res: &Response) -> bool {
+    is_html(res) || content_type(res).starts_with("application/json")
+}
+
+fn content_type(res: &Response) -> &str {
+    res.headers().get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("")
 }
 
 fn bare_error_key(status: StatusCode) -> &'static str {

@@ -74,6 +74,29 @@ pub fn id(v: &Option<String>) -> Result<Option<i64>, AppError> {
     }
 }
 
+/// A form's fields as sent, repeated names kept (a multiple choice).
+pub fn pairs(raw: &[u8]) -> Result<Vec<(String, String)>, AppError> {
+    serde_urlencoded::from_bytes(raw).map_err(|_| AppError::BadRequest("form.bad_choice"))
+}
+
+/// Every value of field `name`, blank ones left out.
+pub fn all<'a>(pairs: &'a [(String, String)], name: &str) -> Vec<&'a str> {
+    pairs.iter().filter(|(k, v)| k == name && !v.trim().is_empty()).map(|(_, v)| v.as_str()).collect()
+}
+
+/// The first value of field `name`.
+pub fn first(pairs: &[(String, String)], name: &str) -> Option<String> {
+    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+}
+
+/// Every value of field `name` as ids (a multiple choice of records).
+pub fn ids(pairs: &[(String, String)], name: &str) -> Result<Vec<i64>, AppError> {
+    all(pairs, name)
+        .into_iter()
+        .map(|v| halfwidth(v).trim().parse().map_err(|_| AppError::BadRequest("form.bad_choice")))
+        .collect()
+}
+
 /// An optional decimal number (coordinates).
 pub fn number(v: &Option<String>) -> Result<Option<f64>, AppError> {
     match text(v) {

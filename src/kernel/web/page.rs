@@ -136,6 +136,8 @@ impl Page {
                         nav("/consultations", "nav.consultation_topics"),
                         nav("/consultations/items", "nav.consultation_items"),
                         nav("/consultations/overview", "nav.consultation_overview"),
+                        nav("/proposals", "nav.proposals"),
+                        nav("/proposals/stats", "nav.proposal_figures"),
                     ],
                 ),
                 menu(
@@ -203,9 +205,11 @@ impl Page {
             ],
             Role::Member => vec![links(vec![
                 home,
+                nav("/m/", "nav.workbench"),
                 nav("/opinions", "nav.my_cases"),
                 nav("/activities", "nav.activities"),
                 nav("/consultations", "nav.consultations"),
+                nav("/proposals", "nav.my_proposals"),
                 nav("/duty/mine", "nav.my_duty"),
                 nav("/funds/mine", "nav.my_funds"),
                 nav("/notices", "nav.notices"),
@@ -219,6 +223,7 @@ impl Page {
             Role::Department => vec![links(vec![
                 home,
                 nav("/opinions", "nav.my_cases"),
+                nav("/proposals", "nav.proposals"),
                 nav("/consultations/items", "nav.consultation_items"),
                 nav("/notices", "nav.notices"),
             ])],

@@ -172,7 +172,7 @@ pub fn sign_in_facts<H: Host>(
 ) -> AppResult<(Facts, bool, bool)> {
     let f = H::in_committee(conn, actor, id)?.ok_or(AppError::NotFound)?;
     model::check_token(&f.signin_token, token)?;
-    let open = f.session_open && f.planned_at.is_some_and(|p| model::may_sign_in(p, f.held_at, now()));
+    let open = open_now(&f);
     let own = member_store::own_record(conn, actor)?.map(|m| m.id);
     let done = match own {
         Some(me) => {
@@ -329,6 +329,89 @@ pub fn upcoming(conn: &mut DbConn, actor: &Actor, kind: Kind) -> AppResult<Vec<I
         Kind::Consultation => invitations!(consultations, consultation_members, consultation_id),
     };
     Ok(rows.into_iter().map(|(id, title, planned_at, reply)| Invitation { id, title, planned_at, reply }).collect())
+}
+
+/// The actor's own line on a meeting that takes place in a span: for the
+/// member's phone (today's meetings, and those an opinion was heard at).
+#[derive(Debug, Clone)]
+pub struct Line {
+    pub kind: Kind,
+    pub id: i64,
+    pub title: String,
+    pub planned_at: Option<NaiveDateTime>,
+    pub held_at: Option<NaiveDateTime>,
+    pub invited: bool,
+    pub reply: Reply,
+    pub attended: bool,
+}
+
+impl Line {
+    /// When it takes place, or took place.
+    pub fn at(&self) -> Option<NaiveDateTime> {
+        self.held_at.or(self.planned_at)
+    }
+}
+
+/// The actor's lines (invited, or signed in) on the committee's meetings of
+/// `kind` planned or held in `[from, to)`, neither cancelled nor closed,
+/// soonest first; none for those without a member record. One query.
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, kind = ?kind))]
+pub fn lines_between(
+    conn: &mut DbConn,
+    actor: &Actor,
+    kind: Kind,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> AppResult<Vec<Line>> {
+    let Some(me) = member_store::own_record(conn, actor)? else { return Ok(vec![]) };
+    type Row = (i64, String, Option<NaiveDateTime>, Option<NaiveDateTime>, bool, Reply, bool);
+    macro_rules! lines {
+        ($meetings:ident, $links:ident, $col:ident) => {{
+            use crate::kernel::db::schema::{$links as l, $meetings as m};
+            m::table
+                .inner_join(l::table.on(l::$col.eq(m::id)))
+                .filter(l::member_id.eq(me.id).and(l::invited.eq(true).or(l::attended.eq(true))))
+                .filter(m::committee_id.eq(actor.committee_id))
+                .filter(m::status.eq_any([PLANNED, "held"]))
+                .filter(
+                    m::held_at
+                        .ge(from)
+                        .and(m::held_at.lt(to))
+                        .or(m::held_at.is_null().and(m::planned_at.ge(from)).and(m::planned_at.lt(to))),
+                )
+                .order((m::planned_at.asc(), m::id.asc()))
+                .limit(50)
+                .select((m::id, m::title, m::planned_at.nullable(), m::held_at, l::invited, l::reply, l::attended))
+                .load::<Row>(conn)?
+        }};
+    }
+    let rows = match kind {
+        Kind::Activity => lines!(activities, activity_members, activity_id),
+        Kind::Consultation => lines!(consultations, consultation_members, consultation_id),
+    };
+    Ok(rows
+        .into_iter()
+        .map(|(id, title, planned_at, held_at, invited, reply, attended)| Line {
+            kind,
+            id,
+            title,
+            planned_at,
+            held_at,
+            invited,
+            reply,
+            attended,
+        })
+        .collect())
+}
+
+/// Whether members may sign in to the meeting now (`model::may_sign_in`, on
+/// a session still open), looked up in the actor's committee.
+pub fn sign_in_open<H: Host>(conn: &mut DbConn, actor: &Actor, id: i64) -> AppResult<bool> {
+    Ok(H::in_committee(conn, actor, id)?.is_some_and(|f| open_now(&f)))
+}
+
+fn open_now(f: &Facts) -> bool {
+    f.session_open && f.planned_at.is_some_and(|p| model::may_sign_in(p, f.held_at, now()))
 }
 
 /// A member picker's parts for staff (the district, an office); others get

@@ -9,7 +9,7 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use crate::kernel::auth::{Actor, CurrentUser};
+use crate::kernel::auth::{Actor, CurrentUser, Role};
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::ids::{CategoryId, LocalityId, MemberId, OfficeId, OpinionId};
 use crate::kernel::state::AppState;
@@ -387,6 +387,12 @@ async fn create(
     CurrentUser(me): CurrentUser,
     Form(f): Form<NewForm>,
 ) -> AppResult<Redirect> {
+    // Staff's entry only: a member files what they heard from the workbench
+    // (`/m/`), where the office is not theirs to choose; the store refuses
+    // them too (`model::entry_office`).
+    if me.role == Role::Member {
+        return Err(AppError::Forbidden);
+    }
     let vault = st.personal.clone();
     let result: AppResult<OpinionId> = async {
         // Staff enter slips and what members heard; "another system" is the API's own.

@@ -6,6 +6,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::catalog;
+use crate::activities::store::heard::{self, OwnActivity};
 use crate::kernel::audit::{self, Change, store::Who};
 use crate::kernel::auth::{Actor, Role};
 use crate::kernel::db::prepared::update;
@@ -238,13 +239,82 @@ pub(super) fn file(
 }
 
 /// Staff enter a case: a paper slip from the box, or an opinion heard at an
-/// activity (`model::entry_office` says who may and how it is filed). The case
-/// is the actor's committee's.
+/// activity (`model::entry_office` says who may and how it is filed; members
+/// are refused: theirs is `enter_heard_by_member`). The case is the actor's
+/// committee's.
 #[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id))]
 pub fn enter(conn: &mut DbConn, actor: &Actor, n: &NewOpinion) -> AppResult<(OpinionId, String)> {
     let source = n.source.unwrap_or(Source::Web);
     let office_id = model::entry_office(actor, source, n.heard_by, n.office_id)?;
     file(conn, actor.committee_id, &NewOpinion { office_id, source: Some(source), ..n.clone() }, Some(actor))
+}
+
+/// What a member heard and files from their phone (`crate::workbench`):
+/// the text, its category and the resident's contact (already encrypted).
+/// Where it is filed is not theirs to say.
+#[derive(Debug, Clone, Default)]
+pub struct HeardByMember {
+    pub category_id: Option<CategoryId>,
+    pub body: String,
+    pub name_enc: Option<String>,
+    pub phone_enc: Option<String>,
+    pub phone_index: Option<String>,
+}
+
+/// A member files what they heard themself (`model::member_entry_office`),
+/// named as who heard it, never urgent, with up to the box's photos. Heard
+/// at `at` (an activity `heard_at_own` found them on the list of, in its
+/// window), the case takes that activity's office and place and is listed
+/// on it; heard elsewhere, the member's own office and no place.
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id, photos = photos.len()))]
+pub fn enter_heard_by_member(
+    conn: &mut DbConn,
+    actor: &Actor,
+    at: Option<OwnActivity>,
+    h: &HeardByMember,
+    photos: &[Stored],
+) -> AppResult<(OpinionId, String)> {
+    if actor.role != Role::Member {
+        return Err(AppError::Forbidden);
+    }
+    if photos.len() > model::MAX_PHOTOS {
+        return Err(AppError::BadRequest("file.too_many"));
+    }
+    let me = crate::org::store::members::own_record(conn, actor)?.ok_or(AppError::Forbidden)?;
+    // Found on this member's list, not another's.
+    if at.is_some_and(|a| a.member() != me.id) {
+        return Err(AppError::Forbidden);
+    }
+    let office_id =
+        model::member_entry_office(actor, me.id, me.office_id, Source::Activity, Some(me.id), at.map(|a| a.office_id))?;
+    let n = NewOpinion {
+        office_id,
+        locality_id: at.and_then(|a| a.locality_id),
+        category_id: h.category_id,
+        source: Some(Source::Activity),
+        heard_by: Some(me.id),
+        body: h.body.clone(),
+        name_enc: h.name_enc.clone(),
+        phone_enc: h.phone_enc.clone(),
+        phone_index: h.phone_index.clone(),
+        urgent: false,
+    };
+    let (id, code) = file(conn, actor.committee_id, &n, Some(actor))?;
+    if let Some(at) = at {
+        heard::link_own(conn, at, id)?;
+    }
+    attach_photos(conn, actor, id, photos)?;
+    Ok((id, code))
+}
+
+/// The photos of a case just filed (`enter_heard_by_member`): each a file
+/// row of the actor's, internal to the case.
+fn attach_photos(conn: &mut DbConn, actor: &Actor, id: OpinionId, photos: &[Stored]) -> AppResult<()> {
+    for s in photos {
+        let f = crate::kernel::files::insert_row(conn, actor, s)?;
+        attach_file(conn, id, f, FileRole::Photo, false)?;
+    }
+    Ok(())
 }
 
 /// Links a stored file to a case; the caller has checked the case (a new one

@@ -1,14 +1,18 @@
 //! A case as another system knows it (`opinion_links`): the system's own id
 //! for it, so that a case sent twice (a retry after a timeout) is one case.
+//! A member's phone is such a system too: each draft's key, under
+//! `member:{id}` (`crate::workbench`).
 
 use diesel::prelude::*;
 
-use super::cases::{self, NewOpinion};
+use super::cases::{self, HeardByMember, NewOpinion};
+use crate::activities::store::heard::OwnActivity;
 use crate::kernel::audit::{self, Change, store::Who};
 use crate::kernel::auth::Actor;
 use crate::kernel::db::schema::opinion_links;
 use crate::kernel::db::{DbConn, is_unique_violation};
 use crate::kernel::error::{AppError, AppResult};
+use crate::kernel::files::Stored;
 use crate::kernel::ids::{CommitteeId, OpinionId};
 use crate::kernel::jobs::store as jobs;
 use crate::kernel::time::now;
@@ -58,14 +62,40 @@ pub fn enter_once(
     external_id: Option<&str>,
 ) -> AppResult<(OpinionId, bool)> {
     let Some(ext) = external_id else { return Ok((cases::enter(conn, actor, n)?.0, true)) };
+    once(conn, actor.committee_id, system, ext, |c| Ok(cases::enter(c, actor, n)?.0))
+}
+
+/// A member's filing from their phone (`cases::enter_heard_by_member`),
+/// once per draft key under the member's own `system` (`crate::workbench`).
+pub fn enter_heard_by_member_once(
+    conn: &mut DbConn,
+    actor: &Actor,
+    at: Option<OwnActivity>,
+    h: &HeardByMember,
+    photos: &[Stored],
+    system: &str,
+    key: &str,
+) -> AppResult<(OpinionId, bool)> {
+    once(conn, actor.committee_id, system, key, |c| Ok(cases::enter_heard_by_member(c, actor, at, h, photos)?.0))
+}
+
+/// Files a case by `enter` unless `system` already knows `ext`: the case and
+/// its link commit together (the caller's transaction).
+fn once(
+    conn: &mut DbConn,
+    committee: CommitteeId,
+    system: &str,
+    ext: &str,
+    enter: impl FnOnce(&mut DbConn) -> AppResult<OpinionId>,
+) -> AppResult<(OpinionId, bool)> {
     if !valid_external_id(ext) {
         return Err(AppError::BadRequest("api.bad_external_id"));
     }
-    if let Some(id) = find_unscoped(conn, actor.committee_id, system, ext)? {
+    if let Some(id) = find_unscoped(conn, committee, system, ext)? {
         return Ok((id, false));
     }
-    let (id, _) = cases::enter(conn, actor, n)?;
-    link(conn, actor.committee_id, id, system, ext)
+    let id = enter(conn)?;
+    link(conn, committee, id, system, ext)
         // Two sends of one id at once: the second's case rolls back with it.
         .map_err(
             |e| if is_unique_violation(&e) { AppError::Conflict("api.duplicate_external_id") } else { e.into() },

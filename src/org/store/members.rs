@@ -540,10 +540,11 @@ pub fn profile(conn: &mut DbConn, actor: &Actor, id: MemberId) -> AppResult<Prof
     Ok(Profile { own: member.user_id == Some(actor.user_id), member, sector, office, links, login })
 }
 
-/// Active members for choosing (a convener, a liaison): id and name, by office first.
+/// Active members for choosing (a convener, a liaison, a proposal's
+/// co-signers): id and name, by office first.
 #[tracing::instrument(level = "debug", skip(conn, actor))]
 pub fn choices(conn: &mut DbConn, actor: &Actor, office: Option<OfficeId>) -> AppResult<Vec<(MemberId, String)>> {
-    if !matches!(actor.role, Role::DistrictAdmin | Role::OfficeStaff) {
+    if !matches!(actor.role, Role::DistrictAdmin | Role::OfficeStaff | Role::Member) {
         return Ok(vec![]);
     }
     // Office staff link members of any office to their localities: liaison

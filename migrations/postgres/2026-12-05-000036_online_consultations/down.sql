@@ -1,0 +1,3 @@
+DROP TABLE online_comments;
+DROP TABLE online_members;
+DROP TABLE online_consultations;
