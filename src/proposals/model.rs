@@ -407,6 +407,30 @@ mod tests {
         assert!(!deadline_ok(today, today) && deadline_ok(day(6, 2), today));
     }
 
+    /// Each step is audited as `proposal.<event>` (store::moves): every one
+    /// has its words in both languages.
+    #[test]
+    fn every_step_has_an_audit_label() {
+        use crate::kernel::web::i18n::Lang;
+        // Notes on the timeline beside the steps, audited under their own names.
+        let notes = [
+            "created",
+            "merged_in",
+            "co_signed",
+            "co_opinion",
+            "signer_agreed",
+            "signer_declined",
+            "marked_key",
+            "made_public",
+        ];
+        for kind in EventKind::ALL.iter().filter(|k| !notes.contains(&k.as_str())) {
+            for lang in [Lang::Zh, Lang::En] {
+                let key = format!("audit_action.proposal.{kind}");
+                assert_ne!(lang.t(&key), key, "{lang:?} {kind}");
+            }
+        }
+    }
+
     #[test]
     fn who_sees_what() {
         assert_eq!(sight(&Actor::sample(Role::DistrictAdmin, None)), Sight::All);
