@@ -265,7 +265,12 @@ fn main() -> anyhow::Result<()> {
 }
 
 fn gen_command(config: &Config, options: &xieshang::r#gen::Options) -> anyhow::Result<()> {
-    let db = Db::open(&config.database_url, 1)?;
+    // PostgreSQL replays over several connections at once (`gen::PG_CONNECTIONS`).
+    let pool = match xieshang::kernel::db::Backend::of_url(&config.database_url) {
+        xieshang::kernel::db::Backend::Postgres => xieshang::r#gen::PG_CONNECTIONS as u32,
+        xieshang::kernel::db::Backend::Sqlite => 1,
+    };
+    let db = Db::open(&config.database_url, pool)?;
     // The key `serve` will use, so that it can read the generated personal data.
     let vault = xieshang::kernel::personal::Vault::from_config(config)?;
     let s = xieshang::r#gen::run(&db, &vault, options).map_err(|e| match e {

@@ -14,12 +14,17 @@
 //! interleave. History is replayed with the kernel clock set to each step's
 //! moment (`kernel::time::with_clock`), committee by committee streams merged in
 //! time order (`opinions::Stream`): on SQLite's one writer connection, on
-//! PostgreSQL over two connections at once, in transactions of 20,000 steps.
+//! PostgreSQL over `PG_CONNECTIONS` connections at once, in transactions of
+//! 20,000 steps.
 //!
 //! It is a bulk load: gen's connections do not wait for the disk (SQLite
 //! `synchronous = OFF`, PostgreSQL `synchronous_commit = off`), so a crash or a
 //! power cut during gen may leave a damaged database — run it again on a fresh
-//! one. See docs/decisions.md "Generated data".
+//! one. On PostgreSQL (`Load::Bulk`) the store still writes every row, but a
+//! batch's audit entries are appended together at its end, a superuser's
+//! connections skip the foreign-key triggers, and the secondary indexes no
+//! step reads are built after the replay; tests/it/gen.rs compares the tables
+//! with those of a plain replay. See docs/decisions.md "Generated data".
 
 pub mod activities;
 pub mod funds;
@@ -74,9 +79,36 @@ pub const YEARS: i64 = 5;
 /// Store steps per transaction: a page of an index touched again within one
 /// transaction is written once.
 const BATCH: usize = 20_000;
-/// PostgreSQL replays the committees over this many connections at once (the
-/// least pool `kernel::db` opens there).
-const PG_CONNECTIONS: usize = 2;
+/// PostgreSQL replays the committees over this many connections at once:
+/// while one waits for its round trip, another's statement runs (`gen`'s
+/// pool is opened this large, `main.rs`). Measured in docs/decisions.md.
+pub const PG_CONNECTIONS: usize = 4;
+/// Secondary indexes of the tables the replay writes that none of its reads
+/// use (they read by primary key, tracking code and `merged_into`): dropped
+/// for the replay on PostgreSQL and built again after it, which is far
+/// cheaper than keeping them up to date row by row. Unique indexes stay
+/// (`ON CONFLICT` and the tracking code's uniqueness need them).
+const DEFERRED_INDEXES: [&str; 19] = [
+    "search_docs_tsv",
+    "opinions_inbox",
+    "opinions_status",
+    "opinions_office",
+    "opinions_assignee",
+    "opinions_phone",
+    "opinions_due",
+    "opinions_open",
+    "opinions_public",
+    "opinion_events_case",
+    "opinion_events_month",
+    "audit_log_committee",
+    "search_docs_recent",
+    "search_docs_band0",
+    "search_docs_band1",
+    "search_docs_band2",
+    "search_docs_band3",
+    "opinion_stats_sums",
+    "opinion_event_units_case",
+];
 /// Documents moved into FTS5 per transaction at the end (large batches are
 /// several times faster than the service's 1000; nothing waits on them here).
 const SYNC_BATCH: i64 = 50_000;
@@ -152,8 +184,27 @@ fn internal(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(anyhow::anyhow!("{e}"))
 }
 
-/// Generates the data into `db` (migrated), encrypting personal data with `vault`.
+/// How the replay writes on PostgreSQL (SQLite has one way).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Load {
+    /// `PG_CONNECTIONS` connections; audit entries appended once a batch
+    /// (`audit::store::hold`), foreign-key triggers off for a superuser,
+    /// `DEFERRED_INDEXES` built at the end.
+    Bulk,
+    /// One connection, every store call as in service: what `Bulk`'s data is
+    /// compared with (tests/it/gen.rs).
+    Plain,
+}
+
+/// Generates the data into `db` (migrated), encrypting personal data with
+/// `vault`. On PostgreSQL `db`'s pool must hold `PG_CONNECTIONS`.
 pub fn run(db: &Db, vault: &Vault, o: &Options) -> AppResult<Summary> {
+    run_with(db, vault, o, Load::Bulk)
+}
+
+/// `run`, with the PostgreSQL replay's way of writing.
+pub fn run_with(db: &Db, vault: &Vault, o: &Options, load: Load) -> AppResult<Summary> {
+    let bulk = load == Load::Bulk && db.backend == Backend::Postgres;
     let until = start_of_local_day(o.until);
     let years = o.years.max(1);
     let start = start_of_local_day(o.until - Duration::days(365 * years + years / 4));
@@ -230,10 +281,8 @@ pub fn run(db: &Db, vault: &Vault, o: &Options) -> AppResult<Summary> {
     };
     // SQLite has one writer; PostgreSQL's committees are split over connections,
     // the largest first onto the least loaded (the activities go with the first).
-    let connections = match db.backend {
-        Backend::Sqlite => 1,
-        Backend::Postgres => PG_CONNECTIONS.min(streams.len()).max(1),
-    };
+    let connections = if bulk { PG_CONNECTIONS.min(streams.len()).max(1) } else { 1 };
+    let deferred = if bulk { db.write_blocking(drop_indexes)? } else { vec![] };
     let mut groups: Vec<Vec<opinions::Stream>> = (0..connections).map(|_| vec![]).collect();
     let mut load = vec![0; connections];
     let mut streams = streams;
@@ -253,7 +302,7 @@ pub fn run(db: &Db, vault: &Vault, o: &Options) -> AppResult<Summary> {
                 let replay = opinions::Replay::new(&casts, vault, group, agenda.take().unwrap_or_default(), until);
                 let (pb, failed) = (pb.clone(), &failed);
                 scope.spawn(move || {
-                    let played = replay_on(db, replay, last_job, connections > 1, &pb, failed);
+                    let played = replay_on(db, replay, last_job, connections > 1, bulk, &pb, failed);
                     if played.is_err() {
                         failed.store(true, Ordering::Relaxed);
                     }
@@ -276,6 +325,11 @@ pub fn run(db: &Db, vault: &Vault, o: &Options) -> AppResult<Summary> {
     }
     summary.steps = by_kind.into_iter().map(|(k, (n, d))| (k, n, d)).collect();
     summary.phases.push(("opinions", clock.elapsed()));
+    if !deferred.is_empty() {
+        let clock = Instant::now();
+        build_indexes(db, deferred)?;
+        summary.phases.push(("indexes", clock.elapsed()));
+    }
 
     // The district's books over the years, against the activities held.
     if o.scale == Scale::District {
@@ -323,18 +377,26 @@ pub fn run(db: &Db, vault: &Vault, o: &Options) -> AppResult<Summary> {
 
 /// Replays `replay`'s committees on one writer connection, committing every
 /// `BATCH` steps; returns its tally and the time its commits took. `shared`:
-/// other connections replay other committees at the same time.
+/// other connections replay other committees at the same time. `bulk`
+/// (PostgreSQL): the audit entries of a batch are appended together before
+/// its commit, and a superuser's connection skips foreign-key triggers.
+#[allow(clippy::too_many_arguments)]
 fn replay_on(
     db: &Db,
     mut replay: opinions::Replay<'_>,
     last_job: JobId,
     shared: bool,
+    bulk: bool,
     pb: &ProgressBar,
     failed: &AtomicBool,
 ) -> AppResult<(opinions::Tally, Elapsed)> {
     let mut commits = Elapsed::ZERO;
+    let _held = bulk.then(crate::kernel::audit::store::hold);
     db.write_blocking(|c| {
         bulk_load(c, true)?;
+        if bulk {
+            skip_foreign_keys(c, true)?;
+        }
         let mut shown = 0;
         loop {
             if failed.load(Ordering::Relaxed) {
@@ -347,6 +409,8 @@ fn replay_on(
                 pg.batch_execute("SELECT pg_advisory_xact_lock(7204854)")?;
             }
             opinions::drop_replayed_jobs(c, last_job)?;
+            // Under the chain's lock (the one taken above) till the commit.
+            crate::kernel::audit::store::append_held(c)?;
             let clock = Instant::now();
             commit(c)?;
             commits += clock.elapsed();
@@ -356,9 +420,82 @@ fn replay_on(
                 break;
             }
         }
+        if bulk {
+            skip_foreign_keys(c, false)?;
+        }
         bulk_load(c, false)
     })?;
     Ok((replay.tally, commits))
+}
+
+/// `session_replication_role = replica` on gen's own connection: PostgreSQL
+/// skips the foreign-key triggers, each a query per row written (a dozen a
+/// case). Only a superuser may; anyone else loads with the checks on. Every
+/// reference the replay writes was checked by the store's own reads.
+fn skip_foreign_keys(c: &mut DbConn, on: bool) -> AppResult<()> {
+    let DbConn::Pg(pg) = c else { return Ok(()) };
+    let superuser: String =
+        diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>("current_setting('is_superuser')"))
+            .get_result(pg)?;
+    if superuser == "on" {
+        pg.batch_execute(if on { "SET session_replication_role = replica" } else { "RESET session_replication_role" })?;
+    }
+    Ok(())
+}
+
+/// Drops those of `DEFERRED_INDEXES` the database has, returning each one's
+/// definition as PostgreSQL prints it, to build again (`build_indexes`).
+fn drop_indexes(c: &mut DbConn) -> AppResult<Vec<String>> {
+    let DbConn::Pg(pg) = c else { return Ok(vec![]) };
+    #[derive(QueryableByName)]
+    struct Def {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        indexname: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        indexdef: String,
+    }
+    let names: Vec<String> = DEFERRED_INDEXES.iter().map(|n| format!("'{n}'")).collect();
+    let defs: Vec<Def> = diesel::sql_query(format!(
+        "SELECT indexname::text, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND indexname IN ({})",
+        names.join(", ")
+    ))
+    .load(pg)?;
+    for d in &defs {
+        pg.batch_execute(&format!("DROP INDEX {}", d.indexname))?;
+    }
+    // In the list's order: the GIN index, the longest to build, first.
+    let mut defs: Vec<(usize, String)> = defs
+        .into_iter()
+        .map(|d| (DEFERRED_INDEXES.iter().position(|n| *n == d.indexname).unwrap_or(usize::MAX), d.indexdef))
+        .collect();
+    defs.sort();
+    Ok(defs.into_iter().map(|d| d.1).collect())
+}
+
+/// Builds the indexes `drop_indexes` dropped, on two connections at once.
+fn build_indexes(db: &Db, defs: Vec<String>) -> AppResult<()> {
+    let next = std::sync::Mutex::new(defs.into_iter());
+    let built: Vec<AppResult<()>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..2)
+            .map(|_| {
+                let next = &next;
+                scope.spawn(move || {
+                    db.write_blocking(|c| {
+                        // Sorting in memory rather than in temporary files.
+                        c.batch_execute("SET maintenance_work_mem = '256MB'")?;
+                        loop {
+                            let Some(def) = next.lock().map_err(internal)?.next() else { break };
+                            c.batch_execute(&def)?;
+                            commit(c)?;
+                        }
+                        Ok(c.batch_execute("RESET maintenance_work_mem")?)
+                    })
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap_or_else(|_| Err(internal("an index build panicked")))).collect()
+    });
+    built.into_iter().collect()
 }
 
 /// A bulk load's settings on gen's own writer connection, or back to the

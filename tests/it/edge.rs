@@ -14,11 +14,7 @@ const NUL_PAGE: &str = "提交的内容含有无法识别的控制字符（NUL�
 
 /// A small real PNG: its header holds NUL bytes.
 fn png() -> Vec<u8> {
-    let img = image::RgbImage::from_fn(30, 20, |x, y| image::Rgb([x as u8 * 8, y as u8 * 12, 90]));
-    let mut out = Vec::new();
-    image::DynamicImage::ImageRgb8(img)
-        .write_with_encoder(image::codecs::png::PngEncoder::new(&mut out))
-        .expect("encode");
+    let out = crate::support::png();
     assert!(out.contains(&0));
     out
 }
@@ -275,10 +271,21 @@ async fn metrics_on_their_own_address(app: TestApp) {
     let addr = listener.local_addr().expect("addr");
     let router = xieshang::app::metrics_router(app.state.clone());
     tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
-    app.client().get("/box/hubin").await;
-    let r = reqwest::get(format!("http://{addr}/metrics")).await.expect("GET");
-    assert_eq!(r.status(), 200);
-    assert!(r.text().await.expect("body").contains("http_requests_total"));
+    // The statements run so far (every test's, in this process): a page
+    // view that reads the database moves the count on.
+    let statements = || async {
+        let r = reqwest::get(format!("http://{addr}/metrics")).await.expect("GET");
+        assert_eq!(r.status(), 200);
+        let text = r.text().await.expect("body");
+        assert!(text.contains("http_requests_total"));
+        text.lines()
+            .find_map(|l| l.strip_prefix("xieshang_db_statements_total "))
+            .and_then(|n| n.trim().parse::<u64>().ok())
+            .expect("the statement count")
+    };
+    let before = statements().await;
+    assert_eq!(app.client().get("/box/hubin").await.status(), 200);
+    assert!(statements().await > before, "the box's page read the database");
 }
 
 on_both_databases!(nul_everywhere, hostile_numbers, security_headers, cross_site_posts, metrics_hidden_without_a_token);

@@ -9,18 +9,9 @@ use xieshang::kernel::files::{self, Accept, FileStore, Upload};
 use xieshang::org::store as org;
 
 use crate::on_both_databases;
-use crate::support::{TestApp, location};
+use crate::support::{TestApp, location, png};
 
 on_both_databases!(stored_files_round_trip_within_the_committee, multipart_forms_need_the_csrf_field);
-
-fn png() -> Vec<u8> {
-    let img = image::RgbImage::from_fn(30, 20, |x, y| image::Rgb([x as u8 * 8, y as u8 * 12, 90]));
-    let mut out = Vec::new();
-    image::DynamicImage::ImageRgb8(img)
-        .write_with_encoder(image::codecs::png::PngEncoder::new(&mut out))
-        .expect("encode");
-    out
-}
 
 async fn stored_files_round_trip_within_the_committee(app: TestApp) {
     let store = FileStore::new(&app.data_dir);

@@ -4,13 +4,121 @@
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use xieshang::r#gen::{Options, Scale, Summary, run};
+use xieshang::r#gen::{Load, Options, PG_CONNECTIONS, Scale, Summary, run, run_with};
 use xieshang::kernel::db::schema::{jobs, opinions};
 use xieshang::kernel::db::{Backend, Db};
 use xieshang::kernel::ids::CommitteeId;
 
 use crate::on_both_databases;
 use crate::support::{Kind, TestApp, drop_pg_database, fresh_database};
+
+/// PostgreSQL's bulk load (several connections, audit entries appended per
+/// batch, foreign-key triggers off, secondary indexes built at the end)
+/// writes the rows the store writes one call at a time on one connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bulk_load_writes_what_the_store_writes() {
+    let Some(app) = TestApp::spawn(Kind::Postgres).await else { return };
+    let o = options(Scale::Province, 400, Some(3));
+    let mut tables = vec![];
+    for load in [Load::Plain, Load::Bulk] {
+        let (url, _, name) = fresh_database(Kind::Postgres).expect("database");
+        let db = Db::open(&url, PG_CONNECTIONS as u32).expect("open");
+        let vault = app.state.personal.clone();
+        let o = o.clone();
+        let gen_db = db.clone();
+        tokio::task::spawn_blocking(move || run_with(&gen_db, &vault, &o, load)).await.expect("task").expect("gen");
+        let verdict = db.read_blocking(xieshang::kernel::audit::chain::verify).expect("verify");
+        assert!(
+            matches!(verdict, xieshang::kernel::audit::chain::Verdict::Intact { .. }),
+            "{load:?}: the audit chain holds: {verdict:?}"
+        );
+        tables.push(db.read_blocking(|c| Ok(dump(c))).expect("dump"));
+        drop(db);
+        drop_pg_database(&name.expect("name"));
+    }
+    let (plain, bulk) = (&tables[0], &tables[1]);
+    assert_eq!(plain.len(), bulk.len());
+    for ((what, a), (_, b)) in plain.iter().zip(bulk) {
+        assert!(a.len() > 1, "{what}: {} rows", a.len());
+        assert_eq!(a.len(), b.len(), "{what}: as many rows");
+        if let Some((x, y)) = a.iter().zip(b).find(|(x, y)| x != y) {
+            panic!("{what} differ:\n plain {x}\n bulk  {y}");
+        }
+    }
+}
+
+/// Every table's rows as text, in an order and with ids that do not depend
+/// on how the committees' ids interleaved: a case is named by its tracking
+/// code, an event by its case and place in the timeline. The roster is made
+/// on one connection either way, so its ids agree. Personal data is
+/// encrypted with random nonces: only whether it is there is compared.
+fn dump(c: &mut xieshang::kernel::db::DbConn) -> Vec<(String, Vec<String>)> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        row: String,
+    }
+    let queries = [
+        (
+            "opinions",
+            "SELECT (to_jsonb(o) - 'id' - 'merged_into' - 'submitter_name' - 'submitter_phone' \
+             || jsonb_build_object('merged_into', m.code, 'name', o.submitter_name IS NOT NULL, \
+             'phone', o.submitter_phone IS NOT NULL))::text AS row \
+             FROM opinions o LEFT JOIN opinions m ON m.id = o.merged_into ORDER BY o.code",
+        ),
+        (
+            "opinion_events",
+            "SELECT (to_jsonb(e) - 'id' - 'opinion_id' || jsonb_build_object('case', o.code))::text AS row \
+             FROM opinion_events e JOIN opinions o ON o.id = e.opinion_id ORDER BY o.code, e.id",
+        ),
+        (
+            "opinion_event_units",
+            "SELECT (to_jsonb(u) - 'event_id' - 'opinion_id' || jsonb_build_object('case', o.code, \
+             'event', (SELECT count(*) FROM opinion_events x WHERE x.opinion_id = e.opinion_id AND x.id <= e.id)))::text \
+             AS row FROM opinion_event_units u JOIN opinion_events e ON e.id = u.event_id \
+             JOIN opinions o ON o.id = u.opinion_id ORDER BY 1",
+        ),
+        (
+            "audit_log",
+            "SELECT (to_jsonb(a) - 'id' - 'prev_hash' - 'row_hash' - 'entity_id' \
+             || jsonb_build_object('entity_id', coalesce(o.code, a.entity_id)))::text AS row \
+             FROM audit_log a LEFT JOIN opinions o ON a.entity = 'opinion' AND o.id::text = a.entity_id ORDER BY 1",
+        ),
+        (
+            "search_docs",
+            "SELECT (to_jsonb(s) - 'id' - 'ref_id' || jsonb_build_object('ref', coalesce(o.code, s.ref_id::text)))::text \
+             AS row FROM search_docs s LEFT JOIN opinions o ON s.kind = 'opinion' AND o.id = s.ref_id ORDER BY 1",
+        ),
+        ("opinion_stats", "SELECT to_jsonb(s)::text AS row FROM opinion_stats s ORDER BY 1"),
+        (
+            "opinion_extensions",
+            "SELECT (to_jsonb(x) - 'opinion_id' || jsonb_build_object('case', o.code))::text AS row \
+             FROM opinion_extensions x JOIN opinions o ON o.id = x.opinion_id ORDER BY 1",
+        ),
+        // The same indexes and constraints, whatever was dropped for the load.
+        (
+            "indexes",
+            "SELECT tablename || ' ' || indexdef AS row FROM pg_indexes WHERE schemaname = current_schema() ORDER BY 1",
+        ),
+        (
+            "table sizes",
+            "SELECT relname || ' ' || (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM %I', relname), \
+             false, true, '')))[1]::text AS row FROM pg_stat_user_tables ORDER BY 1",
+        ),
+        (
+            "settings",
+            "SELECT name || ' ' || setting AS row FROM pg_settings \
+             WHERE name IN ('session_replication_role', 'synchronous_commit', 'maintenance_work_mem')",
+        ),
+    ];
+    queries
+        .into_iter()
+        .map(|(what, sql)| {
+            let rows: Vec<Row> = diesel::sql_query(sql).load(c).unwrap_or_else(|e| panic!("{what}: {e}"));
+            (what.to_string(), rows.into_iter().map(|r| r.row).collect())
+        })
+        .collect()
+}
 
 on_both_databases!(the_district_s_years_of_history, a_small_province_twice_from_one_seed);
 

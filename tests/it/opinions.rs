@@ -2,7 +2,7 @@
 //! box to a rated answer, and the rules around it.
 
 use diesel::prelude::*;
-use xieshang::kernel::db::schema::{audit_log, jobs, opinion_events, opinion_files, opinions, outbox};
+use xieshang::kernel::db::schema::{audit_log, files, jobs, opinion_events, opinion_files, opinions, outbox};
 use xieshang::kernel::error::AppError;
 use xieshang::kernel::ids::{FileId, OpinionId};
 use xieshang::opinions::reports::model::ReportText;
@@ -260,6 +260,13 @@ async fn repeated_submissions_meet_a_question_then_a_limit(app: TestApp) {
     let r = post_to_box(&c, &[("body", "第四次"), ("challenge_token", &token), ("challenge_answer", "99")], None).await;
     assert_eq!(r.status(), 400, "a wrong answer is refused");
     assert!(r.text().await.unwrap_or_default().contains("答案不对"));
+    // With a photo the question is asked before the photo is kept.
+    let stored = || app.db.read_blocking(|c| Ok(files::table.count().get_result::<i64>(c)?)).expect("files");
+    let files_before = stored();
+    let r = post_to_box(&c, &[("body", "第四次，带照片")], Some(&crate::support::png())).await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap_or_default().contains("请先回答下面这道算术题"));
+    assert_eq!(stored(), files_before, "no photo kept from an unanswered submission");
     assert_eq!(count(), before);
 
     // With the right answer it goes through; one phone at most 5 times a day.

@@ -450,6 +450,16 @@ pub async fn assign_to_department(c: &Client, id: i64, department: i64) -> Strin
 /// A resident's submission through the Hubin committee's opinion box, as its
 /// form sends it (multipart, the session's CSRF token), with a PNG photo when
 /// given.
+/// A small real PNG (30×20), as a phone's photo would be one.
+pub fn png() -> Vec<u8> {
+    let img = image::RgbImage::from_fn(30, 20, |x, y| image::Rgb([x as u8 * 8, y as u8 * 12, 90]));
+    let mut out = Vec::new();
+    image::DynamicImage::ImageRgb8(img)
+        .write_with_encoder(image::codecs::png::PngEncoder::new(&mut out))
+        .expect("encode");
+    out
+}
+
 pub async fn post_to_box(c: &Client, fields: &[(&str, &str)], photo: Option<&[u8]>) -> reqwest::Response {
     let mut form = reqwest::multipart::Form::new().text("_csrf", c.csrf().await);
     for (k, v) in fields {

@@ -17,6 +17,7 @@ use tokio::time::Instant;
 
 use crate::flows::{self, Flow, Session, Target};
 use crate::http::Client;
+use crate::statements;
 
 pub struct Plan {
     pub flow: Flow,
@@ -25,6 +26,8 @@ pub struct Plan {
     pub warmup: Duration,
     /// Open loop at this many operations a second; closed loop without.
     pub rate: Option<f64>,
+    /// The servers' metrics addresses, to count the statements run.
+    pub metrics: Vec<String>,
 }
 
 pub struct Stats {
@@ -34,11 +37,14 @@ pub struct Stats {
     pub acked: Histogram<u64>,
     pub ok: u64,
     pub errors: BTreeMap<String, u64>,
+    /// Statements the servers ran from the start of the measured window to
+    /// the last answer (`None` without metrics addresses).
+    pub statements: Option<u64>,
 }
 
 impl Stats {
     fn new() -> Stats {
-        Stats { latency: histogram(), acked: histogram(), ok: 0, errors: BTreeMap::new() }
+        Stats { latency: histogram(), acked: histogram(), ok: 0, errors: BTreeMap::new(), statements: None }
     }
 
     fn record(&mut self, result: Result<Option<Duration>, String>, took: Duration) {
@@ -81,10 +87,25 @@ pub async fn run(plan: &Plan, target: Arc<Target>) -> anyhow::Result<Stats> {
         sessions.push(flows::prepare(&plan.flow, &client, &target).await?);
     }
     let seq = Arc::new(AtomicU64::new(0));
-    match plan.rate {
-        None => Ok(closed(plan, target, client, sessions, seq).await),
-        Some(rate) => Ok(open(plan, rate, target, client, sessions, seq).await),
+    // The count at the window's start, read while the warm-up runs.
+    let window_start = Instant::now() + plan.warmup;
+    let before = {
+        let (client, urls) = (client.clone(), plan.metrics.clone());
+        tokio::spawn(async move {
+            tokio::time::sleep_until(window_start).await;
+            statements::total(&client, &urls).await
+        })
+    };
+    let mut stats = match plan.rate {
+        None => closed(plan, target, client.clone(), sessions, seq).await,
+        Some(rate) => open(plan, rate, target, client.clone(), sessions, seq).await,
+    };
+    if !plan.metrics.is_empty() {
+        let before = before.await.ok().flatten();
+        let after = statements::total(&client, &plan.metrics).await;
+        stats.statements = before.zip(after).map(|(b, a)| a.saturating_sub(b));
     }
+    Ok(stats)
 }
 
 async fn closed(

@@ -28,6 +28,10 @@ pub enum Flow {
     /// from its own `X-Forwarded-For` address, so the per-address rate limit
     /// and the challenge are counted but never triggered.
     Submit { committee: String },
+    /// The submit's POST alone: each session reads the box's form once (its
+    /// cookie and token serve every later post, as a browser's would), then
+    /// every operation posts a new opinion from a new address.
+    SubmitPost { committee: String },
 }
 
 /// The app servers to spread requests over (one, or two instances behind
@@ -49,16 +53,31 @@ impl Target {
     }
 }
 
-/// What a session keeps between operations: the login cookie.
+/// What a session keeps between operations: the login cookie, or the box's
+/// form for `SubmitPost`.
 #[derive(Clone, Default)]
 pub struct Session {
     jar: Jar,
+    form: Option<BoxForm>,
 }
 
-/// Sets a session up (logs in when the flow needs it); not measured.
+/// What the box's page gives a resident to post with.
+#[derive(Clone)]
+struct BoxForm {
+    csrf: String,
+    categories: Vec<String>,
+}
+
+/// Sets a session up (logs in, or reads the box's form, when the flow needs
+/// it); not measured.
 pub async fn prepare(flow: &Flow, client: &Client, target: &Target) -> anyhow::Result<Session> {
     match flow {
-        Flow::Get { login: Some(l), .. } => Ok(Session { jar: login(client, target.pick(), l).await? }),
+        Flow::Get { login: Some(l), .. } => Ok(Session { jar: login(client, target.pick(), l).await?, form: None }),
+        Flow::SubmitPost { committee } => {
+            let url = format!("{}/box/{committee}", target.pick());
+            let (jar, form) = box_form(client, &url, &resident_address(0)).await.map_err(anyhow::Error::msg)?;
+            Ok(Session { jar, form: Some(form) })
+        }
         _ => Ok(Session::default()),
     }
 }
@@ -121,15 +140,24 @@ pub async fn run(
                 st => Err(format!("insert status {}", st.as_u16())),
             }
         }
-        Flow::Submit { committee } => submit(client, target.pick(), committee, seq).await,
+        Flow::Submit { committee } => {
+            let url = format!("{}/box/{committee}", target.pick());
+            let (jar, form) = box_form(client, &url, &resident_address(seq)).await?;
+            post(client, &url, &jar, &form, seq).await
+        }
+        Flow::SubmitPost { committee } => {
+            let url = format!("{}/box/{committee}", target.pick());
+            let form = s.form.as_ref().ok_or("no box form")?;
+            post(client, &url, &s.jar, form, seq).await
+        }
     }
 }
 
-async fn submit(client: &Client, base: &str, committee: &str, seq: u64) -> Result<Option<Duration>, String> {
-    let url = format!("{base}/box/{committee}");
-    let xff = [("x-forwarded-for", resident_address(seq))];
+/// GET the box's page as a resident at `address`: its cookie, token and categories.
+async fn box_form(client: &Client, url: &str, address: &str) -> Result<(Jar, BoxForm), String> {
+    let xff = [("x-forwarded-for", address.to_string())];
     let mut jar = Jar::default();
-    let req = http::request(Method::GET, &url, None, true, &xff, None).map_err(|e| e.to_string())?;
+    let req = http::request(Method::GET, url, None, true, &xff, None).map_err(|e| e.to_string())?;
     let page = client.send(req).await.map_err(|_| "connection".to_string())?;
     if page.status != StatusCode::OK {
         return Err(format!("box status {}", page.status.as_u16()));
@@ -140,15 +168,21 @@ async fn submit(client: &Client, base: &str, committee: &str, seq: u64) -> Resul
         return Err("challenge shown".into());
     }
     let csrf = http::hidden_field(&html, "_csrf").ok_or("no CSRF token on the box page")?;
-    let categories = http::option_values(&html, "category");
-    let category = if categories.is_empty() { "" } else { &categories[seq as usize % categories.len()] };
+    Ok((jar, BoxForm { csrf, categories: http::option_values(&html, "category") }))
+}
+
+/// POST the box's form with a new text from address number `seq`; the time
+/// it took to be acknowledged.
+async fn post(client: &Client, url: &str, jar: &Jar, f: &BoxForm, seq: u64) -> Result<Option<Duration>, String> {
+    let xff = [("x-forwarded-for", resident_address(seq))];
+    let category = if f.categories.is_empty() { "" } else { &f.categories[seq as usize % f.categories.len()] };
     let text = opinion_text(seq);
     let form = http::multipart(
-        &[("_csrf", &csrf), ("category", category), ("body", &text), ("name", ""), ("phone", "")],
+        &[("_csrf", &f.csrf), ("category", category), ("body", &text), ("name", ""), ("phone", "")],
         &[("photo", "", b"")],
     );
     let started = Instant::now();
-    let req = http::request(Method::POST, &url, Some(&jar), true, &xff, Some(form)).map_err(|e| e.to_string())?;
+    let req = http::request(Method::POST, url, Some(jar), true, &xff, Some(form)).map_err(|e| e.to_string())?;
     let res = client.send(req).await.map_err(|_| "connection".to_string())?;
     let took = started.elapsed();
     // Acknowledged means: redirected to the new case's tracking page.

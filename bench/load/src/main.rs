@@ -12,6 +12,7 @@ mod flows;
 mod http;
 mod record;
 mod report;
+mod statements;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -39,6 +40,8 @@ enum FlowKind {
     Insert,
     /// The public box: GET /box/<committee>, then POST the form.
     Submit,
+    /// The public box's POST alone (each session reads the form once).
+    SubmitPost,
 }
 
 #[derive(Subcommand)]
@@ -83,6 +86,10 @@ enum Command {
         /// (bench/run --quick: the harness must notice a flow that broke).
         #[arg(long)]
         strict: bool,
+        /// A server's metrics address (its `/metrics` URL), to count the
+        /// statements it runs per operation; repeat it for each instance.
+        #[arg(long = "metrics")]
+        metrics: Vec<String>,
     },
     /// Record a value measured elsewhere.
     Value {
@@ -132,6 +139,7 @@ fn main() -> anyhow::Result<()> {
             label,
             out,
             strict,
+            metrics,
         } => {
             let login = match login {
                 Some(l) => {
@@ -144,6 +152,7 @@ fn main() -> anyhow::Result<()> {
                 FlowKind::Get => Flow::Get { path: http::encode_path(&path), login },
                 FlowKind::Insert => Flow::Insert,
                 FlowKind::Submit => Flow::Submit { committee },
+                FlowKind::SubmitPost => Flow::SubmitPost { committee },
             };
             if rate.is_some_and(|r| r <= 0.0) || duration <= 0.0 {
                 bail!("--rate and --duration must be positive");
@@ -154,6 +163,7 @@ fn main() -> anyhow::Result<()> {
                 duration: Duration::from_secs_f64(duration),
                 warmup: Duration::from_secs_f64(warmup.max(0.0)),
                 rate,
+                metrics,
             };
             let rt = tokio::runtime::Runtime::new()?;
             let stats = rt.block_on(driver::run(&plan, Arc::new(Target::new(urls))))?;
@@ -199,6 +209,9 @@ fn summary(r: &Record) {
         r.error_count(),
         if r.errors.is_empty() { String::new() } else { format!(" {:?}", r.errors) },
     );
+    if let Some(s) = r.statements_per_op {
+        eprintln!("{:<22} statements per operation: {s:.1}", "");
+    }
     if r.ack_p50_ms.is_some() {
         eprintln!("{:<22} acknowledged part: p50 {} p99 {} ms", "", f(r.ack_p50_ms), f(r.ack_p99_ms));
     }

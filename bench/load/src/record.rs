@@ -42,6 +42,9 @@ pub struct Record {
     pub ack_p50_ms: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ack_p99_ms: Option<f64>,
+    /// Statements the server ran per successful operation, in the window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statements_per_op: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -75,6 +78,7 @@ impl Record {
             max_ms: (!stats.latency.is_empty()).then(|| stats.latency.max() as f64 / 1000.0),
             ack_p50_ms: ms(&stats.acked, 0.5),
             ack_p99_ms: ms(&stats.acked, 0.99),
+            statements_per_op: stats.statements.filter(|_| stats.ok > 0).map(|n| n as f64 / stats.ok as f64),
             ..Record::default()
         }
     }

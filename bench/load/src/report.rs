@@ -13,6 +13,7 @@ const BACKENDS: &[(&str, &str)] = &[("sqlite", "SQLite"), ("pg", "PostgreSQL")];
 const ROWS: &[(&str, &str)] = &[
     ("insert", "bare durable insert, group commit (storage limit)"),
     ("submit", "public opinion submit (GET form + POST, durable)"),
+    ("post", "public opinion submit, the POST alone, back to back (durable)"),
     ("inbox", "staff inbox, first page"),
     ("search", "staff inbox, two-word Chinese search"),
     ("stats", "dashboard: opinion figures (`/opinions/stats`)"),
@@ -35,9 +36,9 @@ pub fn markdown(records: &[Record], with_targets: bool) -> String {
         let conc = records.iter().find(|r| r.id.ends_with(&format!(".{b}"))).and_then(|r| r.concurrency).unwrap_or(0);
         let _ = writeln!(
             out,
-            "| figure | ops/s (closed loop, {conc} at once) | × hello | × bare insert | p50 / p99 ms | ½ peak rate: p50 / p99 ms | errors |"
+            "| figure | ops/s (closed loop, {conc} at once) | × hello | × bare insert | p50 / p99 ms | ½ peak rate: p50 / p99 ms | statements / op | errors |"
         );
-        let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|");
+        let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|");
         let insert_rps = get(&format!("insert.{b}")).and_then(|r| r.rps);
         if let Some(h) = hello {
             row(&mut out, "hello-world (HTTP limit)", h, get("hello.half"), hello_rps, None);
@@ -45,13 +46,13 @@ pub fn markdown(records: &[Record], with_targets: bool) -> String {
         for (stem, label) in ROWS {
             let id = format!("{stem}.{b}");
             let Some(r) = get(&id) else { continue };
-            let vs_insert = matches!(*stem, "insert" | "submit").then_some(insert_rps).flatten();
+            let vs_insert = matches!(*stem, "insert" | "submit" | "post").then_some(insert_rps).flatten();
             row(&mut out, label, r, get(&format!("{id}.half")), hello_rps, vs_insert);
             if *stem == "submit" && r.ack_p50_ms.is_some() {
                 let half = get(&format!("{id}.half"));
                 let _ = writeln!(
                     out,
-                    "| — its POST alone (the acknowledged write) | | | | {} | {} | |",
+                    "| — within the visit, its POST (the acknowledged write) | | | | {} | {} | | |",
                     pair(r.ack_p50_ms, r.ack_p99_ms),
                     pair(half.and_then(|h| h.ack_p50_ms), half.and_then(|h| h.ack_p99_ms))
                 );
@@ -83,12 +84,13 @@ fn row(out: &mut String, label: &str, r: &Record, half: Option<&Record>, hello: 
     };
     let _ = writeln!(
         out,
-        "| {label} | {} | {} | {} | {} | {} | {error_text} |",
+        "| {label} | {} | {} | {} | {} | {} | {} | {error_text} |",
         num(r.rps),
         ratio(r.rps, hello),
         ratio(r.rps, insert),
         pair(r.p50_ms, r.p99_ms),
         pair(half.and_then(|h| h.p50_ms), half.and_then(|h| h.p99_ms)),
+        r.statements_per_op.map(|s| format!("{s:.1}")).unwrap_or("—".into()),
     );
 }
 
@@ -141,15 +143,22 @@ fn server<'a>(out: &mut String, b: &str, get: &impl Fn(&str) -> Option<&'a Recor
 fn targets<'a>(out: &mut String, b: &str, get: &impl Fn(&str) -> Option<&'a Record>, hello: Option<f64>) {
     let at = |stem: &str| get(&format!("{stem}.{b}"));
     let half = |stem: &str| get(&format!("{stem}.{b}.half"));
-    let submit = at("submit").and_then(|r| r.rps);
-    let insert = at("insert").and_then(|r| r.rps);
+    let rate = |stem: &str| at(stem).and_then(|r| r.rps);
+    let insert = rate("insert");
     let mut t: Vec<(String, String, Option<bool>)> = vec![];
-    let r_hello = submit.zip(hello).map(|(s, h)| s / h);
-    t.push(("submit ≥ 0.3 × hello-world".into(), fmt_ratio(r_hello), r_hello.map(|r| r >= 0.3)));
-    let r_insert = submit.zip(insert).map(|(s, i)| s / i);
-    t.push(("submit ≥ 0.5 × bare durable insert".into(), fmt_ratio(r_insert), r_insert.map(|r| r >= 0.5)));
+    // Issue 21's targets: the visit near the storage limit, less so where
+    // every statement is a round trip to another process.
+    let visit_target = if b == "pg" { 0.3 } else { 0.2 };
+    for (stem, name, target) in [("submit", "submit visit", visit_target), ("post", "submit, POST alone", 0.4)] {
+        let r = rate(stem).zip(insert).map(|(s, i)| s / i);
+        t.push((format!("{name} ≥ {target} × bare durable insert"), fmt_ratio(r), r.map(|r| r >= target)));
+    }
     let p99 = half("submit").and_then(|r| r.p99_ms);
     t.push(("submit p99 < 50 ms at ½ peak".into(), ms(p99), p99.map(|v| v < 50.0)));
+    for (stem, name) in [("inbox", "inbox first page"), ("search", "two-word search"), ("home", "home page")] {
+        let r = rate(stem).zip(hello).map(|(s, h)| s / h);
+        t.push((format!("{name} ≥ 0.03 × hello-world"), fmt_ratio(r), r.map(|r| r >= 0.03)));
+    }
     for (stem, name) in [("inbox", "inbox first page"), ("search", "two-word search")] {
         let h = half(stem);
         let (p50, p99) = (h.and_then(|r| r.p50_ms), h.and_then(|r| r.p99_ms));
@@ -160,14 +169,14 @@ fn targets<'a>(out: &mut String, b: &str, get: &impl Fn(&str) -> Option<&'a Reco
         ));
     }
     let d = half("stats").and_then(|r| r.p99_ms);
-    t.push(("dashboard < 100 ms (p99, ½ peak)".into(), ms(d), d.map(|v| v < 100.0)));
+    t.push(("figures page < 50 ms (p99, ½ peak)".into(), ms(d), d.map(|v| v < 50.0)));
     let d = half("board").and_then(|r| r.p99_ms);
     t.push(("leaders' dashboard < 100 ms (p99, ½ peak)".into(), ms(d), d.map(|v| v < 100.0)));
     let rss = get(&format!("rss.{b}")).and_then(|r| r.value);
     t.push((
-        "server RSS < 150 MB".into(),
+        "server peak RSS ≤ 150 MB".into(),
         rss.map(|v| format!("{v:.0} MB")).unwrap_or("—".into()),
-        rss.map(|v| v < 150.0),
+        rss.map(|v| v <= 150.0),
     ));
     let cold = get(&format!("cold.{b}")).and_then(|r| r.value);
     t.push((
@@ -245,17 +254,21 @@ mod tests {
             load("insert.sqlite", 4_000.0, 3.0, 6.0),
             load("submit.sqlite", 2_500.0, 5.0, 20.0),
             load("submit.sqlite.half", 1_250.0, 4.0, 60.0),
+            Record { statements_per_op: Some(9.0), ..load("post.sqlite", 1_500.0, 2.0, 9.0) },
+            load("home.sqlite", 250.0, 30.0, 60.0),
             load("board.sqlite", 200.0, 30.0, 50.0),
             load("board.sqlite.half", 100.0, 20.0, 40.0),
             Record { id: "rss.sqlite".into(), value: Some(80.0), ..Record::default() },
         ];
         let md = markdown(&recs, true);
         assert!(md.contains("| public opinion submit (GET form + POST, durable) | 2500 | 0.25 | 0.62 |"), "{md}");
-        assert!(md.contains("| submit ≥ 0.3 × hello-world | 0.25 | **missed** |"), "{md}");
-        assert!(md.contains("| submit ≥ 0.5 × bare durable insert | 0.62 | met |"), "{md}");
+        assert!(md.contains("| submit visit ≥ 0.2 × bare durable insert | 0.62 | met |"), "{md}");
+        assert!(md.contains("| submit, POST alone ≥ 0.4 × bare durable insert | 0.38 | **missed** |"), "{md}");
+        assert!(md.contains("| 2.00 / 9.00 | — | 9.0 | 0 |"), "statements per op: {md}");
+        assert!(md.contains("| home page ≥ 0.03 × hello-world | 0.025 | **missed** |"), "{md}");
         assert!(md.contains("| submit p99 < 50 ms at ½ peak | 60.0 ms | **missed** |"), "{md}");
         assert!(md.contains("| leaders' dashboard < 100 ms (p99, ½ peak) | 40.0 ms | met |"), "{md}");
-        assert!(md.contains("| server RSS < 150 MB | 80 MB | met |"), "{md}");
+        assert!(md.contains("| server peak RSS ≤ 150 MB | 80 MB | met |"), "{md}");
         assert!(md.contains("| cold start < 1 s | — | not measured |"), "{md}");
         assert!(!md.contains("PostgreSQL"));
     }

@@ -1,6 +1,9 @@
 //! tower-sessions' store over our own database, so that sessions survive a
 //! restart and are shared by every app instance.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use tower_sessions::session::{Id, Record};
@@ -14,10 +17,17 @@ use crate::kernel::ids::UserId;
 
 /// How far the stored idle expiry may lag before a page view writes it.
 const REFRESH_AFTER_SECS: i64 = 60;
+/// Sessions loaded and not yet saved that `loaded` keeps at most (requests in
+/// flight, and the few that end without saving); past it, it starts afresh.
+const LOADED_MAX: usize = 4096;
 
 #[derive(Clone)]
 pub struct DbSessionStore {
     db: Db,
+    /// What each request's `load` read (data as stored, idle expiry), taken
+    /// back by its `save`: an unchanged session is then known without reading
+    /// the row again (a database round trip on every page view).
+    loaded: Arc<Mutex<HashMap<Id, (String, NaiveDateTime)>>>,
 }
 
 impl std::fmt::Debug for DbSessionStore {
@@ -28,8 +38,27 @@ impl std::fmt::Debug for DbSessionStore {
 
 impl DbSessionStore {
     pub fn new(db: Db) -> Self {
-        DbSessionStore { db }
+        DbSessionStore { db, loaded: Arc::default() }
     }
+
+    fn remember(&self, id: Id, data: &str, expiry: NaiveDateTime) {
+        if let Ok(mut m) = self.loaded.lock() {
+            if m.len() >= LOADED_MAX {
+                m.clear();
+            }
+            m.insert(id, (data.to_owned(), expiry));
+        }
+    }
+
+    fn recall(&self, id: &Id) -> Option<(String, NaiveDateTime)> {
+        self.loaded.lock().ok().and_then(|mut m| m.remove(id))
+    }
+}
+
+/// Nothing to write: the same data, and an idle expiry less than a minute
+/// behind (a session may end up to a minute early).
+fn unchanged(stored: NaiveDateTime, expiry: NaiveDateTime) -> bool {
+    stored <= expiry && expiry - stored < chrono::Duration::seconds(REFRESH_AFTER_SECS)
 }
 
 fn naive(t: time::OffsetDateTime) -> NaiveDateTime {
@@ -93,8 +122,14 @@ impl SessionStore for DbSessionStore {
         let user = user_of(record);
         // Every page view moves the idle expiry on by seconds; writing that each
         // time would queue every page view behind the one writer (on SQLite an
-        // fsync each). Unchanged data and an expiry less than a minute behind:
-        // nothing to write (a session may end up to a minute early).
+        // fsync each). What this request loaded says whether anything changed;
+        // a session it did not load (a new id) is read again.
+        if let Some((was, stored)) = self.recall(&record.id)
+            && was == data
+            && unchanged(stored, expiry)
+        {
+            return Ok(());
+        }
         let (rid, rdata) = (id.clone(), data.clone());
         let stored: Option<NaiveDateTime> = self
             .db
@@ -108,7 +143,7 @@ impl SessionStore for DbSessionStore {
             })
             .await
             .map_err(backend)?;
-        if stored.is_some_and(|s| s <= expiry && expiry - s < chrono::Duration::seconds(REFRESH_AFTER_SECS)) {
+        if stored.is_some_and(|s| unchanged(s, expiry)) {
             return Ok(());
         }
         self.db
@@ -141,6 +176,7 @@ impl SessionStore for DbSessionStore {
             .await
             .map_err(backend)?;
         let Some((data, expiry)) = row else { return Ok(None) };
+        self.remember(*session_id, &data, expiry);
         let data = serde_json::from_str(&data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
         let expiry_date = time::OffsetDateTime::from_unix_timestamp(expiry.and_utc().timestamp())
             .map_err(|e| session_store::Error::Decode(e.to_string()))?;

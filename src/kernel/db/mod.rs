@@ -8,10 +8,13 @@
 mod group;
 pub mod prepared;
 pub mod schema;
+pub mod statements;
 
+use std::ops::{Deref, DerefMut};
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use diesel::connection::{SimpleConnection, TransactionManager};
 use diesel::prelude::*;
@@ -56,38 +59,80 @@ struct Manager {
     read_only: bool,
 }
 
+/// A pooled connection, with when it was last handed out and whether a
+/// statement failed on it since it was last tried.
+pub struct Pooled {
+    conn: DbConn,
+    checked_out: Instant,
+    failed: Arc<AtomicBool>,
+}
+
+impl Deref for Pooled {
+    type Target = DbConn;
+    fn deref(&self) -> &DbConn {
+        &self.conn
+    }
+}
+
+impl DerefMut for Pooled {
+    fn deref_mut(&mut self) -> &mut DbConn {
+        &mut self.conn
+    }
+}
+
+/// A PostgreSQL connection idle longer than this, or one a statement failed
+/// on, is tried (`SELECT 1`) before it is handed out: the server, a proxy or a
+/// firewall may have closed it meanwhile. One used since without an error is
+/// alive: trying it on every checkout cost a round trip per request.
+const IDLE_BEFORE_CHECK: Duration = Duration::from_secs(30);
+
 impl ManageConnection for Manager {
-    type Connection = DbConn;
+    type Connection = Pooled;
     type Error = r2d2::Error;
 
-    fn connect(&self) -> Result<DbConn, r2d2::Error> {
-        match self.backend {
+    fn connect(&self) -> Result<Pooled, r2d2::Error> {
+        let mut conn = match self.backend {
             Backend::Postgres => {
-                diesel::PgConnection::establish(&self.url).map(DbConn::Pg).map_err(r2d2::Error::ConnectionError)
+                diesel::PgConnection::establish(&self.url).map(DbConn::Pg).map_err(r2d2::Error::ConnectionError)?
             }
             Backend::Sqlite => {
                 let mut c = diesel::SqliteConnection::establish(&self.url).map_err(r2d2::Error::ConnectionError)?;
                 // FULL: an acknowledged write survives a power cut (NORMAL could lose
                 // the last commits in WAL mode). Readers refuse writes outright.
+                // temp_store: the savepoint sub-journals (group commit gives each
+                // write one) in memory; in a temporary file they were a tenth of
+                // the writer's time (docs/benchmarks.md, issue 21).
                 let pragmas = format!(
                     "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
                      PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
-                     PRAGMA query_only = {};",
+                     PRAGMA temp_store = MEMORY; PRAGMA query_only = {};",
                     if self.read_only { 1 } else { 0 }
                 );
                 c.batch_execute(&pragmas).map_err(r2d2::Error::QueryError)?;
-                Ok(DbConn::Sqlite(c))
+                DbConn::Sqlite(c)
             }
+        };
+        let failed = Arc::new(AtomicBool::new(false));
+        conn.set_instrumentation(statements::Counter { failed: failed.clone() });
+        Ok(Pooled { conn, checked_out: Instant::now(), failed })
+    }
+
+    /// A SQLite connection is a file handle in this process: nothing to try.
+    fn is_valid(&self, conn: &mut Pooled) -> Result<(), r2d2::Error> {
+        let idle = conn.checked_out.elapsed();
+        conn.checked_out = Instant::now();
+        let failed = conn.failed.swap(false, Ordering::Relaxed);
+        if self.backend == Backend::Postgres && (failed || idle > IDLE_BEFORE_CHECK) {
+            conn.conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)?;
         }
+        Ok(())
     }
 
-    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
-    }
-
-    fn has_broken(&self, conn: &mut DbConn) -> bool {
+    fn has_broken(&self, conn: &mut Pooled) -> bool {
         // A transaction that could not be rolled back leaves the connection unusable.
-        <<DbConn as Connection>::TransactionManager as TransactionManager<DbConn>>::is_broken_transaction_manager(conn)
+        <<DbConn as Connection>::TransactionManager as TransactionManager<DbConn>>::is_broken_transaction_manager(
+            &mut conn.conn,
+        )
     }
 }
 

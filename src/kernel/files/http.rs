@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 
 use tokio::io::AsyncWriteExt;
 
+use super::spool::Spooled;
 use super::{Accept, FileStore, MAX_FILE_BYTES, Stored, Upload};
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::files::FileRow;
@@ -137,25 +138,35 @@ impl FileStore {
                 form.fields.insert(name, text);
                 continue;
             };
-            let (spooled, mut file) = self.spool().create().await?;
             let io = |e: std::io::Error| AppError::Internal(anyhow::anyhow!("writing an upload: {e}"));
             let mut len = 0u64;
             let mut too_large = false;
+            // The temporary file is made at the first byte: a file input left
+            // empty (every form sent without a photo) costs no file.
+            let mut spooled: Option<(Spooled, tokio::fs::File)> = None;
             while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
                 len += chunk.len() as u64;
                 // Over the limit: read on to the next field, keep nothing.
                 too_large |= len > MAX_FILE_BYTES as u64;
-                if !too_large {
+                if too_large || chunk.is_empty() {
+                    continue;
+                }
+                if spooled.is_none() {
+                    spooled = Some(self.spool().create().await?);
+                }
+                if let Some((_, file)) = spooled.as_mut() {
                     file.write_all(&chunk).await.map_err(io)?;
                 }
             }
-            file.flush().await.map_err(io)?;
+            if let Some((_, file)) = spooled.as_mut() {
+                file.flush().await.map_err(io)?;
+            }
             let refused = if too_large {
                 Some("file.too_large")
             } else if len == 0 && file_name.is_empty() {
                 // An input left empty.
                 continue;
-            } else if len == 0 {
+            } else if len == 0 || spooled.is_none() {
                 Some("file.empty")
             } else if form.uploads.len() == max_files {
                 Some("file.too_many")
@@ -166,7 +177,11 @@ impl FileStore {
                 Some(key) => {
                     form.refused.get_or_insert(key);
                 }
-                None => form.uploads.push(Upload::spooled(name, file_name, spooled, len)),
+                None => {
+                    if let Some((file, _)) = spooled {
+                        form.uploads.push(Upload::spooled(name, file_name, file, len));
+                    }
+                }
             }
         }
         if let Some(ask) = before_files.take()

@@ -28,9 +28,7 @@ pub async fn metrics(State(st): State<AppState>, headers: HeaderMap) -> Response
         headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
     let token = st.config.metrics_token.as_deref().filter(|t| !t.is_empty());
     match (token, given) {
-        (Some(t), Some(g)) if bool::from(t.as_bytes().ct_eq(g.trim().as_bytes())) => {
-            st.metrics.render().into_response()
-        }
+        (Some(t), Some(g)) if bool::from(t.as_bytes().ct_eq(g.trim().as_bytes())) => exposition(&st).into_response(),
         _ => StatusCode::NOT_FOUND.into_response(),
     }
 }
@@ -38,7 +36,19 @@ pub async fn metrics(State(st): State<AppState>, headers: HeaderMap) -> Response
 /// `/metrics` on the separate `metrics_listen` address, which only the
 /// monitoring network reaches: no token asked.
 pub async fn metrics_open(State(st): State<AppState>) -> String {
-    st.metrics.render()
+    exposition(&st)
+}
+
+/// The recorder's metrics, and the statements run (counted by the
+/// connections themselves, outside the recorder: bench/run divides it by the
+/// requests it sent).
+fn exposition(st: &AppState) -> String {
+    format!(
+        "{}# HELP xieshang_db_statements_total Statements run on every database connection.\n\
+         # TYPE xieshang_db_statements_total counter\nxieshang_db_statements_total {}\n",
+        st.metrics.render(),
+        crate::kernel::db::statements::total()
+    )
 }
 
 /// Counts requests and their latency by route pattern (not raw path: ids would

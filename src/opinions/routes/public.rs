@@ -21,7 +21,7 @@ use crate::kernel::web::{Page, form, render};
 use crate::opinions::model::{self, Action, MAX_PHOTOS, Rating, Screen, Source};
 use crate::opinions::store::cases::{NewOpinion, Step};
 use crate::opinions::store::catalog::Category;
-use crate::opinions::store::public::{self, BoxForm, Sender, Tracked};
+use crate::opinions::store::public::{self, BoxForm, Sender, Submitted, Tracked};
 use crate::org::model::Phone;
 
 pub fn router() -> Router<AppState> {
@@ -179,21 +179,25 @@ async fn submit(
     // The limits and the question, before any photo is stored.
     let answered =
         guard::check_challenge(&challenge_key(&st), &get("challenge_token"), &get("challenge_answer"), now());
-    let s = sender.clone();
-    match st.db.read(move |c| public::screen(c, &s, answered)).await? {
-        Screen::Pass => {}
-        Screen::Question => {
-            // No answer yet: the question is new to them (many submissions
-            // from this address, a shared one perhaps), not answered wrong.
-            let key =
-                if get("challenge_answer").trim().is_empty() { "guard.answer_first" } else { "guard.wrong_answer" };
-            let shown = refuse(typed, key, true, StatusCode::BAD_REQUEST);
-            return show_box(&st, page, code, w, shown, None).await;
-        }
-        Screen::TooMany => {
-            let s = sender.clone();
-            st.db.write(move |c| public::count_refused(c, &s)).await?;
-            return too_many(&st, page, code, w, typed).await;
+    // No answer yet: the question is new to them (many submissions from
+    // this address, a shared one perhaps), not answered wrong.
+    let question = if get("challenge_answer").trim().is_empty() { "guard.answer_first" } else { "guard.wrong_answer" };
+    // With photos, the limits and the question are read first, so that a
+    // refused sender's photos are never stored; the write checks them again.
+    // Without (most submissions), the write alone screens them.
+    if !uploads.is_empty() {
+        let s = sender.clone();
+        match st.db.read(move |c| public::screen(c, &s, answered)).await? {
+            Screen::Pass => {}
+            Screen::Question => {
+                let shown = refuse(typed, question, true, StatusCode::BAD_REQUEST);
+                return show_box(&st, page, code, w, shown, None).await;
+            }
+            Screen::TooMany => {
+                let s = sender.clone();
+                st.db.write(move |c| public::count_refused(c, &s)).await?;
+                return too_many(&st, page, code, w, typed).await;
+            }
         }
     }
 
@@ -227,9 +231,13 @@ async fn submit(
     // The text at submission carries the tracking page's link: without the
     // site's public address there is none to give.
     let text_code = st.config.public_base_url.is_some();
-    match st.db.write(move |conn| public::submit(conn, &c, &sender, &new, &stored, text_code)).await {
-        Ok(Some(tracking)) => Ok(Redirect::to(&format!("/track/{tracking}?new=1")).into_response()),
-        Ok(None) => too_many(&st, page, code, w, typed).await,
+    match st.db.write(move |conn| public::submit(conn, &c, &sender, answered, &new, &stored, text_code)).await {
+        Ok(Submitted::Filed(tracking)) => Ok(Redirect::to(&format!("/track/{tracking}?new=1")).into_response()),
+        Ok(Submitted::Question) => {
+            let shown = refuse(typed, question, true, StatusCode::BAD_REQUEST);
+            show_box(&st, page, code, w, shown, None).await
+        }
+        Ok(Submitted::TooMany) => too_many(&st, page, code, w, typed).await,
         Err(AppError::BadRequest(k)) => {
             let shown = refuse(typed, k, false, StatusCode::BAD_REQUEST);
             show_box(&st, page, code, w, shown, None).await

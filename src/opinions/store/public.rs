@@ -124,23 +124,44 @@ pub fn count_refused(conn: &mut DbConn, sender: &Sender) -> AppResult<()> {
     Ok(())
 }
 
+/// What became of a submission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Submitted {
+    /// Filed: the tracking code.
+    Filed(String),
+    /// The question is due and was not rightly answered; nothing written.
+    Question,
+    /// Over a limit; the attempt is counted.
+    TooMany,
+}
+
 /// Files the resident's case with its photos (stored already) in the box of
-/// committee `code`, counted against the limits in the same transaction (one
-/// commit, not two; it checks them again for submissions racing this one).
-/// Returns the tracking code, or `None` when a limit was reached meanwhile.
-/// `text_code`: text the code and the tracking page's link to the phone left,
-/// if any (the site's public address is known).
+/// committee `code`, screened (`model::screen`) and counted against the
+/// limits in the same transaction: a submission is one write, and on
+/// PostgreSQL the count's upsert also catches submissions racing this one.
+/// `answered`: the question was rightly answered. `text_code`: text the code
+/// and the tracking page's link to the phone left, if any (the site's public
+/// address is known).
 #[tracing::instrument(level = "debug", skip_all, fields(committee = code, photos = photos.len(), text_code))]
 pub fn submit(
     conn: &mut DbConn,
     code: &str,
     sender: &Sender,
+    answered: bool,
     n: &NewOpinion,
     photos: &[Stored],
     text_code: bool,
-) -> AppResult<Option<String>> {
+) -> AppResult<Submitted> {
+    match screen(conn, sender, answered)? {
+        Screen::Pass => {}
+        Screen::Question => return Ok(Submitted::Question),
+        Screen::TooMany => {
+            count_refused(conn, sender)?;
+            return Ok(Submitted::TooMany);
+        }
+    }
     if !sender.hit(conn)? {
-        return Ok(None);
+        return Ok(Submitted::TooMany);
     }
     let committee = org::committee_by_code_unscoped(conn, code)?.ok_or(AppError::NotFound)?;
     let (id, tracking) = file(conn, committee.id, n)?;
@@ -148,7 +169,7 @@ pub fn submit(
     if text_code && n.phone_enc.is_some() {
         cases::notify_submitted(conn, id)?;
     }
-    Ok(Some(tracking))
+    Ok(Submitted::Filed(tracking))
 }
 
 /// Files a resident's case with no limit counted: `submit`, and the demo and
