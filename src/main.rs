@@ -85,6 +85,10 @@ enum Command {
         /// History ends at the start of this day, YYYY-MM-DD (default: today).
         #[arg(long)]
         until: Option<chrono::NaiveDate>,
+        /// PostgreSQL only: copy this database, which gen made on SQLite (and
+        /// `migrate` brought to this build's migrations), instead of generating.
+        #[arg(long)]
+        from_sqlite: Option<PathBuf>,
     },
 }
 
@@ -252,28 +256,37 @@ fn main() -> anyhow::Result<()> {
         Command::Keys(cmd) => keys_command(&config, cmd),
         Command::Backup { dir, with_key, verify } => backup_command(&config, &dir, with_key, verify),
         Command::Restore { dir } => restore_command(&config, &dir),
-        Command::Gen { scale, opinions, committees, seed, until } => {
+        Command::Gen { scale, opinions, committees, seed, until, from_sqlite } => {
             let Some(scale) = xieshang::r#gen::Scale::parse(&scale) else {
                 bail!("unknown scale {scale}: use district or province");
             };
             let until = until.unwrap_or_else(xieshang::kernel::time::today);
             let years = xieshang::r#gen::YEARS;
-            let options = xieshang::r#gen::Options { scale, opinions, committees, seed, until, years, progress: true };
-            gen_command(&config, &options)
+            let scratch = config.data_dir.clone();
+            let options =
+                xieshang::r#gen::Options { scale, opinions, committees, seed, until, years, progress: true, scratch };
+            gen_command(&config, &options, from_sqlite.as_deref())
         }
     }
 }
 
-fn gen_command(config: &Config, options: &xieshang::r#gen::Options) -> anyhow::Result<()> {
-    // PostgreSQL replays over several connections at once (`gen::PG_CONNECTIONS`).
-    let pool = match xieshang::kernel::db::Backend::of_url(&config.database_url) {
-        xieshang::kernel::db::Backend::Postgres => xieshang::r#gen::PG_CONNECTIONS as u32,
-        xieshang::kernel::db::Backend::Sqlite => 1,
-    };
-    let db = Db::open(&config.database_url, pool)?;
+fn gen_command(
+    config: &Config,
+    options: &xieshang::r#gen::Options,
+    from_sqlite: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    // Two connections: PostgreSQL's indexes are built two at a time.
+    let db = Db::open(&config.database_url, 2)?;
     // The key `serve` will use, so that it can read the generated personal data.
     let vault = xieshang::kernel::personal::Vault::from_config(config)?;
-    let s = xieshang::r#gen::run(&db, &vault, options).map_err(|e| match e {
+    let generated = match from_sqlite {
+        Some(_) if db.backend != xieshang::kernel::db::Backend::Postgres => {
+            anyhow::bail!("--from-sqlite copies into PostgreSQL: give a postgres:// database")
+        }
+        Some(file) => xieshang::r#gen::copy_from(&db, file, true, Default::default()),
+        None => xieshang::r#gen::run(&db, &vault, options),
+    };
+    let s = generated.map_err(|e| match e {
         xieshang::kernel::error::AppError::Conflict("gen.already_generated") => {
             anyhow::anyhow!("this database already holds generated committees: use a fresh database")
         }

@@ -13,27 +13,26 @@
 //! (random nonces), and on PostgreSQL how the ids of different committees
 //! interleave. History is replayed with the kernel clock set to each step's
 //! moment (`kernel::time::with_clock`), committee by committee streams merged in
-//! time order (`opinions::Stream`): on SQLite's one writer connection, on
-//! PostgreSQL over `PG_CONNECTIONS` connections at once, in transactions of
+//! time order (`opinions::Stream`), on one writer connection in transactions of
 //! 20,000 steps.
 //!
 //! It is a bulk load: gen's connections do not wait for the disk (SQLite
 //! `synchronous = OFF`, PostgreSQL `synchronous_commit = off`), so a crash or a
 //! power cut during gen may leave a damaged database — run it again on a fresh
-//! one. On PostgreSQL (`Load::Bulk`) the store still writes every row, but a
-//! batch's audit entries are appended together at its end, a superuser's
-//! connections skip the foreign-key triggers, and the secondary indexes no
-//! step reads are built after the replay; tests/it/gen.rs compares the tables
-//! with those of a plain replay. See docs/decisions.md "Generated data".
+//! one. On PostgreSQL (`Load::Copy`) the history is replayed into a SQLite
+//! file and copied (`copy`): every row is still the store's, written in
+//! process rather than a round trip at a time; tests/it/gen.rs compares the
+//! tables with those of a replay on PostgreSQL itself. See docs/decisions.md
+//! "Generated data".
 
 pub mod activities;
+pub mod copy;
 pub mod funds;
 pub mod names;
 pub mod opinions;
 pub mod org;
 pub mod text;
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration as Elapsed, Instant};
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
@@ -79,15 +78,9 @@ pub const YEARS: i64 = 5;
 /// Store steps per transaction: a page of an index touched again within one
 /// transaction is written once.
 const BATCH: usize = 20_000;
-/// PostgreSQL replays the committees over this many connections at once:
-/// while one waits for its round trip, another's statement runs (`gen`'s
-/// pool is opened this large, `main.rs`). Measured in docs/decisions.md.
-pub const PG_CONNECTIONS: usize = 4;
-/// Secondary indexes of the tables the replay writes that none of its reads
-/// use (they read by primary key, tracking code and `merged_into`): dropped
-/// for the replay on PostgreSQL and built again after it, which is far
-/// cheaper than keeping them up to date row by row. Unique indexes stay
-/// (`ON CONFLICT` and the tracking code's uniqueness need them).
+/// Secondary indexes of the tables gen fills that are dropped for the copy
+/// into PostgreSQL and built again after it, which is far cheaper than
+/// keeping them up to date row by row. Unique indexes stay.
 const DEFERRED_INDEXES: [&str; 19] = [
     "search_docs_tsv",
     "opinions_inbox",
@@ -126,6 +119,9 @@ pub struct Options {
     /// Years of history (`YEARS`; tests take fewer).
     pub years: i64,
     pub progress: bool,
+    /// Where PostgreSQL's data is replayed before it is copied (`Load::Copy`):
+    /// a SQLite file here, deleted afterwards.
+    pub scratch: std::path::PathBuf,
 }
 
 /// What was generated, and how long each phase took.
@@ -184,27 +180,28 @@ fn internal(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(anyhow::anyhow!("{e}"))
 }
 
-/// How the replay writes on PostgreSQL (SQLite has one way).
+/// How gen fills a PostgreSQL database (SQLite has one way).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Load {
-    /// `PG_CONNECTIONS` connections; audit entries appended once a batch
-    /// (`audit::store::hold`), foreign-key triggers off for a superuser,
-    /// `DEFERRED_INDEXES` built at the end.
-    Bulk,
-    /// One connection, every store call as in service: what `Bulk`'s data is
-    /// compared with (tests/it/gen.rs).
+    /// Replayed into a SQLite file in `Options::scratch`, then copied
+    /// (`copy`) with the secondary indexes built at the end.
+    Copy,
+    /// Every store call on PostgreSQL itself, as in service: what `Copy`'s
+    /// data is compared with (tests/it/gen.rs).
     Plain,
 }
 
 /// Generates the data into `db` (migrated), encrypting personal data with
-/// `vault`. On PostgreSQL `db`'s pool must hold `PG_CONNECTIONS`.
+/// `vault`.
 pub fn run(db: &Db, vault: &Vault, o: &Options) -> AppResult<Summary> {
-    run_with(db, vault, o, Load::Bulk)
+    run_with(db, vault, o, Load::Copy)
 }
 
-/// `run`, with the PostgreSQL replay's way of writing.
+/// `run`, with PostgreSQL's way of loading.
 pub fn run_with(db: &Db, vault: &Vault, o: &Options, load: Load) -> AppResult<Summary> {
-    let bulk = load == Load::Bulk && db.backend == Backend::Postgres;
+    if db.backend == Backend::Postgres && load == Load::Copy {
+        return staged(db, vault, o);
+    }
     let until = start_of_local_day(o.until);
     let years = o.years.max(1);
     let start = start_of_local_day(o.until - Duration::days(365 * years + years / 4));
@@ -279,57 +276,13 @@ pub fn run_with(db: &Db, vault: &Vault, o: &Options, load: Load) -> AppResult<Su
         Scale::District => activities::agenda(&mut StdRng::seed_from_u64(o.seed ^ 0xAC71), &casts, start, until),
         Scale::Province => activities::Agenda::default(),
     };
-    // SQLite has one writer; PostgreSQL's committees are split over connections,
-    // the largest first onto the least loaded (the activities go with the first).
-    let connections = if bulk { PG_CONNECTIONS.min(streams.len()).max(1) } else { 1 };
-    let deferred = if bulk { db.write_blocking(drop_indexes)? } else { vec![] };
-    let mut groups: Vec<Vec<opinions::Stream>> = (0..connections).map(|_| vec![]).collect();
-    let mut load = vec![0; connections];
-    let mut streams = streams;
-    streams.sort_by_key(|s| std::cmp::Reverse(s.len()));
-    for stream in streams {
-        let least = (0..connections).min_by_key(|w| load[*w]).unwrap_or(0);
-        load[least] += stream.len();
-        groups[least].push(stream);
-    }
-    let mut agenda = Some(agenda);
     let pb = bar(o.progress, n as u64, "opinions");
-    let failed = AtomicBool::new(false);
-    let played: Vec<AppResult<(opinions::Tally, Elapsed)>> = std::thread::scope(|scope| {
-        let workers: Vec<_> = groups
-            .into_iter()
-            .map(|group| {
-                let replay = opinions::Replay::new(&casts, vault, group, agenda.take().unwrap_or_default(), until);
-                let (pb, failed) = (pb.clone(), &failed);
-                scope.spawn(move || {
-                    let played = replay_on(db, replay, last_job, connections > 1, bulk, &pb, failed);
-                    if played.is_err() {
-                        failed.store(true, Ordering::Relaxed);
-                    }
-                    played
-                })
-            })
-            .collect();
-        workers.into_iter().map(|w| w.join().unwrap_or_else(|_| Err(internal("a replay thread panicked")))).collect()
-    });
+    let replay = opinions::Replay::new(&casts, vault, streams, agenda, until);
+    let (tally, commits) = replay_on(db, replay, last_job, &pb)?;
     pb.finish_and_clear();
-    let mut by_kind = std::collections::BTreeMap::<&'static str, (u64, Elapsed)>::new();
-    for played in played {
-        let (tally, commits) = played?;
-        summary.commits += commits;
-        for (k, (n, d)) in tally.by_kind {
-            let e = by_kind.entry(k).or_default();
-            e.0 += n;
-            e.1 += d;
-        }
-    }
-    summary.steps = by_kind.into_iter().map(|(k, (n, d))| (k, n, d)).collect();
+    summary.commits = commits;
+    summary.steps = tally.by_kind.into_iter().map(|(k, (n, d))| (k, n, d)).collect();
     summary.phases.push(("opinions", clock.elapsed()));
-    if !deferred.is_empty() {
-        let clock = Instant::now();
-        build_indexes(db, deferred)?;
-        summary.phases.push(("indexes", clock.elapsed()));
-    }
 
     // The district's books over the years, against the activities held.
     if o.scale == Scale::District {
@@ -364,53 +317,28 @@ pub fn run_with(db: &Db, vault: &Vault, o: &Options, load: Load) -> AppResult<Su
         })?;
         pb.finish_and_clear();
     } else {
-        // PostgreSQL: a database as it would be after a day of autovacuum — the
-        // visibility map set (index-only scans), hint bits written, GIN pending
-        // lists merged into the search index and the planner's statistics taken.
-        // Without it the first hours of reads pay for all of that.
-        db.write_blocking(|c| outside_transaction(c, "VACUUM (ANALYZE)"))?;
+        vacuum(db)?;
     }
     summary.phases.push((if db.backend == Backend::Sqlite { "search" } else { "vacuum" }, clock.elapsed()));
     db.read_blocking(|c| count(c, &committee_ids, &mut summary))?;
     Ok(summary)
 }
 
-/// Replays `replay`'s committees on one writer connection, committing every
-/// `BATCH` steps; returns its tally and the time its commits took. `shared`:
-/// other connections replay other committees at the same time. `bulk`
-/// (PostgreSQL): the audit entries of a batch are appended together before
-/// its commit, and a superuser's connection skips foreign-key triggers.
-#[allow(clippy::too_many_arguments)]
+/// Replays `replay`'s committees on the writer connection, committing every
+/// `BATCH` steps; returns its tally and the time its commits took.
 fn replay_on(
     db: &Db,
     mut replay: opinions::Replay<'_>,
     last_job: JobId,
-    shared: bool,
-    bulk: bool,
     pb: &ProgressBar,
-    failed: &AtomicBool,
 ) -> AppResult<(opinions::Tally, Elapsed)> {
     let mut commits = Elapsed::ZERO;
-    let _held = bulk.then(crate::kernel::audit::store::hold);
     db.write_blocking(|c| {
         bulk_load(c, true)?;
-        if bulk {
-            skip_foreign_keys(c, true)?;
-        }
         let mut shown = 0;
         loop {
-            if failed.load(Ordering::Relaxed) {
-                return Err(internal("stopped: another connection's replay failed"));
-            }
             let more = replay.play(c, BATCH)?;
-            if shared && let DbConn::Pg(pg) = c {
-                // One connection at a time deletes the replay's jobs (they may
-                // be each other's), so two never wait on each other's rows.
-                pg.batch_execute("SELECT pg_advisory_xact_lock(7204854)")?;
-            }
             opinions::drop_replayed_jobs(c, last_job)?;
-            // Under the chain's lock (the one taken above) till the commit.
-            crate::kernel::audit::store::append_held(c)?;
             let clock = Instant::now();
             commit(c)?;
             commits += clock.elapsed();
@@ -420,27 +348,69 @@ fn replay_on(
                 break;
             }
         }
-        if bulk {
-            skip_foreign_keys(c, false)?;
-        }
         bulk_load(c, false)
     })?;
     Ok((replay.tally, commits))
 }
 
-/// `session_replication_role = replica` on gen's own connection: PostgreSQL
-/// skips the foreign-key triggers, each a query per row written (a dozen a
-/// case). Only a superuser may; anyone else loads with the checks on. Every
-/// reference the replay writes was checked by the store's own reads.
-fn skip_foreign_keys(c: &mut DbConn, on: bool) -> AppResult<()> {
-    let DbConn::Pg(pg) = c else { return Ok(()) };
-    let superuser: String =
-        diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>("current_setting('is_superuser')"))
-            .get_result(pg)?;
-    if superuser == "on" {
-        pg.batch_execute(if on { "SET session_replication_role = replica" } else { "RESET session_replication_role" })?;
-    }
-    Ok(())
+/// `Load::Copy`: the data replayed into a SQLite file in `o.scratch`, then
+/// copied into `db`.
+fn staged(db: &Db, vault: &Vault, o: &Options) -> AppResult<Summary> {
+    // Unique within the process too: tests generate several at once.
+    static STAGED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = STAGED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let file = o.scratch.join(format!("gen-{}-{n}.db", std::process::id()));
+    let remove = || {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+        }
+    };
+    remove();
+    let generated = (|| {
+        let src = Db::open(&file.to_string_lossy(), 1).map_err(AppError::Internal)?;
+        let summary = run_with(&src, vault, o, Load::Plain)?;
+        drop(src);
+        copy_from(db, &file, o.progress, summary)
+    })();
+    remove();
+    generated
+}
+
+/// Copies a database `gen` made on SQLite (`file`, at `db`'s migrations) into
+/// `db` on PostgreSQL (fresh: what is there is replaced), builds its
+/// indexes and vacuums it. `summary`: what made `file`, to which the copy's
+/// phases are added.
+pub fn copy_from(db: &Db, file: &std::path::Path, progress: bool, mut summary: Summary) -> AppResult<Summary> {
+    let clock = Instant::now();
+    let src_url = file.to_string_lossy().to_string();
+    let mut src = diesel::sqlite::SqliteConnection::establish(&src_url).map_err(internal)?;
+    let deferred = db.write_blocking(drop_indexes)?;
+    let pb = bar(progress, 0, "copy");
+    db.write_blocking(|c| {
+        let DbConn::Pg(pg) = c else { return Err(internal("gen copies into PostgreSQL only")) };
+        pg.batch_execute("SET synchronous_commit = off")?;
+        copy::sqlite_to_pg(&mut src, pg, &pb)?;
+        Ok(pg.batch_execute("RESET synchronous_commit")?)
+    })?;
+    pb.finish_and_clear();
+    summary.phases.push(("copy", clock.elapsed()));
+    let clock = Instant::now();
+    build_indexes(db, deferred)?;
+    summary.phases.push(("indexes", clock.elapsed()));
+    let clock = Instant::now();
+    vacuum(db)?;
+    summary.phases.push(("vacuum", clock.elapsed()));
+    let ids: Vec<CommitteeId> = db.read_blocking(|c| Ok(committees::table.select(committees::id).load(c)?))?;
+    db.read_blocking(|c| count(c, &ids, &mut summary))?;
+    Ok(summary)
+}
+
+/// PostgreSQL made as it would be after a day of autovacuum: the visibility
+/// map set (index-only scans), hint bits written, GIN pending lists merged
+/// into the search index and the planner's statistics taken. Without it the
+/// first hours of reads pay for all of that.
+fn vacuum(db: &Db) -> AppResult<()> {
+    db.write_blocking(|c| outside_transaction(c, "VACUUM (ANALYZE)"))
 }
 
 /// Drops those of `DEFERRED_INDEXES` the database has, returning each one's

@@ -895,7 +895,13 @@ fn major_class(conn: &mut DbConn, category: Option<CategoryId>) -> AppResult<i64
     let Some(c) = category else { return Ok(0) };
     let parent: Option<Option<CategoryId>> =
         opinion_categories::table.find(c).select(opinion_categories::parent_id).get_result(conn).optional()?;
-    Ok(parent.flatten().unwrap_or(c).0)
+    Ok(major_of(c, parent.flatten()))
+}
+
+/// The top-level class a category counts under: its parent, or itself when it
+/// has none.
+pub fn major_of(category: CategoryId, parent: Option<CategoryId>) -> i64 {
+    parent.unwrap_or(category).0
 }
 
 /// One counter moved by `delta` (the row made if missing):
@@ -953,30 +959,22 @@ fn bump(conn: &mut DbConn, mut changes: Vec<(Key, i64)>) -> AppResult<()> {
     Ok(())
 }
 
-/// A new case is counted. Called by `cases::submit` in its transaction.
-pub fn on_submit(conn: &mut DbConn, id: OpinionId) -> AppResult<()> {
-    let (committee, office, category, status, created): (
-        CommitteeId,
-        Option<OfficeId>,
-        Option<CategoryId>,
-        Status,
-        NaiveDateTime,
-    ) = opinions::table
-        .find(id)
-        .select((
-            opinions::committee_id,
-            opinions::office_id,
-            opinions::category_id,
-            opinions::status,
-            opinions::created_at,
-        ))
-        .get_result(conn)?;
+/// A new case is counted, from what `cases::file` just wrote in its
+/// transaction (nothing is read back). `major_category`: `major_of` its
+/// category, 0 for none.
+pub fn on_submit(
+    conn: &mut DbConn,
+    committee: CommitteeId,
+    office: Option<OfficeId>,
+    major_category: i64,
+    created: NaiveDateTime,
+) -> AppResult<()> {
     let key = Key {
         committee,
         month: Month::of(created).to_string(),
         office: office.map_or(0, |o| o.0),
-        category: major_class(conn, category)?,
-        measure: Measure::Status(status),
+        category: major_category,
+        measure: Measure::Status(Status::Submitted),
     };
     bump(conn, vec![(key, 1)])
 }
@@ -1333,7 +1331,7 @@ pub fn recount(conn: &mut DbConn, committee: CommitteeId) -> AppResult<()> {
         .load(conn)?
         .into_iter()
         .collect();
-    let major = |c: Option<CategoryId>| c.map_or(0, |c| parents.get(&c).copied().flatten().unwrap_or(c).0);
+    let major = |c: Option<CategoryId>| c.map_or(0, |c| major_of(c, parents.get(&c).copied().flatten()));
     let mut sums: HashMap<Key, i64> = HashMap::new();
     let mut by_id = HashMap::new();
     for (office, category, status, rating, created, id) in &cases {

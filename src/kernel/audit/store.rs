@@ -75,7 +75,7 @@ pub fn record(conn: &mut DbConn, who: Who<'_>, change: Change<'_>) -> AppResult<
     // The kernel clock: replayed history (`xieshang gen`) is audited at its own
     // time; to the microsecond, which both databases keep exactly as hashed.
     let created_at = crate::kernel::time::now().trunc_subsecs(6);
-    let entry = NewEntry {
+    let mut entry = NewEntry {
         committee_id,
         actor_id,
         actor_name,
@@ -90,7 +90,6 @@ pub fn record(conn: &mut DbConn, who: Who<'_>, change: Change<'_>) -> AppResult<
         prev_hash: None,
         row_hash: None,
     };
-    let Some(mut entry) = held_back(conn, entry) else { return Ok(()) };
     let (alg, prev) = chain::head_for_append(conn)?;
     let hash = chain::row_hash(alg, &prev, &fields(&entry));
     entry.hash_alg = Some(alg.code().to_string());
@@ -98,70 +97,6 @@ pub fn record(conn: &mut DbConn, who: Who<'_>, change: Change<'_>) -> AppResult<
     entry.row_hash = Some(hash);
     diesel::insert_into(audit_log::table).values(entry).execute(conn)?;
     Ok(())
-}
-
-thread_local! {
-    /// Entries `hold` keeps back on this thread, in the order recorded.
-    static HELD: std::cell::RefCell<Option<Vec<NewEntry>>> = const { std::cell::RefCell::new(None) };
-}
-
-/// While the guard lives, `record` on this thread (PostgreSQL only) keeps its
-/// entries back, unhashed, until `append_held` appends them: for `xieshang
-/// gen`'s bulk load, whose connections would otherwise take turns at the
-/// chain's lock for a whole batch, and whose every entry cost three round
-/// trips. The caller appends them in the transaction that made the changes;
-/// the rows are those `record` would have written one by one in that order.
-pub fn hold() -> Held {
-    HELD.with(|h| h.borrow_mut().get_or_insert_with(Vec::new).clear());
-    Held(())
-}
-
-/// Entries held back are dropped with it: appended by then, or rolled back with their changes.
-pub struct Held(());
-
-impl Drop for Held {
-    fn drop(&mut self) {
-        HELD.with(|h| *h.borrow_mut() = None);
-    }
-}
-
-/// Appends the entries held back on this thread, linked into the chain in the
-/// order recorded (the same hash and fields as `record`'s), a few thousand per
-/// statement. Returns how many.
-pub fn append_held(conn: &mut DbConn) -> AppResult<usize> {
-    let mut held = HELD.with(|h| h.borrow_mut().as_mut().map(std::mem::take).unwrap_or_default());
-    if held.is_empty() {
-        return Ok(0);
-    }
-    let (alg, mut prev) = chain::head_for_append(conn)?;
-    for entry in &mut held {
-        let hash = chain::row_hash(alg, &prev, &fields(entry));
-        entry.hash_alg = Some(alg.code().to_string());
-        entry.prev_hash = Some(std::mem::replace(&mut prev, hash.clone()));
-        entry.row_hash = Some(hash);
-    }
-    // Only PostgreSQL holds entries back (`held_back`). 13 parameters a row,
-    // under its 65,535 a statement.
-    if let DbConn::Pg(pg) = conn {
-        for rows in held.chunks(4_000) {
-            diesel::insert_into(audit_log::table).values(rows).execute(pg)?;
-        }
-    }
-    Ok(held.len())
-}
-
-/// The entry back if it is to be appended now; `None` once `hold` took it.
-fn held_back(conn: &DbConn, entry: NewEntry) -> Option<NewEntry> {
-    if !matches!(conn, DbConn::Pg(_)) {
-        return Some(entry);
-    }
-    HELD.with(|h| match h.borrow_mut().as_mut() {
-        Some(held) => {
-            held.push(entry);
-            None
-        }
-        None => Some(entry),
-    })
 }
 
 fn fields(e: &NewEntry) -> chain::Fields<'_> {

@@ -9,4 +9,4 @@ mod rate;
 
 pub use challenge::{CHALLENGE_TTL, Challenge, check_challenge, new_challenge, parse_answer};
 pub use ip::client_ip;
-pub use rate::{PURGE_JOB, count, count_at, hit, hit_at, purge_expired, purge_job};
+pub use rate::{PURGE_JOB, count, count_at, hit, hit_at, hit_count, purge_expired, purge_job, take_back};

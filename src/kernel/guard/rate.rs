@@ -23,29 +23,47 @@ pub fn hit(conn: &mut DbConn, key: &str, window: Duration, max: i32) -> AppResul
 }
 
 /// `hit` at a given time (tests, and callers that already hold "now").
+pub fn hit_at(conn: &mut DbConn, key: &str, window: Duration, max: i32, now: NaiveDateTime) -> AppResult<bool> {
+    Ok(tally(conn, key, window, now, 1)? <= max)
+}
+
+/// Counts one hit on `key` and returns the window's count with it: for a
+/// caller that decides from the count itself, without reading it first.
+pub fn hit_count(conn: &mut DbConn, key: &str, window: Duration) -> AppResult<i32> {
+    tally(conn, key, window, Utc::now().naive_utc(), 1)
+}
+
+/// Takes back a hit `hit_count` just counted, when what it counted turned out
+/// not to happen (in the same transaction).
+pub fn take_back(conn: &mut DbConn, key: &str, window: Duration) -> AppResult<()> {
+    tally(conn, key, window, Utc::now().naive_utc(), -1)?;
+    Ok(())
+}
+
+/// Moves `key`'s count in the window containing `now` by `delta` (the row
+/// made if missing) and returns the new count: one upsert.
 // The key may hold a client address or a phone index: not logged.
 #[tracing::instrument(level = "debug", skip(conn, key))]
-pub fn hit_at(conn: &mut DbConn, key: &str, window: Duration, max: i32, now: NaiveDateTime) -> AppResult<bool> {
+fn tally(conn: &mut DbConn, key: &str, window: Duration, now: NaiveDateTime, delta: i32) -> AppResult<i32> {
     let (secs, start, expires) = bounds(window, now);
     let insert = diesel::insert_into(rate_limits::table)
         .values((
             rate_limits::key.eq(key),
             rate_limits::window_secs.eq(secs),
             rate_limits::window_start.eq(start),
-            rate_limits::count.eq(1),
+            rate_limits::count.eq(delta.max(0)),
             rate_limits::expires_at.eq(expires),
         ))
         .on_conflict((rate_limits::key, rate_limits::window_secs, rate_limits::window_start))
         .do_update()
-        .set(rate_limits::count.eq(rate_limits::count + 1))
+        .set(rate_limits::count.eq(rate_limits::count + delta))
         .returning(rate_limits::count);
     // The statement is the same on both backends; the MultiConnection does not
     // implement ON CONFLICT itself, so each arm runs it on its own connection.
-    let n: i32 = match conn {
+    Ok(match conn {
         DbConn::Pg(c) => insert.get_result(c)?,
         DbConn::Sqlite(c) => insert.get_result(c)?,
-    };
-    Ok(n <= max)
+    })
 }
 
 /// Hits counted so far on `key` in the current window (refused ones included),

@@ -54,16 +54,38 @@ fn doc_id(kind: &str, ref_id: i64) -> AppResult<(i64, i64)> {
 pub fn index(conn: &mut DbConn, committee_id: CommitteeId, kind: &str, ref_id: i64, body: &str) -> AppResult<()> {
     let (id, _) = doc_id(kind, ref_id)?;
     let terms = text::terms(body);
-    let hash = text::simhash(&terms);
-    let [b0, b1, b2, b3] = text::bands(hash);
     let old: Option<(CommitteeId, String)> =
         search_docs::table.find(id).select((search_docs::committee_id, search_docs::terms)).first(conn).optional()?;
     if old.as_ref().is_some_and(|(c, t)| *c == committee_id && *t == terms) {
         return Ok(());
     }
+    write(conn, committee_id, kind, ref_id, id, &terms, old.is_some())
+}
+
+/// `index` for a document made in this transaction, which has no entry yet:
+/// nothing to read first (a case's submission, the busiest write).
+#[tracing::instrument(level = "debug", skip(conn, body))]
+pub fn index_new(conn: &mut DbConn, committee_id: CommitteeId, kind: &str, ref_id: i64, body: &str) -> AppResult<()> {
+    let (id, _) = doc_id(kind, ref_id)?;
+    write(conn, committee_id, kind, ref_id, id, &text::terms(body), false)
+}
+
+/// Writes document `id`'s terms and SimHash bands: a new row, or over the old
+/// one (`existed`), which leaves FTS5 until the next sync.
+fn write(
+    conn: &mut DbConn,
+    committee_id: CommitteeId,
+    kind: &str,
+    ref_id: i64,
+    id: i64,
+    terms: &str,
+    existed: bool,
+) -> AppResult<()> {
+    let hash = text::simhash(terms);
+    let [b0, b1, b2, b3] = text::bands(hash);
     let values = (
         search_docs::committee_id.eq(committee_id),
-        search_docs::terms.eq(&terms),
+        search_docs::terms.eq(terms),
         // Stored as the same 64 bits, read as a signed BIGINT.
         search_docs::simhash.eq(hash as i64),
         search_docs::band0.eq(b0),
@@ -71,7 +93,7 @@ pub fn index(conn: &mut DbConn, committee_id: CommitteeId, kind: &str, ref_id: i
         search_docs::band2.eq(b2),
         search_docs::band3.eq(b3),
     );
-    if old.is_some() {
+    if existed {
         diesel::update(search_docs::table.find(id)).set(values).execute(conn)?;
     } else {
         diesel::insert_into(search_docs::table)
@@ -83,7 +105,7 @@ pub fn index(conn: &mut DbConn, committee_id: CommitteeId, kind: &str, ref_id: i
             diesel::insert_or_ignore_into(search_pending::table).values(search_pending::doc_id.eq(id)).execute(c)? == 1;
         // Out of FTS5 until the sync: a changed (say, redacted) text must not be
         // found by its old words meanwhile.
-        if old.is_some() && newly_pending {
+        if existed && newly_pending {
             diesel::sql_query("DELETE FROM search_fts WHERE rowid = ?").bind::<BigInt, _>(id).execute(c)?;
         }
         schedule_sync(conn)?;

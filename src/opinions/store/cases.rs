@@ -9,12 +9,12 @@ use super::catalog;
 use crate::activities::store::heard::{self, OwnActivity};
 use crate::kernel::audit::{self, Change, store::Who};
 use crate::kernel::auth::{Actor, Role};
+use crate::kernel::db::DbConn;
 use crate::kernel::db::prepared::update;
 use crate::kernel::db::schema::{
     files, localities, members, offices, opinion_categories, opinion_events, opinion_extensions, opinion_files,
     opinions,
 };
-use crate::kernel::db::{DbConn, is_unique_violation};
 use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::files::Stored;
 use crate::kernel::ids::{CategoryId, CommitteeId, DepartmentId, FileId, LocalityId, MemberId, OfficeId, OpinionId};
@@ -120,7 +120,18 @@ pub struct NewOpinion {
     pub urgent: bool,
 }
 
-fn check_refs(conn: &mut DbConn, committee_id: CommitteeId, n: &NewOpinion) -> AppResult<()> {
+/// What `check_refs` learned of a new case's places and category: the office
+/// it is filed under (a locality implies its office) and its category's
+/// top-level class for the roll-up (0 for none).
+struct Refs {
+    office_id: Option<OfficeId>,
+    major_category: i64,
+}
+
+/// Checks that the case's office, locality, category and member are the
+/// committee's, in one read: a submission's references are the box's form
+/// fields, checked on every case, and each was a round trip of its own.
+fn check_refs(conn: &mut DbConn, committee_id: CommitteeId, n: &NewOpinion) -> AppResult<Refs> {
     let chars = n.body.trim().chars().count();
     if chars == 0 {
         return Err(AppError::BadRequest("opinion.empty"));
@@ -128,45 +139,58 @@ fn check_refs(conn: &mut DbConn, committee_id: CommitteeId, n: &NewOpinion) -> A
     if chars > MAX_BODY_CHARS {
         return Err(AppError::BadRequest("opinion.too_long"));
     }
-    if let Some(o) = n.office_id {
-        let ok: i64 = offices::table
-            .filter(offices::id.eq(o).and(offices::committee_id.eq(committee_id)))
-            .count()
-            .get_result(conn)?;
-        if ok == 0 {
-            return Err(AppError::BadRequest("opinion.bad_place"));
-        }
+    if n.office_id.is_none() && n.locality_id.is_none() && n.category_id.is_none() && n.heard_by.is_none() {
+        return Ok(Refs { office_id: None, major_category: 0 });
     }
-    if let Some(l) = n.locality_id {
-        let office: Option<OfficeId> = localities::table
-            .filter(localities::id.eq(l).and(localities::committee_id.eq(committee_id)))
+    // An absent reference asks for id 0, which no row has: one statement shape.
+    let office = n.office_id.unwrap_or(OfficeId(0));
+    let locality = n.locality_id.unwrap_or(LocalityId(0));
+    let category = n.category_id.unwrap_or(CategoryId(0));
+    let member = n.heard_by.unwrap_or(MemberId(0));
+    // (offices found, the locality's office, categories found, the category's
+    // parent, members found)
+    type Found = (Option<i64>, Option<OfficeId>, Option<i64>, Option<CategoryId>, Option<i64>);
+    let (offices_found, locality_office, categories_found, parent, members_found): Found = diesel::select((
+        offices::table
+            .filter(offices::id.eq(office).and(offices::committee_id.eq(committee_id)))
+            .count()
+            .single_value(),
+        localities::table
+            .filter(localities::id.eq(locality).and(localities::committee_id.eq(committee_id)))
             .select(localities::office_id)
-            .get_result(conn)
-            .optional()?;
-        match office {
-            Some(o) if n.office_id.is_none_or(|x| x == o) => {}
-            _ => return Err(AppError::BadRequest("opinion.bad_place")),
-        }
-    }
-    if let Some(c) = n.category_id {
-        let ok: i64 = opinion_categories::table
-            .filter(opinion_categories::id.eq(c).and(opinion_categories::committee_id.eq(committee_id)))
+            .single_value(),
+        opinion_categories::table
+            .filter(opinion_categories::id.eq(category).and(opinion_categories::committee_id.eq(committee_id)))
             .count()
-            .get_result(conn)?;
-        if ok == 0 {
-            return Err(AppError::BadRequest("opinion.bad_category"));
-        }
-    }
-    if let Some(m) = n.heard_by {
-        let ok: i64 = members::table
-            .filter(members::id.eq(m).and(members::committee_id.eq(committee_id)))
+            .single_value(),
+        opinion_categories::table
+            .filter(opinion_categories::id.eq(category).and(opinion_categories::committee_id.eq(committee_id)))
+            .select(opinion_categories::parent_id)
+            .single_value(),
+        members::table
+            .filter(members::id.eq(member).and(members::committee_id.eq(committee_id)))
             .count()
-            .get_result(conn)?;
-        if ok == 0 {
-            return Err(AppError::BadRequest("opinion.bad_member"));
-        }
+            .single_value(),
+    ))
+    .get_result(conn)?;
+    let found = |n: Option<i64>| n.unwrap_or(0) > 0;
+    if n.office_id.is_some() && !found(offices_found) {
+        return Err(AppError::BadRequest("opinion.bad_place"));
     }
-    Ok(())
+    let office_id = match (n.office_id, n.locality_id, locality_office) {
+        (o, None, _) => o,
+        (None, Some(_), Some(l)) => Some(l),
+        (Some(o), Some(_), Some(l)) if o == l => Some(o),
+        _ => return Err(AppError::BadRequest("opinion.bad_place")),
+    };
+    if n.category_id.is_some() && !found(categories_found) {
+        return Err(AppError::BadRequest("opinion.bad_category"));
+    }
+    if n.heard_by.is_some() && !found(members_found) {
+        return Err(AppError::BadRequest("opinion.bad_member"));
+    }
+    let major_category = n.category_id.map_or(0, |c| crate::opinions::stats::major_of(c, parent));
+    Ok(Refs { office_id, major_category })
 }
 
 /// Files a new case and its first timeline event; returns its id and tracking
@@ -178,62 +202,58 @@ pub(super) fn file(
     n: &NewOpinion,
     by: Option<&Actor>,
 ) -> AppResult<(OpinionId, String)> {
-    check_refs(conn, committee_id, n)?;
-    // A locality implies its office.
-    let office_id = match (n.office_id, n.locality_id) {
-        (Some(o), _) => Some(o),
-        (None, Some(l)) => Some(localities::table.find(l).select(localities::office_id).get_result::<OfficeId>(conn)?),
-        (None, None) => None,
-    };
+    let Refs { office_id, major_category } = check_refs(conn, committee_id, n)?;
     let source = n.source.unwrap_or(Source::Web);
     let t = now();
     for _ in 0..5 {
         let code = model::new_tracking_code();
-        let inserted = conn.transaction(|c| {
-            diesel::insert_into(opinions::table)
-                .values((
-                    opinions::committee_id.eq(committee_id),
-                    opinions::office_id.eq(office_id),
-                    opinions::locality_id.eq(n.locality_id),
-                    opinions::category_id.eq(n.category_id),
-                    opinions::code.eq(&code),
-                    opinions::source.eq(source),
-                    opinions::heard_by.eq(n.heard_by),
-                    opinions::body.eq(n.body.trim()),
-                    opinions::status.eq(Status::Submitted),
-                    opinions::submitter_name.eq(&n.name_enc),
-                    opinions::submitter_phone.eq(&n.phone_enc),
-                    opinions::phone_index.eq(&n.phone_index),
-                    opinions::reopened.eq(false),
-                    opinions::public.eq(false),
-                    opinions::created_at.eq(t),
-                    opinions::updated_at.eq(t),
-                    opinions::urgent.eq(n.urgent && by.is_some()),
-                ))
-                .returning(opinions::id)
-                .get_result::<OpinionId>(c)
-        });
-        match inserted {
-            Ok(id) => {
-                crate::kernel::search::index(conn, committee_id, "opinion", id.0, n.body.trim())?;
-                let who = by.map(|a| a.display_name.clone()).unwrap_or_else(|| "群众".into());
-                event(conn, committee_id, id, EventKind::Submitted, Some(Status::Submitted), by, &who, true, "")?;
-                let audit_who = match by {
-                    Some(a) => Who::User(a),
-                    None => Who::System { committee_id: Some(committee_id), name: "opinion box" },
-                };
-                audit::record(
-                    conn,
-                    audit_who,
-                    Change::new("opinion.submit", "opinion", id)
-                        .after(serde_json::json!({ "source": source.as_str(), "office_id": office_id })),
-                )?;
-                crate::opinions::stats::on_submit(conn, id)?;
-                return Ok((id, code));
-            }
-            Err(e) if is_unique_violation(&e) => continue,
-            Err(e) => return Err(e.into()),
-        }
+        let insert = diesel::insert_into(opinions::table)
+            .values((
+                opinions::committee_id.eq(committee_id),
+                opinions::office_id.eq(office_id),
+                opinions::locality_id.eq(n.locality_id),
+                opinions::category_id.eq(n.category_id),
+                opinions::code.eq(&code),
+                opinions::source.eq(source),
+                opinions::heard_by.eq(n.heard_by),
+                opinions::body.eq(n.body.trim()),
+                opinions::status.eq(Status::Submitted),
+                opinions::submitter_name.eq(&n.name_enc),
+                opinions::submitter_phone.eq(&n.phone_enc),
+                opinions::phone_index.eq(&n.phone_index),
+                opinions::reopened.eq(false),
+                opinions::public.eq(false),
+                opinions::created_at.eq(t),
+                opinions::updated_at.eq(t),
+                opinions::urgent.eq(n.urgent && by.is_some()),
+            ))
+            // A taken code inserts nothing rather than failing, so no savepoint
+            // is needed to try again (a failed statement would end the
+            // transaction on PostgreSQL). The MultiConnection has no ON
+            // CONFLICT itself: each arm runs the same statement.
+            .on_conflict(opinions::code)
+            .do_nothing()
+            .returning(opinions::id);
+        let inserted: Option<OpinionId> = match conn {
+            DbConn::Pg(c) => insert.get_result(c).optional()?,
+            DbConn::Sqlite(c) => insert.get_result(c).optional()?,
+        };
+        let Some(id) = inserted else { continue };
+        crate::kernel::search::index_new(conn, committee_id, "opinion", id.0, n.body.trim())?;
+        let who = by.map(|a| a.display_name.clone()).unwrap_or_else(|| "群众".into());
+        event(conn, committee_id, id, EventKind::Submitted, Some(Status::Submitted), by, &who, true, "")?;
+        let audit_who = match by {
+            Some(a) => Who::User(a),
+            None => Who::System { committee_id: Some(committee_id), name: "opinion box" },
+        };
+        audit::record(
+            conn,
+            audit_who,
+            Change::new("opinion.submit", "opinion", id)
+                .after(serde_json::json!({ "source": source.as_str(), "office_id": office_id })),
+        )?;
+        crate::opinions::stats::on_submit(conn, committee_id, office_id, major_category, t)?;
+        return Ok((id, code));
     }
     Err(AppError::Internal(anyhow::anyhow!("no free tracking code after 5 tries")))
 }
@@ -681,14 +701,26 @@ pub fn inbox(conn: &mut DbConn, actor: &Actor, f: &InboxFilter) -> AppResult<Vec
     let Some(q) = filtered(conn, actor, f)? else { return Ok(vec![]) };
     let t = now();
     let rows: Vec<Opinion> = q.order(opinions::id.desc()).limit(INBOX_PAGE).select(Opinion::as_select()).load(conn)?;
-    let office_ids: Vec<OfficeId> = rows.iter().filter_map(|o| o.office_id).collect();
-    let cat_ids: Vec<CategoryId> = rows.iter().filter_map(|o| o.category_id).collect();
-    let office_names: Vec<(OfficeId, String)> =
-        offices::table.filter(offices::id.eq_any(office_ids)).select((offices::id, offices::name)).load(conn)?;
-    let cat_names: Vec<(CategoryId, String)> = opinion_categories::table
-        .filter(opinion_categories::id.eq_any(cat_ids))
-        .select((opinion_categories::id, opinion_categories::name))
-        .load(conn)?;
+    let mut office_ids: Vec<OfficeId> = rows.iter().filter_map(|o| o.office_id).collect();
+    let mut cat_ids: Vec<CategoryId> = rows.iter().filter_map(|o| o.category_id).collect();
+    office_ids.sort_unstable();
+    office_ids.dedup();
+    cat_ids.sort_unstable();
+    cat_ids.dedup();
+    // A page with no office (or no category) asks nothing about them.
+    let office_names: Vec<(OfficeId, String)> = if office_ids.is_empty() {
+        vec![]
+    } else {
+        offices::table.filter(offices::id.eq_any(office_ids)).select((offices::id, offices::name)).load(conn)?
+    };
+    let cat_names: Vec<(CategoryId, String)> = if cat_ids.is_empty() {
+        vec![]
+    } else {
+        opinion_categories::table
+            .filter(opinion_categories::id.eq_any(cat_ids))
+            .select((opinion_categories::id, opinion_categories::name))
+            .load(conn)?
+    };
     Ok(rows
         .into_iter()
         .map(|o| InboxRow {

@@ -15,9 +15,7 @@ use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::files::{FileRow, Stored};
 use crate::kernel::guard;
 use crate::kernel::ids::{CommitteeId, FileId, LocalityId, OfficeId, OpinionId};
-use crate::opinions::model::{
-    self, Action, EventKind, FileRole, PER_IP_PER_HOUR, PER_PHONE_PER_DAY, Party, Screen, Status,
-};
+use crate::opinions::model::{self, Action, EventKind, FileRole, Party, Screen, Status};
 use crate::org::store as org;
 
 /// Who is submitting, as the limits count: the address, and the phone's blind
@@ -38,15 +36,24 @@ impl Sender {
         guard::count(conn, &self.ip_key, Duration::hours(1))
     }
 
-    /// Counts one submission against the address and the phone; false when
-    /// either is over its limit.
-    fn hit(&self, conn: &mut DbConn) -> AppResult<bool> {
-        let by_ip = guard::hit(conn, &self.ip_key, Duration::hours(1), PER_IP_PER_HOUR)?;
+    /// Counts one submission against the address and the phone, and returns
+    /// their counts before it: what `model::screen` reads, without a read.
+    fn hit(&self, conn: &mut DbConn) -> AppResult<(i32, i32)> {
+        let by_ip = guard::hit_count(conn, &self.ip_key, Duration::hours(1))?;
         let by_phone = match &self.phone_key {
-            Some(k) => guard::hit(conn, k, Duration::days(1), PER_PHONE_PER_DAY)?,
-            None => true,
+            Some(k) => guard::hit_count(conn, k, Duration::days(1))?,
+            None => 1,
         };
-        Ok(by_ip && by_phone)
+        Ok((by_ip - 1, by_phone - 1))
+    }
+
+    /// Takes back the submission `hit` counted: it was not made.
+    fn take_back(&self, conn: &mut DbConn) -> AppResult<()> {
+        guard::take_back(conn, &self.ip_key, Duration::hours(1))?;
+        if let Some(k) = &self.phone_key {
+            guard::take_back(conn, k, Duration::days(1))?;
+        }
+        Ok(())
     }
 }
 
@@ -136,9 +143,9 @@ pub enum Submitted {
 }
 
 /// Files the resident's case with its photos (stored already) in the box of
-/// committee `code`, screened (`model::screen`) and counted against the
-/// limits in the same transaction: a submission is one write, and on
-/// PostgreSQL the count's upsert also catches submissions racing this one.
+/// committee `code`, counted against the limits and screened
+/// (`model::screen`) in the same transaction: a submission is one write, and
+/// on PostgreSQL the count's upsert also orders submissions racing this one.
 /// `answered`: the question was rightly answered. `text_code`: text the code
 /// and the tracking page's link to the phone left, if any (the site's public
 /// address is known).
@@ -152,16 +159,17 @@ pub fn submit(
     photos: &[Stored],
     text_code: bool,
 ) -> AppResult<Submitted> {
-    match screen(conn, sender, answered)? {
+    // Counted first: the counts before this one are what a read would have
+    // given, and a refused attempt counts too. Only the question, due and not
+    // answered, takes its count back: nothing of it is written.
+    let (recent, by_phone) = sender.hit(conn)?;
+    match model::screen(recent, by_phone, answered) {
         Screen::Pass => {}
-        Screen::Question => return Ok(Submitted::Question),
-        Screen::TooMany => {
-            count_refused(conn, sender)?;
-            return Ok(Submitted::TooMany);
+        Screen::Question => {
+            sender.take_back(conn)?;
+            return Ok(Submitted::Question);
         }
-    }
-    if !sender.hit(conn)? {
-        return Ok(Submitted::TooMany);
+        Screen::TooMany => return Ok(Submitted::TooMany),
     }
     let committee = org::committee_by_code_unscoped(conn, code)?.ok_or(AppError::NotFound)?;
     let (id, tracking) = file(conn, committee.id, n)?;
