@@ -13,6 +13,7 @@ use axum::response::Response;
 use axum::routing::get;
 use tokio::sync::watch;
 use tower::{Layer, ServiceBuilder, ServiceExt};
+use tower_http::CompressionLevel;
 use tower_http::body::Limited;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
@@ -106,7 +107,9 @@ pub fn router(state: AppState) -> Router {
             .layer(PropagateRequestIdLayer::new(request_id))
             .layer(from_fn_with_state(cfg.secure_cookies, headers::set))
             .layer(CatchPanicLayer::new())
-            .layer(CompressionLayer::new())
+            // gzip's fastest level: the default (6) was a fifth of a staff
+            // page's CPU for ~10 % fewer bytes (docs/benchmarks.md, issue 21).
+            .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
             .layer(from_fn_with_state(limits, body_limit))
             // Outside the edge checks: the NUL check reads whole form bodies,
             // which a slow client must not be able to stretch forever.

@@ -292,8 +292,14 @@ fn gen_command(
         }
         e => anyhow::Error::from(e).context("xieshang gen"),
     })?;
-    let day = |t: Option<chrono::NaiveDateTime>| t.map(|t| xieshang::kernel::time::local(&t)).unwrap_or_default();
-    println!("generated into {} ({} to {}):", config.database_url, day(s.from), day(s.until));
+    match from_sqlite {
+        Some(file) => println!("copied {} into {}:", file.display(), config.database_url),
+        None => {
+            let day =
+                |t: Option<chrono::NaiveDateTime>| t.map(|t| xieshang::kernel::time::local(&t)).unwrap_or_default();
+            println!("generated into {} ({} to {}):", config.database_url, day(s.from), day(s.until));
+        }
+    }
     println!(
         "  {} committees, {} offices, {} members, {} localities, {} liaison links, {} accounts",
         s.committees, s.offices, s.members, s.localities, s.liaisons, s.accounts
@@ -314,7 +320,9 @@ fn gen_command(
         .iter()
         .map(|(k, n, d)| format!("{k} {n} × {:.0} µs", d.as_secs_f64() * 1e6 / (*n).max(1) as f64))
         .collect();
-    println!("  store time per step: {}; commits {:.1} s", steps.join(", "), s.commits.as_secs_f64());
+    if !steps.is_empty() {
+        println!("  store time per step: {}; commits {:.1} s", steps.join(", "), s.commits.as_secs_f64());
+    }
     Ok(())
 }
 

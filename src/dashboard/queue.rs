@@ -325,15 +325,25 @@ fn handler_counts(conn: &mut DbConn, actor: &Actor) -> AppResult<Vec<Count>> {
 
 /// The dispatcher's queue: the district's, or an office's by the scope.
 fn dispatcher_counts(conn: &mut DbConn, actor: &Actor, quarter: Quarter) -> AppResult<Vec<Count>> {
-    let status = |s| InboxFilter { status: Some(s), ..default() };
-    let mut out = vec![
-        inbox(conn, actor, "queue.to_accept", status(Status::Submitted), false)?,
-        inbox(conn, actor, "queue.to_assign", status(Status::Accepted), false)?,
-        inbox(conn, actor, "queue.to_review", status(Status::AnswerReview), false)?,
+    let waiting = [
+        ("queue.to_accept", Status::Submitted),
+        ("queue.to_assign", Status::Accepted),
+        ("queue.to_review", Status::AnswerReview),
+    ];
+    let counts = cases::count_statuses(conn, actor, &waiting.map(|(_, s)| s))?;
+    let mut out: Vec<Count> = waiting
+        .iter()
+        .zip(counts)
+        .map(|((key, s), n)| {
+            let f = InboxFilter { status: Some(*s), ..default() };
+            Count { key, n, href: f.href(), late: false }
+        })
+        .collect();
+    out.extend([
         inbox(conn, actor, "queue.extensions", InboxFilter { extension: true, ..default() }, false)?,
         inbox(conn, actor, "queue.overdue", InboxFilter { overdue: true, ..default() }, true)?,
         item_count(conn, actor, "queue.items_overdue", ItemFilter { overdue: true, ..ItemFilter::default() }, true)?,
-    ];
+    ]);
     let board = coverage::board(conn, actor, None, quarter, Some(Mark::Missing))?;
     out.push(Count {
         key: "queue.points_missing",

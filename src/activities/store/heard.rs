@@ -44,6 +44,7 @@ pub fn add(conn: &mut DbConn, actor: &Actor, id: ActivityId, h: Heard) -> AppRes
         phone_enc: h.phone_enc,
         phone_index: h.phone_index,
         urgent: false,
+        doc: None,
     };
     let (opinion, code) = cases::enter(conn, actor, &new)?;
     diesel::insert_into(activity_opinions::table)

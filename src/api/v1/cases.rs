@@ -343,6 +343,7 @@ pub async fn take(
         phone_enc: phone.as_ref().map(|p| vault.encrypt(p.as_str())),
         phone_index: phone.as_ref().map(|p| vault.blind_index(p.as_str())),
         urgent: n.urgent,
+        doc: None,
     };
     let actor = me.clone();
     let (retry_system, retry_external, committee) = (system.clone(), external.clone(), me.committee_id);

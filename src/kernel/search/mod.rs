@@ -21,7 +21,7 @@
 pub mod store;
 pub mod text;
 
-pub use store::{MAX_LIMIT, SYNC_JOB, index, index_new, remove, search, similar, sync};
+pub use store::{Doc, MAX_LIMIT, SYNC_JOB, index, index_new, remove, search, similar, sync};
 pub use text::{KINDS, hamming, simhash, terms};
 
 use crate::kernel::jobs::Registry;

@@ -53,21 +53,37 @@ fn doc_id(kind: &str, ref_id: i64) -> AppResult<(i64, i64)> {
 #[tracing::instrument(level = "debug", skip(conn, body))]
 pub fn index(conn: &mut DbConn, committee_id: CommitteeId, kind: &str, ref_id: i64, body: &str) -> AppResult<()> {
     let (id, _) = doc_id(kind, ref_id)?;
-    let terms = text::terms(body);
+    let doc = Doc::of(body);
     let old: Option<(CommitteeId, String)> =
         search_docs::table.find(id).select((search_docs::committee_id, search_docs::terms)).first(conn).optional()?;
-    if old.as_ref().is_some_and(|(c, t)| *c == committee_id && *t == terms) {
+    if old.as_ref().is_some_and(|(c, t)| *c == committee_id && *t == doc.terms) {
         return Ok(());
     }
-    write(conn, committee_id, kind, ref_id, id, &terms, old.is_some())
+    write(conn, committee_id, kind, ref_id, id, &doc, old.is_some())
+}
+
+/// A text's search terms and SimHash, worked out before the write that
+/// indexes it (`index_new`): tokenising is CPU work that SQLite's one writer
+/// thread need not do while the other writes wait.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Doc {
+    terms: String,
+    hash: u64,
+}
+
+impl Doc {
+    pub fn of(body: &str) -> Doc {
+        let terms = text::terms(body);
+        Doc { hash: text::simhash(&terms), terms }
+    }
 }
 
 /// `index` for a document made in this transaction, which has no entry yet:
 /// nothing to read first (a case's submission, the busiest write).
-#[tracing::instrument(level = "debug", skip(conn, body))]
-pub fn index_new(conn: &mut DbConn, committee_id: CommitteeId, kind: &str, ref_id: i64, body: &str) -> AppResult<()> {
+#[tracing::instrument(level = "debug", skip(conn, doc))]
+pub fn index_new(conn: &mut DbConn, committee_id: CommitteeId, kind: &str, ref_id: i64, doc: &Doc) -> AppResult<()> {
     let (id, _) = doc_id(kind, ref_id)?;
-    write(conn, committee_id, kind, ref_id, id, &text::terms(body), false)
+    write(conn, committee_id, kind, ref_id, id, doc, false)
 }
 
 /// Writes document `id`'s terms and SimHash bands: a new row, or over the old
@@ -78,14 +94,14 @@ fn write(
     kind: &str,
     ref_id: i64,
     id: i64,
-    terms: &str,
+    doc: &Doc,
     existed: bool,
 ) -> AppResult<()> {
-    let hash = text::simhash(terms);
+    let hash = doc.hash;
     let [b0, b1, b2, b3] = text::bands(hash);
     let values = (
         search_docs::committee_id.eq(committee_id),
-        search_docs::terms.eq(terms),
+        search_docs::terms.eq(&doc.terms),
         // Stored as the same 64 bits, read as a signed BIGINT.
         search_docs::simhash.eq(hash as i64),
         search_docs::band0.eq(b0),

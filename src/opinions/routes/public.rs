@@ -226,7 +226,9 @@ async fn submit(
         phone_enc: phone.as_ref().map(|p| st.personal.encrypt(p.as_str())),
         phone_index,
         urgent: false,
-    };
+        doc: None,
+    }
+    .indexed();
     let c = code.clone();
     // The text at submission carries the tracking page's link: without the
     // site's public address there is none to give.

@@ -414,6 +414,7 @@ async fn create(
             phone_enc: phone.as_ref().map(|p| vault.encrypt(p.as_str())),
             phone_index: phone.as_ref().map(|p| vault.blind_index(p.as_str())),
             urgent: f.urgent.as_deref() == Some("1"),
+            doc: None,
         };
         st.db.write(move |c| cases::enter(c, &me, &new).map(|(id, _)| id)).await
     }

@@ -19,6 +19,7 @@ use crate::kernel::error::{AppError, AppResult};
 use crate::kernel::files::Stored;
 use crate::kernel::ids::{CategoryId, CommitteeId, DepartmentId, FileId, LocalityId, MemberId, OfficeId, OpinionId};
 use crate::kernel::jobs::store as jobs;
+use crate::kernel::search::Doc;
 use crate::kernel::time::now;
 use crate::opinions::model::{
     self, Action, Assignee, AssigneeKind, DEFAULT_ANSWER_DAYS, EventKind, ExtensionState, FileRole, MAX_BODY_CHARS,
@@ -118,6 +119,18 @@ pub struct NewOpinion {
     pub phone_index: Option<String>,
     /// Staff entering a slip may mark it urgent; the public box cannot.
     pub urgent: bool,
+    /// The body's search terms, worked out before the write (`indexed`);
+    /// none: worked out in it.
+    pub doc: Option<Doc>,
+}
+
+impl NewOpinion {
+    /// With its search terms worked out now, outside the write that files it:
+    /// the public box's submissions share SQLite's one writer thread.
+    pub fn indexed(mut self) -> NewOpinion {
+        self.doc = Some(Doc::of(self.body.trim()));
+        self
+    }
 }
 
 /// What `check_refs` learned of a new case's places and category: the office
@@ -239,7 +252,11 @@ pub(super) fn file(
             DbConn::Sqlite(c) => insert.get_result(c).optional()?,
         };
         let Some(id) = inserted else { continue };
-        crate::kernel::search::index_new(conn, committee_id, "opinion", id.0, n.body.trim())?;
+        let doc = match &n.doc {
+            Some(d) => std::borrow::Cow::Borrowed(d),
+            None => std::borrow::Cow::Owned(Doc::of(n.body.trim())),
+        };
+        crate::kernel::search::index_new(conn, committee_id, "opinion", id.0, &doc)?;
         let who = by.map(|a| a.display_name.clone()).unwrap_or_else(|| "群众".into());
         event(conn, committee_id, id, EventKind::Submitted, Some(Status::Submitted), by, &who, true, "")?;
         let audit_who = match by {
@@ -318,6 +335,7 @@ pub fn enter_heard_by_member(
         phone_enc: h.phone_enc.clone(),
         phone_index: h.phone_index.clone(),
         urgent: false,
+        doc: None,
     };
     let (id, code) = file(conn, actor.committee_id, &n, Some(actor))?;
     if let Some(at) = at {
@@ -671,6 +689,20 @@ fn filtered(conn: &mut DbConn, actor: &Actor, f: &InboxFilter) -> AppResult<Opti
 pub fn count(conn: &mut DbConn, actor: &Actor, f: &InboxFilter) -> AppResult<i64> {
     let Some(q) = filtered(conn, actor, f)? else { return Ok(0) };
     Ok(q.count().get_result(conn)?)
+}
+
+/// `count` for each of `statuses` in one read, in their order: the home page
+/// shows three. It asks only for statuses cases wait in at the front of the
+/// loop (a few dozen cases), whose statuses are read and counted here: a
+/// boxed query takes no GROUP BY.
+#[tracing::instrument(level = "debug", skip_all, fields(user = %actor.user_id))]
+pub fn count_statuses(conn: &mut DbConn, actor: &Actor, statuses: &[Status]) -> AppResult<Vec<i64>> {
+    let f = InboxFilter { statuses: Some(statuses.to_vec()), ..InboxFilter::default() };
+    let found: Vec<Status> = match filtered(conn, actor, &f)? {
+        Some(q) => q.select(opinions::status).load(conn)?,
+        None => vec![],
+    };
+    Ok(statuses.iter().map(|s| found.iter().filter(|f| *f == s).count() as i64).collect())
 }
 
 /// The units holding the most overdue cases among those the actor sees:

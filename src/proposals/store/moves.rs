@@ -240,6 +240,7 @@ fn to_opinion(conn: &mut DbConn, actor: &Actor, p: &Proposal) -> AppResult<Strin
         phone_enc: None,
         phone_index: None,
         urgent: false,
+        doc: None,
     };
     let (case, code) = crate::opinions::store::cases::enter(conn, actor, &n)?;
     diesel::update(proposals::table.find(p.id)).set(proposals::opinion_id.eq(Some(case))).execute(conn)?;
