@@ -8,6 +8,7 @@
 //! what tests/it/gen.rs compares them with.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
 
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
@@ -16,6 +17,7 @@ use diesel::sql_types::{BigInt, Text};
 use diesel::sqlite::SqliteConnection;
 use indicatif::ProgressBar;
 
+use crate::kernel::db::{Db, DbConn};
 use crate::kernel::error::{AppError, AppResult};
 
 /// Rows per INSERT: large enough that PostgreSQL's per-statement work
@@ -56,48 +58,130 @@ fn internal(what: String) -> AppError {
     AppError::Internal(anyhow::anyhow!(what))
 }
 
-/// Copies every table of `src` into `dst`, which has the same migrations and
-/// no data of its own (what its migrations seeded is replaced). Returns the
-/// rows copied. `dst` is inside one transaction (`Db::write_blocking`); each
-/// table is committed as it ends.
-pub fn sqlite_to_pg(src: &mut SqliteConnection, dst: &mut PgConnection, pb: &ProgressBar) -> AppResult<u64> {
-    let versions = |sql: &str, names: Vec<Name>| -> (String, Vec<String>) {
-        (sql.to_string(), names.into_iter().map(|n| n.name).collect())
-    };
-    let migrations = "SELECT version AS name FROM __diesel_schema_migrations ORDER BY version";
-    let (_, from) = versions(migrations, diesel::sql_query(migrations).load(src)?);
-    let (_, to) = versions(migrations, diesel::sql_query(migrations).load(dst)?);
-    if from != to {
-        return Err(internal(format!(
-            "the SQLite database is at migration {}, PostgreSQL at {}: run `xieshang migrate` on both first",
-            from.last().map_or("none", String::as_str),
-            to.last().map_or("none", String::as_str)
-        )));
+/// Rowids per piece of work: two connections take pieces of the same table.
+const ROWIDS_PER_PIECE: i64 = 200_000;
+
+/// A table's rows with rowids in `from..=to`.
+struct Piece {
+    table: String,
+    from: i64,
+    to: i64,
+}
+
+/// Copies every table of the SQLite file `src` into `db` (PostgreSQL), which
+/// has the same migrations and no data of its own (what its migrations seeded
+/// is replaced); returns the rows copied. A superuser's copy runs on two
+/// connections at once, each taking the next piece of a table: PostgreSQL's
+/// side (the generated `tsv` above all) is most of the work. Anyone else's
+/// runs on one, in reference order.
+pub fn sqlite_to_pg(src: &std::path::Path, db: &Db, pb: &ProgressBar) -> AppResult<u64> {
+    let src = src.to_string_lossy().to_string();
+    let open = || SqliteConnection::establish(&src).map_err(|e| internal(format!("{src}: {e}")));
+    let mut sqlite = open()?;
+    let (pieces, superuser) = db.write_blocking(|c| {
+        let dst = pg(c)?;
+        let migrations = "SELECT version AS name FROM __diesel_schema_migrations ORDER BY version";
+        let names = |rows: Vec<Name>| rows.into_iter().map(|n| n.name).collect::<Vec<_>>();
+        let (from, to) =
+            (names(diesel::sql_query(migrations).load(&mut sqlite)?), names(diesel::sql_query(migrations).load(dst)?));
+        if from != to {
+            return Err(internal(format!(
+                "the SQLite database is at migration {}, PostgreSQL at {}: run `xieshang migrate` on both first",
+                from.last().map_or("none", String::as_str),
+                to.last().map_or("none", String::as_str)
+            )));
+        }
+        let superuser = skip_checks(dst)?;
+        let tables = in_reference_order(dst)?;
+        for t in tables.iter().rev() {
+            dst.batch_execute(&format!("DELETE FROM \"{t}\""))?;
+        }
+        let mut pieces = vec![];
+        for t in tables {
+            let (first, last, rows) = extent(&mut sqlite, &t)?;
+            pb.inc_length(rows);
+            let mut from = first;
+            while rows > 0 && from <= last {
+                let to = from.saturating_add(ROWIDS_PER_PIECE - 1).min(last);
+                pieces.push(Piece { table: t.clone(), from, to });
+                from = to.saturating_add(1);
+            }
+        }
+        dst.batch_execute("RESET session_replication_role")?;
+        Ok((pieces, superuser))
+    })?;
+    let queue = Mutex::new(pieces.into_iter());
+    let workers = if superuser { 2 } else { 1 };
+    let copied: Vec<AppResult<u64>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                let (queue, open) = (&queue, &open);
+                scope.spawn(move || {
+                    let mut sqlite = open()?;
+                    db.write_blocking(|c| {
+                        pg(c)?.batch_execute("SET synchronous_commit = off")?;
+                        skip_checks(pg(c)?)?;
+                        let mut rows = 0;
+                        loop {
+                            let Some(piece) = queue.lock().map_err(|e| internal(e.to_string()))?.next() else { break };
+                            let n = copy_piece(&mut sqlite, pg(c)?, &piece)?;
+                            super::commit(c)?;
+                            pb.inc(n);
+                            rows += n;
+                        }
+                        let dst = pg(c)?;
+                        dst.batch_execute("RESET synchronous_commit; RESET session_replication_role")?;
+                        Ok(rows)
+                    })
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err(internal("a copy thread panicked".into()))))
+            .collect()
+    });
+    let rows = copied.into_iter().sum::<AppResult<u64>>()?;
+    db.write_blocking(|c| set_sequences(pg(c)?))?;
+    Ok(rows)
+}
+
+fn pg(c: &mut DbConn) -> AppResult<&mut PgConnection> {
+    match c {
+        DbConn::Pg(pg) => Ok(pg),
+        DbConn::Sqlite(_) => Err(internal("gen copies into PostgreSQL only".into())),
     }
-    let tables = in_reference_order(dst)?;
-    pb.set_length(tables.len() as u64);
-    // Foreign keys are checked by the store that wrote the rows; a superuser
-    // skips their triggers (and the audit log's refusal to be deleted from).
-    // Anyone else copies in reference order with the checks on.
+}
+
+/// Foreign keys were checked by the store that wrote the rows: a superuser's
+/// connection skips their triggers (and the audit log's refusal to be
+/// deleted from, which only the migrations' empty log meets). True if it may.
+fn skip_checks(dst: &mut PgConnection) -> AppResult<bool> {
     let superuser: String =
         diesel::select(diesel::dsl::sql::<Text>("current_setting('is_superuser')")).get_result(dst)?;
     if superuser == "on" {
         dst.batch_execute("SET session_replication_role = replica")?;
     }
-    for t in tables.iter().rev() {
-        dst.batch_execute(&format!("DELETE FROM \"{t}\""))?;
+    Ok(superuser == "on")
+}
+
+/// A table's first and last rowid and its number of rows.
+fn extent(src: &mut SqliteConnection, table: &str) -> AppResult<(i64, i64, u64)> {
+    #[derive(QueryableByName)]
+    struct Extent {
+        #[diesel(sql_type = BigInt)]
+        first: i64,
+        #[diesel(sql_type = BigInt)]
+        last: i64,
+        #[diesel(sql_type = BigInt)]
+        rows: i64,
     }
-    let mut rows = 0u64;
-    for t in &tables {
-        rows += copy_table(src, dst, t)?;
-        dst.batch_execute("COMMIT; BEGIN")?;
-        pb.inc(1);
-    }
-    set_sequences(dst)?;
-    if superuser == "on" {
-        dst.batch_execute("RESET session_replication_role")?;
-    }
-    Ok(rows)
+    let e: Extent = diesel::sql_query(format!(
+        "SELECT COALESCE(min(rowid), 0) AS first, COALESCE(max(rowid), -1) AS last, count(*) AS rows FROM \"{table}\""
+    ))
+    .get_result(src)
+    .map_err(|e| internal(format!("SQLite's {table}: {e}")))?;
+    Ok((e.first, e.last, e.rows.max(0) as u64))
 }
 
 /// The tables to copy, each after those it references (self-references and
@@ -140,8 +224,9 @@ fn in_reference_order(dst: &mut PgConnection) -> AppResult<Vec<String>> {
     Ok(order)
 }
 
-/// One table's rows, `ROWS_PER_INSERT` at a time in rowid order; returns how many.
-fn copy_table(src: &mut SqliteConnection, dst: &mut PgConnection, table: &str) -> AppResult<u64> {
+/// A piece's rows, `ROWS_PER_INSERT` at a time in rowid order; returns how many.
+fn copy_piece(src: &mut SqliteConnection, dst: &mut PgConnection, piece: &Piece) -> AppResult<u64> {
+    let table = piece.table.as_str();
     let columns: Vec<Column> = diesel::sql_query(
         "SELECT column_name::text AS name, data_type::text AS data_type FROM information_schema.columns \
          WHERE table_schema = current_schema() AND table_name = $1 AND is_generated = 'NEVER' \
@@ -160,14 +245,18 @@ fn copy_table(src: &mut SqliteConnection, dst: &mut PgConnection, table: &str) -
     }
     let literal = columns.iter().map(|c| literal(&c.name, &c.data_type)).collect::<Vec<_>>().join(" || ',' || ");
     let select = format!(
-        "SELECT rowid AS rowid, '(' || {literal} || ')' AS v FROM \"{table}\" WHERE rowid > ? ORDER BY rowid LIMIT ?"
+        "SELECT rowid AS rowid, '(' || {literal} || ')' AS v FROM \"{table}\" \
+         WHERE rowid > ? AND rowid <= ? ORDER BY rowid LIMIT ?"
     );
     let names = columns.iter().map(|c| format!("\"{}\"", c.name)).collect::<Vec<_>>().join(", ");
-    let mut after = i64::MIN;
+    let mut after = piece.from - 1;
     let mut copied = 0u64;
     loop {
-        let batch: Vec<Values> =
-            diesel::sql_query(&select).bind::<BigInt, _>(after).bind::<BigInt, _>(ROWS_PER_INSERT).load(src)?;
+        let batch: Vec<Values> = diesel::sql_query(&select)
+            .bind::<BigInt, _>(after)
+            .bind::<BigInt, _>(piece.to)
+            .bind::<BigInt, _>(ROWS_PER_INSERT)
+            .load(src)?;
         let Some(last) = batch.last() else { break };
         after = last.rowid;
         let values = batch.iter().map(|r| r.v.as_str()).collect::<Vec<_>>().join(",");

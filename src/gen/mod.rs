@@ -382,16 +382,9 @@ fn staged(db: &Db, vault: &Vault, o: &Options) -> AppResult<Summary> {
 /// phases are added.
 pub fn copy_from(db: &Db, file: &std::path::Path, progress: bool, mut summary: Summary) -> AppResult<Summary> {
     let clock = Instant::now();
-    let src_url = file.to_string_lossy().to_string();
-    let mut src = diesel::sqlite::SqliteConnection::establish(&src_url).map_err(internal)?;
     let deferred = db.write_blocking(drop_indexes)?;
     let pb = bar(progress, 0, "copy");
-    db.write_blocking(|c| {
-        let DbConn::Pg(pg) = c else { return Err(internal("gen copies into PostgreSQL only")) };
-        pg.batch_execute("SET synchronous_commit = off")?;
-        copy::sqlite_to_pg(&mut src, pg, &pb)?;
-        Ok(pg.batch_execute("RESET synchronous_commit")?)
-    })?;
+    copy::sqlite_to_pg(file, db, &pb)?;
     pb.finish_and_clear();
     summary.phases.push(("copy", clock.elapsed()));
     let clock = Instant::now();
