@@ -7,8 +7,9 @@
 //! are those the store wrote, so `Load::Plain` (the store on PostgreSQL) is
 //! what tests/it/gen.rs compares them with.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
@@ -46,20 +47,16 @@ struct Values {
     v: String,
 }
 
-#[derive(QueryableByName)]
-struct Edge {
-    #[diesel(sql_type = Text)]
-    child: String,
-    #[diesel(sql_type = Text)]
-    parent: String,
-}
-
 fn internal(what: String) -> AppError {
     AppError::Internal(anyhow::anyhow!(what))
 }
 
 /// Rowids per piece of work: two connections take pieces of the same table.
 const ROWIDS_PER_PIECE: i64 = 200_000;
+
+/// Tables a database fresh from its migrations has no rows in: gen copies
+/// only into such a one, so the `DELETE`s below never meet anybody's data.
+const MUST_BE_EMPTY: [&str; 4] = ["committees", "users", "opinions", "audit_log"];
 
 /// A table's rows with rowids in `from..=to`.
 struct Piece {
@@ -68,17 +65,16 @@ struct Piece {
     to: i64,
 }
 
-/// Copies every table of the SQLite file `src` into `db` (PostgreSQL), which
-/// has the same migrations and no data of its own (what its migrations seeded
-/// is replaced); returns the rows copied. A superuser's copy runs on two
-/// connections at once, each taking the next piece of a table: PostgreSQL's
-/// side (the generated `tsv` above all) is most of the work. Anyone else's
-/// runs on one, in reference order.
-pub fn sqlite_to_pg(src: &std::path::Path, db: &Db, pb: &ProgressBar) -> AppResult<u64> {
-    let src = src.to_string_lossy().to_string();
-    let open = || SqliteConnection::establish(&src).map_err(|e| internal(format!("{src}: {e}")));
-    let mut sqlite = open()?;
-    let (pieces, superuser) = db.write_blocking(|c| {
+/// Why `src` cannot be copied into `db`, checked before anything is changed:
+/// PostgreSQL must be fresh (nothing in `MUST_BE_EMPTY`: its migrations'
+/// rows alone are replaced), both at the same migration, and gen's user a
+/// superuser (the copy skips the foreign-key triggers: the schema's
+/// references form cycles — offices and their conveners, members and their
+/// accounts — that no order of tables satisfies row by row).
+pub fn check(src: &std::path::Path, db: &Db) -> AppResult<()> {
+    check_target(db)?;
+    let mut sqlite = open(src)?;
+    db.read_blocking(|c| {
         let dst = pg(c)?;
         let migrations = "SELECT version AS name FROM __diesel_schema_migrations ORDER BY version";
         let names = |rows: Vec<Name>| rows.into_iter().map(|n| n.name).collect::<Vec<_>>();
@@ -91,48 +87,95 @@ pub fn sqlite_to_pg(src: &std::path::Path, db: &Db, pb: &ProgressBar) -> AppResu
                 to.last().map_or("none", String::as_str)
             )));
         }
-        let superuser = skip_checks(dst)?;
-        let tables = in_reference_order(dst)?;
-        for t in tables.iter().rev() {
-            dst.batch_execute(&format!("DELETE FROM \"{t}\""))?;
-        }
-        let mut pieces = vec![];
-        for t in tables {
-            let (first, last, rows) = extent(&mut sqlite, &t)?;
-            pb.inc_length(rows);
-            let mut from = first;
-            while rows > 0 && from <= last {
-                let to = from.saturating_add(ROWIDS_PER_PIECE - 1).min(last);
-                pieces.push(Piece { table: t.clone(), from, to });
-                from = to.saturating_add(1);
+        Ok(())
+    })
+}
+
+/// Whether gen may fill a PostgreSQL database by copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// Fresh from its migrations, and gen's user a superuser.
+    Fresh,
+    /// It holds data (a demo, other committees): a copy would replace it.
+    InUse,
+    /// gen's user may not skip the foreign-key triggers.
+    NotSuperuser,
+}
+
+/// What `db` is to a copy: fresh (no row in `MUST_BE_EMPTY`) and gen's user
+/// a superuser, or why not.
+pub fn target(db: &Db) -> AppResult<Target> {
+    db.read_blocking(|c| {
+        let dst = pg(c)?;
+        for t in MUST_BE_EMPTY {
+            let rows: Vec<Name> =
+                diesel::sql_query(format!("SELECT 'x' AS name FROM {} LIMIT 1", ident(t))).load(dst)?;
+            if !rows.is_empty() {
+                return Ok(Target::InUse);
             }
         }
-        dst.batch_execute("RESET session_replication_role")?;
-        Ok((pieces, superuser))
+        let superuser: String =
+            diesel::select(diesel::dsl::sql::<Text>("current_setting('is_superuser')")).get_result(dst)?;
+        Ok(if superuser == "on" { Target::Fresh } else { Target::NotSuperuser })
+    })
+}
+
+/// `check`'s part that needs no source: refused unless `target` is `Fresh`.
+pub fn check_target(db: &Db) -> AppResult<()> {
+    match target(db)? {
+        Target::Fresh => Ok(()),
+        Target::InUse => Err(AppError::Conflict("gen.already_generated")),
+        Target::NotSuperuser => Err(internal(
+            "gen copies into PostgreSQL as a superuser (it skips the foreign-key triggers): connect as one".into(),
+        )),
+    }
+}
+
+/// Copies every table of the SQLite file `src` into `db` (PostgreSQL), which
+/// `check` found fresh; returns the rows copied. Two connections copy at
+/// once, each taking the next piece of a table: PostgreSQL's side (the
+/// generated `tsv` above all) is most of the work. The rows copied are
+/// counted against SQLite's.
+pub fn sqlite_to_pg(src: &std::path::Path, db: &Db, pb: &ProgressBar) -> AppResult<u64> {
+    let mut sqlite = open(src)?;
+    let (pieces, expected) = db.write_blocking(|c| {
+        let dst = pg(c)?;
+        bulk_session(dst)?;
+        let tables: Vec<Name> = diesel::sql_query(
+            "SELECT table_name::text AS name FROM information_schema.tables \
+             WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' \
+             AND table_name <> '__diesel_schema_migrations' ORDER BY 1",
+        )
+        .load(dst)?;
+        let mut pieces = vec![];
+        let mut expected = 0;
+        for t in tables.into_iter().map(|t| t.name) {
+            // What the migrations seeded; SQLite's copy of it follows.
+            dst.batch_execute(&format!("DELETE FROM {}", ident(&t)))?;
+            let (first, last, rows) = extent(&mut sqlite, &t)?;
+            expected += rows;
+            let mut from = Some(first).filter(|_| rows > 0);
+            while let Some(f) = from {
+                let to = f.saturating_add(ROWIDS_PER_PIECE - 1).min(last);
+                pieces.push(Piece { table: t.clone(), from: f, to });
+                from = if to >= last { None } else { Some(to + 1) };
+            }
+        }
+        pb.set_length(expected);
+        Ok((pieces, expected))
     })?;
     let queue = Mutex::new(pieces.into_iter());
-    let workers = if superuser { 2 } else { 1 };
+    let failed = AtomicBool::new(false);
     let copied: Vec<AppResult<u64>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
+        let handles: Vec<_> = (0..2)
             .map(|_| {
-                let (queue, open) = (&queue, &open);
+                let (queue, failed) = (&queue, &failed);
                 scope.spawn(move || {
-                    let mut sqlite = open()?;
-                    db.write_blocking(|c| {
-                        pg(c)?.batch_execute("SET synchronous_commit = off")?;
-                        skip_checks(pg(c)?)?;
-                        let mut rows = 0;
-                        loop {
-                            let Some(piece) = queue.lock().map_err(|e| internal(e.to_string()))?.next() else { break };
-                            let n = copy_piece(&mut sqlite, pg(c)?, &piece)?;
-                            super::commit(c)?;
-                            pb.inc(n);
-                            rows += n;
-                        }
-                        let dst = pg(c)?;
-                        dst.batch_execute("RESET synchronous_commit; RESET session_replication_role")?;
-                        Ok(rows)
-                    })
+                    let copied = copy_pieces(src, db, queue, failed, pb);
+                    if copied.is_err() {
+                        failed.store(true, Ordering::Relaxed);
+                    }
+                    copied
                 })
             })
             .collect();
@@ -142,8 +185,43 @@ pub fn sqlite_to_pg(src: &std::path::Path, db: &Db, pb: &ProgressBar) -> AppResu
             .collect()
     });
     let rows = copied.into_iter().sum::<AppResult<u64>>()?;
+    if rows != expected {
+        return Err(internal(format!("copied {rows} rows of SQLite's {expected}")));
+    }
     db.write_blocking(|c| set_sequences(pg(c)?))?;
     Ok(rows)
+}
+
+/// One connection's share: pieces from `queue` until none is left or the
+/// other connection failed, each committed.
+fn copy_pieces(
+    src: &std::path::Path,
+    db: &Db,
+    queue: &Mutex<std::vec::IntoIter<Piece>>,
+    failed: &AtomicBool,
+    pb: &ProgressBar,
+) -> AppResult<u64> {
+    let mut sqlite = open(src)?;
+    db.write_blocking(|c| {
+        let mut rows = 0;
+        loop {
+            if failed.load(Ordering::Relaxed) {
+                return Err(internal("stopped: the other connection's copy failed".into()));
+            }
+            let Some(piece) = queue.lock().map_err(|e| internal(e.to_string()))?.next() else { break };
+            bulk_session(pg(c)?)?;
+            let n = copy_piece(&mut sqlite, pg(c)?, &piece)?;
+            super::commit(c)?;
+            pb.inc(n);
+            rows += n;
+        }
+        Ok(rows)
+    })
+}
+
+fn open(src: &std::path::Path) -> AppResult<SqliteConnection> {
+    let url = src.to_string_lossy();
+    SqliteConnection::establish(&url).map_err(|e| internal(format!("{url}: {e}")))
 }
 
 fn pg(c: &mut DbConn) -> AppResult<&mut PgConnection> {
@@ -153,16 +231,22 @@ fn pg(c: &mut DbConn) -> AppResult<&mut PgConnection> {
     }
 }
 
-/// Foreign keys were checked by the store that wrote the rows: a superuser's
-/// connection skips their triggers (and the audit log's refusal to be
-/// deleted from, which only the migrations' empty log meets). True if it may.
-fn skip_checks(dst: &mut PgConnection) -> AppResult<bool> {
-    let superuser: String =
-        diesel::select(diesel::dsl::sql::<Text>("current_setting('is_superuser')")).get_result(dst)?;
-    if superuser == "on" {
-        dst.batch_execute("SET session_replication_role = replica")?;
-    }
-    Ok(superuser == "on")
+/// The current transaction's settings for the copy, gone at its end (`SET
+/// LOCAL`), so no pooled connection keeps them: no wait for the WAL at commit,
+/// the foreign-key triggers skipped (the rows' references were checked by the
+/// store that wrote them; `check` made sure of a superuser), and strings read
+/// as written (`quote` doubles quotes, never escapes backslashes).
+fn bulk_session(dst: &mut PgConnection) -> AppResult<()> {
+    dst.batch_execute(
+        "SET LOCAL synchronous_commit = off; SET LOCAL session_replication_role = replica; \
+         SET LOCAL standard_conforming_strings = on",
+    )?;
+    Ok(())
+}
+
+/// A table or column name as an SQL identifier.
+fn ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 /// A table's first and last rowid and its number of rows.
@@ -177,51 +261,12 @@ fn extent(src: &mut SqliteConnection, table: &str) -> AppResult<(i64, i64, u64)>
         rows: i64,
     }
     let e: Extent = diesel::sql_query(format!(
-        "SELECT COALESCE(min(rowid), 0) AS first, COALESCE(max(rowid), -1) AS last, count(*) AS rows FROM \"{table}\""
+        "SELECT COALESCE(min(rowid), 0) AS first, COALESCE(max(rowid), -1) AS last, count(*) AS rows FROM {}",
+        ident(table)
     ))
     .get_result(src)
     .map_err(|e| internal(format!("SQLite's {table}: {e}")))?;
     Ok((e.first, e.last, e.rows.max(0) as u64))
-}
-
-/// The tables to copy, each after those it references (self-references and
-/// cycles aside), in name order otherwise.
-fn in_reference_order(dst: &mut PgConnection) -> AppResult<Vec<String>> {
-    let names: Vec<Name> = diesel::sql_query(
-        "SELECT table_name::text AS name FROM information_schema.tables \
-         WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' \
-         AND table_name <> '__diesel_schema_migrations' ORDER BY 1",
-    )
-    .load(dst)?;
-    let edges: Vec<Edge> = diesel::sql_query(
-        "SELECT c.relname::text AS child, p.relname::text AS parent FROM pg_constraint k \
-         JOIN pg_class c ON c.oid = k.conrelid JOIN pg_class p ON p.oid = k.confrelid \
-         WHERE k.contype = 'f' AND c.relnamespace = current_schema()::regnamespace",
-    )
-    .load(dst)?;
-    let mut parents: BTreeMap<String, BTreeSet<String>> =
-        names.into_iter().map(|n| (n.name, BTreeSet::new())).collect();
-    for e in edges {
-        if e.child != e.parent && parents.contains_key(&e.parent) {
-            parents.entry(e.child).or_default().insert(e.parent);
-        }
-    }
-    let mut order = vec![];
-    while !parents.is_empty() {
-        let ready: Vec<String> = parents.iter().filter(|(_, ps)| ps.is_empty()).map(|(t, _)| t.clone()).collect();
-        // A cycle: take its first table and let the checks (if on) judge.
-        let ready = if ready.is_empty() { parents.keys().take(1).cloned().collect() } else { ready };
-        for t in &ready {
-            parents.remove(t);
-        }
-        for ps in parents.values_mut() {
-            for t in &ready {
-                ps.remove(t);
-            }
-        }
-        order.extend(ready);
-    }
-    Ok(order)
 }
 
 /// A piece's rows, `ROWS_PER_INSERT` at a time in rowid order; returns how many.
@@ -245,25 +290,26 @@ fn copy_piece(src: &mut SqliteConnection, dst: &mut PgConnection, piece: &Piece)
     }
     let literal = columns.iter().map(|c| literal(&c.name, &c.data_type)).collect::<Vec<_>>().join(" || ',' || ");
     let select = format!(
-        "SELECT rowid AS rowid, '(' || {literal} || ')' AS v FROM \"{table}\" \
-         WHERE rowid > ? AND rowid <= ? ORDER BY rowid LIMIT ?"
+        "SELECT rowid AS rowid, '(' || {literal} || ')' AS v FROM {} \
+         WHERE rowid >= ? AND rowid <= ? ORDER BY rowid LIMIT ?",
+        ident(table)
     );
-    let names = columns.iter().map(|c| format!("\"{}\"", c.name)).collect::<Vec<_>>().join(", ");
-    let mut after = piece.from - 1;
+    let names = columns.iter().map(|c| ident(&c.name)).collect::<Vec<_>>().join(", ");
+    let mut from = piece.from;
     let mut copied = 0u64;
     loop {
         let batch: Vec<Values> = diesel::sql_query(&select)
-            .bind::<BigInt, _>(after)
+            .bind::<BigInt, _>(from)
             .bind::<BigInt, _>(piece.to)
             .bind::<BigInt, _>(ROWS_PER_INSERT)
             .load(src)?;
         let Some(last) = batch.last() else { break };
-        after = last.rowid;
         let values = batch.iter().map(|r| r.v.as_str()).collect::<Vec<_>>().join(",");
-        dst.batch_execute(&format!("INSERT INTO \"{table}\" ({names}) VALUES {values}"))?;
+        dst.batch_execute(&format!("INSERT INTO {} ({names}) VALUES {values}", ident(table)))?;
         copied += batch.len() as u64;
-        if (batch.len() as i64) < ROWS_PER_INSERT {
-            break;
+        match last.rowid.checked_add(1) {
+            Some(next) if (batch.len() as i64) == ROWS_PER_INSERT => from = next,
+            _ => break,
         }
     }
     Ok(copied)
@@ -275,7 +321,7 @@ fn copy_piece(src: &mut SqliteConnection, dst: &mut PgConnection, piece: &Piece)
 /// as 0 and 1, doubles need all 17 digits to come back the same, and bytea
 /// is written as hex.
 fn literal(name: &str, data_type: &str) -> String {
-    let c = format!("\"{name}\"");
+    let c = ident(name);
     match data_type {
         "boolean" => format!("CASE WHEN {c} IS NULL THEN 'NULL' WHEN {c} THEN 'true' ELSE 'false' END"),
         "double precision" | "real" => format!("CASE WHEN {c} IS NULL THEN 'NULL' ELSE printf('%!.17g', {c}) END"),
@@ -299,10 +345,13 @@ fn set_sequences(dst: &mut PgConnection) -> AppResult<()> {
          WHERE table_schema = current_schema() AND (column_default LIKE 'nextval(%' OR is_identity = 'YES')",
     )
     .load(dst)?;
+    let literal = |s: &str| format!("'{}'", s.replace('\'', "''"));
     for s in serials {
-        let (t, c) = (&s.table_name, &s.column_name);
+        let (t, c) = (ident(&s.table_name), ident(&s.column_name));
         dst.batch_execute(&format!(
-            "SELECT setval(pg_get_serial_sequence('\"{t}\"', '{c}'), COALESCE(max(\"{c}\"), 0) + 1, false) FROM \"{t}\""
+            "SELECT setval(pg_get_serial_sequence({}, {}), COALESCE(max({c}), 0) + 1, false) FROM {t}",
+            literal(&t),
+            literal(&s.column_name)
         ))?;
     }
     Ok(())

@@ -19,8 +19,8 @@
 //! It is a bulk load: gen's connections do not wait for the disk (SQLite
 //! `synchronous = OFF`, PostgreSQL `synchronous_commit = off`), so a crash or a
 //! power cut during gen may leave a damaged database — run it again on a fresh
-//! one. On PostgreSQL (`Load::Copy`) the history is replayed into a SQLite
-//! file and copied (`copy`): every row is still the store's, written in
+//! one. On a fresh PostgreSQL (`Load::Copy`) the history is replayed into a
+//! SQLite file and copied (`copy`): every row is still the store's, written in
 //! process rather than a round trip at a time; tests/it/gen.rs compares the
 //! tables with those of a replay on PostgreSQL itself. See docs/decisions.md
 //! "Generated data".
@@ -184,7 +184,8 @@ fn internal(e: impl std::fmt::Display) -> AppError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Load {
     /// Replayed into a SQLite file in `Options::scratch`, then copied
-    /// (`copy`) with the secondary indexes built at the end.
+    /// (`copy`) with the secondary indexes built at the end — into a fresh
+    /// database as a superuser (`copy::Target::Fresh`); `Plain` otherwise.
     Copy,
     /// Every store call on PostgreSQL itself, as in service: what `Copy`'s
     /// data is compared with (tests/it/gen.rs).
@@ -199,7 +200,10 @@ pub fn run(db: &Db, vault: &Vault, o: &Options) -> AppResult<Summary> {
 
 /// `run`, with PostgreSQL's way of loading.
 pub fn run_with(db: &Db, vault: &Vault, o: &Options, load: Load) -> AppResult<Summary> {
-    if db.backend == Backend::Postgres && load == Load::Copy {
+    // A database in use (the demo, other committees) or a user who may not
+    // skip the foreign-key triggers gets the replay on PostgreSQL itself,
+    // which adds to what is there; a copy would replace it.
+    if db.backend == Backend::Postgres && load == Load::Copy && copy::target(db)? == copy::Target::Fresh {
         return staged(db, vault, o);
     }
     let until = start_of_local_day(o.until);
@@ -356,6 +360,7 @@ fn replay_on(
 /// `Load::Copy`: the data replayed into a SQLite file in `o.scratch`, then
 /// copied into `db`.
 fn staged(db: &Db, vault: &Vault, o: &Options) -> AppResult<Summary> {
+    copy::check_target(db)?;
     // Unique within the process too: tests generate several at once.
     static STAGED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = STAGED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -377,18 +382,22 @@ fn staged(db: &Db, vault: &Vault, o: &Options) -> AppResult<Summary> {
 }
 
 /// Copies a database `gen` made on SQLite (`file`, at `db`'s migrations) into
-/// `db` on PostgreSQL (fresh: what is there is replaced), builds its
-/// indexes and vacuums it. `summary`: what made `file`, to which the copy's
+/// `db` on PostgreSQL, which must be fresh (`copy::check`: refused
+/// otherwise, before anything changes), builds its indexes and vacuums it. `summary`: what made `file`, to which the copy's
 /// phases are added.
 pub fn copy_from(db: &Db, file: &std::path::Path, progress: bool, mut summary: Summary) -> AppResult<Summary> {
+    copy::check(file, db)?;
     let clock = Instant::now();
     let deferred = db.write_blocking(drop_indexes)?;
     let pb = bar(progress, 0, "copy");
-    copy::sqlite_to_pg(file, db, &pb)?;
+    let copied = copy::sqlite_to_pg(file, db, &pb);
     pb.finish_and_clear();
     summary.phases.push(("copy", clock.elapsed()));
     let clock = Instant::now();
+    // Built again even when the copy failed: a database is never left
+    // without them.
     build_indexes(db, deferred)?;
+    copied?;
     summary.phases.push(("indexes", clock.elapsed()));
     let clock = Instant::now();
     vacuum(db)?;

@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use xieshang::r#gen::{Load, Options, Scale, Summary, run, run_with};
+use xieshang::r#gen::{Load, Options, Scale, Summary, copy_from, run, run_with};
 use xieshang::kernel::db::schema::{jobs, opinions};
 use xieshang::kernel::db::{Backend, Db};
 use xieshang::kernel::ids::CommitteeId;
@@ -45,6 +45,55 @@ async fn the_bulk_load_writes_what_the_store_writes() {
             panic!("{what} differ:\n plain  {x}\n copied {y}");
         }
     }
+}
+
+/// `gen --from-sqlite` copies only into a fresh PostgreSQL: a second copy
+/// into the same database is refused before anything changes, and the
+/// first copy's cases, audit chain and indexes are all still there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_copy_never_replaces_a_database_in_use() {
+    let Some(app) = TestApp::spawn(Kind::Postgres).await else { return };
+    let (src_url, _src_dir, _) = fresh_database(Kind::Sqlite).expect("sqlite");
+    let src = Db::open(&src_url, 1).expect("open sqlite");
+    let vault = app.state.personal.clone();
+    let o = options(Scale::Province, 60, Some(1));
+    let made = tokio::task::spawn_blocking(move || run(&src, &vault, &o).map(|s| (s, src)));
+    let (summary, src) = made.await.expect("task").expect("gen on SQLite");
+    drop(src);
+    let (url, _, name) = fresh_database(Kind::Postgres).expect("database");
+    let db = Db::open(&url, 2).expect("open");
+    let file = std::path::PathBuf::from(&src_url);
+    let copy = |db: Db, file: std::path::PathBuf| {
+        tokio::task::spawn_blocking(move || copy_from(&db, &file, false, Summary::default()))
+    };
+    let first = copy(db.clone(), file.clone()).await.expect("task").expect("the first copy");
+    assert_eq!(first.opinions, summary.opinions);
+    let indexes = |db: &Db| -> i64 {
+        db.read_blocking(|c| {
+            #[derive(QueryableByName)]
+            struct N {
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                n: i64,
+            }
+            let n: N = diesel::sql_query("SELECT count(*) AS n FROM pg_indexes WHERE schemaname = current_schema()")
+                .get_result(c)?;
+            Ok(n.n)
+        })
+        .expect("indexes")
+    };
+    let before = indexes(&db);
+    let again = copy(db.clone(), file).await.expect("task");
+    assert!(
+        matches!(again, Err(xieshang::kernel::error::AppError::Conflict("gen.already_generated"))),
+        "refused: {again:?}"
+    );
+    let cases: i64 = db.read_blocking(|c| Ok(opinions::table.count().get_result(c)?)).expect("count");
+    assert_eq!(cases, summary.opinions, "the first copy's cases are all there");
+    assert_eq!(indexes(&db), before, "no index was dropped");
+    let verdict = db.read_blocking(xieshang::kernel::audit::chain::verify).expect("verify");
+    assert!(matches!(verdict, xieshang::kernel::audit::chain::Verdict::Intact { .. }), "{verdict:?}");
+    drop(db);
+    drop_pg_database(&name.expect("name"));
 }
 
 /// Every table's rows as text, in an order and with ids that do not depend

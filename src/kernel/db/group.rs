@@ -91,27 +91,37 @@ impl<C> RunQueryDsl<C> for Fixed {}
 
 /// Runs one write in its own savepoint of the batch's transaction: released
 /// when it succeeds, rolled back to (its changes undone, the batch's kept)
-/// when it fails. A failure that leaves diesel's own transaction depth other
-/// than the batch's (a panic inside a nested `transaction`) cannot be undone
-/// alone: the connection is marked broken and the batch rolls back.
+/// when it fails. When the savepoint itself cannot be released or rolled
+/// back to (SQLite may have rolled back the whole transaction: disk full, an
+/// I/O error), or a failure left diesel's own transaction depth other than
+/// the batch's (a panic inside a nested `transaction`), the connection is
+/// marked broken: the writes after it are not run, the batch's commit fails
+/// and every write of it gets that error (none of them is durable), and the
+/// pool drops the connection.
 fn in_savepoint<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, AppError>) -> Result<T, AppError> {
     let DbConn::Sqlite(sqlite) = conn else {
         return Err(AppError::Internal(anyhow::anyhow!("group commit is for SQLite")));
     };
-    Fixed("SAVEPOINT xs_write").execute(sqlite)?;
+    if AnsiTransactionManager::transaction_manager_status_mut(sqlite).transaction_depth().is_err() {
+        return Err(AppError::Internal(anyhow::anyhow!("an earlier write of this batch broke its transaction")));
+    }
+    Fixed("SAVEPOINT xs_write").execute(sqlite).inspect_err(|_| broken(sqlite))?;
     let out = f(conn);
     let DbConn::Sqlite(sqlite) = conn else { unreachable!("checked above") };
-    if out.is_ok() {
-        Fixed("RELEASE xs_write").execute(sqlite)?;
-        return out;
+    let ended = match &out {
+        Ok(_) => Fixed("RELEASE xs_write").execute(sqlite),
+        Err(_) => Fixed("ROLLBACK TO xs_write").execute(sqlite).and_then(|_| Fixed("RELEASE xs_write").execute(sqlite)),
+    };
+    let depth = AnsiTransactionManager::transaction_manager_status_mut(sqlite).transaction_depth();
+    if ended.is_err() || !matches!(depth, Ok(Some(d)) if d.get() == 1) {
+        broken(sqlite);
     }
-    Fixed("ROLLBACK TO xs_write").execute(sqlite)?;
-    Fixed("RELEASE xs_write").execute(sqlite)?;
-    let status = AnsiTransactionManager::transaction_manager_status_mut(sqlite);
-    if status.transaction_depth()?.map(|d| d.get()) != Some(1) {
-        status.set_in_error();
-    }
+    ended?;
     out
+}
+
+fn broken(sqlite: &mut diesel::SqliteConnection) {
+    AnsiTransactionManager::transaction_manager_status_mut(sqlite).set_in_error();
 }
 
 /// The way to the writer thread; the thread ends when the last clone is dropped.

@@ -27,16 +27,16 @@ pub fn hit_at(conn: &mut DbConn, key: &str, window: Duration, max: i32, now: Nai
     Ok(tally(conn, key, window, now, 1)? <= max)
 }
 
-/// Counts one hit on `key` and returns the window's count with it: for a
-/// caller that decides from the count itself, without reading it first.
-pub fn hit_count(conn: &mut DbConn, key: &str, window: Duration) -> AppResult<i32> {
-    tally(conn, key, window, Utc::now().naive_utc(), 1)
+/// Counts one hit on `key` at `now` and returns the window's count with it:
+/// for a caller that decides from the count itself, without reading it first.
+pub fn hit_count(conn: &mut DbConn, key: &str, window: Duration, now: NaiveDateTime) -> AppResult<i32> {
+    tally(conn, key, window, now, 1)
 }
 
-/// Takes back a hit `hit_count` just counted, when what it counted turned out
-/// not to happen (in the same transaction).
-pub fn take_back(conn: &mut DbConn, key: &str, window: Duration) -> AppResult<()> {
-    tally(conn, key, window, Utc::now().naive_utc(), -1)?;
+/// Takes back a hit `hit_count` just counted at `now` (the same instant, so
+/// the same window), when what it counted turned out not to happen.
+pub fn take_back(conn: &mut DbConn, key: &str, window: Duration, now: NaiveDateTime) -> AppResult<()> {
+    tally(conn, key, window, now, -1)?;
     Ok(())
 }
 

@@ -126,9 +126,13 @@ pub struct NewOpinion {
 
 impl NewOpinion {
     /// With its search terms worked out now, outside the write that files it:
-    /// the public box's submissions share SQLite's one writer thread.
+    /// the public box's submissions share SQLite's one writer thread. A body
+    /// over the length the write refuses is not tokenised at all.
     pub fn indexed(mut self) -> NewOpinion {
-        self.doc = Some(Doc::of(self.body.trim()));
+        let body = self.body.trim();
+        if body.chars().count() <= MAX_BODY_CHARS {
+            self.doc = Some(Doc::of(body));
+        }
         self
     }
 }

@@ -4,7 +4,7 @@
 //! address) and the tracking code (the resident's only key to their case) are
 //! the keys, and nothing here returns personal data in clear.
 
-use chrono::Duration;
+use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::cases::{self, Event, NewOpinion, Opinion, Step};
@@ -36,22 +36,22 @@ impl Sender {
         guard::count(conn, &self.ip_key, Duration::hours(1))
     }
 
-    /// Counts one submission against the address and the phone, and returns
-    /// their counts before it: what `model::screen` reads, without a read.
-    fn hit(&self, conn: &mut DbConn) -> AppResult<(i32, i32)> {
-        let by_ip = guard::hit_count(conn, &self.ip_key, Duration::hours(1))?;
+    /// Counts one submission at `at` against the address and the phone, and
+    /// returns their counts before it: what `model::screen` reads, without a read.
+    fn hit(&self, conn: &mut DbConn, at: NaiveDateTime) -> AppResult<(i32, i32)> {
+        let by_ip = guard::hit_count(conn, &self.ip_key, Duration::hours(1), at)?;
         let by_phone = match &self.phone_key {
-            Some(k) => guard::hit_count(conn, k, Duration::days(1))?,
+            Some(k) => guard::hit_count(conn, k, Duration::days(1), at)?,
             None => 1,
         };
         Ok((by_ip - 1, by_phone - 1))
     }
 
-    /// Takes back the submission `hit` counted: it was not made.
-    fn take_back(&self, conn: &mut DbConn) -> AppResult<()> {
-        guard::take_back(conn, &self.ip_key, Duration::hours(1))?;
+    /// Takes back the submission `hit` counted at `at`: it was not made.
+    fn take_back(&self, conn: &mut DbConn, at: NaiveDateTime) -> AppResult<()> {
+        guard::take_back(conn, &self.ip_key, Duration::hours(1), at)?;
         if let Some(k) = &self.phone_key {
-            guard::take_back(conn, k, Duration::days(1))?;
+            guard::take_back(conn, k, Duration::days(1), at)?;
         }
         Ok(())
     }
@@ -127,7 +127,7 @@ pub fn screen(conn: &mut DbConn, sender: &Sender, answered: bool) -> AppResult<S
 /// A refused attempt counts too: an address that keeps trying stays limited.
 #[tracing::instrument(level = "debug", skip_all)]
 pub fn count_refused(conn: &mut DbConn, sender: &Sender) -> AppResult<()> {
-    sender.hit(conn)?;
+    sender.hit(conn, chrono::Utc::now().naive_utc())?;
     Ok(())
 }
 
@@ -162,11 +162,12 @@ pub fn submit(
     // Counted first: the counts before this one are what a read would have
     // given, and a refused attempt counts too. Only the question, due and not
     // answered, takes its count back: nothing of it is written.
-    let (recent, by_phone) = sender.hit(conn)?;
+    let at = chrono::Utc::now().naive_utc();
+    let (recent, by_phone) = sender.hit(conn, at)?;
     match model::screen(recent, by_phone, answered) {
         Screen::Pass => {}
         Screen::Question => {
-            sender.take_back(conn)?;
+            sender.take_back(conn, at)?;
             return Ok(Submitted::Question);
         }
         Screen::TooMany => return Ok(Submitted::TooMany),
